@@ -1,0 +1,79 @@
+#include "ir/Builder.h"
+
+#include "ir/Initializers.h"
+#include "ir/Verifier.h"
+
+namespace nnc::ir {
+
+std::string Builder::freshName(std::string_view Base) {
+  std::string Name;
+  do
+    Name = std::string(Base) + "_" + std::to_string(Counter++);
+  while (G.findValue(Name));
+  return Name;
+}
+
+Value *Builder::fed(std::string Name, Role R, Shape Dims, DType T) {
+  Value *V = G.addValue(std::move(Name), R, TensorType{T, Dims});
+  for (int64_t &D : V->Type.Dims)
+    if (D == -1)
+      D = 1;
+  return V;
+}
+
+Value *Builder::input(std::string Name, Shape Dims, DType T) {
+  return fed(std::move(Name), Role::Input, std::move(Dims), T);
+}
+
+Value *Builder::label(std::string Name, Shape Dims, DType T) {
+  return fed(std::move(Name), Role::Label, std::move(Dims), T);
+}
+
+Value *Builder::parameter(std::string Name, Shape Dims, Initializer Init,
+                          Role R) {
+  Value *V = G.addValue(std::move(Name), R, TensorType{DType::F32, Dims});
+  V->Init = Init;
+  return V;
+}
+
+Value *Builder::constant(std::string Name, Shape Dims,
+                         const std::vector<double> &Values, DType T) {
+  Value *V = G.addValue(std::move(Name), Role::Constant, TensorType{T, Dims});
+  V->Data = encode(Values, T);
+  if (Error.ok() && size_t(numElements(Dims)) != Values.size())
+    Error = error("constant '", V->Name, "' has ", Values.size(),
+                  " values for shape ", shapeString(Dims));
+  return V;
+}
+
+Value *Builder::op(OpKind K, std::vector<Value *> Inputs, Attributes A,
+                   std::string Name) {
+  if (Name.empty())
+    Name = freshName(opName(K));
+  Value *Out = G.addValue(Name, Role::Activation, {});
+  Node *N = G.addNode(K, Name, std::move(Inputs), {Out});
+  N->Attrs = std::move(A);
+  if (!Error.ok())
+    return Out;
+  Error = checkNode(*N);
+  if (!Error.ok())
+    return Out;
+  std::vector<TensorType> In, Types;
+  for (const Value *V : N->Inputs)
+    In.push_back(V->Type);
+  Error = N->info().Infer(*N, In, Types).withPrefix(N->describe());
+  if (Error.ok())
+    Out->Type = Types[0];
+  return Out;
+}
+
+void Builder::entry(std::string Name, std::vector<Value *> Inputs,
+                    std::vector<Value *> Outputs) {
+  for (Value *V : Outputs)
+    if (V->Kind == Role::Activation)
+      V->Kind = Role::Output;
+  G.EntryPoints.push_back({std::move(Name), std::move(Inputs),
+                           std::move(Outputs)});
+}
+
+} // namespace nnc::ir

@@ -1,0 +1,172 @@
+#include "ir/Graph.h"
+
+#include <algorithm>
+#include <map>
+#include <queue>
+
+namespace nnc::ir {
+
+std::string_view roleName(Role R) {
+  switch (R) {
+  case Role::Activation: return "activation";
+  case Role::Input: return "input";
+  case Role::Label: return "label";
+  case Role::Parameter: return "parameter";
+  case Role::State: return "state";
+  case Role::Constant: return "constant";
+  case Role::Output: return "output";
+  }
+  return "?";
+}
+
+std::string_view initSchemeName(Initializer::Scheme S) {
+  using K = Initializer::Scheme;
+  switch (S) {
+  case K::None: return "none";
+  case K::Zeros: return "zeros";
+  case K::Constant: return "constant";
+  case K::Uniform: return "uniform";
+  case K::GlorotUniform: return "glorot_uniform";
+  case K::XavierNormal: return "xavier_normal";
+  case K::HeNormal: return "he_normal";
+  case K::HeUniform: return "he_uniform";
+  case K::Orthogonal: return "orthogonal";
+  }
+  return "?";
+}
+
+std::string_view optimizerName(OptimizerKind K) {
+  switch (K) {
+  case OptimizerKind::SGD: return "sgd";
+  case OptimizerKind::Momentum: return "momentum";
+  case OptimizerKind::Nesterov: return "nesterov";
+  case OptimizerKind::Adagrad: return "adagrad";
+  case OptimizerKind::Adadelta: return "adadelta";
+  case OptimizerKind::RMSprop: return "rmsprop";
+  case OptimizerKind::Adam: return "adam";
+  }
+  return "?";
+}
+
+std::string Node::describe() const {
+  return "node '" + Name + "' (" + std::string(opName()) + ")";
+}
+
+Value *Graph::addValue(std::string Name, Role R, TensorType T) {
+  auto V = std::make_unique<Value>();
+  V->Id = int(Values.size());
+  V->Name = std::move(Name);
+  V->Kind = R;
+  V->DeclaredDims = T.Dims;
+  V->Type = std::move(T);
+  Values.push_back(std::move(V));
+  return Values.back().get();
+}
+
+Node *Graph::addNode(OpKind Op, std::string Name, std::vector<Value *> Inputs,
+                     std::vector<Value *> Outputs) {
+  auto N = std::make_unique<Node>();
+  N->Id = int(Nodes.size());
+  N->Name = std::move(Name);
+  N->Op = Op;
+  N->Inputs = std::move(Inputs);
+  N->Outputs = std::move(Outputs);
+  for (Value *Out : N->Outputs)
+    if (Out && !Out->Producer)
+      Out->Producer = N.get();
+  Nodes.push_back(std::move(N));
+  return Nodes.back().get();
+}
+
+Value *Graph::findValue(std::string_view Name) const {
+  for (const auto &V : Values)
+    if (V->Name == Name)
+      return V.get();
+  return nullptr;
+}
+
+const EntryPoint *Graph::findEntry(std::string_view Name) const {
+  for (const EntryPoint &E : EntryPoints)
+    if (E.Name == Name)
+      return &E;
+  return nullptr;
+}
+
+std::vector<Value *> Graph::valuesWithRole(Role R) const {
+  std::vector<Value *> Out;
+  for (const auto &V : Values)
+    if (V->Kind == R)
+      Out.push_back(V.get());
+  return Out;
+}
+
+std::vector<Node *> Graph::users(const Value *V) const {
+  std::vector<Node *> Out;
+  for (const auto &N : Nodes)
+    if (std::find(N->Inputs.begin(), N->Inputs.end(), V) != N->Inputs.end())
+      Out.push_back(N.get());
+  return Out;
+}
+
+Status Graph::sortTopologically() {
+  // Kahn's algorithm, taking the lowest original position first so a file
+  // that is already in order keeps its order.
+  std::map<const Node *, size_t> Position;
+  for (size_t I = 0; I < Nodes.size(); ++I)
+    Position[Nodes[I].get()] = I;
+  std::vector<int> Pending(Nodes.size(), 0);
+  std::vector<std::vector<size_t>> Consumers(Nodes.size());
+  for (size_t I = 0; I < Nodes.size(); ++I)
+    for (const Value *In : Nodes[I]->Inputs)
+      if (In && In->Producer) {
+        ++Pending[I];
+        Consumers[Position.at(In->Producer)].push_back(I);
+      }
+  std::priority_queue<size_t, std::vector<size_t>, std::greater<>> Ready;
+  for (size_t I = 0; I < Nodes.size(); ++I)
+    if (Pending[I] == 0)
+      Ready.push(I);
+  std::vector<size_t> Order;
+  while (!Ready.empty()) {
+    size_t I = Ready.top();
+    Ready.pop();
+    Order.push_back(I);
+    for (size_t C : Consumers[I])
+      if (--Pending[C] == 0)
+        Ready.push(C);
+  }
+  if (Order.size() != Nodes.size()) {
+    // Walk back through unfinished producers from one stuck node until a node
+    // repeats: that loop is the cycle to report.
+    size_t Start = 0;
+    while (Pending[Start] == 0)
+      ++Start;
+    std::vector<size_t> Path;
+    std::vector<int> Seen(Nodes.size(), -1);
+    size_t Cur = Start;
+    while (Seen[Cur] < 0) {
+      Seen[Cur] = int(Path.size());
+      Path.push_back(Cur);
+      for (const Value *In : Nodes[Cur]->Inputs)
+        if (In && In->Producer && Pending[Position.at(In->Producer)] > 0) {
+          Cur = Position.at(In->Producer);
+          break;
+        }
+    }
+    std::string Cycle;
+    for (size_t I = size_t(Seen[Cur]); I < Path.size(); ++I)
+      Cycle += "'" + Nodes[Path[I]]->Name + "' <- ";
+    Cycle += "'" + Nodes[Cur]->Name + "'";
+    return error("graph has a cycle: ", Cycle);
+  }
+  std::vector<std::unique_ptr<Node>> Sorted;
+  Sorted.reserve(Nodes.size());
+  for (size_t I : Order)
+    Sorted.push_back(std::move(Nodes[I]));
+  Nodes = std::move(Sorted);
+  for (size_t I = 0; I < Nodes.size(); ++I)
+    Nodes[I]->Id = int(I);
+  return Status::success();
+}
+
+} // namespace nnc::ir

@@ -1,0 +1,85 @@
+//===- ir/Status.h - Recoverable errors without exceptions ------*- C++ -*-===//
+//
+// ir/ may not include LLVM, so it carries its own small error type in the
+// spirit of llvm::Error/Expected: a Status is either ok or one message, and an
+// Expected<T> is either a T or a failed Status. Messages are one line, meant to
+// be printed to the user as they are.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cassert>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace nnc {
+
+class [[nodiscard]] Status {
+public:
+  Status() = default;
+  static Status success() { return Status(); }
+  static Status failure(std::string Message) {
+    Status S;
+    S.Failed = true;
+    S.Msg = std::move(Message);
+    return S;
+  }
+
+  bool ok() const { return !Failed; }
+  const std::string &message() const { return Msg; }
+
+  /// Returns a copy whose message is "Prefix: message".
+  Status withPrefix(const std::string &Prefix) const {
+    return ok() ? *this : failure(Prefix + ": " + Msg);
+  }
+
+private:
+  bool Failed = false;
+  std::string Msg;
+};
+
+/// Builds a failed Status from streamable pieces: error("node '", N, "'").
+template <typename... Ts> Status error(const Ts &...Parts) {
+  std::ostringstream OS;
+  (OS << ... << Parts);
+  return Status::failure(OS.str());
+}
+
+template <typename T> class [[nodiscard]] Expected {
+public:
+  Expected(T Value) : Storage(std::move(Value)) {}
+  Expected(Status S) : Storage(std::move(S)) {
+    assert(!std::get<Status>(Storage).ok() && "Expected built from success");
+  }
+
+  bool ok() const { return std::holds_alternative<T>(Storage); }
+  Status status() const {
+    return ok() ? Status::success() : std::get<Status>(Storage);
+  }
+  const std::string &message() const {
+    return std::get<Status>(Storage).message();
+  }
+
+  T &value() & { return std::get<T>(Storage); }
+  const T &value() const & { return std::get<T>(Storage); }
+  T &&value() && { return std::get<T>(std::move(Storage)); }
+  T &operator*() & { return value(); }
+  const T &operator*() const & { return value(); }
+  T *operator->() { return &value(); }
+  const T *operator->() const { return &value(); }
+
+private:
+  std::variant<T, Status> Storage;
+};
+
+} // namespace nnc
+
+/// Returns early from the enclosing function if Expr is a failed Status.
+#define NNC_TRY(Expr)                                                          \
+  do {                                                                         \
+    ::nnc::Status NncTryStatus_ = (Expr);                                      \
+    if (!NncTryStatus_.ok())                                                   \
+      return NncTryStatus_;                                                    \
+  } while (false)

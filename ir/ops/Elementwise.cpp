@@ -1,0 +1,90 @@
+//===- ir/ops/Elementwise.cpp - Pointwise ops -------------------*- C++ -*-===//
+#include "ir/ops/OpHelpers.h"
+
+namespace nnc::ir::ops {
+namespace {
+
+Status inferUnary(const Node &N, const Types &In, Types &Out) {
+  NNC_TRY(expectFloat(N, In, 0));
+  Out = {In[0]};
+  return Status::success();
+}
+
+Status inferBinary(const Node &N, const Types &In, Types &Out) {
+  NNC_TRY(expectFloat(N, In, 0));
+  if (In[0].Elt != In[1].Elt)
+    return error(operand(N, In, 1), " must have the element type of ",
+                 operand(N, In, 0));
+  Expected<Shape> S = broadcast(In[0].Dims, In[1].Dims);
+  if (!S.ok())
+    return S.status();
+  Out = {TensorType{In[0].Elt, *S}};
+  return Status::success();
+}
+
+Status inferPRelu(const Node &N, const Types &In, Types &Out) {
+  NNC_TRY(expectFloat(N, In, 0));
+  NNC_TRY(expectRank(N, In, 1, 1));
+  int64_t C = In[0].rank() >= 2 ? In[0].Dims[1] : 1;
+  int64_t S = In[1].Dims[0];
+  if (S != 1 && S != C)
+    return error(operand(N, In, 1), " must have 1 or ", C,
+                 " elements (one slope per channel)");
+  Out = {In[0]};
+  return Status::success();
+}
+
+Status inferClip(const Node &N, const Types &In, Types &Out) {
+  if (N.Attrs.getFloat("min") > N.Attrs.getFloat("max"))
+    return error("attribute 'min' (", N.Attrs.getFloat("min"),
+                 ") exceeds 'max' (", N.Attrs.getFloat("max"), ")");
+  return inferUnary(N, In, Out);
+}
+
+Status inferDropout(const Node &N, const Types &In, Types &Out) {
+  double P = N.Attrs.getFloat("ratio");
+  if (!(P >= 0 && P < 1))
+    return error("attribute 'ratio' must be in [0, 1), found ", P);
+  return inferUnary(N, In, Out);
+}
+
+void unary(OpKind K, std::vector<AttrSpec> Attrs = {},
+           InferFn Infer = inferUnary, FlopsFn Flops = flopsPerOutput) {
+  define({.Kind = K, .Operands = {"x"}, .Attrs = std::move(Attrs),
+          .Infer = Infer, .Flops = Flops});
+}
+
+void binary(OpKind K) {
+  define({.Kind = K, .Operands = {"a", "b"}, .MinInputs = 2,
+          .Infer = inferBinary, .Flops = flopsPerOutput});
+}
+
+} // namespace
+
+void registerElementwiseOps() {
+  unary(OpKind::Identity, {}, inferUnary, noFlops);
+  unary(OpKind::Step);
+  unary(OpKind::Sigmoid, {{"slope", 1.0}});
+  unary(OpKind::Tanh);
+  unary(OpKind::Relu);
+  unary(OpKind::LeakyRelu, {{"alpha", 0.01}});
+  unary(OpKind::Elu, {{"alpha", 1.0}});
+  unary(OpKind::Swish, {{"beta", 1.0}});
+  unary(OpKind::Clip, {{"min", -Inf}, {"max", Inf}}, inferClip);
+  unary(OpKind::Exp);
+  unary(OpKind::Log);
+  unary(OpKind::Sqrt);
+  unary(OpKind::Neg);
+  unary(OpKind::Abs);
+  // Identity at inference; inverted dropout when training, seeded.
+  unary(OpKind::Dropout, {{"ratio", 0.5}, {"seed", int64_t(0)}}, inferDropout,
+        noFlops);
+  binary(OpKind::Add);
+  binary(OpKind::Sub);
+  binary(OpKind::Mul);
+  binary(OpKind::Div);
+  define({.Kind = OpKind::PRelu, .Operands = {"x", "slope"}, .MinInputs = 2,
+          .Infer = inferPRelu, .Flops = flopsPerOutput});
+}
+
+} // namespace nnc::ir::ops

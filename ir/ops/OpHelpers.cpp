@@ -1,0 +1,77 @@
+#include "ir/ops/OpHelpers.h"
+
+namespace nnc::ir::ops {
+
+std::string operand(const Node &N, const Types &In, size_t I) {
+  const OpInfo &Info = N.info();
+  std::string Name = I < Info.Operands.size() ? Info.Operands[I]
+                                              : Info.Operands.front();
+  std::string Tensor = I < N.Inputs.size() && N.Inputs[I] ? N.Inputs[I]->Name
+                                                          : "?";
+  std::string Type = I < In.size() ? ", " + In[I].str() : "";
+  return "operand '" + Name + "' (tensor '" + Tensor + "'" + Type + ")";
+}
+
+Status expectFloat(const Node &N, const Types &In, size_t I) {
+  if (!isFloat(In[I].Elt))
+    return error(operand(N, In, I), " must be f32 or f64");
+  return Status::success();
+}
+
+Status expectInteger(const Node &N, const Types &In, size_t I) {
+  if (!isInteger(In[I].Elt))
+    return error(operand(N, In, I), " must be an integer type");
+  return Status::success();
+}
+
+Status expectRank(const Node &N, const Types &In, size_t I, int64_t Rank) {
+  if (In[I].rank() != Rank)
+    return error(operand(N, In, I), " must have rank ", Rank);
+  return Status::success();
+}
+
+Status expectMinRank(const Node &N, const Types &In, size_t I, int64_t Rank) {
+  if (In[I].rank() < Rank)
+    return error(operand(N, In, I), " must have rank >= ", Rank);
+  return Status::success();
+}
+
+Status expectSameType(const Node &N, const Types &In, size_t A, size_t B) {
+  if (In[A] != In[B])
+    return error(operand(N, In, B), " must have the type of ",
+                 operand(N, In, A));
+  return Status::success();
+}
+
+Expected<int64_t> normalizeAxis(int64_t Axis, int64_t Rank) {
+  if (Axis < -Rank || Axis >= Rank)
+    return error("axis ", Axis, " is out of range for rank ", Rank);
+  return Axis < 0 ? Axis + Rank : Axis;
+}
+
+Expected<Shape> broadcast(const Shape &A, const Shape &B) {
+  size_t R = std::max(A.size(), B.size());
+  Shape Out(R);
+  for (size_t I = 0; I < R; ++I) {
+    int64_t DA = I < R - A.size() ? 1 : A[I - (R - A.size())];
+    int64_t DB = I < R - B.size() ? 1 : B[I - (R - B.size())];
+    if (DA != DB && DA != 1 && DB != 1)
+      return error("shapes ", shapeString(A), " and ", shapeString(B),
+                   " do not broadcast (dimension ", I, ": ", DA, " vs ", DB,
+                   ")");
+    Out[I] = DA == 1 ? DB : DA;
+  }
+  return Out;
+}
+
+int64_t outputElements(const Node &N) {
+  int64_t Total = 0;
+  for (const Value *V : N.Outputs)
+    Total += V->Type.numElements();
+  return Total;
+}
+
+int64_t flopsPerOutput(const Node &N) { return outputElements(N); }
+int64_t noFlops(const Node &) { return 0; }
+
+} // namespace nnc::ir::ops

@@ -1,0 +1,36 @@
+//===- ir/ops/OpHelpers.h - Checks shared by op definitions -----*- C++ -*-===//
+#pragma once
+
+#include "ir/Graph.h"
+#include "ir/OpTable.h"
+
+#include <limits>
+
+namespace nnc::ir::ops {
+
+using Types = std::vector<TensorType>;
+
+/// "operand 'w' (tensor 'conv1.w', f32[6,1,5,5])"
+std::string operand(const Node &N, const Types &In, size_t I);
+Status expectFloat(const Node &N, const Types &In, size_t I);
+Status expectInteger(const Node &N, const Types &In, size_t I);
+Status expectRank(const Node &N, const Types &In, size_t I, int64_t Rank);
+Status expectMinRank(const Node &N, const Types &In, size_t I, int64_t Rank);
+Status expectSameType(const Node &N, const Types &In, size_t A, size_t B);
+/// Resolves a possibly negative axis against Rank, or fails naming it.
+Expected<int64_t> normalizeAxis(int64_t Axis, int64_t Rank);
+/// NumPy broadcasting of two shapes.
+Expected<Shape> broadcast(const Shape &A, const Shape &B);
+
+int64_t outputElements(const Node &N);
+int64_t flopsPerOutput(const Node &N); // one per output element
+int64_t noFlops(const Node &N);
+
+inline constexpr double Inf = std::numeric_limits<double>::infinity();
+using Ints = std::vector<int64_t>;
+using Floats = std::vector<double>;
+
+/// The registry each family file adds its ops to.
+void define(OpInfo Info);
+
+} // namespace nnc::ir::ops
