@@ -1,0 +1,171 @@
+#include "backend/interp/Interpreter.h"
+
+#include "backend/interp/Kernels.h"
+#include "ir/Initializers.h"
+#include "ir/Verifier.h"
+
+#include <cmath>
+#include <set>
+
+namespace nnc::interp {
+
+using namespace nnc::ir;
+
+std::vector<int64_t> stridesOf(const Shape &Dims) {
+  std::vector<int64_t> S(Dims.size(), 1);
+  for (int64_t I = int64_t(Dims.size()) - 2; I >= 0; --I)
+    S[size_t(I)] = S[size_t(I) + 1] * Dims[size_t(I) + 1];
+  return S;
+}
+
+SplitMix64 EvalContext::rngFor(const Node &N) const {
+  uint64_t Seed = N.Attrs.has("seed") ? uint64_t(N.Attrs.getInt("seed")) : 0;
+  // Mix the node id in so two dropouts with the same seed still differ.
+  return SplitMix64(Seed * 0x9e3779b97f4a7c15ULL ^ Opts.Seed ^
+                    (uint64_t(N.Id) << 32));
+}
+
+/// Set while the family files register their kernels.
+static std::vector<EvalFn> *BuildingEvalTable = nullptr;
+
+namespace {
+
+const std::vector<EvalFn> &evalTable() {
+  static const std::vector<EvalFn> Table = [] {
+    std::vector<EvalFn> T(NumOpKinds, nullptr);
+    BuildingEvalTable = &T;
+    kernels::registerElementwise();
+    kernels::registerActivation();
+    kernels::registerContraction();
+    kernels::registerPooling();
+    kernels::registerNormalization();
+    kernels::registerLayout();
+    kernels::registerLoss();
+    BuildingEvalTable = nullptr;
+    return T;
+  }();
+  return Table;
+}
+
+} // namespace
+
+void kernels::define(OpKind K, EvalFn F) { (*BuildingEvalTable)[size_t(K)] = F; }
+
+EvalFn evalFunction(OpKind K) { return evalTable()[size_t(K)]; }
+
+Expected<Interpreter> Interpreter::create(Graph &G) {
+  Interpreter I(G);
+  for (const auto &V : G.values()) {
+    if (!isStored(V->Kind))
+      continue;
+    Expected<std::vector<double>> Data = materialize(*V);
+    if (!Data.ok())
+      return Data.status();
+    I.Stored[V.get()] = Tensor(V->Type.Elt, V->DeclaredDims, std::move(*Data));
+  }
+  return I;
+}
+
+Status Interpreter::bindBatch(const TensorMap &Inputs,
+                              const std::vector<const Value *> &Fed) {
+  int64_t Batch = -1;
+  const Value *BatchFrom = nullptr;
+  for (const Value *V : Fed) {
+    auto It = Inputs.find(V->Name);
+    if (It == Inputs.end())
+      return error("missing input '", V->Name, "' (",
+                   dtypeName(V->Type.Elt), shapeString(V->DeclaredDims), ")");
+    const Shape &Given = It->second.Dims;
+    if (Given.size() != V->DeclaredDims.size())
+      return error("input '", V->Name, "' has shape ", shapeString(Given),
+                   ", expected ", shapeString(V->DeclaredDims));
+    if (!V->DeclaredDims.empty() && V->DeclaredDims[0] == -1 && !Given.empty()) {
+      if (Batch >= 0 && Given[0] != Batch)
+        return error("input '", V->Name, "' has batch size ", Given[0],
+                     " but input '", BatchFrom->Name, "' has ", Batch);
+      Batch = Given[0];
+      BatchFrom = V;
+    }
+  }
+  NNC_TRY(inferShapes(*G, Batch < 0 ? 1 : Batch));
+  for (const Value *V : Fed) {
+    const Tensor &T = Inputs.at(V->Name);
+    if (T.Dims != V->Type.Dims)
+      return error("input '", V->Name, "' has shape ", shapeString(T.Dims),
+                   ", expected ", shapeString(V->Type.Dims));
+    if (size_t(numElements(T.Dims)) != T.Data.size())
+      return error("input '", V->Name, "' has ", T.Data.size(),
+                   " values for shape ", shapeString(T.Dims));
+  }
+  return Status::success();
+}
+
+Expected<TensorMap> Interpreter::evaluate(const std::vector<const Value *> &Wanted,
+                                          const TensorMap &Inputs,
+                                          const Options &Opts) {
+  // Only the nodes the wanted values depend on run, and only the fed values
+  // they reach must be given (inference needs no labels).
+  std::set<const Node *> Needed;
+  std::vector<const Value *> Fed;
+  std::set<const Value *> Seen;
+  std::vector<const Value *> Work(Wanted.begin(), Wanted.end());
+  while (!Work.empty()) {
+    const Value *V = Work.back();
+    Work.pop_back();
+    if (!Seen.insert(V).second)
+      continue;
+    if (V->Kind == Role::Input || V->Kind == Role::Label)
+      Fed.push_back(V);
+    if (V->Producer && Needed.insert(V->Producer).second)
+      for (const Value *In : V->Producer->Inputs)
+        Work.push_back(In);
+  }
+  NNC_TRY(bindBatch(Inputs, Fed));
+
+  std::map<const Value *, Tensor> Live;
+  for (const Value *V : Fed)
+    Live[V] = Inputs.at(V->Name);
+  EvalContext Ctx{Opts, Stored};
+  std::vector<const Tensor *> Args;
+  std::vector<Tensor> Results;
+  for (const auto &N : G->nodes()) {
+    if (!Needed.count(N.get()))
+      continue;
+    Args.clear();
+    for (const Value *In : N->Inputs)
+      Args.push_back(isStored(In->Kind) ? &Stored.at(In) : &Live.at(In));
+    Results.clear();
+    for (const Value *Out : N->Outputs)
+      Results.emplace_back(Out->Type.Elt, Out->Type.Dims);
+    NNC_TRY(evalFunction(N->Op)(*N, Ctx, Args, Results)
+                .withPrefix(N->describe()));
+    for (size_t I = 0; I < N->Outputs.size(); ++I)
+      Live[N->Outputs[I]] = std::move(Results[I]);
+  }
+  TensorMap Out;
+  for (const Value *V : Wanted)
+    Out[V->Name] = isStored(V->Kind) ? Stored.at(V) : Live.at(V);
+  return Out;
+}
+
+Expected<TensorMap> Interpreter::run(const std::string &Entry,
+                                     const TensorMap &Inputs,
+                                     const Options &Opts) {
+  const EntryPoint *E = G->findEntry(Entry);
+  if (!E) {
+    std::string Known;
+    for (const EntryPoint &X : G->EntryPoints)
+      Known += (Known.empty() ? "" : ", ") + X.Name;
+    return error("no entry point '", Entry, "' (the model has: ", Known, ")");
+  }
+  for (const auto &[Name, T] : Inputs) {
+    bool Taken = false;
+    for (const Value *V : E->Inputs)
+      Taken |= V->Name == Name;
+    if (!Taken)
+      return error("entry point '", Entry, "' has no input '", Name, "'");
+  }
+  return evaluate({E->Outputs.begin(), E->Outputs.end()}, Inputs, Opts);
+}
+
+} // namespace nnc::interp
