@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <queue>
+#include <set>
 
 namespace nnc::ir {
 
@@ -97,6 +98,30 @@ std::vector<Value *> Graph::valuesWithRole(Role R) const {
   for (const auto &V : Values)
     if (V->Kind == R)
       Out.push_back(V.get());
+  return Out;
+}
+
+std::vector<const Node *>
+Graph::nodesReaching(const std::vector<const Value *> &Wanted,
+                     std::vector<const Value *> *Fed) const {
+  std::set<const Node *> Needed;
+  std::set<const Value *> Seen;
+  std::vector<const Value *> Work(Wanted.begin(), Wanted.end());
+  while (!Work.empty()) {
+    const Value *V = Work.back();
+    Work.pop_back();
+    if (!Seen.insert(V).second)
+      continue;
+    if (Fed && (V->Kind == Role::Input || V->Kind == Role::Label))
+      Fed->push_back(V);
+    if (V->Producer && Needed.insert(V->Producer).second)
+      for (const Value *In : V->Producer->Inputs)
+        Work.push_back(In);
+  }
+  std::vector<const Node *> Out;
+  for (const auto &N : Nodes)
+    if (Needed.count(N.get()))
+      Out.push_back(N.get());
   return Out;
 }
 

@@ -145,6 +145,10 @@ public:
 
   /// Values with the given role, in id order.
   std::vector<Value *> valuesWithRole(Role R) const;
+  /// The nodes the given values depend on, in graph order, and the inputs
+  /// and labels they read.
+  std::vector<const Node *> nodesReaching(const std::vector<const Value *> &Wanted,
+                                          std::vector<const Value *> *Fed = nullptr) const;
   /// Nodes that read V.
   std::vector<Node *> users(const Value *V) const;
 

@@ -5,7 +5,6 @@
 #include "ir/Verifier.h"
 
 #include <cmath>
-#include <set>
 
 namespace nnc::interp {
 
@@ -105,21 +104,8 @@ Expected<TensorMap> Interpreter::evaluate(const std::vector<const Value *> &Want
                                           const Options &Opts) {
   // Only the nodes the wanted values depend on run, and only the fed values
   // they reach must be given (inference needs no labels).
-  std::set<const Node *> Needed;
   std::vector<const Value *> Fed;
-  std::set<const Value *> Seen;
-  std::vector<const Value *> Work(Wanted.begin(), Wanted.end());
-  while (!Work.empty()) {
-    const Value *V = Work.back();
-    Work.pop_back();
-    if (!Seen.insert(V).second)
-      continue;
-    if (V->Kind == Role::Input || V->Kind == Role::Label)
-      Fed.push_back(V);
-    if (V->Producer && Needed.insert(V->Producer).second)
-      for (const Value *In : V->Producer->Inputs)
-        Work.push_back(In);
-  }
+  std::vector<const Node *> Needed = G->nodesReaching(Wanted, &Fed);
   NNC_TRY(bindBatch(Inputs, Fed));
 
   std::map<const Value *, Tensor> Live;
@@ -128,9 +114,7 @@ Expected<TensorMap> Interpreter::evaluate(const std::vector<const Value *> &Want
   EvalContext Ctx{Opts, Stored};
   std::vector<const Tensor *> Args;
   std::vector<Tensor> Results;
-  for (const auto &N : G->nodes()) {
-    if (!Needed.count(N.get()))
-      continue;
+  for (const Node *N : Needed) {
     Args.clear();
     for (const Value *In : N->Inputs)
       Args.push_back(isStored(In->Kind) ? &Stored.at(In) : &Live.at(In));

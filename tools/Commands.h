@@ -1,0 +1,20 @@
+//===- tools/Commands.h - The nnc subcommands -------------------*- C++ -*-===//
+#pragma once
+
+#include "tools/Args.h"
+
+namespace nnc::tools {
+
+struct Command {
+  const CommandSpec &Spec;
+  /// Returns the process exit code; errors come back as a Status.
+  Status (*Run)(const Args &A);
+};
+
+extern const CommandSpec InfoSpec, DumpSpec, ConvertSpec, RunSpec;
+Status runInfo(const Args &A);
+Status runDump(const Args &A);
+Status runConvert(const Args &A);
+Status runRun(const Args &A);
+
+} // namespace nnc::tools

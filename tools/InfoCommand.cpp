@@ -1,0 +1,132 @@
+//===- tools/InfoCommand.cpp - nnc info -----------------------------------===//
+#include "frontend/ModelIO.h"
+#include "tools/Commands.h"
+
+#include <cstdio>
+#include <set>
+
+namespace nnc::tools {
+
+using namespace nnc::ir;
+
+const CommandSpec InfoSpec = {
+    "info", "MODEL",
+    "Summarizes a model: inputs, outputs, entry points, parameter count,\n"
+    "forward FLOPs and activation bytes per example (batch 1).",
+    {},
+    1, 1};
+
+namespace {
+
+/// 61706 -> "61,706"
+std::string grouped(int64_t N) {
+  std::string S = std::to_string(N);
+  for (int I = int(S.size()) - 3; I > (N < 0 ? 1 : 0); I -= 3)
+    S.insert(size_t(I), ",");
+  return S;
+}
+
+std::string humanBytes(double B) {
+  const char *Units[] = {"B", "KiB", "MiB", "GiB"};
+  int U = 0;
+  while (B >= 1024 && U < 3)
+    B /= 1024, ++U;
+  char Buf[32];
+  std::snprintf(Buf, sizeof(Buf), U ? "%.1f %s" : "%.0f %s", B, Units[U]);
+  return Buf;
+}
+
+std::string typeOf(const Value *V) {
+  return std::string(dtypeName(V->Type.Elt)) + shapeString(V->DeclaredDims);
+}
+
+std::string valueList(const std::vector<Value *> &Vs) {
+  std::string S;
+  for (const Value *V : Vs)
+    S += (S.empty() ? "" : ", ") + V->Name;
+  return S;
+}
+
+} // namespace
+
+Status runInfo(const Args &A) {
+  const std::string &Path = A.positional()[0];
+  Expected<Graph> G = frontend::loadModel(Path);
+  if (!G.ok())
+    return G.status();
+  std::printf("model: %s (%s)\n", G->Name.empty() ? "-" : G->Name.c_str(),
+              Path.c_str());
+  if (!G->Description.empty())
+    std::printf("  %s\n", G->Description.c_str());
+
+  std::printf("inputs:\n");
+  for (Role R : {Role::Input, Role::Label})
+    for (const Value *V : G->valuesWithRole(R))
+      std::printf("  %-16s %-20s %s\n", V->Name.c_str(), typeOf(V).c_str(),
+                  R == Role::Label ? "(label)" : "");
+  std::printf("entry points:\n");
+  for (const EntryPoint &E : G->EntryPoints) {
+    std::printf("  %s(%s) -> (%s)\n", E.Name.c_str(),
+                valueList(E.Inputs).c_str(), valueList(E.Outputs).c_str());
+    for (const Value *V : E.Outputs)
+      std::printf("    %-14s %s\n", V->Name.c_str(),
+                  (std::string(dtypeName(V->Type.Elt)) +
+                   shapeString(V->Type.Dims))
+                      .c_str());
+  }
+
+  int64_t Params = 0, ParamBytes = 0, StateCount = 0, Frozen = 0;
+  int ParamTensors = 0;
+  for (const auto &V : G->values()) {
+    if (V->Kind == Role::Parameter && V->Trainable) {
+      Params += V->Type.numElements();
+      ParamBytes += int64_t(V->Type.bytes());
+      ++ParamTensors;
+    } else if (V->Kind == Role::Parameter) {
+      Frozen += V->Type.numElements();
+    } else if (V->Kind == Role::State) {
+      StateCount += V->Type.numElements();
+    }
+  }
+  std::printf("parameters: %s (%s) in %d tensors\n", grouped(Params).c_str(),
+              humanBytes(double(ParamBytes)).c_str(), ParamTensors);
+  if (Frozen)
+    std::printf("frozen parameters: %s\n", grouped(Frozen).c_str());
+  if (StateCount)
+    std::printf("state: %s values (BatchNorm running statistics etc.)\n",
+                grouped(StateCount).c_str());
+
+  // Costs of the inference entry (or the first one), at batch size 1.
+  const EntryPoint *E = G->findEntry("infer");
+  if (!E)
+    E = &G->EntryPoints.front();
+  std::vector<const Node *> Nodes =
+      G->nodesReaching({E->Outputs.begin(), E->Outputs.end()});
+  int64_t Flops = 0, ActBytes = 0;
+  for (const Node *N : Nodes) {
+    Flops += N->info().Flops(*N);
+    for (const Value *Out : N->Outputs)
+      ActBytes += int64_t(Out->Type.bytes());
+  }
+  std::printf("forward FLOPs per example (%s): %s (%.3f MFLOP)\n",
+              E->Name.c_str(), grouped(Flops).c_str(), double(Flops) / 1e6);
+  std::printf("activation bytes per example (%s): %s (%s), %zu nodes\n",
+              E->Name.c_str(), grouped(ActBytes).c_str(),
+              humanBytes(double(ActBytes)).c_str(), Nodes.size());
+
+  if (G->Training) {
+    const TrainingConfig &T = *G->Training;
+    std::printf("training: loss %s, optimizer %s", T.Loss->Name.c_str(),
+                std::string(optimizerName(T.Optimizer.Kind)).c_str());
+    if (T.Optimizer.Lr)
+      std::printf(" lr=%g", *T.Optimizer.Lr);
+    if (T.L1)
+      std::printf(" l1=%g", T.L1);
+    if (T.L2)
+      std::printf(" l2=%g", T.L2);
+    std::printf("\n");
+  }
+  return Status::success();
+}
+
+} // namespace nnc::tools
