@@ -22,8 +22,13 @@ Expected<std::unique_ptr<flatbuffers::Parser>> makeParser() {
   return P;
 }
 
-/// FlatBuffers reports "line:col: error: text"; keep it on one line.
+/// FlatBuffers reports "line: col: error: text"; make it one line that
+/// reads "line:col: error: text", as compilers print locations.
 std::string oneLine(std::string S) {
+  size_t Colon = S.find(": ");
+  if (Colon != std::string::npos && Colon > 0 &&
+      S.find_first_not_of("0123456789") == Colon)
+    S.erase(Colon + 1, 1);
   while (!S.empty() && (S.back() == '\n' || S.back() == ' '))
     S.pop_back();
   for (char &C : S)

@@ -29,6 +29,8 @@ public:
 
   bool ok() const { return !Failed; }
   const std::string &message() const { return Msg; }
+  /// Lets generic code treat Status and Expected<T> alike.
+  const Status &status() const { return *this; }
 
   /// Returns a copy whose message is "Prefix: message".
   Status withPrefix(const std::string &Prefix) const {

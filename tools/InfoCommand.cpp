@@ -64,7 +64,7 @@ Status runInfo(const Args &A) {
     for (const Value *V : G->valuesWithRole(R))
       std::printf("  %-16s %-20s %s\n", V->Name.c_str(), typeOf(V).c_str(),
                   R == Role::Label ? "(label)" : "");
-  std::printf("entry points:\n");
+  std::printf("entry points (output shapes at batch 1):\n");
   for (const EntryPoint &E : G->EntryPoints) {
     std::printf("  %s(%s) -> (%s)\n", E.Name.c_str(),
                 valueList(E.Inputs).c_str(), valueList(E.Outputs).c_str());

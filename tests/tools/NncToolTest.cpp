@@ -1,0 +1,169 @@
+// Runs the nnc binary as a user would and checks exit codes and messages.
+#include "../TempDir.h"
+#include "../TestUtil.h"
+#include "tools/TensorFiles.h"
+#include "frontend/FileIO.h"
+
+#include <array>
+#include <cstdio>
+#include <sys/wait.h>
+
+using namespace nnc;
+using namespace nnc::test;
+
+namespace {
+
+struct Result {
+  int Exit = -1;
+  std::string Out, Err;
+};
+
+Result runNnc(const std::string &Args) {
+  TempDir D;
+  std::string Cmd = std::string(NNC_TOOL) + " " + Args + " >" + D.file("out") +
+                    " 2>" + D.file("err");
+  int Status = std::system(Cmd.c_str());
+  Result R;
+  R.Exit = WIFEXITED(Status) ? WEXITSTATUS(Status) : -1;
+  R.Out = readText(D.file("out"));
+  R.Err = readText(D.file("err"));
+  return R;
+}
+
+std::string example(const std::string &Name) {
+  return std::string(NNC_SOURCE_DIR) + "/examples/models/" + Name;
+}
+
+/// Exit code 1 and exactly one line on stderr that contains Want.
+void expectOneLineError(const Result &R, const std::string &Want) {
+  EXPECT_EQ(R.Exit, 1) << R.Err;
+  EXPECT_EQ(R.Err.rfind("error: ", 0), 0u) << R.Err;
+  EXPECT_EQ(std::count(R.Err.begin(), R.Err.end(), '\n'), 1) << R.Err;
+  EXPECT_NE(R.Err.find(Want), std::string::npos) << R.Err;
+}
+
+} // namespace
+
+TEST(NncTool, InfoReportsParameterCounts) {
+  Result R = runNnc("info " + example("lenet5.json"));
+  EXPECT_EQ(R.Exit, 0) << R.Err;
+  EXPECT_NE(R.Out.find("parameters: 61,706 "), std::string::npos) << R.Out;
+  EXPECT_NE(R.Out.find("image            f32[N,1,28,28]"), std::string::npos);
+  EXPECT_NE(R.Out.find("forward FLOPs per example"), std::string::npos);
+  R = runNnc("info " + example("convbn.json"));
+  EXPECT_EQ(R.Exit, 0) << R.Err;
+  EXPECT_NE(R.Out.find("parameters: 421,834 "), std::string::npos) << R.Out;
+  EXPECT_NE(R.Out.find("state: 192 values"), std::string::npos) << R.Out;
+}
+
+TEST(NncTool, EverySubcommandHasHelp) {
+  for (const char *Cmd : {"info", "dump", "convert", "run"}) {
+    Result R = runNnc(std::string(Cmd) + " --help");
+    EXPECT_EQ(R.Exit, 0) << Cmd;
+    EXPECT_EQ(R.Out.rfind(std::string("usage: nnc ") + Cmd, 0), 0u) << R.Out;
+  }
+  Result R = runNnc("--help");
+  EXPECT_EQ(R.Exit, 0);
+  EXPECT_NE(R.Out.find("convert"), std::string::npos);
+}
+
+TEST(NncTool, UsageErrorsExitTwo) {
+  EXPECT_EQ(runNnc("frobnicate").Exit, 2);
+  EXPECT_EQ(runNnc("").Exit, 2);
+  Result R = runNnc("info --colour " + example("lenet5.json"));
+  EXPECT_EQ(R.Exit, 2);
+  EXPECT_NE(R.Err.find("unknown option '--colour'"), std::string::npos);
+  EXPECT_EQ(runNnc("info").Exit, 2);
+}
+
+TEST(NncTool, BadModelFilesGiveOneLineErrors) {
+  TempDir D;
+  writeText(D.file("syntax.json"), "{ \"schema_version\": 1, \"tensors\": [ }");
+  expectOneLineError(runNnc("info " + D.file("syntax.json")), D.file("syntax.json"));
+  writeBytes(D.file("random.nnc"), {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+  expectOneLineError(runNnc("dump " + D.file("random.nnc")), "file identifier");
+  writeBytes(D.file("empty.nnc"), {});
+  expectOneLineError(runNnc("run " + D.file("empty.nnc") + " --output-dir " + D.Path),
+                     "only 0 bytes");
+  expectOneLineError(runNnc("info " + D.file("missing.nnc")), "cannot open");
+}
+
+TEST(NncTool, DumpPrintsTextAndDot) {
+  Result R = runNnc("dump " + example("lenet5.json") + " --batch 64");
+  EXPECT_EQ(R.Exit, 0) << R.Err;
+  EXPECT_NE(R.Out.find("%conv1 = Conv(%image, %conv1.w, %conv1.b)"),
+            std::string::npos)
+      << R.Out;
+  EXPECT_NE(R.Out.find(": f32[64,6,28,28]"), std::string::npos);
+  R = runNnc("dump --dot " + example("lenet5.json"));
+  EXPECT_EQ(R.Exit, 0);
+  EXPECT_EQ(R.Out.rfind("digraph \"lenet5\"", 0), 0u) << R.Out;
+}
+
+// nnc convert and flatc read and write the same files.
+TEST(NncTool, ConvertRoundTripsThroughFlatc) {
+  TempDir D;
+  std::string Schema = std::string(NNC_SOURCE_DIR) + "/frontend/schema/nnc.fbs";
+  ASSERT_EQ(runNnc("convert " + example("lenet5.json") + " " + D.file("a.nnc")).Exit, 0);
+  // flatc turns our binary into JSON...
+  std::string Flatc = std::string(NNC_FLATC) + " --json --strict-json --raw-binary -o " +
+                      D.Path + " " + Schema + " -- " + D.file("a.nnc");
+  ASSERT_EQ(std::system(Flatc.c_str()), 0) << Flatc;
+  // ...which nnc turns back into the same bytes.
+  Result R = runNnc("convert " + D.file("a.json") + " " + D.file("b.nnc"));
+  ASSERT_EQ(R.Exit, 0) << R.Err;
+  EXPECT_EQ(*frontend::readFile(D.file("a.nnc")), *frontend::readFile(D.file("b.nnc")));
+  // And flatc's binary from our JSON loads in nnc.
+  ASSERT_EQ(runNnc("convert " + D.file("b.nnc") + " " + D.file("c.json")).Exit, 0);
+  std::string FlatcBin = std::string(NNC_FLATC) + " --binary -o " + D.Path + "/fb " +
+                         Schema + " " + D.file("c.json");
+  ASSERT_EQ(std::system(FlatcBin.c_str()), 0);
+  EXPECT_EQ(runNnc("info " + D.Path + "/fb/c.nnc").Exit, 0);
+}
+
+TEST(NncTool, ConvertRefusesAnInvalidModel) {
+  TempDir D;
+  writeText(D.file("bad.json"), R"({"schema_version": 1, "tensors": [{"name": "x"}],
+    "nodes": [{"op": "Relu", "inputs": [0], "outputs": [5]}]})");
+  expectOneLineError(runNnc("convert " + D.file("bad.json") + " " + D.file("out.nnc")),
+                     "refers to tensor #5");
+  EXPECT_FALSE(std::filesystem::exists(D.file("out.nnc")));
+}
+
+TEST(NncTool, RunReadsRawAndNpyAndWritesBoth) {
+  TempDir D;
+  // Three 28x28 images as raw float32.
+  Tensor Images = randomTensor({3, 1, 28, 28}, 17, 0, 1);
+  Graph Dummy;
+  Value *Target = Dummy.addValue("image", Role::Input, {DType::F32, {-1, 1, 28, 28}});
+  ASSERT_OK(tools::writeTensorFile(D.file("images.bin"), Images, false));
+  ASSERT_OK(tools::writeTensorFile(D.file("images.npy"), Images, true));
+  Result Raw = runNnc("run " + example("lenet5.json") + " --input image=" +
+                   D.file("images.bin") + " --output-dir " + D.file("raw"));
+  ASSERT_EQ(Raw.Exit, 0) << Raw.Err;
+  Result Npy = runNnc("run " + example("lenet5.json") + " --input image=" +
+                   D.file("images.npy") + " --output-dir " + D.file("npy") +
+                   " --format npy");
+  ASSERT_EQ(Npy.Exit, 0) << Npy.Err;
+  EXPECT_EQ(std::filesystem::file_size(D.file("raw/logits.bin")), 3u * 10 * 4);
+  auto Back = tools::parseNpy(*frontend::readFile(D.file("npy/logits.npy")), "npy");
+  ASSERT_OK(Back);
+  EXPECT_EQ(Back->Dims, (Shape{3, 10}));
+  auto Reread = tools::readTensorFile(D.file("images.npy"), *Target, std::nullopt);
+  ASSERT_OK(Reread);
+  EXPECT_EQ(Reread->Dims, Images.Dims);
+}
+
+TEST(NncTool, RunNamesWhatIsMissingOrWrong) {
+  TempDir D;
+  std::string Model = example("lenet5.json");
+  expectOneLineError(runNnc("run " + Model + " --output-dir " + D.Path),
+                     "missing input 'image'");
+  writeBytes(D.file("odd.bin"), std::vector<uint8_t>(4 * 100, 0));
+  expectOneLineError(runNnc("run " + Model + " --input image=" + D.file("odd.bin") +
+                         " --output-dir " + D.Path),
+                     "not a whole number of 'image' examples");
+  expectOneLineError(runNnc("run " + Model + " --input pixels=" + D.file("odd.bin") +
+                         " --output-dir " + D.Path),
+                     "has no input 'pixels'");
+}
