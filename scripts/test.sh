@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: the Release build, then the same suite built with
+# AddressSanitizer and UndefinedBehaviorSanitizer.
+#   scripts/test.sh             both
+#   scripts/test.sh --quick     the Release build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+jobs=$(nproc)
+echo "== Release build and tests"
+bash scripts/build.sh build
+ctest --test-dir build -j"$jobs" --output-on-failure
+
+if [[ "${1:-}" != "--quick" ]]; then
+  echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
+  bash scripts/build.sh build-sanitize -DCMAKE_BUILD_TYPE=Debug -DNNC_SANITIZE=ON
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-sanitize -j"$jobs" --output-on-failure
+fi
