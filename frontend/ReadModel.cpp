@@ -109,8 +109,8 @@ private:
       if (T->shape())
         Dims.assign(T->shape()->begin(), T->shape()->end());
       Role R = static_cast<Role>(T->role());
-      Value *V = G.addValue(Name, R,
-                            TensorType{static_cast<DType>(T->dtype()), Dims});
+      Value *V =
+          G.addValue(Name, R, TensorType{static_cast<DType>(T->dtype()), Dims});
       V->ShapeDeclared = T->shape() != nullptr;
       V->Trainable = T->trainable();
       if (T->buffer() != 0) {
@@ -150,7 +150,8 @@ private:
     else if (A.f())
       N.Attrs.set(Name, double(*A.f()));
     else if (A.ints())
-      N.Attrs.set(Name, std::vector<int64_t>(A.ints()->begin(), A.ints()->end()));
+      N.Attrs.set(Name,
+                  std::vector<int64_t>(A.ints()->begin(), A.ints()->end()));
     else if (A.floats())
       N.Attrs.set(Name,
                   std::vector<double>(A.floats()->begin(), A.floats()->end()));

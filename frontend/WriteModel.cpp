@@ -49,8 +49,8 @@ fbs::Offset<fb::Training> writeTraining(fbs::FlatBufferBuilder &B,
   };
   fbs::Offset<fbs::Vector<double>> Betas = 0;
   if (O.Beta1 || O.Beta2)
-    Betas = B.CreateVector(std::vector<double>{O.Beta1.value_or(0.9),
-                                               O.Beta2.value_or(0.999)});
+    Betas = B.CreateVector(
+        std::vector<double>{O.Beta1.value_or(0.9), O.Beta2.value_or(0.999)});
   auto Optimizer = fb::CreateOptimizer(
       B, static_cast<fb::OptimizerKind>(O.Kind), Opt(O.Lr), Opt(O.Momentum),
       Opt(O.Dampening), Opt(O.WeightDecay), Opt(O.Alpha), Opt(O.Eps),
@@ -59,9 +59,8 @@ fbs::Offset<fb::Training> writeTraining(fbs::FlatBufferBuilder &B,
   std::vector<fbs::Offset<fbs::String>> Metrics;
   for (const std::string &M : T.Metrics)
     Metrics.push_back(B.CreateString(M));
-  return fb::CreateTraining(B, T.Loss ? T.Loss->Id : -1, Optimizer, T.L1,
-                            T.L2, B.CreateVector(Metrics),
-                            uint32_t(T.BatchSize));
+  return fb::CreateTraining(B, T.Loss ? T.Loss->Id : -1, Optimizer, T.L1, T.L2,
+                            B.CreateVector(Metrics), uint32_t(T.BatchSize));
 }
 
 } // namespace
@@ -83,15 +82,15 @@ std::vector<uint8_t> serializeModel(const Graph &G, const SaveOptions &Options,
         SideData->insert(SideData->end(), V->Data.begin(), V->Data.end());
         Buffers.push_back(fb::CreateBuffer(B, 0, Offset, V->Data.size()));
       } else {
-        Buffers.push_back(
-            fb::CreateBuffer(B, B.CreateVector(V->Data.data(), V->Data.size())));
+        Buffers.push_back(fb::CreateBuffer(
+            B, B.CreateVector(V->Data.data(), V->Data.size())));
       }
     }
     fbs::Offset<fb::Initializer> Init = 0;
     if (V->Init.Kind != Initializer::Scheme::None)
-      Init = fb::CreateInitializer(
-          B, static_cast<fb::InitScheme>(V->Init.Kind), V->Init.Value,
-          V->Init.Low, V->Init.High, V->Init.Gain, V->Init.Seed);
+      Init = fb::CreateInitializer(B, static_cast<fb::InitScheme>(V->Init.Kind),
+                                   V->Init.Value, V->Init.Low, V->Init.High,
+                                   V->Init.Gain, V->Init.Seed);
     fbs::Offset<fbs::Vector<int64_t>> Dims = 0;
     if (!isComputed(V->Kind) || V->ShapeDeclared)
       Dims = B.CreateVector(V->DeclaredDims);

@@ -8,11 +8,16 @@ namespace nnc::ir {
 
 std::string_view attrKindName(AttrKind K) {
   switch (K) {
-  case AttrKind::Int: return "int";
-  case AttrKind::Float: return "float";
-  case AttrKind::Ints: return "ints";
-  case AttrKind::Floats: return "floats";
-  case AttrKind::String: return "string";
+  case AttrKind::Int:
+    return "int";
+  case AttrKind::Float:
+    return "float";
+  case AttrKind::Ints:
+    return "ints";
+  case AttrKind::Floats:
+    return "floats";
+  case AttrKind::String:
+    return "string";
   }
   return "?";
 }
@@ -26,11 +31,21 @@ std::string attrValueString(const AttrValue &V) {
     OS << "]";
   };
   switch (attrKind(V)) {
-  case AttrKind::Int: OS << std::get<int64_t>(V); break;
-  case AttrKind::Float: OS << std::get<double>(V); break;
-  case AttrKind::Ints: List(std::get<std::vector<int64_t>>(V)); break;
-  case AttrKind::Floats: List(std::get<std::vector<double>>(V)); break;
-  case AttrKind::String: OS << '"' << std::get<std::string>(V) << '"'; break;
+  case AttrKind::Int:
+    OS << std::get<int64_t>(V);
+    break;
+  case AttrKind::Float:
+    OS << std::get<double>(V);
+    break;
+  case AttrKind::Ints:
+    List(std::get<std::vector<int64_t>>(V));
+    break;
+  case AttrKind::Floats:
+    List(std::get<std::vector<double>>(V));
+    break;
+  case AttrKind::String:
+    OS << '"' << std::get<std::string>(V) << '"';
+    break;
   }
   return OS.str();
 }
@@ -44,8 +59,9 @@ template <typename T> const T &Attributes::get(std::string_view Name) const {
   const AttrValue *V = find(Name);
   if (!V || !std::holds_alternative<T>(*V)) {
     // Unreachable for verified graphs; fail loudly rather than compute garbage.
-    std::fprintf(stderr, "nnc internal error: attribute '%.*s' missing or "
-                         "mistyped on a verified node\n",
+    std::fprintf(stderr,
+                 "nnc internal error: attribute '%.*s' missing or "
+                 "mistyped on a verified node\n",
                  int(Name.size()), Name.data());
     std::abort();
   }

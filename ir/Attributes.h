@@ -32,7 +32,9 @@ class Attributes {
 public:
   using Map = std::map<std::string, AttrValue, std::less<>>;
 
-  void set(std::string Name, AttrValue V) { Values[std::move(Name)] = std::move(V); }
+  void set(std::string Name, AttrValue V) {
+    Values[std::move(Name)] = std::move(V);
+  }
   bool has(std::string_view Name) const { return Values.count(Name) != 0; }
   const AttrValue *find(std::string_view Name) const;
 

@@ -72,8 +72,8 @@ void Builder::entry(std::string Name, std::vector<Value *> Inputs,
   for (Value *V : Outputs)
     if (V->Kind == Role::Activation)
       V->Kind = Role::Output;
-  G.EntryPoints.push_back({std::move(Name), std::move(Inputs),
-                           std::move(Outputs)});
+  G.EntryPoints.push_back(
+      {std::move(Name), std::move(Inputs), std::move(Outputs)});
 }
 
 } // namespace nnc::ir

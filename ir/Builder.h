@@ -50,7 +50,8 @@ private:
 };
 
 /// Attribute-list shorthand: attrs({{"axis", int64_t(1)}}).
-inline Attributes attrs(std::initializer_list<std::pair<std::string, AttrValue>> L) {
+inline Attributes
+attrs(std::initializer_list<std::pair<std::string, AttrValue>> L) {
   Attributes A;
   for (const auto &[Name, V] : L)
     A.set(Name, V);

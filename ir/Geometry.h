@@ -1,4 +1,5 @@
-//===- ir/Geometry.h - Sizes of 2-D convolution and pooling windows -*- C++ -*-===//
+//===- ir/Geometry.h - Sizes of 2-D convolution and pooling windows -*- C++
+//-*-===//
 //
 // One place computes output sizes from attributes, so shape inference, the
 // interpreter and the FLOP count cannot disagree.

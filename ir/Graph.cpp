@@ -9,13 +9,20 @@ namespace nnc::ir {
 
 std::string_view roleName(Role R) {
   switch (R) {
-  case Role::Activation: return "activation";
-  case Role::Input: return "input";
-  case Role::Label: return "label";
-  case Role::Parameter: return "parameter";
-  case Role::State: return "state";
-  case Role::Constant: return "constant";
-  case Role::Output: return "output";
+  case Role::Activation:
+    return "activation";
+  case Role::Input:
+    return "input";
+  case Role::Label:
+    return "label";
+  case Role::Parameter:
+    return "parameter";
+  case Role::State:
+    return "state";
+  case Role::Constant:
+    return "constant";
+  case Role::Output:
+    return "output";
   }
   return "?";
 }
@@ -23,28 +30,44 @@ std::string_view roleName(Role R) {
 std::string_view initSchemeName(Initializer::Scheme S) {
   using K = Initializer::Scheme;
   switch (S) {
-  case K::None: return "none";
-  case K::Zeros: return "zeros";
-  case K::Constant: return "constant";
-  case K::Uniform: return "uniform";
-  case K::GlorotUniform: return "glorot_uniform";
-  case K::XavierNormal: return "xavier_normal";
-  case K::HeNormal: return "he_normal";
-  case K::HeUniform: return "he_uniform";
-  case K::Orthogonal: return "orthogonal";
+  case K::None:
+    return "none";
+  case K::Zeros:
+    return "zeros";
+  case K::Constant:
+    return "constant";
+  case K::Uniform:
+    return "uniform";
+  case K::GlorotUniform:
+    return "glorot_uniform";
+  case K::XavierNormal:
+    return "xavier_normal";
+  case K::HeNormal:
+    return "he_normal";
+  case K::HeUniform:
+    return "he_uniform";
+  case K::Orthogonal:
+    return "orthogonal";
   }
   return "?";
 }
 
 std::string_view optimizerName(OptimizerKind K) {
   switch (K) {
-  case OptimizerKind::SGD: return "sgd";
-  case OptimizerKind::Momentum: return "momentum";
-  case OptimizerKind::Nesterov: return "nesterov";
-  case OptimizerKind::Adagrad: return "adagrad";
-  case OptimizerKind::Adadelta: return "adadelta";
-  case OptimizerKind::RMSprop: return "rmsprop";
-  case OptimizerKind::Adam: return "adam";
+  case OptimizerKind::SGD:
+    return "sgd";
+  case OptimizerKind::Momentum:
+    return "momentum";
+  case OptimizerKind::Nesterov:
+    return "nesterov";
+  case OptimizerKind::Adagrad:
+    return "adagrad";
+  case OptimizerKind::Adadelta:
+    return "adadelta";
+  case OptimizerKind::RMSprop:
+    return "rmsprop";
+  case OptimizerKind::Adam:
+    return "adam";
   }
   return "?";
 }

@@ -22,7 +22,7 @@ enum class Role : uint8_t {
   Parameter, // trainable weights
   State,     // persistent but not trained: BN running statistics
   Constant,
-  Output,    // an activation that entry points return
+  Output, // an activation that entry points return
 };
 std::string_view roleName(Role R);
 inline bool isComputed(Role R) {
@@ -94,7 +94,13 @@ struct EntryPoint {
 };
 
 enum class OptimizerKind : uint8_t {
-  SGD, Momentum, Nesterov, Adagrad, Adadelta, RMSprop, Adam
+  SGD,
+  Momentum,
+  Nesterov,
+  Adagrad,
+  Adadelta,
+  RMSprop,
+  Adam
 };
 std::string_view optimizerName(OptimizerKind K);
 
@@ -147,8 +153,9 @@ public:
   std::vector<Value *> valuesWithRole(Role R) const;
   /// The nodes the given values depend on, in graph order, and the inputs
   /// and labels they read.
-  std::vector<const Node *> nodesReaching(const std::vector<const Value *> &Wanted,
-                                          std::vector<const Value *> *Fed = nullptr) const;
+  std::vector<const Node *>
+  nodesReaching(const std::vector<const Value *> &Wanted,
+                std::vector<const Value *> *Fed = nullptr) const;
   /// Nodes that read V.
   std::vector<Node *> users(const Value *V) const;
 

@@ -31,7 +31,8 @@ double SplitMix64::normal() {
 Expected<Fans> computeFans(const Shape &S) {
   if (S.size() < 2)
     return error("needs a tensor of rank >= 2 to compute fan-in and fan-out, "
-                 "found shape ", shapeString(S));
+                 "found shape ",
+                 shapeString(S));
   double Receptive = 1;
   for (size_t I = 2; I < S.size(); ++I)
     Receptive *= double(S[I]);
@@ -87,11 +88,22 @@ std::vector<double> decode(const std::vector<uint8_t> &Raw, DType T) {
     }
   };
   switch (T) {
-  case DType::F32: Read(float()); break;
-  case DType::F64: Read(double()); break;
-  case DType::I32: Read(int32_t()); break;
-  case DType::I64: Read(int64_t()); break;
-  case DType::U8: case DType::Bool: Read(uint8_t()); break;
+  case DType::F32:
+    Read(float());
+    break;
+  case DType::F64:
+    Read(double());
+    break;
+  case DType::I32:
+    Read(int32_t());
+    break;
+  case DType::I64:
+    Read(int64_t());
+    break;
+  case DType::U8:
+  case DType::Bool:
+    Read(uint8_t());
+    break;
   }
   return Out;
 }
@@ -105,11 +117,22 @@ std::vector<uint8_t> encode(const std::vector<double> &Values, DType T) {
     }
   };
   switch (T) {
-  case DType::F32: Write(float()); break;
-  case DType::F64: Write(double()); break;
-  case DType::I32: Write(int32_t()); break;
-  case DType::I64: Write(int64_t()); break;
-  case DType::U8: case DType::Bool: Write(uint8_t()); break;
+  case DType::F32:
+    Write(float());
+    break;
+  case DType::F64:
+    Write(double());
+    break;
+  case DType::I32:
+    Write(int32_t());
+    break;
+  case DType::I64:
+    Write(int64_t());
+    break;
+  case DType::U8:
+  case DType::Bool:
+    Write(uint8_t());
+    break;
   }
   return Out;
 }
@@ -162,8 +185,8 @@ Expected<std::vector<double>> materialize(const Value &V) {
   }
   case K::Orthogonal: {
     if (S.size() < 2)
-      return Fail(error("needs a tensor of rank >= 2, found shape ",
-                        shapeString(S)));
+      return Fail(
+          error("needs a tensor of rank >= 2, found shape ", shapeString(S)));
     int64_t Rows = S[0], Cols = int64_t(N) / Rows;
     Out = orthogonal(Rows, Cols, Rng);
     for (double &X : Out)

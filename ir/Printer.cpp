@@ -18,8 +18,11 @@ std::string initString(const Value &V) {
   std::string S(initSchemeName(I.Kind));
   using K = Initializer::Scheme;
   switch (I.Kind) {
-  case K::None: case K::Zeros: return S;
-  case K::Constant: return S + "(" + attrValueString(I.Value) + ")";
+  case K::None:
+  case K::Zeros:
+    return S;
+  case K::Constant:
+    return S + "(" + attrValueString(I.Value) + ")";
   case K::Uniform:
     return S + "(" + attrValueString(I.Low) + ", " + attrValueString(I.High) +
            ", seed=" + std::to_string(I.Seed) + ")";
@@ -111,7 +114,8 @@ void printDot(const Graph &G, std::ostream &OS) {
       continue;
     const char *Style = isStored(V->Kind) ? "style=dashed" : "style=bold";
     OS << "  v" << V->Id << " [shape=ellipse, " << Style << ", label=\""
-       << dotEscape(V->Name) << "\\n" << V->Type.str() << "\"];\n";
+       << dotEscape(V->Name) << "\\n"
+       << V->Type.str() << "\"];\n";
   }
   for (const auto &N : G.nodes()) {
     OS << "  n" << N->Id << " [shape=box, label=\"" << N->opName() << "\\n"
@@ -119,8 +123,8 @@ void printDot(const Graph &G, std::ostream &OS) {
     for (const Value *In : N->Inputs) {
       std::string From = In->Producer ? "n" + std::to_string(In->Producer->Id)
                                       : "v" + std::to_string(In->Id);
-      OS << "  " << From << " -> n" << N->Id << " [label=\""
-         << In->Type.str() << "\"];\n";
+      OS << "  " << From << " -> n" << N->Id << " [label=\"" << In->Type.str()
+         << "\"];\n";
     }
   }
   std::set<const Value *> Outs;
@@ -128,7 +132,8 @@ void printDot(const Graph &G, std::ostream &OS) {
     Outs.insert(E.Outputs.begin(), E.Outputs.end());
   for (const Value *V : Outs) {
     OS << "  o" << V->Id << " [shape=ellipse, style=bold, label=\""
-       << dotEscape(V->Name) << "\\n" << V->Type.str() << "\"];\n";
+       << dotEscape(V->Name) << "\\n"
+       << V->Type.str() << "\"];\n";
     OS << "  n" << V->Producer->Id << " -> o" << V->Id << ";\n";
   }
   OS << "}\n";

@@ -36,7 +36,8 @@ Status checkNode(Node &N) {
   const OpInfo &Info = N.info();
   int NumIn = int(N.Inputs.size());
   if (NumIn < Info.MinInputs || NumIn > Info.maxInputs()) {
-    std::string Expected = Info.Variadic ? "at least " + std::to_string(Info.MinInputs)
+    std::string Expected = Info.Variadic
+                               ? "at least " + std::to_string(Info.MinInputs)
                            : Info.MinInputs == Info.maxInputs()
                                ? std::to_string(Info.MinInputs)
                                : std::to_string(Info.MinInputs) + " to " +
@@ -94,8 +95,8 @@ Status checkValue(const Value &V) {
                  V.Producer->describe(), " writes it");
   for (size_t I = 0; I < V.DeclaredDims.size(); ++I) {
     int64_t D = V.DeclaredDims[I];
-    bool BatchDim = I == 0 && D == -1 &&
-                    (V.Kind == Role::Input || V.Kind == Role::Label);
+    bool BatchDim =
+        I == 0 && D == -1 && (V.Kind == Role::Input || V.Kind == Role::Label);
     if (D <= 0 && !BatchDim)
       return error(tensorRef(&V), " has invalid dimension ", D, " in shape ",
                    shapeString(V.DeclaredDims),
@@ -111,16 +112,15 @@ Status checkValue(const Value &V) {
         Scheme != K::Constant && Scheme != K::Uniform) {
       Expected<Fans> F = computeFans(V.DeclaredDims);
       if (!F.ok())
-        return error(tensorRef(&V), ": initializer ",
-                     initSchemeName(Scheme), " ", F.message());
+        return error(tensorRef(&V), ": initializer ", initSchemeName(Scheme),
+                     " ", F.message());
     }
     if (Scheme == K::Uniform && !(V.Init.Low <= V.Init.High))
       return error(tensorRef(&V), ": uniform initializer needs low <= high");
     size_t Want = V.Type.bytes();
     if (!V.Data.empty() && V.Data.size() != Want)
       return error(tensorRef(&V), " has ", V.Data.size(),
-                   " bytes of data, expected ", Want, " for ",
-                   V.Type.str());
+                   " bytes of data, expected ", Want, " for ", V.Type.str());
   }
   return Status::success();
 }

@@ -13,11 +13,18 @@ bool endsWith(const std::string &S, const char *Suffix) {
 
 size_t elementSize(uint8_t Type) {
   switch (Type) {
-  case 0x08: case 0x09: return 1; // u8, i8
-  case 0x0B: return 2;            // i16
-  case 0x0C: case 0x0D: return 4; // i32, f32
-  case 0x0E: return 8;            // f64
-  default: return 0;
+  case 0x08:
+  case 0x09:
+    return 1; // u8, i8
+  case 0x0B:
+    return 2; // i16
+  case 0x0C:
+  case 0x0D:
+    return 4; // i32, f32
+  case 0x0E:
+    return 8; // f64
+  default:
+    return 0;
   }
 }
 
@@ -27,12 +34,25 @@ double decodeBigEndian(const uint8_t *P, uint8_t Type) {
   for (size_t I = 0; I < N; ++I)
     Bits = (Bits << 8) | P[I];
   switch (Type) {
-  case 0x08: return double(uint8_t(Bits));
-  case 0x09: return double(int8_t(Bits));
-  case 0x0B: return double(int16_t(Bits));
-  case 0x0C: return double(int32_t(Bits));
-  case 0x0D: { uint32_t B = uint32_t(Bits); float F; std::memcpy(&F, &B, 4); return F; }
-  default: { double D; std::memcpy(&D, &Bits, 8); return D; }
+  case 0x08:
+    return double(uint8_t(Bits));
+  case 0x09:
+    return double(int8_t(Bits));
+  case 0x0B:
+    return double(int16_t(Bits));
+  case 0x0C:
+    return double(int32_t(Bits));
+  case 0x0D: {
+    uint32_t B = uint32_t(Bits);
+    float F;
+    std::memcpy(&F, &B, 4);
+    return F;
+  }
+  default: {
+    double D;
+    std::memcpy(&D, &Bits, 8);
+    return D;
+  }
   }
 }
 
@@ -70,8 +90,8 @@ bool readIdx(const std::string &Path, IdxArray &Out, std::string &Error) {
   uint8_t Type = Bytes[2], Rank = Bytes[3];
   size_t Elt = elementSize(Type);
   if (Elt == 0) {
-    Error = Path + ": unknown IDX element type 0x" +
-            std::to_string(unsigned(Type));
+    Error =
+        Path + ": unknown IDX element type 0x" + std::to_string(unsigned(Type));
     return false;
   }
   size_t Header = 4 + 4 * size_t(Rank);

@@ -26,7 +26,8 @@ public:
 
 inline void writeBytes(const std::string &Path, const std::vector<uint8_t> &B) {
   std::ofstream(Path, std::ios::binary)
-      .write(reinterpret_cast<const char *>(B.data()), std::streamsize(B.size()));
+      .write(reinterpret_cast<const char *>(B.data()),
+             std::streamsize(B.size()));
 }
 
 inline void writeText(const std::string &Path, const std::string &Text) {

@@ -34,8 +34,7 @@ Expected<Args> Args::parse(const CommandSpec &Spec,
                    "' (see 'nnc ", Spec.Name, " --help')");
     if (Opt->ValueName.empty()) {
       if (HasValue)
-        return error("nnc ", Spec.Name, ": option '", Name,
-                     "' takes no value");
+        return error("nnc ", Spec.Name, ": option '", Name, "' takes no value");
     } else if (!HasValue) {
       if (I + 1 >= Argv.size())
         return error("nnc ", Spec.Name, ": option '", Name, "' needs a ",
@@ -60,7 +59,8 @@ Expected<Args> Args::parse(const CommandSpec &Spec,
   return A;
 }
 
-std::string Args::get(const std::string &Name, const std::string &Default) const {
+std::string Args::get(const std::string &Name,
+                      const std::string &Default) const {
   auto It = Values.find(Name);
   return It == Values.end() ? Default : It->second.back();
 }

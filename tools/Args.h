@@ -34,7 +34,8 @@ public:
   const std::vector<std::string> &positional() const { return Positional; }
   bool has(const std::string &Name) const { return Values.count(Name) != 0; }
   /// The last value of an option, or Default.
-  std::string get(const std::string &Name, const std::string &Default = "") const;
+  std::string get(const std::string &Name,
+                  const std::string &Default = "") const;
   std::vector<std::string> getAll(const std::string &Name) const;
   /// An integer option, failing with a message naming it.
   Expected<int64_t> getInt(const std::string &Name, int64_t Default) const;

@@ -7,12 +7,14 @@
 namespace nnc::tools {
 
 const CommandSpec ConvertSpec = {
-    "convert", "IN OUT",
+    "convert",
+    "IN OUT",
     "Converts a model between FlatBuffers JSON (.json) and binary (.nnc).\n"
     "The input is verified first; the output is written atomically and holds\n"
     "the same content (flatc --json reads and writes the same files).",
     {},
-    2, 2};
+    2,
+    2};
 
 Status runConvert(const Args &A) {
   const std::string &In = A.positional()[0], &Out = A.positional()[1];

@@ -9,12 +9,15 @@
 namespace nnc::tools {
 
 const CommandSpec DumpSpec = {
-    "dump", "MODEL [--dot] [--batch N]",
+    "dump",
+    "MODEL [--dot] [--batch N]",
     "Prints a model's IR as text, or as a Graphviz graph with --dot.",
     {{"--dot", "", "print Graphviz DOT instead of IR text"},
-     {"--batch", "N", "bind the batch dimension to N for the shapes shown "
-                      "(default 1)"}},
-    1, 1};
+     {"--batch", "N",
+      "bind the batch dimension to N for the shapes shown "
+      "(default 1)"}},
+    1,
+    1};
 
 Status runDump(const Args &A) {
   Expected<ir::Graph> G = frontend::loadModel(A.positional()[0]);

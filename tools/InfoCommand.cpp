@@ -10,11 +10,13 @@ namespace nnc::tools {
 using namespace nnc::ir;
 
 const CommandSpec InfoSpec = {
-    "info", "MODEL",
+    "info",
+    "MODEL",
     "Summarizes a model: inputs, outputs, entry points, parameter count,\n"
     "forward FLOPs and activation bytes per example (batch 1).",
     {},
-    1, 1};
+    1,
+    1};
 
 namespace {
 
@@ -69,10 +71,10 @@ Status runInfo(const Args &A) {
     std::printf("  %s(%s) -> (%s)\n", E.Name.c_str(),
                 valueList(E.Inputs).c_str(), valueList(E.Outputs).c_str());
     for (const Value *V : E.Outputs)
-      std::printf("    %-14s %s\n", V->Name.c_str(),
-                  (std::string(dtypeName(V->Type.Elt)) +
-                   shapeString(V->Type.Dims))
-                      .c_str());
+      std::printf(
+          "    %-14s %s\n", V->Name.c_str(),
+          (std::string(dtypeName(V->Type.Elt)) + shapeString(V->Type.Dims))
+              .c_str());
   }
 
   int64_t Params = 0, ParamBytes = 0, StateCount = 0, Frozen = 0;

@@ -12,7 +12,8 @@ namespace nnc::tools {
 using namespace nnc::ir;
 
 const CommandSpec RunSpec = {
-    "run", "MODEL --input NAME=FILE ... --output-dir DIR",
+    "run",
+    "MODEL --input NAME=FILE ... --output-dir DIR",
     "Runs an entry point of a model on inputs read from files and writes\n"
     "every output to DIR/<name>.bin (raw little-endian) or .npy. Input files\n"
     "may be .npy, IDX (MNIST format, gzipped or not; bytes feeding a float\n"
@@ -27,12 +28,14 @@ const CommandSpec RunSpec = {
      {"--training", "", "training semantics: dropout, batch statistics"},
      {"--seed", "S", "seed for random ops when training (default 0)"},
      {"--engine", "interp", "execution engine (only the interpreter for now)"}},
-    1, 1};
+    1,
+    1};
 
 namespace {
 
 void printPreview(const std::string &Name, const interp::Tensor &T) {
-  std::printf("  %-14s %s%s", Name.c_str(), std::string(dtypeName(T.Elt)).c_str(),
+  std::printf("  %-14s %s%s", Name.c_str(),
+              std::string(dtypeName(T.Elt)).c_str(),
               shapeString(T.Dims).c_str());
   int64_t Row = T.Dims.empty() ? 1 : T.numElements() / T.Dims[0];
   std::printf("  [");
@@ -52,8 +55,7 @@ Status runRun(const Args &A) {
     return error("nnc run: --format must be bin or npy, found '", Format, "'");
   std::string Engine = A.get("--engine", "interp");
   if (Engine != "interp")
-    return error("nnc run: unknown engine '", Engine,
-                 "' (available: interp)");
+    return error("nnc run: unknown engine '", Engine, "' (available: interp)");
   Expected<int64_t> Limit = A.getInt("--limit", 0);
   Expected<int64_t> Seed = A.getInt("--seed", 0);
   if (!Limit.ok())
@@ -80,8 +82,8 @@ Status runRun(const Args &A) {
       if (V->Name == Name)
         Target = V;
     if (!Target)
-      return error(Path, ": entry point '", EntryName, "' has no input '",
-                   Name, "'");
+      return error(Path, ": entry point '", EntryName, "' has no input '", Name,
+                   "'");
     std::optional<int64_t> Keep;
     if (*Limit > 0)
       Keep = *Limit;

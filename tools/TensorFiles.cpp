@@ -17,23 +17,35 @@ namespace {
 const char NpyMagic[] = "\x93NUMPY";
 
 std::optional<DType> npyDType(const std::string &Descr) {
-  if (Descr == "<f4") return DType::F32;
-  if (Descr == "<f8") return DType::F64;
-  if (Descr == "<i4") return DType::I32;
-  if (Descr == "<i8") return DType::I64;
-  if (Descr == "|u1") return DType::U8;
-  if (Descr == "|b1") return DType::Bool;
+  if (Descr == "<f4")
+    return DType::F32;
+  if (Descr == "<f8")
+    return DType::F64;
+  if (Descr == "<i4")
+    return DType::I32;
+  if (Descr == "<i8")
+    return DType::I64;
+  if (Descr == "|u1")
+    return DType::U8;
+  if (Descr == "|b1")
+    return DType::Bool;
   return std::nullopt;
 }
 
 const char *npyDescr(DType T) {
   switch (T) {
-  case DType::F32: return "<f4";
-  case DType::F64: return "<f8";
-  case DType::I32: return "<i4";
-  case DType::I64: return "<i8";
-  case DType::U8: return "|u1";
-  case DType::Bool: return "|b1";
+  case DType::F32:
+    return "<f4";
+  case DType::F64:
+    return "<f8";
+  case DType::I32:
+    return "<i4";
+  case DType::I64:
+    return "<i8";
+  case DType::U8:
+    return "|u1";
+  case DType::Bool:
+    return "|b1";
   }
   return "";
 }
@@ -133,8 +145,8 @@ Expected<Tensor> parseNpy(const std::vector<uint8_t> &Bytes,
            isdigit(static_cast<unsigned char>((*ShapeText)[End])))
       ++End;
     int64_t D = 0;
-    auto [Ptr, Err] = std::from_chars(ShapeText->data() + P,
-                                      ShapeText->data() + End, D);
+    auto [Ptr, Err] =
+        std::from_chars(ShapeText->data() + P, ShapeText->data() + End, D);
     if (Err != std::errc() || D > (int64_t(1) << 40))
       return error(Name, ": bad .npy shape ", *ShapeText);
     Dims.push_back(D);

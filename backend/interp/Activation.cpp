@@ -59,8 +59,8 @@ Status softmax(const Node &N, const Args &In, Results &Out, bool Log) {
         Sum += std::exp(X[At(K)] - M);
       double LogSum = std::log(Sum);
       for (int64_t K = 0; K < Extent; ++K)
-        Out[0][At(K)] = Log ? X[At(K)] - M - LogSum
-                            : std::exp(X[At(K)] - M) / Sum;
+        Out[0][At(K)] =
+            Log ? X[At(K)] - M - LogSum : std::exp(X[At(K)] - M) / Sum;
     }
   return Status::success();
 }

@@ -16,7 +16,8 @@ namespace {
 using namespace nnc::ir;
 using Args = std::vector<const Tensor *>;
 using Results = std::vector<Tensor>;
-using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Mat =
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using MapC = Eigen::Map<const Mat>;
 using Map = Eigen::Map<Mat>;
 
@@ -56,7 +57,8 @@ void im2col(const double *X, const Window2D &G, int64_t Cg, Mat &Col) {
             int64_t Ih = Oh * G.SH - G.PadT + Kh * G.DH;
             int64_t Iw = Ow * G.SW - G.PadL + Kw * G.DW;
             bool Inside = Ih >= 0 && Ih < G.H && Iw >= 0 && Iw < G.W;
-            Col(Row, Oh * G.OW + Ow) = Inside ? X[(C * G.H + Ih) * G.W + Iw] : 0;
+            Col(Row, Oh * G.OW + Ow) =
+                Inside ? X[(C * G.H + Ih) * G.W + Iw] : 0;
           }
       }
 }

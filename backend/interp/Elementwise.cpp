@@ -38,9 +38,9 @@ UNARY(Tanh, std::tanh(X))
 UNARY(Relu, X > 0 ? X : 0.0)
 UNARY(LeakyRelu, X > 0 ? X : N.Attrs.getFloat("alpha") * X)
 UNARY(Elu, X > 0 ? X : N.Attrs.getFloat("alpha") * std::expm1(X))
-UNARY(Swish, X * sigmoid(N.Attrs.getFloat("beta") * X))
-UNARY(Clip, std::min(std::max(X, N.Attrs.getFloat("min")),
-                     N.Attrs.getFloat("max")))
+UNARY(Swish, X *sigmoid(N.Attrs.getFloat("beta") * X))
+UNARY(Clip,
+      std::min(std::max(X, N.Attrs.getFloat("min")), N.Attrs.getFloat("max")))
 UNARY(Exp, std::exp(X))
 UNARY(Log, std::log(X))
 UNARY(Sqrt, std::sqrt(X))
@@ -65,7 +65,8 @@ Status evalDropout(const Node &N, EvalContext &Ctx, const Args &In,
 
 /// NumPy broadcasting: each operand is read through strides that are 0 along
 /// the dimensions it is broadcast over.
-template <typename F> Status broadcastBinary(const Args &In, Results &Out, F Fn) {
+template <typename F>
+Status broadcastBinary(const Args &In, Results &Out, F Fn) {
   const Tensor &A = *In[0], &B = *In[1];
   Tensor &Y = Out[0];
   size_t R = Y.Dims.size();

@@ -48,7 +48,9 @@ const std::vector<EvalFn> &evalTable() {
 
 } // namespace
 
-void kernels::define(OpKind K, EvalFn F) { (*BuildingEvalTable)[size_t(K)] = F; }
+void kernels::define(OpKind K, EvalFn F) {
+  (*BuildingEvalTable)[size_t(K)] = F;
+}
 
 EvalFn evalFunction(OpKind K) { return evalTable()[size_t(K)]; }
 
@@ -72,13 +74,14 @@ Status Interpreter::bindBatch(const TensorMap &Inputs,
   for (const Value *V : Fed) {
     auto It = Inputs.find(V->Name);
     if (It == Inputs.end())
-      return error("missing input '", V->Name, "' (",
-                   dtypeName(V->Type.Elt), shapeString(V->DeclaredDims), ")");
+      return error("missing input '", V->Name, "' (", dtypeName(V->Type.Elt),
+                   shapeString(V->DeclaredDims), ")");
     const Shape &Given = It->second.Dims;
     if (Given.size() != V->DeclaredDims.size())
       return error("input '", V->Name, "' has shape ", shapeString(Given),
                    ", expected ", shapeString(V->DeclaredDims));
-    if (!V->DeclaredDims.empty() && V->DeclaredDims[0] == -1 && !Given.empty()) {
+    if (!V->DeclaredDims.empty() && V->DeclaredDims[0] == -1 &&
+        !Given.empty()) {
       if (Batch >= 0 && Given[0] != Batch)
         return error("input '", V->Name, "' has batch size ", Given[0],
                      " but input '", BatchFrom->Name, "' has ", Batch);
@@ -99,9 +102,9 @@ Status Interpreter::bindBatch(const TensorMap &Inputs,
   return Status::success();
 }
 
-Expected<TensorMap> Interpreter::evaluate(const std::vector<const Value *> &Wanted,
-                                          const TensorMap &Inputs,
-                                          const Options &Opts) {
+Expected<TensorMap>
+Interpreter::evaluate(const std::vector<const Value *> &Wanted,
+                      const TensorMap &Inputs, const Options &Opts) {
   // Only the nodes the wanted values depend on run, and only the fed values
   // they reach must be given (inference needs no labels).
   std::vector<const Value *> Fed;
@@ -121,8 +124,8 @@ Expected<TensorMap> Interpreter::evaluate(const std::vector<const Value *> &Want
     Results.clear();
     for (const Value *Out : N->Outputs)
       Results.emplace_back(Out->Type.Elt, Out->Type.Dims);
-    NNC_TRY(evalFunction(N->Op)(*N, Ctx, Args, Results)
-                .withPrefix(N->describe()));
+    NNC_TRY(
+        evalFunction(N->Op)(*N, Ctx, Args, Results).withPrefix(N->describe()));
     for (size_t I = 0; I < N->Outputs.size(); ++I)
       Live[N->Outputs[I]] = std::move(Results[I]);
   }

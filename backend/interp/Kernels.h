@@ -1,4 +1,5 @@
-//===- backend/interp/Kernels.h - The interpreter's per-op table -*- C++ -*-===//
+//===- backend/interp/Kernels.h - The interpreter's per-op table -*- C++
+//-*-===//
 #pragma once
 
 #include "backend/interp/Interpreter.h"

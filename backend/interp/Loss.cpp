@@ -20,7 +20,8 @@ template <typename F> Status meanOver(const Args &In, Results &Out, F Term) {
 }
 
 Status evalMse(const Node &, EvalContext &, const Args &In, Results &Out) {
-  return meanOver(In, Out, [](double P, double T) { return (P - T) * (P - T); });
+  return meanOver(In, Out,
+                  [](double P, double T) { return (P - T) * (P - T); });
 }
 
 // PyTorch clamps each log at -100 so that p = 0 or 1 gives a finite loss.

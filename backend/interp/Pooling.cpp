@@ -38,35 +38,38 @@ Status forEachWindow(const Node &N, const Tensor &X, F Fn) {
 
 Status evalMaxPool(const Node &N, EvalContext &, const Args &In, Results &Out) {
   const Tensor &X = *In[0];
-  return forEachWindow(N, X, [&](const Window2D &, int64_t, int64_t O, int64_t,
-                                 int64_t, const std::vector<int64_t> &W) {
-    double M = -INFINITY;
-    for (int64_t I : W)
-      M = std::max(M, X[I]);
-    Out[0][O] = M;
-  });
+  return forEachWindow(N, X,
+                       [&](const Window2D &, int64_t, int64_t O, int64_t,
+                           int64_t, const std::vector<int64_t> &W) {
+                         double M = -INFINITY;
+                         for (int64_t I : W)
+                           M = std::max(M, X[I]);
+                         Out[0][O] = M;
+                       });
 }
 
 Status evalAvgPool(const Node &N, EvalContext &, const Args &In, Results &Out) {
   const Tensor &X = *In[0];
   bool IncludePad = N.Attrs.getInt("count_include_pad") != 0;
-  return forEachWindow(N, X, [&](const Window2D &G, int64_t, int64_t O,
-                                 int64_t Oh, int64_t Ow,
-                                 const std::vector<int64_t> &W) {
-    double Sum = 0;
-    for (int64_t I : W)
-      Sum += X[I];
-    double Count = double(W.size());
-    if (IncludePad) {
-      // PyTorch divides by the window clipped to the padded input, so a
-      // ceil-mode window hanging past the padding is not over-counted.
-      int64_t H0 = Oh * G.SH - G.PadT, W0 = Ow * G.SW - G.PadL;
-      int64_t H1 = std::min(H0 + G.KH, G.H + G.PadB);
-      int64_t W1 = std::min(W0 + G.KW, G.W + G.PadR);
-      Count = double((H1 - H0) * (W1 - W0));
-    }
-    Out[0][O] = Sum / Count;
-  });
+  return forEachWindow(N, X,
+                       [&](const Window2D &G, int64_t, int64_t O, int64_t Oh,
+                           int64_t Ow, const std::vector<int64_t> &W) {
+                         double Sum = 0;
+                         for (int64_t I : W)
+                           Sum += X[I];
+                         double Count = double(W.size());
+                         if (IncludePad) {
+                           // PyTorch divides by the window clipped to the
+                           // padded input, so a ceil-mode window hanging past
+                           // the padding is not over-counted.
+                           int64_t H0 = Oh * G.SH - G.PadT,
+                                   W0 = Ow * G.SW - G.PadL;
+                           int64_t H1 = std::min(H0 + G.KH, G.H + G.PadB);
+                           int64_t W1 = std::min(W0 + G.KW, G.W + G.PadR);
+                           Count = double((H1 - H0) * (W1 - W0));
+                         }
+                         Out[0][O] = Sum / Count;
+                       });
 }
 
 // Stochastic pooling over non-negative activations: p_i = a_i / sum(a).
@@ -77,30 +80,31 @@ Status evalStochasticPool(const Node &N, EvalContext &Ctx, const Args &In,
   const Tensor &X = *In[0];
   SplitMix64 Rng = Ctx.rngFor(N);
   bool Sample = Ctx.Opts.Training;
-  return forEachWindow(N, X, [&](const Window2D &, int64_t, int64_t O, int64_t,
-                                 int64_t, const std::vector<int64_t> &W) {
-    double Sum = 0;
-    for (int64_t I : W)
-      Sum += std::max(X[I], 0.0);
-    double R = Sample ? Rng.uniform() * Sum : 0;
-    double Y = 0;
-    if (Sum > 0 && Sample) {
-      // Walk the cumulative weights; the last positive element catches
-      // rounding at the top end.
-      for (int64_t I : W) {
-        double P = std::max(X[I], 0.0);
-        if (P > 0)
-          Y = X[I];
-        if (R < P)
-          break;
-        R -= P;
-      }
-    } else if (Sum > 0) {
-      for (int64_t I : W)
-        Y += std::max(X[I], 0.0) * X[I] / Sum;
-    }
-    Out[0][O] = Y;
-  });
+  return forEachWindow(N, X,
+                       [&](const Window2D &, int64_t, int64_t O, int64_t,
+                           int64_t, const std::vector<int64_t> &W) {
+                         double Sum = 0;
+                         for (int64_t I : W)
+                           Sum += std::max(X[I], 0.0);
+                         double R = Sample ? Rng.uniform() * Sum : 0;
+                         double Y = 0;
+                         if (Sum > 0 && Sample) {
+                           // Walk the cumulative weights; the last positive
+                           // element catches rounding at the top end.
+                           for (int64_t I : W) {
+                             double P = std::max(X[I], 0.0);
+                             if (P > 0)
+                               Y = X[I];
+                             if (R < P)
+                               break;
+                             R -= P;
+                           }
+                         } else if (Sum > 0) {
+                           for (int64_t I : W)
+                             Y += std::max(X[I], 0.0) * X[I] / Sum;
+                         }
+                         Out[0][O] = Y;
+                       });
 }
 
 template <bool Max>

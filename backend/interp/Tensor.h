@@ -1,4 +1,5 @@
-//===- backend/interp/Tensor.h - Host tensors of the interpreter -*- C++ -*-===//
+//===- backend/interp/Tensor.h - Host tensors of the interpreter -*- C++
+//-*-===//
 //
 // The reference interpreter computes in double whatever the model's dtype,
 // so it can serve as the oracle for float32 kernels and for finite-difference

@@ -33,14 +33,20 @@ int64_t softmaxFlops(const Node &N) { return 4 * outputElements(N); }
 } // namespace
 
 void registerActivationOps() {
-  define({.Kind = OpKind::Maxout, .Operands = {"x"},
-          .Attrs = {{"pieces", int64_t(2)}}, .Infer = inferMaxout,
+  define({.Kind = OpKind::Maxout,
+          .Operands = {"x"},
+          .Attrs = {{"pieces", int64_t(2)}},
+          .Infer = inferMaxout,
           .Flops = flopsPerOutput});
-  define({.Kind = OpKind::Softmax, .Operands = {"x"},
-          .Attrs = {{"axis", int64_t(-1)}}, .Infer = inferSoftmax,
+  define({.Kind = OpKind::Softmax,
+          .Operands = {"x"},
+          .Attrs = {{"axis", int64_t(-1)}},
+          .Infer = inferSoftmax,
           .Flops = softmaxFlops});
-  define({.Kind = OpKind::LogSoftmax, .Operands = {"x"},
-          .Attrs = {{"axis", int64_t(-1)}}, .Infer = inferSoftmax,
+  define({.Kind = OpKind::LogSoftmax,
+          .Operands = {"x"},
+          .Attrs = {{"axis", int64_t(-1)}},
+          .Infer = inferSoftmax,
           .Flops = softmaxFlops});
 }
 

@@ -107,17 +107,33 @@ std::vector<AttrSpec> convAttrs(bool Transposed) {
 } // namespace
 
 void registerContractionOps() {
-  define({.Kind = OpKind::MatMul, .Operands = {"a", "b"}, .MinInputs = 2,
-          .Infer = inferMatMul, .Flops = matMulFlops});
-  define({.Kind = OpKind::Dense, .Operands = {"x", "w", "b"}, .MinInputs = 2,
-          .Infer = inferDense, .Flops = denseFlops});
-  define({.Kind = OpKind::Conv, .Operands = {"x", "w", "b"}, .MinInputs = 2,
-          .Attrs = convAttrs(false), .Infer = inferConv, .Flops = convFlops});
-  define({.Kind = OpKind::ConvTranspose, .Operands = {"x", "w", "b"},
-          .MinInputs = 2, .Attrs = convAttrs(true), .Infer = inferConv,
+  define({.Kind = OpKind::MatMul,
+          .Operands = {"a", "b"},
+          .MinInputs = 2,
+          .Infer = inferMatMul,
+          .Flops = matMulFlops});
+  define({.Kind = OpKind::Dense,
+          .Operands = {"x", "w", "b"},
+          .MinInputs = 2,
+          .Infer = inferDense,
+          .Flops = denseFlops});
+  define({.Kind = OpKind::Conv,
+          .Operands = {"x", "w", "b"},
+          .MinInputs = 2,
+          .Attrs = convAttrs(false),
+          .Infer = inferConv,
           .Flops = convFlops});
-  define({.Kind = OpKind::Rbf, .Operands = {"x", "centers", "beta"},
-          .MinInputs = 3, .Infer = inferRbf, .Flops = rbfFlops});
+  define({.Kind = OpKind::ConvTranspose,
+          .Operands = {"x", "w", "b"},
+          .MinInputs = 2,
+          .Attrs = convAttrs(true),
+          .Infer = inferConv,
+          .Flops = convFlops});
+  define({.Kind = OpKind::Rbf,
+          .Operands = {"x", "centers", "beta"},
+          .MinInputs = 3,
+          .Infer = inferRbf,
+          .Flops = rbfFlops});
 }
 
 } // namespace nnc::ir::ops

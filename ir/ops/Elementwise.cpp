@@ -50,13 +50,19 @@ Status inferDropout(const Node &N, const Types &In, Types &Out) {
 
 void unary(OpKind K, std::vector<AttrSpec> Attrs = {},
            InferFn Infer = inferUnary, FlopsFn Flops = flopsPerOutput) {
-  define({.Kind = K, .Operands = {"x"}, .Attrs = std::move(Attrs),
-          .Infer = Infer, .Flops = Flops});
+  define({.Kind = K,
+          .Operands = {"x"},
+          .Attrs = std::move(Attrs),
+          .Infer = Infer,
+          .Flops = Flops});
 }
 
 void binary(OpKind K) {
-  define({.Kind = K, .Operands = {"a", "b"}, .MinInputs = 2,
-          .Infer = inferBinary, .Flops = flopsPerOutput});
+  define({.Kind = K,
+          .Operands = {"a", "b"},
+          .MinInputs = 2,
+          .Infer = inferBinary,
+          .Flops = flopsPerOutput});
 }
 
 } // namespace
@@ -83,8 +89,11 @@ void registerElementwiseOps() {
   binary(OpKind::Sub);
   binary(OpKind::Mul);
   binary(OpKind::Div);
-  define({.Kind = OpKind::PRelu, .Operands = {"x", "slope"}, .MinInputs = 2,
-          .Infer = inferPRelu, .Flops = flopsPerOutput});
+  define({.Kind = OpKind::PRelu,
+          .Operands = {"x", "slope"},
+          .MinInputs = 2,
+          .Infer = inferPRelu,
+          .Flops = flopsPerOutput});
 }
 
 } // namespace nnc::ir::ops

@@ -30,12 +30,13 @@ Status inferReshape(const Node &N, const Types &In, Types &Out) {
   for (size_t I = 0; I < Target.size(); ++I) {
     if (Target[I] == 0) {
       if (int64_t(I) >= In[0].rank())
-        return error("shape ", attrValueString(Target), " copies dimension ",
-                     I, " that ", operand(N, In, 0), " does not have");
+        return error("shape ", attrValueString(Target), " copies dimension ", I,
+                     " that ", operand(N, In, 0), " does not have");
       S[I] = In[0].Dims[I];
     } else if (Target[I] == -1) {
       if (Infer >= 0)
-        return error("shape ", attrValueString(Target), " has more than one -1");
+        return error("shape ", attrValueString(Target),
+                     " has more than one -1");
       Infer = int64_t(I);
       continue;
     } else if (Target[I] < 0) {
@@ -98,8 +99,8 @@ Status inferChannelShuffle(const Node &N, const Types &In, Types &Out) {
   NNC_TRY(expectMinRank(N, In, 0, 2));
   int64_t G = N.Attrs.getInt("groups");
   if (G < 1 || In[0].Dims[1] % G != 0)
-    return error("attribute 'groups' (", G, ") must divide the ",
-                 In[0].Dims[1], " channels of ", operand(N, In, 0));
+    return error("attribute 'groups' (", G, ") must divide the ", In[0].Dims[1],
+                 " channels of ", operand(N, In, 0));
   Out = {In[0]};
   return Status::success();
 }
@@ -140,9 +141,8 @@ Status inferReduce(const Node &N, const Types &In, Types &Out) {
   Expected<Ints> Axes = reducedAxes(N, In[0].rank());
   if (!Axes.ok())
     return Axes.status();
-  Out = {TensorType{In[0].Elt,
-                    reducedShape(In[0].Dims, *Axes,
-                                 N.Attrs.getInt("keepdims") != 0)}};
+  Out = {TensorType{In[0].Elt, reducedShape(In[0].Dims, *Axes,
+                                            N.Attrs.getInt("keepdims") != 0)}};
   return Status::success();
 }
 
@@ -156,37 +156,52 @@ Status inferArgMax(const Node &N, const Types &In, Types &Out) {
   return Status::success();
 }
 
-int64_t inputElements(const Node &N) {
-  return N.Inputs[0]->Type.numElements();
-}
+int64_t inputElements(const Node &N) { return N.Inputs[0]->Type.numElements(); }
 
 } // namespace
 
 void registerLayoutOps() {
-  define({.Kind = OpKind::Flatten, .Operands = {"x"},
-          .Attrs = {{"axis", int64_t(1)}}, .Infer = inferFlatten,
+  define({.Kind = OpKind::Flatten,
+          .Operands = {"x"},
+          .Attrs = {{"axis", int64_t(1)}},
+          .Infer = inferFlatten,
           .Flops = noFlops});
-  define({.Kind = OpKind::Reshape, .Operands = {"x"},
-          .Attrs = {{"shape", Ints{}, true}}, .Infer = inferReshape,
+  define({.Kind = OpKind::Reshape,
+          .Operands = {"x"},
+          .Attrs = {{"shape", Ints{}, true}},
+          .Infer = inferReshape,
           .Flops = noFlops});
-  define({.Kind = OpKind::Transpose, .Operands = {"x"},
-          .Attrs = {{"perm", Ints{}}}, .Infer = inferTranspose,
+  define({.Kind = OpKind::Transpose,
+          .Operands = {"x"},
+          .Attrs = {{"perm", Ints{}}},
+          .Infer = inferTranspose,
           .Flops = noFlops});
-  define({.Kind = OpKind::Concat, .Operands = {"x"}, .Variadic = true,
-          .Attrs = {{"axis", int64_t(1)}}, .Infer = inferConcat,
+  define({.Kind = OpKind::Concat,
+          .Operands = {"x"},
+          .Variadic = true,
+          .Attrs = {{"axis", int64_t(1)}},
+          .Infer = inferConcat,
           .Flops = noFlops});
-  define({.Kind = OpKind::ChannelShuffle, .Operands = {"x"},
+  define({.Kind = OpKind::ChannelShuffle,
+          .Operands = {"x"},
           .Attrs = {{"groups", int64_t(0), true}},
-          .Infer = inferChannelShuffle, .Flops = noFlops});
-  define({.Kind = OpKind::ReduceSum, .Operands = {"x"},
+          .Infer = inferChannelShuffle,
+          .Flops = noFlops});
+  define({.Kind = OpKind::ReduceSum,
+          .Operands = {"x"},
           .Attrs = {{"axes", Ints{}}, {"keepdims", int64_t(1)}},
-          .Infer = inferReduce, .Flops = inputElements});
-  define({.Kind = OpKind::ReduceMean, .Operands = {"x"},
+          .Infer = inferReduce,
+          .Flops = inputElements});
+  define({.Kind = OpKind::ReduceMean,
+          .Operands = {"x"},
           .Attrs = {{"axes", Ints{}}, {"keepdims", int64_t(1)}},
-          .Infer = inferReduce, .Flops = inputElements});
-  define({.Kind = OpKind::ArgMax, .Operands = {"x"},
+          .Infer = inferReduce,
+          .Flops = inputElements});
+  define({.Kind = OpKind::ArgMax,
+          .Operands = {"x"},
           .Attrs = {{"axis", int64_t(-1)}, {"keepdims", int64_t(0)}},
-          .Infer = inferArgMax, .Flops = inputElements});
+          .Infer = inferArgMax,
+          .Flops = inputElements});
 }
 
 } // namespace nnc::ir::ops

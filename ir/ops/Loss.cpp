@@ -25,13 +25,14 @@ Status inferSoftmaxCE(const Node &N, const Types &In, Types &Out) {
   return Status::success();
 }
 
-int64_t lossFlops(const Node &N) {
-  return 4 * N.Inputs[0]->Type.numElements();
-}
+int64_t lossFlops(const Node &N) { return 4 * N.Inputs[0]->Type.numElements(); }
 
 void pairLoss(OpKind K) {
-  define({.Kind = K, .Operands = {"prediction", "target"}, .MinInputs = 2,
-          .Infer = inferPairLoss, .Flops = lossFlops});
+  define({.Kind = K,
+          .Operands = {"prediction", "target"},
+          .MinInputs = 2,
+          .Infer = inferPairLoss,
+          .Flops = lossFlops});
 }
 
 } // namespace
@@ -40,8 +41,11 @@ void registerLossOps() {
   pairLoss(OpKind::MseLoss);
   pairLoss(OpKind::BceLoss);
   pairLoss(OpKind::BceWithLogitsLoss);
-  define({.Kind = OpKind::SoftmaxCrossEntropy, .Operands = {"logits", "labels"},
-          .MinInputs = 2, .Infer = inferSoftmaxCE, .Flops = lossFlops});
+  define({.Kind = OpKind::SoftmaxCrossEntropy,
+          .Operands = {"logits", "labels"},
+          .MinInputs = 2,
+          .Infer = inferSoftmaxCE,
+          .Flops = lossFlops});
 }
 
 } // namespace nnc::ir::ops

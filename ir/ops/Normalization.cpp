@@ -13,8 +13,8 @@ Status inferBatchNorm(const Node &N, const Types &In, Types &Out) {
   int64_t C = In[0].Dims[1];
   for (size_t I = 1; I < 5; ++I)
     if (In[I].rank() != 1 || In[I].Dims[0] != C || In[I].Elt != In[0].Elt)
-      return error(operand(N, In, I), " must be ", dtypeName(In[0].Elt), "[",
-                   C, "], one per channel of ", operand(N, In, 0));
+      return error(operand(N, In, I), " must be ", dtypeName(In[0].Elt), "[", C,
+                   "], one per channel of ", operand(N, In, 0));
   if (N.Attrs.getFloat("epsilon") <= 0)
     return error("attribute 'epsilon' must be > 0");
   double M = N.Attrs.getFloat("momentum");
@@ -51,12 +51,14 @@ void registerNormalizationOps() {
           .Attrs = {{"epsilon", 1e-5}, {"momentum", 0.1}},
           .Infer = inferBatchNorm,
           .Flops = batchNormFlops});
-  define({.Kind = OpKind::LRN, .Operands = {"x"},
+  define({.Kind = OpKind::LRN,
+          .Operands = {"x"},
           .Attrs = {{"size", int64_t(5)},
                     {"alpha", 1e-4},
                     {"beta", 0.75},
                     {"bias", 1.0}},
-          .Infer = inferLRN, .Flops = lrnFlops});
+          .Infer = inferLRN,
+          .Flops = lrnFlops});
 }
 
 } // namespace nnc::ir::ops

@@ -4,10 +4,10 @@ namespace nnc::ir::ops {
 
 std::string operand(const Node &N, const Types &In, size_t I) {
   const OpInfo &Info = N.info();
-  std::string Name = I < Info.Operands.size() ? Info.Operands[I]
-                                              : Info.Operands.front();
-  std::string Tensor = I < N.Inputs.size() && N.Inputs[I] ? N.Inputs[I]->Name
-                                                          : "?";
+  std::string Name =
+      I < Info.Operands.size() ? Info.Operands[I] : Info.Operands.front();
+  std::string Tensor =
+      I < N.Inputs.size() && N.Inputs[I] ? N.Inputs[I]->Name : "?";
   std::string Type = I < In.size() ? ", " + In[I].str() : "";
   return "operand '" + Name + "' (tensor '" + Tensor + "'" + Type + ")";
 }

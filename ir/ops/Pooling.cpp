@@ -40,26 +40,41 @@ AttrSpec padsAttr() { return {"pads", Ints{0, 0, 0, 0}}; }
 } // namespace
 
 void registerPoolingOps() {
-  define({.Kind = OpKind::MaxPool, .Operands = {"x"},
-          .Attrs = {kernelAttr(), stridesAttr(), padsAttr(),
-                    {"dilations", Ints{1, 1}}, {"ceil_mode", int64_t(0)}},
-          .Infer = inferPool, .Flops = poolFlops});
+  define({.Kind = OpKind::MaxPool,
+          .Operands = {"x"},
+          .Attrs = {kernelAttr(),
+                    stridesAttr(),
+                    padsAttr(),
+                    {"dilations", Ints{1, 1}},
+                    {"ceil_mode", int64_t(0)}},
+          .Infer = inferPool,
+          .Flops = poolFlops});
   // count_include_pad defaults to 1 as in PyTorch (ONNX's default is 0).
-  define({.Kind = OpKind::AvgPool, .Operands = {"x"},
-          .Attrs = {kernelAttr(), stridesAttr(), padsAttr(),
+  define({.Kind = OpKind::AvgPool,
+          .Operands = {"x"},
+          .Attrs = {kernelAttr(),
+                    stridesAttr(),
+                    padsAttr(),
                     {"ceil_mode", int64_t(0)},
                     {"count_include_pad", int64_t(1)}},
-          .Infer = inferPool, .Flops = poolFlops});
-  define({.Kind = OpKind::GlobalAvgPool, .Operands = {"x"},
-          .Infer = inferGlobalPool, .Flops = globalPoolFlops});
-  define({.Kind = OpKind::GlobalMaxPool, .Operands = {"x"},
-          .Infer = inferGlobalPool, .Flops = globalPoolFlops});
+          .Infer = inferPool,
+          .Flops = poolFlops});
+  define({.Kind = OpKind::GlobalAvgPool,
+          .Operands = {"x"},
+          .Infer = inferGlobalPool,
+          .Flops = globalPoolFlops});
+  define({.Kind = OpKind::GlobalMaxPool,
+          .Operands = {"x"},
+          .Infer = inferGlobalPool,
+          .Flops = globalPoolFlops});
   // Stochastic pooling (Zeiler & Fergus): samples an activation with
   // probability a_i / sum(a) when training; the probability-weighted sum
   // sum(a_i^2) / sum(a) at inference. Inputs are expected non-negative.
-  define({.Kind = OpKind::StochasticPool, .Operands = {"x"},
+  define({.Kind = OpKind::StochasticPool,
+          .Operands = {"x"},
           .Attrs = {kernelAttr(), stridesAttr(), {"seed", int64_t(0)}},
-          .Infer = inferPool, .Flops = poolFlops});
+          .Infer = inferPool,
+          .Flops = poolFlops});
 }
 
 } // namespace nnc::ir::ops

@@ -20,7 +20,7 @@ interp::TensorMap randomInputs(const EntryPoint &E, uint64_t Seed) {
       Dims[0] = 3;
     Tensor T(V->Type.Elt, Dims);
     for (double &X : T.Data)
-      X = isInteger(V->Type.Elt) ? double(Rng.next() % 10)
+      X = isInteger(V->Type.Elt)   ? double(Rng.next() % 10)
           : V->Kind == Role::Label ? double(Rng.next() % 2)
                                    : Rng.uniform();
     In[V->Name] = std::move(T);
@@ -50,7 +50,8 @@ TEST_P(Examples, InferAndTrainStepRunWithFiniteResults) {
       ASSERT_OK(Out);
       for (const Value *V : E->Outputs) {
         const Tensor &T = Out->at(V->Name);
-        EXPECT_EQ(T.Dims.empty() ? 0 : T.Dims[0], std::string(Entry) == "infer" ? 3 : 0);
+        EXPECT_EQ(T.Dims.empty() ? 0 : T.Dims[0],
+                  std::string(Entry) == "infer" ? 3 : 0);
         for (double X : T.Data)
           ASSERT_TRUE(std::isfinite(X)) << V->Name;
       }

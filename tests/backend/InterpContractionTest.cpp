@@ -19,7 +19,8 @@ Attributes convAttrs(const ConvCase &P) {
 }
 
 /// y[n,o,i,j] = b[o] + sum_{c in o's group, kh, kw}
-///              x[n, c, i*sh - pt + kh*dh, j*sw - pl + kw*dw] * w[o, c', kh, kw]
+///              x[n, c, i*sh - pt + kh*dh, j*sw - pl + kw*dw] * w[o, c', kh,
+///              kw]
 Tensor directConv(const ConvCase &P, const Tensor &X, const Tensor &Wt,
                   const Tensor &B) {
   int64_t OH = (P.H + P.PT + P.PB - P.DH * (P.KH - 1) - 1) / P.SH + 1;
@@ -75,13 +76,17 @@ TEST(InterpConv, AsymmetricPaddingAndStrides) {
   checkConv({2, 3, 7, 9, 5, 3, 3, 1, 2, 1, 0, 2, 1, 1, 1, 1});
 }
 
-TEST(InterpConv, Depthwise) { checkConv({3, 5, 6, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 5}); }
+TEST(InterpConv, Depthwise) {
+  checkConv({3, 5, 6, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 5});
+}
 
 TEST(InterpConv, DepthwiseMultiplier) {
   checkConv({2, 3, 6, 5, 6, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 3});
 }
 
-TEST(InterpConv, Pointwise1x1) { checkConv({3, 5, 4, 6, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}); }
+TEST(InterpConv, Pointwise1x1) {
+  checkConv({3, 5, 4, 6, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1});
+}
 
 TEST(InterpConv, WithoutBias) {
   ConvCase P{2, 3, 5, 5, 4, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1};
@@ -96,8 +101,9 @@ TEST(InterpConv, WithoutBias) {
 // its two channel axes per group exchanged (both are [O, C/g, kh, kw] here
 // read as ConvTranspose's [C_in, C_out/g, kh, kw] with C_in = O).
 TEST(InterpConvTranspose, IsTheAdjointOfConv) {
-  for (ConvCase P : {ConvCase{3, 4, 9, 8, 6, 3, 2, 2, 2, 1, 1, 1, 1, 2, 1, 2},
-                     ConvCase{2, 3, 7, 7, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1}}) {
+  for (ConvCase P :
+       {ConvCase{3, 4, 9, 8, 6, 3, 2, 2, 2, 1, 1, 1, 1, 2, 1, 2},
+        ConvCase{2, 3, 7, 7, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1}}) {
     Tensor X = randomTensor({P.N, P.C, P.H, P.W}, 4);
     Tensor Wt = randomTensor({P.O, P.C / P.G, P.KH, P.KW}, 5);
     Expected<Tensor> Cx = runOp(OpKind::Conv, {X, Wt}, convAttrs(P));
@@ -126,8 +132,8 @@ TEST(InterpConvTranspose, HandExample) {
                              attrs({{"strides", Ints{2, 2}}}));
   ASSERT_OK(Y);
   EXPECT_EQ(Y->Dims, (Shape{1, 1, 4, 4}));
-  expectNear(*Y, {1.5, 1.5, 2.5, 2.5, 1.5, 1.5, 2.5, 2.5,
-                  3.5, 3.5, 4.5, 4.5, 3.5, 3.5, 4.5, 4.5});
+  expectNear(*Y, {1.5, 1.5, 2.5, 2.5, 1.5, 1.5, 2.5, 2.5, 3.5, 3.5, 4.5, 4.5,
+                  3.5, 3.5, 4.5, 4.5});
   // Stride 1 overlaps: y = full correlation with ones.
   Y = runOp(OpKind::ConvTranspose, {X, Wt});
   ASSERT_OK(Y);
@@ -151,12 +157,13 @@ TEST(InterpDense, MatchesLoops) {
 }
 
 TEST(InterpMatMul, HandValuesAndBatchedLeft) {
-  Expected<Tensor> Y = runOp(OpKind::MatMul, {tensor({2, 3}, {1, 2, 3, 4, 5, 6}),
-                                              tensor({3, 2}, {7, 8, 9, 10, 11, 12})});
+  Expected<Tensor> Y =
+      runOp(OpKind::MatMul, {tensor({2, 3}, {1, 2, 3, 4, 5, 6}),
+                             tensor({3, 2}, {7, 8, 9, 10, 11, 12})});
   ASSERT_OK(Y);
   expectNear(*Y, {58, 64, 139, 154});
-  Y = runOp(OpKind::MatMul, {tensor({2, 1, 2}, {1, 2, 3, 4}),
-                             tensor({2, 2}, {1, 0, 0, 2})});
+  Y = runOp(OpKind::MatMul,
+            {tensor({2, 1, 2}, {1, 2, 3, 4}), tensor({2, 2}, {1, 0, 0, 2})});
   ASSERT_OK(Y);
   EXPECT_EQ(Y->Dims, (Shape{2, 1, 2}));
   expectNear(*Y, {1, 4, 3, 8});
@@ -165,9 +172,9 @@ TEST(InterpMatMul, HandValuesAndBatchedLeft) {
 TEST(InterpRbf, GaussianOfSquaredDistance) {
   // x = (1, 2), centers (1, 2) and (0, 0), betas 0.5 and 0.1:
   // exp(0) = 1 and exp(-0.1 * 5).
-  Expected<Tensor> Y = runOp(OpKind::Rbf, {tensor({1, 2}, {1, 2}),
-                                           tensor({2, 2}, {1, 2, 0, 0}),
-                                           tensor({2}, {0.5, 0.1})});
+  Expected<Tensor> Y =
+      runOp(OpKind::Rbf, {tensor({1, 2}, {1, 2}), tensor({2, 2}, {1, 2, 0, 0}),
+                          tensor({2}, {0.5, 0.1})});
   ASSERT_OK(Y);
   expectNear(*Y, {1, std::exp(-0.5)});
 }

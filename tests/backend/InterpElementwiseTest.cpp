@@ -24,29 +24,36 @@ TEST(InterpElementwise, Activations) {
   checkUnary(OpKind::Identity, [](double X) { return X; });
   checkUnary(OpKind::Step, [](double X) { return X > 0 ? 1.0 : 0.0; });
   checkUnary(OpKind::Sigmoid, [](double X) { return 1 / (1 + std::exp(-X)); });
-  checkUnary(OpKind::Sigmoid,
-             [](double X) { return 1 / (1 + std::exp(-2.5 * X)); },
-             attrs({{"slope", 2.5}}));
+  checkUnary(
+      OpKind::Sigmoid, [](double X) { return 1 / (1 + std::exp(-2.5 * X)); },
+      attrs({{"slope", 2.5}}));
   checkUnary(OpKind::Tanh, [](double X) {
     return (std::exp(X) - std::exp(-X)) / (std::exp(X) + std::exp(-X));
   });
   checkUnary(OpKind::Relu, [](double X) { return std::max(X, 0.0); });
   checkUnary(OpKind::LeakyRelu, [](double X) { return X < 0 ? 0.01 * X : X; });
-  checkUnary(OpKind::LeakyRelu, [](double X) { return X < 0 ? 0.2 * X : X; },
-             attrs({{"alpha", 0.2}}));
+  checkUnary(
+      OpKind::LeakyRelu, [](double X) { return X < 0 ? 0.2 * X : X; },
+      attrs({{"alpha", 0.2}}));
   checkUnary(OpKind::Elu, [](double X) { return X < 0 ? std::exp(X) - 1 : X; });
   checkUnary(OpKind::Swish, [](double X) { return X / (1 + std::exp(-X)); });
-  checkUnary(OpKind::Clip, [](double X) { return X < -1 ? -1 : X > 0.5 ? 0.5 : X; },
-             attrs({{"min", -1.0}, {"max", 0.5}}));
+  checkUnary(
+      OpKind::Clip, [](double X) { return X < -1    ? -1
+                                          : X > 0.5 ? 0.5
+                                                    : X; },
+      attrs({{"min", -1.0}, {"max", 0.5}}));
   checkUnary(OpKind::Exp, [](double X) { return std::exp(X); });
   checkUnary(OpKind::Neg, [](double X) { return -X; });
   checkUnary(OpKind::Abs, [](double X) { return X < 0 ? -X : X; });
-  checkUnary(OpKind::Log, [](double X) { return std::log(X); }, {}, 0.1, 5);
-  checkUnary(OpKind::Sqrt, [](double X) { return std::pow(X, 0.5); }, {}, 0.1, 5);
+  checkUnary(
+      OpKind::Log, [](double X) { return std::log(X); }, {}, 0.1, 5);
+  checkUnary(
+      OpKind::Sqrt, [](double X) { return std::pow(X, 0.5); }, {}, 0.1, 5);
 }
 
 TEST(InterpElementwise, SigmoidIsStableForLargeInputs) {
-  Expected<Tensor> Y = runOp(OpKind::Sigmoid, {tensor({4}, {-1e4, -800, 800, 1e4})});
+  Expected<Tensor> Y =
+      runOp(OpKind::Sigmoid, {tensor({4}, {-1e4, -800, 800, 1e4})});
   ASSERT_OK(Y);
   EXPECT_EQ(Y->Data, (std::vector<double>{0, 0, 1, 1}));
 }
@@ -72,7 +79,8 @@ TEST(InterpElementwise, BroadcastingBinaryOps) {
   Y = runOp(OpKind::Sub, {tensor({2}, {5, 7}), tensor({}, {2})});
   ASSERT_OK(Y);
   expectNear(*Y, {3, 5});
-  Y = runOp(OpKind::Mul, {tensor({2, 2}, {1, 2, 3, 4}), tensor({2}, {10, 100})});
+  Y = runOp(OpKind::Mul,
+            {tensor({2, 2}, {1, 2, 3, 4}), tensor({2}, {10, 100})});
   ASSERT_OK(Y);
   expectNear(*Y, {10, 200, 30, 400});
 }

@@ -27,17 +27,20 @@ TEST(InterpLayout, Transpose) {
                              attrs({{"perm", Ints{2, 0, 1}}}));
   ASSERT_OK(Y);
   EXPECT_EQ(Y->Dims, (Shape{2, 2, 3}));
-  EXPECT_EQ(Y->Data, (std::vector<double>{0, 10, 20, 100, 110, 120,
-                                          1, 11, 21, 101, 111, 121}));
+  EXPECT_EQ(Y->Data, (std::vector<double>{0, 10, 20, 100, 110, 120, 1, 11, 21,
+                                          101, 111, 121}));
 }
 
 TEST(InterpLayout, ConcatAlongChannelsAndLastAxis) {
-  Tensor A = tensor({2, 1, 2}, {1, 2, 3, 4}), B = tensor({2, 2, 2}, {5, 6, 7, 8, 9, 10, 11, 12});
+  Tensor A = tensor({2, 1, 2}, {1, 2, 3, 4}),
+         B = tensor({2, 2, 2}, {5, 6, 7, 8, 9, 10, 11, 12});
   Expected<Tensor> Y = runOp(OpKind::Concat, {A, B});
   ASSERT_OK(Y);
   EXPECT_EQ(Y->Dims, (Shape{2, 3, 2}));
-  EXPECT_EQ(Y->Data, (std::vector<double>{1, 2, 5, 6, 7, 8, 3, 4, 9, 10, 11, 12}));
-  Y = runOp(OpKind::Concat, {tensor({2, 1}, {1, 2}), tensor({2, 2}, {3, 4, 5, 6})},
+  EXPECT_EQ(Y->Data,
+            (std::vector<double>{1, 2, 5, 6, 7, 8, 3, 4, 9, 10, 11, 12}));
+  Y = runOp(OpKind::Concat,
+            {tensor({2, 1}, {1, 2}), tensor({2, 2}, {3, 4, 5, 6})},
             attrs({{"axis", int64_t(-1)}}));
   ASSERT_OK(Y);
   EXPECT_EQ(Y->Data, (std::vector<double>{1, 3, 4, 2, 5, 6}));
@@ -45,20 +48,22 @@ TEST(InterpLayout, ConcatAlongChannelsAndLastAxis) {
 
 TEST(InterpLayout, ChannelShuffle) {
   // 6 channels in 2 groups: (0 1 2)(3 4 5) -> 0 3 1 4 2 5.
-  Expected<Tensor> Y = runOp(OpKind::ChannelShuffle,
-                             {tensor({1, 6, 1, 1}, {0, 1, 2, 3, 4, 5})},
-                             attrs({{"groups", int64_t(2)}}));
+  Expected<Tensor> Y =
+      runOp(OpKind::ChannelShuffle, {tensor({1, 6, 1, 1}, {0, 1, 2, 3, 4, 5})},
+            attrs({{"groups", int64_t(2)}}));
   ASSERT_OK(Y);
   EXPECT_EQ(Y->Data, (std::vector<double>{0, 3, 1, 4, 2, 5}));
 }
 
 TEST(InterpLayout, Reductions) {
   Tensor X = tensor({2, 3}, {1, 2, 3, 4, 5, 6});
-  Expected<Tensor> Y = runOp(OpKind::ReduceSum, {X}, attrs({{"axes", Ints{1}}}));
+  Expected<Tensor> Y =
+      runOp(OpKind::ReduceSum, {X}, attrs({{"axes", Ints{1}}}));
   ASSERT_OK(Y);
   EXPECT_EQ(Y->Dims, (Shape{2, 1}));
   EXPECT_EQ(Y->Data, (std::vector<double>{6, 15}));
-  Y = runOp(OpKind::ReduceMean, {X}, attrs({{"axes", Ints{0}}, {"keepdims", int64_t(0)}}));
+  Y = runOp(OpKind::ReduceMean, {X},
+            attrs({{"axes", Ints{0}}, {"keepdims", int64_t(0)}}));
   ASSERT_OK(Y);
   EXPECT_EQ(Y->Data, (std::vector<double>{2.5, 3.5, 4.5}));
   Y = runOp(OpKind::ReduceMean, {X});
@@ -67,11 +72,13 @@ TEST(InterpLayout, Reductions) {
 }
 
 TEST(InterpLayout, ArgMaxTakesTheFirstMaximum) {
-  Expected<Tensor> Y = runOp(OpKind::ArgMax, {tensor({3, 3}, {1, 5, 5, 9, 0, 1, -2, -1, -3})});
+  Expected<Tensor> Y =
+      runOp(OpKind::ArgMax, {tensor({3, 3}, {1, 5, 5, 9, 0, 1, -2, -1, -3})});
   ASSERT_OK(Y);
   EXPECT_EQ(Y->Elt, DType::I64);
   EXPECT_EQ(Y->Data, (std::vector<double>{1, 0, 1}));
-  Y = runOp(OpKind::ArgMax, {tensor({2, 2}, {1, 4, 3, 2})}, attrs({{"axis", int64_t(0)}}));
+  Y = runOp(OpKind::ArgMax, {tensor({2, 2}, {1, 4, 3, 2})},
+            attrs({{"axis", int64_t(0)}}));
   ASSERT_OK(Y);
   EXPECT_EQ(Y->Data, (std::vector<double>{1, 0}));
 }

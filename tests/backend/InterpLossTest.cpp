@@ -14,8 +14,8 @@ TEST(InterpLoss, MeanSquaredError) {
 }
 
 TEST(InterpLoss, BinaryCrossEntropyOnProbabilities) {
-  Expected<Tensor> L = runOp(OpKind::BceLoss, {tensor({2, 1}, {0.8, 0.3}),
-                                               tensor({2, 1}, {1, 0})});
+  Expected<Tensor> L = runOp(
+      OpKind::BceLoss, {tensor({2, 1}, {0.8, 0.3}), tensor({2, 1}, {1, 0})});
   ASSERT_OK(L);
   expectNear(*L, {-(std::log(0.8) + std::log(0.7)) / 2});
   // p = 0 with target 1: PyTorch clamps the log at -100.
@@ -35,7 +35,8 @@ TEST(InterpLoss, BinaryCrossEntropyOnLogitsIsStable) {
   }
   expectNear(*L, {Want / 6}, 1e-12);
   // Logits of +-1e4: the naive formula gives inf or nan.
-  L = runOp(OpKind::BceWithLogitsLoss, {tensor({2}, {1e4, -1e4}), tensor({2}, {0, 0})});
+  L = runOp(OpKind::BceWithLogitsLoss,
+            {tensor({2}, {1e4, -1e4}), tensor({2}, {0, 0})});
   ASSERT_OK(L);
   expectNear(*L, {1e4 / 2});
 }
@@ -50,7 +51,8 @@ TEST(InterpLoss, SoftmaxCrossEntropyOnIntegerLabels) {
     double S = 0;
     for (int K = 0; K < 4; ++K)
       S += std::exp(Z.Data[size_t(R * 4 + K)]);
-    Want -= std::log(std::exp(Z.Data[size_t(R * 4 + int(Labels.Data[size_t(R)]))]) / S);
+    Want -= std::log(
+        std::exp(Z.Data[size_t(R * 4 + int(Labels.Data[size_t(R)]))]) / S);
   }
   expectNear(*L, {Want / 3}, 1e-12);
 }
@@ -66,9 +68,9 @@ TEST(InterpLoss, SoftmaxCrossEntropyIsStableForLogitsOf1e4) {
 }
 
 TEST(InterpLoss, LabelOutOfRangeIsAnError) {
-  Expected<Tensor> L = runOp(OpKind::SoftmaxCrossEntropy,
-                             {tensor({2, 3}, {1, 2, 3, 4, 5, 6}),
-                              tensor({2}, {0, 3}, DType::I64)});
+  Expected<Tensor> L =
+      runOp(OpKind::SoftmaxCrossEntropy, {tensor({2, 3}, {1, 2, 3, 4, 5, 6}),
+                                          tensor({2}, {0, 3}, DType::I64)});
   ASSERT_FALSE(L.ok());
   EXPECT_NE(L.status().message().find("label 3 in row 1 is outside [0, 3)"),
             std::string::npos)

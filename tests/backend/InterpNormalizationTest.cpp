@@ -30,8 +30,10 @@ TEST(InterpBatchNorm, TrainingNormalizesAndUpdatesRunningStatistics) {
   Value *X = B.input("x", {4, 3, 2, 2});
   Value *Scale = B.parameter("scale", {3}, {Initializer::Scheme::Constant, 1});
   Value *Bias = B.parameter("bias", {3}, {Initializer::Scheme::Zeros});
-  Value *Mean = B.parameter("mean", {3}, {Initializer::Scheme::Zeros}, Role::State);
-  Value *Var = B.parameter("var", {3}, {Initializer::Scheme::Constant, 1}, Role::State);
+  Value *Mean =
+      B.parameter("mean", {3}, {Initializer::Scheme::Zeros}, Role::State);
+  Value *Var =
+      B.parameter("var", {3}, {Initializer::Scheme::Constant, 1}, Role::State);
   Value *Y = B.op(OpKind::BatchNorm, {X, Scale, Bias, Mean, Var},
                   attrs({{"momentum", 0.25}}));
   B.entry("train", {X}, {Y});
@@ -60,8 +62,8 @@ TEST(InterpBatchNorm, TrainingNormalizesAndUpdatesRunningStatistics) {
     // Running statistics move by momentum toward the batch's mean and
     // unbiased variance.
     EXPECT_NEAR(I->stored(Mean).Data[size_t(C)], 0.25 * InMean, 1e-12);
-    EXPECT_NEAR(I->stored(Var).Data[size_t(C)],
-                0.75 + 0.25 * InVar * 16 / 15, 1e-12);
+    EXPECT_NEAR(I->stored(Var).Data[size_t(C)], 0.75 + 0.25 * InVar * 16 / 15,
+                1e-12);
   }
 }
 
@@ -69,9 +71,9 @@ TEST(InterpLRN, MatchesTheFormulaOddAndEvenSizes) {
   Tensor X = randomTensor({2, 5, 2, 3}, 4);
   for (int64_t Size : {3, 4}) {
     double Alpha = 0.3, Beta = 0.6, K = 1.5;
-    Expected<Tensor> Y = runOp(OpKind::LRN, {X},
-                               attrs({{"size", Size}, {"alpha", Alpha},
-                                      {"beta", Beta}, {"bias", K}}));
+    Expected<Tensor> Y = runOp(
+        OpKind::LRN, {X},
+        attrs({{"size", Size}, {"alpha", Alpha}, {"beta", Beta}, {"bias", K}}));
     ASSERT_OK(Y);
     std::vector<double> Want;
     for (int64_t N = 0; N < 2; ++N)

@@ -36,7 +36,8 @@ TEST(InterpPool, AvgPoolCountIncludePadBothWays) {
   // 3x3 input 1..9, kernel 2, stride 2, padding 1: windows are the corners
   // {1}, {2,3}, {4,7}, {5,6,8,9} plus padding.
   Tensor X = tensor({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
-  Attributes A = attrs({{"kernel_shape", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}});
+  Attributes A =
+      attrs({{"kernel_shape", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}});
   Expected<Tensor> Y = runOp(OpKind::AvgPool, {X}, A);
   ASSERT_OK(Y);
   expectNear(*Y, {1. / 4, 5. / 4, 11. / 4, 28. / 4});
@@ -49,7 +50,8 @@ TEST(InterpPool, AvgPoolCountIncludePadBothWays) {
 TEST(InterpPool, CeilModeAddsAPartialWindow) {
   // 1x5, kernel 2, stride 2, ceil: windows {1,2}, {3,4}, {5}.
   Tensor X = tensor({1, 1, 1, 5}, {1, 2, 3, 4, 5});
-  Attributes A = attrs({{"kernel_shape", Ints{1, 2}}, {"ceil_mode", int64_t(1)}});
+  Attributes A =
+      attrs({{"kernel_shape", Ints{1, 2}}, {"ceil_mode", int64_t(1)}});
   Expected<Tensor> Y = runOp(OpKind::MaxPool, {X}, A);
   ASSERT_OK(Y);
   expectNear(*Y, {2, 4, 5});
@@ -74,8 +76,8 @@ TEST(InterpPool, StochasticPoolInferenceIsTheProbabilityWeightedSum) {
   // Window {1, 2, 3, 0}: p = a / 6, output sum(p a) = (1 + 4 + 9) / 6.
   // An all-zero window gives 0.
   Tensor X = tensor({1, 1, 2, 4}, {1, 2, 0, 0, 3, 0, 0, 0});
-  Expected<Tensor> Y = runOp(OpKind::StochasticPool, {X},
-                             attrs({{"kernel_shape", Ints{2, 2}}}));
+  Expected<Tensor> Y =
+      runOp(OpKind::StochasticPool, {X}, attrs({{"kernel_shape", Ints{2, 2}}}));
   ASSERT_OK(Y);
   expectNear(*Y, {14. / 6, 0});
 }

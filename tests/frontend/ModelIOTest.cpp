@@ -1,7 +1,7 @@
+#include "frontend/ModelIO.h"
 #include "../TempDir.h"
 #include "../TestUtil.h"
 #include "frontend/FileIO.h"
-#include "frontend/ModelIO.h"
 #include "ir/Printer.h"
 
 #include <sstream>
@@ -23,7 +23,8 @@ std::string printed(const Graph &G) {
 }
 
 std::vector<uint8_t> lenetBinary() {
-  Expected<std::vector<uint8_t>> Text = frontend::readFile(example("lenet5.json"));
+  Expected<std::vector<uint8_t>> Text =
+      frontend::readFile(example("lenet5.json"));
   EXPECT_TRUE(Text.ok());
   Expected<std::vector<uint8_t>> Bin = frontend::jsonToBinary(
       std::string(Text->begin(), Text->end()), "lenet5.json");
@@ -44,7 +45,8 @@ std::string miniModel(const std::string &Nodes,
     {"name": "h"},
     {"name": "y", "role": "OUTPUT"}
   ],
-  "nodes": )" + Nodes + "}";
+  "nodes": )" +
+         Nodes + "}";
 }
 
 const char *GoodNodes = R"([
@@ -223,7 +225,8 @@ TEST(ModelIOErrors, ShapeMismatchBetweenNodes) {
 TEST(ModelIOErrors, UnknownOp) {
   std::string E = loadError(miniModel(R"([
     {"name": "fc", "op": "Frobnicate", "inputs": [0], "outputs": [3]}])"));
-  EXPECT_NE(E.find("node 'fc': unknown op 'Frobnicate'"), std::string::npos) << E;
+  EXPECT_NE(E.find("node 'fc': unknown op 'Frobnicate'"), std::string::npos)
+      << E;
 }
 
 TEST(ModelIOErrors, Cycle) {
@@ -243,13 +246,15 @@ TEST(ModelIOErrors, JsonSyntaxError) {
 }
 
 TEST(ModelIOErrors, JsonWithUnknownField) {
-  std::string E = loadError(miniModel(GoodNodes, "\"schema_version\": 1, \"colour\": 3,"));
+  std::string E =
+      loadError(miniModel(GoodNodes, "\"schema_version\": 1, \"colour\": 3,"));
   EXPECT_NE(E.find("colour"), std::string::npos) << E;
 }
 
 TEST(ModelIOErrors, SchemaVersion) {
-  EXPECT_NE(loadError(miniModel(GoodNodes, "")).find("schema_version is missing"),
-            std::string::npos);
+  EXPECT_NE(
+      loadError(miniModel(GoodNodes, "")).find("schema_version is missing"),
+      std::string::npos);
   EXPECT_NE(loadError(miniModel(GoodNodes, "\"schema_version\": 9,"))
                 .find("newer than this nnc supports"),
             std::string::npos);
@@ -269,5 +274,6 @@ TEST(ModelIOErrors, UnknownExtensionAndMissingFile) {
   EXPECT_NE(G.status().message().find("cannot open"), std::string::npos);
   G = loadModel("model.txt");
   ASSERT_FALSE(G.ok());
-  EXPECT_NE(G.status().message().find("unknown model format"), std::string::npos);
+  EXPECT_NE(G.status().message().find("unknown model format"),
+            std::string::npos);
 }

@@ -38,8 +38,10 @@ using K = Initializer::Scheme;
 } // namespace
 
 TEST(Initializers, SameSeedSameValuesDifferentSeedDifferentValues) {
-  EXPECT_EQ(init(K::GlorotUniform, {8, 9}, 3), init(K::GlorotUniform, {8, 9}, 3));
-  EXPECT_NE(init(K::GlorotUniform, {8, 9}, 3), init(K::GlorotUniform, {8, 9}, 4));
+  EXPECT_EQ(init(K::GlorotUniform, {8, 9}, 3),
+            init(K::GlorotUniform, {8, 9}, 3));
+  EXPECT_NE(init(K::GlorotUniform, {8, 9}, 3),
+            init(K::GlorotUniform, {8, 9}, 4));
 }
 
 TEST(Initializers, FansFollowPyTorch) {

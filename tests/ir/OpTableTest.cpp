@@ -1,5 +1,5 @@
-#include "backend/interp/Kernels.h"
 #include "ir/OpTable.h"
+#include "backend/interp/Kernels.h"
 
 #include <gtest/gtest.h>
 #include <set>
@@ -32,11 +32,32 @@ TEST(OpTable, UnknownNameIsNotFound) {
 // Every op in DEVELOPERS.md's scope list has an op (or is a composition noted
 // here): residual add = Add, depthwise/1x1/dilated = Conv attributes.
 TEST(OpTable, CoversTheScopeList) {
-  for (const char *Name :
-       {"Step", "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Elu", "PRelu",
-        "Maxout", "Swish", "Softmax", "MseLoss", "BceLoss",
-        "SoftmaxCrossEntropy", "Dropout", "BatchNorm", "LRN", "Conv",
-        "ConvTranspose", "MaxPool", "AvgPool", "GlobalAvgPool",
-        "StochasticPool", "Rbf", "ChannelShuffle", "Concat", "Add", "Dense"})
+  for (const char *Name : {"Step",
+                           "Sigmoid",
+                           "Tanh",
+                           "Relu",
+                           "LeakyRelu",
+                           "Elu",
+                           "PRelu",
+                           "Maxout",
+                           "Swish",
+                           "Softmax",
+                           "MseLoss",
+                           "BceLoss",
+                           "SoftmaxCrossEntropy",
+                           "Dropout",
+                           "BatchNorm",
+                           "LRN",
+                           "Conv",
+                           "ConvTranspose",
+                           "MaxPool",
+                           "AvgPool",
+                           "GlobalAvgPool",
+                           "StochasticPool",
+                           "Rbf",
+                           "ChannelShuffle",
+                           "Concat",
+                           "Add",
+                           "Dense"})
     EXPECT_NE(findOp(Name), nullptr) << Name;
 }

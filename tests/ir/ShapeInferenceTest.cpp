@@ -54,18 +54,17 @@ TEST(ShapeInference, ActivationsOverChannels) {
   EXPECT_EQ(shapeOf(OpKind::Maxout, {f32({3, 6, 5, 7})},
                     attrs({{"pieces", int64_t(3)}})),
             (Shape{3, 2, 5, 7}));
-  EXPECT_FALSE(errorOf(OpKind::Maxout, {f32({3, 5})},
-                       attrs({{"pieces", int64_t(2)}}))
-                   .empty());
+  EXPECT_FALSE(
+      errorOf(OpKind::Maxout, {f32({3, 5})}, attrs({{"pieces", int64_t(2)}}))
+          .empty());
   EXPECT_EQ(shapeOf(OpKind::Softmax, {f32({3, 10})}), (Shape{3, 10}));
-  EXPECT_FALSE(errorOf(OpKind::LogSoftmax, {f32({3, 10})},
-                       attrs({{"axis", int64_t(2)}}))
-                   .empty());
+  EXPECT_FALSE(
+      errorOf(OpKind::LogSoftmax, {f32({3, 10})}, attrs({{"axis", int64_t(2)}}))
+          .empty());
 }
 
 TEST(ShapeInference, MatMulAndDense) {
-  EXPECT_EQ(shapeOf(OpKind::MatMul, {f32({3, 5}), f32({5, 7})}),
-            (Shape{3, 7}));
+  EXPECT_EQ(shapeOf(OpKind::MatMul, {f32({3, 5}), f32({5, 7})}), (Shape{3, 7}));
   EXPECT_EQ(shapeOf(OpKind::MatMul, {f32({2, 3, 5}), f32({5, 7})}),
             (Shape{2, 3, 7}));
   EXPECT_EQ(shapeOf(OpKind::Dense, {f32({3, 5}), f32({7, 5}), f32({7})}),
@@ -82,9 +81,8 @@ TEST(ShapeInference, ConvOddSizes) {
                         {"pads", Ints{1, 1, 1, 1}},
                         {"dilations", Ints{2, 2}},
                         {"group", int64_t(2)}});
-  Shape S = shapeOf(OpKind::Conv, {f32({3, 4, 11, 8}), f32({6, 2, 3, 2}),
-                                   f32({6})},
-                    A);
+  Shape S = shapeOf(OpKind::Conv,
+                    {f32({3, 4, 11, 8}), f32({6, 2, 3, 2}), f32({6})}, A);
   EXPECT_EQ(S, (Shape{3, 6, convOut(11, 3, 2, 1, 2), convOut(8, 2, 2, 1, 2)}));
   // Depthwise and 1x1.
   EXPECT_EQ(shapeOf(OpKind::Conv, {f32({3, 5, 9, 7}), f32({5, 1, 3, 3})},
@@ -117,8 +115,8 @@ TEST(ShapeInference, ConvTransposeOddSizes) {
                         {"dilations", Ints{2, 1}},
                         {"group", int64_t(2)},
                         {"output_padding", Ints{1, 0}}});
-  Shape S = shapeOf(OpKind::ConvTranspose,
-                    {f32({3, 4, 5, 6}), f32({4, 3, 3, 2})}, A);
+  Shape S =
+      shapeOf(OpKind::ConvTranspose, {f32({3, 4, 5, 6}), f32({4, 3, 3, 2})}, A);
   EXPECT_EQ(S, (Shape{3, 6, (5 - 1) * 2 - 2 + 2 * 2 + 1 + 1,
                       (6 - 1) * 2 - 2 + 1 * 1 + 0 + 1}));
 }
@@ -134,10 +132,10 @@ TEST(ShapeInference, Pooling) {
                     attrs({{"kernel_shape", Ints{2, 2}}})),
             (Shape{3, 2, 4, 3}));
   // ceil_mode rounds up: (9 - 2) / 2 + 1 = 4.5 -> 5.
-  EXPECT_EQ(shapeOf(OpKind::MaxPool, {f32({1, 1, 9, 9})},
-                    attrs({{"kernel_shape", Ints{2, 2}},
-                           {"ceil_mode", int64_t(1)}})),
-            (Shape{1, 1, 5, 5}));
+  EXPECT_EQ(
+      shapeOf(OpKind::MaxPool, {f32({1, 1, 9, 9})},
+              attrs({{"kernel_shape", Ints{2, 2}}, {"ceil_mode", int64_t(1)}})),
+      (Shape{1, 1, 5, 5}));
   EXPECT_EQ(shapeOf(OpKind::GlobalAvgPool, {f32({3, 5, 7, 2})}),
             (Shape{3, 5, 1, 1}));
   EXPECT_EQ(shapeOf(OpKind::StochasticPool, {f32({3, 2, 6, 6})},
@@ -154,9 +152,9 @@ TEST(ShapeInference, Normalization) {
   EXPECT_NE(errorOf(OpKind::BatchNorm, {f32({3, 4, 5, 2}), C, C, f32({5}), C})
                 .find("'mean'"),
             std::string::npos);
-  EXPECT_EQ(shapeOf(OpKind::LRN, {f32({3, 7, 2, 5})},
-                    attrs({{"size", int64_t(3)}})),
-            (Shape{3, 7, 2, 5}));
+  EXPECT_EQ(
+      shapeOf(OpKind::LRN, {f32({3, 7, 2, 5})}, attrs({{"size", int64_t(3)}})),
+      (Shape{3, 7, 2, 5}));
 }
 
 TEST(ShapeInference, Layout) {
@@ -173,13 +171,14 @@ TEST(ShapeInference, Layout) {
   EXPECT_EQ(shapeOf(OpKind::Transpose, {f32({3, 4, 5})}), (Shape{5, 4, 3}));
   EXPECT_EQ(shapeOf(OpKind::Concat, {f32({3, 4, 5}), f32({3, 2, 5})}),
             (Shape{3, 6, 5}));
-  EXPECT_FALSE(errorOf(OpKind::Concat, {f32({3, 4, 5}), f32({3, 2, 6})}).empty());
+  EXPECT_FALSE(
+      errorOf(OpKind::Concat, {f32({3, 4, 5}), f32({3, 2, 6})}).empty());
   EXPECT_EQ(shapeOf(OpKind::ChannelShuffle, {f32({3, 6, 2, 2})},
                     attrs({{"groups", int64_t(3)}})),
             (Shape{3, 6, 2, 2}));
-  EXPECT_EQ(shapeOf(OpKind::ReduceSum, {f32({3, 4, 5})},
-                    attrs({{"axes", Ints{1}}})),
-            (Shape{3, 1, 5}));
+  EXPECT_EQ(
+      shapeOf(OpKind::ReduceSum, {f32({3, 4, 5})}, attrs({{"axes", Ints{1}}})),
+      (Shape{3, 1, 5}));
   EXPECT_EQ(shapeOf(OpKind::ReduceMean, {f32({3, 4, 5})},
                     attrs({{"axes", Ints{0, -1}}, {"keepdims", int64_t(0)}})),
             (Shape{4}));
@@ -223,7 +222,7 @@ TEST(ShapeInference, AttributeErrors) {
                 .find("ratio"),
             std::string::npos);
   // Ints widen to float where the op takes a float.
-  EXPECT_EQ(shapeOf(OpKind::LeakyRelu, {f32({3})},
-                    attrs({{"alpha", int64_t(0)}})),
-            Shape{3});
+  EXPECT_EQ(
+      shapeOf(OpKind::LeakyRelu, {f32({3})}, attrs({{"alpha", int64_t(0)}})),
+      Shape{3});
 }

@@ -1,8 +1,8 @@
 // Runs the nnc binary as a user would and checks exit codes and messages.
 #include "../TempDir.h"
 #include "../TestUtil.h"
-#include "tools/TensorFiles.h"
 #include "frontend/FileIO.h"
+#include "tools/TensorFiles.h"
 
 #include <array>
 #include <cstdio>
@@ -79,12 +79,14 @@ TEST(NncTool, UsageErrorsExitTwo) {
 TEST(NncTool, BadModelFilesGiveOneLineErrors) {
   TempDir D;
   writeText(D.file("syntax.json"), "{ \"schema_version\": 1, \"tensors\": [ }");
-  expectOneLineError(runNnc("info " + D.file("syntax.json")), D.file("syntax.json"));
+  expectOneLineError(runNnc("info " + D.file("syntax.json")),
+                     D.file("syntax.json"));
   writeBytes(D.file("random.nnc"), {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
   expectOneLineError(runNnc("dump " + D.file("random.nnc")), "file identifier");
   writeBytes(D.file("empty.nnc"), {});
-  expectOneLineError(runNnc("run " + D.file("empty.nnc") + " --output-dir " + D.Path),
-                     "only 0 bytes");
+  expectOneLineError(
+      runNnc("run " + D.file("empty.nnc") + " --output-dir " + D.Path),
+      "only 0 bytes");
   expectOneLineError(runNnc("info " + D.file("missing.nnc")), "cannot open");
 }
 
@@ -104,29 +106,36 @@ TEST(NncTool, DumpPrintsTextAndDot) {
 TEST(NncTool, ConvertRoundTripsThroughFlatc) {
   TempDir D;
   std::string Schema = std::string(NNC_SOURCE_DIR) + "/frontend/schema/nnc.fbs";
-  ASSERT_EQ(runNnc("convert " + example("lenet5.json") + " " + D.file("a.nnc")).Exit, 0);
+  ASSERT_EQ(
+      runNnc("convert " + example("lenet5.json") + " " + D.file("a.nnc")).Exit,
+      0);
   // flatc turns our binary into JSON...
-  std::string Flatc = std::string(NNC_FLATC) + " --json --strict-json --raw-binary -o " +
-                      D.Path + " " + Schema + " -- " + D.file("a.nnc");
+  std::string Flatc = std::string(NNC_FLATC) +
+                      " --json --strict-json --raw-binary -o " + D.Path + " " +
+                      Schema + " -- " + D.file("a.nnc");
   ASSERT_EQ(std::system(Flatc.c_str()), 0) << Flatc;
   // ...which nnc turns back into the same bytes.
   Result R = runNnc("convert " + D.file("a.json") + " " + D.file("b.nnc"));
   ASSERT_EQ(R.Exit, 0) << R.Err;
-  EXPECT_EQ(*frontend::readFile(D.file("a.nnc")), *frontend::readFile(D.file("b.nnc")));
+  EXPECT_EQ(*frontend::readFile(D.file("a.nnc")),
+            *frontend::readFile(D.file("b.nnc")));
   // And flatc's binary from our JSON loads in nnc.
-  ASSERT_EQ(runNnc("convert " + D.file("b.nnc") + " " + D.file("c.json")).Exit, 0);
-  std::string FlatcBin = std::string(NNC_FLATC) + " --binary -o " + D.Path + "/fb " +
-                         Schema + " " + D.file("c.json");
+  ASSERT_EQ(runNnc("convert " + D.file("b.nnc") + " " + D.file("c.json")).Exit,
+            0);
+  std::string FlatcBin = std::string(NNC_FLATC) + " --binary -o " + D.Path +
+                         "/fb " + Schema + " " + D.file("c.json");
   ASSERT_EQ(std::system(FlatcBin.c_str()), 0);
   EXPECT_EQ(runNnc("info " + D.Path + "/fb/c.nnc").Exit, 0);
 }
 
 TEST(NncTool, ConvertRefusesAnInvalidModel) {
   TempDir D;
-  writeText(D.file("bad.json"), R"({"schema_version": 1, "tensors": [{"name": "x"}],
+  writeText(D.file("bad.json"),
+            R"({"schema_version": 1, "tensors": [{"name": "x"}],
     "nodes": [{"op": "Relu", "inputs": [0], "outputs": [5]}]})");
-  expectOneLineError(runNnc("convert " + D.file("bad.json") + " " + D.file("out.nnc")),
-                     "refers to tensor #5");
+  expectOneLineError(
+      runNnc("convert " + D.file("bad.json") + " " + D.file("out.nnc")),
+      "refers to tensor #5");
   EXPECT_FALSE(std::filesystem::exists(D.file("out.nnc")));
 }
 
@@ -135,21 +144,24 @@ TEST(NncTool, RunReadsRawAndNpyAndWritesBoth) {
   // Three 28x28 images as raw float32.
   Tensor Images = randomTensor({3, 1, 28, 28}, 17, 0, 1);
   Graph Dummy;
-  Value *Target = Dummy.addValue("image", Role::Input, {DType::F32, {-1, 1, 28, 28}});
+  Value *Target =
+      Dummy.addValue("image", Role::Input, {DType::F32, {-1, 1, 28, 28}});
   ASSERT_OK(tools::writeTensorFile(D.file("images.bin"), Images, false));
   ASSERT_OK(tools::writeTensorFile(D.file("images.npy"), Images, true));
   Result Raw = runNnc("run " + example("lenet5.json") + " --input image=" +
-                   D.file("images.bin") + " --output-dir " + D.file("raw"));
+                      D.file("images.bin") + " --output-dir " + D.file("raw"));
   ASSERT_EQ(Raw.Exit, 0) << Raw.Err;
-  Result Npy = runNnc("run " + example("lenet5.json") + " --input image=" +
-                   D.file("images.npy") + " --output-dir " + D.file("npy") +
-                   " --format npy");
+  Result Npy = runNnc("run " + example("lenet5.json") +
+                      " --input image=" + D.file("images.npy") +
+                      " --output-dir " + D.file("npy") + " --format npy");
   ASSERT_EQ(Npy.Exit, 0) << Npy.Err;
   EXPECT_EQ(std::filesystem::file_size(D.file("raw/logits.bin")), 3u * 10 * 4);
-  auto Back = tools::parseNpy(*frontend::readFile(D.file("npy/logits.npy")), "npy");
+  auto Back =
+      tools::parseNpy(*frontend::readFile(D.file("npy/logits.npy")), "npy");
   ASSERT_OK(Back);
   EXPECT_EQ(Back->Dims, (Shape{3, 10}));
-  auto Reread = tools::readTensorFile(D.file("images.npy"), *Target, std::nullopt);
+  auto Reread =
+      tools::readTensorFile(D.file("images.npy"), *Target, std::nullopt);
   ASSERT_OK(Reread);
   EXPECT_EQ(Reread->Dims, Images.Dims);
 }
@@ -160,10 +172,10 @@ TEST(NncTool, RunNamesWhatIsMissingOrWrong) {
   expectOneLineError(runNnc("run " + Model + " --output-dir " + D.Path),
                      "missing input 'image'");
   writeBytes(D.file("odd.bin"), std::vector<uint8_t>(4 * 100, 0));
-  expectOneLineError(runNnc("run " + Model + " --input image=" + D.file("odd.bin") +
-                         " --output-dir " + D.Path),
+  expectOneLineError(runNnc("run " + Model + " --input image=" +
+                            D.file("odd.bin") + " --output-dir " + D.Path),
                      "not a whole number of 'image' examples");
-  expectOneLineError(runNnc("run " + Model + " --input pixels=" + D.file("odd.bin") +
-                         " --output-dir " + D.Path),
+  expectOneLineError(runNnc("run " + Model + " --input pixels=" +
+                            D.file("odd.bin") + " --output-dir " + D.Path),
                      "has no input 'pixels'");
 }
