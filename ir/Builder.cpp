@@ -48,23 +48,41 @@ Value *Builder::constant(std::string Name, Shape Dims,
 
 Value *Builder::op(OpKind K, std::vector<Value *> Inputs, Attributes A,
                    std::string Name) {
+  return ops(K, std::move(Inputs), std::move(A), 1, std::move(Name))[0];
+}
+
+std::vector<Value *> Builder::ops(OpKind K, std::vector<Value *> Inputs,
+                                  Attributes A, size_t NumOutputs,
+                                  std::string Name) {
   if (Name.empty())
     Name = freshName(opName(K));
-  Value *Out = G.addValue(Name, Role::Activation, {});
-  Node *N = G.addNode(K, Name, std::move(Inputs), {Out});
+  else if (G.findValue(Name))
+    Name = freshName(Name);
+  std::vector<Value *> Outs;
+  for (size_t I = 0; I < NumOutputs; ++I) {
+    std::string OutName =
+        NumOutputs == 1 ? Name : Name + "." + std::to_string(I);
+    if (G.findValue(OutName))
+      OutName = freshName(OutName);
+    Outs.push_back(G.addValue(OutName, Role::Activation, {}));
+  }
+  Node *N = G.addNode(K, Name, std::move(Inputs), Outs);
   N->Attrs = std::move(A);
   if (!Error.ok())
-    return Out;
+    return Outs;
   Error = checkNode(*N);
   if (!Error.ok())
-    return Out;
+    return Outs;
   std::vector<TensorType> In, Types;
   for (const Value *V : N->Inputs)
     In.push_back(V->Type);
   Error = N->info().Infer(*N, In, Types).withPrefix(N->describe());
-  if (Error.ok())
-    Out->Type = Types[0];
-  return Out;
+  if (Error.ok() && Types.size() != Outs.size())
+    Error = error(N->describe(), ": produces ", Types.size(),
+                  " outputs, asked for ", Outs.size());
+  for (size_t I = 0; Error.ok() && I < Outs.size(); ++I)
+    Outs[I]->Type = Types[I];
+  return Outs;
 }
 
 void Builder::entry(std::string Name, std::vector<Value *> Inputs,

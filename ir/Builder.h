@@ -35,6 +35,12 @@ public:
   Value *op(OpKind K, std::vector<Value *> Inputs, Attributes A = {},
             std::string Name = "");
 
+  /// Adds a node with NumOutputs outputs named Name.0, Name.1, ... (or
+  /// Name alone when there is one).
+  std::vector<Value *> ops(OpKind K, std::vector<Value *> Inputs,
+                           Attributes A, size_t NumOutputs,
+                           std::string Name = "");
+
   void entry(std::string Name, std::vector<Value *> Inputs,
              std::vector<Value *> Outputs);
 

@@ -76,6 +76,44 @@ std::string Node::describe() const {
   return "node '" + Name + "' (" + std::string(opName()) + ")";
 }
 
+Graph Graph::clone() const {
+  Graph C;
+  C.Name = Name;
+  C.Description = Description;
+  std::map<const Value *, Value *> VMap;
+  for (const auto &V : Values) {
+    Value *N = C.addValue(V->Name, V->Kind, V->Type);
+    *N = *V;
+    N->Producer = nullptr;
+    VMap[V.get()] = N;
+  }
+  auto Map = [&VMap](const std::vector<Value *> &Vs) {
+    std::vector<Value *> Out;
+    for (Value *V : Vs)
+      Out.push_back(V ? VMap.at(V) : nullptr);
+    return Out;
+  };
+  for (const auto &N : Nodes) {
+    Node *M = C.addNode(N->Op, N->Name, Map(N->Inputs), Map(N->Outputs));
+    M->Version = N->Version;
+    M->Attrs = N->Attrs;
+    for (size_t I = 0; I < N->Outputs.size(); ++I)
+      if (N->Outputs[I] && N->Outputs[I]->Producer == N.get())
+        M->Outputs[I]->Producer = M;
+  }
+  for (const EntryPoint &E : EntryPoints) {
+    EntryPoint F{E.Name, Map(E.Inputs), Map(E.Outputs), {}};
+    for (const Update &U : E.Updates)
+      F.Updates.push_back({VMap.at(U.Target), VMap.at(U.NewValue)});
+    C.EntryPoints.push_back(std::move(F));
+  }
+  if (Training) {
+    C.Training = Training;
+    C.Training->Loss = Training->Loss ? VMap.at(Training->Loss) : nullptr;
+  }
+  return C;
+}
+
 Value *Graph::addValue(std::string Name, Role R, TensorType T) {
   auto V = std::make_unique<Value>();
   V->Id = int(Values.size());

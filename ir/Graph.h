@@ -87,10 +87,19 @@ public:
   std::string describe() const;
 };
 
+/// After an entry point runs, each Target (a parameter or state tensor)
+/// takes the value NewValue had: how training updates weights, optimizer
+/// slots and BatchNorm statistics while the graph itself stays functional.
+struct Update {
+  Value *Target = nullptr;
+  Value *NewValue = nullptr;
+};
+
 struct EntryPoint {
   std::string Name;
   std::vector<Value *> Inputs;
   std::vector<Value *> Outputs;
+  std::vector<Update> Updates;
 };
 
 enum class OptimizerKind : uint8_t {
@@ -115,6 +124,9 @@ struct OptimizerConfig {
 
 struct TrainingConfig {
   Value *Loss = nullptr;
+  /// Optimizer steps taken so far and the seed they used (checkpoints).
+  int64_t Step = 0;
+  uint64_t Seed = 0;
   OptimizerConfig Optimizer;
   double L1 = 0, L2 = 0;
   std::vector<std::string> Metrics;
@@ -132,6 +144,9 @@ public:
   std::string Name, Description;
   std::vector<EntryPoint> EntryPoints;
   std::optional<TrainingConfig> Training;
+
+  /// A deep copy: same names, types, data, nodes and entry points.
+  Graph clone() const;
 
   Value *addValue(std::string Name, Role R, TensorType T);
   /// Adds a node; the outputs' producer becomes this node.

@@ -15,6 +15,9 @@ void registerPoolingOps();
 void registerNormalizationOps();
 void registerLayoutOps();
 void registerLossOps();
+void registerTrainingOps();
+void registerGradientOps();
+void registerOptimizerOps();
 } // namespace ops
 
 namespace {
@@ -36,6 +39,9 @@ std::vector<OpInfo> buildTable() {
   ops::registerNormalizationOps();
   ops::registerLayoutOps();
   ops::registerLossOps();
+  ops::registerTrainingOps();
+  ops::registerGradientOps();
+  ops::registerOptimizerOps();
   Building = nullptr;
   for (size_t I = 0; I < NumOpKinds; ++I) {
     if (!Table[I].Infer) {

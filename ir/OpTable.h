@@ -52,6 +52,7 @@ struct OpInfo {
   std::vector<std::string> Operands;
   int MinInputs = 1;
   bool Variadic = false;
+  /// -1: as many as the op's inference produces (optimizers: one per state).
   int NumOutputs = 1;
   std::vector<AttrSpec> Attrs;
   InferFn Infer = nullptr;

@@ -90,6 +90,9 @@ void printGraph(const Graph &G, std::ostream &OS) {
     for (size_t I = 0; I < E.Outputs.size(); ++I)
       OS << (I ? ", " : "") << ref(E.Outputs[I]);
     OS << ")\n";
+    for (const Update &U : E.Updates)
+      OS << "    update " << ref(U.Target) << " <- " << ref(U.NewValue)
+         << "\n";
   }
   if (G.Training) {
     const TrainingConfig &T = *G.Training;

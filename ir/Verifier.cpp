@@ -45,7 +45,7 @@ Status checkNode(Node &N) {
     return error(N.describe(), ": expected ", Expected, " inputs, found ",
                  NumIn);
   }
-  if (int(N.Outputs.size()) != Info.NumOutputs)
+  if (Info.NumOutputs >= 0 && int(N.Outputs.size()) != Info.NumOutputs)
     return error(N.describe(), ": expected ", Info.NumOutputs,
                  " outputs, found ", N.Outputs.size());
   for (size_t I = 0; I < N.Inputs.size(); ++I)
@@ -130,6 +130,8 @@ Status checkReachable(const Graph &G, const EntryPoint &E) {
   std::set<const Value *> Fed(E.Inputs.begin(), E.Inputs.end());
   std::set<const Value *> Seen;
   std::vector<const Value *> Work(E.Outputs.begin(), E.Outputs.end());
+  for (const Update &U : E.Updates)
+    Work.push_back(U.NewValue);
   while (!Work.empty()) {
     const Value *V = Work.back();
     Work.pop_back();
@@ -159,6 +161,17 @@ Status checkEntryPoints(const Graph &G) {
       if (V->Kind != Role::Input && V->Kind != Role::Label)
         return error("entry point '", E.Name, "' takes ", tensorRef(V),
                      " as an input, but it is a ", roleName(V->Kind));
+    for (const Update &U : E.Updates) {
+      if (U.Target->Kind != Role::Parameter && U.Target->Kind != Role::State)
+        return error("entry point '", E.Name, "' updates ",
+                     tensorRef(U.Target), ", which is a ",
+                     roleName(U.Target->Kind), ", not a parameter or state");
+      if (!isComputed(U.NewValue->Kind) || U.NewValue->Type != U.Target->Type)
+        return error("entry point '", E.Name, "' updates ",
+                     tensorRef(U.Target), " (", U.Target->Type.str(),
+                     ") from ", tensorRef(U.NewValue), " (",
+                     U.NewValue->Type.str(), ")");
+    }
     NNC_TRY(checkReachable(G, E));
   }
   return Status::success();
@@ -202,6 +215,9 @@ Status inferShapes(Graph &G, int64_t Batch) {
     for (const Value *V : N->Inputs)
       In.push_back(V->Type);
     NNC_TRY(N->info().Infer(*N, In, Out).withPrefix(N->describe()));
+    if (Out.size() != N->Outputs.size())
+      return error(N->describe(), ": expected ", Out.size(),
+                   " outputs, found ", N->Outputs.size());
     for (size_t I = 0; I < N->Outputs.size(); ++I) {
       Value *V = N->Outputs[I];
       if (V->ShapeDeclared) {

@@ -1,4 +1,5 @@
 //===- backend/interp/Activation.cpp - Maxout, softmax --------------------===//
+#include "backend/interp/KernelUtil.h"
 #include "backend/interp/Kernels.h"
 
 #include <cmath>
@@ -9,18 +10,6 @@ namespace {
 using namespace nnc::ir;
 using Args = std::vector<const Tensor *>;
 using Results = std::vector<Tensor>;
-
-/// Splits Dims around Axis into (outer, extent, inner) loop counts.
-void splitAt(const Shape &Dims, int64_t Axis, int64_t &Outer, int64_t &Extent,
-             int64_t &Inner) {
-  Outer = Inner = 1;
-  for (int64_t I = 0; I < int64_t(Dims.size()); ++I)
-    if (I < Axis)
-      Outer *= Dims[I];
-    else if (I > Axis)
-      Inner *= Dims[I];
-  Extent = Dims[Axis];
-}
 
 Status evalMaxout(const Node &N, EvalContext &, const Args &In, Results &Out) {
   const Tensor &X = *In[0];

@@ -4,6 +4,7 @@
 // Eigen GEMM: few lines, easy to trust, fast enough to train small models.
 //
 //===----------------------------------------------------------------------===//
+#include "backend/interp/KernelUtil.h"
 #include "backend/interp/Kernels.h"
 #include "ir/Geometry.h"
 
@@ -16,10 +17,6 @@ namespace {
 using namespace nnc::ir;
 using Args = std::vector<const Tensor *>;
 using Results = std::vector<Tensor>;
-using Mat =
-    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using MapC = Eigen::Map<const Mat>;
-using Map = Eigen::Map<Mat>;
 
 Status evalMatMul(const Node &, EvalContext &, const Args &In, Results &Out) {
   const Tensor &A = *In[0], &B = *In[1];
@@ -42,25 +39,6 @@ Status evalDense(const Node &, EvalContext &, const Args &In, Results &Out) {
 Expected<Window2D> windowOf(const Node &N, const Args &In) {
   return convWindow(N, TensorType{In[0]->Elt, In[0]->Dims},
                     TensorType{In[1]->Elt, In[1]->Dims});
-}
-
-/// Column matrix of one image and channel group: row (c, kh, kw), column
-/// (oh, ow); zero where the window reaches into padding.
-void im2col(const double *X, const Window2D &G, int64_t Cg, Mat &Col) {
-  Col.resize(Cg * G.KH * G.KW, G.OH * G.OW);
-  for (int64_t C = 0; C < Cg; ++C)
-    for (int64_t Kh = 0; Kh < G.KH; ++Kh)
-      for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
-        int64_t Row = (C * G.KH + Kh) * G.KW + Kw;
-        for (int64_t Oh = 0; Oh < G.OH; ++Oh)
-          for (int64_t Ow = 0; Ow < G.OW; ++Ow) {
-            int64_t Ih = Oh * G.SH - G.PadT + Kh * G.DH;
-            int64_t Iw = Ow * G.SW - G.PadL + Kw * G.DW;
-            bool Inside = Ih >= 0 && Ih < G.H && Iw >= 0 && Iw < G.W;
-            Col(Row, Oh * G.OW + Ow) =
-                Inside ? X[(C * G.H + Ih) * G.W + Iw] : 0;
-          }
-      }
 }
 
 void addChannelBias(Tensor &Y, const Tensor &B) {

@@ -1,4 +1,5 @@
 //===- backend/interp/Elementwise.cpp - Pointwise ops ---------------------===//
+#include "backend/interp/KernelUtil.h"
 #include "backend/interp/Kernels.h"
 
 #include <cmath>
@@ -15,14 +16,6 @@ template <typename F> Status mapUnary(const Args &In, Results &Out, F Fn) {
   for (int64_t I = 0; I < X.numElements(); ++I)
     Out[0][I] = Fn(X[I]);
   return Status::success();
-}
-
-double sigmoid(double X) {
-  // Stable for large |x|: never exponentiates a positive number.
-  if (X >= 0)
-    return 1 / (1 + std::exp(-X));
-  double E = std::exp(X);
-  return E / (1 + E);
 }
 
 #define UNARY(Name, Expr)                                                      \

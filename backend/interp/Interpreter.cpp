@@ -40,6 +40,9 @@ const std::vector<EvalFn> &evalTable() {
     kernels::registerNormalization();
     kernels::registerLayout();
     kernels::registerLoss();
+    kernels::registerTraining();
+    kernels::registerGradient();
+    kernels::registerOptimizer();
     BuildingEvalTable = nullptr;
     return T;
   }();
@@ -152,7 +155,19 @@ Expected<TensorMap> Interpreter::run(const std::string &Entry,
     if (!Taken)
       return error("entry point '", Entry, "' has no input '", Name, "'");
   }
-  return evaluate({E->Outputs.begin(), E->Outputs.end()}, Inputs, Opts);
+  std::vector<const Value *> Wanted(E->Outputs.begin(), E->Outputs.end());
+  for (const Update &U : E->Updates)
+    Wanted.push_back(U.NewValue);
+  Expected<TensorMap> Results = evaluate(Wanted, Inputs, Opts);
+  if (!Results.ok())
+    return Results.status();
+  // Updates land after the whole step, so every node saw the old values.
+  for (const Update &U : E->Updates)
+    Stored.at(U.Target).Data = Results->at(U.NewValue->Name).Data;
+  TensorMap Out;
+  for (const Value *V : E->Outputs)
+    Out[V->Name] = std::move(Results->at(V->Name));
+  return Out;
 }
 
 } // namespace nnc::interp

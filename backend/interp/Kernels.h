@@ -35,6 +35,9 @@ void registerPooling();
 void registerNormalization();
 void registerLayout();
 void registerLoss();
+void registerTraining();
+void registerGradient();
+void registerOptimizer();
 } // namespace kernels
 
 } // namespace nnc::interp

@@ -1,4 +1,5 @@
 //===- backend/interp/Layout.cpp - Data movement and reductions -----------===//
+#include "backend/interp/KernelUtil.h"
 #include "backend/interp/Kernels.h"
 
 #include <algorithm>
@@ -15,20 +16,6 @@ using Results = std::vector<Tensor>;
 Status evalCopy(const Node &, EvalContext &, const Args &In, Results &Out) {
   Out[0].Data = In[0]->Data;
   return Status::success();
-}
-
-/// Calls Fn(flat_index, multi_index) for every element of a shape.
-template <typename F> void forEachIndex(const Shape &Dims, F Fn) {
-  std::vector<int64_t> Idx(Dims.size(), 0);
-  int64_t Total = numElements(Dims);
-  for (int64_t I = 0; I < Total; ++I) {
-    Fn(I, Idx);
-    for (size_t D = Dims.size(); D-- > 0;) {
-      if (++Idx[D] < Dims[D])
-        break;
-      Idx[D] = 0;
-    }
-  }
 }
 
 Status evalTranspose(const Node &N, EvalContext &, const Args &In,
@@ -83,23 +70,6 @@ Status evalChannelShuffle(const Node &N, EvalContext &, const Args &In,
                     Inner,
                     Out[0].Data.begin() + ((B * C) + K * G + Grp) * Inner);
   return Status::success();
-}
-
-/// Flat output index of every input element when Axes are reduced away.
-std::vector<int64_t> reductionMap(const Shape &InDims,
-                                  const std::vector<int64_t> &Axes) {
-  Shape Kept = InDims;
-  for (int64_t A : Axes)
-    Kept[size_t(A)] = 1;
-  std::vector<int64_t> KeptStrides = stridesOf(Kept);
-  std::vector<int64_t> Map(size_t(numElements(InDims)));
-  forEachIndex(InDims, [&](int64_t I, const std::vector<int64_t> &Idx) {
-    int64_t O = 0;
-    for (size_t D = 0; D < Idx.size(); ++D)
-      O += (Kept[D] == 1 ? 0 : Idx[D]) * KeptStrides[D];
-    Map[size_t(I)] = O;
-  });
-  return Map;
 }
 
 std::vector<int64_t> reducedAxes(const Node &N, int64_t Rank) {

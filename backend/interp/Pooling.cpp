@@ -1,4 +1,5 @@
 //===- backend/interp/Pooling.cpp - Windowed and global pooling -----------===//
+#include "backend/interp/KernelUtil.h"
 #include "backend/interp/Kernels.h"
 #include "ir/Geometry.h"
 
@@ -11,36 +12,20 @@ using namespace nnc::ir;
 using Args = std::vector<const Tensor *>;
 using Results = std::vector<Tensor>;
 
-/// Calls Fn(plane, out_index, window) for every output element, where window
-/// lists the in-bounds input offsets (within the plane) of its window.
-template <typename F>
-Status forEachWindow(const Node &N, const Tensor &X, F Fn) {
-  Expected<Window2D> GOr = poolWindow(N, TensorType{X.Elt, X.Dims});
-  if (!GOr.ok())
-    return GOr.status();
-  const Window2D &G = *GOr;
-  std::vector<int64_t> Window;
-  for (int64_t Plane = 0; Plane < G.N * G.C; ++Plane)
-    for (int64_t Oh = 0; Oh < G.OH; ++Oh)
-      for (int64_t Ow = 0; Ow < G.OW; ++Ow) {
-        Window.clear();
-        for (int64_t Kh = 0; Kh < G.KH; ++Kh)
-          for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
-            int64_t Ih = Oh * G.SH - G.PadT + Kh * G.DH;
-            int64_t Iw = Ow * G.SW - G.PadL + Kw * G.DW;
-            if (Ih >= 0 && Ih < G.H && Iw >= 0 && Iw < G.W)
-              Window.push_back(Plane * G.H * G.W + Ih * G.W + Iw);
-          }
-        Fn(G, Plane, (Plane * G.OH + Oh) * G.OW + Ow, Oh, Ow, Window);
-      }
+/// Runs Fn over the windows of node N's pooling of X.
+template <typename F> Status pool(const Node &N, const Tensor &X, F Fn) {
+  Expected<Window2D> G = poolWindow(N, TensorType{X.Elt, X.Dims});
+  if (!G.ok())
+    return G.status();
+  forEachWindow(*G, [&](int64_t O, int64_t Oh, int64_t Ow,
+                        const std::vector<int64_t> &W) { Fn(*G, O, Oh, Ow, W); });
   return Status::success();
 }
 
 Status evalMaxPool(const Node &N, EvalContext &, const Args &In, Results &Out) {
   const Tensor &X = *In[0];
-  return forEachWindow(N, X,
-                       [&](const Window2D &, int64_t, int64_t O, int64_t,
-                           int64_t, const std::vector<int64_t> &W) {
+  return pool(N, X, [&](const Window2D &, int64_t O, int64_t, int64_t,
+                        const std::vector<int64_t> &W) {
                          double M = -INFINITY;
                          for (int64_t I : W)
                            M = std::max(M, X[I]);
@@ -51,24 +36,13 @@ Status evalMaxPool(const Node &N, EvalContext &, const Args &In, Results &Out) {
 Status evalAvgPool(const Node &N, EvalContext &, const Args &In, Results &Out) {
   const Tensor &X = *In[0];
   bool IncludePad = N.Attrs.getInt("count_include_pad") != 0;
-  return forEachWindow(N, X,
-                       [&](const Window2D &G, int64_t, int64_t O, int64_t Oh,
-                           int64_t Ow, const std::vector<int64_t> &W) {
+  return pool(N, X, [&](const Window2D &G, int64_t O, int64_t Oh, int64_t Ow,
+                        const std::vector<int64_t> &W) {
                          double Sum = 0;
                          for (int64_t I : W)
                            Sum += X[I];
-                         double Count = double(W.size());
-                         if (IncludePad) {
-                           // PyTorch divides by the window clipped to the
-                           // padded input, so a ceil-mode window hanging past
-                           // the padding is not over-counted.
-                           int64_t H0 = Oh * G.SH - G.PadT,
-                                   W0 = Ow * G.SW - G.PadL;
-                           int64_t H1 = std::min(H0 + G.KH, G.H + G.PadB);
-                           int64_t W1 = std::min(W0 + G.KW, G.W + G.PadR);
-                           Count = double((H1 - H0) * (W1 - W0));
-                         }
-                         Out[0][O] = Sum / Count;
+                         double Count = avgPoolCount(G, IncludePad, Oh, Ow, W.size());
+    Out[0][O] = Sum / Count;
                        });
 }
 
@@ -80,9 +54,8 @@ Status evalStochasticPool(const Node &N, EvalContext &Ctx, const Args &In,
   const Tensor &X = *In[0];
   SplitMix64 Rng = Ctx.rngFor(N);
   bool Sample = Ctx.Opts.Training;
-  return forEachWindow(N, X,
-                       [&](const Window2D &, int64_t, int64_t O, int64_t,
-                           int64_t, const std::vector<int64_t> &W) {
+  return pool(N, X, [&](const Window2D &, int64_t O, int64_t, int64_t,
+                        const std::vector<int64_t> &W) {
                          double Sum = 0;
                          for (int64_t I : W)
                            Sum += std::max(X[I], 0.0);
