@@ -165,8 +165,8 @@ Expected<TensorMap> Interpreter::run(const std::string &Entry,
   for (const Update &U : E->Updates)
     Stored.at(U.Target).Data = Results->at(U.NewValue->Name).Data;
   TensorMap Out;
-  for (const Value *V : E->Outputs)
-    Out[V->Name] = std::move(Results->at(V->Name));
+  for (const Value *V : E->Outputs) // copies: an output may be listed twice
+    Out[V->Name] = Results->at(V->Name);
   return Out;
 }
 

@@ -1,0 +1,92 @@
+//===- passes/grad/Layout.cpp - Rules for data movement and losses --------===//
+#include "passes/grad/GradRules.h"
+
+namespace nnc::passes::grad {
+namespace {
+
+using namespace nnc::ir;
+using Ints = std::vector<int64_t>;
+
+Status reshape(Context &C, std::vector<Value *> &DIn) {
+  DIn[0] = C.op(OpKind::ReshapeLike, {C.DOut[0], C.in(0)});
+  return Status::success();
+}
+
+Status transpose(Context &C, std::vector<Value *> &DIn) {
+  Ints Perm = C.N.Attrs.getInts("perm");
+  int64_t Rank = C.in(0)->Type.rank();
+  if (Perm.empty())
+    for (int64_t I = Rank - 1; I >= 0; --I)
+      Perm.push_back(I);
+  Ints Inverse(Perm.size());
+  for (size_t I = 0; I < Perm.size(); ++I)
+    Inverse[size_t(Perm[I])] = int64_t(I);
+  DIn[0] = C.op(OpKind::Transpose, {C.DOut[0]}, attrs({{"perm", Inverse}}));
+  return Status::success();
+}
+
+Status concat(Context &C, std::vector<Value *> &DIn) {
+  int64_t Rank = C.out(0)->Type.rank(), Axis = C.N.Attrs.getInt("axis");
+  if (Axis < 0)
+    Axis += Rank;
+  if (Axis == 0)
+    return error("the gradient of a concat along the batch axis is not "
+                 "supported");
+  int64_t Start = 0;
+  for (size_t I = 0; I < C.N.Inputs.size(); ++I) {
+    int64_t Size = C.in(I)->Type.Dims[size_t(Axis)];
+    if (C.needs(I))
+      DIn[I] = C.op(OpKind::Slice, {C.DOut[0]},
+                    attrs({{"axis", Axis}, {"start", Start},
+                           {"end", Start + Size}}));
+    Start += Size;
+  }
+  return Status::success();
+}
+
+// Shuffling with groups g is undone by shuffling with C / g groups.
+Status channelShuffle(Context &C, std::vector<Value *> &DIn) {
+  int64_t Channels = C.in(0)->Type.Dims[1];
+  DIn[0] = C.op(OpKind::ChannelShuffle, {C.DOut[0]},
+                attrs({{"groups", Channels / C.N.Attrs.getInt("groups")}}));
+  return Status::success();
+}
+
+template <int Mean> Status reduce(Context &C, std::vector<Value *> &DIn) {
+  Attributes A = C.attrsFor(OpKind::ReduceGrad);
+  A.set("mean", int64_t(Mean));
+  DIn[0] = C.op(OpKind::ReduceGrad, {C.DOut[0], C.in(0)}, A);
+  return Status::success();
+}
+
+Status loss(Context &C, std::vector<Value *> &DIn) {
+  Value *D = C.op(OpKind::LossGrad, {C.in(0), C.in(1), C.DOut[0]},
+                  attrs({{"loss", std::string(C.N.opName())}}));
+  if (C.needs(0))
+    DIn[0] = D;
+  if (C.needs(1)) {
+    // Only MSE is symmetric in its operands; the others take labels.
+    if (C.N.Op != OpKind::MseLoss)
+      return error("no gradient for operand 'target' (tensor '",
+                   C.in(1)->Name, "'): targets must be data");
+    DIn[1] = C.op(OpKind::Neg, {D});
+  }
+  return Status::success();
+}
+
+} // namespace
+
+void registerLayout() {
+  define(OpKind::Flatten, reshape);
+  define(OpKind::Reshape, reshape);
+  define(OpKind::Transpose, transpose);
+  define(OpKind::Concat, concat);
+  define(OpKind::ChannelShuffle, channelShuffle);
+  define(OpKind::ReduceSum, reduce<0>);
+  define(OpKind::ReduceMean, reduce<1>);
+  for (OpKind K : {OpKind::MseLoss, OpKind::BceLoss, OpKind::BceWithLogitsLoss,
+                   OpKind::SoftmaxCrossEntropy})
+    define(K, loss);
+}
+
+} // namespace nnc::passes::grad
