@@ -56,7 +56,7 @@ std::vector<Value *> Builder::ops(OpKind K, std::vector<Value *> Inputs,
                                   std::string Name) {
   if (Name.empty())
     Name = freshName(opName(K));
-  else if (G.findValue(Name))
+  else if (G.findValue(Name) || G.findValue(Name + ".0"))
     Name = freshName(Name);
   std::vector<Value *> Outs;
   for (size_t I = 0; I < NumOutputs; ++I) {

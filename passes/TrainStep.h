@@ -1,0 +1,48 @@
+//===- passes/TrainStep.h - Forward + backward + update as one entry -*- C++ -*-===//
+#pragma once
+
+#include "ir/Graph.h"
+
+namespace nnc::passes {
+
+/// Hyper-parameters with every default resolved as PyTorch has them for the
+/// optimizer at hand.
+struct ResolvedOptimizer {
+  ir::OptimizerKind Kind;
+  double Lr, WeightDecay, Momentum, Dampening, Alpha, Eps, Rho, Beta1, Beta2,
+      LrDecay, InitialAccumulatorValue;
+  bool Nesterov, Decoupled;
+};
+Expected<ResolvedOptimizer> resolveOptimizer(const ir::OptimizerConfig &C);
+
+/// The values of a "train_step" entry point that callers feed and read.
+struct TrainStep {
+  std::vector<ir::Value *> DataInputs; // images, labels
+  ir::Value *Lr = nullptr, *WeightDecay = nullptr, *Step = nullptr; // scalars
+  ir::Value *Loss = nullptr;    // the data loss, without regularization
+  ir::Value *Correct = nullptr; // rows classified right (classifiers only)
+  ResolvedOptimizer Optimizer;
+};
+
+/// Turns a model with a training table into one with a "train_step" entry
+/// point, in this order:
+///   lowerForTraining   Dropout -> x * DropoutMask(x); BatchNorm ->
+///                      BatchNormTrain, whose running statistics become
+///                      updates;
+///   regularize         loss + l1 * sum|w| + l2 * sum w^2 over weights
+///                      (trainable parameters of rank >= 2);
+///   differentiate      gradients of every trainable parameter;
+///   appendOptimizer    one update op per parameter; optimizer state
+///                      tensors "<param>.<slot>" (PyTorch's slot names) are
+///                      created, or reused when G already has them (a
+///                      checkpoint).
+/// lr, weight decay and the step number (1 on the first step) are runtime
+/// inputs "train.lr", "train.weight_decay", "train.step". G is modified; keep
+/// a clone for inference.
+Expected<TrainStep> buildTrainStep(ir::Graph &G);
+
+/// The first lowering step alone: training semantics for Dropout and
+/// BatchNorm. Appends the running-statistics updates to Updates.
+Status lowerForTraining(ir::Graph &G, std::vector<ir::Update> &Updates);
+
+} // namespace nnc::passes
