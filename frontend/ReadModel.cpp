@@ -254,6 +254,8 @@ private:
     C.L1 = T->l1();
     C.L2 = T->l2();
     C.BatchSize = T->batch_size();
+    C.Step = int64_t(T->step());
+    C.Seed = T->seed();
     if (T->metrics())
       for (const auto *S : *T->metrics())
         C.Metrics.push_back(S->str());

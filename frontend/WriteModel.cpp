@@ -60,7 +60,8 @@ fbs::Offset<fb::Training> writeTraining(fbs::FlatBufferBuilder &B,
   for (const std::string &M : T.Metrics)
     Metrics.push_back(B.CreateString(M));
   return fb::CreateTraining(B, T.Loss ? T.Loss->Id : -1, Optimizer, T.L1, T.L2,
-                            B.CreateVector(Metrics), uint32_t(T.BatchSize));
+                            B.CreateVector(Metrics), uint32_t(T.BatchSize),
+                            uint64_t(T.Step), T.Seed);
 }
 
 } // namespace

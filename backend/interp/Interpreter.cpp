@@ -162,8 +162,15 @@ Expected<TensorMap> Interpreter::run(const std::string &Entry,
   if (!Results.ok())
     return Results.status();
   // Updates land after the whole step, so every node saw the old values.
-  for (const Update &U : E->Updates)
-    Stored.at(U.Target).Data = Results->at(U.NewValue->Name).Data;
+  // Stored tensors keep their dtype's precision, as compiled code will and as
+  // a checkpoint does: a resumed run then continues bit for bit.
+  for (const Update &U : E->Updates) {
+    std::vector<double> &Dst = Stored.at(U.Target).Data;
+    Dst = Results->at(U.NewValue->Name).Data;
+    if (U.Target->Type.Elt == DType::F32)
+      for (double &X : Dst)
+        X = double(float(X));
+  }
   TensorMap Out;
   for (const Value *V : E->Outputs) // copies: an output may be listed twice
     Out[V->Name] = Results->at(V->Name);

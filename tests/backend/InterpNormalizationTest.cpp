@@ -63,10 +63,10 @@ TEST(InterpBatchNorm, TrainingNormalizesAndUpdatesRunningStatistics) {
     double InMean = InSum / 16, InVar = InSq / 16 - InMean * InMean;
     EXPECT_NEAR(Sq / 16, InVar / (InVar + 1e-5), 1e-9);
     // Running statistics move by momentum toward the batch's mean and
-    // unbiased variance.
-    EXPECT_NEAR(I->stored(Mean).Data[size_t(C)], 0.25 * InMean, 1e-12);
-    EXPECT_NEAR(I->stored(Var).Data[size_t(C)], 0.75 + 0.25 * InVar * 16 / 15,
-                1e-12);
+    // unbiased variance, and are stored as the f32 tensors they are.
+    EXPECT_NEAR(I->stored(Mean).Data[size_t(C)], float(0.25 * InMean), 1e-12);
+    EXPECT_NEAR(I->stored(Var).Data[size_t(C)],
+                float(0.75 + 0.25 * InVar * 16 / 15), 1e-12);
   }
 }
 

@@ -85,6 +85,10 @@ Vec reference(OptimizerKind K, const Hyper &H, int Steps) {
       }
       }
     }
+    // Parameters and optimizer state are f32 tensors between steps.
+    for (Vec *State : {&W, &B, &S, &V, &U, &M})
+      for (double &X : *State)
+        X = double(float(X));
   }
   return W;
 }
