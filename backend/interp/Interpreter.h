@@ -41,6 +41,7 @@ public:
 
   /// Current contents of a parameter, state or constant.
   Tensor &stored(const ir::Value *V) { return Stored.at(V); }
+  const Tensor &stored(const ir::Value *V) const { return Stored.at(V); }
 
 private:
   explicit Interpreter(ir::Graph &G) : G(&G) {}

@@ -1,0 +1,288 @@
+#include "tools/Trainer.h"
+
+#include "frontend/ModelIO.h"
+#include "ir/Initializers.h"
+
+#include <chrono>
+#include <cmath>
+
+namespace nnc::tools {
+
+using namespace nnc::ir;
+using interp::Tensor;
+
+namespace {
+
+uint64_t mix(uint64_t A, uint64_t B) {
+  SplitMix64 R(A ^ (B * 0xd1b54a32d192ed03ULL));
+  return R.next();
+}
+
+/// Per-example shape of a batched tensor: its declared dims after the batch.
+Shape exampleDims(const Value *V) {
+  return Shape(V->DeclaredDims.begin() + 1, V->DeclaredDims.end());
+}
+
+double seconds(std::chrono::steady_clock::time_point Since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - Since)
+      .count();
+}
+
+} // namespace
+
+Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
+                                                   TrainOptions Options) {
+  if (!Model.Training)
+    return error("the model has no training table (loss and optimizer)");
+  if (Options.Batch < 1 || Options.Epochs < 1)
+    return error("--batch and --epochs must be >= 1");
+  if (Options.Schedule != "constant" && Options.Schedule != "step" &&
+      Options.Schedule != "cosine")
+    return error("unknown learning-rate schedule '", Options.Schedule,
+                 "' (constant, step, cosine)");
+  std::unique_ptr<Trainer> T(new Trainer());
+  T->Opts = Options;
+  TrainingConfig &TC = *Model.Training;
+  OptimizerConfig &OC = TC.Optimizer;
+  if (Options.Optimizer && *Options.Optimizer != OC.Kind) {
+    // Another optimizer: the model's hyper-parameters were meant for its own.
+    OC = OptimizerConfig();
+    OC.Kind = *Options.Optimizer;
+  }
+  if (Options.Lr)
+    OC.Lr = *Options.Lr;
+  if (Options.WeightDecay)
+    OC.WeightDecay = *Options.WeightDecay;
+  if (Options.Momentum)
+    OC.Momentum = *Options.Momentum;
+  // A checkpoint fixes the seed: its data order and dropout masks continue.
+  T->Step = TC.Step;
+  if (TC.Step > 0 && Options.Seed && *Options.Seed != TC.Seed)
+    return error("the checkpoint was trained with seed ", TC.Seed,
+                 "; resuming with seed ", *Options.Seed,
+                 " would not continue it");
+  T->Seed = TC.Step > 0 ? TC.Seed : Options.Seed.value_or(0);
+  TC.Seed = T->Seed;
+
+  T->Base = std::move(Model);
+  T->TrainG = T->Base.clone();
+  Expected<passes::TrainStep> TS = passes::buildTrainStep(T->TrainG);
+  if (!TS.ok())
+    return TS.status();
+  T->TS = *TS;
+  for (const Value *V : T->TS.DataInputs) {
+    const Value *&Slot = V->Kind == Role::Label ? T->Target : T->Features;
+    if (Slot)
+      return error("nnc train feeds models with one input and one label; "
+                   "the loss needs '", Slot->Name, "' and '", V->Name, "'");
+    if (V->DeclaredDims.empty() || V->DeclaredDims[0] != -1)
+      return error("tensor '", V->Name,
+                   "' needs a batch dimension (-1) to be fed minibatches");
+    Slot = V;
+  }
+  if (!T->Features || !T->Target)
+    return error("the loss must depend on one input and one label");
+  auto TI = interp::Interpreter::create(T->TrainG);
+  if (!TI.ok())
+    return TI.status();
+  T->TrainI.emplace(std::move(*TI));
+  auto EI = interp::Interpreter::create(T->Base);
+  if (!EI.ok())
+    return EI.status();
+  T->EvalI.emplace(std::move(*EI));
+  return T;
+}
+
+Status Trainer::bindData(const runtime::Dataset &D) {
+  int64_t Want = numElements(exampleDims(Features));
+  if (D.exampleSize() != Want)
+    return error("the data has examples of ", D.exampleSize(),
+                 " values, input '", Features->Name, "' ",
+                 shapeString(Features->DeclaredDims), " takes ", Want);
+  if (numElements(exampleDims(Target)) != 1)
+    return error("label '", Target->Name, "' ",
+                 shapeString(Target->DeclaredDims),
+                 " must hold one value per example");
+  if (isInteger(Target->Type.Elt) && D.NumClasses == 0)
+    return error("label '", Target->Name,
+                 "' takes class indices, but the data's targets are not "
+                 "non-negative integers");
+  return Status::success();
+}
+
+Status Trainer::feed(const runtime::Dataset &D,
+                     const std::vector<int64_t> &Order, int64_t Begin,
+                     int64_t Count, uint64_t AugSeed, bool Augment,
+                     interp::TensorMap &Feed) const {
+  std::vector<double> X, Y;
+  runtime::Augmentation None;
+  runtime::fillBatch(D, Order, Begin, Count, Augment ? Opts.Augment : None,
+                     AugSeed, X, Y);
+  Shape XDims = exampleDims(Features), YDims = exampleDims(Target);
+  XDims.insert(XDims.begin(), Count);
+  YDims.insert(YDims.begin(), Count);
+  Feed[Features->Name] = Tensor(Features->Type.Elt, XDims, std::move(X));
+  Feed[Target->Name] = Tensor(Target->Type.Elt, YDims, std::move(Y));
+  return Status::success();
+}
+
+double Trainer::learningRate(int64_t GlobalStep, int64_t StepsPerEpoch) const {
+  double Lr = TS.Optimizer.Lr;
+  if (Opts.Schedule == "step")
+    return Lr * std::pow(Opts.Gamma,
+                         double(GlobalStep / StepsPerEpoch / Opts.StepSize));
+  if (Opts.Schedule == "cosine") {
+    double Total = double(Opts.Epochs * StepsPerEpoch);
+    return Lr * 0.5 * (1 + std::cos(M_PI * double(GlobalStep) / Total));
+  }
+  return Lr;
+}
+
+Status Trainer::train(const runtime::Dataset &Data,
+                      const runtime::Dataset *Test) {
+  NNC_TRY(bindData(Data));
+  if (Test)
+    NNC_TRY(bindData(*Test));
+  int64_t PerEpoch = (Data.Count + Opts.Batch - 1) / Opts.Batch;
+  int64_t Total = Opts.Epochs * PerEpoch;
+  if (Opts.MaxSteps > 0)
+    Total = std::min(Total, Opts.MaxSteps);
+  std::vector<int64_t> Order;
+  int64_t OrderEpoch = -1;
+  double LossSum = 0, CorrectSum = 0;
+  int64_t Seen = 0;
+  auto EpochStart = std::chrono::steady_clock::now();
+  while (Step < Total) {
+    int64_t Epoch = Step / PerEpoch, K = Step % PerEpoch;
+    if (Epoch != OrderEpoch) {
+      Order = runtime::epochOrder(Data.Count, Seed, Epoch, Opts.Shuffle);
+      OrderEpoch = Epoch;
+    }
+    int64_t Begin = K * Opts.Batch;
+    int64_t Count = std::min(Opts.Batch, Data.Count - Begin);
+    interp::TensorMap Feed;
+    NNC_TRY(feed(Data, Order, Begin, Count, mix(Seed, uint64_t(Step)), true,
+                 Feed));
+    double Lr = learningRate(Step, PerEpoch);
+    Feed[TS.Lr->Name] = Tensor(DType::F32, {}, {Lr});
+    Feed[TS.WeightDecay->Name] =
+        Tensor(DType::F32, {}, {TS.Optimizer.WeightDecay});
+    Feed[TS.Step->Name] = Tensor(DType::F32, {}, {double(Step + 1)});
+    interp::Options RunOpts;
+    RunOpts.Training = true;
+    RunOpts.Seed = mix(Seed ^ 0xd20f, uint64_t(Step));
+    Expected<interp::TensorMap> Out = TrainI->run("train_step", Feed, RunOpts);
+    if (!Out.ok())
+      return Out.status().withPrefix("step " + std::to_string(Step + 1));
+    double Loss = Out->at(TS.Loss->Name).Data[0];
+    if (!std::isfinite(Loss))
+      return error("step ", Step + 1, ": the loss is ", Loss,
+                   " (lower the learning rate?)");
+    LossSum += Loss * double(Count);
+    if (TS.Correct)
+      CorrectSum += Out->at(TS.Correct->Name).Data[0];
+    Seen += Count;
+    ++Step;
+    if (OnStep)
+      OnStep({Epoch, Opts.Epochs, K + 1, PerEpoch, Step, Lr,
+              LossSum / double(Seen), CorrectSum / double(Seen),
+              TS.Correct != nullptr, double(Seen) / seconds(EpochStart)});
+    if (!Opts.SavePath.empty() && Opts.CheckpointEvery > 0 &&
+        Step % Opts.CheckpointEvery == 0)
+      NNC_TRY(save(Opts.SavePath));
+    if (K + 1 == PerEpoch) {
+      EpochReport R{Epoch, Opts.Epochs, LossSum / double(Seen),
+                    CorrectSum / double(Seen), std::nullopt,
+                    seconds(EpochStart)};
+      if (Test) {
+        Expected<EvalResult> E = evaluate(*Test, std::max<int64_t>(Opts.Batch, 256));
+        if (!E.ok())
+          return E.status();
+        R.Test = *E;
+      }
+      if (!Opts.SavePath.empty())
+        NNC_TRY(save(Opts.SavePath));
+      if (OnEpoch)
+        OnEpoch(R);
+      LossSum = CorrectSum = 0;
+      Seen = 0;
+      EpochStart = std::chrono::steady_clock::now();
+    }
+  }
+  if (!Opts.SavePath.empty())
+    NNC_TRY(save(Opts.SavePath));
+  return Status::success();
+}
+
+Expected<EvalResult> Trainer::evaluate(const runtime::Dataset &D,
+                                       int64_t Batch) {
+  NNC_TRY(bindData(D));
+  // The inference graph reads the trained values.
+  for (const auto &V : Base.values())
+    if (isStored(V->Kind))
+      if (const Value *T = TrainG.findValue(V->Name))
+        EvalI->stored(V.get()).Data = TrainI->stored(T).Data;
+  const Value *Loss = Base.Training->Loss;
+  const Node *LossNode = Loss->Producer;
+  const Value *Pred = LossNode->Inputs[0];
+  EvalResult R;
+  OpKind LossOp = LossNode->Op;
+  R.HasAccuracy = LossOp != OpKind::MseLoss;
+  R.Classes = LossOp == OpKind::SoftmaxCrossEntropy ? Pred->Type.Dims[1] : 2;
+  R.Confusion.assign(size_t(R.Classes * R.Classes), 0);
+  std::vector<int64_t> Order = runtime::epochOrder(D.Count, 0, 0, false);
+  for (int64_t Begin = 0; Begin < D.Count; Begin += Batch) {
+    int64_t Count = std::min(Batch, D.Count - Begin);
+    interp::TensorMap Feed;
+    NNC_TRY(feed(D, Order, Begin, Count, 0, false, Feed));
+    Expected<interp::TensorMap> Out = EvalI->evaluate({Loss, Pred}, Feed);
+    if (!Out.ok())
+      return Out.status();
+    R.Loss += Out->at(Loss->Name).Data[0] * double(Count);
+    const Tensor &P = Out->at(Pred->Name);
+    const Tensor &Y = Feed.at(Target->Name);
+    int64_t Width = P.numElements() / Count;
+    for (int64_t I = 0; I < Count && R.HasAccuracy; ++I) {
+      const double *Row = P.Data.data() + I * Width;
+      int64_t Guess =
+          LossOp == OpKind::SoftmaxCrossEntropy
+              ? std::max_element(Row, Row + Width) - Row
+              : int64_t(Row[0] > (LossOp == OpKind::BceLoss ? 0.5 : 0.0));
+      double Label = Y.Data[size_t(I)];
+      int64_t Truth = LossOp == OpKind::SoftmaxCrossEntropy
+                          ? int64_t(Label)
+                          : int64_t(Label > 0.5);
+      if (Truth < 0 || Truth >= R.Classes)
+        return error("label ", Label, " is outside [0, ",
+                     R.Classes, ")");
+      R.Correct += Guess == Truth;
+      ++R.Confusion[size_t(Truth * R.Classes + Guess)];
+    }
+    R.Count += Count;
+  }
+  R.Loss /= double(R.Count);
+  return R;
+}
+
+Graph Trainer::checkpoint() const {
+  Graph C = Base.clone();
+  for (const auto &V : TrainG.values()) {
+    if (!isStored(V->Kind) || V->Kind == Role::Constant)
+      continue;
+    Value *Dst = C.findValue(V->Name);
+    if (!Dst) { // optimizer state: carried along for --resume
+      Dst = C.addValue(V->Name, Role::State, V->Type);
+      Dst->DeclaredDims = V->DeclaredDims;
+    }
+    Dst->Data = encode(TrainI->stored(V.get()).Data, V->Type.Elt);
+  }
+  C.Training->Step = Step;
+  C.Training->Seed = Seed;
+  return C;
+}
+
+Status Trainer::save(const std::string &Path) const {
+  return frontend::saveModel(checkpoint(), Path);
+}
+
+} // namespace nnc::tools

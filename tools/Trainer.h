@@ -1,0 +1,107 @@
+//===- tools/Trainer.h - The training loop ----------------------*- C++ -*-===//
+//
+// Runs a model's train_step over a dataset, evaluates, and writes
+// checkpoints. Every random choice is a function of (seed, epoch) or
+// (seed, step), and a checkpoint holds parameters, optimizer state, the step
+// count and the seed, so a resumed run ends bit for bit where an
+// uninterrupted one would.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "backend/interp/Interpreter.h"
+#include "ir/Graph.h"
+#include "passes/TrainStep.h"
+#include "runtime/Dataset.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace nnc::tools {
+
+struct TrainOptions {
+  int64_t Epochs = 1;
+  int64_t Batch = 64;
+  /// Overrides of the model's training table.
+  std::optional<ir::OptimizerKind> Optimizer;
+  std::optional<double> Lr, WeightDecay, Momentum;
+  /// constant | step (x Gamma every StepSize epochs) | cosine (to 0 over the
+  /// whole run)
+  std::string Schedule = "constant";
+  int64_t StepSize = 1;
+  double Gamma = 0.1;
+  std::optional<uint64_t> Seed;
+  bool Shuffle = true;
+  runtime::Augmentation Augment;
+  /// Checkpoint path (.nnc or .json), written atomically after every epoch,
+  /// every CheckpointEvery steps and at the end.
+  std::string SavePath;
+  int64_t CheckpointEvery = 0;
+  /// Stop once this many steps are done in total (0: no limit).
+  int64_t MaxSteps = 0;
+};
+
+struct StepReport {
+  int64_t Epoch, Epochs, StepInEpoch, StepsPerEpoch, GlobalStep;
+  double Lr, Loss, Accuracy; // running means over the epoch so far
+  bool HasAccuracy;
+  double ExamplesPerSecond;
+};
+
+struct EvalResult {
+  double Loss = 0;
+  int64_t Correct = 0, Count = 0;
+  bool HasAccuracy = false;
+  int64_t Classes = 0;
+  std::vector<int64_t> Confusion; // Classes x Classes, [true][predicted]
+  double accuracy() const { return Count ? double(Correct) / double(Count) : 0; }
+};
+
+struct EpochReport {
+  int64_t Epoch, Epochs;
+  double TrainLoss, TrainAccuracy;
+  std::optional<EvalResult> Test;
+  double Seconds;
+};
+
+class Trainer {
+public:
+  /// Model is a loaded model or a checkpoint (which carries its step, seed
+  /// and optimizer state).
+  static Expected<std::unique_ptr<Trainer>> create(ir::Graph Model,
+                                                   TrainOptions Options);
+
+  std::function<void(const StepReport &)> OnStep;
+  std::function<void(const EpochReport &)> OnEpoch;
+
+  Status train(const runtime::Dataset &Train, const runtime::Dataset *Test);
+  Expected<EvalResult> evaluate(const runtime::Dataset &D, int64_t Batch);
+  /// The model with the trained values, optimizer state and step count.
+  ir::Graph checkpoint() const;
+  Status save(const std::string &Path) const;
+
+  int64_t step() const { return Step; }
+  uint64_t seed() const { return Seed; }
+  const passes::ResolvedOptimizer &optimizer() const { return TS.Optimizer; }
+  interp::Interpreter &trainInterpreter() { return *TrainI; }
+
+private:
+  Trainer() = default;
+  Status bindData(const runtime::Dataset &D);
+  double learningRate(int64_t GlobalStep, int64_t StepsPerEpoch) const;
+  Status feed(const runtime::Dataset &D, const std::vector<int64_t> &Order,
+              int64_t Begin, int64_t Count, uint64_t AugSeed, bool Augment,
+              interp::TensorMap &Feed) const;
+
+  TrainOptions Opts;
+  ir::Graph Base;      // the model as loaded, for inference and checkpoints
+  ir::Graph TrainG;    // with the train_step entry point
+  passes::TrainStep TS;
+  std::optional<interp::Interpreter> TrainI, EvalI;
+  const ir::Value *Features = nullptr, *Target = nullptr; // in TrainG
+  int64_t Step = 0;
+  uint64_t Seed = 0;
+};
+
+} // namespace nnc::tools
