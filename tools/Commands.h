@@ -11,10 +11,14 @@ struct Command {
   Status (*Run)(const Args &A);
 };
 
-extern const CommandSpec InfoSpec, DumpSpec, ConvertSpec, RunSpec;
+extern const CommandSpec InfoSpec, DumpSpec, ConvertSpec, RunSpec, TrainSpec,
+    EvalSpec, GradcheckSpec;
 Status runInfo(const Args &A);
 Status runDump(const Args &A);
 Status runConvert(const Args &A);
 Status runRun(const Args &A);
+Status runTrain(const Args &A);
+Status runEval(const Args &A);
+Status runGradcheck(const Args &A);
 
 } // namespace nnc::tools

@@ -18,11 +18,6 @@ uint64_t mix(uint64_t A, uint64_t B) {
   return R.next();
 }
 
-/// Per-example shape of a batched tensor: its declared dims after the batch.
-Shape exampleDims(const Value *V) {
-  return Shape(V->DeclaredDims.begin() + 1, V->DeclaredDims.end());
-}
-
 double seconds(std::chrono::steady_clock::time_point Since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - Since)
       .count();
@@ -70,18 +65,10 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
   if (!TS.ok())
     return TS.status();
   T->TS = *TS;
-  for (const Value *V : T->TS.DataInputs) {
-    const Value *&Slot = V->Kind == Role::Label ? T->Target : T->Features;
-    if (Slot)
-      return error("nnc train feeds models with one input and one label; "
-                   "the loss needs '", Slot->Name, "' and '", V->Name, "'");
-    if (V->DeclaredDims.empty() || V->DeclaredDims[0] != -1)
-      return error("tensor '", V->Name,
-                   "' needs a batch dimension (-1) to be fed minibatches");
-    Slot = V;
-  }
-  if (!T->Features || !T->Target)
-    return error("the loss must depend on one input and one label");
+  Expected<DataBinding> B = bindData(T->TrainG, T->TS.Loss);
+  if (!B.ok())
+    return B.status();
+  T->Binding = *B;
   auto TI = interp::Interpreter::create(T->TrainG);
   if (!TI.ok())
     return TI.status();
@@ -91,39 +78,6 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
     return EI.status();
   T->EvalI.emplace(std::move(*EI));
   return T;
-}
-
-Status Trainer::bindData(const runtime::Dataset &D) {
-  int64_t Want = numElements(exampleDims(Features));
-  if (D.exampleSize() != Want)
-    return error("the data has examples of ", D.exampleSize(),
-                 " values, input '", Features->Name, "' ",
-                 shapeString(Features->DeclaredDims), " takes ", Want);
-  if (numElements(exampleDims(Target)) != 1)
-    return error("label '", Target->Name, "' ",
-                 shapeString(Target->DeclaredDims),
-                 " must hold one value per example");
-  if (isInteger(Target->Type.Elt) && D.NumClasses == 0)
-    return error("label '", Target->Name,
-                 "' takes class indices, but the data's targets are not "
-                 "non-negative integers");
-  return Status::success();
-}
-
-Status Trainer::feed(const runtime::Dataset &D,
-                     const std::vector<int64_t> &Order, int64_t Begin,
-                     int64_t Count, uint64_t AugSeed, bool Augment,
-                     interp::TensorMap &Feed) const {
-  std::vector<double> X, Y;
-  runtime::Augmentation None;
-  runtime::fillBatch(D, Order, Begin, Count, Augment ? Opts.Augment : None,
-                     AugSeed, X, Y);
-  Shape XDims = exampleDims(Features), YDims = exampleDims(Target);
-  XDims.insert(XDims.begin(), Count);
-  YDims.insert(YDims.begin(), Count);
-  Feed[Features->Name] = Tensor(Features->Type.Elt, XDims, std::move(X));
-  Feed[Target->Name] = Tensor(Target->Type.Elt, YDims, std::move(Y));
-  return Status::success();
 }
 
 double Trainer::learningRate(int64_t GlobalStep, int64_t StepsPerEpoch) const {
@@ -140,9 +94,12 @@ double Trainer::learningRate(int64_t GlobalStep, int64_t StepsPerEpoch) const {
 
 Status Trainer::train(const runtime::Dataset &Data,
                       const runtime::Dataset *Test) {
-  NNC_TRY(bindData(Data));
-  if (Test)
-    NNC_TRY(bindData(*Test));
+  for (const runtime::Dataset *D : {&Data, Test})
+    if (D) {
+      Expected<DataBinding> B = bindData(TrainG, TS.Loss, D);
+      if (!B.ok())
+        return B.status();
+    }
   int64_t PerEpoch = (Data.Count + Opts.Batch - 1) / Opts.Batch;
   int64_t Total = Opts.Epochs * PerEpoch;
   if (Opts.MaxSteps > 0)
@@ -161,8 +118,8 @@ Status Trainer::train(const runtime::Dataset &Data,
     int64_t Begin = K * Opts.Batch;
     int64_t Count = std::min(Opts.Batch, Data.Count - Begin);
     interp::TensorMap Feed;
-    NNC_TRY(feed(Data, Order, Begin, Count, mix(Seed, uint64_t(Step)), true,
-                 Feed));
+    feedBatch(Binding, Data, Order, Begin, Count, Opts.Augment,
+              mix(Seed, uint64_t(Step)), Feed);
     double Lr = learningRate(Step, PerEpoch);
     Feed[TS.Lr->Name] = Tensor(DType::F32, {}, {Lr});
     Feed[TS.WeightDecay->Name] =
@@ -186,7 +143,8 @@ Status Trainer::train(const runtime::Dataset &Data,
     if (OnStep)
       OnStep({Epoch, Opts.Epochs, K + 1, PerEpoch, Step, Lr,
               LossSum / double(Seen), CorrectSum / double(Seen),
-              TS.Correct != nullptr, double(Seen) / seconds(EpochStart)});
+              TS.Correct != nullptr, double(Seen) / seconds(EpochStart),
+              seconds(EpochStart) / double(K + 1) * double(PerEpoch - K - 1)});
     if (!Opts.SavePath.empty() && Opts.CheckpointEvery > 0 &&
         Step % Opts.CheckpointEvery == 0)
       NNC_TRY(save(Opts.SavePath));
@@ -216,52 +174,12 @@ Status Trainer::train(const runtime::Dataset &Data,
 
 Expected<EvalResult> Trainer::evaluate(const runtime::Dataset &D,
                                        int64_t Batch) {
-  NNC_TRY(bindData(D));
   // The inference graph reads the trained values.
   for (const auto &V : Base.values())
     if (isStored(V->Kind))
       if (const Value *T = TrainG.findValue(V->Name))
         EvalI->stored(V.get()).Data = TrainI->stored(T).Data;
-  const Value *Loss = Base.Training->Loss;
-  const Node *LossNode = Loss->Producer;
-  const Value *Pred = LossNode->Inputs[0];
-  EvalResult R;
-  OpKind LossOp = LossNode->Op;
-  R.HasAccuracy = LossOp != OpKind::MseLoss;
-  R.Classes = LossOp == OpKind::SoftmaxCrossEntropy ? Pred->Type.Dims[1] : 2;
-  R.Confusion.assign(size_t(R.Classes * R.Classes), 0);
-  std::vector<int64_t> Order = runtime::epochOrder(D.Count, 0, 0, false);
-  for (int64_t Begin = 0; Begin < D.Count; Begin += Batch) {
-    int64_t Count = std::min(Batch, D.Count - Begin);
-    interp::TensorMap Feed;
-    NNC_TRY(feed(D, Order, Begin, Count, 0, false, Feed));
-    Expected<interp::TensorMap> Out = EvalI->evaluate({Loss, Pred}, Feed);
-    if (!Out.ok())
-      return Out.status();
-    R.Loss += Out->at(Loss->Name).Data[0] * double(Count);
-    const Tensor &P = Out->at(Pred->Name);
-    const Tensor &Y = Feed.at(Target->Name);
-    int64_t Width = P.numElements() / Count;
-    for (int64_t I = 0; I < Count && R.HasAccuracy; ++I) {
-      const double *Row = P.Data.data() + I * Width;
-      int64_t Guess =
-          LossOp == OpKind::SoftmaxCrossEntropy
-              ? std::max_element(Row, Row + Width) - Row
-              : int64_t(Row[0] > (LossOp == OpKind::BceLoss ? 0.5 : 0.0));
-      double Label = Y.Data[size_t(I)];
-      int64_t Truth = LossOp == OpKind::SoftmaxCrossEntropy
-                          ? int64_t(Label)
-                          : int64_t(Label > 0.5);
-      if (Truth < 0 || Truth >= R.Classes)
-        return error("label ", Label, " is outside [0, ",
-                     R.Classes, ")");
-      R.Correct += Guess == Truth;
-      ++R.Confusion[size_t(Truth * R.Classes + Guess)];
-    }
-    R.Count += Count;
-  }
-  R.Loss /= double(R.Count);
-  return R;
+  return tools::evaluate(Base, *EvalI, D, Batch);
 }
 
 Graph Trainer::checkpoint() const {

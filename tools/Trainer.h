@@ -13,6 +13,7 @@
 #include "ir/Graph.h"
 #include "passes/TrainStep.h"
 #include "runtime/Dataset.h"
+#include "tools/DataFeed.h"
 
 #include <functional>
 #include <memory>
@@ -47,15 +48,7 @@ struct StepReport {
   double Lr, Loss, Accuracy; // running means over the epoch so far
   bool HasAccuracy;
   double ExamplesPerSecond;
-};
-
-struct EvalResult {
-  double Loss = 0;
-  int64_t Correct = 0, Count = 0;
-  bool HasAccuracy = false;
-  int64_t Classes = 0;
-  std::vector<int64_t> Confusion; // Classes x Classes, [true][predicted]
-  double accuracy() const { return Count ? double(Correct) / double(Count) : 0; }
+  double EtaSeconds; // until the end of this epoch
 };
 
 struct EpochReport {
@@ -88,18 +81,14 @@ public:
 
 private:
   Trainer() = default;
-  Status bindData(const runtime::Dataset &D);
   double learningRate(int64_t GlobalStep, int64_t StepsPerEpoch) const;
-  Status feed(const runtime::Dataset &D, const std::vector<int64_t> &Order,
-              int64_t Begin, int64_t Count, uint64_t AugSeed, bool Augment,
-              interp::TensorMap &Feed) const;
 
   TrainOptions Opts;
   ir::Graph Base;      // the model as loaded, for inference and checkpoints
   ir::Graph TrainG;    // with the train_step entry point
   passes::TrainStep TS;
   std::optional<interp::Interpreter> TrainI, EvalI;
-  const ir::Value *Features = nullptr, *Target = nullptr; // in TrainG
+  DataBinding Binding; // in TrainG
   int64_t Step = 0;
   uint64_t Seed = 0;
 };

@@ -13,6 +13,9 @@ const Command Commands[] = {
     {DumpSpec, runDump},
     {ConvertSpec, runConvert},
     {RunSpec, runRun},
+    {TrainSpec, runTrain},
+    {EvalSpec, runEval},
+    {GradcheckSpec, runGradcheck},
 };
 
 void printUsage(std::FILE *To) {

@@ -1,0 +1,161 @@
+#include "tools/DataFeed.h"
+
+#include <algorithm>
+
+namespace nnc::tools {
+
+using namespace nnc::ir;
+using interp::Tensor;
+
+namespace {
+
+Shape exampleDims(const Value *V) {
+  return Shape(V->DeclaredDims.begin() + 1, V->DeclaredDims.end());
+}
+
+void truncate(runtime::Dataset &D, int64_t Limit) {
+  if (Limit <= 0 || Limit >= D.Count)
+    return;
+  D.Count = Limit;
+  D.Features.resize(size_t(Limit * D.exampleSize()));
+  D.Targets.resize(size_t(Limit));
+}
+
+} // namespace
+
+Expected<DataBinding> bindData(const Graph &G, const Value *Loss,
+                               const runtime::Dataset *D) {
+  DataBinding B;
+  std::vector<const Value *> Fed;
+  G.nodesReaching({Loss}, &Fed);
+  for (const Value *V : Fed) {
+    const Value *&Slot = V->Kind == Role::Label ? B.Target : B.Features;
+    if (Slot)
+      return error("minibatches feed models with one input and one label; "
+                   "the loss needs '", Slot->Name, "' and '", V->Name, "'");
+    if (V->DeclaredDims.empty() || V->DeclaredDims[0] != -1)
+      return error("tensor '", V->Name,
+                   "' needs a batch dimension (-1) to be fed minibatches");
+    Slot = V;
+  }
+  if (!B.Features || !B.Target)
+    return error("the loss must depend on one input and one label");
+  if (!D)
+    return B;
+  int64_t Want = numElements(exampleDims(B.Features));
+  if (D->exampleSize() != Want)
+    return error("the data has examples of ", D->exampleSize(),
+                 " values, input '", B.Features->Name, "' ",
+                 shapeString(B.Features->DeclaredDims), " takes ", Want);
+  if (numElements(exampleDims(B.Target)) != 1)
+    return error("label '", B.Target->Name, "' ",
+                 shapeString(B.Target->DeclaredDims),
+                 " must hold one value per example");
+  if (isInteger(B.Target->Type.Elt) && D->NumClasses == 0)
+    return error("label '", B.Target->Name,
+                 "' takes class indices, but the data's targets are not "
+                 "non-negative integers");
+  return B;
+}
+
+void feedBatch(const DataBinding &B, const runtime::Dataset &D,
+               const std::vector<int64_t> &Order, int64_t Begin, int64_t Count,
+               const runtime::Augmentation &Aug, uint64_t AugSeed,
+               interp::TensorMap &Feed) {
+  std::vector<double> X, Y;
+  runtime::fillBatch(D, Order, Begin, Count, Aug, AugSeed, X, Y);
+  Shape XDims = exampleDims(B.Features), YDims = exampleDims(B.Target);
+  XDims.insert(XDims.begin(), Count);
+  YDims.insert(YDims.begin(), Count);
+  Feed[B.Features->Name] = Tensor(B.Features->Type.Elt, XDims, std::move(X));
+  Feed[B.Target->Name] = Tensor(B.Target->Type.Elt, YDims, std::move(Y));
+}
+
+Expected<EvalResult> evaluate(const Graph &G, interp::Interpreter &I,
+                              const runtime::Dataset &D, int64_t Batch) {
+  if (!G.Training || !G.Training->Loss)
+    return error("the model has no training table naming its loss");
+  const Value *Loss = G.Training->Loss;
+  Expected<DataBinding> B = bindData(G, Loss, &D);
+  if (!B.ok())
+    return B.status();
+  const Node *LossNode = Loss->Producer;
+  const Value *Pred = LossNode->Inputs[0];
+  OpKind LossOp = LossNode->Op;
+  bool Softmax = LossOp == OpKind::SoftmaxCrossEntropy;
+  EvalResult R;
+  R.HasAccuracy = LossOp != OpKind::MseLoss;
+  R.Classes = Softmax ? Pred->Type.Dims[1] : 2;
+  R.Confusion.assign(size_t(R.Classes * R.Classes), 0);
+  std::vector<int64_t> Order = runtime::epochOrder(D.Count, 0, 0, false);
+  for (int64_t Begin = 0; Begin < D.Count; Begin += Batch) {
+    int64_t Count = std::min(Batch, D.Count - Begin);
+    interp::TensorMap Feed;
+    feedBatch(*B, D, Order, Begin, Count, {}, 0, Feed);
+    Expected<interp::TensorMap> Out = I.evaluate({Loss, Pred}, Feed);
+    if (!Out.ok())
+      return Out.status();
+    R.Loss += Out->at(Loss->Name).Data[0] * double(Count);
+    R.Count += Count;
+    if (!R.HasAccuracy)
+      continue;
+    const Tensor &P = Out->at(Pred->Name);
+    const Tensor &Y = Feed.at(B->Target->Name);
+    int64_t Width = P.numElements() / Count;
+    // BceLoss reads probabilities, BceWithLogitsLoss logits.
+    double Threshold = LossOp == OpKind::BceLoss ? 0.5 : 0.0;
+    for (int64_t Row = 0; Row < Count; ++Row) {
+      const double *Z = P.Data.data() + Row * Width;
+      double Label = Y.Data[size_t(Row)];
+      int64_t Guess = Softmax ? std::max_element(Z, Z + Width) - Z
+                              : int64_t(Z[0] > Threshold);
+      int64_t Truth = Softmax ? int64_t(Label) : int64_t(Label > 0.5);
+      if (Truth < 0 || Truth >= R.Classes)
+        return error("label ", Label, " is outside [0, ", R.Classes, ")");
+      R.Correct += Guess == Truth;
+      ++R.Confusion[size_t(Truth * R.Classes + Guess)];
+    }
+  }
+  R.Loss /= double(R.Count);
+  return R;
+}
+
+Status loadData(const std::string &Spec, runtime::Dataset &Train,
+                runtime::Dataset &Test, int64_t LimitTrain, int64_t LimitTest) {
+  size_t Colon = Spec.find(':');
+  std::string Kind = Spec.substr(0, Colon);
+  std::string Arg = Colon == std::string::npos ? "" : Spec.substr(Colon + 1);
+  std::string Err;
+  Train = runtime::Dataset();
+  Test = runtime::Dataset();
+  if (Kind == "fashion-mnist" || Kind == "mnist" || Kind == "idx") {
+    std::string Dir = Arg;
+    if (Dir.empty() && Kind == "fashion-mnist")
+      Dir = "/usr/share/datasets/fashion-mnist";
+    if (Dir.empty())
+      return error("--data ", Kind, ":DIR needs a directory");
+    if (!runtime::loadIdxDataset(Dir, true, Train, Err) ||
+        !runtime::loadIdxDataset(Dir, false, Test, Err))
+      return error(Err, Kind == "fashion-mnist" && Arg.empty()
+                            ? " (install Debian's dataset-fashion-mnist, or "
+                              "pass --data fashion-mnist:DIR)"
+                            : "");
+  } else if (Kind == "csv") {
+    std::string TrainPath = Arg.substr(0, Arg.find(','));
+    if (TrainPath.empty())
+      return error("--data csv:TRAIN[,TEST] needs a file");
+    if (!runtime::loadCsv(TrainPath, Train, Err))
+      return Status::failure(Err);
+    if (size_t Comma = Arg.find(','); Comma != std::string::npos &&
+                                      !runtime::loadCsv(Arg.substr(Comma + 1), Test, Err))
+      return Status::failure(Err);
+  } else {
+    return error("unknown --data '", Spec,
+                 "' (fashion-mnist[:DIR], mnist:DIR, idx:DIR, csv:TRAIN[,TEST])");
+  }
+  truncate(Train, LimitTrain);
+  truncate(Test, LimitTest);
+  return Status::success();
+}
+
+} // namespace nnc::tools

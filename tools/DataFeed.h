@@ -1,0 +1,47 @@
+//===- tools/DataFeed.h - Datasets into model inputs ------------*- C++ -*-===//
+#pragma once
+
+#include "backend/interp/Interpreter.h"
+#include "ir/Graph.h"
+#include "runtime/Dataset.h"
+
+namespace nnc::tools {
+
+/// The input and label tensors a loss reads, which minibatches feed.
+struct DataBinding {
+  const ir::Value *Features = nullptr;
+  const ir::Value *Target = nullptr;
+};
+
+/// Finds the one input and one label the loss depends on, and checks that
+/// D's examples fit them (when D is given).
+Expected<DataBinding> bindData(const ir::Graph &G, const ir::Value *Loss,
+                               const runtime::Dataset *D = nullptr);
+
+/// Feeds examples Order[Begin, Begin + Count) into Feed.
+void feedBatch(const DataBinding &B, const runtime::Dataset &D,
+               const std::vector<int64_t> &Order, int64_t Begin, int64_t Count,
+               const runtime::Augmentation &Aug, uint64_t AugSeed,
+               interp::TensorMap &Feed);
+
+struct EvalResult {
+  double Loss = 0;
+  int64_t Correct = 0, Count = 0;
+  bool HasAccuracy = false;
+  int64_t Classes = 0;
+  std::vector<int64_t> Confusion; // Classes x Classes, [true][predicted]
+  double accuracy() const { return Count ? double(Correct) / double(Count) : 0; }
+};
+
+/// Loss and (for classifiers) accuracy and confusion matrix of G's training
+/// loss over D, in inference mode, on interpreter I of G.
+Expected<EvalResult> evaluate(const ir::Graph &G, interp::Interpreter &I,
+                              const runtime::Dataset &D, int64_t Batch);
+
+/// Loads --data SPEC: fashion-mnist[:DIR] (default DIR: Debian's
+/// dataset-fashion-mnist), mnist:DIR, idx:DIR, or csv:TRAIN[,TEST].
+/// Limits of 0 keep everything. Test is empty (Count 0) when there is none.
+Status loadData(const std::string &Spec, runtime::Dataset &Train,
+                runtime::Dataset &Test, int64_t LimitTrain, int64_t LimitTest);
+
+} // namespace nnc::tools

@@ -1,0 +1,74 @@
+//===- tools/EvalCommand.cpp - nnc eval -----------------------------------===//
+#include "frontend/ModelIO.h"
+#include "tools/Commands.h"
+#include "tools/DataFeed.h"
+
+#include <cstdio>
+
+namespace nnc::tools {
+
+const CommandSpec EvalSpec = {
+    "eval", "MODEL --data SPEC [--split test|train] [--batch B] [--limit N]",
+    "Evaluates a model (or checkpoint) in inference mode: the mean of its\n"
+    "training loss, and for classifiers the accuracy and confusion matrix.",
+    {{"--data", "SPEC", "fashion-mnist[:DIR], mnist:DIR, idx:DIR, "
+                        "csv:TRAIN[,TEST]"},
+     {"--split", "NAME", "test (default) or train"},
+     {"--batch", "B", "examples per run (default 256)"},
+     {"--limit", "N", "use the first N examples"},
+     {"--engine", "interp", "execution engine (only the interpreter for now)"}},
+    1, 1};
+
+Status runEval(const Args &A) {
+  if (!A.has("--data"))
+    return error("nnc eval: --data SPEC is required");
+  std::string Split = A.get("--split", "test");
+  if (Split != "test" && Split != "train")
+    return error("nnc eval: --split must be test or train");
+  Expected<int64_t> Batch = A.getInt("--batch", 256);
+  Expected<int64_t> Limit = A.getInt("--limit", 0);
+  if (!Batch.ok())
+    return Batch.status();
+  if (!Limit.ok())
+    return Limit.status();
+  if (*Batch < 1)
+    return error("nnc eval: --batch must be >= 1");
+  const std::string &Path = A.positional()[0];
+  Expected<ir::Graph> G = frontend::loadModel(Path);
+  if (!G.ok())
+    return G.status();
+  runtime::Dataset Train, Test;
+  bool UseTrain = Split == "train";
+  NNC_TRY(loadData(A.get("--data"), Train, Test, UseTrain ? *Limit : 1,
+                   UseTrain ? 1 : *Limit));
+  const runtime::Dataset &D = UseTrain ? Train : Test;
+  if (D.Count == 0)
+    return error("--data ", A.get("--data"), " has no ", Split, " split");
+  Expected<interp::Interpreter> I = interp::Interpreter::create(*G);
+  if (!I.ok())
+    return I.status().withPrefix(Path);
+  Expected<EvalResult> R = evaluate(*G, *I, D, *Batch);
+  if (!R.ok())
+    return R.status().withPrefix(Path);
+  std::printf("%s on %lld %s examples: loss %.4f", Path.c_str(),
+              (long long)R->Count, Split.c_str(), R->Loss);
+  if (!R->HasAccuracy) {
+    std::printf("\n");
+    return Status::success();
+  }
+  std::printf(", accuracy %.2f%% (%lld/%lld)\n", 100 * R->accuracy(),
+              (long long)R->Correct, (long long)R->Count);
+  std::printf("confusion matrix (rows: true class, columns: predicted)\n     ");
+  for (int64_t C = 0; C < R->Classes; ++C)
+    std::printf("%6lld", (long long)C);
+  std::printf("\n");
+  for (int64_t T = 0; T < R->Classes; ++T) {
+    std::printf("%5lld", (long long)T);
+    for (int64_t P = 0; P < R->Classes; ++P)
+      std::printf("%6lld", (long long)R->Confusion[size_t(T * R->Classes + P)]);
+    std::printf("\n");
+  }
+  return Status::success();
+}
+
+} // namespace nnc::tools

@@ -1,0 +1,225 @@
+//===- tools/TrainCommand.cpp - nnc train ---------------------------------===//
+#include "frontend/ModelIO.h"
+#include "tools/Commands.h"
+#include "tools/Trainer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <unistd.h>
+
+namespace nnc::tools {
+
+using namespace nnc::ir;
+
+const CommandSpec TrainSpec = {
+    "train", "MODEL --data SPEC [options]",
+    "Trains a model's train_step (forward, backward and optimizer update\n"
+    "derived from its training table) on the reference interpreter, printing\n"
+    "progress and test accuracy after every epoch. Checkpoints hold the\n"
+    "parameters, the optimizer state, the step count and the seed, are written\n"
+    "atomically, and --resume continues one exactly.\n"
+    "SPEC: fashion-mnist[:DIR], mnist:DIR, idx:DIR, csv:TRAIN[,TEST].",
+    {{"--data", "SPEC", "training (and test) data"},
+     {"--epochs", "N", "epochs to train to, counted from the start (default 1)"},
+     {"--batch", "B", "minibatch size (default 64); the last batch is smaller"},
+     {"--optimizer", "NAME",
+      "sgd, momentum, nesterov, adagrad, adadelta, rmsprop or adam "
+      "(default: the model's)"},
+     {"--lr", "X", "learning rate (default: the model's, else PyTorch's)"},
+     {"--weight-decay", "X", "weight decay (default: the model's, else 0)"},
+     {"--momentum", "X", "momentum for sgd, momentum, nesterov, rmsprop"},
+     {"--schedule", "NAME", "constant (default), step or cosine"},
+     {"--step-size", "N", "step schedule: epochs between decays (default 1)"},
+     {"--gamma", "X", "step schedule: decay factor (default 0.1)"},
+     {"--seed", "S", "seed for shuffling, dropout and augmentation (default 0)"},
+     {"--no-shuffle", "", "keep the data's order"},
+     {"--hflip", "", "augment: random horizontal flips"},
+     {"--translate", "N", "augment: random shifts of up to N pixels"},
+     {"--noise", "X", "augment: Gaussian noise with standard deviation X"},
+     {"--brightness", "X", "augment: add U(-X, X) to every pixel"},
+     {"--save", "OUT", "checkpoint file (.nnc or .json)"},
+     {"--resume", "CKPT", "continue from a checkpoint of MODEL"},
+     {"--checkpoint-every", "N", "also checkpoint every N steps"},
+     {"--max-steps", "N", "stop after N steps in total"},
+     {"--limit-train", "N", "use the first N training examples"},
+     {"--limit-test", "N", "use the first N test examples"},
+     {"--progress", "MODE", "bar, lines or none (default: bar on a terminal)"},
+     {"--engine", "interp", "execution engine (only the interpreter for now)"}},
+    1, 1};
+
+namespace {
+
+std::optional<OptimizerKind> parseOptimizer(const std::string &Name) {
+  for (OptimizerKind K :
+       {OptimizerKind::SGD, OptimizerKind::Momentum, OptimizerKind::Nesterov,
+        OptimizerKind::Adagrad, OptimizerKind::Adadelta, OptimizerKind::RMSprop,
+        OptimizerKind::Adam})
+    if (optimizerName(K) == Name)
+      return K;
+  return std::nullopt;
+}
+
+Expected<double> getDouble(const Args &A, const std::string &Name) {
+  std::string S = A.get(Name);
+  char *End = nullptr;
+  double V = std::strtod(S.c_str(), &End);
+  if (S.empty() || *End != 0 || !std::isfinite(V))
+    return error("option '", Name, "' needs a number, found '", S, "'");
+  return V;
+}
+
+std::string clock(double Seconds) {
+  int64_t S = int64_t(Seconds + 0.5);
+  char Buf[32];
+  std::snprintf(Buf, sizeof(Buf), "%lld:%02lld", (long long)(S / 60),
+                (long long)(S % 60));
+  return Buf;
+}
+
+/// A progress bar redrawn in place on a terminal, or plain lines.
+void printStep(const StepReport &R, bool Bar) {
+  char Acc[32] = "";
+  if (R.HasAccuracy)
+    std::snprintf(Acc, sizeof(Acc), " acc %.1f%%", 100 * R.Accuracy);
+  if (Bar) {
+    const int64_t Width = 24;
+    std::string B(size_t(Width * R.StepInEpoch / R.StepsPerEpoch), '=');
+    B.resize(size_t(Width), ' ');
+    std::printf("\repoch %lld/%lld [%s] %lld/%lld loss %.4f%s %.0f img/s "
+                "ETA %s ",
+                (long long)(R.Epoch + 1), (long long)R.Epochs, B.c_str(),
+                (long long)R.StepInEpoch, (long long)R.StepsPerEpoch, R.Loss,
+                Acc, R.ExamplesPerSecond, clock(R.EtaSeconds).c_str());
+    std::fflush(stdout);
+    return;
+  }
+  std::printf("epoch %lld/%lld step %lld/%lld lr %.3g loss %.4f%s %.0f img/s "
+              "ETA %s\n",
+              (long long)(R.Epoch + 1), (long long)R.Epochs,
+              (long long)R.StepInEpoch, (long long)R.StepsPerEpoch, R.Lr,
+              R.Loss, Acc, R.ExamplesPerSecond, clock(R.EtaSeconds).c_str());
+  std::fflush(stdout);
+}
+
+} // namespace
+
+Status runTrain(const Args &A) {
+  if (!A.has("--data"))
+    return error("nnc train: --data SPEC is required");
+  if (A.get("--engine", "interp") != "interp")
+    return error("nnc train: unknown engine '", A.get("--engine"),
+                 "' (available: interp)");
+  TrainOptions O;
+  struct IntOpt {
+    const char *Name;
+    int64_t *Slot;
+  };
+  int64_t Translate = 0, LimitTrain = 0, LimitTest = 0, Seed = -1;
+  for (IntOpt I : {IntOpt{"--epochs", &O.Epochs}, {"--batch", &O.Batch},
+                   {"--step-size", &O.StepSize},
+                   {"--checkpoint-every", &O.CheckpointEvery},
+                   {"--max-steps", &O.MaxSteps}, {"--translate", &Translate},
+                   {"--limit-train", &LimitTrain}, {"--limit-test", &LimitTest},
+                   {"--seed", &Seed}}) {
+    Expected<int64_t> V = A.getInt(I.Name, *I.Slot);
+    if (!V.ok())
+      return V.status();
+    *I.Slot = *V;
+  }
+  if (A.has("--seed")) {
+    if (Seed < 0)
+      return error("nnc train: --seed must be >= 0");
+    O.Seed = uint64_t(Seed);
+  }
+  O.Augment.Translate = Translate;
+  O.Augment.HorizontalFlip = A.has("--hflip");
+  O.Shuffle = !A.has("--no-shuffle");
+  O.Schedule = A.get("--schedule", "constant");
+  O.SavePath = A.get("--save");
+  struct DoubleOpt {
+    const char *Name;
+    std::optional<double> *Slot;
+  };
+  std::optional<double> Gamma, Noise, Brightness;
+  for (DoubleOpt D : {DoubleOpt{"--lr", &O.Lr}, {"--weight-decay", &O.WeightDecay},
+                      {"--momentum", &O.Momentum}, {"--gamma", &Gamma},
+                      {"--noise", &Noise}, {"--brightness", &Brightness}}) {
+    if (!A.has(D.Name))
+      continue;
+    Expected<double> V = getDouble(A, D.Name);
+    if (!V.ok())
+      return V.status();
+    *D.Slot = *V;
+  }
+  O.Gamma = Gamma.value_or(0.1);
+  O.Augment.Noise = Noise.value_or(0);
+  O.Augment.Brightness = Brightness.value_or(0);
+  if (A.has("--optimizer")) {
+    O.Optimizer = parseOptimizer(A.get("--optimizer"));
+    if (!O.Optimizer)
+      return error("nnc train: unknown optimizer '", A.get("--optimizer"),
+                   "' (sgd, momentum, nesterov, adagrad, adadelta, rmsprop, "
+                   "adam)");
+  }
+
+  const std::string &ModelPath = A.positional()[0];
+  Expected<Graph> Model = frontend::loadModel(ModelPath);
+  if (!Model.ok())
+    return Model.status();
+  if (A.has("--resume")) {
+    Expected<Graph> Ckpt = frontend::loadModel(A.get("--resume"));
+    if (!Ckpt.ok())
+      return Ckpt.status();
+    for (const Value *P : Model->valuesWithRole(Role::Parameter))
+      if (!Ckpt->findValue(P->Name) ||
+          Ckpt->findValue(P->Name)->Type != P->Type)
+        return error(A.get("--resume"), ": not a checkpoint of ", ModelPath,
+                     ": parameter '", P->Name, "' is missing or differs");
+    Model = std::move(Ckpt);
+  }
+
+  runtime::Dataset Train, Test;
+  NNC_TRY(loadData(A.get("--data"), Train, Test, LimitTrain, LimitTest));
+  Expected<std::unique_ptr<Trainer>> T = Trainer::create(std::move(*Model), O);
+  if (!T.ok())
+    return T.status().withPrefix(ModelPath);
+  std::string Mode = A.get("--progress", isatty(STDOUT_FILENO) ? "bar" : "lines");
+  if (Mode != "bar" && Mode != "lines" && Mode != "none")
+    return error("nnc train: --progress must be bar, lines or none");
+  const passes::ResolvedOptimizer &R = (*T)->optimizer();
+  std::printf("%s: %lld training and %lld test examples, batch %lld, %s lr %g, "
+              "seed %llu%s\n",
+              ModelPath.c_str(), (long long)Train.Count, (long long)Test.Count,
+              (long long)O.Batch, std::string(optimizerName(R.Kind)).c_str(),
+              R.Lr, (unsigned long long)(*T)->seed(),
+              (*T)->step() ? (", resuming at step " +
+                              std::to_string((*T)->step()))
+                                 .c_str()
+                           : "");
+  int64_t Every = std::max<int64_t>(1, (Train.Count / O.Batch) / 10);
+  (*T)->OnStep = [&](const StepReport &S) {
+    if (Mode == "bar")
+      printStep(S, true);
+    else if (Mode == "lines" &&
+             (S.StepInEpoch % Every == 0 || S.StepInEpoch == S.StepsPerEpoch))
+      printStep(S, false);
+  };
+  (*T)->OnEpoch = [&](const EpochReport &E) {
+    if (Mode == "bar")
+      std::printf("\n");
+    std::printf("epoch %lld/%lld: train loss %.4f", (long long)(E.Epoch + 1),
+                (long long)E.Epochs, E.TrainLoss);
+    if (E.Test)
+      std::printf(", test loss %.4f accuracy %.2f%%", E.Test->Loss,
+                  100 * E.Test->accuracy());
+    std::printf(" (%.1f s)\n", E.Seconds);
+    std::fflush(stdout);
+  };
+  NNC_TRY((*T)->train(Train, Test.Count ? &Test : nullptr));
+  if (!O.SavePath.empty())
+    std::printf("saved %s (step %lld)\n", O.SavePath.c_str(),
+                (long long)(*T)->step());
+  return Status::success();
+}
+
+} // namespace nnc::tools
