@@ -57,7 +57,8 @@ TEST(NncTool, InfoReportsParameterCounts) {
 }
 
 TEST(NncTool, EverySubcommandHasHelp) {
-  for (const char *Cmd : {"info", "dump", "convert", "run"}) {
+  for (const char *Cmd :
+       {"info", "dump", "convert", "run", "train", "eval", "gradcheck"}) {
     Result R = runNnc(std::string(Cmd) + " --help");
     EXPECT_EQ(R.Exit, 0) << Cmd;
     EXPECT_EQ(R.Out.rfind(std::string("usage: nnc ") + Cmd, 0), 0u) << R.Out;
@@ -178,4 +179,67 @@ TEST(NncTool, RunNamesWhatIsMissingOrWrong) {
   expectOneLineError(runNnc("run " + Model + " --input pixels=" +
                             D.file("odd.bin") + " --output-dir " + D.Path),
                      "has no input 'pixels'");
+}
+
+namespace {
+
+/// The number after "accuracy " in a line of nnc's output.
+double accuracyIn(const std::string &Out) {
+  size_t P = Out.rfind("accuracy ");
+  return P == std::string::npos ? -1 : std::atof(Out.c_str() + P + 9);
+}
+
+} // namespace
+
+// The full run (one epoch, >= 84%) is scripts/train_lenet5.sh; this subset
+// shows the model learns and that eval reads the checkpoint train wrote.
+TEST(NncTool, TrainLeNetOnASubsetThenEvaluate) {
+  TempDir D;
+  Result R = runNnc("train " + example("lenet5.json") +
+                    " --data fashion-mnist --limit-train 6400 --limit-test 2000"
+                    " --epochs 1 --optimizer adam --lr 1e-3 --progress lines"
+                    " --save " + D.file("l5.nnc"));
+  ASSERT_EQ(R.Exit, 0) << R.Err;
+  double TrainAcc = accuracyIn(R.Out);
+  EXPECT_GT(TrainAcc, 70.0) << R.Out;
+  EXPECT_NE(R.Out.find("epoch 1/1 step 100/100"), std::string::npos) << R.Out;
+  Result E = runNnc("eval " + D.file("l5.nnc") +
+                    " --data fashion-mnist --limit 2000");
+  ASSERT_EQ(E.Exit, 0) << E.Err;
+  EXPECT_NEAR(accuracyIn(E.Out), TrainAcc, 0.01) << E.Out;
+  EXPECT_NE(E.Out.find("confusion matrix"), std::string::npos);
+}
+
+TEST(NncTool, TrainXorFromCsv) {
+  TempDir D;
+  writeText(D.file("xor.csv"), "x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n");
+  std::string Csv = D.file("xor.csv");
+  Result R = runNnc("train " + example("xor_mlp.json") + " --data csv:" + Csv +
+                    "," + Csv + " --batch 4 --epochs 1000 --progress none" +
+                    " --no-shuffle --save " + D.file("xor.nnc"));
+  ASSERT_EQ(R.Exit, 0) << R.Err;
+  EXPECT_EQ(accuracyIn(R.Out), 100.0) << R.Out;
+}
+
+TEST(NncTool, GradcheckPassesOnLeNet) {
+  Result R = runNnc("gradcheck " + example("lenet5.json") + " --samples 4");
+  EXPECT_EQ(R.Exit, 0) << R.Out << R.Err;
+  EXPECT_NE(R.Out.find("conv2.w"), std::string::npos);
+  EXPECT_NE(R.Out.find("all gradients match"), std::string::npos);
+}
+
+TEST(NncTool, TrainErrors) {
+  std::string M = example("lenet5.json");
+  expectOneLineError(runNnc("train " + M), "--data SPEC is required");
+  expectOneLineError(runNnc("train " + M + " --data fashion-mnist --optimizer lbfgs"),
+                     "unknown optimizer 'lbfgs'");
+  expectOneLineError(runNnc("train " + M + " --data fashion-mnist:/nonexistent"),
+                     "/nonexistent/train-images-idx3-ubyte.gz: cannot open");
+  expectOneLineError(runNnc("train " + M + " --data floppy:/dev/fd0"),
+                     "unknown --data 'floppy:/dev/fd0'");
+  expectOneLineError(runNnc("train " + M + " --data fashion-mnist --schedule zigzag"),
+                     "unknown learning-rate schedule 'zigzag'");
+  expectOneLineError(runNnc("train " + example("xor_mlp.json") +
+                            " --data fashion-mnist --limit-train 10"),
+                     "the data has examples of 784 values, input 'x' [N,2] takes 2");
 }
