@@ -14,7 +14,7 @@ ctest --test-dir build -j"$jobs" --output-on-failure
 
 if [[ "${1:-}" != "--quick" ]]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
-  bash scripts/build.sh build-sanitize -DCMAKE_BUILD_TYPE=Debug -DNNC_SANITIZE=ON
+  bash scripts/build.sh build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNC_SANITIZE=ON
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-sanitize -j"$jobs" --output-on-failure
