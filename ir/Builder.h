@@ -37,9 +37,8 @@ public:
 
   /// Adds a node with NumOutputs outputs named Name.0, Name.1, ... (or
   /// Name alone when there is one).
-  std::vector<Value *> ops(OpKind K, std::vector<Value *> Inputs,
-                           Attributes A, size_t NumOutputs,
-                           std::string Name = "");
+  std::vector<Value *> ops(OpKind K, std::vector<Value *> Inputs, Attributes A,
+                           size_t NumOutputs, std::string Name = "");
 
   void entry(std::string Name, std::vector<Value *> Inputs,
              std::vector<Value *> Outputs);

@@ -91,8 +91,7 @@ void printGraph(const Graph &G, std::ostream &OS) {
       OS << (I ? ", " : "") << ref(E.Outputs[I]);
     OS << ")\n";
     for (const Update &U : E.Updates)
-      OS << "    update " << ref(U.Target) << " <- " << ref(U.NewValue)
-         << "\n";
+      OS << "    update " << ref(U.Target) << " <- " << ref(U.NewValue) << "\n";
   }
   if (G.Training) {
     const TrainingConfig &T = *G.Training;

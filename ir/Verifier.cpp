@@ -163,14 +163,13 @@ Status checkEntryPoints(const Graph &G) {
                      " as an input, but it is a ", roleName(V->Kind));
     for (const Update &U : E.Updates) {
       if (U.Target->Kind != Role::Parameter && U.Target->Kind != Role::State)
-        return error("entry point '", E.Name, "' updates ",
-                     tensorRef(U.Target), ", which is a ",
-                     roleName(U.Target->Kind), ", not a parameter or state");
+        return error("entry point '", E.Name, "' updates ", tensorRef(U.Target),
+                     ", which is a ", roleName(U.Target->Kind),
+                     ", not a parameter or state");
       if (!isComputed(U.NewValue->Kind) || U.NewValue->Type != U.Target->Type)
-        return error("entry point '", E.Name, "' updates ",
-                     tensorRef(U.Target), " (", U.Target->Type.str(),
-                     ") from ", tensorRef(U.NewValue), " (",
-                     U.NewValue->Type.str(), ")");
+        return error("entry point '", E.Name, "' updates ", tensorRef(U.Target),
+                     " (", U.Target->Type.str(), ") from ",
+                     tensorRef(U.NewValue), " (", U.NewValue->Type.str(), ")");
     }
     NNC_TRY(checkReachable(G, E));
   }
@@ -216,8 +215,8 @@ Status inferShapes(Graph &G, int64_t Batch) {
       In.push_back(V->Type);
     NNC_TRY(N->info().Infer(*N, In, Out).withPrefix(N->describe()));
     if (Out.size() != N->Outputs.size())
-      return error(N->describe(), ": expected ", Out.size(),
-                   " outputs, found ", N->Outputs.size());
+      return error(N->describe(), ": expected ", Out.size(), " outputs, found ",
+                   N->Outputs.size());
     for (size_t I = 0; I < N->Outputs.size(); ++I) {
       Value *V = N->Outputs[I];
       if (V->ShapeDeclared) {

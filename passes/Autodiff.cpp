@@ -88,8 +88,8 @@ Expected<AutodiffResult> differentiate(Graph &G, Value *Loss,
   std::set<const Value *> OnPath = valuesOnPath(G, Loss, Wrt);
   Builder B(G);
   std::map<const Value *, Value *> Grads;
-  Grads[Loss] = B.constant("d/" + Loss->Name, Loss->Type.Dims, {1.0},
-                           Loss->Type.Elt);
+  Grads[Loss] =
+      B.constant("d/" + Loss->Name, Loss->Type.Dims, {1.0}, Loss->Type.Elt);
 
   // Reverse order over the forward nodes only: those added below are
   // gradients and are not differentiated again.

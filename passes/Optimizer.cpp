@@ -1,6 +1,6 @@
 //===- passes/Optimizer.cpp - Optimizer defaults and update ops -----------===//
-#include "ir/Builder.h"
 #include "passes/Optimizer.h"
+#include "ir/Builder.h"
 
 namespace nnc::passes {
 
@@ -13,11 +13,22 @@ Expected<ResolvedOptimizer> resolveOptimizer(const OptimizerConfig &C) {
   // PyTorch 1.13's defaults; SGD has none for lr there, 0.01 here.
   double DefaultLr = 0.01, DefaultEps = 1e-8;
   switch (C.Kind) {
-  case K::SGD: case K::Momentum: case K::Nesterov: break;
-  case K::Adagrad: DefaultEps = 1e-10; break;
-  case K::Adadelta: DefaultLr = 1.0; DefaultEps = 1e-6; break;
-  case K::RMSprop: break;
-  case K::Adam: DefaultLr = 1e-3; break;
+  case K::SGD:
+  case K::Momentum:
+  case K::Nesterov:
+    break;
+  case K::Adagrad:
+    DefaultEps = 1e-10;
+    break;
+  case K::Adadelta:
+    DefaultLr = 1.0;
+    DefaultEps = 1e-6;
+    break;
+  case K::RMSprop:
+    break;
+  case K::Adam:
+    DefaultLr = 1e-3;
+    break;
   }
   R.Lr = C.Lr.value_or(DefaultLr);
   R.WeightDecay = C.WeightDecay.value_or(0);
@@ -58,7 +69,9 @@ void describe(const ResolvedOptimizer &R, OpKind &Op, Attributes &A,
   using K = OptimizerKind;
   A.set("decoupled", int64_t(R.Decoupled));
   switch (R.Kind) {
-  case K::SGD: case K::Momentum: case K::Nesterov:
+  case K::SGD:
+  case K::Momentum:
+  case K::Nesterov:
     Op = OpKind::SgdUpdate;
     A.set("momentum", R.Momentum);
     A.set("dampening", R.Dampening);
@@ -129,8 +142,8 @@ Status appendOptimizer(Graph &G, const ResolvedOptimizer &R,
       State.push_back(V);
       Operands.push_back(V);
     }
-    std::vector<Value *> Outs = B.ops(Op, Operands, A, 1 + State.size(),
-                                      Param->Name + ".update");
+    std::vector<Value *> Outs =
+        B.ops(Op, Operands, A, 1 + State.size(), Param->Name + ".update");
     Updates.push_back({Param, Outs[0]});
     for (size_t I = 0; I < State.size(); ++I)
       Updates.push_back({State[I], Outs[I + 1]});

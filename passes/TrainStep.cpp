@@ -21,11 +21,10 @@ Value *regularize(Graph &G, Value *Loss, double L1, double L2) {
     return Loss;
   Builder B(G);
   Value *Total = Loss;
-  auto Penalty = [&](Value *W, Value *Pointwise, double Coef,
-                     const char *Tag) {
-    Value *Term = B.op(OpKind::ReduceSum, {Pointwise},
-                       attrs({{"keepdims", int64_t(0)}}),
-                       "reg/" + W->Name + "/" + Tag);
+  auto Penalty = [&](Value *W, Value *Pointwise, double Coef, const char *Tag) {
+    Value *Term =
+        B.op(OpKind::ReduceSum, {Pointwise}, attrs({{"keepdims", int64_t(0)}}),
+             "reg/" + W->Name + "/" + Tag);
     Value *C = B.constant("reg/" + W->Name + "/" + Tag + ".coef", {}, {Coef},
                           W->Type.Elt);
     Total = B.op(OpKind::Add, {Total, B.op(OpKind::Mul, {Term, C})});
@@ -86,16 +85,16 @@ Expected<TrainStep> buildTrainStep(Graph &G) {
   S.Lr = scalarInput(G, "train.lr");
   S.WeightDecay = scalarInput(G, "train.weight_decay");
   S.Step = scalarInput(G, "train.step");
-  NNC_TRY(appendOptimizer(G, S.Optimizer, Grads,
-                          {S.Lr, S.WeightDecay, S.Step}, Updates));
+  NNC_TRY(appendOptimizer(G, S.Optimizer, Grads, {S.Lr, S.WeightDecay, S.Step},
+                          Updates));
 
   EntryPoint E{"train_step", S.DataInputs, {S.Loss}, Updates};
   E.Inputs.insert(E.Inputs.end(), {S.Lr, S.WeightDecay, S.Step});
   if (LossNode && LossNode->Op == OpKind::SoftmaxCrossEntropy) {
     Builder B(G);
-    S.Correct = B.op(OpKind::CorrectCount,
-                     {LossNode->Inputs[0], LossNode->Inputs[1]}, {},
-                     "train.correct");
+    S.Correct =
+        B.op(OpKind::CorrectCount, {LossNode->Inputs[0], LossNode->Inputs[1]},
+             {}, "train.correct");
     NNC_TRY(B.status());
     E.Outputs.push_back(S.Correct);
   }

@@ -1,4 +1,5 @@
-//===- passes/TrainStep.h - Forward + backward + update as one entry -*- C++ -*-===//
+//===- passes/TrainStep.h - Forward + backward + update as one entry -*- C++
+//-*-===//
 #pragma once
 
 #include "ir/Graph.h"

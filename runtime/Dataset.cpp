@@ -30,7 +30,9 @@ std::string findIdx(const std::string &Dir, const std::string &Stem) {
   return exists(Plain) ? Plain : Plain + ".gz";
 }
 
-double uniform01(std::mt19937_64 &Rng) { return double(Rng() >> 11) * 0x1.0p-53; }
+double uniform01(std::mt19937_64 &Rng) {
+  return double(Rng() >> 11) * 0x1.0p-53;
+}
 
 double gaussian(std::mt19937_64 &Rng) {
   double U1 = uniform01(Rng), U2 = uniform01(Rng);
@@ -107,8 +109,8 @@ bool loadCsv(const std::string &Path, Dataset &Out, std::string &Error) {
       Columns = int64_t(Row.size());
     if (int64_t(Row.size()) != Columns || Columns < 2) {
       Error = Path + ":" + std::to_string(LineNo) + ": expected " +
-              std::to_string(std::max<int64_t>(Columns, 2)) + " columns, found " +
-              std::to_string(Row.size());
+              std::to_string(std::max<int64_t>(Columns, 2)) +
+              " columns, found " + std::to_string(Row.size());
       return false;
     }
     Out.Features.insert(Out.Features.end(), Row.begin(), Row.end() - 1);
@@ -169,7 +171,8 @@ void fillBatch(const Dataset &D, const std::vector<int64_t> &Order,
       Dy = int64_t(Rng() % uint64_t(2 * Aug.Translate + 1)) - Aug.Translate;
       Dx = int64_t(Rng() % uint64_t(2 * Aug.Translate + 1)) - Aug.Translate;
     }
-    double Shift = Aug.Brightness ? (2 * uniform01(Rng) - 1) * Aug.Brightness : 0;
+    double Shift =
+        Aug.Brightness ? (2 * uniform01(Rng) - 1) * Aug.Brightness : 0;
     for (int64_t Ch = 0; Ch < C; ++Ch)
       for (int64_t Y = 0; Y < H; ++Y)
         for (int64_t X = 0; X < W; ++X) {

@@ -32,7 +32,8 @@ Expected<DataBinding> bindData(const Graph &G, const Value *Loss,
     const Value *&Slot = V->Kind == Role::Label ? B.Target : B.Features;
     if (Slot)
       return error("minibatches feed models with one input and one label; "
-                   "the loss needs '", Slot->Name, "' and '", V->Name, "'");
+                   "the loss needs '",
+                   Slot->Name, "' and '", V->Name, "'");
     if (V->DeclaredDims.empty() || V->DeclaredDims[0] != -1)
       return error("tensor '", V->Name,
                    "' needs a batch dimension (-1) to be fed minibatches");
@@ -146,12 +147,14 @@ Status loadData(const std::string &Spec, runtime::Dataset &Train,
       return error("--data csv:TRAIN[,TEST] needs a file");
     if (!runtime::loadCsv(TrainPath, Train, Err))
       return Status::failure(Err);
-    if (size_t Comma = Arg.find(','); Comma != std::string::npos &&
-                                      !runtime::loadCsv(Arg.substr(Comma + 1), Test, Err))
+    if (size_t Comma = Arg.find(',');
+        Comma != std::string::npos &&
+        !runtime::loadCsv(Arg.substr(Comma + 1), Test, Err))
       return Status::failure(Err);
   } else {
-    return error("unknown --data '", Spec,
-                 "' (fashion-mnist[:DIR], mnist:DIR, idx:DIR, csv:TRAIN[,TEST])");
+    return error(
+        "unknown --data '", Spec,
+        "' (fashion-mnist[:DIR], mnist:DIR, idx:DIR, csv:TRAIN[,TEST])");
   }
   truncate(Train, LimitTrain);
   truncate(Test, LimitTest);

@@ -30,7 +30,9 @@ struct EvalResult {
   bool HasAccuracy = false;
   int64_t Classes = 0;
   std::vector<int64_t> Confusion; // Classes x Classes, [true][predicted]
-  double accuracy() const { return Count ? double(Correct) / double(Count) : 0; }
+  double accuracy() const {
+    return Count ? double(Correct) / double(Count) : 0;
+  }
 };
 
 /// Loss and (for classifiers) accuracy and confusion matrix of G's training

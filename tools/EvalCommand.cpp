@@ -8,16 +8,19 @@
 namespace nnc::tools {
 
 const CommandSpec EvalSpec = {
-    "eval", "MODEL --data SPEC [--split test|train] [--batch B] [--limit N]",
+    "eval",
+    "MODEL --data SPEC [--split test|train] [--batch B] [--limit N]",
     "Evaluates a model (or checkpoint) in inference mode: the mean of its\n"
     "training loss, and for classifiers the accuracy and confusion matrix.",
-    {{"--data", "SPEC", "fashion-mnist[:DIR], mnist:DIR, idx:DIR, "
-                        "csv:TRAIN[,TEST]"},
+    {{"--data", "SPEC",
+      "fashion-mnist[:DIR], mnist:DIR, idx:DIR, "
+      "csv:TRAIN[,TEST]"},
      {"--split", "NAME", "test (default) or train"},
      {"--batch", "B", "examples per run (default 256)"},
      {"--limit", "N", "use the first N examples"},
      {"--engine", "interp", "execution engine (only the interpreter for now)"}},
-    1, 1};
+    1,
+    1};
 
 Status runEval(const Args &A) {
   if (!A.has("--data"))

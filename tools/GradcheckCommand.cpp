@@ -24,7 +24,8 @@ using namespace nnc::ir;
 using interp::Tensor;
 
 const CommandSpec GradcheckSpec = {
-    "gradcheck", "MODEL [--batch B] [--samples K] [--seed S] [--eval-mode]",
+    "gradcheck",
+    "MODEL [--batch B] [--samples K] [--seed S] [--eval-mode]",
     "Compares the derived gradient of every trainable parameter with central\n"
     "finite differences (double precision, random inputs) and prints the\n"
     "worst relative error per tensor: max |derived - numeric| over\n"
@@ -35,7 +36,8 @@ const CommandSpec GradcheckSpec = {
      {"--step", "H", "finite-difference step (default 1e-6)"},
      {"--tolerance", "X", "largest accepted relative error (default 1e-6)"},
      {"--eval-mode", "", "differentiate inference semantics instead"}},
-    1, 1};
+    1,
+    1};
 
 Status runGradcheck(const Args &A) {
   Expected<int64_t> Batch = A.getInt("--batch", 2),
@@ -94,7 +96,7 @@ Status runGradcheck(const Args &A) {
                           ? Loss->Producer->Inputs[0]->Type.Dims.back()
                           : 0;
     for (double &X : T.Data)
-      X = Classes ? double(Rng.next() % uint64_t(Classes))
+      X = Classes                  ? double(Rng.next() % uint64_t(Classes))
           : V->Kind == Role::Label ? double(Rng.next() % 2)
                                    : Rng.uniform();
     Feed[V->Name] = std::move(T);
@@ -136,8 +138,8 @@ Status runGradcheck(const Args &A) {
       double Numeric = (L[0] - L[1]) / (2 * H);
       Pairs.push_back({Grad.Data[size_t(E)], Numeric});
       Scale = std::max(Scale, std::fabs(Numeric));
-      Largest = std::max({Largest, std::fabs(Numeric),
-                          std::fabs(Grad.Data[size_t(E)])});
+      Largest = std::max(
+          {Largest, std::fabs(Numeric), std::fabs(Grad.Data[size_t(E)])});
     }
     // Rounding in the loss makes central differences noisy at about
     // eps * |loss| / h; a gradient below that (a conv bias feeding a
@@ -157,8 +159,10 @@ Status runGradcheck(const Args &A) {
                 Worst <= Tol ? "" : "  MISMATCH");
   }
   if (!Ok)
-    return error(Path, ": a gradient differs from finite differences by more "
-                       "than ", Tol);
+    return error(Path,
+                 ": a gradient differs from finite differences by more "
+                 "than ",
+                 Tol);
   std::printf("all gradients match finite differences (tolerance %g)\n", Tol);
   return Status::success();
 }

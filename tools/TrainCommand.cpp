@@ -12,15 +12,18 @@ namespace nnc::tools {
 using namespace nnc::ir;
 
 const CommandSpec TrainSpec = {
-    "train", "MODEL --data SPEC [options]",
+    "train",
+    "MODEL --data SPEC [options]",
     "Trains a model's train_step (forward, backward and optimizer update\n"
     "derived from its training table) on the reference interpreter, printing\n"
     "progress and test accuracy after every epoch. Checkpoints hold the\n"
-    "parameters, the optimizer state, the step count and the seed, are written\n"
+    "parameters, the optimizer state, the step count and the seed, are "
+    "written\n"
     "atomically, and --resume continues one exactly.\n"
     "SPEC: fashion-mnist[:DIR], mnist:DIR, idx:DIR, csv:TRAIN[,TEST].",
     {{"--data", "SPEC", "training (and test) data"},
-     {"--epochs", "N", "epochs to train to, counted from the start (default 1)"},
+     {"--epochs", "N",
+      "epochs to train to, counted from the start (default 1)"},
      {"--batch", "B", "minibatch size (default 64); the last batch is smaller"},
      {"--optimizer", "NAME",
       "sgd, momentum, nesterov, adagrad, adadelta, rmsprop or adam "
@@ -31,7 +34,8 @@ const CommandSpec TrainSpec = {
      {"--schedule", "NAME", "constant (default), step or cosine"},
      {"--step-size", "N", "step schedule: epochs between decays (default 1)"},
      {"--gamma", "X", "step schedule: decay factor (default 0.1)"},
-     {"--seed", "S", "seed for shuffling, dropout and augmentation (default 0)"},
+     {"--seed", "S",
+      "seed for shuffling, dropout and augmentation (default 0)"},
      {"--no-shuffle", "", "keep the data's order"},
      {"--hflip", "", "augment: random horizontal flips"},
      {"--translate", "N", "augment: random shifts of up to N pixels"},
@@ -45,7 +49,8 @@ const CommandSpec TrainSpec = {
      {"--limit-test", "N", "use the first N test examples"},
      {"--progress", "MODE", "bar, lines or none (default: bar on a terminal)"},
      {"--engine", "interp", "execution engine (only the interpreter for now)"}},
-    1, 1};
+    1,
+    1};
 
 namespace {
 
@@ -115,11 +120,14 @@ Status runTrain(const Args &A) {
     int64_t *Slot;
   };
   int64_t Translate = 0, LimitTrain = 0, LimitTest = 0, Seed = -1;
-  for (IntOpt I : {IntOpt{"--epochs", &O.Epochs}, {"--batch", &O.Batch},
+  for (IntOpt I : {IntOpt{"--epochs", &O.Epochs},
+                   {"--batch", &O.Batch},
                    {"--step-size", &O.StepSize},
                    {"--checkpoint-every", &O.CheckpointEvery},
-                   {"--max-steps", &O.MaxSteps}, {"--translate", &Translate},
-                   {"--limit-train", &LimitTrain}, {"--limit-test", &LimitTest},
+                   {"--max-steps", &O.MaxSteps},
+                   {"--translate", &Translate},
+                   {"--limit-train", &LimitTrain},
+                   {"--limit-test", &LimitTest},
                    {"--seed", &Seed}}) {
     Expected<int64_t> V = A.getInt(I.Name, *I.Slot);
     if (!V.ok())
@@ -141,9 +149,12 @@ Status runTrain(const Args &A) {
     std::optional<double> *Slot;
   };
   std::optional<double> Gamma, Noise, Brightness;
-  for (DoubleOpt D : {DoubleOpt{"--lr", &O.Lr}, {"--weight-decay", &O.WeightDecay},
-                      {"--momentum", &O.Momentum}, {"--gamma", &Gamma},
-                      {"--noise", &Noise}, {"--brightness", &Brightness}}) {
+  for (DoubleOpt D : {DoubleOpt{"--lr", &O.Lr},
+                      {"--weight-decay", &O.WeightDecay},
+                      {"--momentum", &O.Momentum},
+                      {"--gamma", &Gamma},
+                      {"--noise", &Noise},
+                      {"--brightness", &Brightness}}) {
     if (!A.has(D.Name))
       continue;
     Expected<double> V = getDouble(A, D.Name);
@@ -183,19 +194,20 @@ Status runTrain(const Args &A) {
   Expected<std::unique_ptr<Trainer>> T = Trainer::create(std::move(*Model), O);
   if (!T.ok())
     return T.status().withPrefix(ModelPath);
-  std::string Mode = A.get("--progress", isatty(STDOUT_FILENO) ? "bar" : "lines");
+  std::string Mode =
+      A.get("--progress", isatty(STDOUT_FILENO) ? "bar" : "lines");
   if (Mode != "bar" && Mode != "lines" && Mode != "none")
     return error("nnc train: --progress must be bar, lines or none");
   const passes::ResolvedOptimizer &R = (*T)->optimizer();
-  std::printf("%s: %lld training and %lld test examples, batch %lld, %s lr %g, "
-              "seed %llu%s\n",
-              ModelPath.c_str(), (long long)Train.Count, (long long)Test.Count,
-              (long long)O.Batch, std::string(optimizerName(R.Kind)).c_str(),
-              R.Lr, (unsigned long long)(*T)->seed(),
-              (*T)->step() ? (", resuming at step " +
-                              std::to_string((*T)->step()))
-                                 .c_str()
-                           : "");
+  std::printf(
+      "%s: %lld training and %lld test examples, batch %lld, %s lr %g, "
+      "seed %llu%s\n",
+      ModelPath.c_str(), (long long)Train.Count, (long long)Test.Count,
+      (long long)O.Batch, std::string(optimizerName(R.Kind)).c_str(), R.Lr,
+      (unsigned long long)(*T)->seed(),
+      (*T)->step()
+          ? (", resuming at step " + std::to_string((*T)->step())).c_str()
+          : "");
   int64_t Every = std::max<int64_t>(1, (Train.Count / O.Batch) / 10);
   (*T)->OnStep = [&](const StepReport &S) {
     if (Mode == "bar")

@@ -149,11 +149,15 @@ Status Trainer::train(const runtime::Dataset &Data,
         Step % Opts.CheckpointEvery == 0)
       NNC_TRY(save(Opts.SavePath));
     if (K + 1 == PerEpoch) {
-      EpochReport R{Epoch, Opts.Epochs, LossSum / double(Seen),
-                    CorrectSum / double(Seen), std::nullopt,
+      EpochReport R{Epoch,
+                    Opts.Epochs,
+                    LossSum / double(Seen),
+                    CorrectSum / double(Seen),
+                    std::nullopt,
                     seconds(EpochStart)};
       if (Test) {
-        Expected<EvalResult> E = evaluate(*Test, std::max<int64_t>(Opts.Batch, 256));
+        Expected<EvalResult> E =
+            evaluate(*Test, std::max<int64_t>(Opts.Batch, 256));
         if (!E.ok())
           return E.status();
         R.Test = *E;

@@ -84,8 +84,8 @@ private:
   double learningRate(int64_t GlobalStep, int64_t StepsPerEpoch) const;
 
   TrainOptions Opts;
-  ir::Graph Base;      // the model as loaded, for inference and checkpoints
-  ir::Graph TrainG;    // with the train_step entry point
+  ir::Graph Base;   // the model as loaded, for inference and checkpoints
+  ir::Graph TrainG; // with the train_step entry point
   passes::TrainStep TS;
   std::optional<interp::Interpreter> TrainI, EvalI;
   DataBinding Binding; // in TrainG

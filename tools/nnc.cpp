@@ -9,12 +9,9 @@ using namespace nnc::tools;
 namespace {
 
 const Command Commands[] = {
-    {InfoSpec, runInfo},
-    {DumpSpec, runDump},
-    {ConvertSpec, runConvert},
-    {RunSpec, runRun},
-    {TrainSpec, runTrain},
-    {EvalSpec, runEval},
+    {InfoSpec, runInfo},           {DumpSpec, runDump},
+    {ConvertSpec, runConvert},     {RunSpec, runRun},
+    {TrainSpec, runTrain},         {EvalSpec, runEval},
     {GradcheckSpec, runGradcheck},
 };
 

@@ -222,24 +222,24 @@ Status evalPoolGrad(const Node &N, EvalContext &Ctx, const Args &In,
   // Stochastic pooling outside training is the expectation
   // y = sum(a_i^2) / sum(a_i), so dy/da_i = (2 a_i - y) / sum(a).
   bool Expectation = Pool == "StochasticPool" && !Ctx.Opts.Training;
-  forEachWindow(G, [&](int64_t O, int64_t Oh, int64_t Ow,
-                       const std::vector<int64_t> &W) {
-    if (Pool == "AvgPool") {
-      double Count = avgPoolCount(G, IncludePad, Oh, Ow, W.size());
-      for (int64_t I : W)
-        Dx[I] += Dy[O] / Count;
-    } else if (Expectation) {
-      double Sum = 0;
-      for (int64_t I : W)
-        Sum += std::max(X[I], 0.0);
-      if (Sum > 0)
-        for (int64_t I : W)
-          if (X[I] > 0)
-            Dx[I] += Dy[O] * (2 * X[I] - Y[O]) / Sum;
-    } else if (int64_t I = sourceOf(X, Y[O], W); I >= 0) {
-      Dx[I] += Dy[O];
-    }
-  });
+  forEachWindow(
+      G, [&](int64_t O, int64_t Oh, int64_t Ow, const std::vector<int64_t> &W) {
+        if (Pool == "AvgPool") {
+          double Count = avgPoolCount(G, IncludePad, Oh, Ow, W.size());
+          for (int64_t I : W)
+            Dx[I] += Dy[O] / Count;
+        } else if (Expectation) {
+          double Sum = 0;
+          for (int64_t I : W)
+            Sum += std::max(X[I], 0.0);
+          if (Sum > 0)
+            for (int64_t I : W)
+              if (X[I] > 0)
+                Dx[I] += Dy[O] * (2 * X[I] - Y[O]) / Sum;
+        } else if (int64_t I = sourceOf(X, Y[O], W); I >= 0) {
+          Dx[I] += Dy[O];
+        }
+      });
   return Status::success();
 }
 
@@ -278,8 +278,7 @@ Status evalBatchNormGrad(const Node &N, EvalContext &, const Args &In,
 // y_c = x_c S_c^-beta, S_c = bias + alpha/size sum_{j in W(c)} x_j^2:
 // dx_i = dy_i S_i^-beta
 //        - 2 alpha beta / size x_i sum_{c: i in W(c)} dy_c x_c S_c^(-beta-1).
-Status evalLRNGrad(const Node &N, EvalContext &, const Args &In,
-                   Results &Out) {
+Status evalLRNGrad(const Node &N, EvalContext &, const Args &In, Results &Out) {
   const Tensor &X = *In[0], &Dy = *In[1];
   int64_t Size = N.Attrs.getInt("size");
   double Alpha = N.Attrs.getFloat("alpha"), Beta = N.Attrs.getFloat("beta"),
@@ -349,9 +348,9 @@ Status evalLossGrad(const Node &N, EvalContext &, const Args &In,
       for (int64_t K = 0; K < C; ++K)
         S += std::exp(Z[K] - M);
       for (int64_t K = 0; K < C; ++K)
-        Out[0][R * C + K] = (std::exp(Z[K] - M) / S -
-                             (K == int64_t(T[R]) ? 1.0 : 0.0)) *
-                            Dl / double(Rows);
+        Out[0][R * C + K] =
+            (std::exp(Z[K] - M) / S - (K == int64_t(T[R]) ? 1.0 : 0.0)) * Dl /
+            double(Rows);
     }
     return Status::success();
   }

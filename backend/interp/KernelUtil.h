@@ -1,4 +1,5 @@
-//===- backend/interp/KernelUtil.h - Loops shared by interpreter ops -*- C++ -*-===//
+//===- backend/interp/KernelUtil.h - Loops shared by interpreter ops -*- C++
+//-*-===//
 //
 // Pieces that forward and gradient kernels of the same op family share, so
 // the two cannot disagree (a window's elements, im2col's layout, ...).

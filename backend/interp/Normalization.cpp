@@ -24,9 +24,9 @@ Status evalBatchNorm(const Node &N, EvalContext &Ctx, const Args &In,
     channelMoments(X, Mean, Var);
   for (int64_t I = 0; I < X.numElements(); ++I) {
     size_t Ch = size_t((I / Inner) % C);
-    Out[0][I] = Scale[int64_t(Ch)] * (X[I] - Mean[Ch]) /
-                    std::sqrt(Var[Ch] + Eps) +
-                Bias[int64_t(Ch)];
+    Out[0][I] =
+        Scale[int64_t(Ch)] * (X[I] - Mean[Ch]) / std::sqrt(Var[Ch] + Eps) +
+        Bias[int64_t(Ch)];
   }
   return Status::success();
 }

@@ -58,8 +58,7 @@ Status evalSgd(const Node &N, EvalContext &, const Args &In, Results &Out) {
   return Status::success();
 }
 
-Status evalAdagrad(const Node &N, EvalContext &, const Args &In,
-                   Results &Out) {
+Status evalAdagrad(const Node &N, EvalContext &, const Args &In, Results &Out) {
   Common C = common(N, In);
   double Clr = C.Lr / (1 + (C.Step - 1) * N.Attrs.getFloat("lr_decay"));
   double Eps = N.Attrs.getFloat("eps");
@@ -90,8 +89,7 @@ Status evalAdadelta(const Node &N, EvalContext &, const Args &In,
   return Status::success();
 }
 
-Status evalRmsprop(const Node &N, EvalContext &, const Args &In,
-                   Results &Out) {
+Status evalRmsprop(const Node &N, EvalContext &, const Args &In, Results &Out) {
   Common C = common(N, In);
   double Alpha = N.Attrs.getFloat("alpha"), Eps = N.Attrs.getFloat("eps"),
          Mom = N.Attrs.getFloat("momentum");

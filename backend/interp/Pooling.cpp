@@ -17,33 +17,36 @@ template <typename F> Status pool(const Node &N, const Tensor &X, F Fn) {
   Expected<Window2D> G = poolWindow(N, TensorType{X.Elt, X.Dims});
   if (!G.ok())
     return G.status();
-  forEachWindow(*G, [&](int64_t O, int64_t Oh, int64_t Ow,
-                        const std::vector<int64_t> &W) { Fn(*G, O, Oh, Ow, W); });
+  forEachWindow(*G,
+                [&](int64_t O, int64_t Oh, int64_t Ow,
+                    const std::vector<int64_t> &W) { Fn(*G, O, Oh, Ow, W); });
   return Status::success();
 }
 
 Status evalMaxPool(const Node &N, EvalContext &, const Args &In, Results &Out) {
   const Tensor &X = *In[0];
-  return pool(N, X, [&](const Window2D &, int64_t O, int64_t, int64_t,
-                        const std::vector<int64_t> &W) {
-                         double M = -INFINITY;
-                         for (int64_t I : W)
-                           M = std::max(M, X[I]);
-                         Out[0][O] = M;
-                       });
+  return pool(N, X,
+              [&](const Window2D &, int64_t O, int64_t, int64_t,
+                  const std::vector<int64_t> &W) {
+                double M = -INFINITY;
+                for (int64_t I : W)
+                  M = std::max(M, X[I]);
+                Out[0][O] = M;
+              });
 }
 
 Status evalAvgPool(const Node &N, EvalContext &, const Args &In, Results &Out) {
   const Tensor &X = *In[0];
   bool IncludePad = N.Attrs.getInt("count_include_pad") != 0;
-  return pool(N, X, [&](const Window2D &G, int64_t O, int64_t Oh, int64_t Ow,
-                        const std::vector<int64_t> &W) {
-                         double Sum = 0;
-                         for (int64_t I : W)
-                           Sum += X[I];
-                         double Count = avgPoolCount(G, IncludePad, Oh, Ow, W.size());
-    Out[0][O] = Sum / Count;
-                       });
+  return pool(N, X,
+              [&](const Window2D &G, int64_t O, int64_t Oh, int64_t Ow,
+                  const std::vector<int64_t> &W) {
+                double Sum = 0;
+                for (int64_t I : W)
+                  Sum += X[I];
+                double Count = avgPoolCount(G, IncludePad, Oh, Ow, W.size());
+                Out[0][O] = Sum / Count;
+              });
 }
 
 // Stochastic pooling over non-negative activations: p_i = a_i / sum(a).
@@ -54,30 +57,31 @@ Status evalStochasticPool(const Node &N, EvalContext &Ctx, const Args &In,
   const Tensor &X = *In[0];
   SplitMix64 Rng = Ctx.rngFor(N);
   bool Sample = Ctx.Opts.Training;
-  return pool(N, X, [&](const Window2D &, int64_t O, int64_t, int64_t,
-                        const std::vector<int64_t> &W) {
-                         double Sum = 0;
-                         for (int64_t I : W)
-                           Sum += std::max(X[I], 0.0);
-                         double R = Sample ? Rng.uniform() * Sum : 0;
-                         double Y = 0;
-                         if (Sum > 0 && Sample) {
-                           // Walk the cumulative weights; the last positive
-                           // element catches rounding at the top end.
-                           for (int64_t I : W) {
-                             double P = std::max(X[I], 0.0);
-                             if (P > 0)
-                               Y = X[I];
-                             if (R < P)
-                               break;
-                             R -= P;
-                           }
-                         } else if (Sum > 0) {
-                           for (int64_t I : W)
-                             Y += std::max(X[I], 0.0) * X[I] / Sum;
-                         }
-                         Out[0][O] = Y;
-                       });
+  return pool(N, X,
+              [&](const Window2D &, int64_t O, int64_t, int64_t,
+                  const std::vector<int64_t> &W) {
+                double Sum = 0;
+                for (int64_t I : W)
+                  Sum += std::max(X[I], 0.0);
+                double R = Sample ? Rng.uniform() * Sum : 0;
+                double Y = 0;
+                if (Sum > 0 && Sample) {
+                  // Walk the cumulative weights; the last positive
+                  // element catches rounding at the top end.
+                  for (int64_t I : W) {
+                    double P = std::max(X[I], 0.0);
+                    if (P > 0)
+                      Y = X[I];
+                    if (R < P)
+                      break;
+                    R -= P;
+                  }
+                } else if (Sum > 0) {
+                  for (int64_t I : W)
+                    Y += std::max(X[I], 0.0) * X[I] / Sum;
+                }
+                Out[0][O] = Y;
+              });
 }
 
 template <bool Max>

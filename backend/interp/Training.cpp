@@ -33,9 +33,9 @@ Status evalBatchNormTrain(const Node &N, EvalContext &, const Args &In,
   double Eps = N.Attrs.getFloat("epsilon"), Mom = N.Attrs.getFloat("momentum");
   for (int64_t I = 0; I < X.numElements(); ++I) {
     size_t Ch = size_t((I / Inner) % C);
-    Out[0][I] = Scale[int64_t(Ch)] * (X[I] - Mean[Ch]) /
-                    std::sqrt(Var[Ch] + Eps) +
-                Bias[int64_t(Ch)];
+    Out[0][I] =
+        Scale[int64_t(Ch)] * (X[I] - Mean[Ch]) / std::sqrt(Var[Ch] + Eps) +
+        Bias[int64_t(Ch)];
   }
   for (int64_t Ch = 0; Ch < C; ++Ch) {
     double Unbiased = Var[size_t(Ch)] * double(Count) / double(Count - 1);

@@ -21,8 +21,9 @@ Status sameAs(const Node &N, const Types &In, size_t I, size_t J) {
 // 'op' (with that op's attributes), given its input x and output y.
 Status inferUnaryGrad(const Node &N, const Types &In, Types &Out) {
   static const char *const Known[] = {
-      "Identity", "Step", "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Elu",
-      "Swish", "Clip", "Exp", "Log", "Sqrt", "Neg", "Abs", "Dropout"};
+      "Identity",  "Step", "Sigmoid", "Tanh", "Relu",
+      "LeakyRelu", "Elu",  "Swish",   "Clip", "Exp",
+      "Log",       "Sqrt", "Neg",     "Abs",  "Dropout"};
   const std::string &Op = N.Attrs.getString("op");
   if (std::find(std::begin(Known), std::end(Known), Op) == std::end(Known))
     return error("attribute 'op' names '", Op,
@@ -106,8 +107,8 @@ Status inferConvGradWeights(const Node &N, const Types &In, Types &Out) {
 int64_t convGradWeightsFlops(const Node &N) {
   const auto &K = N.Attrs.getInts("kernel_shape");
   const TensorType &X = N.Inputs[0]->Type;
-  return 2 * N.Inputs[1]->Type.numElements() * (X.Dims[1] / N.Attrs.getInt("group")) *
-         K[0] * K[1];
+  return 2 * N.Inputs[1]->Type.numElements() *
+         (X.Dims[1] / N.Attrs.getInt("group")) * K[0] * K[1];
 }
 
 // RbfGrad(x, centers, beta, y, dy) -> (dx, dcenters, dbeta).
@@ -181,7 +182,8 @@ int64_t threePerOutput(const Node &N) { return 3 * outputElements(N); }
 } // namespace
 
 void registerGradientOps() {
-  define({.Kind = OpKind::UnaryGrad, .Operands = {"x", "y", "dy"},
+  define({.Kind = OpKind::UnaryGrad,
+          .Operands = {"x", "y", "dy"},
           .MinInputs = 3,
           .Attrs = {{"op", std::string(), true},
                     {"slope", 1.0},
@@ -193,32 +195,52 @@ void registerGradientOps() {
                     {"seed", int64_t(0)}},
           .Infer = inferUnaryGrad,
           .Flops = threePerOutput});
-  define({.Kind = OpKind::SumTo, .Operands = {"x", "like"}, .MinInputs = 2,
-          .Infer = inferSumTo, .Flops = flopsPerOutput});
-  define({.Kind = OpKind::ReshapeLike, .Operands = {"x", "like"},
-          .MinInputs = 2, .Infer = inferReshapeLike, .Flops = noFlops});
-  define({.Kind = OpKind::PReluGrad, .Operands = {"x", "slope", "dy"},
-          .MinInputs = 3, .NumOutputs = 2, .Infer = inferPReluGrad,
-          .Flops = threePerOutput});
-  define({.Kind = OpKind::MaxoutGrad, .Operands = {"x", "dy"}, .MinInputs = 2,
-          .Attrs = {{"pieces", int64_t(2)}}, .Infer = inferMaxoutGrad,
+  define({.Kind = OpKind::SumTo,
+          .Operands = {"x", "like"},
+          .MinInputs = 2,
+          .Infer = inferSumTo,
           .Flops = flopsPerOutput});
-  define({.Kind = OpKind::SoftmaxGrad, .Operands = {"y", "dy"},
+  define({.Kind = OpKind::ReshapeLike,
+          .Operands = {"x", "like"},
+          .MinInputs = 2,
+          .Infer = inferReshapeLike,
+          .Flops = noFlops});
+  define({.Kind = OpKind::PReluGrad,
+          .Operands = {"x", "slope", "dy"},
+          .MinInputs = 3,
+          .NumOutputs = 2,
+          .Infer = inferPReluGrad,
+          .Flops = threePerOutput});
+  define({.Kind = OpKind::MaxoutGrad,
+          .Operands = {"x", "dy"},
+          .MinInputs = 2,
+          .Attrs = {{"pieces", int64_t(2)}},
+          .Infer = inferMaxoutGrad,
+          .Flops = flopsPerOutput});
+  define({.Kind = OpKind::SoftmaxGrad,
+          .Operands = {"y", "dy"},
           .MinInputs = 2,
           .Attrs = {{"axis", int64_t(-1)}, {"log", int64_t(0)}},
-          .Infer = inferSoftmaxGrad, .Flops = threePerOutput});
-  define({.Kind = OpKind::ConvGradWeights, .Operands = {"x", "dy"},
+          .Infer = inferSoftmaxGrad,
+          .Flops = threePerOutput});
+  define({.Kind = OpKind::ConvGradWeights,
+          .Operands = {"x", "dy"},
           .MinInputs = 2,
           .Attrs = {{"kernel_shape", Ints{}, true},
                     {"strides", Ints{1, 1}},
                     {"pads", Ints{0, 0, 0, 0}},
                     {"dilations", Ints{1, 1}},
                     {"group", int64_t(1)}},
-          .Infer = inferConvGradWeights, .Flops = convGradWeightsFlops});
+          .Infer = inferConvGradWeights,
+          .Flops = convGradWeightsFlops});
   define({.Kind = OpKind::RbfGrad,
-          .Operands = {"x", "centers", "beta", "y", "dy"}, .MinInputs = 5,
-          .NumOutputs = 3, .Infer = inferRbfGrad, .Flops = threePerOutput});
-  define({.Kind = OpKind::PoolGrad, .Operands = {"x", "y", "dy"},
+          .Operands = {"x", "centers", "beta", "y", "dy"},
+          .MinInputs = 5,
+          .NumOutputs = 3,
+          .Infer = inferRbfGrad,
+          .Flops = threePerOutput});
+  define({.Kind = OpKind::PoolGrad,
+          .Operands = {"x", "y", "dy"},
           .MinInputs = 3,
           .Attrs = {{"pool", std::string(), true},
                     {"kernel_shape", Ints{}},
@@ -228,27 +250,38 @@ void registerGradientOps() {
                     {"ceil_mode", int64_t(0)},
                     {"count_include_pad", int64_t(1)},
                     {"seed", int64_t(0)}},
-          .Infer = inferPoolGrad, .Flops = threePerOutput});
+          .Infer = inferPoolGrad,
+          .Flops = threePerOutput});
   define({.Kind = OpKind::BatchNormGrad,
-          .Operands = {"x", "scale", "mean", "var", "dy"}, .MinInputs = 5,
+          .Operands = {"x", "scale", "mean", "var", "dy"},
+          .MinInputs = 5,
           .NumOutputs = 3,
           .Attrs = {{"epsilon", 1e-5}, {"training", int64_t(1)}},
-          .Infer = inferBatchNormGrad, .Flops = threePerOutput});
-  define({.Kind = OpKind::LRNGrad, .Operands = {"x", "dy"}, .MinInputs = 2,
+          .Infer = inferBatchNormGrad,
+          .Flops = threePerOutput});
+  define({.Kind = OpKind::LRNGrad,
+          .Operands = {"x", "dy"},
+          .MinInputs = 2,
           .Attrs = {{"size", int64_t(5)},
                     {"alpha", 1e-4},
                     {"beta", 0.75},
                     {"bias", 1.0}},
-          .Infer = inferLike0, .Flops = threePerOutput});
-  define({.Kind = OpKind::ReduceGrad, .Operands = {"dy", "like"},
+          .Infer = inferLike0,
+          .Flops = threePerOutput});
+  define({.Kind = OpKind::ReduceGrad,
+          .Operands = {"dy", "like"},
           .MinInputs = 2,
-          .Attrs = {{"axes", Ints{}}, {"keepdims", int64_t(1)},
+          .Attrs = {{"axes", Ints{}},
+                    {"keepdims", int64_t(1)},
                     {"mean", int64_t(0)}},
-          .Infer = inferReduceGrad, .Flops = flopsPerOutput});
+          .Infer = inferReduceGrad,
+          .Flops = flopsPerOutput});
   define({.Kind = OpKind::LossGrad,
-          .Operands = {"prediction", "target", "dloss"}, .MinInputs = 3,
+          .Operands = {"prediction", "target", "dloss"},
+          .MinInputs = 3,
           .Attrs = {{"loss", std::string(), true}},
-          .Infer = inferLossGrad, .Flops = threePerOutput});
+          .Infer = inferLossGrad,
+          .Flops = threePerOutput});
 }
 
 } // namespace nnc::ir::ops

@@ -56,32 +56,46 @@ AttrSpec decoupled() { return {"decoupled", int64_t(0)}; }
 } // namespace
 
 void registerOptimizerOps() {
-  define({.Kind = OpKind::SgdUpdate, .Operands = operands({"momentum_buffer"}),
-          .MinInputs = 5, .NumOutputs = -1,
-          .Attrs = {{"momentum", 0.0}, {"dampening", 0.0},
-                    {"nesterov", int64_t(0)}, decoupled()},
-          .Infer = inferSgd, .Flops = updateFlops});
-  define({.Kind = OpKind::AdagradUpdate, .Operands = operands({"sum"}),
-          .MinInputs = 6, .NumOutputs = -1,
+  define({.Kind = OpKind::SgdUpdate,
+          .Operands = operands({"momentum_buffer"}),
+          .MinInputs = 5,
+          .NumOutputs = -1,
+          .Attrs = {{"momentum", 0.0},
+                    {"dampening", 0.0},
+                    {"nesterov", int64_t(0)},
+                    decoupled()},
+          .Infer = inferSgd,
+          .Flops = updateFlops});
+  define({.Kind = OpKind::AdagradUpdate,
+          .Operands = operands({"sum"}),
+          .MinInputs = 6,
+          .NumOutputs = -1,
           .Attrs = {{"lr_decay", 0.0}, {"eps", 1e-10}, decoupled()},
-          .Infer = inferUpdate, .Flops = updateFlops});
+          .Infer = inferUpdate,
+          .Flops = updateFlops});
   define({.Kind = OpKind::AdadeltaUpdate,
-          .Operands = operands({"square_avg", "acc_delta"}), .MinInputs = 7,
+          .Operands = operands({"square_avg", "acc_delta"}),
+          .MinInputs = 7,
           .NumOutputs = -1,
           .Attrs = {{"rho", 0.9}, {"eps", 1e-6}, decoupled()},
-          .Infer = inferUpdate, .Flops = updateFlops});
+          .Infer = inferUpdate,
+          .Flops = updateFlops});
   define({.Kind = OpKind::RmspropUpdate,
           .Operands = operands({"square_avg", "momentum_buffer"}),
-          .MinInputs = 6, .NumOutputs = -1,
-          .Attrs = {{"alpha", 0.99}, {"eps", 1e-8}, {"momentum", 0.0},
-                    decoupled()},
-          .Infer = inferRmsprop, .Flops = updateFlops});
-  define({.Kind = OpKind::AdamUpdate,
-          .Operands = operands({"exp_avg", "exp_avg_sq"}), .MinInputs = 7,
+          .MinInputs = 6,
           .NumOutputs = -1,
-          .Attrs = {{"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8},
-                    decoupled()},
-          .Infer = inferUpdate, .Flops = updateFlops});
+          .Attrs =
+              {{"alpha", 0.99}, {"eps", 1e-8}, {"momentum", 0.0}, decoupled()},
+          .Infer = inferRmsprop,
+          .Flops = updateFlops});
+  define(
+      {.Kind = OpKind::AdamUpdate,
+       .Operands = operands({"exp_avg", "exp_avg_sq"}),
+       .MinInputs = 7,
+       .NumOutputs = -1,
+       .Attrs = {{"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8}, decoupled()},
+       .Infer = inferUpdate,
+       .Flops = updateFlops});
 }
 
 } // namespace nnc::ir::ops

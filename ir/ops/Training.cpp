@@ -23,8 +23,8 @@ Status inferBatchNormTrain(const Node &N, const Types &In, Types &Out) {
   int64_t C = In[0].Dims[1];
   for (size_t I = 1; I < 5; ++I)
     if (In[I].rank() != 1 || In[I].Dims[0] != C || In[I].Elt != In[0].Elt)
-      return error(operand(N, In, I), " must be ", dtypeName(In[0].Elt), "[",
-                   C, "]");
+      return error(operand(N, In, I), " must be ", dtypeName(In[0].Elt), "[", C,
+                   "]");
   Out = {In[0], In[3], In[4]};
   return Status::success();
 }
@@ -62,9 +62,11 @@ int64_t bnTrainFlops(const Node &N) { return 5 * inputElements(N); }
 } // namespace
 
 void registerTrainingOps() {
-  define({.Kind = OpKind::DropoutMask, .Operands = {"x"},
+  define({.Kind = OpKind::DropoutMask,
+          .Operands = {"x"},
           .Attrs = {{"ratio", 0.5}, {"seed", int64_t(0)}},
-          .Infer = inferDropoutMask, .Flops = flopsPerOutput});
+          .Infer = inferDropoutMask,
+          .Flops = flopsPerOutput});
   define({.Kind = OpKind::BatchNormTrain,
           .Operands = {"x", "scale", "bias", "mean", "var"},
           .MinInputs = 5,
@@ -72,13 +74,18 @@ void registerTrainingOps() {
           .Attrs = {{"epsilon", 1e-5}, {"momentum", 0.1}},
           .Infer = inferBatchNormTrain,
           .Flops = bnTrainFlops});
-  define({.Kind = OpKind::Slice, .Operands = {"x"},
+  define({.Kind = OpKind::Slice,
+          .Operands = {"x"},
           .Attrs = {{"axis", int64_t(0), true},
                     {"start", int64_t(0), true},
                     {"end", int64_t(0), true}},
-          .Infer = inferSlice, .Flops = noFlops});
-  define({.Kind = OpKind::CorrectCount, .Operands = {"logits", "labels"},
-          .MinInputs = 2, .Infer = inferCorrectCount, .Flops = inputElements});
+          .Infer = inferSlice,
+          .Flops = noFlops});
+  define({.Kind = OpKind::CorrectCount,
+          .Operands = {"logits", "labels"},
+          .MinInputs = 2,
+          .Infer = inferCorrectCount,
+          .Flops = inputElements});
 }
 
 } // namespace nnc::ir::ops

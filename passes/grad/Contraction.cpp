@@ -22,7 +22,8 @@ Status matmul(Context &C, std::vector<Value *> &DIn) {
   if (C.needs(0))
     DIn[0] = C.op(OpKind::MatMul, {Dy, transpose(C, C.in(1))});
   if (C.needs(1))
-    DIn[1] = C.op(OpKind::MatMul, {transpose(C, rows(C, C.in(0))), rows(C, Dy)});
+    DIn[1] =
+        C.op(OpKind::MatMul, {transpose(C, rows(C, C.in(0))), rows(C, Dy)});
   return Status::success();
 }
 
@@ -34,9 +35,9 @@ Status dense(Context &C, std::vector<Value *> &DIn) {
   if (C.needs(1))
     DIn[1] = C.op(OpKind::MatMul, {transpose(C, Dy), C.in(0)});
   if (C.needs(2))
-    DIn[2] = C.op(OpKind::ReduceSum, {Dy},
-                  attrs({{"axes", std::vector<int64_t>{0}},
-                         {"keepdims", int64_t(0)}}));
+    DIn[2] = C.op(
+        OpKind::ReduceSum, {Dy},
+        attrs({{"axes", std::vector<int64_t>{0}}, {"keepdims", int64_t(0)}}));
   return Status::success();
 }
 
@@ -61,17 +62,18 @@ Status conv(Context &C, std::vector<Value *> &DIn) {
     Expected<Window2D> G = convWindow(C.N, X->Type, W->Type);
     if (!G.ok())
       return G.status();
-    int64_t Rows = (G->OH - 1) * G->SH - G->PadT - G->PadB +
-                   G->DH * (G->KH - 1) + 1;
-    int64_t Cols = (G->OW - 1) * G->SW - G->PadL - G->PadR +
-                   G->DW * (G->KW - 1) + 1;
+    int64_t Rows =
+        (G->OH - 1) * G->SH - G->PadT - G->PadB + G->DH * (G->KH - 1) + 1;
+    int64_t Cols =
+        (G->OW - 1) * G->SW - G->PadL - G->PadR + G->DW * (G->KW - 1) + 1;
     Attributes A = windowAttrs(C);
     A.set("output_padding", std::vector<int64_t>{G->H - Rows, G->W - Cols});
     DIn[0] = C.op(OpKind::ConvTranspose, {Dy, W}, A);
   }
   if (C.needs(1)) {
     Attributes A = windowAttrs(C);
-    A.set("kernel_shape", std::vector<int64_t>{W->Type.Dims[2], W->Type.Dims[3]});
+    A.set("kernel_shape",
+          std::vector<int64_t>{W->Type.Dims[2], W->Type.Dims[3]});
     DIn[1] = C.op(OpKind::ConvGradWeights, {X, Dy}, A);
   }
   if (C.needs(2))
@@ -86,7 +88,8 @@ Status convTranspose(Context &C, std::vector<Value *> &DIn) {
     DIn[0] = C.op(OpKind::Conv, {Dy, W}, windowAttrs(C));
   if (C.needs(1)) {
     Attributes A = windowAttrs(C);
-    A.set("kernel_shape", std::vector<int64_t>{W->Type.Dims[2], W->Type.Dims[3]});
+    A.set("kernel_shape",
+          std::vector<int64_t>{W->Type.Dims[2], W->Type.Dims[3]});
     DIn[1] = C.op(OpKind::ConvGradWeights, {Dy, X}, A);
   }
   if (C.needs(2))

@@ -40,8 +40,8 @@ Status sub(Context &C, std::vector<Value *> &DIn) {
 Status mul(Context &C, std::vector<Value *> &DIn) {
   for (size_t I = 0; I < 2; ++I)
     if (C.needs(I))
-      DIn[I] = reduceLike(C, C.op(OpKind::Mul, {C.DOut[0], C.in(1 - I)}),
-                          C.in(I));
+      DIn[I] =
+          reduceLike(C, C.op(OpKind::Mul, {C.DOut[0], C.in(1 - I)}), C.in(I));
   return Status::success();
 }
 
@@ -53,8 +53,8 @@ Status div(Context &C, std::vector<Value *> &DIn) {
   if (C.needs(1)) {
     Value *Num = C.op(OpKind::Mul, {Dy, A});
     Value *Den = C.op(OpKind::Mul, {B, B});
-    DIn[1] = reduceLike(
-        C, C.op(OpKind::Neg, {C.op(OpKind::Div, {Num, Den})}), B);
+    DIn[1] =
+        reduceLike(C, C.op(OpKind::Neg, {C.op(OpKind::Div, {Num, Den})}), B);
   }
   return Status::success();
 }

@@ -36,9 +36,9 @@ Status concat(Context &C, std::vector<Value *> &DIn) {
   for (size_t I = 0; I < C.N.Inputs.size(); ++I) {
     int64_t Size = C.in(I)->Type.Dims[size_t(Axis)];
     if (C.needs(I))
-      DIn[I] = C.op(OpKind::Slice, {C.DOut[0]},
-                    attrs({{"axis", Axis}, {"start", Start},
-                           {"end", Start + Size}}));
+      DIn[I] = C.op(
+          OpKind::Slice, {C.DOut[0]},
+          attrs({{"axis", Axis}, {"start", Start}, {"end", Start + Size}}));
     Start += Size;
   }
   return Status::success();
@@ -67,8 +67,8 @@ Status loss(Context &C, std::vector<Value *> &DIn) {
   if (C.needs(1)) {
     // Only MSE is symmetric in its operands; the others take labels.
     if (C.N.Op != OpKind::MseLoss)
-      return error("no gradient for operand 'target' (tensor '",
-                   C.in(1)->Name, "'): targets must be data");
+      return error("no gradient for operand 'target' (tensor '", C.in(1)->Name,
+                   "'): targets must be data");
     DIn[1] = C.op(OpKind::Neg, {D});
   }
   return Status::success();

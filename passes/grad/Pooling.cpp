@@ -21,9 +21,9 @@ Status batchNorm(Context &C, std::vector<Value *> &DIn) {
     return error("no gradient for the running mean and variance");
   Attributes A = attrs({{"epsilon", C.N.Attrs.getFloat("epsilon")},
                         {"training", int64_t(Training)}});
-  std::vector<Value *> D = C.ops(
-      OpKind::BatchNormGrad,
-      {C.in(0), C.in(1), C.in(3), C.in(4), C.DOut[0]}, A, 3);
+  std::vector<Value *> D =
+      C.ops(OpKind::BatchNormGrad,
+            {C.in(0), C.in(1), C.in(3), C.in(4), C.DOut[0]}, A, 3);
   DIn[0] = D[0];
   DIn[1] = D[1];
   DIn[2] = D[2];
@@ -31,8 +31,8 @@ Status batchNorm(Context &C, std::vector<Value *> &DIn) {
 }
 
 Status lrn(Context &C, std::vector<Value *> &DIn) {
-  DIn[0] = C.op(OpKind::LRNGrad, {C.in(0), C.DOut[0]},
-                C.attrsFor(OpKind::LRNGrad));
+  DIn[0] =
+      C.op(OpKind::LRNGrad, {C.in(0), C.DOut[0]}, C.attrsFor(OpKind::LRNGrad));
   return Status::success();
 }
 

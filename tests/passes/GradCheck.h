@@ -1,4 +1,5 @@
-//===- tests/passes/GradCheck.h - Derived vs numerical gradients -*- C++ -*-===//
+//===- tests/passes/GradCheck.h - Derived vs numerical gradients -*- C++
+//-*-===//
 #pragma once
 
 #include "../TestUtil.h"

@@ -20,10 +20,10 @@ Expected<GradCheckResult> unary(OpKind K, Attributes A = {}, double Lo = -2,
 } // namespace
 
 TEST(Gradients, PointwiseUnary) {
-  for (OpKind K : {OpKind::Identity, OpKind::Step, OpKind::Sigmoid,
-                   OpKind::Tanh, OpKind::Relu, OpKind::Elu, OpKind::Swish,
-                   OpKind::Exp, OpKind::Neg, OpKind::Abs, OpKind::LeakyRelu,
-                   OpKind::Dropout}) {
+  for (OpKind K :
+       {OpKind::Identity, OpKind::Step, OpKind::Sigmoid, OpKind::Tanh,
+        OpKind::Relu, OpKind::Elu, OpKind::Swish, OpKind::Exp, OpKind::Neg,
+        OpKind::Abs, OpKind::LeakyRelu, OpKind::Dropout}) {
     SCOPED_TRACE(opName(K));
     EXPECT_GRADIENTS_MATCH(unary(K));
   }
@@ -49,15 +49,16 @@ TEST(Gradients, BroadcastingBinary) {
 }
 
 TEST(Gradients, ChannelActivations) {
-  EXPECT_GRADIENTS_MATCH(gradCheckOp(
-      OpKind::PRelu, {rnd({3, 4, 2, 3}, 6), rnd({4}, 7, 0.1, 0.5)},
-      {true, true}));
+  EXPECT_GRADIENTS_MATCH(
+      gradCheckOp(OpKind::PRelu, {rnd({3, 4, 2, 3}, 6), rnd({4}, 7, 0.1, 0.5)},
+                  {true, true}));
   EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::Maxout, {rnd({2, 6, 3}, 8)},
                                      {true}, attrs({{"pieces", int64_t(3)}})));
-  EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::Softmax, {rnd({3, 4, 2}, 9, -3, 3)},
-                                     {true}, attrs({{"axis", int64_t(1)}})));
-  EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::LogSoftmax, {rnd({3, 5}, 10, -3, 3)},
-                                     {true}));
+  EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::Softmax,
+                                     {rnd({3, 4, 2}, 9, -3, 3)}, {true},
+                                     attrs({{"axis", int64_t(1)}})));
+  EXPECT_GRADIENTS_MATCH(
+      gradCheckOp(OpKind::LogSoftmax, {rnd({3, 5}, 10, -3, 3)}, {true}));
 }
 
 TEST(Gradients, MatMulAndDense) {
@@ -76,10 +77,10 @@ TEST(Gradients, ConvOddGeometry) {
                         {"pads", Ints{1, 1, 1, 1}},
                         {"dilations", Ints{2, 2}},
                         {"group", int64_t(2)}});
-  EXPECT_GRADIENTS_MATCH(gradCheckOp(
-      OpKind::Conv,
-      {rnd({3, 4, 7, 6}, 16), rnd({6, 2, 3, 2}, 17), rnd({6}, 18)},
-      {true, true, true}, A));
+  EXPECT_GRADIENTS_MATCH(
+      gradCheckOp(OpKind::Conv,
+                  {rnd({3, 4, 7, 6}, 16), rnd({6, 2, 3, 2}, 17), rnd({6}, 18)},
+                  {true, true, true}, A));
 }
 
 TEST(Gradients, ConvDepthwisePointwiseAsymmetric) {
@@ -87,9 +88,9 @@ TEST(Gradients, ConvDepthwisePointwiseAsymmetric) {
       gradCheckOp(OpKind::Conv, {rnd({2, 3, 5, 4}, 19), rnd({3, 1, 3, 3}, 20)},
                   {true, true},
                   attrs({{"group", int64_t(3)}, {"pads", Ints{1, 1, 1, 1}}})));
-  EXPECT_GRADIENTS_MATCH(gradCheckOp(
-      OpKind::Conv, {rnd({2, 3, 4, 3}, 21), rnd({5, 3, 1, 1}, 22)},
-      {true, true}));
+  EXPECT_GRADIENTS_MATCH(
+      gradCheckOp(OpKind::Conv, {rnd({2, 3, 4, 3}, 21), rnd({5, 3, 1, 1}, 22)},
+                  {true, true}));
   EXPECT_GRADIENTS_MATCH(gradCheckOp(
       OpKind::Conv, {rnd({2, 2, 6, 5}, 23), rnd({3, 2, 3, 3}, 24)},
       {true, true},
@@ -102,10 +103,10 @@ TEST(Gradients, ConvTransposeOddGeometry) {
                         {"dilations", Ints{2, 1}},
                         {"group", int64_t(2)},
                         {"output_padding", Ints{1, 0}}});
-  EXPECT_GRADIENTS_MATCH(gradCheckOp(
-      OpKind::ConvTranspose,
-      {rnd({3, 4, 3, 4}, 25), rnd({4, 3, 3, 2}, 26), rnd({6}, 27)},
-      {true, true, true}, A));
+  EXPECT_GRADIENTS_MATCH(
+      gradCheckOp(OpKind::ConvTranspose,
+                  {rnd({3, 4, 3, 4}, 25), rnd({4, 3, 3, 2}, 26), rnd({6}, 27)},
+                  {true, true, true}, A));
 }
 
 TEST(Gradients, Rbf) {
@@ -115,27 +116,27 @@ TEST(Gradients, Rbf) {
 }
 
 TEST(Gradients, Pooling) {
-  EXPECT_GRADIENTS_MATCH(gradCheckOp(
-      OpKind::MaxPool, {rnd({3, 2, 7, 6}, 31)}, {true},
-      attrs({{"kernel_shape", Ints{3, 2}},
-             {"strides", Ints{2, 1}},
-             {"pads", Ints{1, 1, 1, 1}},
-             {"dilations", Ints{2, 1}}})));
+  EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::MaxPool, {rnd({3, 2, 7, 6}, 31)},
+                                     {true},
+                                     attrs({{"kernel_shape", Ints{3, 2}},
+                                            {"strides", Ints{2, 1}},
+                                            {"pads", Ints{1, 1, 1, 1}},
+                                            {"dilations", Ints{2, 1}}})));
   for (int64_t Include : {0, 1})
-    EXPECT_GRADIENTS_MATCH(gradCheckOp(
-        OpKind::AvgPool, {rnd({2, 3, 5, 5}, 32)}, {true},
-        attrs({{"kernel_shape", Ints{2, 3}},
-               {"pads", Ints{1, 1, 1, 1}},
-               {"ceil_mode", int64_t(1)},
-               {"count_include_pad", Include}})));
+    EXPECT_GRADIENTS_MATCH(
+        gradCheckOp(OpKind::AvgPool, {rnd({2, 3, 5, 5}, 32)}, {true},
+                    attrs({{"kernel_shape", Ints{2, 3}},
+                           {"pads", Ints{1, 1, 1, 1}},
+                           {"ceil_mode", int64_t(1)},
+                           {"count_include_pad", Include}})));
   EXPECT_GRADIENTS_MATCH(
       gradCheckOp(OpKind::GlobalAvgPool, {rnd({3, 2, 4, 3}, 33)}, {true}));
   EXPECT_GRADIENTS_MATCH(
       gradCheckOp(OpKind::GlobalMaxPool, {rnd({3, 2, 4, 3}, 34)}, {true}));
   // Stochastic pooling at inference is the expectation sum(a^2) / sum(a).
-  EXPECT_GRADIENTS_MATCH(
-      gradCheckOp(OpKind::StochasticPool, {rnd({2, 2, 4, 6}, 35, 0.1, 2)},
-                  {true}, attrs({{"kernel_shape", Ints{2, 3}}})));
+  EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::StochasticPool,
+                                     {rnd({2, 2, 4, 6}, 35, 0.1, 2)}, {true},
+                                     attrs({{"kernel_shape", Ints{2, 3}}})));
 }
 
 TEST(Gradients, StochasticPoolTrainingRoutesToTheSample) {
@@ -187,12 +188,11 @@ TEST(Gradients, Normalization) {
       OpKind::BatchNormTrain,
       {rnd({4, 3, 2, 3}, 42), rnd({3}, 43), rnd({3}, 44), Mean, Var},
       {true, true, true, false, false}, {}, false, 3));
-  EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::BatchNormTrain,
-                                     {rnd({5, 2}, 45), rnd({2}, 46),
-                                      rnd({2}, 47), rnd({2}, 48),
-                                      rnd({2}, 49, 0.5, 2)},
-                                     {true, true, true, false, false}, {},
-                                     false, 3));
+  EXPECT_GRADIENTS_MATCH(
+      gradCheckOp(OpKind::BatchNormTrain,
+                  {rnd({5, 2}, 45), rnd({2}, 46), rnd({2}, 47), rnd({2}, 48),
+                   rnd({2}, 49, 0.5, 2)},
+                  {true, true, true, false, false}, {}, false, 3));
   for (int64_t Size : {3, 4})
     EXPECT_GRADIENTS_MATCH(gradCheckOp(
         OpKind::LRN, {rnd({2, 5, 2, 3}, 50)}, {true},
@@ -200,22 +200,24 @@ TEST(Gradients, Normalization) {
 }
 
 TEST(Gradients, Layout) {
-  EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::Flatten, {rnd({3, 2, 2}, 51)}, {true}));
+  EXPECT_GRADIENTS_MATCH(
+      gradCheckOp(OpKind::Flatten, {rnd({3, 2, 2}, 51)}, {true}));
   EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::Reshape, {rnd({3, 4}, 52)}, {true},
                                      attrs({{"shape", Ints{2, -1}}})));
   EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::Transpose, {rnd({2, 3, 4}, 53)},
                                      {true}, attrs({{"perm", Ints{1, 2, 0}}})));
-  EXPECT_GRADIENTS_MATCH(gradCheckOp(
-      OpKind::Concat, {rnd({2, 1, 3}, 54), rnd({2, 3, 3}, 55), rnd({2, 2, 3}, 56)},
-      {true, true, true}));
+  EXPECT_GRADIENTS_MATCH(
+      gradCheckOp(OpKind::Concat,
+                  {rnd({2, 1, 3}, 54), rnd({2, 3, 3}, 55), rnd({2, 2, 3}, 56)},
+                  {true, true, true}));
   EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::ChannelShuffle,
                                      {rnd({2, 6, 2, 1}, 57)}, {true},
                                      attrs({{"groups", int64_t(3)}})));
   EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::ReduceSum, {rnd({3, 4, 2}, 58)},
                                      {true}, attrs({{"axes", Ints{1}}})));
-  EXPECT_GRADIENTS_MATCH(gradCheckOp(
-      OpKind::ReduceMean, {rnd({3, 4, 2}, 59)}, {true},
-      attrs({{"axes", Ints{0, 2}}, {"keepdims", int64_t(0)}})));
+  EXPECT_GRADIENTS_MATCH(
+      gradCheckOp(OpKind::ReduceMean, {rnd({3, 4, 2}, 59)}, {true},
+                  attrs({{"axes", Ints{0, 2}}, {"keepdims", int64_t(0)}})));
 }
 
 TEST(Gradients, Losses) {
@@ -225,8 +227,8 @@ TEST(Gradients, Losses) {
       OpKind::BceLoss, {rnd({3, 2}, 62, 0.05, 0.95), rnd({3, 2}, 63, 0, 1)},
       {true, false}));
   EXPECT_GRADIENTS_MATCH(gradCheckOp(
-      OpKind::BceWithLogitsLoss, {rnd({3, 2}, 64, -3, 3), rnd({3, 2}, 65, 0, 1)},
-      {true, false}));
+      OpKind::BceWithLogitsLoss,
+      {rnd({3, 2}, 64, -3, 3), rnd({3, 2}, 65, 0, 1)}, {true, false}));
   EXPECT_GRADIENTS_MATCH(gradCheckOp(
       OpKind::SoftmaxCrossEntropy,
       {rnd({4, 5}, 66, -3, 3), tensor({4}, {0, 4, 2, 2}, DType::I64)},
@@ -244,12 +246,13 @@ TEST(Gradients, LossOnDataTargetsOnly) {
 }
 
 TEST(Gradients, OpWithoutARuleIsAnErrorNamingIt) {
-  auto R = gradCheckOp(OpKind::Slice, {rnd({3, 4}, 67)}, {true},
-                       attrs({{"axis", int64_t(1)}, {"start", int64_t(1)},
-                              {"end", int64_t(3)}}));
+  auto R = gradCheckOp(
+      OpKind::Slice, {rnd({3, 4}, 67)}, {true},
+      attrs(
+          {{"axis", int64_t(1)}, {"start", int64_t(1)}, {"end", int64_t(3)}}));
   ASSERT_FALSE(R.ok());
-  EXPECT_NE(R.status().message().find(
-                "node 'out' (Slice) has no gradient rule"),
-            std::string::npos)
+  EXPECT_NE(
+      R.status().message().find("node 'out' (Slice) has no gradient rule"),
+      std::string::npos)
       << R.status().message();
 }

@@ -45,7 +45,8 @@ Vec reference(OptimizerKind K, const Hyper &H, int Steps) {
       else
         G += H.Wd * W[J];
       switch (K) {
-      case OptimizerKind::SGD: case OptimizerKind::Momentum:
+      case OptimizerKind::SGD:
+      case OptimizerKind::Momentum:
       case OptimizerKind::Nesterov:
         if (H.Momentum != 0) {
           B[J] = Step > 1 ? H.Momentum * B[J] + (1 - H.Dampening) * G : G;
@@ -101,8 +102,8 @@ Expected<Vec> compiled(OptimizerKind K, const Hyper &H, int Steps) {
   Value *Tv = B.label("t", {-1, 3}, DType::F32);
   Value *W = B.parameter("w", {3}, {});
   W->Data = encode(W0, DType::F32);
-  Value *Loss = B.op(OpKind::MseLoss, {B.op(OpKind::Mul, {Xv, W}), Tv}, {},
-                     "loss");
+  Value *Loss =
+      B.op(OpKind::MseLoss, {B.op(OpKind::Mul, {Xv, W}), Tv}, {}, "loss");
   NNC_TRY(B.status());
   OptimizerConfig C;
   C.Kind = K;
@@ -128,12 +129,11 @@ Expected<Vec> compiled(OptimizerKind K, const Hyper &H, int Steps) {
   if (!I.ok())
     return I.status();
   for (int Step = 1; Step <= Steps; ++Step) {
-    interp::TensorMap Feed = {
-        {"x", tensor({2, 3}, X)},
-        {"t", tensor({2, 3}, T)},
-        {"train.lr", tensor({}, {H.Lr})},
-        {"train.weight_decay", tensor({}, {H.Wd})},
-        {"train.step", tensor({}, {double(Step)})}};
+    interp::TensorMap Feed = {{"x", tensor({2, 3}, X)},
+                              {"t", tensor({2, 3}, T)},
+                              {"train.lr", tensor({}, {H.Lr})},
+                              {"train.weight_decay", tensor({}, {H.Wd})},
+                              {"train.step", tensor({}, {double(Step)})}};
     Expected<interp::TensorMap> R = I->run("train_step", Feed);
     if (!R.ok())
       return R.status();
@@ -219,4 +219,42 @@ TEST(Optimizers, AdamWDecouplesWeightDecay) {
   H.Wd = 0.1;
   H.Decoupled = true;
   check(OptimizerKind::Adam, H);
+}
+
+// loss + l1 * sum|w| + l2 * sum w^2 over weights (rank >= 2): one SGD step
+// moves w by -lr * (dloss/dw + l1 sign(w) + 2 l2 w); the rank-1 bias is not
+// penalized.
+TEST(Regularization, L1AndL2EnterTheGradientOfWeightsOnly) {
+  Graph G;
+  Builder B(G);
+  Value *Xv = B.input("x", {-1, 2});
+  Value *Tv = B.label("t", {-1, 1}, DType::F32);
+  Value *W = B.parameter("w", {1, 2}, {});
+  Value *Bias = B.parameter("b", {1}, {});
+  W->Data = encode({0.5, -0.25}, DType::F32);
+  Bias->Data = encode({0.75}, DType::F32);
+  Value *Loss = B.op(OpKind::MseLoss, {B.op(OpKind::Dense, {Xv, W, Bias}), Tv},
+                     {}, "loss");
+  ASSERT_OK(B.status());
+  G.Training = TrainingConfig{};
+  G.Training->Loss = Loss;
+  G.Training->L1 = 0.1;
+  G.Training->L2 = 0.2;
+  ASSERT_OK(verify(G));
+  ASSERT_OK(passes::buildTrainStep(G));
+  auto I = interp::Interpreter::create(G);
+  ASSERT_OK(I);
+  // One example x = (1, 2), t = 0: y = 0.5 - 0.5 + 0.75 = 0.75,
+  // dloss/dy = 2 * 0.75 = 1.5, so dloss/dw = (1.5, 3), dloss/db = 1.5.
+  auto Out = I->run("train_step", {{"x", tensor({1, 2}, {1, 2})},
+                                   {"t", tensor({1, 1}, {0})},
+                                   {"train.lr", tensor({}, {0.1})},
+                                   {"train.weight_decay", tensor({}, {0})},
+                                   {"train.step", tensor({}, {1})}});
+  ASSERT_OK(Out);
+  EXPECT_DOUBLE_EQ(Out->at("loss").Data[0], 0.5625); // data loss only
+  double W0 = 0.5 - 0.1 * (1.5 + 0.1 * 1 + 2 * 0.2 * 0.5);
+  double W1 = -0.25 - 0.1 * (3 + 0.1 * -1 + 2 * 0.2 * -0.25);
+  EXPECT_EQ(I->stored(W).Data, (std::vector<double>{float(W0), float(W1)}));
+  EXPECT_EQ(I->stored(Bias).Data[0], double(float(0.75 - 0.1 * 1.5)));
 }

@@ -1,5 +1,5 @@
-#include "../TempDir.h"
 #include "runtime/Dataset.h"
+#include "../TempDir.h"
 #include "runtime/Idx.h"
 
 #include <algorithm>

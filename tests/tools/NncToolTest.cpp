@@ -198,13 +198,14 @@ TEST(NncTool, TrainLeNetOnASubsetThenEvaluate) {
   Result R = runNnc("train " + example("lenet5.json") +
                     " --data fashion-mnist --limit-train 6400 --limit-test 2000"
                     " --epochs 1 --optimizer adam --lr 1e-3 --progress lines"
-                    " --save " + D.file("l5.nnc"));
+                    " --save " +
+                    D.file("l5.nnc"));
   ASSERT_EQ(R.Exit, 0) << R.Err;
   double TrainAcc = accuracyIn(R.Out);
   EXPECT_GT(TrainAcc, 70.0) << R.Out;
   EXPECT_NE(R.Out.find("epoch 1/1 step 100/100"), std::string::npos) << R.Out;
-  Result E = runNnc("eval " + D.file("l5.nnc") +
-                    " --data fashion-mnist --limit 2000");
+  Result E =
+      runNnc("eval " + D.file("l5.nnc") + " --data fashion-mnist --limit 2000");
   ASSERT_EQ(E.Exit, 0) << E.Err;
   EXPECT_NEAR(accuracyIn(E.Out), TrainAcc, 0.01) << E.Out;
   EXPECT_NE(E.Out.find("confusion matrix"), std::string::npos);
@@ -221,25 +222,59 @@ TEST(NncTool, TrainXorFromCsv) {
   EXPECT_EQ(accuracyIn(R.Out), 100.0) << R.Out;
 }
 
-TEST(NncTool, GradcheckPassesOnLeNet) {
-  Result R = runNnc("gradcheck " + example("lenet5.json") + " --samples 4");
-  EXPECT_EQ(R.Exit, 0) << R.Out << R.Err;
-  EXPECT_NE(R.Out.find("conv2.w"), std::string::npos);
-  EXPECT_NE(R.Out.find("all gradients match"), std::string::npos);
+// Model-level checks in training mode: dropout masks, BatchNorm on batch
+// statistics (convbn), LRN and overlapping pooling (alexnet_tiny), RBF.
+TEST(NncTool, GradcheckPassesOnTheExampleModels) {
+  for (const char *M :
+       {"lenet5.json", "convbn.json", "alexnet_tiny.json", "rbf.json"}) {
+    Result R = runNnc("gradcheck " + example(M) + " --samples 4");
+    EXPECT_EQ(R.Exit, 0) << M << "\n" << R.Out << R.Err;
+    EXPECT_NE(R.Out.find("all gradients match"), std::string::npos) << M;
+  }
+  // A conv bias feeding a training-mode BatchNorm has a zero gradient.
+  Result R = runNnc("gradcheck " + example("convbn.json") + " --samples 4");
+  size_t Line = R.Out.find("conv1.b");
+  ASSERT_NE(Line, std::string::npos) << R.Out;
+  std::string Row = R.Out.substr(Line, R.Out.find('\n', Line) - Line);
+  EXPECT_NE(Row.find("0 (vanishes)"), std::string::npos) << Row;
+}
+
+TEST(NncTool, StepScheduleDecaysPerEpoch) {
+  Result R = runNnc("train " + example("lenet5.json") +
+                    " --data fashion-mnist --limit-train 128 --limit-test 16"
+                    " --batch 64 --epochs 3 --lr 0.01 --schedule step"
+                    " --step-size 1 --gamma 0.5 --progress lines");
+  ASSERT_EQ(R.Exit, 0) << R.Err;
+  EXPECT_NE(R.Out.find("epoch 1/3 step 2/2 lr 0.01 "), std::string::npos)
+      << R.Out;
+  EXPECT_NE(R.Out.find("epoch 2/3 step 2/2 lr 0.005 "), std::string::npos);
+  EXPECT_NE(R.Out.find("epoch 3/3 step 2/2 lr 0.0025 "), std::string::npos);
+  R = runNnc("train " + example("lenet5.json") +
+             " --data fashion-mnist --limit-train 128 --limit-test 16"
+             " --batch 32 --epochs 2 --lr 0.01 --schedule cosine"
+             " --progress lines");
+  ASSERT_EQ(R.Exit, 0) << R.Err;
+  // Step 5 of 8: 0.01 * (1 + cos(pi * 4 / 8)) / 2 = 0.005.
+  EXPECT_NE(R.Out.find("epoch 2/2 step 1/4 lr 0.005 "), std::string::npos)
+      << R.Out;
 }
 
 TEST(NncTool, TrainErrors) {
   std::string M = example("lenet5.json");
   expectOneLineError(runNnc("train " + M), "--data SPEC is required");
-  expectOneLineError(runNnc("train " + M + " --data fashion-mnist --optimizer lbfgs"),
-                     "unknown optimizer 'lbfgs'");
-  expectOneLineError(runNnc("train " + M + " --data fashion-mnist:/nonexistent"),
-                     "/nonexistent/train-images-idx3-ubyte.gz: cannot open");
+  expectOneLineError(
+      runNnc("train " + M + " --data fashion-mnist --optimizer lbfgs"),
+      "unknown optimizer 'lbfgs'");
+  expectOneLineError(
+      runNnc("train " + M + " --data fashion-mnist:/nonexistent"),
+      "/nonexistent/train-images-idx3-ubyte.gz: cannot open");
   expectOneLineError(runNnc("train " + M + " --data floppy:/dev/fd0"),
                      "unknown --data 'floppy:/dev/fd0'");
-  expectOneLineError(runNnc("train " + M + " --data fashion-mnist --schedule zigzag"),
-                     "unknown learning-rate schedule 'zigzag'");
-  expectOneLineError(runNnc("train " + example("xor_mlp.json") +
-                            " --data fashion-mnist --limit-train 10"),
-                     "the data has examples of 784 values, input 'x' [N,2] takes 2");
+  expectOneLineError(
+      runNnc("train " + M + " --data fashion-mnist --schedule zigzag"),
+      "unknown learning-rate schedule 'zigzag'");
+  expectOneLineError(
+      runNnc("train " + example("xor_mlp.json") +
+             " --data fashion-mnist --limit-train 10"),
+      "the data has examples of 784 values, input 'x' [N,2] takes 2");
 }

@@ -18,15 +18,34 @@ using namespace nnc::test;
 namespace {
 
 std::vector<std::string> trainArgs(const std::string &Save) {
-  return {NNC_TOOL, "train",
+  return {NNC_TOOL,
+          "train",
           std::string(NNC_SOURCE_DIR) + "/examples/models/convbn.json",
-          "--data", "fashion-mnist", "--limit-train", "160", "--limit-test",
-          "32", "--epochs", "2", "--batch", "32", "--seed", "7", "--hflip",
-          "--translate", "2", "--noise", "0.05", "--progress", "none",
-          "--save", Save};
+          "--data",
+          "fashion-mnist",
+          "--limit-train",
+          "160",
+          "--limit-test",
+          "32",
+          "--epochs",
+          "2",
+          "--batch",
+          "32",
+          "--seed",
+          "7",
+          "--hflip",
+          "--translate",
+          "2",
+          "--noise",
+          "0.05",
+          "--progress",
+          "none",
+          "--save",
+          Save};
 }
 
-pid_t spawn(std::vector<std::string> Args, const std::string &Out = "/dev/null") {
+pid_t spawn(std::vector<std::string> Args,
+            const std::string &Out = "/dev/null") {
   pid_t Pid = fork();
   if (Pid == 0) {
     std::vector<char *> Argv;
@@ -120,7 +139,8 @@ TEST_F(Resume, KilledThenResumedEqualsUninterrupted) {
   Args.insert(Args.end(), {"--checkpoint-every", "1"});
   pid_t Pid = spawn(Args);
   // Kill it as soon as its first checkpoint is on disk.
-  for (int I = 0; I < 6000 && !std::filesystem::exists(D.file("killed.nnc")); ++I)
+  for (int I = 0; I < 6000 && !std::filesystem::exists(D.file("killed.nnc"));
+       ++I)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   kill(Pid, SIGKILL);
   int Status;
