@@ -140,4 +140,17 @@ inline void channelMoments(const Tensor &X, std::vector<double> &Mean,
   }
 }
 
+/// y = scale * (x - mean) / sqrt(var + eps) + bias, per channel (dim 1).
+inline void normalizeChannels(const Tensor &X, const Tensor &Scale,
+                              const Tensor &Bias, const std::vector<double> &Mean,
+                              const std::vector<double> &Var, double Eps,
+                              Tensor &Y) {
+  int64_t C = X.Dims[1], Inner = X.numElements() / (X.Dims[0] * C);
+  for (int64_t I = 0; I < X.numElements(); ++I) {
+    size_t Ch = size_t((I / Inner) % C);
+    Y[I] = Scale[int64_t(Ch)] * (X[I] - Mean[Ch]) / std::sqrt(Var[Ch] + Eps) +
+           Bias[int64_t(Ch)];
+  }
+}
+
 } // namespace nnc::interp

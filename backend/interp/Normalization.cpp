@@ -16,18 +16,11 @@ using Results = std::vector<Tensor>;
 // also returns the updated running statistics.
 Status evalBatchNorm(const Node &N, EvalContext &Ctx, const Args &In,
                      Results &Out) {
-  const Tensor &X = *In[0], &Scale = *In[1], &Bias = *In[2];
-  int64_t C = X.Dims[1], Inner = X.numElements() / (X.Dims[0] * C);
-  double Eps = N.Attrs.getFloat("epsilon");
   std::vector<double> Mean(In[3]->Data), Var(In[4]->Data);
   if (Ctx.Opts.Training)
-    channelMoments(X, Mean, Var);
-  for (int64_t I = 0; I < X.numElements(); ++I) {
-    size_t Ch = size_t((I / Inner) % C);
-    Out[0][I] =
-        Scale[int64_t(Ch)] * (X[I] - Mean[Ch]) / std::sqrt(Var[Ch] + Eps) +
-        Bias[int64_t(Ch)];
-  }
+    channelMoments(*In[0], Mean, Var);
+  normalizeChannels(*In[0], *In[1], *In[2], Mean, Var,
+                    N.Attrs.getFloat("epsilon"), Out[0]);
   return Status::success();
 }
 

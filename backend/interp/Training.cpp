@@ -22,7 +22,7 @@ Status evalDropoutMask(const Node &N, EvalContext &Ctx, const Args &,
 // toward the batch's mean and unbiased variance by 'momentum' (PyTorch).
 Status evalBatchNormTrain(const Node &N, EvalContext &, const Args &In,
                           Results &Out) {
-  const Tensor &X = *In[0], &Scale = *In[1], &Bias = *In[2];
+  const Tensor &X = *In[0];
   int64_t C = X.Dims[1], Inner = X.numElements() / (X.Dims[0] * C);
   int64_t Count = X.Dims[0] * Inner;
   if (Count < 2)
@@ -31,12 +31,7 @@ Status evalBatchNormTrain(const Node &N, EvalContext &, const Args &In,
   std::vector<double> Mean, Var;
   channelMoments(X, Mean, Var);
   double Eps = N.Attrs.getFloat("epsilon"), Mom = N.Attrs.getFloat("momentum");
-  for (int64_t I = 0; I < X.numElements(); ++I) {
-    size_t Ch = size_t((I / Inner) % C);
-    Out[0][I] =
-        Scale[int64_t(Ch)] * (X[I] - Mean[Ch]) / std::sqrt(Var[Ch] + Eps) +
-        Bias[int64_t(Ch)];
-  }
+  normalizeChannels(X, *In[1], *In[2], Mean, Var, Eps, Out[0]);
   for (int64_t Ch = 0; Ch < C; ++Ch) {
     double Unbiased = Var[size_t(Ch)] * double(Count) / double(Count - 1);
     Out[1][Ch] = (1 - Mom) * (*In[3])[Ch] + Mom * Mean[size_t(Ch)];

@@ -5,21 +5,10 @@ namespace nnc::ir::ops {
 namespace {
 
 // BatchNorm: x [N, C, ...], scale, bias, running mean and variance all [C].
-// Inference uses the running statistics; training uses the batch's and
-// updates the running ones with `momentum` (PyTorch's convention).
+// Inference normalizes with the running statistics (training graphs use
+// BatchNormTrain, ir/ops/Training.cpp).
 Status inferBatchNorm(const Node &N, const Types &In, Types &Out) {
-  NNC_TRY(expectFloat(N, In, 0));
-  NNC_TRY(expectMinRank(N, In, 0, 2));
-  int64_t C = In[0].Dims[1];
-  for (size_t I = 1; I < 5; ++I)
-    if (In[I].rank() != 1 || In[I].Dims[0] != C || In[I].Elt != In[0].Elt)
-      return error(operand(N, In, I), " must be ", dtypeName(In[0].Elt), "[", C,
-                   "], one per channel of ", operand(N, In, 0));
-  if (N.Attrs.getFloat("epsilon") <= 0)
-    return error("attribute 'epsilon' must be > 0");
-  double M = N.Attrs.getFloat("momentum");
-  if (!(M >= 0 && M <= 1))
-    return error("attribute 'momentum' must be in [0, 1], found ", M);
+  NNC_TRY(checkBatchNorm(N, In));
   Out = {In[0]};
   return Status::success();
 }

@@ -43,6 +43,22 @@ Status expectSameType(const Node &N, const Types &In, size_t A, size_t B) {
   return Status::success();
 }
 
+Status checkBatchNorm(const Node &N, const Types &In) {
+  NNC_TRY(expectFloat(N, In, 0));
+  NNC_TRY(expectMinRank(N, In, 0, 2));
+  int64_t C = In[0].Dims[1];
+  for (size_t I = 1; I < 5; ++I)
+    if (In[I].rank() != 1 || In[I].Dims[0] != C || In[I].Elt != In[0].Elt)
+      return error(operand(N, In, I), " must be ", dtypeName(In[0].Elt), "[", C,
+                   "], one per channel of ", operand(N, In, 0));
+  if (N.Attrs.getFloat("epsilon") <= 0)
+    return error("attribute 'epsilon' must be > 0");
+  double M = N.Attrs.getFloat("momentum");
+  if (!(M >= 0 && M <= 1))
+    return error("attribute 'momentum' must be in [0, 1], found ", M);
+  return Status::success();
+}
+
 Expected<int64_t> normalizeAxis(int64_t Axis, int64_t Rank) {
   if (Axis < -Rank || Axis >= Rank)
     return error("axis ", Axis, " is out of range for rank ", Rank);

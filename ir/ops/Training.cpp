@@ -18,13 +18,7 @@ Status inferDropoutMask(const Node &N, const Types &In, Types &Out) {
 // BatchNormTrain: normalizes with the batch's statistics and also returns the
 // running mean and variance moved toward them (PyTorch's momentum).
 Status inferBatchNormTrain(const Node &N, const Types &In, Types &Out) {
-  NNC_TRY(expectFloat(N, In, 0));
-  NNC_TRY(expectMinRank(N, In, 0, 2));
-  int64_t C = In[0].Dims[1];
-  for (size_t I = 1; I < 5; ++I)
-    if (In[I].rank() != 1 || In[I].Dims[0] != C || In[I].Elt != In[0].Elt)
-      return error(operand(N, In, I), " must be ", dtypeName(In[0].Elt), "[", C,
-                   "]");
+  NNC_TRY(checkBatchNorm(N, In));
   Out = {In[0], In[3], In[4]};
   return Status::success();
 }
