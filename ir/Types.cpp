@@ -50,6 +50,16 @@ int64_t numElements(const Shape &S) {
   return N;
 }
 
+std::optional<int64_t> checkedNumElements(const Shape &S) {
+  int64_t N = 1;
+  for (int64_t D : S) {
+    if (D < 0 || (D > 0 && N > MaxElements / D))
+      return std::nullopt;
+    N *= D;
+  }
+  return N;
+}
+
 std::string shapeString(const Shape &S) {
   std::string Out = "[";
   for (size_t I = 0; I < S.size(); ++I) {

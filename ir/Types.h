@@ -25,6 +25,11 @@ inline bool isInteger(DType T) {
 using Shape = std::vector<int64_t>;
 
 int64_t numElements(const Shape &S);
+/// The element count, or nothing when a dimension is negative or the count
+/// exceeds MaxElements (shapes from files are checked with this first, so
+/// numElements never overflows).
+constexpr int64_t MaxElements = int64_t(1) << 40;
+std::optional<int64_t> checkedNumElements(const Shape &S);
 std::string shapeString(const Shape &S);
 
 struct TensorType {

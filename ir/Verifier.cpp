@@ -102,6 +102,12 @@ Status checkValue(const Value &V) {
                    shapeString(V.DeclaredDims),
                    " (only an input's first dimension may be -1)");
   }
+  Shape Bound = V.DeclaredDims;
+  for (int64_t &D : Bound)
+    D = std::max<int64_t>(D, 1);
+  if (!checkedNumElements(Bound))
+    return error(tensorRef(&V), " has shape ", shapeString(V.DeclaredDims),
+                 ": more than ", MaxElements, " elements");
   if (isStored(V.Kind)) {
     if (V.Data.empty() && V.Init.Kind == Initializer::Scheme::None)
       return error(tensorRef(&V), " (", roleName(V.Kind),
@@ -206,6 +212,9 @@ Status inferShapes(Graph &G, int64_t Batch) {
     for (int64_t &D : V->Type.Dims)
       if (D == -1)
         D = Batch;
+    if (!checkedNumElements(V->Type.Dims))
+      return error(tensorRef(V.get()), " at batch size ", Batch, " would have ",
+                   "more than ", MaxElements, " elements");
   }
   std::vector<TensorType> In, Out;
   for (const auto &N : G.nodes()) {
@@ -228,6 +237,10 @@ Status inferShapes(Graph &G, int64_t Batch) {
                        " is declared ", shapeString(V->DeclaredDims),
                        " but the op computes ", shapeString(Out[I].Dims));
       }
+      if (!checkedNumElements(Out[I].Dims))
+        return error(N->describe(), ": output ", tensorRef(V), " would have ",
+                     "shape ", shapeString(Out[I].Dims), ", more than ",
+                     MaxElements, " elements");
       V->Type = Out[I];
     }
   }

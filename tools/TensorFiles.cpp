@@ -152,8 +152,11 @@ Expected<Tensor> parseNpy(const std::vector<uint8_t> &Bytes,
     Dims.push_back(D);
     P = End;
   }
+  std::optional<int64_t> Count = checkedNumElements(Dims);
+  if (!Count)
+    return error(Name, ": .npy shape ", shapeString(Dims), " is too large");
   size_t DataStart = Start + HeaderLen;
-  size_t Want = size_t(numElements(Dims)) * dtypeSize(*Elt);
+  size_t Want = size_t(*Count) * dtypeSize(*Elt);
   if (Bytes.size() - DataStart != Want)
     return error(Name, ": .npy data has ", Bytes.size() - DataStart,
                  " bytes, shape ", shapeString(Dims), " needs ", Want);

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <new>
+#include <stdexcept>
 
 using namespace nnc::tools;
 
@@ -49,7 +51,15 @@ int main(int Argc, char **Argv) {
       std::fputs(helpText(C.Spec).c_str(), stdout);
       return 0;
     }
-    nnc::Status S = C.Run(*A);
+    nnc::Status S;
+    try {
+      S = C.Run(*A);
+    } catch (const std::bad_alloc &) {
+      // A valid model can still be too large for this machine's memory.
+      S = nnc::Status::failure("out of memory");
+    } catch (const std::length_error &) {
+      S = nnc::Status::failure("out of memory (a tensor is too large)");
+    }
     if (!S.ok()) {
       std::fprintf(stderr, "error: %s\n", S.message().c_str());
       return 1;

@@ -186,3 +186,16 @@ TEST(Printer, TextAndDot) {
   EXPECT_NE(Dot.str().find("label=\"Dense\\nfc\""), std::string::npos)
       << Dot.str();
 }
+
+TEST(Verifier, HugeShapesAreRejectedNotOverflowed) {
+  SmallGraph S;
+  S.W->DeclaredDims = S.W->Type.Dims = {int64_t(1) << 40, int64_t(1) << 40};
+  EXPECT_NE(S.verifyError().find("more than"), std::string::npos);
+  // 2^39 values per example is allowed; a batch of 4 of them is not.
+  SmallGraph T;
+  T.X->DeclaredDims = {-1, int64_t(1) << 39};
+  Status Big = inferShapes(T.G, 4);
+  ASSERT_FALSE(Big.ok());
+  EXPECT_NE(Big.message().find("tensor 'x' at batch size 4"), std::string::npos)
+      << Big.message();
+}
