@@ -1,5 +1,8 @@
 //===- tools/InfoCommand.cpp - nnc info -----------------------------------===//
 #include "frontend/ModelIO.h"
+#include "ir/Verifier.h"
+#include "passes/ArenaPlan.h"
+#include "passes/TrainStep.h"
 #include "tools/Commands.h"
 
 #include <cstdio>
@@ -47,6 +50,33 @@ std::string valueList(const std::vector<Value *> &Vs) {
   for (const Value *V : Vs)
     S += (S.empty() ? "" : ", ") + V->Name;
   return S;
+}
+
+void printPlan(const char *What, int64_t Batch, const passes::ArenaPlan &A) {
+  std::printf("  %s at batch %lld: %s planned / %s lower bound = %.3f "
+              "(%zu kernels)\n",
+              What, (long long)Batch, humanBytes(double(A.Plan.ArenaBytes)).c_str(),
+              humanBytes(double(A.Plan.LowerBound)).c_str(), A.Plan.ratio(),
+              A.Schedule.size());
+}
+
+/// The activation arena of inference at batch 1 and of the training step at
+/// the model's batch size (64 if it names none).
+void printArena(const Graph &G) {
+  std::printf("activation arena (64-byte aligned):\n");
+  if (const EntryPoint *E = G.findEntry("infer"))
+    printPlan("infer", 1, passes::planArena(G, *E));
+  if (!G.Training)
+    return;
+  int64_t Batch = G.Training->BatchSize ? G.Training->BatchSize : 64;
+  Graph T = G.clone();
+  Expected<passes::TrainStep> S = passes::buildTrainStep(T);
+  if (!S.ok() || !inferShapes(T, Batch).ok()) {
+    std::printf("  train_step: %s\n",
+                S.ok() ? "cannot bind the batch size" : S.message().c_str());
+    return;
+  }
+  printPlan("train_step", Batch, passes::planArena(T, *T.findEntry("train_step")));
 }
 
 } // namespace
@@ -115,6 +145,8 @@ Status runInfo(const Args &A) {
   std::printf("activation bytes per example (%s): %s (%s), %zu nodes\n",
               E->Name.c_str(), grouped(ActBytes).c_str(),
               humanBytes(double(ActBytes)).c_str(), Nodes.size());
+
+  printArena(*G);
 
   if (G->Training) {
     const TrainingConfig &T = *G->Training;
