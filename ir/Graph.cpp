@@ -186,14 +186,6 @@ Graph::nodesReaching(const std::vector<const Value *> &Wanted,
   return Out;
 }
 
-std::vector<Node *> Graph::users(const Value *V) const {
-  std::vector<Node *> Out;
-  for (const auto &N : Nodes)
-    if (std::find(N->Inputs.begin(), N->Inputs.end(), V) != N->Inputs.end())
-      Out.push_back(N.get());
-  return Out;
-}
-
 Status Graph::sortTopologically() {
   // Kahn's algorithm, taking the lowest original position first so a file
   // that is already in order keeps its order.

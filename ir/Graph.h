@@ -171,8 +171,6 @@ public:
   std::vector<const Node *>
   nodesReaching(const std::vector<const Value *> &Wanted,
                 std::vector<const Value *> *Fed = nullptr) const;
-  /// Nodes that read V.
-  std::vector<Node *> users(const Value *V) const;
 
 private:
   std::vector<std::unique_ptr<Value>> Values;

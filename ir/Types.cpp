@@ -20,14 +20,6 @@ std::string_view dtypeName(DType T) {
   return "?";
 }
 
-std::optional<DType> parseDType(std::string_view Name) {
-  for (DType T :
-       {DType::F32, DType::F64, DType::I32, DType::I64, DType::U8, DType::Bool})
-    if (dtypeName(T) == Name)
-      return T;
-  return std::nullopt;
-}
-
 size_t dtypeSize(DType T) {
   switch (T) {
   case DType::F32:

@@ -13,7 +13,6 @@ namespace nnc::ir {
 enum class DType : uint8_t { F32, F64, I32, I64, U8, Bool };
 
 std::string_view dtypeName(DType T);
-std::optional<DType> parseDType(std::string_view Name);
 size_t dtypeSize(DType T);
 inline bool isFloat(DType T) { return T == DType::F32 || T == DType::F64; }
 inline bool isInteger(DType T) {

@@ -41,13 +41,13 @@ double gaussian(std::mt19937_64 &Rng) {
   return std::sqrt(-2 * std::log(U1)) * std::cos(2 * M_PI * U2);
 }
 
-uint64_t mix(uint64_t A, uint64_t B) {
-  uint64_t Z = A * 0x9e3779b97f4a7c15ULL + B + 0x632be59bd9b4e019ULL;
+} // namespace
+
+uint64_t mixSeed(uint64_t Seed, uint64_t Counter) {
+  uint64_t Z = Seed * 0x9e3779b97f4a7c15ULL + Counter + 0x632be59bd9b4e019ULL;
   Z = (Z ^ (Z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   return Z ^ (Z >> 31);
 }
-
-} // namespace
 
 bool loadIdxDataset(const std::string &Dir, bool Train, Dataset &Out,
                     std::string &Error) {
@@ -137,7 +137,7 @@ std::vector<int64_t> epochOrder(int64_t Count, uint64_t Seed, int64_t Epoch,
   if (!Shuffle)
     return Order;
   // Fisher-Yates with the generator's raw output (no std distribution).
-  std::mt19937_64 Rng(mix(Seed, uint64_t(Epoch)));
+  std::mt19937_64 Rng(mixSeed(Seed, uint64_t(Epoch)));
   for (int64_t I = Count - 1; I > 0; --I) {
     int64_t J = int64_t(Rng() % uint64_t(I + 1));
     std::swap(Order[size_t(I)], Order[size_t(J)]);
@@ -155,7 +155,7 @@ void fillBatch(const Dataset &D, const std::vector<int64_t> &Order,
   bool Image = D.ExampleDims.size() == 3;
   int64_t C = Image ? D.ExampleDims[0] : 1, H = Image ? D.ExampleDims[1] : 1,
           W = Image ? D.ExampleDims[2] : F;
-  std::mt19937_64 Rng(mix(Seed, 0x5eed));
+  std::mt19937_64 Rng(mixSeed(Seed, 0x5eed));
   for (int64_t B = 0; B < Count; ++B) {
     int64_t Src = Order[size_t(Begin + B)];
     const float *In = D.Features.data() + Src * F;

@@ -35,6 +35,9 @@ bool loadIdxDataset(const std::string &Dir, bool Train, Dataset &Out,
 /// last is the target. A first line that does not parse is taken as a header.
 bool loadCsv(const std::string &Path, Dataset &Out, std::string &Error);
 
+/// Derives a generator seed from a run's seed and a counter (epoch, step).
+uint64_t mixSeed(uint64_t Seed, uint64_t Counter);
+
 /// The example order of one epoch: a shuffle determined by (Seed, Epoch).
 std::vector<int64_t> epochOrder(int64_t Count, uint64_t Seed, int64_t Epoch,
                                 bool Shuffle = true);

@@ -13,11 +13,6 @@ using interp::Tensor;
 
 namespace {
 
-uint64_t mix(uint64_t A, uint64_t B) {
-  SplitMix64 R(A ^ (B * 0xd1b54a32d192ed03ULL));
-  return R.next();
-}
-
 double seconds(std::chrono::steady_clock::time_point Since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - Since)
       .count();
@@ -119,7 +114,7 @@ Status Trainer::train(const runtime::Dataset &Data,
     int64_t Count = std::min(Opts.Batch, Data.Count - Begin);
     interp::TensorMap Feed;
     feedBatch(Binding, Data, Order, Begin, Count, Opts.Augment,
-              mix(Seed, uint64_t(Step)), Feed);
+              runtime::mixSeed(Seed, uint64_t(Step)), Feed);
     double Lr = learningRate(Step, PerEpoch);
     Feed[TS.Lr->Name] = Tensor(DType::F32, {}, {Lr});
     Feed[TS.WeightDecay->Name] =
@@ -127,7 +122,7 @@ Status Trainer::train(const runtime::Dataset &Data,
     Feed[TS.Step->Name] = Tensor(DType::F32, {}, {double(Step + 1)});
     interp::Options RunOpts;
     RunOpts.Training = true;
-    RunOpts.Seed = mix(Seed ^ 0xd20f, uint64_t(Step));
+    RunOpts.Seed = runtime::mixSeed(Seed ^ 0xd20f, uint64_t(Step));
     Expected<interp::TensorMap> Out = TrainI->run("train_step", Feed, RunOpts);
     if (!Out.ok())
       return Out.status().withPrefix("step " + std::to_string(Step + 1));

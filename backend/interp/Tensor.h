@@ -27,7 +27,6 @@ struct Tensor {
       : Elt(Elt), Dims(std::move(Dims)), Data(std::move(Data)) {}
 
   int64_t numElements() const { return int64_t(Data.size()); }
-  ir::TensorType type() const { return {Elt, Dims}; }
   double &operator[](int64_t I) { return Data[size_t(I)]; }
   double operator[](int64_t I) const { return Data[size_t(I)]; }
 };

@@ -196,8 +196,9 @@ TEST(ModelIOErrors, MutatedBinaryNeverCrashes) {
     for (int K = 0; K < 4; ++K)
       Bytes[Rng.next() % Bytes.size()] = uint8_t(Rng.next());
     Expected<Graph> G = frontend::readBinaryModel(Bytes, "m.nnc", ".");
-    if (!G.ok())
+    if (!G.ok()) {
       EXPECT_FALSE(G.status().message().empty());
+    }
   }
 }
 
