@@ -63,8 +63,8 @@ Expected<TrainStep> buildTrainStep(Graph &G) {
 
   std::vector<const Value *> Fed;
   G.nodesReaching({S.Loss}, &Fed);
-  for (auto It = Fed.rbegin(); It != Fed.rend(); ++It)
-    S.DataInputs.push_back(const_cast<Value *>(*It));
+  for (const Value *V : Fed) // a value's id is its index in the graph
+    S.DataInputs.push_back(G.values()[size_t(V->Id)].get());
   std::sort(S.DataInputs.begin(), S.DataInputs.end(),
             [](const Value *A, const Value *B) { return A->Id < B->Id; });
 

@@ -72,8 +72,8 @@ Status runGradcheck(const Args &A) {
   Expected<passes::AutodiffResult> D = passes::differentiate(*G, Loss, Params);
   if (!D.ok())
     return D.status().withPrefix(Path);
-  std::vector<Value *> Fed = {const_cast<Value *>(B->Features),
-                              const_cast<Value *>(B->Target)};
+  std::vector<Value *> Fed = {G->values()[size_t(B->Features->Id)].get(),
+                              G->values()[size_t(B->Target->Id)].get()};
   std::vector<Value *> GradOuts;
   for (Value *P : Params)
     if (D->Grads.count(P))
