@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/FileIO.h"
 #include "frontend/ModelIO.h"
+#include "frontend/onnx/Onnx.h"
 #include "ir/Verifier.h"
 
 #include "nnc_generated.h"
@@ -331,12 +332,14 @@ Expected<Graph> readBinaryModel(const std::vector<uint8_t> &Bytes,
 
 Expected<Graph> loadModel(const std::string &Path) {
   std::string Ext = extensionOf(Path);
-  if (Ext != "nnc" && Ext != "json")
+  if (Ext != "nnc" && Ext != "json" && Ext != "onnx")
     return error(Path, ": unknown model format '.", Ext,
-                 "' (expected .nnc or .json)");
+                 "' (expected .nnc, .json or .onnx)");
   Expected<std::vector<uint8_t>> Bytes = readFile(Path);
   if (!Bytes.ok())
     return Bytes.status();
+  if (Ext == "onnx")
+    return importOnnx(*Bytes, Path);
   if (Ext == "json") {
     std::string Text(Bytes->begin(), Bytes->end());
     Bytes = jsonToBinary(Text, Path);

@@ -12,12 +12,26 @@ namespace {
 /// output element depends only on the same element of the inputs.
 bool canRunInPlace(const Node &N) {
   switch (N.Op) {
-  case OpKind::Identity: case OpKind::Step: case OpKind::Sigmoid:
-  case OpKind::Tanh: case OpKind::Relu: case OpKind::LeakyRelu:
-  case OpKind::Elu: case OpKind::Swish: case OpKind::Clip: case OpKind::Exp:
-  case OpKind::Log: case OpKind::Sqrt: case OpKind::Neg: case OpKind::Abs:
-  case OpKind::Dropout: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
-  case OpKind::Div: case OpKind::UnaryGrad:
+  case OpKind::Identity:
+  case OpKind::Step:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::Relu:
+  case OpKind::LeakyRelu:
+  case OpKind::Elu:
+  case OpKind::Swish:
+  case OpKind::Clip:
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Neg:
+  case OpKind::Abs:
+  case OpKind::Dropout:
+  case OpKind::Add:
+  case OpKind::Sub:
+  case OpKind::Mul:
+  case OpKind::Div:
+  case OpKind::UnaryGrad:
     return true;
   default:
     return false;

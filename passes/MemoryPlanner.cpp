@@ -28,7 +28,8 @@ std::vector<size_t> place(const std::vector<LiveBuffer> &Bufs,
     Busy.clear();
     for (size_t J : Placed)
       if (liveTogether(Bufs[I], Bufs[J]))
-        Busy.push_back({Offsets[J], Offsets[J] + alignUp(Bufs[J].Bytes, Align)});
+        Busy.push_back(
+            {Offsets[J], Offsets[J] + alignUp(Bufs[J].Bytes, Align)});
     std::sort(Busy.begin(), Busy.end());
     size_t Best = SIZE_MAX, BestGap = SIZE_MAX, Cursor = 0;
     for (auto [Begin, End] : Busy) {
@@ -64,18 +65,22 @@ MemoryPlan planMemory(const std::vector<LiveBuffer> &Bufs, size_t Align) {
   auto Size = [&](size_t I) { return alignUp(Bufs[I].Bytes, Align); };
   auto Span = [&](size_t I) { return Bufs[I].Last - Bufs[I].First + 1; };
   const std::pair<const char *, Less> Orderings[] = {
-      {"size", [&](size_t A, size_t B) {
+      {"size",
+       [&](size_t A, size_t B) {
          return Size(A) != Size(B) ? Size(A) > Size(B)
                                    : Bufs[A].First < Bufs[B].First;
        }},
-      {"size x lifetime", [&](size_t A, size_t B) {
+      {"size x lifetime",
+       [&](size_t A, size_t B) {
          return double(Size(A)) * double(Span(A)) >
                 double(Size(B)) * double(Span(B));
        }},
-      {"lifetime", [&](size_t A, size_t B) {
+      {"lifetime",
+       [&](size_t A, size_t B) {
          return Span(A) != Span(B) ? Span(A) > Span(B) : Size(A) > Size(B);
        }},
-      {"start", [&](size_t A, size_t B) {
+      {"start",
+       [&](size_t A, size_t B) {
          return Bufs[A].First != Bufs[B].First ? Bufs[A].First < Bufs[B].First
                                                : Size(A) > Size(B);
        }},

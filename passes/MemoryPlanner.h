@@ -1,4 +1,5 @@
-//===- passes/MemoryPlanner.h - Offsets for buffers in one arena -*- C++ -*-===//
+//===- passes/MemoryPlanner.h - Offsets for buffers in one arena -*- C++
+//-*-===//
 //
 // Contract: given buffers with a size and a live interval [First, Last] of
 // kernel positions, assign every buffer an offset in one arena so that no

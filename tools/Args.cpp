@@ -14,13 +14,9 @@ Expected<Args> Args::parse(const CommandSpec &Spec,
       A.Help = true;
       return A;
     }
-    if (Arg.size() < 2 || Arg.compare(0, 2, "--") != 0 || Arg == "--") {
-      A.Positional.push_back(Arg);
-      continue;
-    }
     std::string Name = Arg, Value;
     bool HasValue = false;
-    if (size_t Eq = Arg.find('='); Eq != std::string::npos) {
+    if (size_t Eq = Arg.find('='); Eq != std::string::npos && Arg[0] == '-') {
       Name = Arg.substr(0, Eq);
       Value = Arg.substr(Eq + 1);
       HasValue = true;
@@ -29,6 +25,12 @@ Expected<Args> Args::parse(const CommandSpec &Spec,
     for (const OptionSpec &O : Spec.Options)
       if (O.Name == Name)
         Opt = &O;
+    // Declared options may be spelled "-o"; anything else with a leading
+    // "--" is a mistake; a lone "-" or "-1" is an argument.
+    if (!Opt && (Name.size() < 3 || Name.compare(0, 2, "--") != 0)) {
+      A.Positional.push_back(Arg);
+      continue;
+    }
     if (!Opt)
       return error("nnc ", Spec.Name, ": unknown option '", Name,
                    "' (see 'nnc ", Spec.Name, " --help')");

@@ -12,7 +12,7 @@ struct Command {
 };
 
 extern const CommandSpec InfoSpec, DumpSpec, ConvertSpec, RunSpec, TrainSpec,
-    EvalSpec, GradcheckSpec;
+    EvalSpec, GradcheckSpec, ImportSpec, OnnxTestSpec;
 Status runInfo(const Args &A);
 Status runDump(const Args &A);
 Status runConvert(const Args &A);
@@ -20,5 +20,7 @@ Status runRun(const Args &A);
 Status runTrain(const Args &A);
 Status runEval(const Args &A);
 Status runGradcheck(const Args &A);
+Status runImport(const Args &A);
+Status runOnnxTest(const Args &A);
 
 } // namespace nnc::tools

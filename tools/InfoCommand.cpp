@@ -55,7 +55,8 @@ std::string valueList(const std::vector<Value *> &Vs) {
 void printPlan(const char *What, int64_t Batch, const passes::ArenaPlan &A) {
   std::printf("  %s at batch %lld: %s planned / %s lower bound = %.3f "
               "(%zu kernels)\n",
-              What, (long long)Batch, humanBytes(double(A.Plan.ArenaBytes)).c_str(),
+              What, (long long)Batch,
+              humanBytes(double(A.Plan.ArenaBytes)).c_str(),
               humanBytes(double(A.Plan.LowerBound)).c_str(), A.Plan.ratio(),
               A.Schedule.size());
 }
@@ -76,7 +77,8 @@ void printArena(const Graph &G) {
                 S.ok() ? "cannot bind the batch size" : S.message().c_str());
     return;
   }
-  printPlan("train_step", Batch, passes::planArena(T, *T.findEntry("train_step")));
+  printPlan("train_step", Batch,
+            passes::planArena(T, *T.findEntry("train_step")));
 }
 
 } // namespace

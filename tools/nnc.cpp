@@ -14,7 +14,8 @@ const Command Commands[] = {
     {InfoSpec, runInfo},           {DumpSpec, runDump},
     {ConvertSpec, runConvert},     {RunSpec, runRun},
     {TrainSpec, runTrain},         {EvalSpec, runEval},
-    {GradcheckSpec, runGradcheck},
+    {GradcheckSpec, runGradcheck}, {ImportSpec, runImport},
+    {OnnxTestSpec, runOnnxTest},
 };
 
 void printUsage(std::FILE *To) {
@@ -22,7 +23,7 @@ void printUsage(std::FILE *To) {
                    "A static compiler for neural networks.\n\ncommands:\n");
   for (const Command &C : Commands)
     std::fprintf(To, "  %-10s %s\n", C.Spec.Name.c_str(),
-                 C.Spec.Summary.c_str());
+                 C.Spec.Summary.substr(0, C.Spec.Summary.find('\n')).c_str());
   std::fprintf(To, "\n'nnc COMMAND --help' describes a command.\n");
 }
 

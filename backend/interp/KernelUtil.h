@@ -142,7 +142,8 @@ inline void channelMoments(const Tensor &X, std::vector<double> &Mean,
 
 /// y = scale * (x - mean) / sqrt(var + eps) + bias, per channel (dim 1).
 inline void normalizeChannels(const Tensor &X, const Tensor &Scale,
-                              const Tensor &Bias, const std::vector<double> &Mean,
+                              const Tensor &Bias,
+                              const std::vector<double> &Mean,
                               const std::vector<double> &Var, double Eps,
                               Tensor &Y) {
   int64_t C = X.Dims[1], Inner = X.numElements() / (X.Dims[0] * C);

@@ -33,7 +33,9 @@ Status evalBatchNormTrain(const Node &N, EvalContext &, const Args &In,
   double Eps = N.Attrs.getFloat("epsilon"), Mom = N.Attrs.getFloat("momentum");
   normalizeChannels(X, *In[1], *In[2], Mean, Var, Eps, Out[0]);
   for (int64_t Ch = 0; Ch < C; ++Ch) {
-    double Unbiased = Var[size_t(Ch)] * double(Count) / double(Count - 1);
+    double Unbiased = N.Attrs.getInt("unbiased")
+                          ? Var[size_t(Ch)] * double(Count) / double(Count - 1)
+                          : Var[size_t(Ch)];
     Out[1][Ch] = (1 - Mom) * (*In[3])[Ch] + Mom * Mean[size_t(Ch)];
     Out[2][Ch] = (1 - Mom) * (*In[4])[Ch] + Mom * Unbiased;
   }

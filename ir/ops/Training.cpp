@@ -65,7 +65,11 @@ void registerTrainingOps() {
           .Operands = {"x", "scale", "bias", "mean", "var"},
           .MinInputs = 5,
           .NumOutputs = 3,
-          .Attrs = {{"epsilon", 1e-5}, {"momentum", 0.1}},
+          // unbiased: the running variance moves toward the unbiased batch
+          // variance (PyTorch) or the biased one (ONNX's reference).
+          .Attrs = {{"epsilon", 1e-5},
+                    {"momentum", 0.1},
+                    {"unbiased", int64_t(1)}},
           .Infer = inferBatchNormTrain,
           .Flops = bnTrainFlops});
   define({.Kind = OpKind::Slice,

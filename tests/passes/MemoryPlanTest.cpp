@@ -102,9 +102,8 @@ class ArenaPlans : public ::testing::TestWithParam<const char *> {};
 } // namespace
 
 TEST_P(ArenaPlans, TrainStepRunsCorrectlyFromItsArena) {
-  Expected<Graph> G = frontend::loadModel(std::string(NNC_SOURCE_DIR) +
-                                          "/examples/models/" + GetParam() +
-                                          ".json");
+  Expected<Graph> G = frontend::loadModel(
+      std::string(NNC_SOURCE_DIR) + "/examples/models/" + GetParam() + ".json");
   ASSERT_OK(G);
   Graph Infer = G->clone();
   ASSERT_OK(passes::buildTrainStep(*G));

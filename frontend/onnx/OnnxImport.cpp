@@ -1,0 +1,192 @@
+//===- frontend/onnx/OnnxImport.cpp - ONNX ModelProto -> IR ---------------===//
+#include "frontend/onnx/OnnxInternal.h"
+#include "ir/Verifier.h"
+
+namespace nnc::frontend {
+
+using namespace nnc::ir;
+using namespace onnx_import;
+
+namespace onnx_import {
+
+Value *Context::value(const onnx::NodeProto &N, int I) const {
+  if (I >= N.input_size() || N.input(I).empty())
+    return nullptr;
+  auto It = Values.find(N.input(I));
+  return It == Values.end() ? nullptr : It->second;
+}
+
+const OnnxTensor *Context::constant(const onnx::NodeProto &N, int I) const {
+  if (I >= N.input_size())
+    return nullptr;
+  auto It = Constants.find(N.input(I));
+  return It == Constants.end() ? nullptr : &It->second;
+}
+
+std::string Context::name(const onnx::NodeProto &N) const {
+  return N.name().empty() ? N.output(0) : N.name();
+}
+
+void Context::define(const onnx::NodeProto &N, std::vector<Value *> Outs) {
+  for (size_t I = 0; I < Outs.size() && int(I) < N.output_size(); ++I) {
+    const std::string &Name = N.output(int(I));
+    if (Name.empty())
+      continue;
+    // Keep ONNX's names, so users feed and read tensors by them.
+    if (!G.findValue(Name))
+      Outs[I]->Name = Name;
+    Values[Name] = Outs[I];
+  }
+}
+
+} // namespace onnx_import
+
+namespace {
+
+Expected<Shape> shapeOf(const onnx::ValueInfoProto &V, bool First) {
+  if (!V.type().has_tensor_type())
+    return error(
+        "graph input '", V.name(),
+        "' is not a tensor: sequences and optionals are not supported");
+  Shape S;
+  const auto &Dims = V.type().tensor_type().shape().dim();
+  for (int I = 0; I < Dims.size(); ++I) {
+    if (Dims[I].has_dim_value()) {
+      S.push_back(Dims[I].dim_value());
+    } else if (I == 0 && First) {
+      S.push_back(-1); // a symbolic batch dimension
+    } else {
+      return error("graph input '", V.name(), "': dimension ", I,
+                   " is symbolic; only the first (batch) may be");
+    }
+  }
+  return S;
+}
+
+Expected<DType> dtypeOf(const onnx::ValueInfoProto &V) {
+  switch (V.type().tensor_type().elem_type()) {
+  case onnx::TensorProto::FLOAT:
+    return DType::F32;
+  case onnx::TensorProto::DOUBLE:
+    return DType::F64;
+  case onnx::TensorProto::INT64:
+    return DType::I64;
+  case onnx::TensorProto::INT32:
+    return DType::I32;
+  default:
+    return error("graph input '", V.name(), "': element type ",
+                 onnx::TensorProto::DataType_Name(onnx::TensorProto::DataType(
+                     V.type().tensor_type().elem_type())),
+                 " is not supported");
+  }
+}
+
+/// Everything unsupported in the file, so the user sees it all at once.
+std::vector<std::string> findProblems(const onnx::ModelProto &M,
+                                      int64_t Opset) {
+  std::vector<std::string> P;
+  // Opsets 6 to 8 differ, for the ops here, only in attributes (is_test,
+  // spatial, legacy broadcast) that are checked below like any other.
+  if (Opset < 6 || Opset > 17)
+    P.push_back("opset " + std::to_string(Opset) + " (nnc reads 6 to 17)");
+  for (const onnx::NodeProto &N : M.graph().node()) {
+    std::string Where = "node '" + (N.name().empty() ? N.output(0) : N.name()) +
+                        "' (" + N.op_type() + ")";
+    if (!N.domain().empty() && N.domain() != "ai.onnx") {
+      P.push_back(Where + ": domain '" + N.domain() + "'");
+      continue;
+    }
+    const OpConverter *C = findConverter(N.op_type());
+    if (!C) {
+      P.push_back(Where + ": unsupported op");
+      continue;
+    }
+    for (const std::string &Problem : unknownAttributes(N))
+      P.push_back(Where + ": " + Problem);
+    for (const std::string &Problem : C->Check(N, Opset))
+      P.push_back(Where + ": " + Problem);
+  }
+  return P;
+}
+
+} // namespace
+
+Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
+                           const std::string &Name) {
+  onnx::ModelProto M;
+  if (Bytes.size() > size_t(INT32_MAX) ||
+      !M.ParseFromArray(Bytes.data(), int(Bytes.size())))
+    return error(Name, ": not a valid ONNX model (protobuf parsing failed)");
+  int64_t Opset = -1;
+  for (const auto &O : M.opset_import())
+    if (O.domain().empty() || O.domain() == "ai.onnx")
+      Opset = O.version();
+  std::vector<std::string> Problems;
+  if (Opset < 0)
+    Problems.push_back("no ai.onnx opset is imported");
+  for (const std::string &P : findProblems(M, Opset < 0 ? 13 : Opset))
+    Problems.push_back(P);
+  if (!Problems.empty()) {
+    std::string All;
+    for (const std::string &P : Problems)
+      All += (All.empty() ? "" : "; ") + P;
+    return error(Name, ": ", Problems.size(), " unsupported construct",
+                 Problems.size() > 1 ? "s" : "", ": ", All);
+  }
+
+  const onnx::GraphProto &GP = M.graph();
+  Graph G;
+  G.Name = GP.name();
+  Context C{G, Builder(G), Opset, {}, {}};
+  for (const onnx::TensorProto &T : GP.initializer()) {
+    Expected<OnnxTensor> Data = convertTensor(T);
+    if (!Data.ok())
+      return Data.status().withPrefix(Name);
+    // Float initializers are weights; integer ones (shapes, axes) constants.
+    Role R = isFloat(Data->Elt) ? Role::Parameter : Role::Constant;
+    Value *V = G.addValue(T.name(), R, TensorType{Data->Elt, Data->Dims});
+    V->Data = Data->Raw;
+    C.Values[T.name()] = V;
+    C.Constants[T.name()] = std::move(*Data);
+  }
+  std::vector<Value *> Inputs;
+  for (const onnx::ValueInfoProto &In : GP.input()) {
+    if (C.Values.count(In.name()))
+      continue; // an initializer listed as an input (opset < 9 style)
+    Expected<Shape> S = shapeOf(In, true);
+    Expected<DType> T = dtypeOf(In);
+    if (!S.ok() || !T.ok())
+      return (S.ok() ? T.status() : S.status()).withPrefix(Name);
+    Value *V = G.addValue(In.name(), Role::Input, TensorType{*T, *S});
+    for (int64_t &D : V->Type.Dims)
+      if (D == -1)
+        D = 1;
+    C.Values[In.name()] = V;
+    Inputs.push_back(V);
+  }
+  for (const onnx::NodeProto &N : GP.node()) {
+    std::string Where = "node '" + C.name(N) + "' (" + N.op_type() + ")";
+    for (int I = 0; I < N.input_size(); ++I)
+      if (!N.input(I).empty() && !C.Values.count(N.input(I)))
+        return error(Name, ": ", Where, ": input '", N.input(I),
+                     "' is not defined before it (missing initializer?)");
+    NNC_TRY(findConverter(N.op_type())
+                ->Convert(C, N)
+                .withPrefix(Name + ": " + Where));
+    NNC_TRY(C.B.status().withPrefix(Name + ": " + Where));
+  }
+  std::vector<Value *> Outputs;
+  for (const onnx::ValueInfoProto &Out : GP.output()) {
+    auto It = C.Values.find(Out.name());
+    if (It == C.Values.end())
+      return error(Name, ": graph output '", Out.name(), "' is never computed");
+    if (It->second->Kind == Role::Activation)
+      It->second->Kind = Role::Output;
+    Outputs.push_back(It->second);
+  }
+  G.EntryPoints.push_back({"infer", Inputs, Outputs, {}});
+  NNC_TRY(verify(G).withPrefix(Name));
+  return G;
+}
+
+} // namespace nnc::frontend

@@ -1,0 +1,584 @@
+//===- frontend/onnx/OnnxOps.cpp - ONNX ops as nnc ops --------------------===//
+#include "frontend/onnx/OnnxInternal.h"
+#include "ir/Initializers.h"
+
+#include <algorithm>
+
+namespace nnc::frontend::onnx_import {
+
+using namespace nnc::ir;
+using Ints = std::vector<int64_t>;
+
+bool hasAttr(const onnx::NodeProto &N, const char *Name) {
+  for (const auto &A : N.attribute())
+    if (A.name() == Name)
+      return true;
+  return false;
+}
+
+static const onnx::AttributeProto *findAttr(const onnx::NodeProto &N,
+                                            const char *Name) {
+  for (const auto &A : N.attribute())
+    if (A.name() == Name)
+      return &A;
+  return nullptr;
+}
+
+int64_t attrInt(const onnx::NodeProto &N, const char *Name, int64_t Default) {
+  const auto *A = findAttr(N, Name);
+  return A ? A->i() : Default;
+}
+
+double attrFloat(const onnx::NodeProto &N, const char *Name, double Default) {
+  const auto *A = findAttr(N, Name);
+  return A ? double(A->f()) : Default;
+}
+
+Ints attrInts(const onnx::NodeProto &N, const char *Name) {
+  const auto *A = findAttr(N, Name);
+  return A ? Ints(A->ints().begin(), A->ints().end()) : Ints();
+}
+
+std::string attrString(const onnx::NodeProto &N, const char *Name,
+                       const std::string &Default) {
+  const auto *A = findAttr(N, Name);
+  return A ? A->s() : Default;
+}
+
+namespace {
+
+using Problems = std::vector<std::string>;
+Problems noProblems(const onnx::NodeProto &, int64_t) { return {}; }
+
+Status same(Context &C, const onnx::NodeProto &N, OpKind K, Attributes A = {}) {
+  std::vector<Value *> Ins;
+  for (int I = 0; I < N.input_size(); ++I)
+    if (Value *V = C.value(N, I))
+      Ins.push_back(V);
+  C.define(N, {C.B.op(K, Ins, std::move(A), C.name(N))});
+  return Status::success();
+}
+
+#define SIMPLE(Op, Kind)                                                       \
+  Status convert##Op(Context &C, const onnx::NodeProto &N) {                   \
+    return same(C, N, OpKind::Kind);                                           \
+  }
+SIMPLE(Relu, Relu)
+SIMPLE(Sigmoid, Sigmoid)
+SIMPLE(Tanh, Tanh)
+SIMPLE(Exp, Exp)
+SIMPLE(Log, Log)
+SIMPLE(Sqrt, Sqrt)
+SIMPLE(Neg, Neg)
+SIMPLE(Abs, Abs)
+SIMPLE(Identity, Identity)
+SIMPLE(Add, Add)
+SIMPLE(Sub, Sub)
+SIMPLE(Mul, Mul)
+SIMPLE(Div, Div)
+SIMPLE(GlobalAveragePool, GlobalAvgPool)
+SIMPLE(GlobalMaxPool, GlobalMaxPool)
+#undef SIMPLE
+
+Status convertLeakyRelu(Context &C, const onnx::NodeProto &N) {
+  return same(C, N, OpKind::LeakyRelu,
+              attrs({{"alpha", attrFloat(N, "alpha", 0.01)}}));
+}
+
+Status convertElu(Context &C, const onnx::NodeProto &N) {
+  return same(C, N, OpKind::Elu, attrs({{"alpha", attrFloat(N, "alpha", 1)}}));
+}
+
+// nnc's PRelu has one slope per channel (dim 1). ONNX broadcasts the slope
+// NumPy-style: PyTorch's [C, 1, 1] is per-channel and maps onto it; any
+// other slope becomes relu(x) - slope * relu(-x).
+Status convertPRelu(Context &C, const onnx::NodeProto &N) {
+  Value *X = C.value(N, 0), *Slope = C.value(N, 1);
+  int64_t Channels = X->Type.rank() >= 2 ? X->Type.Dims[1] : 1;
+  int64_t Count = Slope->Type.numElements();
+  // Before opset 7 a 1-D slope was per channel, whatever the rank of x.
+  bool Legacy = C.Opset < 7 && Slope->Type.rank() == 1;
+  bool PerChannel =
+      Count == 1 || (Count == Channels && Slope->Type.Dims[0] == Channels &&
+                     (Legacy || Slope->Type.rank() == X->Type.rank() - 1));
+  std::string Name = C.name(N);
+  if (PerChannel && isStored(Slope->Kind)) {
+    Slope->Type.Dims = Slope->DeclaredDims = {Count};
+    C.define(N, {C.B.op(OpKind::PRelu, {X, Slope}, {}, Name)});
+    return Status::success();
+  }
+  Value *Pos = C.B.op(OpKind::Relu, {X}, {}, Name + ".pos");
+  Value *Neg =
+      C.B.op(OpKind::Relu, {C.B.op(OpKind::Neg, {X}, {}, Name + ".negx")}, {},
+             Name + ".neg");
+  Value *Scaled = C.B.op(OpKind::Mul, {Slope, Neg}, {}, Name + ".scaled");
+  C.define(N, {C.B.op(OpKind::Sub, {Pos, Scaled}, {}, Name)});
+  return Status::success();
+}
+
+Status convertMatMul(Context &C, const onnx::NodeProto &N) {
+  Value *A = C.value(N, 0), *B = C.value(N, 1);
+  if (A->Type.rank() < 2 || B->Type.rank() != 2)
+    return error("MatMul of ", A->Type.str(), " and ", B->Type.str(),
+                 " is not supported (the right operand must be a matrix)");
+  return same(C, N, OpKind::MatMul);
+}
+
+Value *scalar(Context &C, const std::string &Name, double V, DType T) {
+  return C.B.constant(Name, {}, {V}, T);
+}
+
+// Y = alpha * A' B' + beta * C; the common Linear form becomes Dense.
+Status convertGemm(Context &C, const onnx::NodeProto &N) {
+  Value *A = C.value(N, 0), *B = C.value(N, 1), *Bias = C.value(N, 2);
+  double Alpha = attrFloat(N, "alpha", 1), Beta = attrFloat(N, "beta", 1);
+  bool TA = attrInt(N, "transA", 0), TB = attrInt(N, "transB", 0);
+  std::string Name = C.name(N);
+  if (TB && !TA && Alpha == 1 &&
+      (!Bias || (Beta == 1 && Bias->Type.rank() == 1 &&
+                 Bias->Type.Dims[0] == B->Type.Dims[0]))) {
+    std::vector<Value *> Ins = {A, B};
+    if (Bias)
+      Ins.push_back(Bias);
+    C.define(N, {C.B.op(OpKind::Dense, Ins, {}, Name)});
+    return Status::success();
+  }
+  if (TA)
+    A = C.B.op(OpKind::Transpose, {A}, {}, Name + ".a_t");
+  if (TB)
+    B = C.B.op(OpKind::Transpose, {B}, {}, Name + ".b_t");
+  Value *Y = C.B.op(OpKind::MatMul, {A, B}, {},
+                    Bias || Alpha != 1 ? Name + ".ab" : Name);
+  if (Alpha != 1)
+    Y = C.B.op(OpKind::Mul, {Y, scalar(C, Name + ".alpha", Alpha, Y->Type.Elt)},
+               {}, Bias ? Name + ".scaled" : Name);
+  if (Bias) {
+    if (Beta != 1)
+      Bias = C.B.op(OpKind::Mul,
+                    {Bias, scalar(C, Name + ".beta", Beta, Y->Type.Elt)}, {},
+                    Name + ".c");
+    Y = C.B.op(OpKind::Add, {Y, Bias}, {}, Name);
+  }
+  C.define(N, {Y});
+  return Status::success();
+}
+
+/// Pads for auto_pad SAME_UPPER / SAME_LOWER (the extra pixel at the end or
+/// at the start), VALID, or the explicit 'pads'.
+Expected<Ints> padsFor(const onnx::NodeProto &N, const Shape &In,
+                       const Ints &Kernel, const Ints &Strides,
+                       const Ints &Dilations) {
+  std::string Auto = attrString(N, "auto_pad", "NOTSET");
+  if (Auto == "NOTSET") {
+    Ints P = attrInts(N, "pads");
+    return P.empty() ? Ints(4, 0) : P;
+  }
+  if (Auto == "VALID")
+    return Ints(4, 0);
+  if (Auto != "SAME_UPPER" && Auto != "SAME_LOWER")
+    return error("auto_pad '", Auto, "' is not supported");
+  Ints P(4, 0);
+  for (int I = 0; I < 2; ++I) {
+    int64_t Size = In[size_t(2 + I)], S = Strides[size_t(I)];
+    int64_t Out = (Size + S - 1) / S;
+    int64_t Total = std::max<int64_t>(
+        (Out - 1) * S + (Kernel[size_t(I)] - 1) * Dilations[size_t(I)] + 1 -
+            Size,
+        0);
+    int64_t Small = Total / 2, Large = Total - Small;
+    P[size_t(I)] = Auto == "SAME_UPPER" ? Small : Large;
+    P[size_t(I + 2)] = Auto == "SAME_UPPER" ? Large : Small;
+  }
+  return P;
+}
+
+Ints orDefault(Ints V, Ints Default) { return V.empty() ? Default : V; }
+
+Status convertConv(Context &C, const onnx::NodeProto &N) {
+  Value *X = C.value(N, 0), *W = C.value(N, 1), *B = C.value(N, 2);
+  if (X->Type.rank() != 4 || W->Type.rank() != 4)
+    return error("convolution over ", X->Type.rank() - 2,
+                 " spatial dimensions is not supported (2 only), found ",
+                 X->Type.str());
+  Ints Strides = orDefault(attrInts(N, "strides"), {1, 1});
+  Ints Dil = orDefault(attrInts(N, "dilations"), {1, 1});
+  Ints Kernel = {W->Type.Dims[2], W->Type.Dims[3]};
+  Expected<Ints> Pads = padsFor(N, X->Type.Dims, Kernel, Strides, Dil);
+  if (!Pads.ok())
+    return Pads.status();
+  std::vector<Value *> Ins = {X, W};
+  if (B)
+    Ins.push_back(B);
+  C.define(N, {C.B.op(OpKind::Conv, Ins,
+                      attrs({{"strides", Strides},
+                             {"dilations", Dil},
+                             {"pads", *Pads},
+                             {"group", attrInt(N, "group", 1)}}),
+                      C.name(N))});
+  return Status::success();
+}
+
+Status convertConvTranspose(Context &C, const onnx::NodeProto &N) {
+  Value *X = C.value(N, 0), *W = C.value(N, 1), *B = C.value(N, 2);
+  if (X->Type.rank() != 4 || W->Type.rank() != 4)
+    return error("transposed convolution over ", X->Type.rank() - 2,
+                 " spatial dimensions is not supported (2 only), found ",
+                 X->Type.str());
+  Ints Strides = orDefault(attrInts(N, "strides"), {1, 1});
+  Ints Dil = orDefault(attrInts(N, "dilations"), {1, 1});
+  Ints OutPad = orDefault(attrInts(N, "output_padding"), {0, 0});
+  Ints Pads = orDefault(attrInts(N, "pads"), Ints(4, 0));
+  Ints OutShape = attrInts(N, "output_shape");
+  std::string Auto = attrString(N, "auto_pad", "NOTSET");
+  if (!OutShape.empty() || Auto == "SAME_UPPER" || Auto == "SAME_LOWER") {
+    // total padding = stride (in - 1) + output_padding + dilated kernel - out
+    for (int I = 0; I < 2; ++I) {
+      int64_t In = X->Type.Dims[size_t(2 + I)];
+      int64_t Out = OutShape.empty()
+                        ? In * Strides[size_t(I)]
+                        : OutShape[OutShape.size() - 2 + size_t(I)];
+      int64_t Total = Strides[size_t(I)] * (In - 1) + OutPad[size_t(I)] +
+                      (W->Type.Dims[size_t(2 + I)] - 1) * Dil[size_t(I)] + 1 -
+                      Out;
+      if (Total < 0) { // more output than the kernel reaches: pad the end
+        OutPad[size_t(I)] -= Total;
+        Total = 0;
+      }
+      bool Lower = Auto == "SAME_LOWER";
+      Pads[size_t(I)] = Lower ? Total - Total / 2 : Total / 2;
+      Pads[size_t(I + 2)] = Lower ? Total / 2 : Total - Total / 2;
+    }
+  } else if (Auto == "VALID") {
+    Pads = Ints(4, 0);
+  }
+  std::vector<Value *> Ins = {X, W};
+  if (B)
+    Ins.push_back(B);
+  C.define(N, {C.B.op(OpKind::ConvTranspose, Ins,
+                      attrs({{"strides", Strides},
+                             {"dilations", Dil},
+                             {"pads", Pads},
+                             {"output_padding", OutPad},
+                             {"group", attrInt(N, "group", 1)}}),
+                      C.name(N))});
+  return Status::success();
+}
+
+Status convertPool(Context &C, const onnx::NodeProto &N, bool Max) {
+  Value *X = C.value(N, 0);
+  if (X->Type.rank() != 4)
+    return error("pooling over ", X->Type.rank() - 2,
+                 " spatial dimensions is not supported (2 only), found ",
+                 X->Type.str());
+  Ints Kernel = attrInts(N, "kernel_shape");
+  // ONNX's strides default to 1 (PyTorch's to the kernel).
+  Ints Strides = orDefault(attrInts(N, "strides"), {1, 1});
+  Ints Dil = orDefault(attrInts(N, "dilations"), {1, 1});
+  Expected<Ints> Pads = padsFor(N, X->Type.Dims, Kernel, Strides, Dil);
+  if (!Pads.ok())
+    return Pads.status();
+  Attributes A = attrs({{"kernel_shape", Kernel},
+                        {"strides", Strides},
+                        {"pads", *Pads},
+                        {"ceil_mode", attrInt(N, "ceil_mode", 0)}});
+  if (Max)
+    A.set("dilations", Dil);
+  else
+    A.set("count_include_pad", attrInt(N, "count_include_pad", 0));
+  C.define(
+      N, {C.B.op(Max ? OpKind::MaxPool : OpKind::AvgPool, {X}, A, C.name(N))});
+  return Status::success();
+}
+
+Status convertMaxPool(Context &C, const onnx::NodeProto &N) {
+  return convertPool(C, N, true);
+}
+Status convertAveragePool(Context &C, const onnx::NodeProto &N) {
+  return convertPool(C, N, false);
+}
+
+Problems checkMaxPool(const onnx::NodeProto &N, int64_t) {
+  Problems P;
+  if (attrInt(N, "storage_order", 0) != 0)
+    P.push_back("attribute storage_order=1");
+  if (N.output_size() > 1 && !N.output(1).empty())
+    P.push_back("output 'Indices'");
+  return P;
+}
+
+// ONNX's momentum weighs the running statistic (0.9); nnc's, as PyTorch's,
+// weighs the batch's (0.1).
+Status convertBatchNorm(Context &C, const onnx::NodeProto &N) {
+  std::vector<Value *> Ins;
+  for (int I = 0; I < 5; ++I)
+    Ins.push_back(C.value(N, I));
+  double Eps = attrFloat(N, "epsilon", 1e-5);
+  double Momentum = 1 - attrFloat(N, "momentum", 0.9);
+  if (attrInt(N, "training_mode", 0)) {
+    C.define(N, C.B.ops(OpKind::BatchNormTrain, Ins,
+                        attrs({{"epsilon", Eps},
+                               {"momentum", Momentum},
+                               {"unbiased", int64_t(0)}}),
+                        3, C.name(N)));
+    return Status::success();
+  }
+  C.define(N, {C.B.op(OpKind::BatchNorm, Ins,
+                      attrs({{"epsilon", Eps}, {"momentum", Momentum}}),
+                      C.name(N))});
+  return Status::success();
+}
+
+Problems checkBatchNorm(const onnx::NodeProto &N, int64_t) {
+  Problems P;
+  if (attrInt(N, "spatial", 1) != 1)
+    P.push_back("attribute spatial=0");
+  if (hasAttr(N, "is_test") && attrInt(N, "is_test", 0) == 0)
+    P.push_back("attribute is_test=0 (training before opset 7)");
+  if (!attrInt(N, "training_mode", 0))
+    for (int I = 1; I < N.output_size(); ++I)
+      if (!N.output(I).empty())
+        P.push_back("training outputs without training_mode");
+  return P;
+}
+
+Status convertLRN(Context &C, const onnx::NodeProto &N) {
+  return same(C, N, OpKind::LRN,
+              attrs({{"size", attrInt(N, "size", 1)},
+                     {"alpha", attrFloat(N, "alpha", 1e-4)},
+                     {"beta", attrFloat(N, "beta", 0.75)},
+                     {"bias", attrFloat(N, "bias", 1.0)}}));
+}
+
+// Inference Dropout is the identity; the ratio is kept for training.
+Status convertDropout(Context &C, const onnx::NodeProto &N) {
+  double Ratio = attrFloat(N, "ratio", 0.5);
+  if (const OnnxTensor *R = C.constant(N, 1))
+    Ratio = decode(R->Raw, R->Elt).at(0);
+  if (const OnnxTensor *T = C.constant(N, 2); T && decode(T->Raw, T->Elt).at(0))
+    return error("training_mode=true is not supported");
+  C.define(N, {C.B.op(OpKind::Dropout, {C.value(N, 0)},
+                      attrs({{"ratio", Ratio}}), C.name(N))});
+  return Status::success();
+}
+
+Problems checkDropout(const onnx::NodeProto &N, int64_t) {
+  if (N.output_size() > 1 && !N.output(1).empty())
+    return {"output 'mask'"};
+  return {};
+}
+
+Status convertFlatten(Context &C, const onnx::NodeProto &N) {
+  return same(C, N, OpKind::Flatten, attrs({{"axis", attrInt(N, "axis", 1)}}));
+}
+
+Status convertReshape(Context &C, const onnx::NodeProto &N) {
+  const OnnxTensor *Shape = C.constant(N, 1);
+  if (!Shape)
+    return error("a shape given at run time is not supported (shapes are "
+                 "static)");
+  std::vector<double> D = decode(Shape->Raw, Shape->Elt);
+  C.define(N,
+           {C.B.op(OpKind::Reshape, {C.value(N, 0)},
+                   attrs({{"shape", Ints(D.begin(), D.end())}}), C.name(N))});
+  return Status::success();
+}
+
+Problems checkReshape(const onnx::NodeProto &N, int64_t) {
+  if (attrInt(N, "allowzero", 0))
+    return {"attribute allowzero=1"};
+  return {};
+}
+
+Status convertTranspose(Context &C, const onnx::NodeProto &N) {
+  return same(C, N, OpKind::Transpose, attrs({{"perm", attrInts(N, "perm")}}));
+}
+
+Status convertConcat(Context &C, const onnx::NodeProto &N) {
+  return same(C, N, OpKind::Concat, attrs({{"axis", attrInt(N, "axis", 1)}}));
+}
+
+// Before opset 13, (Log)Softmax flattens its input to 2-D at 'axis'
+// (default 1) and normalizes the rows; from 13 on it works along one axis
+// (default -1).
+Status softmax(Context &C, const onnx::NodeProto &N, OpKind K) {
+  Value *X = C.value(N, 0);
+  if (C.Opset >= 13) {
+    C.define(N, {C.B.op(K, {X}, attrs({{"axis", attrInt(N, "axis", -1)}}),
+                        C.name(N))});
+    return Status::success();
+  }
+  int64_t Axis = attrInt(N, "axis", 1);
+  if (Axis < 0)
+    Axis += X->Type.rank();
+  if (Axis == X->Type.rank() - 1) {
+    C.define(N, {C.B.op(K, {X}, attrs({{"axis", Axis}}), C.name(N))});
+    return Status::success();
+  }
+  Value *Flat =
+      C.B.op(OpKind::Flatten, {X}, attrs({{"axis", Axis}}), C.name(N) + ".2d");
+  Value *Y =
+      C.B.op(K, {Flat}, attrs({{"axis", int64_t(1)}}), C.name(N) + ".rows");
+  C.define(N, {C.B.op(OpKind::ReshapeLike, {Y, X}, {}, C.name(N))});
+  return Status::success();
+}
+
+Status convertSoftmax(Context &C, const onnx::NodeProto &N) {
+  return softmax(C, N, OpKind::Softmax);
+}
+Status convertLogSoftmax(Context &C, const onnx::NodeProto &N) {
+  return softmax(C, N, OpKind::LogSoftmax);
+}
+
+Status convertConstant(Context &C, const onnx::NodeProto &N) {
+  OnnxTensor T;
+  if (const auto *A = findAttr(N, "value")) {
+    Expected<OnnxTensor> V = convertTensor(A->t());
+    if (!V.ok())
+      return V.status();
+    T = std::move(*V);
+  } else if (const auto *F = findAttr(N, "value_float")) {
+    T.Elt = DType::F32;
+    T.Raw = encode({F->f()}, DType::F32);
+  } else if (const auto *I = findAttr(N, "value_int")) {
+    T.Elt = DType::I64;
+    T.Raw = encode({double(I->i())}, DType::I64);
+  } else if (const auto *Fs = findAttr(N, "value_floats")) {
+    T.Elt = DType::F32;
+    T.Dims = {Fs->floats_size()};
+    T.Raw =
+        encode(std::vector<double>(Fs->floats().begin(), Fs->floats().end()),
+               DType::F32);
+  } else if (const auto *Is = findAttr(N, "value_ints")) {
+    T.Elt = DType::I64;
+    T.Dims = {Is->ints_size()};
+    T.Raw = encode(std::vector<double>(Is->ints().begin(), Is->ints().end()),
+                   DType::I64);
+  } else {
+    return error("no value");
+  }
+  Value *V =
+      C.G.addValue(N.output(0), Role::Constant, TensorType{T.Elt, T.Dims});
+  V->Data = T.Raw;
+  C.Values[N.output(0)] = V;
+  C.Constants[N.output(0)] = std::move(T);
+  return Status::success();
+}
+
+Status reduce(Context &C, const onnx::NodeProto &N, OpKind K) {
+  Ints Axes = attrInts(N, "axes");
+  if (const OnnxTensor *A = C.constant(N, 1)) { // opset 13+ ReduceSum
+    std::vector<double> D = decode(A->Raw, A->Elt);
+    Axes.assign(D.begin(), D.end());
+  } else if (C.value(N, 1)) {
+    return error("axes given at run time are not supported (shapes are "
+                 "static)");
+  }
+  C.define(
+      N,
+      {C.B.op(K, {C.value(N, 0)},
+              attrs({{"axes", Axes}, {"keepdims", attrInt(N, "keepdims", 1)}}),
+              C.name(N))});
+  return Status::success();
+}
+
+Status convertReduceSum(Context &C, const onnx::NodeProto &N) {
+  return reduce(C, N, OpKind::ReduceSum);
+}
+Status convertReduceMean(Context &C, const onnx::NodeProto &N) {
+  return reduce(C, N, OpKind::ReduceMean);
+}
+
+Problems checkReduce(const onnx::NodeProto &N, int64_t) {
+  if (attrInt(N, "noop_with_empty_axes", 0))
+    return {"attribute noop_with_empty_axes=1"};
+  return {};
+}
+
+struct Entry {
+  const char *OpType;
+  std::vector<std::string> Attrs; // the attributes understood
+  OpConverter Converter;
+};
+
+const std::vector<Entry> &table() {
+  using P = Problems (*)(const onnx::NodeProto &, int64_t);
+  P None = noProblems;
+  static const std::vector<Entry> T = {
+      {"Relu", {}, {None, convertRelu}},
+      {"Sigmoid", {}, {None, convertSigmoid}},
+      {"Tanh", {}, {None, convertTanh}},
+      {"Exp", {}, {None, convertExp}},
+      {"Log", {}, {None, convertLog}},
+      {"Sqrt", {}, {None, convertSqrt}},
+      {"Neg", {}, {None, convertNeg}},
+      {"Abs", {}, {None, convertAbs}},
+      {"Identity", {}, {None, convertIdentity}},
+      {"LeakyRelu", {"alpha"}, {None, convertLeakyRelu}},
+      {"Elu", {"alpha"}, {None, convertElu}},
+      {"PRelu", {}, {None, convertPRelu}},
+      {"Add", {}, {None, convertAdd}},
+      {"Sub", {}, {None, convertSub}},
+      {"Mul", {}, {None, convertMul}},
+      {"Div", {}, {None, convertDiv}},
+      {"MatMul", {}, {None, convertMatMul}},
+      {"Gemm", {"alpha", "beta", "transA", "transB"}, {None, convertGemm}},
+      {"Conv",
+       {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"},
+       {None, convertConv}},
+      {"ConvTranspose",
+       {"auto_pad", "dilations", "group", "kernel_shape", "output_padding",
+        "output_shape", "pads", "strides"},
+       {None, convertConvTranspose}},
+      {"MaxPool",
+       {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads",
+        "storage_order", "strides"},
+       {checkMaxPool, convertMaxPool}},
+      {"AveragePool",
+       {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads",
+        "strides"},
+       {None, convertAveragePool}},
+      {"GlobalAveragePool", {}, {None, convertGlobalAveragePool}},
+      {"GlobalMaxPool", {}, {None, convertGlobalMaxPool}},
+      {"BatchNormalization",
+       {"epsilon", "momentum", "training_mode", "is_test", "spatial"},
+       {checkBatchNorm, convertBatchNorm}},
+      {"LRN", {"alpha", "beta", "bias", "size"}, {None, convertLRN}},
+      {"Dropout", {"ratio", "seed"}, {checkDropout, convertDropout}},
+      {"Flatten", {"axis"}, {None, convertFlatten}},
+      {"Reshape", {"allowzero"}, {checkReshape, convertReshape}},
+      {"Transpose", {"perm"}, {None, convertTranspose}},
+      {"Concat", {"axis"}, {None, convertConcat}},
+      {"Softmax", {"axis"}, {None, convertSoftmax}},
+      {"LogSoftmax", {"axis"}, {None, convertLogSoftmax}},
+      {"Constant",
+       {"value", "value_float", "value_int", "value_floats", "value_ints"},
+       {None, convertConstant}},
+      {"ReduceSum",
+       {"axes", "keepdims", "noop_with_empty_axes"},
+       {checkReduce, convertReduceSum}},
+      {"ReduceMean", {"axes", "keepdims"}, {checkReduce, convertReduceMean}},
+  };
+  return T;
+}
+
+} // namespace
+
+const OpConverter *findConverter(const std::string &OpType) {
+  for (const Entry &E : table())
+    if (OpType == E.OpType)
+      return &E.Converter;
+  return nullptr;
+}
+
+Problems unknownAttributes(const onnx::NodeProto &N) {
+  Problems P;
+  for (const Entry &E : table())
+    if (N.op_type() == E.OpType)
+      for (const auto &A : N.attribute())
+        if (std::find(E.Attrs.begin(), E.Attrs.end(), A.name()) ==
+            E.Attrs.end())
+          P.push_back("attribute '" + A.name() + "'");
+  return P;
+}
+
+} // namespace nnc::frontend::onnx_import

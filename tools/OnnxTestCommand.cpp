@@ -1,0 +1,172 @@
+//===- tools/OnnxTestCommand.cpp - nnc onnx-test --------------------------===//
+//
+// Runs ONNX backend test folders: model.onnx and test_data_set_*/ with
+// input_*.pb and output_*.pb, comparing as ONNX's runner does
+// (|got - want| <= atol + rtol |want|, rtol 1e-3, atol 1e-7).
+//
+//===----------------------------------------------------------------------===//
+#include "backend/interp/Interpreter.h"
+#include "frontend/ModelIO.h"
+#include "frontend/onnx/Onnx.h"
+#include "ir/Initializers.h"
+#include "tools/Commands.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+namespace nnc::tools {
+
+using namespace nnc::ir;
+namespace fs = std::filesystem;
+
+const CommandSpec OnnxTestSpec = {
+    "onnx-test",
+    "DIR...",
+    "Runs ONNX backend test folders (or folders of them) on the reference\n"
+    "interpreter and prints 'N passed, N failed, N skipped', with the reason\n"
+    "for every skip (an unsupported op, attribute or data type) and failure.\n"
+    "Exits 1 if any test failed.",
+    {{"--quiet", "", "print only failures, skips and the summary"}},
+    1,
+    1 << 20};
+
+namespace {
+
+enum class Outcome { Pass, Fail, Skip };
+
+std::vector<fs::path> sorted(const fs::path &Dir, const std::string &Prefix) {
+  std::vector<fs::path> Out;
+  std::error_code EC;
+  for (const auto &E : fs::directory_iterator(Dir, EC))
+    if (E.path().filename().string().rfind(Prefix, 0) == 0)
+      Out.push_back(E.path());
+  std::sort(Out.begin(), Out.end(), [](const fs::path &A, const fs::path &B) {
+    // input_10.pb after input_9.pb
+    std::string SA = A.filename().string(), SB = B.filename().string();
+    return SA.size() != SB.size() ? SA.size() < SB.size() : SA < SB;
+  });
+  return Out;
+}
+
+Outcome runCase(const fs::path &Dir, std::string &Why) {
+  Expected<Graph> G = frontend::loadModel((Dir / "model.onnx").string());
+  if (!G.ok()) {
+    Why = G.status().message();
+    // Skips: constructs the importer names as unsupported, and data types
+    // nnc does not compute in (integer arithmetic).
+    bool Unsupported = Why.find("unsupported") != std::string::npos ||
+                       Why.find("not supported") != std::string::npos ||
+                       Why.find("must be f32 or f64") != std::string::npos;
+    return Unsupported ? Outcome::Skip : Outcome::Fail;
+  }
+  const EntryPoint &E = G->EntryPoints.front();
+  Expected<interp::Interpreter> I = interp::Interpreter::create(*G);
+  if (!I.ok()) {
+    Why = I.status().message();
+    return Outcome::Fail;
+  }
+  std::vector<fs::path> Sets = sorted(Dir, "test_data_set_");
+  if (Sets.empty()) {
+    Why = "no test_data_set_* folder";
+    return Outcome::Fail;
+  }
+  for (const fs::path &Set : Sets) {
+    interp::TensorMap Feed;
+    std::vector<fs::path> Inputs = sorted(Set, "input_");
+    for (size_t K = 0; K < Inputs.size() && K < E.Inputs.size(); ++K) {
+      Expected<frontend::OnnxTensor> T = frontend::readOnnxTensor(Inputs[K]);
+      if (!T.ok()) {
+        Why = T.status().message();
+        return Why.find("not supported") != std::string::npos ? Outcome::Skip
+                                                              : Outcome::Fail;
+      }
+      Feed[E.Inputs[K]->Name] =
+          interp::Tensor(T->Elt, T->Dims, decode(T->Raw, T->Elt));
+    }
+    Expected<interp::TensorMap> Out = I->run("infer", Feed);
+    if (!Out.ok()) {
+      Why = Out.status().message();
+      return Outcome::Fail;
+    }
+    std::vector<fs::path> Wants = sorted(Set, "output_");
+    for (size_t K = 0; K < Wants.size() && K < E.Outputs.size(); ++K) {
+      Expected<frontend::OnnxTensor> W = frontend::readOnnxTensor(Wants[K]);
+      if (!W.ok()) {
+        Why = W.status().message();
+        return Outcome::Fail;
+      }
+      const interp::Tensor &Got = Out->at(E.Outputs[K]->Name);
+      std::vector<double> Want = decode(W->Raw, W->Elt);
+      if (Got.Dims != W->Dims &&
+          numElements(Got.Dims) != numElements(W->Dims)) {
+        Why = "output " + std::to_string(K) + " has shape " +
+              shapeString(Got.Dims) + ", expected " + shapeString(W->Dims);
+        return Outcome::Fail;
+      }
+      for (size_t J = 0; J < Want.size(); ++J) {
+        // Interpreter results are double; compare at the output's precision.
+        double G2 =
+            W->Elt == DType::F32 ? double(float(Got.Data[J])) : Got.Data[J];
+        bool BothNan = std::isnan(G2) && std::isnan(Want[J]);
+        if (!BothNan &&
+            !(std::fabs(G2 - Want[J]) <= 1e-7 + 1e-3 * std::fabs(Want[J]))) {
+          Why = Set.filename().string() + ": output " + std::to_string(K) +
+                " element " + std::to_string(J) + " is " + std::to_string(G2) +
+                ", expected " + std::to_string(Want[J]);
+          return Outcome::Fail;
+        }
+      }
+    }
+  }
+  return Outcome::Pass;
+}
+
+void collect(const fs::path &P, std::vector<fs::path> &Cases) {
+  if (fs::exists(P / "model.onnx")) {
+    Cases.push_back(P);
+    return;
+  }
+  std::vector<fs::path> Subs;
+  std::error_code EC;
+  for (const auto &E : fs::directory_iterator(P, EC))
+    if (E.is_directory())
+      Subs.push_back(E.path());
+  std::sort(Subs.begin(), Subs.end());
+  for (const fs::path &S : Subs)
+    collect(S, Cases);
+}
+
+} // namespace
+
+Status runOnnxTest(const Args &A) {
+  std::vector<fs::path> Cases;
+  for (const std::string &P : A.positional()) {
+    if (!fs::is_directory(P))
+      return error(P, ": not a directory");
+    collect(P, Cases);
+  }
+  bool Quiet = A.has("--quiet");
+  int Passed = 0, Failed = 0, Skipped = 0;
+  for (const fs::path &Dir : Cases) {
+    std::string Why;
+    Outcome O = runCase(Dir, Why);
+    std::string Name = Dir.filename().string();
+    if (O == Outcome::Pass) {
+      ++Passed;
+      if (!Quiet)
+        std::printf("PASS %s\n", Name.c_str());
+    } else {
+      ++(O == Outcome::Fail ? Failed : Skipped);
+      std::printf("%s %s: %s\n", O == Outcome::Fail ? "FAIL" : "SKIP",
+                  Name.c_str(), Why.c_str());
+    }
+  }
+  std::printf("%d passed, %d failed, %d skipped\n", Passed, Failed, Skipped);
+  if (Failed)
+    return error(Failed, " ONNX test", Failed > 1 ? "s" : "", " failed");
+  return Status::success();
+}
+
+} // namespace nnc::tools
