@@ -1,5 +1,6 @@
 //===- tools/TrainCommand.cpp - nnc train ---------------------------------===//
 #include "frontend/ModelIO.h"
+#include "passes/AttachLoss.h"
 #include "tools/Commands.h"
 #include "tools/Trainer.h"
 
@@ -48,6 +49,10 @@ const CommandSpec TrainSpec = {
      {"--limit-train", "N", "use the first N training examples"},
      {"--limit-test", "N", "use the first N test examples"},
      {"--progress", "MODE", "bar, lines or none (default: bar on a terminal)"},
+     {"--loss", "KIND",
+      "attach a loss to an inference model (an ONNX import): softmax-ce, "
+      "mse, bce or bce-logits"},
+     {"--output", "NAME", "the output the loss reads (default: the only one)"},
      {"--engine", "interp", "execution engine (only the interpreter for now)"}},
     1,
     1};
@@ -188,6 +193,20 @@ Status runTrain(const Args &A) {
                      ": parameter '", P->Name, "' is missing or differs");
     Model = std::move(Ckpt);
   }
+
+  if (A.has("--loss") && !Model->Training) {
+    Expected<OpKind> Loss = passes::parseLoss(A.get("--loss"));
+    if (!Loss.ok())
+      return Loss.status();
+    OptimizerConfig Adam; // the optimizer flags override it below
+    Adam.Kind = OptimizerKind::Adam;
+    NNC_TRY(passes::attachLoss(*Model, *Loss, A.get("--output"), Adam)
+                .withPrefix(ModelPath));
+  }
+
+  if (!Model->Training)
+    return error(ModelPath, ": the model has no loss; name one with --loss "
+                            "KIND (and --output NAME) to train it");
 
   runtime::Dataset Train, Test;
   NNC_TRY(loadData(A.get("--data"), Train, Test, LimitTrain, LimitTest));
