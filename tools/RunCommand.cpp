@@ -16,10 +16,10 @@ const CommandSpec RunSpec = {
     "MODEL --input NAME=FILE ... --output-dir DIR",
     "Runs an entry point of a model on inputs read from files and writes\n"
     "every output to DIR/<name>.bin (raw little-endian) or .npy. Input files\n"
-    "may be .npy, IDX (MNIST format, gzipped or not; bytes feeding a float\n"
-    "tensor are scaled to [0,1]) or raw little-endian data of the tensor's\n"
-    "dtype; the batch size is taken from the file. Runs on the reference\n"
-    "interpreter.",
+    "may be .npy, ONNX TensorProto (.pb), IDX (MNIST format, gzipped or\n"
+    "not; bytes feeding a float tensor are scaled to [0,1]) or raw\n"
+    "little-endian data of the tensor's dtype; the batch size is taken from\n"
+    "the file. Runs on the reference interpreter.",
     {{"--input", "NAME=FILE", "feed tensor NAME from FILE", true},
      {"--output-dir", "DIR", "where outputs are written (created if needed)"},
      {"--entry", "NAME", "entry point to run (default: infer)"},

@@ -1,6 +1,7 @@
 #include "tools/TensorFiles.h"
 
 #include "frontend/FileIO.h"
+#include "frontend/onnx/Onnx.h"
 #include "ir/Initializers.h"
 #include "runtime/Idx.h"
 
@@ -177,6 +178,15 @@ Expected<Tensor> readTensorFile(const std::string &Path, const Value &Target,
       for (double &V : A.Values)
         V /= 255.0;
     return fitTo(std::move(A.Values), Want, Target, Limit, Path);
+  }
+  if (frontend::extensionOf(Path) == "pb") { // an ONNX TensorProto
+    Expected<frontend::OnnxTensor> T = frontend::readOnnxTensor(Path);
+    if (!T.ok())
+      return T.status();
+    if (isFloat(Want) != isFloat(T->Elt))
+      return error(Path, ": holds ", dtypeName(T->Elt), " data, tensor '",
+                   Target.Name, "' is ", dtypeName(Want));
+    return fitTo(decode(T->Raw, T->Elt), Want, Target, Limit, Path);
   }
   Expected<std::vector<uint8_t>> Bytes = frontend::readFile(Path);
   if (!Bytes.ok())

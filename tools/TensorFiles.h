@@ -1,8 +1,8 @@
 //===- tools/TensorFiles.h - Tensors in and out of files --------*- C++ -*-===//
 //
-// nnc run reads inputs as .npy, IDX (MNIST-style, gzipped or not) or raw
-// little-endian data of the tensor's dtype, and writes outputs as raw (.bin)
-// or .npy.
+// nnc run reads inputs as .npy, ONNX TensorProto (.pb), IDX (MNIST-style,
+// gzipped or not) or raw little-endian data of the tensor's dtype, and writes
+// outputs as raw (.bin) or .npy.
 //
 //===----------------------------------------------------------------------===//
 #pragma once

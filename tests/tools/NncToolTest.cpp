@@ -278,3 +278,12 @@ TEST(NncTool, TrainErrors) {
              " --data fashion-mnist --limit-train 10"),
       "the data has examples of 784 values, input 'x' [N,2] takes 2");
 }
+
+TEST(NncTool, RunsAnOnnxModelOnTensorProtoInputs) {
+  TempDir D;
+  std::string Dir = "/usr/share/libonnx-testdata/data/node/test_relu";
+  Result R = runNnc("run " + Dir + "/model.onnx --input x=" + Dir +
+                    "/test_data_set_0/input_0.pb --output-dir " + D.Path);
+  ASSERT_EQ(R.Exit, 0) << R.Err;
+  EXPECT_EQ(std::filesystem::file_size(D.file("y.bin")), 3u * 4 * 5 * 4);
+}
