@@ -494,6 +494,59 @@ Problems checkReduce(const onnx::NodeProto &N, int64_t) {
   return {};
 }
 
+/// clip(alpha x + beta, 0, 1) from nnc ops.
+Value *hardSigmoid(Context &C, Value *X, double Alpha, double Beta,
+                   const std::string &Name, const std::string &Out) {
+  Value *Scaled =
+      C.B.op(OpKind::Mul, {X, scalar(C, Name + ".alpha", Alpha, X->Type.Elt)},
+             {}, Name + ".ax");
+  Value *Shifted = C.B.op(
+      OpKind::Add, {Scaled, scalar(C, Name + ".beta", Beta, X->Type.Elt)}, {},
+      Name + ".axb");
+  return C.B.op(OpKind::Clip, {Shifted}, attrs({{"min", 0.0}, {"max", 1.0}}),
+                Out);
+}
+
+Status convertHardSigmoid(Context &C, const onnx::NodeProto &N) {
+  std::string Name = C.name(N);
+  C.define(N, {hardSigmoid(C, C.value(N, 0), attrFloat(N, "alpha", 0.2),
+                           attrFloat(N, "beta", 0.5), Name, Name)});
+  return Status::success();
+}
+
+// HardSwish(x) = x * HardSigmoid(x) with alpha 1/6, beta 1/2.
+Status convertHardSwish(Context &C, const onnx::NodeProto &N) {
+  std::string Name = C.name(N);
+  Value *X = C.value(N, 0);
+  Value *Gate = hardSigmoid(C, X, 1.0 / 6, 0.5, Name, Name + ".gate");
+  C.define(N, {C.B.op(OpKind::Mul, {X, Gate}, {}, Name)});
+  return Status::success();
+}
+
+// The plain form: logits [N, C], class indices [N], mean over the batch.
+Status convertSoftmaxCrossEntropyLoss(Context &C, const onnx::NodeProto &N) {
+  Value *Scores = C.value(N, 0);
+  if (Scores->Type.rank() != 2)
+    return error("scores of rank ", Scores->Type.rank(),
+                 " are not supported (only [N, C])");
+  C.define(N, {C.B.op(OpKind::SoftmaxCrossEntropy, {Scores, C.value(N, 1)}, {},
+                      C.name(N))});
+  return Status::success();
+}
+
+Problems checkSoftmaxCrossEntropyLoss(const onnx::NodeProto &N, int64_t) {
+  Problems P;
+  if (attrString(N, "reduction", "mean") != "mean")
+    P.push_back("reduction '" + attrString(N, "reduction", "mean") + "'");
+  if (hasAttr(N, "ignore_index"))
+    P.push_back("attribute ignore_index");
+  if (N.input_size() > 2 && !N.input(2).empty())
+    P.push_back("input 'weights'");
+  if (N.output_size() > 1 && !N.output(1).empty())
+    P.push_back("output 'log_prob'");
+  return P;
+}
+
 struct Entry {
   const char *OpType;
   std::vector<std::string> Attrs; // the attributes understood
@@ -557,6 +610,11 @@ const std::vector<Entry> &table() {
        {"axes", "keepdims", "noop_with_empty_axes"},
        {checkReduce, convertReduceSum}},
       {"ReduceMean", {"axes", "keepdims"}, {checkReduce, convertReduceMean}},
+      {"HardSigmoid", {"alpha", "beta"}, {None, convertHardSigmoid}},
+      {"HardSwish", {}, {None, convertHardSwish}},
+      {"SoftmaxCrossEntropyLoss",
+       {"ignore_index", "reduction"},
+       {checkSoftmaxCrossEntropyLoss, convertSoftmaxCrossEntropyLoss}},
   };
   return T;
 }
