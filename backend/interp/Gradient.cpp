@@ -289,16 +289,7 @@ Status evalLRNGrad(const Node &N, EvalContext &, const Args &In, Results &Out) {
   auto At = [&](int64_t B, int64_t Ch, int64_t I) {
     return (B * C + Ch) * Inner + I;
   };
-  std::vector<double> S(size_t(X.numElements()));
-  for (int64_t B = 0; B < Batch; ++B)
-    for (int64_t Ch = 0; Ch < C; ++Ch)
-      for (int64_t I = 0; I < Inner; ++I) {
-        double Sq = 0;
-        for (int64_t K = std::max<int64_t>(0, Ch - Before);
-             K <= std::min(C - 1, Ch + After); ++K)
-          Sq += X[At(B, K, I)] * X[At(B, K, I)];
-        S[size_t(At(B, Ch, I))] = Bias + Alpha / double(Size) * Sq;
-      }
+  std::vector<double> S = lrnScales(X, Size, Alpha, Bias);
   for (int64_t B = 0; B < Batch; ++B)
     for (int64_t Ch = 0; Ch < C; ++Ch)
       for (int64_t I = 0; I < Inner; ++I) {

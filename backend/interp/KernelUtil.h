@@ -154,4 +154,27 @@ inline void normalizeChannels(const Tensor &X, const Tensor &Scale,
   }
 }
 
+/// LRN's S = bias + alpha / size * (sum of x^2 over channels
+/// [c - floor((size-1)/2), c + ceil((size-1)/2)]), for every element of X.
+inline std::vector<double> lrnScales(const Tensor &X, int64_t Size,
+                                     double Alpha, double Bias) {
+  int64_t Batch = X.Dims[0], C = X.Dims[1];
+  int64_t Inner = X.numElements() / (Batch * C);
+  int64_t Before = (Size - 1) / 2, After = Size - 1 - Before;
+  std::vector<double> S(size_t(X.numElements()));
+  for (int64_t B = 0; B < Batch; ++B)
+    for (int64_t Ch = 0; Ch < C; ++Ch)
+      for (int64_t I = 0; I < Inner; ++I) {
+        double Sq = 0;
+        for (int64_t K = std::max<int64_t>(0, Ch - Before);
+             K <= std::min(C - 1, Ch + After); ++K) {
+          double V = X[(B * C + K) * Inner + I];
+          Sq += V * V;
+        }
+        S[size_t((B * C + Ch) * Inner + I)] =
+            Bias + Alpha / double(Size) * Sq;
+      }
+  return S;
+}
+
 } // namespace nnc::interp

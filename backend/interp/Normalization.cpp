@@ -26,24 +26,12 @@ Status evalBatchNorm(const Node &N, EvalContext &Ctx, const Args &In,
 
 Status evalLRN(const Node &N, EvalContext &, const Args &In, Results &Out) {
   const Tensor &X = *In[0];
-  int64_t Size = N.Attrs.getInt("size");
-  double Alpha = N.Attrs.getFloat("alpha"), Beta = N.Attrs.getFloat("beta"),
-         Bias = N.Attrs.getFloat("bias");
-  int64_t C = X.Dims[1], Batch = X.Dims[0];
-  int64_t Inner = X.numElements() / (Batch * C);
-  int64_t Before = (Size - 1) / 2, After = Size - 1 - Before;
-  for (int64_t B = 0; B < Batch; ++B)
-    for (int64_t Ch = 0; Ch < C; ++Ch)
-      for (int64_t I = 0; I < Inner; ++I) {
-        double Sq = 0;
-        for (int64_t K = std::max<int64_t>(0, Ch - Before);
-             K <= std::min(C - 1, Ch + After); ++K) {
-          double V = X[(B * C + K) * Inner + I];
-          Sq += V * V;
-        }
-        int64_t At = (B * C + Ch) * Inner + I;
-        Out[0][At] = X[At] / std::pow(Bias + Alpha / double(Size) * Sq, Beta);
-      }
+  double Beta = N.Attrs.getFloat("beta");
+  std::vector<double> S = lrnScales(X, N.Attrs.getInt("size"),
+                                    N.Attrs.getFloat("alpha"),
+                                    N.Attrs.getFloat("bias"));
+  for (int64_t I = 0; I < X.numElements(); ++I)
+    Out[0][I] = X[I] / std::pow(S[size_t(I)], Beta);
   return Status::success();
 }
 
