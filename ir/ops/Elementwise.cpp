@@ -4,12 +4,6 @@
 namespace nnc::ir::ops {
 namespace {
 
-Status inferUnary(const Node &N, const Types &In, Types &Out) {
-  NNC_TRY(expectFloat(N, In, 0));
-  Out = {In[0]};
-  return Status::success();
-}
-
 Status inferBinary(const Node &N, const Types &In, Types &Out) {
   NNC_TRY(expectFloat(N, In, 0));
   if (In[0].Elt != In[1].Elt)
@@ -38,18 +32,18 @@ Status inferClip(const Node &N, const Types &In, Types &Out) {
   if (N.Attrs.getFloat("min") > N.Attrs.getFloat("max"))
     return error("attribute 'min' (", N.Attrs.getFloat("min"),
                  ") exceeds 'max' (", N.Attrs.getFloat("max"), ")");
-  return inferUnary(N, In, Out);
+  return inferLikeFirst(N, In, Out);
 }
 
 Status inferDropout(const Node &N, const Types &In, Types &Out) {
   double P = N.Attrs.getFloat("ratio");
   if (!(P >= 0 && P < 1))
     return error("attribute 'ratio' must be in [0, 1), found ", P);
-  return inferUnary(N, In, Out);
+  return inferLikeFirst(N, In, Out);
 }
 
 void unary(OpKind K, std::vector<AttrSpec> Attrs = {},
-           InferFn Infer = inferUnary, FlopsFn Flops = flopsPerOutput) {
+           InferFn Infer = inferLikeFirst, FlopsFn Flops = flopsPerOutput) {
   define({.Kind = K,
           .Operands = {"x"},
           .Attrs = std::move(Attrs),
@@ -68,7 +62,7 @@ void binary(OpKind K) {
 } // namespace
 
 void registerElementwiseOps() {
-  unary(OpKind::Identity, {}, inferUnary, noFlops);
+  unary(OpKind::Identity, {}, inferLikeFirst, noFlops);
   unary(OpKind::Step);
   unary(OpKind::Sigmoid, {{"slope", 1.0}});
   unary(OpKind::Tanh);

@@ -63,13 +63,6 @@ Status inferPReluGrad(const Node &N, const Types &In, Types &Out) {
   return Status::success();
 }
 
-// MaxoutGrad(x, dy) -> dx.
-Status inferMaxoutGrad(const Node &N, const Types &In, Types &Out) {
-  NNC_TRY(expectFloat(N, In, 0));
-  Out = {In[0]};
-  return Status::success();
-}
-
 // SoftmaxGrad(y, dy) -> dx for Softmax (log = 0) or LogSoftmax (log = 1).
 Status inferSoftmaxGrad(const Node &N, const Types &In, Types &Out) {
   NNC_TRY(expectFloat(N, In, 0));
@@ -149,12 +142,6 @@ Status inferBatchNormGrad(const Node &N, const Types &In, Types &Out) {
   return Status::success();
 }
 
-Status inferLike0(const Node &N, const Types &In, Types &Out) {
-  NNC_TRY(expectFloat(N, In, 0));
-  Out = {In[0]};
-  return Status::success();
-}
-
 // ReduceGrad(dy, x): spreads dy back over x's shape (divided by the count
 // when mean = 1).
 Status inferReduceGrad(const Node &N, const Types &In, Types &Out) {
@@ -215,7 +202,7 @@ void registerGradientOps() {
           .Operands = {"x", "dy"},
           .MinInputs = 2,
           .Attrs = {{"pieces", int64_t(2)}},
-          .Infer = inferMaxoutGrad,
+          .Infer = inferLikeFirst,
           .Flops = flopsPerOutput});
   define({.Kind = OpKind::SoftmaxGrad,
           .Operands = {"y", "dy"},
@@ -266,7 +253,7 @@ void registerGradientOps() {
                     {"alpha", 1e-4},
                     {"beta", 0.75},
                     {"bias", 1.0}},
-          .Infer = inferLike0,
+          .Infer = inferLikeFirst,
           .Flops = threePerOutput});
   define({.Kind = OpKind::ReduceGrad,
           .Operands = {"dy", "like"},

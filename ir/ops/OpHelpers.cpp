@@ -43,6 +43,12 @@ Status expectSameType(const Node &N, const Types &In, size_t A, size_t B) {
   return Status::success();
 }
 
+Status inferLikeFirst(const Node &N, const Types &In, Types &Out) {
+  NNC_TRY(expectFloat(N, In, 0));
+  Out = {In[0]};
+  return Status::success();
+}
+
 Status checkBatchNorm(const Node &N, const Types &In) {
   NNC_TRY(expectFloat(N, In, 0));
   NNC_TRY(expectMinRank(N, In, 0, 2));

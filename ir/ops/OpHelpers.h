@@ -17,6 +17,8 @@ Status expectInteger(const Node &N, const Types &In, size_t I);
 Status expectRank(const Node &N, const Types &In, size_t I, int64_t Rank);
 Status expectMinRank(const Node &N, const Types &In, size_t I, int64_t Rank);
 Status expectSameType(const Node &N, const Types &In, size_t A, size_t B);
+/// A floating-point operand 0 whose type the single output takes.
+Status inferLikeFirst(const Node &N, const Types &In, Types &Out);
 /// BatchNorm and BatchNormTrain: operands 1..4 (scale, bias, mean, var) hold
 /// one value per channel (dim 1) of operand 0; epsilon > 0, momentum in [0,1].
 Status checkBatchNorm(const Node &N, const Types &In);
