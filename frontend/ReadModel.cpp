@@ -278,6 +278,15 @@ private:
       P.LrDecay = Opt(O->lr_decay());
       P.InitialAccumulatorValue = Opt(O->initial_accumulator_value());
       P.DecoupledWeightDecay = O->decoupled_weight_decay();
+      // PyTorch spells Nesterov momentum SGD(..., nesterov=True).
+      if (O->nesterov()) {
+        if (P.Kind != OptimizerKind::SGD && P.Kind != OptimizerKind::Momentum &&
+            P.Kind != OptimizerKind::Nesterov)
+          return error("training: 'nesterov' applies to SGD with momentum, "
+                       "not to ",
+                       optimizerName(P.Kind));
+        P.Kind = OptimizerKind::Nesterov;
+      }
       if (O->betas()) {
         if (O->betas()->size() != 2)
           return error("training: optimizer 'betas' needs 2 values, found ",

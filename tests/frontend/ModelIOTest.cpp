@@ -278,3 +278,29 @@ TEST(ModelIOErrors, UnknownExtensionAndMissingFile) {
   EXPECT_NE(G.status().message().find("unknown model format"),
             std::string::npos);
 }
+
+TEST(ModelIO, NesterovFlagAsPyTorchSpellsIt) {
+  TempDir D;
+  std::string Json = readText(example("lenet5.json"));
+  size_t At = Json.find("\"optimizer\"");
+  ASSERT_NE(At, std::string::npos);
+  size_t End = Json.find('}', At);
+  std::string Sgd = Json.substr(0, At) +
+                    R"("optimizer": {"kind": "SGD", "lr": 0.1, "momentum": 0.9,
+                       "nesterov": true})" +
+                    Json.substr(End + 1);
+  writeText(D.file("sgd.json"), Sgd);
+  Expected<Graph> G = loadModel(D.file("sgd.json"));
+  ASSERT_OK(G);
+  EXPECT_EQ(G->Training->Optimizer.Kind, OptimizerKind::Nesterov);
+  EXPECT_EQ(G->Training->Optimizer.Momentum, 0.9);
+  std::string Adam = Json.substr(0, At) +
+                     R"("optimizer": {"kind": "ADAM", "nesterov": true})" +
+                     Json.substr(End + 1);
+  writeText(D.file("adam.json"), Adam);
+  G = loadModel(D.file("adam.json"));
+  ASSERT_FALSE(G.ok());
+  EXPECT_NE(G.status().message().find("'nesterov' applies to SGD"),
+            std::string::npos)
+      << G.status().message();
+}
