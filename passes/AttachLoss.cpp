@@ -10,13 +10,16 @@ using namespace nnc::ir;
 Expected<OpKind> parseLoss(const std::string &Name) {
   if (Name == "softmax-ce")
     return OpKind::SoftmaxCrossEntropy;
+  if (Name == "nll")
+    return OpKind::NllLoss;
   if (Name == "mse")
     return OpKind::MseLoss;
   if (Name == "bce")
     return OpKind::BceLoss;
   if (Name == "bce-logits")
     return OpKind::BceWithLogitsLoss;
-  return error("unknown loss '", Name, "' (softmax-ce, mse, bce, bce-logits)");
+  return error("unknown loss '", Name,
+               "' (softmax-ce, nll, mse, bce, bce-logits)");
 }
 
 Status attachLoss(Graph &G, OpKind Loss, const std::string &Output,
@@ -42,9 +45,9 @@ Status attachLoss(Graph &G, OpKind Loss, const std::string &Output,
     return error("output '", Out->Name, "' has no batch dimension");
   Dims[0] = -1;
   Builder B(G);
-  Value *Label = Loss == OpKind::SoftmaxCrossEntropy
-                     ? B.label("label", {-1}, DType::I64)
-                     : B.label("label", Dims, Out->Type.Elt);
+  bool Classes = Loss == OpKind::SoftmaxCrossEntropy || Loss == OpKind::NllLoss;
+  Value *Label = Classes ? B.label("label", {-1}, DType::I64)
+                         : B.label("label", Dims, Out->Type.Elt);
   Value *L = B.op(Loss, {Out, Label}, {}, "loss");
   NNC_TRY(B.status());
   L->Kind = Role::Output;

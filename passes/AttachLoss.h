@@ -5,8 +5,8 @@
 
 namespace nnc::passes {
 
-/// "softmax-ce" (integer class labels), "mse", "bce" (on probabilities),
-/// "bce-logits".
+/// "softmax-ce" and "nll" (on log-probabilities; both with integer class
+/// labels), "mse", "bce" (on probabilities), "bce-logits".
 Expected<ir::OpKind> parseLoss(const std::string &Name);
 
 /// Makes an inference graph (an imported ONNX model, say) trainable: adds a

@@ -83,7 +83,9 @@ Expected<EvalResult> evaluate(const Graph &G, interp::Interpreter &I,
   const Node *LossNode = Loss->Producer;
   const Value *Pred = LossNode->Inputs[0];
   OpKind LossOp = LossNode->Op;
-  bool Softmax = LossOp == OpKind::SoftmaxCrossEntropy;
+  // Class scores (logits or log-probabilities): the prediction is the argmax.
+  bool Softmax =
+      LossOp == OpKind::SoftmaxCrossEntropy || LossOp == OpKind::NllLoss;
   EvalResult R;
   R.HasAccuracy = LossOp != OpKind::MseLoss;
   R.Classes = Softmax ? Pred->Type.Dims[1] : 2;

@@ -50,7 +50,7 @@ const CommandSpec TrainSpec = {
      {"--limit-test", "N", "use the first N test examples"},
      {"--progress", "MODE", "bar, lines or none (default: bar on a terminal)"},
      {"--loss", "KIND",
-      "attach a loss to an inference model (an ONNX import): softmax-ce, "
+      "attach a loss to an inference model (an ONNX import): softmax-ce, nll, "
       "mse, bce or bce-logits"},
      {"--output", "NAME", "the output the loss reads (default: the only one)"},
      {"--engine", "interp", "execution engine (only the interpreter for now)"}},

@@ -345,6 +345,13 @@ Status evalLossGrad(const Node &N, EvalContext &, const Args &In,
     }
     return Status::success();
   }
+  if (Loss == "NllLoss") {
+    int64_t Rows = P.Dims[0], C = P.Dims[1];
+    std::fill(Out[0].Data.begin(), Out[0].Data.end(), 0.0);
+    for (int64_t R = 0; R < Rows; ++R)
+      Out[0][R * C + int64_t(T[R])] = -Dl / double(Rows);
+    return Status::success();
+  }
   double Count = double(P.numElements());
   for (int64_t I = 0; I < P.numElements(); ++I) {
     double G;

@@ -64,6 +64,21 @@ Status evalSoftmaxCE(const Node &, EvalContext &, const Args &In,
   return Status::success();
 }
 
+// Mean over rows of -log_probs[label].
+Status evalNll(const Node &, EvalContext &, const Args &In, Results &Out) {
+  const Tensor &P = *In[0], &Labels = *In[1];
+  int64_t N = P.Dims[0], C = P.Dims[1];
+  double Sum = 0;
+  for (int64_t R = 0; R < N; ++R) {
+    double L = Labels[R];
+    if (!(L >= 0 && L < double(C)) || L != std::floor(L))
+      return error("label ", L, " in row ", R, " is outside [0, ", C, ")");
+    Sum -= P[R * C + int64_t(L)];
+  }
+  Out[0][0] = Sum / double(N);
+  return Status::success();
+}
+
 } // namespace
 
 void kernels::registerLoss() {
@@ -71,6 +86,7 @@ void kernels::registerLoss() {
   define(OpKind::BceLoss, evalBce);
   define(OpKind::BceWithLogitsLoss, evalBceLogits);
   define(OpKind::SoftmaxCrossEntropy, evalSoftmaxCE);
+  define(OpKind::NllLoss, evalNll);
 }
 
 } // namespace nnc::interp

@@ -534,6 +534,33 @@ Status convertSoftmaxCrossEntropyLoss(Context &C, const onnx::NodeProto &N) {
   return Status::success();
 }
 
+// The plain form: log-probabilities [N, C], class indices [N], mean.
+Status convertNegativeLogLikelihoodLoss(Context &C, const onnx::NodeProto &N) {
+  Value *Input = C.value(N, 0);
+  if (Input->Type.rank() != 2)
+    return error("input of rank ", Input->Type.rank(),
+                 " is not supported (only [N, C])");
+  C.define(N, {C.B.op(OpKind::NllLoss, {Input, C.value(N, 1)}, {}, C.name(N))});
+  return Status::success();
+}
+
+// Pow with a constant exponent of 1/2, 1 or 2 (the squared distances of RBF
+// layers and hand-written losses).
+Status convertPow(Context &C, const onnx::NodeProto &N) {
+  const OnnxTensor *E = C.constant(N, 1);
+  std::vector<double> V = E ? decode(E->Raw, E->Elt) : std::vector<double>();
+  if (V.size() != 1 || (V[0] != 0.5 && V[0] != 1 && V[0] != 2))
+    return error("an exponent other than a constant 0.5, 1 or 2 is not "
+                 "supported");
+  Value *X = C.value(N, 0);
+  std::string Name = C.name(N);
+  Value *Y = V[0] == 2   ? C.B.op(OpKind::Mul, {X, X}, {}, Name)
+             : V[0] == 1 ? C.B.op(OpKind::Identity, {X}, {}, Name)
+                         : C.B.op(OpKind::Sqrt, {X}, {}, Name);
+  C.define(N, {Y});
+  return Status::success();
+}
+
 Problems checkSoftmaxCrossEntropyLoss(const onnx::NodeProto &N, int64_t) {
   Problems P;
   if (attrString(N, "reduction", "mean") != "mean")
@@ -615,6 +642,10 @@ const std::vector<Entry> &table() {
       {"SoftmaxCrossEntropyLoss",
        {"ignore_index", "reduction"},
        {checkSoftmaxCrossEntropyLoss, convertSoftmaxCrossEntropyLoss}},
+      {"NegativeLogLikelihoodLoss",
+       {"ignore_index", "reduction"},
+       {checkSoftmaxCrossEntropyLoss, convertNegativeLogLikelihoodLoss}},
+      {"Pow", {}, {None, convertPow}},
   };
   return T;
 }

@@ -155,7 +155,7 @@ Status inferReduceGrad(const Node &N, const Types &In, Types &Out) {
 Status inferLossGrad(const Node &N, const Types &In, Types &Out) {
   const std::string &Loss = N.Attrs.getString("loss");
   if (Loss != "MseLoss" && Loss != "BceLoss" && Loss != "BceWithLogitsLoss" &&
-      Loss != "SoftmaxCrossEntropy")
+      Loss != "SoftmaxCrossEntropy" && Loss != "NllLoss")
     return error("attribute 'loss' names '", Loss, "', not a loss");
   NNC_TRY(expectFloat(N, In, 0));
   if (In[2].numElements() != 1)

@@ -13,7 +13,8 @@ Status inferPairLoss(const Node &N, const Types &In, Types &Out) {
   return Status::success();
 }
 
-// SoftmaxCrossEntropy: logits [N, C], integer class labels [N].
+// SoftmaxCrossEntropy: logits [N, C], integer class labels [N]. NllLoss:
+// log-probabilities [N, C] (a LogSoftmax's output), the same labels.
 Status inferSoftmaxCE(const Node &N, const Types &In, Types &Out) {
   NNC_TRY(expectFloat(N, In, 0));
   NNC_TRY(expectRank(N, In, 0, 2));
@@ -43,6 +44,11 @@ void registerLossOps() {
   pairLoss(OpKind::BceWithLogitsLoss);
   define({.Kind = OpKind::SoftmaxCrossEntropy,
           .Operands = {"logits", "labels"},
+          .MinInputs = 2,
+          .Infer = inferSoftmaxCE,
+          .Flops = lossFlops});
+  define({.Kind = OpKind::NllLoss,
+          .Operands = {"log_probs", "labels"},
           .MinInputs = 2,
           .Infer = inferSoftmaxCE,
           .Flops = lossFlops});

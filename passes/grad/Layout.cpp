@@ -85,7 +85,7 @@ void registerLayout() {
   define(OpKind::ReduceSum, reduce<0>);
   define(OpKind::ReduceMean, reduce<1>);
   for (OpKind K : {OpKind::MseLoss, OpKind::BceLoss, OpKind::BceWithLogitsLoss,
-                   OpKind::SoftmaxCrossEntropy})
+                   OpKind::SoftmaxCrossEntropy, OpKind::NllLoss})
     define(K, loss);
 }
 

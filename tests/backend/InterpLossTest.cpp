@@ -67,6 +67,15 @@ TEST(InterpLoss, SoftmaxCrossEntropyIsStableForLogitsOf1e4) {
   EXPECT_TRUE(std::isfinite(L->Data[0]));
 }
 
+TEST(InterpLoss, NegativeLogLikelihoodOfLogProbabilities) {
+  // -(log_p[0][2] + log_p[1][0]) / 2
+  Expected<Tensor> L =
+      runOp(OpKind::NllLoss, {tensor({2, 3}, {-1, -2, -0.5, -0.25, -3, -4}),
+                              tensor({2}, {2, 0}, DType::I64)});
+  ASSERT_OK(L);
+  expectNear(*L, {(0.5 + 0.25) / 2});
+}
+
 TEST(InterpLoss, LabelOutOfRangeIsAnError) {
   Expected<Tensor> L =
       runOp(OpKind::SoftmaxCrossEntropy, {tensor({2, 3}, {1, 2, 3, 4, 5, 6}),

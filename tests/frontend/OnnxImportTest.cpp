@@ -14,7 +14,8 @@ namespace {
 const std::string NodeTests = "/usr/share/libonnx-testdata/data/node/";
 
 onnx::ModelProto load(const std::string &Test) {
-  Expected<std::vector<uint8_t>> B = frontend::readFile(NodeTests + Test + "/model.onnx");
+  Expected<std::vector<uint8_t>> B =
+      frontend::readFile(NodeTests + Test + "/model.onnx");
   EXPECT_TRUE(B.ok()) << B.status().message()
                       << " (scripts/setup.sh installs libonnx-testdata)";
   onnx::ModelProto M;
@@ -24,7 +25,8 @@ onnx::ModelProto load(const std::string &Test) {
 
 Expected<Graph> import(const onnx::ModelProto &M) {
   std::string S = M.SerializeAsString();
-  return frontend::importOnnx(std::vector<uint8_t>(S.begin(), S.end()), "m.onnx");
+  return frontend::importOnnx(std::vector<uint8_t>(S.begin(), S.end()),
+                              "m.onnx");
 }
 
 } // namespace
@@ -85,8 +87,8 @@ TEST(OnnxImport, MissingInitializer) {
 TEST(OnnxImport, ImportThenRunMatchesTheReferenceOutput) {
   TempDir D;
   std::string Dir = NodeTests + "test_batchnorm_example";
-  std::string Cmd = std::string(NNC_TOOL) + " import " + Dir + "/model.onnx -o " +
-                    D.file("bn.nnc") + " >/dev/null";
+  std::string Cmd = std::string(NNC_TOOL) + " import " + Dir +
+                    "/model.onnx -o " + D.file("bn.nnc") + " >/dev/null";
   ASSERT_EQ(std::system(Cmd.c_str()), 0);
   Expected<Graph> G = frontend::loadModel(D.file("bn.nnc"));
   ASSERT_OK(G);
@@ -105,4 +107,61 @@ TEST(OnnxImport, ImportThenRunMatchesTheReferenceOutput) {
   auto Want = frontend::readOnnxTensor(Dir + "/test_data_set_0/output_0.pb");
   ASSERT_OK(Want);
   expectNear(Out->at(E.Outputs[0]->Name), decode(Want->Raw, Want->Elt), 1e-5);
+}
+
+// LogSoftmax -> NegativeLogLikelihoodLoss (mean) and Pow(x, 2), as
+// hand-written losses and RBF layers export them.
+TEST(OnnxImport, NllLossAndSquaringPow) {
+  onnx::ModelProto M;
+  M.set_ir_version(8);
+  M.add_opset_import()->set_version(13);
+  onnx::GraphProto &G = *M.mutable_graph();
+  auto Info = [](onnx::ValueInfoProto *V, const char *Name, int Type,
+                 std::vector<int64_t> Dims) {
+    V->set_name(Name);
+    auto *T = V->mutable_type()->mutable_tensor_type();
+    T->set_elem_type(Type);
+    for (int64_t D : Dims)
+      T->mutable_shape()->add_dim()->set_dim_value(D);
+  };
+  Info(G.add_input(), "x", onnx::TensorProto::FLOAT, {2, 3});
+  Info(G.add_input(), "t", onnx::TensorProto::INT64, {2});
+  Info(G.add_output(), "loss", onnx::TensorProto::FLOAT, {});
+  Info(G.add_output(), "sq", onnx::TensorProto::FLOAT, {2, 3});
+  onnx::TensorProto *Two = G.add_initializer();
+  Two->set_name("two");
+  Two->set_data_type(onnx::TensorProto::FLOAT);
+  Two->add_float_data(2);
+  auto Node = [&](const char *Op, std::vector<const char *> In,
+                  const char *Out) {
+    onnx::NodeProto *N = G.add_node();
+    N->set_op_type(Op);
+    for (const char *I : In)
+      N->add_input(I);
+    N->add_output(Out);
+    return N;
+  };
+  onnx::AttributeProto *Axis = Node("LogSoftmax", {"x"}, "lp")->add_attribute();
+  Axis->set_name("axis");
+  Axis->set_type(onnx::AttributeProto::INT);
+  Axis->set_i(1);
+  Node("NegativeLogLikelihoodLoss", {"lp", "t"}, "loss");
+  Node("Pow", {"x", "two"}, "sq");
+  Expected<Graph> Imported = import(M);
+  ASSERT_OK(Imported);
+  auto I = interp::Interpreter::create(*Imported);
+  ASSERT_OK(I);
+  std::vector<double> X = {1, 2, 3, 0, 0, 0};
+  auto Out = I->run("infer", {{"x", tensor({2, 3}, X)},
+                              {"t", tensor({2}, {2, 1}, DType::I64)}});
+  ASSERT_OK(Out);
+  double Z = std::log(std::exp(1) + std::exp(2) + std::exp(3));
+  expectNear(Out->at("loss"), {((Z - 3) + std::log(3.0)) / 2});
+  expectNear(Out->at("sq"), {1, 4, 9, 0, 0, 0});
+  // Another exponent is reported, not approximated.
+  G.mutable_initializer(0)->set_float_data(0, 3);
+  Expected<Graph> Cube = import(M);
+  ASSERT_FALSE(Cube.ok());
+  EXPECT_NE(Cube.status().message().find("exponent other than"),
+            std::string::npos);
 }

@@ -193,6 +193,7 @@ TEST(ShapeInference, LossesAreScalars) {
             Shape{});
   EXPECT_EQ(shapeOf(OpKind::SoftmaxCrossEntropy, {f32({3, 10}), i64({3})}),
             Shape{});
+  EXPECT_EQ(shapeOf(OpKind::NllLoss, {f32({3, 10}), i64({3})}), Shape{});
   EXPECT_NE(errorOf(OpKind::SoftmaxCrossEntropy, {f32({3, 10}), f32({3})})
                 .find("integer"),
             std::string::npos);

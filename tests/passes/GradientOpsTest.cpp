@@ -235,6 +235,13 @@ TEST(Gradients, Losses) {
       {true, false}));
 }
 
+TEST(Gradients, NllLossAfterLogSoftmax) {
+  EXPECT_GRADIENTS_MATCH(gradCheckOp(
+      OpKind::NllLoss,
+      {rnd({4, 5}, 68, -3, -0.1), tensor({4}, {1, 0, 4, 1}, DType::I64)},
+      {true, false}));
+}
+
 TEST(Gradients, LossOnDataTargetsOnly) {
   auto R = gradCheckOp(OpKind::BceLoss,
                        {rnd({3, 2}, 62, 0.05, 0.95), rnd({3, 2}, 63, 0, 1)},
