@@ -72,7 +72,7 @@ void feedBatch(const DataBinding &B, const runtime::Dataset &D,
   Feed[B.Target->Name] = Tensor(B.Target->Type.Elt, YDims, std::move(Y));
 }
 
-Expected<EvalResult> evaluate(const Graph &G, interp::Interpreter &I,
+Expected<EvalResult> evaluate(const Graph &G, backend::Engine &I,
                               const runtime::Dataset &D, int64_t Batch) {
   if (!G.Training || !G.Training->Loss)
     return error("the model has no training table naming its loss");

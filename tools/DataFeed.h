@@ -1,6 +1,7 @@
 //===- tools/DataFeed.h - Datasets into model inputs ------------*- C++ -*-===//
 #pragma once
 
+#include "backend/Engine.h"
 #include "backend/interp/Interpreter.h"
 #include "ir/Graph.h"
 #include "runtime/Dataset.h"
@@ -36,8 +37,8 @@ struct EvalResult {
 };
 
 /// Loss and (for classifiers) accuracy and confusion matrix of G's training
-/// loss over D, in inference mode, on interpreter I of G.
-Expected<EvalResult> evaluate(const ir::Graph &G, interp::Interpreter &I,
+/// loss over D, in inference mode, on engine I of G.
+Expected<EvalResult> evaluate(const ir::Graph &G, backend::Engine &I,
                               const runtime::Dataset &D, int64_t Batch);
 
 /// Loads --data SPEC: fashion-mnist[:DIR] (default DIR: Debian's

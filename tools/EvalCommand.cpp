@@ -2,6 +2,7 @@
 #include "frontend/ModelIO.h"
 #include "tools/Commands.h"
 #include "tools/DataFeed.h"
+#include "tools/EngineArgs.h"
 
 #include <cstdio>
 
@@ -12,13 +13,12 @@ const CommandSpec EvalSpec = {
     "MODEL --data SPEC [--split test|train] [--batch B] [--limit N]",
     "Evaluates a model (or checkpoint) in inference mode: the mean of its\n"
     "training loss, and for classifiers the accuracy and confusion matrix.",
-    {{"--data", "SPEC",
-      "fashion-mnist[:DIR], mnist:DIR, idx:DIR, "
-      "csv:TRAIN[,TEST]"},
-     {"--split", "NAME", "test (default) or train"},
-     {"--batch", "B", "examples per run (default 256)"},
-     {"--limit", "N", "use the first N examples"},
-     {"--engine", "interp", "execution engine (only the interpreter for now)"}},
+    withEngineOptions({{"--data", "SPEC",
+                        "fashion-mnist[:DIR], mnist:DIR, idx:DIR, "
+                        "csv:TRAIN[,TEST]"},
+                       {"--split", "NAME", "test (default) or train"},
+                       {"--batch", "B", "examples per run (default 256)"},
+                       {"--limit", "N", "use the first N examples"}}),
     1,
     1};
 
@@ -47,10 +47,13 @@ Status runEval(const Args &A) {
   const runtime::Dataset &D = UseTrain ? Train : Test;
   if (D.Count == 0)
     return error("--data ", A.get("--data"), " has no ", Split, " split");
-  Expected<interp::Interpreter> I = interp::Interpreter::create(*G);
+  Expected<backend::EngineOptions> EO = engineOptions(A);
+  if (!EO.ok())
+    return EO.status().withPrefix("nnc eval");
+  Expected<std::unique_ptr<backend::Engine>> I = backend::createEngine(*G, *EO);
   if (!I.ok())
     return I.status().withPrefix(Path);
-  Expected<EvalResult> R = evaluate(*G, *I, D, *Batch);
+  Expected<EvalResult> R = evaluate(*G, **I, D, *Batch);
   if (!R.ok())
     return R.status().withPrefix(Path);
   std::printf("%s on %lld %s examples: loss %.4f", Path.c_str(),

@@ -2,6 +2,7 @@
 #include "backend/interp/Interpreter.h"
 #include "frontend/ModelIO.h"
 #include "tools/Commands.h"
+#include "tools/EngineArgs.h"
 #include "tools/TensorFiles.h"
 
 #include <cstdio>
@@ -19,15 +20,17 @@ const CommandSpec RunSpec = {
     "may be .npy, ONNX TensorProto (.pb), IDX (MNIST format, gzipped or\n"
     "not; bytes feeding a float tensor are scaled to [0,1]) or raw\n"
     "little-endian data of the tensor's dtype; the batch size is taken from\n"
-    "the file. Runs on the reference interpreter.",
-    {{"--input", "NAME=FILE", "feed tensor NAME from FILE", true},
-     {"--output-dir", "DIR", "where outputs are written (created if needed)"},
-     {"--entry", "NAME", "entry point to run (default: infer)"},
-     {"--format", "bin|npy", "output file format (default: bin)"},
-     {"--limit", "N", "use only the first N examples of each input"},
-     {"--training", "", "training semantics: dropout, batch statistics"},
-     {"--seed", "S", "seed for random ops when training (default 0)"},
-     {"--engine", "interp", "execution engine (only the interpreter for now)"}},
+    "the file. Runs compiled by the JIT (--engine interp: the reference\n"
+    "interpreter).",
+    withEngineOptions(
+        {{"--input", "NAME=FILE", "feed tensor NAME from FILE", true},
+         {"--output-dir", "DIR",
+          "where outputs are written (created if needed)"},
+         {"--entry", "NAME", "entry point to run (default: infer)"},
+         {"--format", "bin|npy", "output file format (default: bin)"},
+         {"--limit", "N", "use only the first N examples of each input"},
+         {"--training", "", "training semantics: dropout, batch statistics"},
+         {"--seed", "S", "seed for random ops when training (default 0)"}}),
     1,
     1};
 
@@ -53,9 +56,9 @@ Status runRun(const Args &A) {
   std::string Format = A.get("--format", "bin");
   if (Format != "bin" && Format != "npy")
     return error("nnc run: --format must be bin or npy, found '", Format, "'");
-  std::string Engine = A.get("--engine", "interp");
-  if (Engine != "interp")
-    return error("nnc run: unknown engine '", Engine, "' (available: interp)");
+  Expected<backend::EngineOptions> EO = engineOptions(A);
+  if (!EO.ok())
+    return EO.status().withPrefix("nnc run");
   Expected<int64_t> Limit = A.getInt("--limit", 0);
   Expected<int64_t> Seed = A.getInt("--seed", 0);
   if (!Limit.ok())
@@ -93,13 +96,13 @@ Status runRun(const Args &A) {
     Inputs[Name] = std::move(*T);
   }
 
-  Expected<interp::Interpreter> I = interp::Interpreter::create(*G);
+  Expected<std::unique_ptr<backend::Engine>> I = backend::createEngine(*G, *EO);
   if (!I.ok())
     return I.status().withPrefix(Path);
   interp::Options Opts;
   Opts.Training = A.has("--training");
   Opts.Seed = uint64_t(*Seed);
-  Expected<interp::TensorMap> Outputs = I->run(EntryName, Inputs, Opts);
+  Expected<interp::TensorMap> Outputs = (*I)->run(EntryName, Inputs, Opts);
   if (!Outputs.ok())
     return Outputs.status().withPrefix(Path);
 

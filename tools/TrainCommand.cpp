@@ -2,6 +2,7 @@
 #include "frontend/ModelIO.h"
 #include "passes/AttachLoss.h"
 #include "tools/Commands.h"
+#include "tools/EngineArgs.h"
 #include "tools/Trainer.h"
 
 #include <cmath>
@@ -16,44 +17,49 @@ const CommandSpec TrainSpec = {
     "train",
     "MODEL --data SPEC [options]",
     "Trains a model's train_step (forward, backward and optimizer update\n"
-    "derived from its training table) on the reference interpreter, printing\n"
+    "derived from its training table) compiled by the JIT, printing\n"
     "progress and test accuracy after every epoch. Checkpoints hold the\n"
     "parameters, the optimizer state, the step count and the seed, are "
     "written\n"
     "atomically, and --resume continues one exactly.\n"
     "SPEC: fashion-mnist[:DIR], mnist:DIR, idx:DIR, csv:TRAIN[,TEST].",
-    {{"--data", "SPEC", "training (and test) data"},
-     {"--epochs", "N",
-      "epochs to train to, counted from the start (default 1)"},
-     {"--batch", "B", "minibatch size (default 64); the last batch is smaller"},
-     {"--optimizer", "NAME",
-      "sgd, momentum, nesterov, adagrad, adadelta, rmsprop or adam "
-      "(default: the model's)"},
-     {"--lr", "X", "learning rate (default: the model's, else PyTorch's)"},
-     {"--weight-decay", "X", "weight decay (default: the model's, else 0)"},
-     {"--momentum", "X", "momentum for sgd, momentum, nesterov, rmsprop"},
-     {"--schedule", "NAME", "constant (default), step or cosine"},
-     {"--step-size", "N", "step schedule: epochs between decays (default 1)"},
-     {"--gamma", "X", "step schedule: decay factor (default 0.1)"},
-     {"--seed", "S",
-      "seed for shuffling, dropout and augmentation (default 0)"},
-     {"--no-shuffle", "", "keep the data's order"},
-     {"--hflip", "", "augment: random horizontal flips"},
-     {"--translate", "N", "augment: random shifts of up to N pixels"},
-     {"--noise", "X", "augment: Gaussian noise with standard deviation X"},
-     {"--brightness", "X", "augment: add U(-X, X) to every pixel"},
-     {"--save", "OUT", "checkpoint file (.nnc or .json)"},
-     {"--resume", "CKPT", "continue from a checkpoint of MODEL"},
-     {"--checkpoint-every", "N", "also checkpoint every N steps"},
-     {"--max-steps", "N", "stop after N steps in total"},
-     {"--limit-train", "N", "use the first N training examples"},
-     {"--limit-test", "N", "use the first N test examples"},
-     {"--progress", "MODE", "bar, lines or none (default: bar on a terminal)"},
-     {"--loss", "KIND",
-      "attach a loss to an inference model (an ONNX import): softmax-ce, nll, "
-      "mse, bce or bce-logits"},
-     {"--output", "NAME", "the output the loss reads (default: the only one)"},
-     {"--engine", "interp", "execution engine (only the interpreter for now)"}},
+    withEngineOptions(
+        {{"--data", "SPEC", "training (and test) data"},
+         {"--epochs", "N",
+          "epochs to train to, counted from the start (default 1)"},
+         {"--batch", "B",
+          "minibatch size (default 64); the last batch is smaller"},
+         {"--optimizer", "NAME",
+          "sgd, momentum, nesterov, adagrad, adadelta, rmsprop or adam "
+          "(default: the model's)"},
+         {"--lr", "X", "learning rate (default: the model's, else PyTorch's)"},
+         {"--weight-decay", "X", "weight decay (default: the model's, else 0)"},
+         {"--momentum", "X", "momentum for sgd, momentum, nesterov, rmsprop"},
+         {"--schedule", "NAME", "constant (default), step or cosine"},
+         {"--step-size", "N",
+          "step schedule: epochs between decays (default 1)"},
+         {"--gamma", "X", "step schedule: decay factor (default 0.1)"},
+         {"--seed", "S",
+          "seed for shuffling, dropout and augmentation (default 0)"},
+         {"--no-shuffle", "", "keep the data's order"},
+         {"--hflip", "", "augment: random horizontal flips"},
+         {"--translate", "N", "augment: random shifts of up to N pixels"},
+         {"--noise", "X", "augment: Gaussian noise with standard deviation X"},
+         {"--brightness", "X", "augment: add U(-X, X) to every pixel"},
+         {"--save", "OUT", "checkpoint file (.nnc or .json)"},
+         {"--resume", "CKPT", "continue from a checkpoint of MODEL"},
+         {"--checkpoint-every", "N", "also checkpoint every N steps"},
+         {"--max-steps", "N", "stop after N steps in total"},
+         {"--limit-train", "N", "use the first N training examples"},
+         {"--limit-test", "N", "use the first N test examples"},
+         {"--progress", "MODE",
+          "bar, lines or none (default: bar on a terminal)"},
+         {"--loss", "KIND",
+          "attach a loss to an inference model (an ONNX import): softmax-ce, "
+          "nll, "
+          "mse, bce or bce-logits"},
+         {"--output", "NAME",
+          "the output the loss reads (default: the only one)"}}),
     1,
     1};
 
@@ -116,10 +122,11 @@ void printStep(const StepReport &R, bool Bar) {
 Status runTrain(const Args &A) {
   if (!A.has("--data"))
     return error("nnc train: --data SPEC is required");
-  if (A.get("--engine", "interp") != "interp")
-    return error("nnc train: unknown engine '", A.get("--engine"),
-                 "' (available: interp)");
   TrainOptions O;
+  Expected<backend::EngineOptions> EO = engineOptions(A);
+  if (!EO.ok())
+    return EO.status().withPrefix("nnc train");
+  O.Engine = *EO;
   struct IntOpt {
     const char *Name;
     int64_t *Slot;

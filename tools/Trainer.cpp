@@ -64,14 +64,14 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
   if (!B.ok())
     return B.status();
   T->Binding = *B;
-  auto TI = interp::Interpreter::create(T->TrainG);
+  auto TI = backend::createEngine(T->TrainG, Options.Engine);
   if (!TI.ok())
     return TI.status();
-  T->TrainI.emplace(std::move(*TI));
-  auto EI = interp::Interpreter::create(T->Base);
+  T->TrainI = std::move(*TI);
+  auto EI = backend::createEngine(T->Base, Options.Engine);
   if (!EI.ok())
     return EI.status();
-  T->EvalI.emplace(std::move(*EI));
+  T->EvalI = std::move(*EI);
   return T;
 }
 
@@ -177,7 +177,7 @@ Expected<EvalResult> Trainer::evaluate(const runtime::Dataset &D,
   for (const auto &V : Base.values())
     if (isStored(V->Kind))
       if (const Value *T = TrainG.findValue(V->Name))
-        EvalI->stored(V.get()).Data = TrainI->stored(T).Data;
+        EvalI->write(V.get(), TrainI->read(T));
   return tools::evaluate(Base, *EvalI, D, Batch);
 }
 
@@ -191,7 +191,7 @@ Graph Trainer::checkpoint() const {
       Dst = C.addValue(V->Name, Role::State, V->Type);
       Dst->DeclaredDims = V->DeclaredDims;
     }
-    Dst->Data = encode(TrainI->stored(V.get()).Data, V->Type.Elt);
+    Dst->Data = encode(TrainI->read(V.get()), V->Type.Elt);
   }
   C.Training->Step = Step;
   C.Training->Seed = Seed;

@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include "backend/interp/Interpreter.h"
+#include "backend/Engine.h"
 #include "ir/Graph.h"
 #include "passes/TrainStep.h"
 #include "runtime/Dataset.h"
@@ -41,6 +41,8 @@ struct TrainOptions {
   int64_t CheckpointEvery = 0;
   /// Stop once this many steps are done in total (0: no limit).
   int64_t MaxSteps = 0;
+  /// What runs the steps: the JIT unless asked otherwise.
+  backend::EngineOptions Engine;
 };
 
 struct StepReport {
@@ -77,7 +79,7 @@ public:
   int64_t step() const { return Step; }
   uint64_t seed() const { return Seed; }
   const passes::ResolvedOptimizer &optimizer() const { return TS.Optimizer; }
-  interp::Interpreter &trainInterpreter() { return *TrainI; }
+  backend::Engine &trainEngine() { return *TrainI; }
 
 private:
   Trainer() = default;
@@ -87,7 +89,7 @@ private:
   ir::Graph Base;   // the model as loaded, for inference and checkpoints
   ir::Graph TrainG; // with the train_step entry point
   passes::TrainStep TS;
-  std::optional<interp::Interpreter> TrainI, EvalI;
+  std::unique_ptr<backend::Engine> TrainI, EvalI;
   DataBinding Binding; // in TrainG
   int64_t Step = 0;
   uint64_t Seed = 0;

@@ -70,8 +70,8 @@ Expected<Interpreter> Interpreter::create(Graph &G) {
   return I;
 }
 
-Status Interpreter::bindBatch(const TensorMap &Inputs,
-                              const std::vector<const Value *> &Fed) {
+Status bindBatch(Graph &G, const TensorMap &Inputs,
+                 const std::vector<const Value *> &Fed) {
   int64_t Batch = -1;
   const Value *BatchFrom = nullptr;
   for (const Value *V : Fed) {
@@ -92,7 +92,7 @@ Status Interpreter::bindBatch(const TensorMap &Inputs,
       BatchFrom = V;
     }
   }
-  NNC_TRY(inferShapes(*G, Batch < 0 ? 1 : Batch));
+  NNC_TRY(inferShapes(G, Batch < 0 ? 1 : Batch));
   for (const Value *V : Fed) {
     const Tensor &T = Inputs.at(V->Name);
     if (T.Dims != V->Type.Dims)
@@ -112,7 +112,7 @@ Interpreter::evaluate(const std::vector<const Value *> &Wanted,
   // they reach must be given (inference needs no labels).
   std::vector<const Value *> Fed;
   std::vector<const Node *> Needed = G->nodesReaching(Wanted, &Fed);
-  NNC_TRY(bindBatch(Inputs, Fed));
+  NNC_TRY(bindBatch(*G, Inputs, Fed));
 
   std::map<const Value *, Tensor> Live;
   for (const Value *V : Fed)
@@ -138,13 +138,12 @@ Interpreter::evaluate(const std::vector<const Value *> &Wanted,
   return Out;
 }
 
-Expected<TensorMap> Interpreter::run(const std::string &Entry,
-                                     const TensorMap &Inputs,
-                                     const Options &Opts) {
-  const EntryPoint *E = G->findEntry(Entry);
+Expected<const EntryPoint *> findEntry(const Graph &G, const std::string &Entry,
+                                       const TensorMap &Inputs) {
+  const EntryPoint *E = G.findEntry(Entry);
   if (!E) {
     std::string Known;
-    for (const EntryPoint &X : G->EntryPoints)
+    for (const EntryPoint &X : G.EntryPoints)
       Known += (Known.empty() ? "" : ", ") + X.Name;
     return error("no entry point '", Entry, "' (the model has: ", Known, ")");
   }
@@ -155,6 +154,16 @@ Expected<TensorMap> Interpreter::run(const std::string &Entry,
     if (!Taken)
       return error("entry point '", Entry, "' has no input '", Name, "'");
   }
+  return E;
+}
+
+Expected<TensorMap> Interpreter::run(const std::string &Entry,
+                                     const TensorMap &Inputs,
+                                     const Options &Opts) {
+  Expected<const EntryPoint *> EOr = findEntry(*G, Entry, Inputs);
+  if (!EOr.ok())
+    return EOr.status();
+  const EntryPoint *E = *EOr;
   std::vector<const Value *> Wanted(E->Outputs.begin(), E->Outputs.end());
   for (const Update &U : E->Updates)
     Wanted.push_back(U.NewValue);

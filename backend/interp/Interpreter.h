@@ -24,6 +24,18 @@ struct Options {
 
 using TensorMap = std::map<std::string, Tensor>;
 
+/// Checks that every fed value is given with its declared shape and one
+/// batch size, then binds the graph's shapes to that batch size. Shared by
+/// every engine, so all report bad inputs alike.
+Status bindBatch(ir::Graph &G, const TensorMap &Inputs,
+                 const std::vector<const ir::Value *> &Fed);
+
+/// The entry point named Entry, or an error listing the model's entries;
+/// also rejects inputs the entry does not take.
+Expected<const ir::EntryPoint *> findEntry(const ir::Graph &G,
+                                           const std::string &Entry,
+                                           const TensorMap &Inputs);
+
 class Interpreter {
 public:
   /// G must be verified. Stored tensors are materialized here, once.
@@ -45,8 +57,6 @@ public:
 
 private:
   explicit Interpreter(ir::Graph &G) : G(&G) {}
-  Status bindBatch(const TensorMap &Inputs,
-                   const std::vector<const ir::Value *> &Fed);
 
   ir::Graph *G;
   std::map<const ir::Value *, Tensor> Stored;

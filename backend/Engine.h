@@ -1,0 +1,59 @@
+//===- backend/Engine.h - Run entry points: JIT or interpreter --*- C++ -*-===//
+//
+// What the tools run models on. The JIT compiles each entry point for each
+// batch size it meets (and caches it); the interpreter is the reference.
+// Both take and return double tensors keyed by name, so callers and tests
+// treat them alike.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "backend/interp/Interpreter.h"
+#include "ir/Graph.h"
+
+#include <memory>
+#include <string>
+
+namespace nnc::backend {
+
+enum class EngineKind { Jit, Interp };
+
+struct EngineOptions {
+  EngineKind Kind = EngineKind::Jit;
+  /// Threads for compiled kernels; 0: one per core.
+  int64_t Threads = 0;
+  /// LLVM CPU name, or "" for this machine.
+  std::string TargetCpu;
+  /// Fuse chains of pointwise ops into single loops.
+  bool Fuse = true;
+  /// Print per-pass and LLVM compile times to stderr.
+  bool Verbose = false;
+};
+
+/// "jit" or "interp".
+Expected<EngineKind> parseEngineKind(const std::string &Name);
+
+class Engine {
+public:
+  virtual ~Engine() = default;
+  /// Runs an entry point, as interp::Interpreter::run.
+  virtual Expected<interp::TensorMap> run(const std::string &Entry,
+                                          const interp::TensorMap &Inputs,
+                                          const interp::Options &Opts = {}) = 0;
+  /// Evaluates the given values from the fed tensors, as
+  /// interp::Interpreter::evaluate (evaluation, tools).
+  virtual Expected<interp::TensorMap>
+  evaluate(const std::vector<const ir::Value *> &Wanted,
+           const interp::TensorMap &Inputs,
+           const interp::Options &Opts = {}) = 0;
+  /// Current contents of a stored tensor (parameter, state, constant).
+  virtual std::vector<double> read(const ir::Value *V) = 0;
+  virtual void write(const ir::Value *V, const std::vector<double> &Data) = 0;
+  virtual EngineKind kind() const = 0;
+};
+
+/// G must be verified and outlive the engine.
+Expected<std::unique_ptr<Engine>> createEngine(ir::Graph &G,
+                                               const EngineOptions &Opts);
+
+} // namespace nnc::backend

@@ -1,0 +1,138 @@
+//===- backend/kernels/Gemm.cpp - Blocked, register-tiled SGEMM -----------===//
+//
+// The GotoBLAS/BLIS structure: B is packed in KC x NC panels, A in MC x KC
+// blocks, and a 6 x 16 micro-kernel keeps its block of C in vector
+// registers (6 zmm on AVX-512, 12 ymm on AVX2), doing one broadcast and one
+// FMA per loaded value of A. Operands are read through strides, so
+// transposed operands need no copy.
+//
+//===----------------------------------------------------------------------===//
+#include "backend/kernels/Kernel.h"
+
+namespace nnck {
+namespace {
+
+constexpr int64_t MR = GemmMR, NR = GemmNR;
+
+/// Packs the Mc x Kc block of A at (I0, K0) as MR-row strips, k-major,
+/// zero-padding the last strip.
+NNC_INLINE void packA(int64_t Mc, int64_t Kc, const float *A, int64_t Rs,
+                      int64_t Cs, float *Dst) {
+  for (int64_t I = 0; I < Mc; I += MR) {
+    int64_t Rows = minOf(MR, Mc - I);
+    for (int64_t K = 0; K < Kc; ++K) {
+      for (int64_t R = 0; R < Rows; ++R)
+        Dst[K * MR + R] = A[(I + R) * Rs + K * Cs];
+      for (int64_t R = Rows; R < MR; ++R)
+        Dst[K * MR + R] = 0.f;
+    }
+    Dst += Kc * MR;
+  }
+}
+
+/// Packs the Kc x Nc panel of B as NR-column strips, k-major.
+NNC_INLINE void packB(int64_t Kc, int64_t Nc, const float *B, int64_t Rs,
+                      int64_t Cs, float *Dst) {
+  for (int64_t J = 0; J < Nc; J += NR) {
+    int64_t Cols = minOf(NR, Nc - J);
+    if (Cols == NR && Cs == 1) {
+      for (int64_t K = 0; K < Kc; ++K)
+        *reinterpret_cast<v16 *>(Dst + K * NR) =
+            *reinterpret_cast<const v16 *>(B + K * Rs + J);
+    } else {
+      for (int64_t K = 0; K < Kc; ++K) {
+        for (int64_t C = 0; C < Cols; ++C)
+          Dst[K * NR + C] = B[K * Rs + (J + C) * Cs];
+        for (int64_t C = Cols; C < NR; ++C)
+          Dst[K * NR + C] = 0.f;
+      }
+    }
+    Dst += Kc * NR;
+  }
+}
+
+/// C[0:Rows, 0:Cols] (+)= Apanel x Bpanel over Kc.
+NNC_INLINE void microKernel(int64_t Kc, const float *A, const float *B,
+                            float *C, int64_t Ldc, int64_t Rows, int64_t Cols,
+                            bool Accumulate) {
+  v16 C0 = 0, C1 = 0, C2 = 0, C3 = 0, C4 = 0, C5 = 0;
+  for (int64_t K = 0; K < Kc; ++K) {
+    v16 Bv = *reinterpret_cast<const v16 *>(B + K * NR);
+    const float *Ak = A + K * MR;
+    C0 += Ak[0] * Bv;
+    C1 += Ak[1] * Bv;
+    C2 += Ak[2] * Bv;
+    C3 += Ak[3] * Bv;
+    C4 += Ak[4] * Bv;
+    C5 += Ak[5] * Bv;
+  }
+  v16 Acc[MR] = {C0, C1, C2, C3, C4, C5};
+  if (Cols == NR) {
+    for (int64_t R = 0; R < Rows; ++R) {
+      v16 *Row = reinterpret_cast<v16 *>(C + R * Ldc);
+      *Row = Accumulate ? *Row + Acc[R] : Acc[R];
+    }
+    return;
+  }
+  for (int64_t R = 0; R < Rows; ++R)
+    for (int64_t J = 0; J < Cols; ++J)
+      C[R * Ldc + J] = Accumulate ? C[R * Ldc + J] + Acc[R][J] : Acc[R][J];
+}
+
+} // namespace
+
+void gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
+          int64_t CsA, const float *B, int64_t RsB, int64_t CsB, float *C,
+          int64_t Ldc, bool Accumulate, float *Work) {
+  if (K == 0) {
+    if (!Accumulate)
+      for (int64_t I = 0; I < M; ++I)
+        zero(C + I * Ldc, N);
+    return;
+  }
+  int64_t KcMax = minOf(K, GemmKC);
+  float *PackB = Work;
+  float *PackA = Work + KcMax * roundUp(minOf(N, GemmNC), NR);
+  for (int64_t Jc = 0; Jc < N; Jc += GemmNC) {
+    int64_t Nc = minOf(GemmNC, N - Jc);
+    for (int64_t Pc = 0; Pc < K; Pc += GemmKC) {
+      int64_t Kc = minOf(GemmKC, K - Pc);
+      bool Acc = Accumulate || Pc > 0;
+      packB(Kc, Nc, B + Pc * RsB + Jc * CsB, RsB, CsB, PackB);
+      for (int64_t Ic = 0; Ic < M; Ic += GemmMC) {
+        int64_t Mc = minOf(GemmMC, M - Ic);
+        packA(Mc, Kc, A + Ic * RsA + Pc * CsA, RsA, CsA, PackA);
+        for (int64_t Jr = 0; Jr < Nc; Jr += NR)
+          for (int64_t Ir = 0; Ir < Mc; Ir += MR)
+            microKernel(Kc, PackA + Ir * Kc, PackB + Jr * Kc,
+                        C + (Ic + Ir) * Ldc + Jc + Jr, Ldc, minOf(MR, Mc - Ir),
+                        minOf(NR, Nc - Jr), Acc);
+      }
+    }
+  }
+}
+
+} // namespace nnck
+
+using namespace nnck;
+
+// MatMul: A [M, K] (any leading shape), B [K, N]. P: M, N, K.
+NNC_KERNEL(MatMul) {
+  gemm(P[0], P[1], P[2], f32(T, 0), P[2], 1, f32(T, 1), P[1], 1, f32(T, 2),
+       P[1], false, f32(T, 3));
+  return NNC_OK;
+}
+
+// Dense: X [N, K], W [M, K], optional bias [M]; Y = X W^T + b.
+// P: N, K, M.
+NNC_KERNEL(Dense) {
+  int64_t N = P[0], K = P[1], M = P[2];
+  float *Y = f32(T, 3);
+  const float *Bias = f32(T, 2);
+  gemm(N, M, K, f32(T, 0), K, 1, f32(T, 1), 1, K, Y, M, false, f32(T, 4));
+  if (Bias)
+    for (int64_t I = 0; I < N; ++I)
+      for (int64_t J = 0; J < M; ++J)
+        Y[I * M + J] += Bias[J];
+  return NNC_OK;
+}

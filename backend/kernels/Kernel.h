@@ -1,0 +1,108 @@
+//===- backend/kernels/Kernel.h - Shared by the bitcode kernels -*- C++ -*-===//
+//
+// The kernels in this folder are compiled by clang-19 to LLVM bitcode at
+// build time, linked into every generated module and specialized there on
+// the model's constant shapes. They are freestanding: no C++ library, no
+// allocation, only libm and memcpy/memset, so AOT objects stay
+// self-contained.
+//
+// Every op kernel has one signature:
+//   int nnc_k_<Op>(void *const *T, const int64_t *P, const double *F,
+//                  const nnc_exec *X)
+// T: the op's operands in order (null for an absent optional one), then its
+// outputs, then its workspace in the arena, if it asked for one. P and F: the
+// op's integer and real parameters, packed by backend/llvm/KernelParams.cpp
+// as each kernel below documents. Returns 0, or an NNC_ERR_* code.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "backend/kernels/Workspace.h"
+#include "runtime/nnc_runtime.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NNC_KERNEL(Name)                                                       \
+  extern "C" int nnc_k_##Name(void *const *T, const int64_t *P,                \
+                              const double *F, const nnc_exec *Exec)
+#define NNC_INLINE static inline __attribute__((always_inline))
+#define NNC_METHOD inline __attribute__((always_inline))
+
+enum { NNC_OK = 0, NNC_ERR_LABEL = 1 };
+
+namespace nnck {
+
+typedef float v16 __attribute__((ext_vector_type(16), aligned(4)));
+
+template <typename T> NNC_INLINE T *in(void *const *Ts, int I) {
+  return static_cast<T *>(Ts[I]);
+}
+NNC_INLINE float *f32(void *const *Ts, int I) { return in<float>(Ts, I); }
+
+template <typename T> NNC_INLINE T maxOf(T A, T B) { return A > B ? A : B; }
+template <typename T> NNC_INLINE T minOf(T A, T B) { return A < B ? A : B; }
+
+NNC_INLINE void zero(float *P, int64_t N) {
+  for (int64_t I = 0; I < N; ++I)
+    P[I] = 0.f;
+}
+NNC_INLINE void copy(float *D, const float *S, int64_t N) {
+  __builtin_memcpy(D, S, size_t(N) * sizeof(float));
+}
+
+/// Never exponentiates a positive number (as the interpreter).
+NNC_INLINE float sigmoid(float X) {
+  if (X >= 0)
+    return 1.f / (1.f + __builtin_expf(-X));
+  float E = __builtin_expf(X);
+  return E / (1.f + E);
+}
+
+/// The 2-D window of a conv or pooling, P[0..17] in ir::Window2D order.
+struct Window {
+  int64_t N, C, H, W, KH, KW, SH, SW, PadT, PadL, PadB, PadR, DH, DW, OH, OW, O,
+      Groups;
+};
+NNC_INLINE Window window(const int64_t *P) {
+  return Window{P[0], P[1],  P[2],  P[3],  P[4],  P[5],  P[6],  P[7],  P[8],
+                P[9], P[10], P[11], P[12], P[13], P[14], P[15], P[16], P[17]};
+}
+
+/// ir::SplitMix64, bit for bit, so compiled random ops draw what the
+/// interpreter draws.
+struct SplitMix64 {
+  uint64_t State;
+  NNC_METHOD uint64_t next() {
+    uint64_t Z = (State += 0x9e3779b97f4a7c15ULL);
+    Z = (Z ^ (Z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    Z = (Z ^ (Z >> 27)) * 0x94d049bb133111ebULL;
+    return Z ^ (Z >> 31);
+  }
+  NNC_METHOD double uniform() { return double(next() >> 11) * 0x1.0p-53; }
+};
+/// A node's generator: P holds its seed already mixed with its id.
+NNC_INLINE SplitMix64 rngFor(uint64_t NodeMix, const nnc_exec *X) {
+  return SplitMix64{NodeMix ^ X->seed};
+}
+
+/// Runs Body(I) for I in [0, N), through the caller's hook when there is one.
+template <typename F>
+NNC_INLINE void parallelFor(const nnc_exec *X, int64_t N, F &Body) {
+  if (!X->parallel_for || X->threads <= 1 || N <= 1) {
+    for (int64_t I = 0; I < N; ++I)
+      Body(I);
+    return;
+  }
+  X->parallel_for(
+      X->pool, N, [](void *Arg, int64_t I) { (*static_cast<F *>(Arg))(I); },
+      &Body);
+}
+
+// GEMM (Gemm.cpp): C[M,N] (+)= A[M,K] B[K,N]; A(i,k) = A[i*RsA + k*CsA],
+// B(k,j) = B[k*RsB + j*CsB], C row stride Ldc. Work: gemmWorkspace floats.
+void gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
+          int64_t CsA, const float *B, int64_t RsB, int64_t CsB, float *C,
+          int64_t Ldc, bool Accumulate, float *Work);
+
+} // namespace nnck

@@ -1,0 +1,120 @@
+//===- backend/kernels/Layout.cpp - Data movement and reductions ----------===//
+//
+// Strided kernels take shapes padded to rank 6 (leading 1s) by the host.
+//
+//===----------------------------------------------------------------------===//
+#include "backend/kernels/Kernel.h"
+
+using namespace nnck;
+
+#define FOR6(D)                                                                \
+  for (int64_t I0 = 0; I0 < D[0]; ++I0)                                        \
+    for (int64_t I1 = 0; I1 < D[1]; ++I1)                                      \
+      for (int64_t I2 = 0; I2 < D[2]; ++I2)                                    \
+        for (int64_t I3 = 0; I3 < D[3]; ++I3)                                  \
+          for (int64_t I4 = 0; I4 < D[4]; ++I4)
+
+#define OFFSET5(S) (I0 * S[0] + I1 * S[1] + I2 * S[2] + I3 * S[3] + I4 * S[4])
+
+// Gather: out[i] = F[0] * in[sum_d i_d S_d] over the output's dims
+// P[0..5] with input strides P[6..11] (0 where the input broadcasts).
+// Transpose (permuted strides) and ReduceGrad (broadcast, scaled).
+NNC_KERNEL(Gather) {
+  const float *X = f32(T, 0);
+  float *Y = f32(T, 1);
+  const int64_t *D = P, *S = P + 6;
+  float Scale = float(F[0]);
+  FOR6(D) {
+    const float *Src = X + OFFSET5(S);
+    for (int64_t I5 = 0; I5 < D[5]; ++I5)
+      *Y++ = Scale * Src[I5 * S[5]];
+  }
+  return NNC_OK;
+}
+
+// Reduce: out[sum_d i_d S_d] += F[0] * in[i] over the input's dims
+// P[0..5], with output strides P[6..11] (0 on reduced dims); P[12] is the
+// output's element count. ReduceSum, ReduceMean, SumTo.
+NNC_KERNEL(Reduce) {
+  const float *X = f32(T, 0);
+  float *Y = f32(T, 1);
+  const int64_t *D = P, *S = P + 6;
+  zero(Y, P[12]);
+  FOR6(D) {
+    float *Dst = Y + OFFSET5(S);
+    if (S[5] == 0) {
+      float Sum = 0;
+      for (int64_t I5 = 0; I5 < D[5]; ++I5)
+        Sum += X[I5];
+      *Dst += Sum;
+    } else {
+      for (int64_t I5 = 0; I5 < D[5]; ++I5)
+        Dst[I5 * S[5]] += X[I5];
+    }
+    X += D[5];
+  }
+  if (F[0] != 1.0)
+    for (int64_t I = 0; I < P[12]; ++I)
+      Y[I] *= float(F[0]);
+  return NNC_OK;
+}
+
+// Concat: P[0] inputs n, P[1] outer, P[2] the output's row (axis and inner
+// elements), P[3 + k] input k's row. T: n inputs, then the output.
+NNC_KERNEL(Concat) {
+  int64_t Count = P[0], Outer = P[1], OutRow = P[2];
+  float *Y = f32(T, int(Count));
+  int64_t Offset = 0;
+  for (int64_t K = 0; K < Count; ++K) {
+    const float *X = f32(T, int(K));
+    int64_t Row = P[3 + K];
+    for (int64_t O = 0; O < Outer; ++O)
+      copy(Y + O * OutRow + Offset, X + O * Row, Row);
+    Offset += Row;
+  }
+  return NNC_OK;
+}
+
+// ChannelShuffle: channels viewed as [groups, C/groups] are transposed.
+// P: batch, groups, channels per group, inner.
+NNC_KERNEL(ChannelShuffle) {
+  const float *X = f32(T, 0);
+  float *Y = f32(T, 1);
+  int64_t Batch = P[0], G = P[1], Per = P[2], Inner = P[3], C = G * Per;
+  for (int64_t B = 0; B < Batch; ++B)
+    for (int64_t Grp = 0; Grp < G; ++Grp)
+      for (int64_t K = 0; K < Per; ++K)
+        copy(Y + (B * C + K * G + Grp) * Inner,
+             X + (B * C + Grp * Per + K) * Inner, Inner);
+  return NNC_OK;
+}
+
+// ArgMax -> i64 indices, the first maximum. P: outer, extent, inner.
+NNC_KERNEL(ArgMax) {
+  const float *X = f32(T, 0);
+  int64_t *Y = in<int64_t>(T, 1);
+  int64_t Outer = P[0], Extent = P[1], Inner = P[2];
+  for (int64_t O = 0; O < Outer; ++O)
+    for (int64_t I = 0; I < Inner; ++I) {
+      const float *Src = X + O * Extent * Inner + I;
+      int64_t Best = 0;
+      float M = -__builtin_inff();
+      for (int64_t K = 0; K < Extent; ++K)
+        if (Src[K * Inner] > M) {
+          M = Src[K * Inner];
+          Best = K;
+        }
+      Y[O * Inner + I] = Best;
+    }
+  return NNC_OK;
+}
+
+// Slice along an axis. P: outer, extent, inner, start, length.
+NNC_KERNEL(Slice) {
+  const float *X = f32(T, 0);
+  float *Y = f32(T, 1);
+  int64_t Outer = P[0], Extent = P[1], Inner = P[2], Start = P[3], Len = P[4];
+  for (int64_t O = 0; O < Outer; ++O)
+    copy(Y + O * Len * Inner, X + (O * Extent + Start) * Inner, Len * Inner);
+  return NNC_OK;
+}

@@ -1,0 +1,162 @@
+//===- backend/kernels/Loss.cpp - Losses, their gradients, accuracy -------===//
+//
+// Sums accumulate in double. A label outside [0, classes) returns
+// NNC_ERR_LABEL instead of reading out of bounds.
+//
+//===----------------------------------------------------------------------===//
+#include "backend/kernels/Kernel.h"
+
+using namespace nnck;
+
+namespace {
+
+NNC_INLINE bool badLabel(int64_t L, int64_t C) { return L < 0 || L >= C; }
+
+/// log(sum(exp(z))) of one row, with the max shifted out.
+NNC_INLINE double logSumExp(const float *Z, int64_t C, float &Max) {
+  float M = -__builtin_inff();
+  for (int64_t K = 0; K < C; ++K)
+    M = maxOf(M, Z[K]);
+  float S = 0;
+  for (int64_t K = 0; K < C; ++K)
+    S += __builtin_expf(Z[K] - M);
+  Max = M;
+  return double(M) + __builtin_log(double(S));
+}
+
+} // namespace
+
+// Elementwise losses (prediction, target) -> mean. P[0]: elements.
+NNC_KERNEL(MseLoss) {
+  const float *Pr = f32(T, 0), *Tg = f32(T, 1);
+  double S = 0;
+  for (int64_t I = 0; I < P[0]; ++I) {
+    float D = Pr[I] - Tg[I];
+    S += D * D;
+  }
+  *f32(T, 2) = float(S / double(P[0]));
+  return NNC_OK;
+}
+
+// PyTorch clamps each log at -100 so that p = 0 or 1 gives a finite loss.
+NNC_KERNEL(BceLoss) {
+  const float *Pr = f32(T, 0), *Tg = f32(T, 1);
+  double S = 0;
+  for (int64_t I = 0; I < P[0]; ++I) {
+    double Pi = Pr[I], Ti = Tg[I];
+    double LogP = maxOf(__builtin_log(Pi), -100.0);
+    double Log1mP = maxOf(__builtin_log1p(-Pi), -100.0);
+    S -= Ti * LogP + (1 - Ti) * Log1mP;
+  }
+  *f32(T, 2) = float(S / double(P[0]));
+  return NNC_OK;
+}
+
+// On logits z: max(z, 0) - z t + log(1 + exp(-|z|)).
+NNC_KERNEL(BceWithLogitsLoss) {
+  const float *Z = f32(T, 0), *Tg = f32(T, 1);
+  double S = 0;
+  for (int64_t I = 0; I < P[0]; ++I) {
+    double Zi = Z[I];
+    S += maxOf(Zi, 0.0) - Zi * Tg[I] +
+         __builtin_log1p(__builtin_exp(-__builtin_fabs(Zi)));
+  }
+  *f32(T, 2) = float(S / double(P[0]));
+  return NNC_OK;
+}
+
+// Row losses (z [N, C], labels i64 [N]) -> mean. P: N, C.
+NNC_KERNEL(SoftmaxCrossEntropy) {
+  const float *Z = f32(T, 0);
+  const int64_t *L = in<int64_t>(T, 1);
+  int64_t N = P[0], C = P[1];
+  double S = 0;
+  for (int64_t R = 0; R < N; ++R) {
+    if (badLabel(L[R], C))
+      return NNC_ERR_LABEL;
+    float M;
+    S += logSumExp(Z + R * C, C, M) - double(Z[R * C + L[R]]);
+  }
+  *f32(T, 2) = float(S / double(N));
+  return NNC_OK;
+}
+
+NNC_KERNEL(NllLoss) {
+  const float *Lp = f32(T, 0);
+  const int64_t *L = in<int64_t>(T, 1);
+  int64_t N = P[0], C = P[1];
+  double S = 0;
+  for (int64_t R = 0; R < N; ++R) {
+    if (badLabel(L[R], C))
+      return NNC_ERR_LABEL;
+    S -= Lp[R * C + L[R]];
+  }
+  *f32(T, 2) = float(S / double(N));
+  return NNC_OK;
+}
+
+// CorrectCount (z [N, C], labels [N]) -> rows whose first maximum is the
+// label, as f32. P: N, C.
+NNC_KERNEL(CorrectCount) {
+  const float *Z = f32(T, 0);
+  const int64_t *L = in<int64_t>(T, 1);
+  int64_t N = P[0], C = P[1], Correct = 0;
+  for (int64_t R = 0; R < N; ++R) {
+    const float *Row = Z + R * C;
+    int64_t Best = 0;
+    for (int64_t K = 1; K < C; ++K)
+      if (Row[K] > Row[Best])
+        Best = K;
+    Correct += Best == L[R];
+  }
+  *f32(T, 2) = float(Correct);
+  return NNC_OK;
+}
+
+// LossGrad (prediction, target, dloss) -> d prediction. P[0]: the loss
+// (LossGradKind in backend/llvm/KernelParams.h: 0 softmax cross-entropy,
+// 1 NLL, 2 MSE, 3 BCE, 4 BCE with logits); P[1], P[2]: rows and columns
+// (row losses) or P[1]: elements.
+NNC_KERNEL(LossGrad) {
+  const float *Pr = f32(T, 0);
+  float Dl = *f32(T, 2);
+  float *G = f32(T, 3);
+  int64_t Kind = P[0];
+  if (Kind <= 1) {
+    const int64_t *L = in<int64_t>(T, 1);
+    int64_t N = P[1], C = P[2];
+    float Scale = Dl / float(N);
+    for (int64_t R = 0; R < N; ++R) {
+      if (badLabel(L[R], C))
+        return NNC_ERR_LABEL;
+      const float *Z = Pr + R * C;
+      float *Gr = G + R * C;
+      if (Kind == 1) {
+        zero(Gr, C);
+        Gr[L[R]] = -Scale;
+        continue;
+      }
+      float M;
+      double Lse = logSumExp(Z, C, M);
+      float Shift = float(Lse);
+      for (int64_t K = 0; K < C; ++K)
+        Gr[K] = __builtin_expf(Z[K] - Shift) * Scale;
+      Gr[L[R]] -= Scale;
+    }
+    return NNC_OK;
+  }
+  const float *Tg = f32(T, 1);
+  int64_t Count = P[1];
+  float Scale = Dl / float(Count);
+  for (int64_t I = 0; I < Count; ++I) {
+    float Pi = Pr[I], D;
+    if (Kind == 2)
+      D = 2 * (Pi - Tg[I]);
+    else if (Kind == 3) // PyTorch's clamp of the denominator
+      D = float((double(Pi) - Tg[I]) / maxOf((1 - double(Pi)) * Pi, 1e-12));
+    else
+      D = sigmoid(Pi) - Tg[I];
+    G[I] = D * Scale;
+  }
+  return NNC_OK;
+}

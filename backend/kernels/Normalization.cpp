@@ -1,0 +1,193 @@
+//===- backend/kernels/Normalization.cpp - BatchNorm and LRN --------------===//
+//
+// BatchNorm kernels: P = N, C, inner (elements per channel and image), then
+// as documented; F[0] = epsilon. Channel statistics accumulate in double.
+//
+//===----------------------------------------------------------------------===//
+#include "backend/kernels/Kernel.h"
+
+using namespace nnck;
+
+namespace {
+
+/// Mean and biased variance of channel Ch of X [N, C, Inner].
+NNC_INLINE void moments(const float *X, int64_t N, int64_t C, int64_t Inner,
+                        int64_t Ch, double &Mean, double &Var) {
+  double S = 0;
+  for (int64_t B = 0; B < N; ++B) {
+    const float *R = X + (B * C + Ch) * Inner;
+    float Part = 0;
+    for (int64_t I = 0; I < Inner; ++I)
+      Part += R[I];
+    S += Part;
+  }
+  double Count = double(N * Inner);
+  Mean = S / Count;
+  double V = 0;
+  float M = float(Mean);
+  for (int64_t B = 0; B < N; ++B) {
+    const float *R = X + (B * C + Ch) * Inner;
+    float Part = 0;
+    for (int64_t I = 0; I < Inner; ++I)
+      Part += (R[I] - M) * (R[I] - M);
+    V += Part;
+  }
+  Var = V / Count;
+}
+
+/// y = scale (x - mean) / sqrt(var + eps) + bias over channel Ch.
+NNC_INLINE void normalize(const float *X, float *Y, int64_t N, int64_t C,
+                          int64_t Inner, int64_t Ch, float Scale, float Bias,
+                          double Mean, double Var, double Eps) {
+  float A = float(Scale / __builtin_sqrt(Var + Eps));
+  float B = float(Bias - Mean * double(A));
+  for (int64_t Bt = 0; Bt < N; ++Bt) {
+    const float *R = X + (Bt * C + Ch) * Inner;
+    float *D = Y + (Bt * C + Ch) * Inner;
+    for (int64_t I = 0; I < Inner; ++I)
+      D[I] = R[I] * A + B;
+  }
+}
+
+} // namespace
+
+// BatchNorm (x, scale, bias, mean, var) -> y. P[3]: use the batch's
+// statistics (nnc run --training) instead of the running ones.
+NNC_KERNEL(BatchNorm) {
+  const float *X = f32(T, 0), *Scale = f32(T, 1), *Bias = f32(T, 2),
+              *Mean = f32(T, 3), *Var = f32(T, 4);
+  float *Y = f32(T, 5);
+  int64_t N = P[0], C = P[1], Inner = P[2];
+  for (int64_t Ch = 0; Ch < C; ++Ch) {
+    double M = Mean[Ch], V = Var[Ch];
+    if (P[3])
+      moments(X, N, C, Inner, Ch, M, V);
+    normalize(X, Y, N, C, Inner, Ch, Scale[Ch], Bias[Ch], M, V, F[0]);
+  }
+  return NNC_OK;
+}
+
+// BatchNormTrain (x, scale, bias, running_mean, running_var) ->
+// (y, running_mean', running_var'): y from the batch's mean and biased
+// variance; the running statistics move toward the batch's mean and
+// (P[3] ? unbiased : biased) variance by F[1] = momentum (PyTorch).
+NNC_KERNEL(BatchNormTrain) {
+  const float *X = f32(T, 0), *Scale = f32(T, 1), *Bias = f32(T, 2),
+              *RMean = f32(T, 3), *RVar = f32(T, 4);
+  float *Y = f32(T, 5), *NewMean = f32(T, 6), *NewVar = f32(T, 7);
+  int64_t N = P[0], C = P[1], Inner = P[2];
+  double Count = double(N * Inner), Mom = F[1];
+  for (int64_t Ch = 0; Ch < C; ++Ch) {
+    double M, V;
+    moments(X, N, C, Inner, Ch, M, V);
+    normalize(X, Y, N, C, Inner, Ch, Scale[Ch], Bias[Ch], M, V, F[0]);
+    double Unbiased = P[3] ? V * Count / (Count - 1) : V;
+    NewMean[Ch] = float((1 - Mom) * RMean[Ch] + Mom * M);
+    NewVar[Ch] = float((1 - Mom) * RVar[Ch] + Mom * Unbiased);
+  }
+  return NNC_OK;
+}
+
+// BatchNormGrad (x, scale, mean, var, dy) -> (dx, dscale, dbias). P[3]:
+// training (the batch's statistics, through which the gradient flows).
+NNC_KERNEL(BatchNormGrad) {
+  const float *X = f32(T, 0), *Scale = f32(T, 1), *Mean = f32(T, 2),
+              *Var = f32(T, 3), *Dy = f32(T, 4);
+  float *Dx = f32(T, 5), *Dscale = f32(T, 6), *Dbias = f32(T, 7);
+  int64_t N = P[0], C = P[1], Inner = P[2];
+  bool Training = P[3] != 0;
+  double M = double(N * Inner);
+  for (int64_t Ch = 0; Ch < C; ++Ch) {
+    double Mu = Mean[Ch], V = Var[Ch];
+    if (Training)
+      moments(X, N, C, Inner, Ch, Mu, V);
+    double InvStd = 1 / __builtin_sqrt(V + F[0]);
+    double SumDy = 0, SumDyXhat = 0;
+    for (int64_t B = 0; B < N; ++B) {
+      const float *Xr = X + (B * C + Ch) * Inner,
+                  *Dr = Dy + (B * C + Ch) * Inner;
+      float S0 = 0, S1 = 0, Mf = float(Mu);
+      for (int64_t I = 0; I < Inner; ++I) {
+        S0 += Dr[I];
+        S1 += Dr[I] * (Xr[I] - Mf);
+      }
+      SumDy += S0;
+      SumDyXhat += double(S1) * InvStd;
+    }
+    Dscale[Ch] = float(SumDyXhat);
+    Dbias[Ch] = float(SumDy);
+    // dx = scale * invstd / M * (M dy - sum(dy) - xhat sum(dy xhat)), or
+    // scale * invstd * dy with fixed statistics.
+    float A = float(Scale[Ch] * InvStd);
+    float Bm = Training ? float(SumDy / M) : 0.f;
+    float Cx = Training ? float(SumDyXhat / M * InvStd) : 0.f;
+    float Mf = float(Mu);
+    for (int64_t B = 0; B < N; ++B) {
+      const float *Xr = X + (B * C + Ch) * Inner,
+                  *Dr = Dy + (B * C + Ch) * Inner;
+      float *Out = Dx + (B * C + Ch) * Inner;
+      for (int64_t I = 0; I < Inner; ++I)
+        Out[I] = A * (Dr[I] - Bm - (Xr[I] - Mf) * Cx);
+    }
+  }
+  return NNC_OK;
+}
+
+namespace {
+/// LRN's S for every element: bias + alpha/size * sum of x^2 over channels
+/// [c - floor((size-1)/2), c + ceil((size-1)/2)].
+NNC_INLINE float lrnScale(const float *X, int64_t C, int64_t Inner, int64_t B,
+                          int64_t Ch, int64_t I, int64_t Size, float Alpha,
+                          float Bias) {
+  int64_t Before = (Size - 1) / 2, After = Size - 1 - Before;
+  float Sq = 0;
+  for (int64_t K = maxOf<int64_t>(0, Ch - Before);
+       K <= minOf<int64_t>(C - 1, Ch + After); ++K) {
+    float V = X[(B * C + K) * Inner + I];
+    Sq += V * V;
+  }
+  return Bias + Alpha / float(Size) * Sq;
+}
+} // namespace
+
+// LRN: P = N, C, inner, size; F = alpha, beta, bias.
+NNC_KERNEL(LRN) {
+  const float *X = f32(T, 0);
+  float *Y = f32(T, 1);
+  int64_t N = P[0], C = P[1], Inner = P[2], Size = P[3];
+  float Alpha = float(F[0]), Beta = float(F[1]), Bias = float(F[2]);
+  for (int64_t B = 0; B < N; ++B)
+    for (int64_t Ch = 0; Ch < C; ++Ch)
+      for (int64_t I = 0; I < Inner; ++I) {
+        int64_t At = (B * C + Ch) * Inner + I;
+        float S = lrnScale(X, C, Inner, B, Ch, I, Size, Alpha, Bias);
+        Y[At] = X[At] * __builtin_powf(S, -Beta);
+      }
+  return NNC_OK;
+}
+
+// LRNGrad (x, dy) -> dx, P and F as LRN:
+// dx_i = dy_i S_i^-beta - 2 alpha beta / size x_i sum_c dy_c x_c S_c^(-beta-1).
+NNC_KERNEL(LRNGrad) {
+  const float *X = f32(T, 0), *Dy = f32(T, 1);
+  float *Dx = f32(T, 2);
+  int64_t N = P[0], C = P[1], Inner = P[2], Size = P[3];
+  float Alpha = float(F[0]), Beta = float(F[1]), Bias = float(F[2]);
+  int64_t Before = (Size - 1) / 2, After = Size - 1 - Before;
+  for (int64_t B = 0; B < N; ++B)
+    for (int64_t Ch = 0; Ch < C; ++Ch)
+      for (int64_t I = 0; I < Inner; ++I) {
+        int64_t Here = (B * C + Ch) * Inner + I;
+        float Acc = 0;
+        for (int64_t K = maxOf<int64_t>(0, Ch - After);
+             K <= minOf<int64_t>(C - 1, Ch + Before); ++K) {
+          int64_t There = (B * C + K) * Inner + I;
+          float S = lrnScale(X, C, Inner, B, K, I, Size, Alpha, Bias);
+          Acc += Dy[There] * X[There] * __builtin_powf(S, -Beta - 1);
+        }
+        float S = lrnScale(X, C, Inner, B, Ch, I, Size, Alpha, Bias);
+        Dx[Here] = Dy[Here] * __builtin_powf(S, -Beta) -
+                   2 * Alpha * Beta / float(Size) * X[Here] * Acc;
+      }
+  return NNC_OK;
+}

@@ -1,0 +1,149 @@
+//===- backend/kernels/Optimizer.cpp - PyTorch's update rules -------------===//
+//
+// As backend/interp/Optimizer.cpp, in float: (param, grad, lr, weight_decay,
+// step, state...) -> (param', state'...). P[0]: elements, P[1]: decoupled
+// weight decay, P[2]: state operands present; F: the optimizer's constants
+// as documented. Optional operands absent are null in T, so outputs start
+// after the op's declared operands.
+//
+//===----------------------------------------------------------------------===//
+#include "backend/kernels/Kernel.h"
+
+using namespace nnck;
+
+namespace {
+
+struct Common {
+  const float *P, *G;
+  float Lr, Wd, Step;
+  int64_t Count;
+  bool Decoupled;
+};
+
+NNC_INLINE Common common(void *const *T, const int64_t *P) {
+  return {f32(T, 0),  f32(T, 1), *f32(T, 2), *f32(T, 3),
+          *f32(T, 4), P[0],      P[1] != 0};
+}
+
+/// Weight decay: decoupled shrinks the parameter (AdamW), coupled adds
+/// wd * p to the gradient.
+NNC_INLINE float decay(const Common &C, float G, float &Param) {
+  if (C.Wd == 0)
+    return G;
+  if (C.Decoupled) {
+    Param *= 1 - C.Lr * C.Wd;
+    return G;
+  }
+  return G + C.Wd * Param;
+}
+
+} // namespace
+
+// SGD: F = momentum, dampening; P[3] nesterov. T[5] the momentum buffer
+// when S = 1.
+NNC_KERNEL(SgdUpdate) {
+  Common C = common(T, P);
+  float Mom = float(F[0]), Damp = float(F[1]);
+  bool Nesterov = P[3] != 0, HasBuf = P[2] > 0;
+  const float *Buf = HasBuf ? f32(T, 5) : nullptr;
+  float *Out = f32(T, 6);
+  float *NewBuf = HasBuf ? f32(T, 7) : nullptr;
+  bool First = C.Step <= 1;
+  for (int64_t I = 0; I < C.Count; ++I) {
+    float Param = C.P[I], D = decay(C, C.G[I], Param);
+    if (HasBuf && Mom == 0)
+      NewBuf[I] = Buf[I];
+    if (Mom != 0) {
+      // The buffer starts as the first gradient, undamped.
+      float B = First ? D : Mom * Buf[I] + (1 - Damp) * D;
+      NewBuf[I] = B;
+      D = Nesterov ? D + Mom * B : B;
+    }
+    Out[I] = Param - C.Lr * D;
+  }
+  return NNC_OK;
+}
+
+// Adagrad: F = lr_decay, eps. T[5] sum -> T[6] param', T[7] sum'.
+NNC_KERNEL(AdagradUpdate) {
+  Common C = common(T, P);
+  float Clr = float(double(C.Lr) / (1 + (double(C.Step) - 1) * F[0]));
+  float Eps = float(F[1]);
+  const float *Sum = f32(T, 5);
+  float *Out = f32(T, 6), *NewSum = f32(T, 7);
+  for (int64_t I = 0; I < C.Count; ++I) {
+    float Param = C.P[I], D = decay(C, C.G[I], Param);
+    float S = Sum[I] + D * D;
+    NewSum[I] = S;
+    Out[I] = Param - Clr * D / (__builtin_sqrtf(S) + Eps);
+  }
+  return NNC_OK;
+}
+
+// Adadelta: F = rho, eps. T[5] square_avg, T[6] acc_delta -> T[7] param',
+// T[8] square_avg', T[9] acc_delta'.
+NNC_KERNEL(AdadeltaUpdate) {
+  Common C = common(T, P);
+  float Rho = float(F[0]), Eps = float(F[1]);
+  const float *Sq = f32(T, 5), *Acc = f32(T, 6);
+  float *Out = f32(T, 7), *NewSq = f32(T, 8), *NewAcc = f32(T, 9);
+  for (int64_t I = 0; I < C.Count; ++I) {
+    float Param = C.P[I], D = decay(C, C.G[I], Param);
+    float S = Rho * Sq[I] + (1 - Rho) * D * D;
+    float Delta = __builtin_sqrtf(Acc[I] + Eps) / __builtin_sqrtf(S + Eps) * D;
+    NewSq[I] = S;
+    NewAcc[I] = Rho * Acc[I] + (1 - Rho) * Delta * Delta;
+    Out[I] = Param - C.Lr * Delta;
+  }
+  return NNC_OK;
+}
+
+// RMSprop: F = alpha, eps, momentum. T[5] square_avg and, when S = 2,
+// T[6] the momentum buffer.
+NNC_KERNEL(RmspropUpdate) {
+  Common C = common(T, P);
+  float Alpha = float(F[0]), Eps = float(F[1]), Mom = float(F[2]);
+  bool HasBuf = P[2] > 1;
+  int O = 7;
+  const float *Sq = f32(T, 5), *Buf = HasBuf ? f32(T, 6) : nullptr;
+  float *Out = f32(T, O), *NewSq = f32(T, O + 1);
+  float *NewBuf = HasBuf ? f32(T, O + 2) : nullptr;
+  for (int64_t I = 0; I < C.Count; ++I) {
+    float Param = C.P[I], D = decay(C, C.G[I], Param);
+    float S = Alpha * Sq[I] + (1 - Alpha) * D * D;
+    float Avg = __builtin_sqrtf(S) + Eps;
+    NewSq[I] = S;
+    if (Mom > 0) {
+      float B = Mom * Buf[I] + D / Avg;
+      NewBuf[I] = B;
+      Out[I] = Param - C.Lr * B;
+    } else {
+      if (HasBuf)
+        NewBuf[I] = Buf[I];
+      Out[I] = Param - C.Lr * D / Avg;
+    }
+  }
+  return NNC_OK;
+}
+
+// Adam: F = beta1, beta2, eps. T[5] m, T[6] v -> T[7] param', T[8] m',
+// T[9] v'.
+NNC_KERNEL(AdamUpdate) {
+  Common C = common(T, P);
+  double B1 = F[0], B2 = F[1];
+  float Eps = float(F[2]);
+  float StepSize = float(double(C.Lr) / (1 - __builtin_pow(B1, C.Step)));
+  float Bc2Sqrt = float(__builtin_sqrt(1 - __builtin_pow(B2, C.Step)));
+  const float *M = f32(T, 5), *V = f32(T, 6);
+  float *Out = f32(T, 7), *NewM = f32(T, 8), *NewV = f32(T, 9);
+  float B1f = float(B1), B2f = float(B2);
+  for (int64_t I = 0; I < C.Count; ++I) {
+    float Param = C.P[I], D = decay(C, C.G[I], Param);
+    float Mi = B1f * M[I] + (1 - B1f) * D;
+    float Vi = B2f * V[I] + (1 - B2f) * D * D;
+    NewM[I] = Mi;
+    NewV[I] = Vi;
+    Out[I] = Param - StepSize * Mi / (__builtin_sqrtf(Vi) / Bc2Sqrt + Eps);
+  }
+  return NNC_OK;
+}

@@ -1,0 +1,202 @@
+//===- backend/kernels/Pooling.cpp - Windowed and global pooling ----------===//
+//
+// P: the window (Kernel.h), then per kernel as documented. Window elements
+// are visited kh-major, as the interpreter does, so "the first maximum" is
+// the same element in both.
+//
+//===----------------------------------------------------------------------===//
+#include "backend/kernels/Kernel.h"
+
+using namespace nnck;
+
+namespace {
+
+/// Fn(outIndex, oh, ow, inBase, h0, h1, w0, w1) for every output element,
+/// with the window clipped to the input: rows Ih = h0 + kh*DH for kh in
+/// [h0k, h1k).
+struct Clip {
+  int64_t Kh0, Kh1, Kw0, Kw1;
+};
+NNC_INLINE Clip clipWindow(const Window &G, int64_t Oh, int64_t Ow) {
+  Clip C{0, 0, 0, 0};
+  int64_t H0 = Oh * G.SH - G.PadT, W0 = Ow * G.SW - G.PadL;
+  C.Kh0 = H0 >= 0 ? 0 : (-H0 + G.DH - 1) / G.DH;
+  C.Kw0 = W0 >= 0 ? 0 : (-W0 + G.DW - 1) / G.DW;
+  C.Kh1 = G.KH;
+  while (C.Kh1 > C.Kh0 && H0 + (C.Kh1 - 1) * G.DH >= G.H)
+    --C.Kh1;
+  C.Kw1 = G.KW;
+  while (C.Kw1 > C.Kw0 && W0 + (C.Kw1 - 1) * G.DW >= G.W)
+    --C.Kw1;
+  return C;
+}
+
+template <typename F> NNC_INLINE void forEachWindow(const Window &G, F Fn) {
+  for (int64_t Plane = 0; Plane < G.N * G.C; ++Plane)
+    for (int64_t Oh = 0; Oh < G.OH; ++Oh)
+      for (int64_t Ow = 0; Ow < G.OW; ++Ow) {
+        Clip C = clipWindow(G, Oh, Ow);
+        int64_t Base = Plane * G.H * G.W + (Oh * G.SH - G.PadT) * G.W +
+                       (Ow * G.SW - G.PadL);
+        Fn((Plane * G.OH + Oh) * G.OW + Ow, Oh, Ow, Base, C);
+      }
+}
+
+#define FOR_WINDOW(G, C, Base, Idx)                                            \
+  for (int64_t Kh = C.Kh0; Kh < C.Kh1; ++Kh)                                   \
+    for (int64_t Kw = C.Kw0, Idx = Base + Kh * G.DH * G.W + Kw * G.DW;         \
+         Kw < C.Kw1; ++Kw, Idx += G.DW)
+
+/// AvgPool's divisor, as the interpreter's avgPoolCount.
+NNC_INLINE float avgCount(const Window &G, bool IncludePad, int64_t Oh,
+                          int64_t Ow, const Clip &C) {
+  if (!IncludePad)
+    return float((C.Kh1 - C.Kh0) * (C.Kw1 - C.Kw0));
+  int64_t H0 = Oh * G.SH - G.PadT, W0 = Ow * G.SW - G.PadL;
+  int64_t H1 = minOf(H0 + G.KH, G.H + G.PadB);
+  int64_t W1 = minOf(W0 + G.KW, G.W + G.PadR);
+  return float((H1 - H0) * (W1 - W0));
+}
+
+} // namespace
+
+NNC_KERNEL(MaxPool) {
+  Window G = window(P);
+  const float *X = f32(T, 0);
+  float *Y = f32(T, 1);
+  forEachWindow(G, [&](int64_t O, int64_t, int64_t, int64_t Base, Clip C) {
+    float M = -__builtin_inff();
+    FOR_WINDOW(G, C, Base, I) M = maxOf(M, X[I]);
+    Y[O] = M;
+  });
+  return NNC_OK;
+}
+
+// P[18]: count_include_pad.
+NNC_KERNEL(AvgPool) {
+  Window G = window(P);
+  const float *X = f32(T, 0);
+  float *Y = f32(T, 1);
+  forEachWindow(G,
+                [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) {
+                  float S = 0;
+                  FOR_WINDOW(G, C, Base, I) S += X[I];
+                  Y[O] = S / avgCount(G, P[18] != 0, Oh, Ow, C);
+                });
+  return NNC_OK;
+}
+
+// Stochastic pooling over non-negative activations: p_i = a_i / sum(a).
+// Training samples one a_i with probability p_i, inference returns the
+// expectation sum(p_i a_i). In double, as the interpreter, so both draw the
+// same element. P[18]: the node's seed mix; P[19]: sample (training).
+NNC_KERNEL(StochasticPool) {
+  Window G = window(P);
+  const float *X = f32(T, 0);
+  float *Y = f32(T, 1);
+  SplitMix64 Rng = rngFor(uint64_t(P[18]), Exec);
+  bool Sample = P[19] != 0;
+  forEachWindow(G, [&](int64_t O, int64_t, int64_t, int64_t Base, Clip C) {
+    double Sum = 0;
+    FOR_WINDOW(G, C, Base, I) Sum += maxOf(double(X[I]), 0.0);
+    double R = Sample ? Rng.uniform() * Sum : 0, Out = 0;
+    if (Sum > 0 && Sample) {
+      bool Done = false;
+      FOR_WINDOW(G, C, Base, I) {
+        if (Done)
+          break;
+        double Pi = maxOf(double(X[I]), 0.0);
+        if (Pi > 0)
+          Out = X[I];
+        if (R < Pi)
+          Done = true;
+        else
+          R -= Pi;
+      }
+    } else if (Sum > 0) {
+      FOR_WINDOW(G, C, Base, I) Out += maxOf(double(X[I]), 0.0) * X[I] / Sum;
+    }
+    Y[O] = float(Out);
+  });
+  return NNC_OK;
+}
+
+// P[0]: planes (N*C), P[1]: elements per plane.
+NNC_KERNEL(GlobalAvgPool) {
+  const float *X = f32(T, 0);
+  float *Y = f32(T, 1);
+  for (int64_t Pl = 0; Pl < P[0]; ++Pl) {
+    float S = 0;
+    for (int64_t I = 0; I < P[1]; ++I)
+      S += X[Pl * P[1] + I];
+    Y[Pl] = S / float(P[1]);
+  }
+  return NNC_OK;
+}
+NNC_KERNEL(GlobalMaxPool) {
+  const float *X = f32(T, 0);
+  float *Y = f32(T, 1);
+  for (int64_t Pl = 0; Pl < P[0]; ++Pl) {
+    float M = -__builtin_inff();
+    for (int64_t I = 0; I < P[1]; ++I)
+      M = maxOf(M, X[Pl * P[1] + I]);
+    Y[Pl] = M;
+  }
+  return NNC_OK;
+}
+
+// PoolGrad (x, y, dy) -> dx. P: the window, then P[18] the pooling
+// (PoolGradKind in backend/llvm/KernelParams.h: 0 max or sampled stochastic,
+// 1 average, 2 stochastic expectation, 3 global average, 4 global max),
+// P[19] count_include_pad, P[20] planes, P[21] elements per plane (global).
+NNC_KERNEL(PoolGrad) {
+  Window G = window(P);
+  const float *X = f32(T, 0), *Y = f32(T, 1), *Dy = f32(T, 2);
+  float *Dx = f32(T, 3);
+  int64_t Kind = P[18], Planes = P[20], Size = P[21];
+  zero(Dx, Planes * Size);
+  if (Kind >= 3) {
+    for (int64_t Pl = 0; Pl < Planes; ++Pl) {
+      if (Kind == 3) {
+        for (int64_t I = 0; I < Size; ++I)
+          Dx[Pl * Size + I] = Dy[Pl] / float(Size);
+        continue;
+      }
+      for (int64_t I = 0; I < Size; ++I)
+        if (X[Pl * Size + I] == Y[Pl]) {
+          Dx[Pl * Size + I] = Dy[Pl];
+          break;
+        }
+    }
+    return NNC_OK;
+  }
+  forEachWindow(G,
+                [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) {
+                  if (Kind == 1) {
+                    float D = Dy[O] / avgCount(G, P[19] != 0, Oh, Ow, C);
+                    FOR_WINDOW(G, C, Base, I) Dx[I] += D;
+                  } else if (Kind == 2) {
+                    float Sum = 0;
+                    FOR_WINDOW(G, C, Base, I) Sum += maxOf(X[I], 0.f);
+                    if (Sum > 0)
+                      FOR_WINDOW(G, C, Base, I)
+                      if (X[I] > 0) Dx[I] += Dy[O] * (2 * X[I] - Y[O]) / Sum;
+                  } else {
+                    // The first element equal to the pooled value: where max
+                    // pooling took it from, and where stochastic pooling
+                    // sampled it.
+                    int64_t Src = -1, First = -1;
+                    FOR_WINDOW(G, C, Base, I) {
+                      if (First < 0)
+                        First = I;
+                      if (Src < 0 && X[I] == Y[O])
+                        Src = I;
+                    }
+                    if (Src < 0)
+                      Src = First;
+                    if (Src >= 0)
+                      Dx[Src] += Dy[O];
+                  }
+                });
+  return NNC_OK;
+}

@@ -1,0 +1,28 @@
+//===- backend/kernels/Training.cpp - Random ops of training graphs -------===//
+#include "backend/kernels/Kernel.h"
+
+using namespace nnck;
+
+// DropoutMask (x) -> mask: 0 with probability F[0], else 1 / (1 - F[0]).
+// P: the node's seed mix, elements.
+NNC_KERNEL(DropoutMask) {
+  float *M = f32(T, 1);
+  double Prob = F[0];
+  float Keep = float(1 / (1 - Prob));
+  SplitMix64 Rng = rngFor(uint64_t(P[0]), Exec);
+  for (int64_t I = 0; I < P[1]; ++I)
+    M[I] = Rng.uniform() < Prob ? 0.f : Keep;
+  return NNC_OK;
+}
+
+// Dropout in training mode (nnc run --training); as DropoutMask times x.
+NNC_KERNEL(DropoutTrain) {
+  const float *Xv = f32(T, 0);
+  float *Y = f32(T, 1);
+  double Prob = F[0];
+  float Keep = float(1 / (1 - Prob));
+  SplitMix64 Rng = rngFor(uint64_t(P[0]), Exec);
+  for (int64_t I = 0; I < P[1]; ++I)
+    Y[I] = Rng.uniform() < Prob ? 0.f : Xv[I] * Keep;
+  return NNC_OK;
+}

@@ -1,0 +1,217 @@
+#include "backend/llvm/CodeGen.h"
+
+#include "backend/llvm/FusedLoop.h"
+#include "backend/llvm/KernelParams.h"
+#include "passes/MemoryPlanner.h"
+
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/Function.h>
+#include <llvm/IR/GlobalVariable.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include <algorithm>
+
+namespace nnc::backend {
+
+using namespace nnc::ir;
+
+PersistentLayout layoutPersistent(const Graph &G) {
+  PersistentLayout L;
+  for (const auto &V : G.values()) {
+    if (!isStored(V->Kind))
+      continue;
+    L.Offset[V.get()] = L.Bytes;
+    L.Bytes += (V->Type.bytes() + passes::ArenaAlignment - 1) /
+               passes::ArenaAlignment * passes::ArenaAlignment;
+  }
+  return L;
+}
+
+bool isCompiledType(DType T) { return T == DType::F32 || T == DType::I64; }
+
+namespace {
+
+class EntryEmitter {
+public:
+  EntryEmitter(llvm::Module &M, const Graph &G, const EntryPoint &E,
+               const passes::KernelProgram &KP, const PersistentLayout &L)
+      : M(M), Ctx(M.getContext()), B(Ctx), G(G), E(E), KP(KP), L(L) {}
+
+  Status emit(const std::string &Name, bool Training, int64_t Threads);
+
+private:
+  llvm::Value *ptrOf(const Value *V);
+  Status emitCall(const passes::Kernel &K, bool Training, int64_t Threads);
+  llvm::Constant *params(const std::vector<int64_t> &P);
+  llvm::Constant *params(const std::vector<double> &F);
+
+  llvm::Module &M;
+  llvm::LLVMContext &Ctx;
+  llvm::IRBuilder<> B;
+  const Graph &G;
+  const EntryPoint &E;
+  const passes::KernelProgram &KP;
+  const PersistentLayout &L;
+  llvm::Function *Fn = nullptr;
+  llvm::Value *Io = nullptr, *Persistent = nullptr, *Arena = nullptr,
+              *Exec = nullptr;
+  llvm::BasicBlock *Fail = nullptr;
+  llvm::PHINode *FailCode = nullptr;
+  std::map<const Value *, llvm::Value *> InputPtr;
+  llvm::AllocaInst *Slots = nullptr; // the kernel call's tensor array
+  size_t SlotCount = 0;
+};
+
+llvm::Value *EntryEmitter::ptrOf(const Value *V) {
+  const Value *R = KP.root(V);
+  if (isStored(R->Kind))
+    return B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), Persistent,
+                                        L.Offset.at(R));
+  if (auto It = InputPtr.find(R); It != InputPtr.end())
+    return It->second;
+  return B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), Arena, KP.Offset.at(R));
+}
+
+llvm::Constant *EntryEmitter::params(const std::vector<int64_t> &P) {
+  if (P.empty())
+    return llvm::ConstantPointerNull::get(B.getPtrTy());
+  auto *Ty = llvm::ArrayType::get(B.getInt64Ty(), P.size());
+  std::vector<llvm::Constant *> Cs;
+  for (int64_t X : P)
+    Cs.push_back(B.getInt64(uint64_t(X)));
+  return new llvm::GlobalVariable(M, Ty, true,
+                                  llvm::GlobalValue::PrivateLinkage,
+                                  llvm::ConstantArray::get(Ty, Cs), "P");
+}
+
+llvm::Constant *EntryEmitter::params(const std::vector<double> &F) {
+  if (F.empty())
+    return llvm::ConstantPointerNull::get(B.getPtrTy());
+  auto *Ty = llvm::ArrayType::get(B.getDoubleTy(), F.size());
+  std::vector<llvm::Constant *> Cs;
+  for (double X : F)
+    Cs.push_back(llvm::ConstantFP::get(B.getDoubleTy(), X));
+  return new llvm::GlobalVariable(M, Ty, true,
+                                  llvm::GlobalValue::PrivateLinkage,
+                                  llvm::ConstantArray::get(Ty, Cs), "F");
+}
+
+Status EntryEmitter::emitCall(const passes::Kernel &K, bool Training,
+                              int64_t Threads) {
+  const Node &N = K.node();
+  Expected<KernelCall> C = kernelCall(N, Training, Threads);
+  if (!C.ok())
+    return C.status();
+  // Operands in order (null when absent), outputs, workspace.
+  std::vector<llvm::Value *> Ts;
+  for (const Value *In : N.Inputs)
+    Ts.push_back(In ? ptrOf(In) : llvm::ConstantPointerNull::get(B.getPtrTy()));
+  size_t Declared = N.info().Operands.size();
+  if (!N.info().Variadic)
+    while (Ts.size() < Declared)
+      Ts.push_back(llvm::ConstantPointerNull::get(B.getPtrTy()));
+  for (const Value *Out : N.Outputs)
+    Ts.push_back(ptrOf(Out));
+  Ts.push_back(K.WorkspaceBytes ? B.CreateConstInBoundsGEP1_64(
+                                      B.getInt8Ty(), Arena, K.WorkspaceOffset)
+                                : llvm::ConstantPointerNull::get(B.getPtrTy()));
+  if (Ts.size() > SlotCount)
+    return error(N.describe(), ": more tensors than the call array holds");
+  for (size_t I = 0; I < Ts.size(); ++I)
+    B.CreateStore(Ts[I], B.CreateConstInBoundsGEP1_64(B.getPtrTy(), Slots, I));
+  llvm::FunctionType *Ty = llvm::FunctionType::get(
+      B.getInt32Ty(), {B.getPtrTy(), B.getPtrTy(), B.getPtrTy(), B.getPtrTy()},
+      false);
+  llvm::Value *Rc = B.CreateCall(M.getOrInsertFunction(C->Symbol, Ty),
+                                 {Slots, params(C->P), params(C->F), Exec});
+  llvm::BasicBlock *Next = llvm::BasicBlock::Create(Ctx, "next", Fn);
+  FailCode->addIncoming(Rc, B.GetInsertBlock());
+  B.CreateCondBr(B.CreateICmpNE(Rc, B.getInt32(0)), Fail, Next);
+  B.SetInsertPoint(Next);
+  return Status::success();
+}
+
+Status EntryEmitter::emit(const std::string &Name, bool Training,
+                          int64_t Threads) {
+  llvm::PointerType *Ptr = B.getPtrTy();
+  auto *Ty =
+      llvm::FunctionType::get(B.getInt32Ty(), {Ptr, Ptr, Ptr, Ptr}, false);
+  Fn = llvm::Function::Create(Ty, llvm::GlobalValue::ExternalLinkage, Name, M);
+  Fn->setDoesNotThrow();
+  // The regions never overlap each other; the caller's tensors may not
+  // overlap them either (the runtime copies when they would).
+  Fn->addParamAttr(1, llvm::Attribute::NoAlias);
+  Fn->addParamAttr(2, llvm::Attribute::NoAlias);
+  Io = Fn->getArg(0);
+  Persistent = Fn->getArg(1);
+  Arena = Fn->getArg(2);
+  Exec = Fn->getArg(3);
+
+  llvm::BasicBlock *Entry = llvm::BasicBlock::Create(Ctx, "entry", Fn);
+  Fail = llvm::BasicBlock::Create(Ctx, "fail", Fn);
+  B.SetInsertPoint(Fail);
+  FailCode = B.CreatePHI(B.getInt32Ty(), 4, "rc");
+  B.CreateRet(FailCode);
+
+  B.SetInsertPoint(Entry);
+  for (const passes::Kernel &K : KP.Kernels)
+    if (!K.Fused)
+      SlotCount = std::max(SlotCount, K.node().Inputs.size() +
+                                          K.node().info().Operands.size() +
+                                          K.node().Outputs.size() + 1);
+  Slots = B.CreateAlloca(Ptr, B.getInt64(std::max<size_t>(SlotCount, 1)),
+                         "tensors");
+  for (size_t I = 0; I < E.Inputs.size(); ++I)
+    InputPtr[E.Inputs[I]] = B.CreateLoad(
+        Ptr, B.CreateConstInBoundsGEP1_64(Ptr, Io, I), E.Inputs[I]->Name);
+
+  for (const passes::Kernel &K : KP.Kernels) {
+    for (const Node *N : K.Nodes)
+      for (const Value *V : N->Outputs)
+        if (!isCompiledType(V->Type.Elt))
+          return error(N->describe(), ": ", dtypeName(V->Type.Elt),
+                       " results are not supported by the compiled backend");
+    if (K.Fused) {
+      emitFusedLoop(B, M, K, [&](const Value *V) { return ptrOf(V); });
+      continue;
+    }
+    NNC_TRY(emitCall(K, Training, Threads));
+  }
+
+  // Results go to the caller's buffers; updates land after the whole step,
+  // so every kernel saw the old values.
+  for (size_t I = 0; I < E.Outputs.size(); ++I) {
+    const Value *V = E.Outputs[I];
+    llvm::Value *Dst = B.CreateLoad(
+        Ptr, B.CreateConstInBoundsGEP1_64(Ptr, Io, E.Inputs.size() + I));
+    B.CreateMemCpy(Dst, llvm::MaybeAlign(4), ptrOf(V), llvm::MaybeAlign(4),
+                   V->Type.bytes());
+  }
+  for (const Update &U : E.Updates) {
+    if (KP.root(U.NewValue) == U.Target)
+      continue;
+    B.CreateMemMove(ptrOf(U.Target), llvm::MaybeAlign(64), ptrOf(U.NewValue),
+                    llvm::MaybeAlign(4), U.Target->Type.bytes());
+  }
+  B.CreateRet(B.getInt32(0));
+  if (FailCode->getNumIncomingValues() == 0)
+    Fail->eraseFromParent();
+  return Status::success();
+}
+
+} // namespace
+
+Status emitEntry(llvm::Module &M, const Graph &G, const EntryPoint &E,
+                 const passes::KernelProgram &KP,
+                 const PersistentLayout &Layout, bool Training, int64_t Threads,
+                 const std::string &FnName) {
+  for (const Value *V : E.Inputs)
+    if (!isCompiledType(V->Type.Elt))
+      return error("input '", V->Name, "' is ", dtypeName(V->Type.Elt),
+                   ", which the compiled backend does not support");
+  EntryEmitter Em(M, G, E, KP, Layout);
+  return Em.emit(FnName, Training, Threads);
+}
+
+} // namespace nnc::backend

@@ -1,0 +1,178 @@
+#include "backend/llvm/Jit.h"
+
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Linker/Linker.h>
+#include <llvm/MC/MCSubtargetInfo.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
+#include <llvm/Transforms/IPO/Internalize.h>
+
+#include <chrono>
+#include <mutex>
+#include <set>
+
+namespace nnc::backend {
+
+namespace {
+
+void initializeLlvm() {
+  static std::once_flag Once;
+  std::call_once(Once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+Status fromLlvm(llvm::Error E, const char *What) {
+  return error(What, ": ", llvm::toString(std::move(E)));
+}
+
+double since(std::chrono::steady_clock::time_point T) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - T)
+      .count();
+}
+
+Expected<llvm::orc::JITTargetMachineBuilder>
+machineBuilder(const CodegenOptions &Opts) {
+  initializeLlvm();
+  if (Opts.TargetCpu.empty() || Opts.TargetCpu == "host") {
+    auto JTMB = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!JTMB)
+      return fromLlvm(JTMB.takeError(), "cannot describe this machine");
+    JTMB->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+    return std::move(*JTMB);
+  }
+  llvm::Triple T(llvm::sys::getProcessTriple());
+  std::string Err;
+  const llvm::Target *Target = llvm::TargetRegistry::lookupTarget(T.str(), Err);
+  if (!Target)
+    return error("no LLVM target for ", T.str(), ": ", Err);
+  // An unknown CPU name would silently fall back to a generic one.
+  std::unique_ptr<llvm::MCSubtargetInfo> Probe(
+      Target->createMCSubtargetInfo(T.str(), "", ""));
+  if (!Probe || !Probe->isCPUStringValid(Opts.TargetCpu))
+    return error("unknown target CPU '", Opts.TargetCpu,
+                 "' (try host, x86-64-v2, x86-64-v3, x86-64-v4, znver4)");
+  llvm::orc::JITTargetMachineBuilder JTMB(T);
+  JTMB.setCPU(Opts.TargetCpu);
+  JTMB.setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  return JTMB;
+}
+
+} // namespace
+
+Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const CodegenOptions &Opts) {
+  Expected<llvm::orc::JITTargetMachineBuilder> JTMB = machineBuilder(Opts);
+  if (!JTMB.ok())
+    return JTMB.status();
+  auto TM = JTMB->createTargetMachine();
+  if (!TM)
+    return fromLlvm(TM.takeError(), "cannot create the target machine");
+  return std::move(*TM);
+}
+
+Status optimizeModule(llvm::Module &M, llvm::TargetMachine &TM,
+                      const std::vector<std::string> &Entries,
+                      CompileTimes &Times) {
+  auto Start = std::chrono::steady_clock::now();
+  Expected<std::unique_ptr<llvm::Module>> Lib =
+      loadKernelLibrary(M.getContext());
+  if (!Lib.ok())
+    return Lib.status();
+  M.setTargetTriple(TM.getTargetTriple().str());
+  M.setDataLayout(TM.createDataLayout());
+  (*Lib)->setTargetTriple(M.getTargetTriple());
+  (*Lib)->setDataLayout(M.getDataLayout());
+  if (llvm::Linker::linkModules(M, std::move(*Lib),
+                                llvm::Linker::Flags::LinkOnlyNeeded))
+    return error("linking the kernel library failed");
+  std::set<std::string> Keep(Entries.begin(), Entries.end());
+  llvm::internalizeModule(M, [&](const llvm::GlobalValue &GV) {
+    return Keep.count(GV.getName().str()) > 0;
+  });
+  std::string Cpu = TM.getTargetCPU().str();
+  std::string Features = TM.getTargetFeatureString().str();
+  for (llvm::Function &F : M) {
+    if (F.isDeclaration())
+      continue;
+    F.addFnAttr("target-cpu", Cpu);
+    F.addFnAttr("target-features", Features);
+    F.removeFnAttr("tune-cpu");
+  }
+  std::string VerifyErr;
+  llvm::raw_string_ostream VS(VerifyErr);
+  if (llvm::verifyModule(M, &VS))
+    return error("generated code does not verify: ", VS.str());
+  Times.Link += since(Start);
+
+  Start = std::chrono::steady_clock::now();
+  llvm::LoopAnalysisManager LAM;
+  llvm::FunctionAnalysisManager FAM;
+  llvm::CGSCCAnalysisManager CGAM;
+  llvm::ModuleAnalysisManager MAM;
+  llvm::PipelineTuningOptions PTO;
+  PTO.LoopVectorization = true;
+  PTO.SLPVectorization = true;
+  PTO.LoopUnrolling = true;
+  llvm::PassBuilder PB(&TM, PTO);
+  PB.registerModuleAnalyses(MAM);
+  PB.registerCGSCCAnalyses(CGAM);
+  PB.registerFunctionAnalyses(FAM);
+  PB.registerLoopAnalyses(LAM);
+  PB.crossRegisterProxies(LAM, FAM, CGAM, MAM);
+  llvm::ModulePassManager MPM =
+      PB.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+  MPM.run(M, MAM);
+  Times.Optimize += since(Start);
+  return Status::success();
+}
+
+struct JitModule::Impl {
+  std::unique_ptr<llvm::orc::LLJIT> J;
+};
+
+JitModule::JitModule() : I(std::make_unique<Impl>()) {}
+JitModule::~JitModule() = default;
+
+Expected<std::unique_ptr<JitModule>>
+JitModule::create(std::unique_ptr<llvm::LLVMContext> Ctx,
+                  std::unique_ptr<llvm::Module> M, const CodegenOptions &Opts) {
+  Expected<llvm::orc::JITTargetMachineBuilder> JTMB = machineBuilder(Opts);
+  if (!JTMB.ok())
+    return JTMB.status();
+  auto J = llvm::orc::LLJITBuilder()
+               .setJITTargetMachineBuilder(std::move(*JTMB))
+               .create();
+  if (!J)
+    return fromLlvm(J.takeError(), "cannot start the JIT");
+  // libm and memcpy come from this process.
+  auto Gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+      (*J)->getDataLayout().getGlobalPrefix());
+  if (!Gen)
+    return fromLlvm(Gen.takeError(), "cannot search this process's symbols");
+  (*J)->getMainJITDylib().addGenerator(std::move(*Gen));
+  if (llvm::Error E = (*J)->addIRModule(
+          llvm::orc::ThreadSafeModule(std::move(M), std::move(Ctx))))
+    return fromLlvm(std::move(E), "cannot add the module to the JIT");
+  std::unique_ptr<JitModule> Out(new JitModule());
+  Out->I->J = std::move(*J);
+  return Out;
+}
+
+Expected<nnc_entry_fn> JitModule::lookup(const std::string &Name) {
+  auto Addr = I->J->lookup(Name);
+  if (!Addr)
+    return fromLlvm(Addr.takeError(), "cannot compile the entry point");
+  return Addr->toPtr<nnc_entry_fn>();
+}
+
+} // namespace nnc::backend

@@ -1,0 +1,60 @@
+//===- backend/llvm/Jit.h - Optimize generated modules, run them in ORC -*- C++
+//-*-===//
+#pragma once
+
+#include "ir/Status.h"
+#include "runtime/nnc_runtime.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+class TargetMachine;
+} // namespace llvm
+
+namespace nnc::backend {
+
+struct CodegenOptions {
+  /// "" or "host": this machine's CPU and features; otherwise an LLVM CPU
+  /// name ("x86-64-v3", "znver4"), its default features.
+  std::string TargetCpu;
+};
+
+/// Seconds spent in each phase of one compile, for `-v`.
+struct CompileTimes {
+  double Lower = 0, Emit = 0, Link = 0, Optimize = 0, Machine = 0;
+};
+
+/// A fresh context with the kernel library parsed into a module of it.
+Expected<std::unique_ptr<llvm::Module>>
+loadKernelLibrary(llvm::LLVMContext &Ctx);
+
+/// The target machine for Opts (host CPU by default).
+Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const CodegenOptions &Opts);
+
+/// Links the kernel library into M, keeps only Entries external, sets the
+/// target's CPU and features on every function and runs the O3 pipeline.
+Status optimizeModule(llvm::Module &M, llvm::TargetMachine &TM,
+                      const std::vector<std::string> &Entries,
+                      CompileTimes &Times);
+
+/// An optimized module compiled to machine code in this process.
+class JitModule {
+public:
+  static Expected<std::unique_ptr<JitModule>>
+  create(std::unique_ptr<llvm::LLVMContext> Ctx,
+         std::unique_ptr<llvm::Module> M, const CodegenOptions &Opts);
+  ~JitModule();
+  Expected<nnc_entry_fn> lookup(const std::string &Name);
+
+private:
+  JitModule();
+  struct Impl;
+  std::unique_ptr<Impl> I;
+};
+
+} // namespace nnc::backend

@@ -1,0 +1,307 @@
+#include "backend/llvm/JitEngine.h"
+
+#include "backend/llvm/CodeGen.h"
+#include "backend/llvm/KernelParams.h"
+#include "ir/Initializers.h"
+#include "runtime/ThreadPool.h"
+
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <tuple>
+
+namespace nnc::backend {
+
+using namespace nnc::ir;
+
+namespace {
+
+double since(std::chrono::steady_clock::time_point T) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - T)
+      .count();
+}
+
+/// 64-byte aligned, zeroed bytes.
+struct AlignedBuffer {
+  char *Data = nullptr;
+  size_t Size = 0;
+  void reserve(size_t Bytes) {
+    if (Bytes <= Size)
+      return;
+    std::free(Data);
+    Size = (Bytes + 63) / 64 * 64;
+    Data = static_cast<char *>(std::aligned_alloc(64, Size));
+    std::memset(Data, 0, Size);
+  }
+  ~AlignedBuffer() { std::free(Data); }
+};
+
+void toHost(const std::vector<double> &Src, DType T, void *Dst) {
+  if (T == DType::I64) {
+    auto *D = static_cast<int64_t *>(Dst);
+    for (size_t I = 0; I < Src.size(); ++I)
+      D[I] = int64_t(Src[I]);
+    return;
+  }
+  auto *D = static_cast<float *>(Dst);
+  for (size_t I = 0; I < Src.size(); ++I)
+    D[I] = float(Src[I]);
+}
+
+std::vector<double> fromHost(const void *Src, DType T, int64_t N) {
+  std::vector<double> Out(static_cast<size_t>(N));
+  for (int64_t I = 0; I < N; ++I)
+    Out[size_t(I)] = T == DType::I64
+                         ? double(static_cast<const int64_t *>(Src)[I])
+                         : double(static_cast<const float *>(Src)[I]);
+  return Out;
+}
+
+size_t elementBytes(DType T) { return T == DType::I64 ? 8 : 4; }
+
+class JitEngine : public Engine {
+public:
+  JitEngine(Graph &G, const EngineOptions &Opts)
+      : G(G), Opts(Opts), Pool(Opts.Threads) {}
+
+  Status init();
+  Expected<interp::TensorMap> run(const std::string &Entry,
+                                  const interp::TensorMap &Inputs,
+                                  const interp::Options &RunOpts) override;
+  Expected<interp::TensorMap> evaluate(const std::vector<const Value *> &Wanted,
+                                       const interp::TensorMap &Inputs,
+                                       const interp::Options &RunOpts) override;
+  std::vector<double> read(const Value *V) override {
+    return fromHost(Persistent.Data + Layout.Offset.at(V), V->Type.Elt,
+                    V->Type.numElements());
+  }
+  void write(const Value *V, const std::vector<double> &Data) override {
+    toHost(Data, V->Type.Elt, Persistent.Data + Layout.Offset.at(V));
+  }
+  EngineKind kind() const override { return EngineKind::Jit; }
+
+private:
+  struct Compiled {
+    std::unique_ptr<JitModule> Module;
+    nnc_entry_fn Fn = nullptr;
+    size_t ArenaBytes = 0;
+  };
+  Expected<Compiled *> compiled(const EntryPoint &E, int64_t Batch,
+                                bool Training);
+  Expected<interp::TensorMap> runEntry(const EntryPoint &E,
+                                       const interp::TensorMap &Inputs,
+                                       const interp::Options &RunOpts);
+
+  Graph &G;
+  EngineOptions Opts;
+  runtime::ThreadPool Pool;
+  PersistentLayout Layout;
+  AlignedBuffer Persistent, Arena;
+  std::map<std::tuple<std::string, int64_t, bool>, Compiled> Cache;
+  /// Entry points made up for evaluate(), keyed by their name.
+  std::map<std::string, EntryPoint> Synthetic;
+};
+
+Status JitEngine::init() {
+  Layout = layoutPersistent(G);
+  Persistent.reserve(std::max<size_t>(Layout.Bytes, 64));
+  for (const auto &[V, Offset] : Layout.Offset) {
+    if (!isCompiledType(V->Type.Elt))
+      return error("tensor '", V->Name, "' is ", dtypeName(V->Type.Elt),
+                   ", which the compiled backend does not support");
+    Expected<std::vector<double>> Data = materialize(*V);
+    if (!Data.ok())
+      return Data.status();
+    toHost(*Data, V->Type.Elt, Persistent.Data + Offset);
+  }
+  return Status::success();
+}
+
+Expected<JitEngine::Compiled *>
+JitEngine::compiled(const EntryPoint &E, int64_t Batch, bool Training) {
+  auto Key = std::make_tuple(E.Name, Batch, Training);
+  if (auto It = Cache.find(Key); It != Cache.end())
+    return &It->second;
+  EngineOptions O = Opts;
+  O.Threads = Pool.threads();
+  auto Ctx = std::make_unique<llvm::LLVMContext>();
+  auto M = std::make_unique<llvm::Module>("nnc." + E.Name, *Ctx);
+  CompileReport R;
+  NNC_TRY(compileEntry(G, E, O, Training, *M, "nnc_entry", R)
+              .withPrefix("compiling '" + E.Name + "'"));
+  auto Start = std::chrono::steady_clock::now();
+  Expected<std::unique_ptr<JitModule>> J =
+      JitModule::create(std::move(Ctx), std::move(M), {Opts.TargetCpu});
+  if (!J.ok())
+    return J.status();
+  Expected<nnc_entry_fn> Fn = (*J)->lookup("nnc_entry");
+  if (!Fn.ok())
+    return Fn.status();
+  R.Times.Machine += since(Start);
+  if (Opts.Verbose)
+    std::fprintf(stderr,
+                 "jit: %s at batch %lld: %zu kernels (%zu fused loops of %zu "
+                 "ops); arena %zu bytes, planned / lower bound %.3f; "
+                 "lower %.1f ms, emit %.1f ms, link %.1f ms, optimize %.1f "
+                 "ms, machine code %.1f ms\n",
+                 E.Name.c_str(), (long long)Batch, R.Kernels, R.FusedKernels,
+                 R.FusedOps, R.ArenaBytes,
+                 R.LowerBound ? double(R.ArenaBytes) / double(R.LowerBound)
+                              : 1.0,
+                 R.Times.Lower * 1e3, R.Times.Emit * 1e3, R.Times.Link * 1e3,
+                 R.Times.Optimize * 1e3, R.Times.Machine * 1e3);
+  Compiled &C = Cache[Key];
+  C.Module = std::move(*J);
+  C.Fn = *Fn;
+  C.ArenaBytes = R.ArenaBytes;
+  return &C;
+}
+
+Expected<interp::TensorMap>
+JitEngine::evaluate(const std::vector<const Value *> &Wanted,
+                    const interp::TensorMap &Inputs,
+                    const interp::Options &RunOpts) {
+  // An entry point of just these values, compiled once.
+  std::string Name = "eval";
+  for (const Value *V : Wanted)
+    Name += "." + std::to_string(V->Id);
+  auto It = Synthetic.find(Name);
+  if (It == Synthetic.end()) {
+    std::vector<const Value *> Fed;
+    G.nodesReaching(Wanted, &Fed);
+    EntryPoint E;
+    E.Name = Name;
+    for (const Value *V : Fed)
+      E.Inputs.push_back(const_cast<Value *>(V));
+    for (const Value *V : Wanted)
+      E.Outputs.push_back(const_cast<Value *>(V));
+    It = Synthetic.emplace(Name, std::move(E)).first;
+  }
+  interp::TensorMap Fed;
+  for (const Value *V : It->second.Inputs)
+    if (auto In = Inputs.find(V->Name); In != Inputs.end())
+      Fed.insert(*In);
+  return runEntry(It->second, Fed, RunOpts);
+}
+
+Expected<interp::TensorMap> JitEngine::run(const std::string &Entry,
+                                           const interp::TensorMap &Inputs,
+                                           const interp::Options &RunOpts) {
+  Expected<const EntryPoint *> EOr = interp::findEntry(G, Entry, Inputs);
+  if (!EOr.ok())
+    return EOr.status();
+  return runEntry(**EOr, Inputs, RunOpts);
+}
+
+Expected<interp::TensorMap>
+JitEngine::runEntry(const EntryPoint &E, const interp::TensorMap &Inputs,
+                    const interp::Options &RunOpts) {
+  const std::string &Entry = E.Name;
+  std::vector<const Value *> Wanted(E.Outputs.begin(), E.Outputs.end());
+  for (const Update &U : E.Updates)
+    Wanted.push_back(U.NewValue);
+  std::vector<const Value *> Fed;
+  G.nodesReaching(Wanted, &Fed);
+  NNC_TRY(interp::bindBatch(G, Inputs, Fed));
+  int64_t Batch = 1;
+  for (const Value *V : Fed)
+    if (!V->DeclaredDims.empty() && V->DeclaredDims[0] == -1)
+      Batch = V->Type.Dims[0];
+
+  Expected<Compiled *> C = compiled(E, Batch, RunOpts.Training);
+  if (!C.ok())
+    return C.status();
+
+  // Inputs converted to the compiled types; outputs poisoned with NaN so an
+  // element the code failed to write cannot pass for a result.
+  std::vector<std::vector<char>> Buffers;
+  std::vector<void *> Io;
+  for (const Value *V : E.Inputs) {
+    auto It = Inputs.find(V->Name);
+    if (It == Inputs.end()) {
+      Io.push_back(nullptr); // not read by this entry (checked above)
+      continue;
+    }
+    Buffers.emplace_back(It->second.Data.size() * elementBytes(V->Type.Elt) +
+                         64);
+    toHost(It->second.Data, V->Type.Elt, Buffers.back().data());
+    Io.push_back(Buffers.back().data());
+  }
+  for (const Value *V : E.Outputs) {
+    Buffers.emplace_back(
+        size_t(V->Type.numElements()) * elementBytes(V->Type.Elt) + 64);
+    if (V->Type.Elt == DType::F32)
+      for (int64_t I = 0; I < V->Type.numElements(); ++I)
+        reinterpret_cast<float *>(Buffers.back().data())[I] = NAN;
+    Io.push_back(Buffers.back().data());
+  }
+  Arena.reserve(std::max<size_t>((*C)->ArenaBytes, 64));
+  nnc_exec Exec = Pool.exec(RunOpts.Seed);
+  int Rc = (*C)->Fn(Io.data(), Persistent.Data, Arena.Data, &Exec);
+  if (Rc == 1)
+    return error("entry point '", Entry,
+                 "': a label is outside [0, number of classes)");
+  if (Rc != 0)
+    return error("entry point '", Entry, "' failed with code ", Rc);
+  interp::TensorMap Out;
+  for (size_t I = 0; I < E.Outputs.size(); ++I) {
+    const Value *V = E.Outputs[I];
+    Out[V->Name] = interp::Tensor(
+        V->Type.Elt, V->Type.Dims,
+        fromHost(Io[E.Inputs.size() + I], V->Type.Elt, V->Type.numElements()));
+  }
+  return Out;
+}
+
+} // namespace
+
+Status compileEntry(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
+                    bool Training, llvm::Module &M, const std::string &FnName,
+                    CompileReport &R) {
+  auto Start = std::chrono::steady_clock::now();
+  int64_t Threads = std::max<int64_t>(Opts.Threads, 1);
+  passes::LoweringOptions LO;
+  LO.FuseElementwise = Opts.Fuse;
+  LO.Training = Training;
+  LO.Workspace = [&](const Node &N) -> size_t {
+    Expected<KernelCall> C = kernelCall(N, Training, Threads);
+    return C.ok() ? C->WorkspaceBytes : 0; // the error comes when emitting
+  };
+  passes::KernelProgram KP = passes::lowerToKernels(G, E, LO);
+  PersistentLayout Layout = layoutPersistent(G);
+  R.ArenaBytes = KP.Plan.ArenaBytes;
+  R.LowerBound = KP.Plan.LowerBound;
+  R.PersistentBytes = Layout.Bytes;
+  R.Kernels = KP.Kernels.size();
+  for (const passes::Kernel &K : KP.Kernels)
+    if (K.Fused) {
+      ++R.FusedKernels;
+      R.FusedOps += K.Nodes.size();
+    }
+  R.Times.Lower += since(Start);
+
+  Start = std::chrono::steady_clock::now();
+  NNC_TRY(emitEntry(M, G, E, KP, Layout, Training, Threads, FnName));
+  R.Times.Emit += since(Start);
+
+  Expected<std::unique_ptr<llvm::TargetMachine>> TM =
+      createTargetMachine({Opts.TargetCpu});
+  if (!TM.ok())
+    return TM.status();
+  return optimizeModule(M, **TM, {FnName}, R.Times);
+}
+
+Expected<std::unique_ptr<Engine>> createJitEngine(Graph &G,
+                                                  const EngineOptions &Opts) {
+  auto J = std::make_unique<JitEngine>(G, Opts);
+  NNC_TRY(J->init());
+  return std::unique_ptr<Engine>(std::move(J));
+}
+
+} // namespace nnc::backend

@@ -1,0 +1,28 @@
+//===- backend/llvm/JitEngine.h - Entry points compiled with LLVM -*- C++
+//-*-===//
+#pragma once
+
+#include "backend/Engine.h"
+#include "backend/llvm/Jit.h"
+#include "passes/KernelProgram.h"
+
+namespace nnc::backend {
+
+Expected<std::unique_ptr<Engine>> createJitEngine(ir::Graph &G,
+                                                  const EngineOptions &Opts);
+
+/// What one compile of an entry point at a batch size produced.
+struct CompileReport {
+  size_t ArenaBytes = 0, LowerBound = 0, PersistentBytes = 0;
+  size_t Kernels = 0, FusedKernels = 0, FusedOps = 0;
+  CompileTimes Times;
+  std::string Ir; // optimized LLVM IR, when asked for
+};
+
+/// Lowers and compiles entry E of G at G's bound shapes into M (without
+/// running it): the steps `nnc compile` reports on.
+Status compileEntry(ir::Graph &G, const ir::EntryPoint &E,
+                    const EngineOptions &Opts, bool Training, llvm::Module &M,
+                    const std::string &FnName, CompileReport &Report);
+
+} // namespace nnc::backend

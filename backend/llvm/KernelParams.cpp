@@ -1,0 +1,441 @@
+#include "backend/llvm/KernelParams.h"
+
+#include "backend/kernels/Workspace.h"
+#include "ir/Geometry.h"
+
+#include <algorithm>
+
+namespace nnc::backend {
+
+using namespace nnc::ir;
+
+namespace {
+
+constexpr int MaxRank = 6;
+
+std::vector<int64_t> rowMajorStrides(const Shape &Dims) {
+  std::vector<int64_t> S(Dims.size(), 1);
+  for (int64_t I = int64_t(Dims.size()) - 2; I >= 0; --I)
+    S[size_t(I)] = S[size_t(I) + 1] * Dims[size_t(I) + 1];
+  return S;
+}
+
+/// Appends dims and strides padded in front to rank 6.
+Status pushStrided(const Node &N, const Shape &Dims,
+                   const std::vector<int64_t> &Strides,
+                   std::vector<int64_t> &P) {
+  if (Dims.size() > size_t(MaxRank))
+    return error(N.describe(), ": rank ", Dims.size(),
+                 " is more than the compiled backend's ", MaxRank);
+  size_t Pad = MaxRank - Dims.size();
+  for (size_t I = 0; I < Pad; ++I)
+    P.push_back(1);
+  P.insert(P.end(), Dims.begin(), Dims.end());
+  for (size_t I = 0; I < Pad; ++I)
+    P.push_back(0);
+  P.insert(P.end(), Strides.begin(), Strides.end());
+  return Status::success();
+}
+
+void pushWindow(const Window2D &G, std::vector<int64_t> &P) {
+  P.insert(P.end(), {G.N, G.C, G.H, G.W, G.KH, G.KW, G.SH, G.SW, G.PadT, G.PadL,
+                     G.PadB, G.PadR, G.DH, G.DW, G.OH, G.OW, G.O, G.Groups});
+}
+
+int64_t normalizedAxis(int64_t Axis, size_t Rank) {
+  return Axis < 0 ? Axis + int64_t(Rank) : Axis;
+}
+
+/// Outer, extent, inner around an axis.
+void pushSplit(const Shape &Dims, int64_t Axis, std::vector<int64_t> &P) {
+  int64_t Outer = 1, Inner = 1;
+  for (int64_t I = 0; I < int64_t(Dims.size()); ++I)
+    if (I < Axis)
+      Outer *= Dims[size_t(I)];
+    else if (I > Axis)
+      Inner *= Dims[size_t(I)];
+  P.insert(P.end(), {Outer, Dims[size_t(Axis)], Inner});
+}
+
+/// N, C, elements per channel and image.
+void pushChannels(const Shape &Dims, std::vector<int64_t> &P) {
+  int64_t N = Dims[0], C = Dims.size() > 1 ? Dims[1] : 1;
+  P.insert(P.end(), {N, C, numElements(Dims) / std::max<int64_t>(N * C, 1)});
+}
+
+uint64_t seedMix(const Node &N) {
+  uint64_t Seed = N.Attrs.has("seed") ? uint64_t(N.Attrs.getInt("seed")) : 0;
+  return Seed * 0x9e3779b97f4a7c15ULL ^ (uint64_t(N.Id) << 32);
+}
+
+/// Sorted, normalized reduction axes; all of them when 'axes' is empty.
+std::vector<int64_t> reducedAxes(const Node &N, size_t Rank) {
+  std::vector<int64_t> Axes;
+  for (int64_t A : N.Attrs.getInts("axes"))
+    Axes.push_back(normalizedAxis(A, Rank));
+  if (Axes.empty())
+    for (size_t I = 0; I < Rank; ++I)
+      Axes.push_back(int64_t(I));
+  return Axes;
+}
+
+/// Strides of the reduced tensor (reduced dims kept as 1) over Dims, 0 on
+/// the reduced dims.
+std::vector<int64_t> keptStrides(const Shape &Dims,
+                                 const std::vector<int64_t> &Axes) {
+  Shape Kept = Dims;
+  for (int64_t A : Axes)
+    Kept[size_t(A)] = 1;
+  std::vector<int64_t> S = rowMajorStrides(Kept);
+  for (size_t I = 0; I < Kept.size(); ++I)
+    if (Kept[I] == 1)
+      S[I] = 0;
+  return S;
+}
+
+int64_t tasksFor(int64_t Batch, int64_t Threads) {
+  return std::max<int64_t>(1, std::min(Batch, Threads));
+}
+
+Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
+                              int64_t Threads) {
+  const Value *X = N.Inputs[0];
+  const TensorType &Wt = GradW ? N.Outputs[0]->Type : N.Inputs[1]->Type;
+  Expected<Window2D> GOr = convWindow(N, X->Type, Wt);
+  if (!GOr.ok())
+    return GOr.status();
+  const Window2D &G = *GOr;
+  KernelCall C;
+  C.Symbol = Transposed ? "nnc_k_ConvTranspose"
+             : GradW    ? "nnc_k_ConvGradWeights"
+                        : "nnc_k_Conv";
+  pushWindow(G, C.P);
+  int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups;
+  int64_t PerTask;
+  if (Transposed) {
+    int64_t Pixels = G.H * G.W;
+    PerTask = nnck::roundUp(Og * G.KH * G.KW * Pixels, 16) +
+              nnck::gemmWorkspace(Og * G.KH * G.KW, Pixels, Cg);
+  } else {
+    int64_t K = Cg * G.KH * G.KW, Pixels = G.OH * G.OW;
+    PerTask =
+        nnck::colFloats(Cg, G.KH, G.KW, G.OH, G.OW) +
+        (GradW ? nnck::roundUp(G.O * K, 16) + nnck::gemmWorkspace(Og, K, Pixels)
+               : nnck::gemmWorkspace(Og, Pixels, K));
+  }
+  PerTask = nnck::roundUp(PerTask, 16); // keep every task 64-byte aligned
+  int64_t Tasks = tasksFor(G.N, Threads);
+  C.P.push_back(Tasks);
+  C.P.push_back(PerTask);
+  C.WorkspaceBytes = size_t(Tasks * PerTask) * sizeof(float);
+  return C;
+}
+
+const char *poolName(const std::string &Pool) { return Pool.c_str(); }
+
+} // namespace
+
+Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
+  KernelCall C;
+  C.Symbol = "nnc_k_" + std::string(N.opName());
+  const Shape &X0 = N.Inputs.empty() ? Shape{} : N.Inputs[0]->Type.Dims;
+  const Shape &Y0 = N.Outputs[0]->Type.Dims;
+  const Attributes &A = N.Attrs;
+  switch (N.Op) {
+  case OpKind::MatMul: {
+    int64_t K = N.Inputs[1]->Type.Dims[0], Cols = N.Inputs[1]->Type.Dims[1];
+    int64_t M = numElements(X0) / std::max<int64_t>(K, 1);
+    C.P = {M, Cols, K};
+    C.WorkspaceBytes = size_t(nnck::gemmWorkspace(M, Cols, K)) * 4;
+    return C;
+  }
+  case OpKind::Dense: {
+    int64_t Rows = X0[0], K = X0[1], M = N.Inputs[1]->Type.Dims[0];
+    C.P = {Rows, K, M};
+    C.WorkspaceBytes = size_t(nnck::gemmWorkspace(Rows, M, K)) * 4;
+    return C;
+  }
+  case OpKind::Conv:
+    return convCall(N, false, false, Threads);
+  case OpKind::ConvTranspose:
+    return convCall(N, true, false, Threads);
+  case OpKind::ConvGradWeights:
+    return convCall(N, false, true, Threads);
+  case OpKind::Rbf:
+  case OpKind::RbfGrad:
+    C.P = {X0[0], X0[1], N.Inputs[1]->Type.Dims[0]};
+    return C;
+  case OpKind::MaxPool:
+  case OpKind::AvgPool:
+  case OpKind::StochasticPool: {
+    Expected<Window2D> G = poolWindow(N, N.Inputs[0]->Type);
+    if (!G.ok())
+      return G.status();
+    pushWindow(*G, C.P);
+    if (N.Op == OpKind::AvgPool)
+      C.P.push_back(A.getInt("count_include_pad"));
+    if (N.Op == OpKind::StochasticPool)
+      C.P.insert(C.P.end(), {int64_t(seedMix(N)), Training ? 1 : 0});
+    return C;
+  }
+  case OpKind::GlobalAvgPool:
+  case OpKind::GlobalMaxPool:
+    C.P = {X0[0] * X0[1], numElements(X0) / (X0[0] * X0[1])};
+    return C;
+  case OpKind::PoolGrad: {
+    const std::string &Pool = A.getString("pool");
+    int64_t Planes = X0[0] * X0[1];
+    int64_t Kind = Pool == "AvgPool"          ? 1
+                   : Pool == "GlobalAvgPool"  ? 3
+                   : Pool == "GlobalMaxPool"  ? 4
+                   : Pool == "StochasticPool" ? (Training ? 0 : 2)
+                                              : 0;
+    Window2D G;
+    if (Kind <= 2) {
+      Expected<Window2D> GOr = poolWindow(N, N.Inputs[0]->Type);
+      if (!GOr.ok())
+        return GOr.status().withPrefix(poolName(Pool));
+      G = *GOr;
+    }
+    pushWindow(G, C.P);
+    C.P.insert(C.P.end(),
+               {Kind,
+                A.has("count_include_pad") ? A.getInt("count_include_pad") : 0,
+                Planes, numElements(X0) / Planes});
+    return C;
+  }
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+    pushSplit(X0, normalizedAxis(A.getInt("axis"), X0.size()), C.P);
+    return C;
+  case OpKind::SoftmaxGrad:
+    pushSplit(X0, normalizedAxis(A.getInt("axis"), X0.size()), C.P);
+    C.P.push_back(A.getInt("log"));
+    return C;
+  case OpKind::Maxout:
+    pushSplit(Y0, 1, C.P);
+    C.P.push_back(A.getInt("pieces"));
+    return C;
+  case OpKind::MaxoutGrad:
+    pushSplit(N.Inputs[1]->Type.Dims, 1, C.P);
+    C.P.push_back(A.getInt("pieces"));
+    return C;
+  case OpKind::PReluGrad: {
+    int64_t Ch = X0.size() >= 2 ? X0[1] : 1, Inner = 1;
+    for (size_t I = 2; I < X0.size(); ++I)
+      Inner *= X0[I];
+    C.P = {Ch, Inner, N.Inputs[1]->Type.numElements() != 1 ? 1 : 0,
+           numElements(X0)};
+    return C;
+  }
+  case OpKind::BatchNorm:
+  case OpKind::BatchNormTrain:
+  case OpKind::BatchNormGrad:
+    pushChannels(X0, C.P);
+    C.P.push_back(N.Op == OpKind::BatchNorm        ? (Training ? 1 : 0)
+                  : N.Op == OpKind::BatchNormTrain ? A.getInt("unbiased")
+                                                   : A.getInt("training"));
+    C.F = {A.getFloat("epsilon"),
+           A.has("momentum") ? A.getFloat("momentum") : 0.0};
+    return C;
+  case OpKind::LRN:
+  case OpKind::LRNGrad:
+    pushChannels(X0, C.P);
+    C.P.push_back(A.getInt("size"));
+    C.F = {A.getFloat("alpha"), A.getFloat("beta"), A.getFloat("bias")};
+    return C;
+  case OpKind::Transpose: {
+    std::vector<int64_t> Perm = A.getInts("perm");
+    if (Perm.empty())
+      for (int64_t I = int64_t(X0.size()) - 1; I >= 0; --I)
+        Perm.push_back(I);
+    std::vector<int64_t> In = rowMajorStrides(X0), S;
+    for (int64_t D : Perm)
+      S.push_back(In[size_t(D)]);
+    C.Symbol = "nnc_k_Gather";
+    C.F = {1.0};
+    NNC_TRY(pushStrided(N, Y0, S, C.P));
+    return C;
+  }
+  case OpKind::ReduceGrad: {
+    // dy (reduced) read back over x's shape, scaled for a mean.
+    std::vector<int64_t> Axes = reducedAxes(N, Y0.size());
+    C.Symbol = "nnc_k_Gather";
+    C.F = {A.getInt("mean") ? double(N.Inputs[0]->Type.numElements()) /
+                                  double(numElements(Y0))
+                            : 1.0};
+    NNC_TRY(pushStrided(N, Y0, keptStrides(Y0, Axes), C.P));
+    return C;
+  }
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMean: {
+    std::vector<int64_t> Axes = reducedAxes(N, X0.size());
+    C.Symbol = "nnc_k_Reduce";
+    C.F = {N.Op == OpKind::ReduceMean
+               ? double(numElements(Y0)) / double(numElements(X0))
+               : 1.0};
+    NNC_TRY(pushStrided(N, X0, keptStrides(X0, Axes), C.P));
+    C.P.push_back(numElements(Y0));
+    return C;
+  }
+  case OpKind::SumTo: {
+    // Right-aligned: x's leading dims and the target's 1s are summed.
+    size_t Off = X0.size() - Y0.size();
+    std::vector<int64_t> TS = rowMajorStrides(Y0), S(X0.size(), 0);
+    for (size_t D = 0; D < Y0.size(); ++D)
+      S[Off + D] = Y0[D] == 1 ? 0 : TS[D];
+    C.Symbol = "nnc_k_Reduce";
+    C.F = {1.0};
+    NNC_TRY(pushStrided(N, X0, S, C.P));
+    C.P.push_back(numElements(Y0));
+    return C;
+  }
+  case OpKind::Concat: {
+    int64_t Axis = normalizedAxis(A.getInt("axis"), Y0.size());
+    int64_t Outer = 1, Inner = 1;
+    for (int64_t D = 0; D < int64_t(Y0.size()); ++D)
+      if (D < Axis)
+        Outer *= Y0[size_t(D)];
+      else if (D > Axis)
+        Inner *= Y0[size_t(D)];
+    C.P = {int64_t(N.Inputs.size()), Outer, Y0[size_t(Axis)] * Inner};
+    for (const Value *In : N.Inputs)
+      C.P.push_back(In->Type.Dims[size_t(Axis)] * Inner);
+    return C;
+  }
+  case OpKind::ChannelShuffle: {
+    int64_t G = A.getInt("groups");
+    C.P = {X0[0], G, X0[1] / G, numElements(X0) / (X0[0] * X0[1])};
+    return C;
+  }
+  case OpKind::ArgMax:
+    pushSplit(X0, normalizedAxis(A.getInt("axis"), X0.size()), C.P);
+    return C;
+  case OpKind::Slice: {
+    int64_t Axis = normalizedAxis(A.getInt("axis"), X0.size());
+    pushSplit(X0, Axis, C.P);
+    C.P.insert(C.P.end(),
+               {A.getInt("start"), A.getInt("end") - A.getInt("start")});
+    return C;
+  }
+  case OpKind::MseLoss:
+  case OpKind::BceLoss:
+  case OpKind::BceWithLogitsLoss:
+    C.P = {numElements(X0)};
+    return C;
+  case OpKind::SoftmaxCrossEntropy:
+  case OpKind::NllLoss:
+  case OpKind::CorrectCount:
+    C.P = {X0[0], X0[1]};
+    return C;
+  case OpKind::LossGrad: {
+    const std::string &Loss = A.getString("loss");
+    int64_t Kind = Loss == "SoftmaxCrossEntropy" ? 0
+                   : Loss == "NllLoss"           ? 1
+                   : Loss == "MseLoss"           ? 2
+                   : Loss == "BceLoss"           ? 3
+                                                 : 4;
+    if (Kind <= 1)
+      C.P = {Kind, X0[0], X0[1]};
+    else
+      C.P = {Kind, numElements(X0)};
+    return C;
+  }
+  case OpKind::DropoutMask:
+    C.P = {int64_t(seedMix(N)), numElements(Y0)};
+    C.F = {A.getFloat("ratio")};
+    return C;
+  case OpKind::Dropout: // training mode; inference is a view
+    C.Symbol = "nnc_k_DropoutTrain";
+    C.P = {int64_t(seedMix(N)), numElements(Y0)};
+    C.F = {A.getFloat("ratio")};
+    return C;
+  case OpKind::SgdUpdate:
+  case OpKind::AdagradUpdate:
+  case OpKind::AdadeltaUpdate:
+  case OpKind::RmspropUpdate:
+  case OpKind::AdamUpdate: {
+    C.P = {numElements(X0), A.getInt("decoupled"),
+           int64_t(N.Inputs.size()) - 5};
+    switch (N.Op) {
+    case OpKind::SgdUpdate:
+      C.P.push_back(A.getInt("nesterov"));
+      C.F = {A.getFloat("momentum"), A.getFloat("dampening")};
+      break;
+    case OpKind::AdagradUpdate:
+      C.F = {A.getFloat("lr_decay"), A.getFloat("eps")};
+      break;
+    case OpKind::AdadeltaUpdate:
+      C.F = {A.getFloat("rho"), A.getFloat("eps")};
+      break;
+    case OpKind::RmspropUpdate:
+      C.F = {A.getFloat("alpha"), A.getFloat("eps"), A.getFloat("momentum")};
+      break;
+    default:
+      C.F = {A.getFloat("beta1"), A.getFloat("beta2"), A.getFloat("eps")};
+      break;
+    }
+    return C;
+  }
+  default:
+    return error(N.describe(), ": the compiled backend has no kernel for ",
+                 N.opName());
+  }
+}
+
+KernelCall scalarCall(const Node &N) {
+  KernelCall C;
+  C.Symbol = "nnc_s_" + std::string(N.opName());
+  const Attributes &A = N.Attrs;
+  switch (N.Op) {
+  case OpKind::Sigmoid:
+    C.F = {A.getFloat("slope")};
+    break;
+  case OpKind::LeakyRelu:
+  case OpKind::Elu:
+    C.F = {A.getFloat("alpha")};
+    break;
+  case OpKind::Swish:
+    C.F = {A.getFloat("beta")};
+    break;
+  case OpKind::Clip:
+    C.F = {A.getFloat("min"), A.getFloat("max")};
+    break;
+  case OpKind::UnaryGrad: {
+    static const char *const Ops[] = {
+        "Identity", "Step", "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Elu",
+        "Swish",    "Clip", "Exp",     "Log",  "Sqrt", "Neg",       "Abs"};
+    const std::string &Op = A.getString("op");
+    int64_t Code = 0;
+    for (int64_t I = 0; I < int64_t(std::size(Ops)); ++I)
+      if (Op == Ops[I])
+        Code = I;
+    C.P = {Code};
+    C.F = {A.getFloat("slope"), A.getFloat("alpha"), A.getFloat("beta"),
+           A.getFloat("min"), A.getFloat("max")};
+    break;
+  }
+  default:
+    break;
+  }
+  return C;
+}
+
+std::vector<int64_t> operandStrides(const Node &N, size_t I) {
+  const Shape &Out = N.Outputs[0]->Type.Dims;
+  const Shape &In = N.Inputs[I]->Type.Dims;
+  std::vector<int64_t> S(Out.size(), 0);
+  if (N.Op == OpKind::PRelu && I == 1) {
+    // One slope per channel (axis 1), or one for all.
+    if (N.Inputs[1]->Type.numElements() != 1 && Out.size() >= 2)
+      S[1] = 1;
+    return S;
+  }
+  std::vector<int64_t> InS = rowMajorStrides(In);
+  size_t Off = Out.size() - In.size();
+  for (size_t D = 0; D < In.size(); ++D)
+    S[Off + D] = In[D] == 1 ? 0 : InS[D];
+  return S;
+}
+
+} // namespace nnc::backend

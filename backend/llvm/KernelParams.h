@@ -1,0 +1,38 @@
+//===- backend/llvm/KernelParams.h - How each op calls its kernel -*- C++
+//-*-===//
+//
+// The host half of the kernel ABI (backend/kernels/Kernel.h): for a node
+// with bound shapes, which bitcode function runs it and with which packed
+// integer (P) and real (F) parameters and how much workspace. Pointwise
+// ops instead give the scalar function a fused loop calls, and how each
+// operand is indexed from the loop's position.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "ir/Graph.h"
+
+#include <string>
+#include <vector>
+
+namespace nnc::backend {
+
+struct KernelCall {
+  std::string Symbol; // nnc_k_<kernel>
+  std::vector<int64_t> P;
+  std::vector<double> F;
+  size_t WorkspaceBytes = 0;
+};
+
+/// The kernel running a non-fused node. Threads sizes per-task workspace.
+Expected<KernelCall> kernelCall(const ir::Node &N, bool Training,
+                                int64_t Threads);
+
+/// The scalar function (nnc_s_<op>) of a fusable pointwise node.
+KernelCall scalarCall(const ir::Node &N);
+
+/// Element strides of N's operand I over N's output shape: 0 along
+/// broadcast dimensions.
+std::vector<int64_t> operandStrides(const ir::Node &N, size_t I);
+
+} // namespace nnc::backend

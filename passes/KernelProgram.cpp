@@ -1,0 +1,232 @@
+#include "passes/KernelProgram.h"
+
+#include <algorithm>
+
+namespace nnc::passes {
+
+using namespace nnc::ir;
+
+bool isFusablePointwise(const Node &N, bool Training) {
+  switch (N.Op) {
+  case OpKind::Step:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::Relu:
+  case OpKind::LeakyRelu:
+  case OpKind::Elu:
+  case OpKind::Swish:
+  case OpKind::Clip:
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Neg:
+  case OpKind::Abs:
+  case OpKind::Add:
+  case OpKind::Sub:
+  case OpKind::Mul:
+  case OpKind::Div:
+  case OpKind::PRelu:
+  case OpKind::UnaryGrad:
+    return N.Outputs[0]->Type.Elt == DType::F32;
+  default:
+    return false;
+  }
+}
+
+bool isView(const Node &N, bool Training) {
+  switch (N.Op) {
+  case OpKind::Identity:
+  case OpKind::Flatten:
+  case OpKind::Reshape:
+  case OpKind::ReshapeLike:
+    return true;
+  case OpKind::Dropout: // inference: the identity
+    return !Training || N.Attrs.getFloat("ratio") == 0;
+  default:
+    return false;
+  }
+}
+
+namespace {
+
+/// Groups the schedule into kernels: a pointwise op joins the open chain
+/// when its output has the chain's shape and it reads a value the chain
+/// computes; chains are contiguous in the schedule, so the order stays a
+/// valid one.
+std::vector<Kernel> groupKernels(const std::vector<const Node *> &Schedule,
+                                 const LoweringOptions &Opts,
+                                 std::map<const Value *, const Value *> &Root) {
+  std::vector<Kernel> Ks;
+  bool Open = false;
+  std::set<const Value *> InChain;
+  for (const Node *N : Schedule) {
+    if (isView(*N, Opts.Training)) {
+      const Value *In = N->Inputs[0];
+      // A chain reads memory at the start of an iteration and writes at its
+      // end, so it must not read a view of what it writes.
+      if (InChain.count(In))
+        Open = false;
+      auto It = Root.find(In);
+      Root[N->Outputs[0]] = It == Root.end() ? In : It->second;
+      continue; // no kernel; a view does not close a chain
+    }
+    if (!isFusablePointwise(*N, Opts.Training)) {
+      Open = false;
+      Ks.push_back(Kernel{{N}});
+      continue;
+    }
+    bool Joins = false;
+    if (Open && Opts.FuseElementwise &&
+        N->Outputs[0]->Type.Dims == Ks.back().node().Outputs[0]->Type.Dims)
+      for (const Value *In : N->Inputs)
+        Joins |= InChain.count(In) > 0;
+    if (!Joins) {
+      Ks.push_back(Kernel{{}, /*Fused=*/true});
+      InChain.clear();
+      Open = true;
+    }
+    Ks.back().Nodes.push_back(N);
+    InChain.insert(N->Outputs[0]);
+  }
+  return Ks;
+}
+
+} // namespace
+
+KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
+                             const LoweringOptions &Opts) {
+  KernelProgram P;
+  std::vector<const Value *> Wanted(E.Outputs.begin(), E.Outputs.end());
+  for (const Update &U : E.Updates)
+    Wanted.push_back(U.NewValue);
+  std::vector<const Node *> Schedule = G.nodesReaching(Wanted);
+  P.Kernels = groupKernels(Schedule, Opts, P.Root);
+
+  // Which values each kernel reads and writes (views resolved to roots).
+  std::map<const Value *, int64_t> Producer;
+  for (size_t K = 0; K < P.Kernels.size(); ++K)
+    for (const Node *N : P.Kernels[K].Nodes)
+      for (const Value *Out : N->Outputs)
+        Producer[Out] = int64_t(K);
+  std::set<const Value *> WantedSet(Wanted.begin(), Wanted.end());
+  std::map<const Value *, std::set<int64_t>> ReadBy; // root -> kernels
+  for (size_t K = 0; K < P.Kernels.size(); ++K) {
+    Kernel &Kn = P.Kernels[K];
+    for (const Node *N : Kn.Nodes)
+      for (const Value *In : N->Inputs) {
+        const Value *R = P.root(In);
+        auto It = Producer.find(In);
+        bool Inside = It != Producer.end() && It->second == int64_t(K) &&
+                      P.Root.count(In) == 0;
+        if (Inside)
+          continue;
+        ReadBy[R].insert(int64_t(K));
+        if (Kn.Fused &&
+            std::find(Kn.Reads.begin(), Kn.Reads.end(), In) == Kn.Reads.end())
+          Kn.Reads.push_back(In);
+      }
+  }
+  // Wanted views keep their root alive to the end.
+  for (const Value *V : Wanted)
+    ReadBy[P.root(V)].insert(int64_t(P.Kernels.size()));
+  for (Kernel &Kn : P.Kernels) {
+    if (!Kn.Fused)
+      continue;
+    for (const Node *N : Kn.Nodes)
+      if (ReadBy.count(N->Outputs[0]))
+        Kn.Writes.push_back(N->Outputs[0]);
+  }
+
+  // Live intervals of arena values: from the writing kernel to the last
+  // reader. Values a fused chain keeps in registers have no buffer.
+  int64_t End = int64_t(P.Kernels.size());
+  std::map<const Value *, std::pair<int64_t, int64_t>> Live;
+  for (size_t K = 0; K < P.Kernels.size(); ++K) {
+    const Kernel &Kn = P.Kernels[K];
+    std::vector<const Value *> Outs;
+    if (Kn.Fused)
+      Outs = Kn.Writes;
+    else
+      Outs.assign(Kn.node().Outputs.begin(), Kn.node().Outputs.end());
+    for (const Value *V : Outs) {
+      int64_t Last = int64_t(K);
+      if (auto It = ReadBy.find(V); It != ReadBy.end())
+        Last = std::max(Last, *It->second.rbegin());
+      Live[V] = {int64_t(K), Last};
+    }
+  }
+  for (const Value *V : Wanted)
+    if (auto It = Live.find(P.root(V)); It != Live.end())
+      It->second.second = End;
+
+  // In place: a fused chain's stored value may take over the buffer of an
+  // arena value it reads elementwise (same shape) that dies in this kernel.
+  std::map<const Value *, const Value *> Owner;
+  for (const auto &[V, I] : Live)
+    Owner[V] = V;
+  for (size_t K = 0; K < P.Kernels.size(); ++K) {
+    Kernel &Kn = P.Kernels[K];
+    if (!Kn.Fused)
+      continue;
+    std::set<const Value *> Taken;
+    for (const Value *W : Kn.Writes)
+      for (const Value *In : Kn.Reads) {
+        const Value *R = P.root(In);
+        auto It = Live.find(R);
+        if (It == Live.end() || It->second.second != int64_t(K) ||
+            Taken.count(R) || In->Type.Dims != W->Type.Dims ||
+            R->Type.bytes() != W->Type.bytes())
+          continue;
+        bool Elementwise = true; // every read of R indexes as W does
+        for (const Value *Other : Kn.Reads)
+          Elementwise &= P.root(Other) != R || Other->Type.Dims == W->Type.Dims;
+        if (!Elementwise)
+          continue;
+        Taken.insert(R);
+        Owner[W] = Owner.at(R);
+        P.InPlaceOf[W] = In;
+        break;
+      }
+  }
+
+  // One arena buffer per owner, plus one per kernel workspace.
+  std::map<const Value *, LiveBuffer> Buffers;
+  for (const auto &[V, I] : Live) {
+    LiveBuffer &B = Buffers[Owner.at(V)];
+    if (B.Bytes == 0) {
+      B.First = I.first;
+      B.Last = I.second;
+    }
+    B.Bytes = std::max(B.Bytes, V->Type.bytes());
+    B.First = std::min(B.First, I.first);
+    B.Last = std::max(B.Last, I.second);
+  }
+  std::vector<const Value *> Index;
+  for (const auto &[V, B] : Buffers)
+    Index.push_back(V);
+  std::sort(Index.begin(), Index.end(),
+            [](const Value *X, const Value *Y) { return X->Id < Y->Id; });
+  std::vector<LiveBuffer> List;
+  for (const Value *V : Index)
+    List.push_back(Buffers.at(V));
+  std::vector<size_t> WorkIndex;
+  for (size_t K = 0; K < P.Kernels.size(); ++K) {
+    Kernel &Kn = P.Kernels[K];
+    if (!Kn.Fused && Opts.Workspace)
+      Kn.WorkspaceBytes = Opts.Workspace(Kn.node());
+    if (Kn.WorkspaceBytes) {
+      WorkIndex.push_back(K);
+      List.push_back(LiveBuffer{Kn.WorkspaceBytes, int64_t(K), int64_t(K)});
+    }
+  }
+  P.Plan = planMemory(List);
+  for (size_t I = 0; I < Index.size(); ++I)
+    P.Offset[Index[I]] = P.Plan.Offsets[I];
+  for (const auto &[V, O] : Owner)
+    P.Offset[V] = P.Offset.at(O);
+  for (size_t I = 0; I < WorkIndex.size(); ++I)
+    P.Kernels[WorkIndex[I]].WorkspaceOffset = P.Plan.Offsets[Index.size() + I];
+  return P;
+}
+
+} // namespace nnc::passes

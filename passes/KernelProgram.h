@@ -1,0 +1,71 @@
+//===- passes/KernelProgram.h - An entry point as kernels over buffers -*- C++
+//-*-===//
+//
+// The last step before code generation: the nodes an entry point needs, in
+// schedule order, grouped into kernels. Chains of pointwise ops become one
+// fused loop; reshapes become views of their operand's buffer; every other
+// op is one kernel. Each computed value that a kernel writes lives in the
+// activation arena at a planned offset; the caller's inputs and the stored
+// tensors (persistent region) are not in it.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "ir/Graph.h"
+#include "passes/MemoryPlanner.h"
+
+#include <functional>
+#include <map>
+#include <set>
+
+namespace nnc::passes {
+
+struct Kernel {
+  /// One op, or a fused chain of pointwise ops in evaluation order.
+  std::vector<const ir::Node *> Nodes;
+  bool Fused = false;
+  /// Fused chains: values from outside the chain, and values of the chain
+  /// stored to memory (read later, or results of the entry).
+  std::vector<const ir::Value *> Reads, Writes;
+  /// Scratch the kernel asked for, placed in the arena.
+  size_t WorkspaceBytes = 0, WorkspaceOffset = 0;
+  const ir::Node &node() const { return *Nodes.front(); }
+};
+
+struct LoweringOptions {
+  bool FuseElementwise = true;
+  /// Training semantics for ops that have them outside training graphs
+  /// (Dropout, BatchNorm, StochasticPool).
+  bool Training = false;
+  /// Bytes of scratch a node's kernel needs (backend specific).
+  std::function<size_t(const ir::Node &)> Workspace;
+};
+
+struct KernelProgram {
+  std::vector<Kernel> Kernels;
+  /// Values that are views of another value's buffer (reshapes): value ->
+  /// the value owning the buffer (an arena value, an input or a stored one).
+  std::map<const ir::Value *, const ir::Value *> Root;
+  /// Arena offset of every arena-owning value.
+  std::map<const ir::Value *, size_t> Offset;
+  /// Values written over an operand's buffer: value -> that operand.
+  std::map<const ir::Value *, const ir::Value *> InPlaceOf;
+  MemoryPlan Plan;
+
+  const ir::Value *root(const ir::Value *V) const {
+    auto It = Root.find(V);
+    return It == Root.end() ? V : It->second;
+  }
+};
+
+/// Whether an op is a pointwise op the code generator fuses into loops.
+bool isFusablePointwise(const ir::Node &N, bool Training);
+/// Whether an op only reinterprets its operand's buffer.
+bool isView(const ir::Node &N, bool Training);
+
+/// Lowers entry E of G (shapes bound by inferShapes) to kernels and plans
+/// their arena.
+KernelProgram lowerToKernels(const ir::Graph &G, const ir::EntryPoint &E,
+                             const LoweringOptions &Opts);
+
+} // namespace nnc::passes

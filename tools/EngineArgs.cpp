@@ -1,0 +1,38 @@
+#include "tools/EngineArgs.h"
+
+namespace nnc::tools {
+
+std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> Options) {
+  Options.push_back({"--engine", "NAME",
+                     "jit (default: compiled with LLVM) or interp (the "
+                     "reference interpreter)"});
+  Options.push_back(
+      {"--threads", "N", "threads for compiled kernels (default: all cores)"});
+  Options.push_back({"--target-cpu", "CPU",
+                     "compile for this CPU instead of the host (x86-64-v3, "
+                     "znver4, ...)"});
+  Options.push_back({"--no-fuse", "", "do not fuse pointwise chains"});
+  Options.push_back({"-v", "", "print compile times and memory plans"});
+  return Options;
+}
+
+Expected<backend::EngineOptions> engineOptions(const Args &A) {
+  backend::EngineOptions O;
+  Expected<backend::EngineKind> K =
+      backend::parseEngineKind(A.get("--engine", "jit"));
+  if (!K.ok())
+    return K.status();
+  O.Kind = *K;
+  Expected<int64_t> Threads = A.getInt("--threads", 0);
+  if (!Threads.ok())
+    return Threads.status();
+  if (*Threads < 0)
+    return error("--threads must be >= 0 (0: one per core)");
+  O.Threads = *Threads;
+  O.TargetCpu = A.get("--target-cpu", "");
+  O.Fuse = !A.has("--no-fuse");
+  O.Verbose = A.has("-v");
+  return O;
+}
+
+} // namespace nnc::tools

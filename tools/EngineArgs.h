@@ -1,0 +1,14 @@
+//===- tools/EngineArgs.h - Options choosing what runs a model --*- C++ -*-===//
+#pragma once
+
+#include "backend/Engine.h"
+#include "tools/Args.h"
+
+namespace nnc::tools {
+
+/// Options plus --engine, --threads, --target-cpu, --no-fuse and -v.
+std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> Options);
+
+Expected<backend::EngineOptions> engineOptions(const Args &A);
+
+} // namespace nnc::tools
