@@ -17,11 +17,12 @@ using namespace nnck;
 #define OFFSET5(S) (I0 * S[0] + I1 * S[1] + I2 * S[2] + I3 * S[3] + I4 * S[4])
 
 // Gather: out[i] = F[0] * in[sum_d i_d S_d] over the output's dims
-// P[0..5] with input strides P[6..11] (0 where the input broadcasts).
-// Transpose (permuted strides) and ReduceGrad (broadcast, scaled).
+// P[0..5] with input strides P[6..11] (0 where the input broadcasts); the
+// output is T[P[12]]. Transpose (permuted strides) and ReduceGrad
+// (broadcast, scaled).
 NNC_KERNEL(Gather) {
   const float *X = f32(T, 0);
-  float *Y = f32(T, 1);
+  float *Y = f32(T, int(P[12]));
   const int64_t *D = P, *S = P + 6;
   float Scale = float(F[0]);
   FOR6(D) {
@@ -34,10 +35,11 @@ NNC_KERNEL(Gather) {
 
 // Reduce: out[sum_d i_d S_d] += F[0] * in[i] over the input's dims
 // P[0..5], with output strides P[6..11] (0 on reduced dims); P[12] is the
-// output's element count. ReduceSum, ReduceMean, SumTo.
+// output's element count, and the output is T[P[13]]. ReduceSum,
+// ReduceMean, SumTo.
 NNC_KERNEL(Reduce) {
   const float *X = f32(T, 0);
-  float *Y = f32(T, 1);
+  float *Y = f32(T, int(P[13]));
   const int64_t *D = P, *S = P + 6;
   zero(Y, P[12]);
   FOR6(D) {

@@ -180,7 +180,8 @@ NNC_KERNEL(PoolGrad) {
                     FOR_WINDOW(G, C, Base, I) Sum += maxOf(X[I], 0.f);
                     if (Sum > 0)
                       FOR_WINDOW(G, C, Base, I)
-                      if (X[I] > 0) Dx[I] += Dy[O] * (2 * X[I] - Y[O]) / Sum;
+                    if (X[I] > 0)
+                      Dx[I] += Dy[O] * (2 * X[I] - Y[O]) / Sum;
                   } else {
                     // The first element equal to the pooled value: where max
                     // pooling took it from, and where stochastic pooling

@@ -255,6 +255,7 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     C.Symbol = "nnc_k_Gather";
     C.F = {1.0};
     NNC_TRY(pushStrided(N, Y0, S, C.P));
+    C.P.push_back(1); // the output's slot
     return C;
   }
   case OpKind::ReduceGrad: {
@@ -265,6 +266,7 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
                                   double(numElements(Y0))
                             : 1.0};
     NNC_TRY(pushStrided(N, Y0, keptStrides(Y0, Axes), C.P));
+    C.P.push_back(2); // after dy and like
     return C;
   }
   case OpKind::ReduceSum:
@@ -275,7 +277,7 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
                ? double(numElements(Y0)) / double(numElements(X0))
                : 1.0};
     NNC_TRY(pushStrided(N, X0, keptStrides(X0, Axes), C.P));
-    C.P.push_back(numElements(Y0));
+    C.P.insert(C.P.end(), {numElements(Y0), 1});
     return C;
   }
   case OpKind::SumTo: {
@@ -287,7 +289,7 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     C.Symbol = "nnc_k_Reduce";
     C.F = {1.0};
     NNC_TRY(pushStrided(N, X0, S, C.P));
-    C.P.push_back(numElements(Y0));
+    C.P.insert(C.P.end(), {numElements(Y0), 2}); // after x and like
     return C;
   }
   case OpKind::Concat: {

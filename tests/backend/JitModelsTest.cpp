@@ -1,0 +1,148 @@
+// Every example model compiled by the JIT against the reference interpreter:
+// infer, and train_step (forward, backward, optimizer update) with the
+// updated parameters and optimizer state compared after two steps. Also on
+// a machine-independent CPU target, single-threaded, and unfused. L2
+// regularization is on, so its ops are compiled too.
+#include "JitTestUtil.h"
+#include "frontend/ModelIO.h"
+#include "passes/TrainStep.h"
+
+using namespace nnc;
+using namespace nnc::test;
+
+namespace {
+
+/// Random inputs of entry E at batch Batch: images in [0, 1), class labels
+/// in [0, 10); the train step's scalars set.
+interp::TensorMap inputsFor(const EntryPoint &E, int64_t Batch, uint64_t Seed) {
+  interp::TensorMap In;
+  SplitMix64 Rng(Seed);
+  for (const Value *V : E.Inputs) {
+    Shape Dims = V->DeclaredDims;
+    if (!Dims.empty() && Dims[0] == -1)
+      Dims[0] = Batch;
+    Tensor T(V->Type.Elt, Dims);
+    for (double &X : T.Data)
+      X = isInteger(V->Type.Elt)   ? double(Rng.next() % 10)
+          : V->Kind == Role::Label ? double(Rng.next() % 2)
+                                   : Rng.uniform() + 1e-3;
+    In[V->Name] = std::move(T);
+  }
+  if (In.count("train.lr")) {
+    In["train.lr"] = tensor({}, {0.01});
+    In["train.weight_decay"] = tensor({}, {0.0});
+  }
+  return In;
+}
+
+struct Variant {
+  const char *Model;
+  int64_t Threads;
+  const char *Cpu;
+  bool Fuse;
+};
+
+class JitModels : public ::testing::TestWithParam<Variant> {};
+
+Graph load(const char *Model) {
+  Expected<Graph> G = frontend::loadModel(
+      std::string(NNC_SOURCE_DIR) + "/examples/models/" + Model + ".json");
+  EXPECT_TRUE(G.ok()) << G.status().message();
+  return G.ok() ? std::move(*G) : Graph();
+}
+
+} // namespace
+
+TEST_P(JitModels, InferMatchesTheInterpreter) {
+  Variant P = GetParam();
+  Graph G = load(P.Model);
+  auto Jit = makeEngine(G, backend::EngineKind::Jit, P.Threads, P.Cpu, P.Fuse);
+  auto Ref = makeEngine(G, backend::EngineKind::Interp);
+  ASSERT_TRUE(Jit && Ref);
+  const EntryPoint *E = G.findEntry("infer");
+  ASSERT_NE(E, nullptr);
+  for (int64_t Batch : {1, 3, 17})
+    expectEnginesAgree(*Jit, *Ref, "infer", inputsFor(*E, Batch, Batch), 1e-5);
+}
+
+TEST_P(JitModels, TrainStepMatchesTheInterpreter) {
+  Variant P = GetParam();
+  Graph G = load(P.Model);
+  // Momentum SGD: Adam's first steps are about lr * sign(g), which turns the
+  // rounding noise of vanishing gradients (a conv bias before training-mode
+  // BatchNorm) into different steps. The update kernels of every optimizer
+  // are compared in JitOps.OptimizerUpdates.
+  ASSERT_TRUE(G.Training);
+  G.Training->Optimizer = OptimizerConfig();
+  G.Training->Optimizer.Kind = OptimizerKind::Momentum;
+  G.Training->Optimizer.Momentum = 0.9;
+  G.Training->L2 = 1e-3;
+  auto TS = passes::buildTrainStep(G);
+  ASSERT_OK(TS);
+  auto Jit = makeEngine(G, backend::EngineKind::Jit, P.Threads, P.Cpu, P.Fuse);
+  auto Ref = makeEngine(G, backend::EngineKind::Interp);
+  ASSERT_TRUE(Jit && Ref);
+  const EntryPoint *E = G.findEntry("train_step");
+  ASSERT_NE(E, nullptr);
+  interp::Options Opts;
+  Opts.Training = true;
+  for (int Step = 1; Step <= 2; ++Step) {
+    SCOPED_TRACE("step " + std::to_string(Step));
+    interp::TensorMap Feed = inputsFor(*E, 5, uint64_t(Step));
+    Feed["train.step"] = tensor({}, {double(Step)});
+    Opts.Seed = uint64_t(Step);
+    expectEnginesAgree(*Jit, *Ref, "train_step", Feed, 1e-4, Opts);
+    // Parameters, optimizer state and running statistics after the step.
+    for (const auto &V : G.values()) {
+      if (!isStored(V->Kind))
+        continue;
+      Tensor Want(V->Type.Elt, V->Type.Dims, Ref->read(V.get()));
+      Tensor Got(V->Type.Elt, V->Type.Dims, Jit->read(V.get()));
+      // A conv bias before training-mode BatchNorm has a gradient that
+      // cancels exactly: the oracle's is rounding noise in double, and
+      // float rounding noise is what the JIT must give.
+      double WantMax = 0, GotMax = 0;
+      for (size_t I = 0; I < Want.Data.size(); ++I) {
+        WantMax = std::max(WantMax, std::fabs(Want.Data[I]));
+        GotMax = std::max(GotMax, std::fabs(Got.Data[I]));
+      }
+      if (WantMax < 1e-12)
+        EXPECT_LT(GotMax, 1e-5) << V->Name << " should vanish";
+      else
+        EXPECT_LT(relativeError(Got, Want, 1e-3), 1e-4) << V->Name;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Examples, JitModels,
+    ::testing::Values(
+        Variant{"xor_mlp", 2, "", true}, Variant{"lenet5", 2, "", true},
+        Variant{"convbn", 2, "", true}, Variant{"alexnet_tiny", 2, "", true},
+        Variant{"vgg_tiny", 2, "", true}, Variant{"rbf", 2, "", true},
+        // AVX2-only x86-64 (no AVX-512), one thread, unfused.
+        Variant{"lenet5", 1, "x86-64-v3", true},
+        Variant{"convbn", 2, "x86-64-v3", false},
+        Variant{"lenet5", 1, "", false}),
+    [](const ::testing::TestParamInfo<Variant> &I) {
+      std::string Name = I.param.Model;
+      if (*I.param.Cpu)
+        Name += "_x86_64_v3";
+      if (!I.param.Fuse)
+        Name += "_unfused";
+      return Name + "_" + std::to_string(I.param.Threads) + "threads";
+    });
+
+TEST(JitModels, UnknownTargetCpuIsAClearError) {
+  Graph G = load("xor_mlp");
+  backend::EngineOptions O;
+  O.TargetCpu = "pentium-9000";
+  auto E = backend::createEngine(G, O);
+  ASSERT_OK(E);
+  const EntryPoint *Entry = G.findEntry("infer");
+  auto R = (*E)->run("infer", inputsFor(*Entry, 2, 1));
+  ASSERT_FALSE(R.ok());
+  EXPECT_NE(R.status().message().find("unknown target CPU 'pentium-9000'"),
+            std::string::npos)
+      << R.status().message();
+}

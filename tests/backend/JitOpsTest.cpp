@@ -1,0 +1,338 @@
+// Every op the backend compiles, forward and backward: the JIT against the
+// reference interpreter on fresh random non-zero inputs. The graph is the
+// gradient check's, loss = sum(op(inputs) * R); the entry points return the
+// op's outputs (1e-5 relative) and the gradients of its float inputs (1e-4).
+#include "JitTestUtil.h"
+#include "passes/Autodiff.h"
+
+using namespace nnc;
+using namespace nnc::test;
+
+namespace {
+
+Tensor rnd(Shape S, uint64_t Seed, double Lo = -1, double Hi = 1) {
+  return randomTensor(std::move(S), Seed, Lo, Hi);
+}
+
+struct OpCase {
+  OpKind K;
+  std::vector<Tensor> Inputs;
+  std::vector<bool> Wrt; // differentiate with respect to these
+  Attributes A = {};
+  size_t NumOutputs = 1;
+  std::string Label = "";
+};
+
+void checkOp(const OpCase &C, bool Training = false, uint64_t Seed = 0) {
+  Graph G;
+  Builder B(G);
+  std::vector<Value *> Ins, Diff;
+  interp::TensorMap Feed;
+  for (size_t I = 0; I < C.Inputs.size(); ++I) {
+    std::string Name = "in" + std::to_string(I);
+    Ins.push_back(B.input(Name, C.Inputs[I].Dims, C.Inputs[I].Elt));
+    Feed[Name] = C.Inputs[I];
+    if (I < C.Wrt.size() && C.Wrt[I])
+      Diff.push_back(Ins.back());
+  }
+  std::vector<Value *> Outs = B.ops(C.K, Ins, C.A, C.NumOutputs, "out");
+  ASSERT_OK(B.status());
+  G.EntryPoints.push_back({"forward", Ins, Outs, {}});
+  if (!Diff.empty()) {
+    Tensor R = rnd(Outs[0]->Type.Dims, 99);
+    Value *RV = B.constant("r", R.Dims, R.Data);
+    Value *Loss = B.op(OpKind::ReduceSum, {B.op(OpKind::Mul, {Outs[0], RV})},
+                       attrs({{"keepdims", int64_t(0)}}), "loss");
+    ASSERT_OK(B.status());
+    auto D = passes::differentiate(G, Loss, Diff);
+    ASSERT_OK(D);
+    std::vector<Value *> Grads;
+    for (Value *V : Diff)
+      Grads.push_back(D->Grads.at(V));
+    G.EntryPoints.push_back({"grads", Ins, Grads, {}});
+  }
+  ASSERT_OK(verify(G));
+  auto Jit = makeEngine(G, backend::EngineKind::Jit);
+  auto Ref = makeEngine(G, backend::EngineKind::Interp);
+  ASSERT_TRUE(Jit && Ref);
+  interp::Options Opts;
+  Opts.Training = Training;
+  Opts.Seed = Seed;
+  expectEnginesAgree(*Jit, *Ref, "forward", Feed, 1e-5, Opts);
+  if (!Diff.empty())
+    expectEnginesAgree(*Jit, *Ref, "grads", Feed, 1e-4, Opts);
+}
+
+std::vector<OpCase> pointwiseCases() {
+  std::vector<OpCase> Cs;
+  for (OpKind K :
+       {OpKind::Identity, OpKind::Step, OpKind::Sigmoid, OpKind::Tanh,
+        OpKind::Relu, OpKind::Elu, OpKind::Swish, OpKind::Exp, OpKind::Neg,
+        OpKind::Abs, OpKind::LeakyRelu, OpKind::Dropout})
+    Cs.push_back({K, {rnd({3, 4, 5}, 1, -2, 2)}, {true}});
+  Cs.push_back({OpKind::Log, {rnd({3, 4, 5}, 2, 0.2, 3)}, {true}});
+  Cs.push_back({OpKind::Sqrt, {rnd({3, 4, 5}, 3, 0.2, 3)}, {true}});
+  Cs.push_back({OpKind::Sigmoid,
+                {rnd({7, 9}, 4, -3, 3)},
+                {true},
+                attrs({{"slope", 1.7}})});
+  Cs.push_back(
+      {OpKind::LeakyRelu, {rnd({7, 9}, 5)}, {true}, attrs({{"alpha", 0.2}})});
+  Cs.push_back(
+      {OpKind::Elu, {rnd({7, 9}, 6)}, {true}, attrs({{"alpha", 0.7}})});
+  Cs.push_back(
+      {OpKind::Swish, {rnd({7, 9}, 7)}, {true}, attrs({{"beta", 1.3}})});
+  Cs.push_back({OpKind::Clip,
+                {rnd({7, 9}, 8)},
+                {true},
+                attrs({{"min", -0.73}, {"max", 0.61}})});
+  for (OpKind K : {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div}) {
+    Cs.push_back(
+        {K, {rnd({3, 1, 5}, 9), rnd({4, 1}, 10, 0.5, 2)}, {true, true}});
+    Cs.push_back({K, {rnd({2, 3}, 11), rnd({2, 3}, 12, 0.5, 2)}, {true, true}});
+    Cs.push_back(
+        {K, {rnd({4, 3, 5, 6}, 13), rnd({3, 1, 1}, 14, 0.5, 2)}, {true, true}});
+  }
+  Cs.push_back({OpKind::PRelu,
+                {rnd({3, 4, 2, 3}, 15), rnd({4}, 16, 0.1, 0.5)},
+                {true, true}});
+  Cs.push_back(
+      {OpKind::PRelu, {rnd({3, 4}, 17), rnd({1}, 18, 0.1, 0.5)}, {true, true}});
+  return Cs;
+}
+
+std::vector<OpCase> otherCases() {
+  Tensor Mean = rnd({3}, 40), Var = rnd({3}, 41, 0.5, 2);
+  return {
+      {OpKind::Maxout,
+       {rnd({2, 6, 3}, 20)},
+       {true},
+       attrs({{"pieces", int64_t(3)}})},
+      {OpKind::Softmax,
+       {rnd({3, 4, 2}, 21, -3, 3)},
+       {true},
+       attrs({{"axis", int64_t(1)}})},
+      {OpKind::LogSoftmax, {rnd({3, 5}, 22, -3, 3)}, {true}},
+      {OpKind::MatMul, {rnd({2, 3, 4}, 23), rnd({4, 5}, 24)}, {true, true}},
+      // Past one register block in every dimension, with remainders.
+      {OpKind::MatMul, {rnd({29, 300}, 25), rnd({300, 37}, 26)}, {true, true}},
+      {OpKind::Dense,
+       {rnd({3, 5}, 27), rnd({4, 5}, 28), rnd({4}, 29)},
+       {true, true, true}},
+      {OpKind::Dense, {rnd({70, 33}, 30), rnd({19, 33}, 31)}, {true, true}},
+      {OpKind::Conv,
+       {rnd({3, 4, 7, 6}, 32), rnd({6, 2, 3, 2}, 33), rnd({6}, 34)},
+       {true, true, true},
+       attrs({{"strides", Ints{2, 2}},
+              {"pads", Ints{1, 1, 1, 1}},
+              {"dilations", Ints{2, 2}},
+              {"group", int64_t(2)}}),
+       1,
+       "odd geometry"},
+      {OpKind::Conv,
+       {rnd({2, 3, 5, 4}, 35), rnd({3, 1, 3, 3}, 36)},
+       {true, true},
+       attrs({{"group", int64_t(3)}, {"pads", Ints{1, 1, 1, 1}}}),
+       1,
+       "depthwise"},
+      {OpKind::Conv,
+       {rnd({2, 3, 4, 3}, 37), rnd({5, 3, 1, 1}, 38)},
+       {true, true},
+       {},
+       1,
+       "pointwise"},
+      {OpKind::Conv,
+       {rnd({5, 6, 12, 12}, 39), rnd({16, 6, 5, 5}, 42), rnd({16}, 43)},
+       {true, true, true},
+       {},
+       1,
+       "lenet-like"},
+      {OpKind::ConvTranspose,
+       {rnd({3, 4, 3, 4}, 44), rnd({4, 3, 3, 2}, 45), rnd({6}, 46)},
+       {true, true, true},
+       attrs({{"strides", Ints{2, 2}},
+              {"pads", Ints{1, 1, 1, 1}},
+              {"dilations", Ints{2, 1}},
+              {"group", int64_t(2)},
+              {"output_padding", Ints{1, 0}}})},
+      {OpKind::Rbf,
+       {rnd({3, 4}, 47), rnd({5, 4}, 48), rnd({5}, 49, 0.1, 1)},
+       {true, true, true}},
+      {OpKind::MaxPool,
+       {rnd({3, 2, 7, 6}, 50)},
+       {true},
+       attrs({{"kernel_shape", Ints{3, 2}},
+              {"strides", Ints{2, 1}},
+              {"pads", Ints{1, 1, 1, 1}},
+              {"dilations", Ints{2, 1}}})},
+      {OpKind::AvgPool,
+       {rnd({2, 3, 5, 5}, 51)},
+       {true},
+       attrs({{"kernel_shape", Ints{2, 3}},
+              {"pads", Ints{1, 1, 1, 1}},
+              {"ceil_mode", int64_t(1)},
+              {"count_include_pad", int64_t(1)}})},
+      {OpKind::AvgPool,
+       {rnd({2, 3, 5, 5}, 52)},
+       {true},
+       attrs({{"kernel_shape", Ints{2, 3}},
+              {"pads", Ints{1, 1, 1, 1}},
+              {"ceil_mode", int64_t(1)},
+              {"count_include_pad", int64_t(0)}})},
+      {OpKind::GlobalAvgPool, {rnd({3, 2, 4, 3}, 53)}, {true}},
+      {OpKind::GlobalMaxPool, {rnd({3, 2, 4, 3}, 54)}, {true}},
+      {OpKind::StochasticPool,
+       {rnd({2, 2, 4, 6}, 55, 0.1, 2)},
+       {true},
+       attrs({{"kernel_shape", Ints{2, 3}}})},
+      {OpKind::BatchNorm,
+       {rnd({4, 3, 2, 3}, 56), rnd({3}, 57), rnd({3}, 58), Mean, Var},
+       {true, true, true, false, false}},
+      {OpKind::BatchNormTrain,
+       {rnd({4, 3, 2, 3}, 59), rnd({3}, 60), rnd({3}, 61), Mean, Var},
+       {true, true, true, false, false},
+       {},
+       3},
+      {OpKind::LRN,
+       {rnd({2, 5, 2, 3}, 62)},
+       {true},
+       attrs({{"size", int64_t(3)},
+              {"alpha", 0.3},
+              {"beta", 0.6},
+              {"bias", 1.5}})},
+      {OpKind::LRN,
+       {rnd({2, 5, 2, 3}, 63)},
+       {true},
+       attrs({{"size", int64_t(4)},
+              {"alpha", 0.3},
+              {"beta", 0.6},
+              {"bias", 1.5}})},
+      {OpKind::Flatten, {rnd({3, 2, 2}, 64)}, {true}},
+      {OpKind::Reshape,
+       {rnd({3, 4}, 65)},
+       {true},
+       attrs({{"shape", Ints{2, -1}}})},
+      {OpKind::Transpose,
+       {rnd({2, 3, 4}, 66)},
+       {true},
+       attrs({{"perm", Ints{1, 2, 0}}})},
+      {OpKind::Concat,
+       {rnd({2, 1, 3}, 67), rnd({2, 3, 3}, 68), rnd({2, 2, 3}, 69)},
+       {true, true, true}},
+      {OpKind::ChannelShuffle,
+       {rnd({2, 6, 2, 1}, 70)},
+       {true},
+       attrs({{"groups", int64_t(3)}})},
+      {OpKind::ReduceSum,
+       {rnd({3, 4, 2}, 71)},
+       {true},
+       attrs({{"axes", Ints{1}}})},
+      {OpKind::ReduceMean,
+       {rnd({3, 4, 2}, 72)},
+       {true},
+       attrs({{"axes", Ints{0, 2}}, {"keepdims", int64_t(0)}})},
+      {OpKind::ArgMax, {rnd({3, 4, 2}, 73)}, {}, attrs({{"axis", int64_t(1)}})},
+      {OpKind::Slice,
+       {rnd({3, 4}, 74)},
+       {},
+       attrs(
+           {{"axis", int64_t(1)}, {"start", int64_t(1)}, {"end", int64_t(3)}})},
+      {OpKind::MseLoss, {rnd({3, 4}, 75), rnd({3, 4}, 76)}, {true, true}},
+      {OpKind::BceLoss,
+       {rnd({3, 2}, 77, 0.05, 0.95), rnd({3, 2}, 78, 0, 1)},
+       {true, false}},
+      {OpKind::BceWithLogitsLoss,
+       {rnd({3, 2}, 79, -3, 3), rnd({3, 2}, 80, 0, 1)},
+       {true, false}},
+      {OpKind::SoftmaxCrossEntropy,
+       {rnd({4, 5}, 81, -3, 3), tensor({4}, {0, 4, 2, 2}, DType::I64)},
+       {true, false}},
+      {OpKind::NllLoss,
+       {rnd({4, 5}, 82, -3, -0.1), tensor({4}, {1, 0, 4, 1}, DType::I64)},
+       {true, false}},
+      {OpKind::CorrectCount,
+       {rnd({6, 5}, 83), tensor({6}, {1, 0, 4, 1, 2, 3}, DType::I64)},
+       {}},
+  };
+}
+
+} // namespace
+
+TEST(JitOps, PointwiseForwardAndBackward) {
+  for (const OpCase &C : pointwiseCases()) {
+    SCOPED_TRACE(std::string(opName(C.K)) + " " +
+                 shapeString(C.Inputs[0].Dims));
+    checkOp(C);
+  }
+}
+
+TEST(JitOps, EveryOtherOpForwardAndBackward) {
+  for (const OpCase &C : otherCases()) {
+    SCOPED_TRACE(std::string(opName(C.K)) + " " + C.Label);
+    checkOp(C);
+  }
+}
+
+TEST(JitOps, TrainingModeRandomOpsDrawWhatTheInterpreterDraws) {
+  // Dropout, stochastic pooling and BatchNorm with batch statistics, with the
+  // same run seed on both engines.
+  for (uint64_t Seed : {0, 7}) {
+    checkOp({OpKind::Dropout,
+             {rnd({4, 50}, 90)},
+             {true},
+             attrs({{"ratio", 0.3}, {"seed", int64_t(5)}})},
+            true, Seed);
+    checkOp({OpKind::StochasticPool,
+             {rnd({2, 3, 6, 6}, 91, 0.1, 2)},
+             {true},
+             attrs({{"kernel_shape", Ints{2, 2}}})},
+            true, Seed);
+    checkOp({OpKind::DropoutMask,
+             {rnd({3, 40}, 92)},
+             {},
+             attrs({{"ratio", 0.5}, {"seed", int64_t(3)}})},
+            true, Seed);
+  }
+  Tensor Mean = rnd({3}, 93), Var = rnd({3}, 94, 0.5, 2);
+  checkOp({OpKind::BatchNorm,
+           {rnd({4, 3, 2, 3}, 95), rnd({3}, 96), rnd({3}, 97), Mean, Var},
+           {}},
+          true);
+}
+
+TEST(JitOps, OptimizerUpdates) {
+  // (param, grad, lr, weight_decay, step, state...) at step 1 and 3, with
+  // coupled and decoupled weight decay.
+  auto State = [](uint64_t Seed) { return rnd({5, 7}, Seed, 0.01, 1); };
+  struct Opt {
+    OpKind K;
+    int States;
+    Attributes A;
+  };
+  std::vector<Opt> Opts = {
+      {OpKind::SgdUpdate, 0, {}},
+      {OpKind::SgdUpdate, 1, attrs({{"momentum", 0.9}, {"dampening", 0.1}})},
+      {OpKind::SgdUpdate, 1,
+       attrs({{"momentum", 0.9}, {"nesterov", int64_t(1)}})},
+      {OpKind::AdagradUpdate, 1, attrs({{"lr_decay", 0.01}})},
+      {OpKind::AdadeltaUpdate, 2, {}},
+      {OpKind::RmspropUpdate, 1, {}},
+      {OpKind::RmspropUpdate, 2, attrs({{"momentum", 0.5}})},
+      {OpKind::AdamUpdate, 2, {}},
+  };
+  for (const Opt &O : Opts)
+    for (double Step : {1.0, 3.0})
+      for (int64_t Decoupled : {0, 1}) {
+        SCOPED_TRACE(std::string(opName(O.K)) + " step " +
+                     std::to_string(Step) + " decoupled " +
+                     std::to_string(Decoupled));
+        Attributes A = O.A;
+        A.set("decoupled", Decoupled);
+        std::vector<Tensor> In = {rnd({5, 7}, 1), rnd({5, 7}, 2),
+                                  tensor({}, {0.05}), tensor({}, {0.01}),
+                                  tensor({}, {Step})};
+        for (int S = 0; S < O.States; ++S)
+          In.push_back(State(uint64_t(10 + S)));
+        checkOp({O.K, In, {}, A, size_t(1 + O.States)});
+      }
+}
