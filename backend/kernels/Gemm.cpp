@@ -40,12 +40,14 @@ NNC_INLINE void packB(int64_t Kc, int64_t Nc, const float *B, int64_t Rs,
         *reinterpret_cast<v16 *>(Dst + K * NR) =
             *reinterpret_cast<const v16 *>(B + K * Rs + J);
     } else {
-      for (int64_t K = 0; K < Kc; ++K) {
-        for (int64_t C = 0; C < Cols; ++C)
+      // Transposed B (contiguous along k): read each column's run of k
+      // contiguously; the writes stay within the L1-sized panel.
+      for (int64_t C = 0; C < Cols; ++C)
+        for (int64_t K = 0; K < Kc; ++K)
           Dst[K * NR + C] = B[K * Rs + (J + C) * Cs];
-        for (int64_t C = Cols; C < NR; ++C)
+      for (int64_t C = Cols; C < NR; ++C)
+        for (int64_t K = 0; K < Kc; ++K)
           Dst[K * NR + C] = 0.f;
-      }
     }
     Dst += Kc * NR;
   }

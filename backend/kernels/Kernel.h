@@ -26,6 +26,16 @@
 #define NNC_KERNEL(Name)                                                       \
   extern "C" int nnc_k_##Name(void *const *T, const int64_t *P,                \
                               const double *F, const nnc_exec *Exec)
+// Kernels that split their work into P[18] independent tasks also have
+//   int nnc_t_<Op>(T, P, F, Exec, int64_t Task)
+// which the generated code runs for every task, through the runtime's
+// parallel_for when there is one; nnc_k_<Op> then finishes (a reduction of
+// per-task partial results, or nothing). Each task function is specialized
+// on the constant P like the kernels are.
+#define NNC_TASK(Name)                                                         \
+  extern "C" int nnc_t_##Name(void *const *T, const int64_t *P,                \
+                              const double *F, const nnc_exec *Exec,           \
+                              int64_t Task)
 #define NNC_INLINE static inline __attribute__((always_inline))
 #define NNC_METHOD inline __attribute__((always_inline))
 
@@ -49,6 +59,15 @@ NNC_INLINE void zero(float *P, int64_t N) {
 }
 NNC_INLINE void copy(float *D, const float *S, int64_t N) {
   __builtin_memcpy(D, S, size_t(N) * sizeof(float));
+}
+/// For the short rows of small images, where a call to memcpy costs more
+/// than the copy: 16 floats at a time, then the rest.
+NNC_INLINE void copyShort(float *D, const float *S, int64_t N) {
+  int64_t I = 0;
+  for (; I + 16 <= N; I += 16)
+    *reinterpret_cast<v16 *>(D + I) = *reinterpret_cast<const v16 *>(S + I);
+  for (; I < N; ++I)
+    D[I] = S[I];
 }
 
 /// Never exponentiates a positive number (as the interpreter).
@@ -84,19 +103,6 @@ struct SplitMix64 {
 /// A node's generator: P holds its seed already mixed with its id.
 NNC_INLINE SplitMix64 rngFor(uint64_t NodeMix, const nnc_exec *X) {
   return SplitMix64{NodeMix ^ X->seed};
-}
-
-/// Runs Body(I) for I in [0, N), through the caller's hook when there is one.
-template <typename F>
-NNC_INLINE void parallelFor(const nnc_exec *X, int64_t N, F &Body) {
-  if (!X->parallel_for || X->threads <= 1 || N <= 1) {
-    for (int64_t I = 0; I < N; ++I)
-      Body(I);
-    return;
-  }
-  X->parallel_for(
-      X->pool, N, [](void *Arg, int64_t I) { (*static_cast<F *>(Arg))(I); },
-      &Body);
 }
 
 // GEMM (Gemm.cpp): C[M,N] (+)= A[M,K] B[K,N]; A(i,k) = A[i*RsA + k*CsA],

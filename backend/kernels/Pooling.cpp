@@ -22,12 +22,12 @@ NNC_INLINE Clip clipWindow(const Window &G, int64_t Oh, int64_t Ow) {
   int64_t H0 = Oh * G.SH - G.PadT, W0 = Ow * G.SW - G.PadL;
   C.Kh0 = H0 >= 0 ? 0 : (-H0 + G.DH - 1) / G.DH;
   C.Kw0 = W0 >= 0 ? 0 : (-W0 + G.DW - 1) / G.DW;
-  C.Kh1 = G.KH;
-  while (C.Kh1 > C.Kh0 && H0 + (C.Kh1 - 1) * G.DH >= G.H)
-    --C.Kh1;
-  C.Kw1 = G.KW;
-  while (C.Kw1 > C.Kw0 && W0 + (C.Kw1 - 1) * G.DW >= G.W)
-    --C.Kw1;
+  // The last tap inside: H0 + (k - 1) DH <= H - 1.
+  int64_t LimH = G.H - 1 - H0, LimW = G.W - 1 - W0;
+  C.Kh1 = LimH < 0 ? 0 : minOf(G.KH, LimH / G.DH + 1);
+  C.Kw1 = LimW < 0 ? 0 : minOf(G.KW, LimW / G.DW + 1);
+  C.Kh1 = maxOf(C.Kh1, C.Kh0);
+  C.Kw1 = maxOf(C.Kw1, C.Kw0);
   return C;
 }
 

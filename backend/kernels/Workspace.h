@@ -32,3 +32,53 @@ constexpr int64_t colFloats(int64_t Cg, int64_t KH, int64_t KW, int64_t OH,
 }
 
 } // namespace nnck
+
+namespace nnck {
+
+/// The three convolution kernels.
+enum ConvKind : int64_t {
+  ConvForward = 0,
+  ConvBackwardWeights = 1,
+  ConvTransposed = 2
+};
+
+/// One task's slice of a conv kernel's workspace, in floats: the column
+/// matrix of a chunk of images, a buffer of the chunk's channels (output
+/// before scattering, gathered dY or gathered X), a partial weight
+/// gradient, and GEMM packing space. Pixels: output pixels (forward,
+/// backward-weights) or input pixels (transposed).
+struct ConvWork {
+  int64_t Col = 0, Buf = 0, Partial = 0, Pack = 0, Total = 0;
+};
+
+constexpr int64_t convColRows(int64_t Kind, int64_t Cg, int64_t Og,
+                              int64_t KK) {
+  return Kind == ConvTransposed ? Og * KK : Cg * KK;
+}
+
+constexpr ConvWork convWork(int64_t Kind, int64_t Cg, int64_t Og, int64_t O,
+                            int64_t KK, int64_t Pixels, int64_t Images) {
+  int64_t Cols = Images * Pixels, Rows = convColRows(Kind, Cg, Og, KK);
+  ConvWork W;
+  W.Buf = roundUp(Rows * Cols, 16);
+  W.Partial = W.Buf + roundUp((Kind == ConvTransposed ? Cg : Og) * Cols, 16);
+  W.Pack =
+      W.Partial + (Kind == ConvBackwardWeights ? roundUp(O * Cg * KK, 16) : 0);
+  int64_t Gemm = Kind == ConvForward           ? gemmWorkspace(Og, Cols, Rows)
+                 : Kind == ConvBackwardWeights ? gemmWorkspace(Og, Rows, Cols)
+                                               : gemmWorkspace(Rows, Cols, Cg);
+  W.Total = roundUp(W.Pack + Gemm, 16);
+  return W;
+}
+
+/// Images per GEMM: enough columns to fill the micro-kernel's panels well
+/// (at least 1024), as long as the column matrix stays under 4 MB.
+constexpr int64_t convChunkImages(int64_t N, int64_t Rows, int64_t Pixels) {
+  int64_t Want = (1024 + Pixels - 1) / Pixels;
+  int64_t Budget = (1 << 20) / (Rows * Pixels > 0 ? Rows * Pixels : 1);
+  int64_t I = Want < Budget ? Want : Budget;
+  I = I < N ? I : N;
+  return I < 1 ? 1 : I;
+}
+
+} // namespace nnck

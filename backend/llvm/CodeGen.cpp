@@ -11,6 +11,7 @@
 #include <llvm/IR/Module.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace nnc::backend {
 
@@ -44,6 +45,7 @@ private:
   llvm::Value *ptrOf(const Value *V);
   Status emitCall(const passes::Kernel &K, bool Training, int64_t Threads);
   llvm::Constant *params(const std::vector<int64_t> &P);
+  void emitTasks(const KernelCall &C, llvm::Constant *P, llvm::Constant *F);
   llvm::Constant *params(const std::vector<double> &F);
 
   llvm::Module &M;
@@ -97,6 +99,58 @@ llvm::Constant *EntryEmitter::params(const std::vector<double> &F) {
                                   llvm::ConstantArray::get(Ty, Cs), "F");
 }
 
+/// Runs nnc_t_<kernel> for every task: through exec->parallel_for with a
+/// thunk when the caller gave one, else in a loop here. Either way the task
+/// function sees the constant parameters and is specialized on them.
+void EntryEmitter::emitTasks(const KernelCall &C, llvm::Constant *P,
+                             llvm::Constant *F) {
+  llvm::Type *Ptr = B.getPtrTy(), *I64 = B.getInt64Ty();
+  std::string TaskName = "nnc_t_" + C.Symbol.substr(6);
+  llvm::FunctionCallee Task = M.getOrInsertFunction(
+      TaskName, llvm::FunctionType::get(B.getInt32Ty(),
+                                        {Ptr, Ptr, Ptr, Ptr, I64}, false));
+  // The thunk: void (closure {tensors, exec}, task).
+  auto *ThunkTy = llvm::FunctionType::get(B.getVoidTy(), {Ptr, I64}, false);
+  llvm::Function *Thunk = llvm::Function::Create(
+      ThunkTy, llvm::GlobalValue::InternalLinkage, "task." + TaskName, M);
+  {
+    llvm::IRBuilder<> TB(llvm::BasicBlock::Create(Ctx, "entry", Thunk));
+    llvm::Value *Closure = Thunk->getArg(0);
+    llvm::Value *Ts = TB.CreateLoad(Ptr, Closure);
+    llvm::Value *Ex =
+        TB.CreateLoad(Ptr, TB.CreateConstInBoundsGEP1_64(Ptr, Closure, 1));
+    TB.CreateCall(Task, {Ts, P, F, Ex, Thunk->getArg(1)});
+    TB.CreateRetVoid();
+  }
+  llvm::Value *Closure = B.CreateAlloca(Ptr, B.getInt64(2));
+  B.CreateStore(Slots, Closure);
+  B.CreateStore(Exec, B.CreateConstInBoundsGEP1_64(Ptr, Closure, 1));
+  // nnc_exec: {parallel_for, pool, threads, seed}.
+  llvm::Value *Pf = B.CreateLoad(Ptr, Exec);
+  llvm::BasicBlock *Pool = llvm::BasicBlock::Create(Ctx, "pool", Fn);
+  llvm::BasicBlock *Serial = llvm::BasicBlock::Create(Ctx, "serial", Fn);
+  llvm::BasicBlock *Done = llvm::BasicBlock::Create(Ctx, "tasks.done", Fn);
+  B.CreateCondBr(B.CreateIsNull(Pf), Serial, Pool);
+  B.SetInsertPoint(Pool);
+  auto *PfTy =
+      llvm::FunctionType::get(B.getVoidTy(), {Ptr, I64, Ptr, Ptr}, false);
+  llvm::Value *PoolArg =
+      B.CreateLoad(Ptr, B.CreateConstInBoundsGEP1_64(Ptr, Exec, 1));
+  B.CreateCall(PfTy, Pf, {PoolArg, B.getInt64(C.Tasks), Thunk, Closure});
+  B.CreateBr(Done);
+  B.SetInsertPoint(Serial);
+  llvm::BasicBlock *Loop = llvm::BasicBlock::Create(Ctx, "task.loop", Fn);
+  B.CreateBr(Loop);
+  B.SetInsertPoint(Loop);
+  llvm::PHINode *I = B.CreatePHI(I64, 2);
+  I->addIncoming(B.getInt64(0), Serial);
+  B.CreateCall(Task, {Slots, P, F, Exec, I});
+  llvm::Value *Next = B.CreateAdd(I, B.getInt64(1));
+  I->addIncoming(Next, B.GetInsertBlock());
+  B.CreateCondBr(B.CreateICmpULT(Next, B.getInt64(C.Tasks)), Loop, Done);
+  B.SetInsertPoint(Done);
+}
+
 Status EntryEmitter::emitCall(const passes::Kernel &K, bool Training,
                               int64_t Threads) {
   const Node &N = K.node();
@@ -123,8 +177,11 @@ Status EntryEmitter::emitCall(const passes::Kernel &K, bool Training,
   llvm::FunctionType *Ty = llvm::FunctionType::get(
       B.getInt32Ty(), {B.getPtrTy(), B.getPtrTy(), B.getPtrTy(), B.getPtrTy()},
       false);
+  llvm::Constant *PArg = params(C->P), *FArg = params(C->F);
+  if (C->Tasks > 0)
+    emitTasks(*C, PArg, FArg);
   llvm::Value *Rc = B.CreateCall(M.getOrInsertFunction(C->Symbol, Ty),
-                                 {Slots, params(C->P), params(C->F), Exec});
+                                 {Slots, PArg, FArg, Exec});
   llvm::BasicBlock *Next = llvm::BasicBlock::Create(Ctx, "next", Fn);
   FailCode->addIncoming(Rc, B.GetInsertBlock());
   B.CreateCondBr(B.CreateICmpNE(Rc, B.getInt32(0)), Fail, Next);
@@ -166,7 +223,17 @@ Status EntryEmitter::emit(const std::string &Name, bool Training,
     InputPtr[E.Inputs[I]] = B.CreateLoad(
         Ptr, B.CreateConstInBoundsGEP1_64(Ptr, Io, I), E.Inputs[I]->Name);
 
-  for (const passes::Kernel &K : KP.Kernels) {
+  // NNC_PROFILE=1: a timestamp after every kernel (JitEngine prints them).
+  bool Profile = std::getenv("NNC_PROFILE") != nullptr;
+  llvm::FunctionCallee Mark = M.getOrInsertFunction(
+      "nnc_profile_mark",
+      llvm::FunctionType::get(B.getVoidTy(), {B.getInt64Ty()}, false));
+  if (Profile)
+    B.CreateCall(Mark, {B.getInt64(-1)});
+  for (size_t KI = 0; KI < KP.Kernels.size(); ++KI) {
+    const passes::Kernel &K = KP.Kernels[KI];
+    if (Profile && KI > 0)
+      B.CreateCall(Mark, {B.getInt64(int64_t(KI) - 1)});
     for (const Node *N : K.Nodes)
       for (const Value *V : N->Outputs)
         if (!isCompiledType(V->Type.Elt))
@@ -179,6 +246,8 @@ Status EntryEmitter::emit(const std::string &Name, bool Training,
     NNC_TRY(emitCall(K, Training, Threads));
   }
 
+  if (Profile && !KP.Kernels.empty())
+    B.CreateCall(Mark, {B.getInt64(int64_t(KP.Kernels.size()) - 1)});
   // Results go to the caller's buffers; updates land after the whole step,
   // so every kernel saw the old values.
   for (size_t I = 0; I < E.Outputs.size(); ++I) {

@@ -11,11 +11,16 @@
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
 #include <llvm/Transforms/IPO/Internalize.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -104,6 +109,14 @@ Status optimizeModule(llvm::Module &M, llvm::TargetMachine &TM,
   for (llvm::Function &F : M) {
     if (F.isDeclaration())
       continue;
+    // Op kernels and task functions are inlined where they are called, with
+    // constant parameters: every shape becomes a constant.
+    if (F.getName().starts_with("nnc_k_") ||
+        F.getName().starts_with("nnc_t_")) {
+      F.removeFnAttr(llvm::Attribute::NoInline);
+      F.removeFnAttr(llvm::Attribute::OptimizeNone);
+      F.addFnAttr(llvm::Attribute::AlwaysInline);
+    }
     F.addFnAttr("target-cpu", Cpu);
     F.addFnAttr("target-features", Features);
     F.removeFnAttr("tune-cpu");
@@ -133,6 +146,13 @@ Status optimizeModule(llvm::Module &M, llvm::TargetMachine &TM,
       PB.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
   MPM.run(M, MAM);
   Times.Optimize += since(Start);
+  // NNC_DUMP_IR=FILE: the optimized module, for reading the generated code.
+  if (const char *Path = std::getenv("NNC_DUMP_IR")) {
+    std::error_code EC;
+    llvm::raw_fd_ostream Out(Path, EC);
+    if (!EC)
+      M.print(Out, nullptr);
+  }
   return Status::success();
 }
 
@@ -160,6 +180,14 @@ JitModule::create(std::unique_ptr<llvm::LLVMContext> Ctx,
   if (!Gen)
     return fromLlvm(Gen.takeError(), "cannot search this process's symbols");
   (*J)->getMainJITDylib().addGenerator(std::move(*Gen));
+  // The profiling hook (NNC_PROFILE) lives in this binary.
+  llvm::orc::SymbolMap Hooks;
+  Hooks[(*J)->mangleAndIntern("nnc_profile_mark")] = {
+      llvm::orc::ExecutorAddr::fromPtr(&nnc_profile_mark),
+      llvm::JITSymbolFlags::Exported};
+  if (llvm::Error E = (*J)->getMainJITDylib().define(
+          llvm::orc::absoluteSymbols(std::move(Hooks))))
+    return fromLlvm(std::move(E), "cannot define the profiling hook");
   if (llvm::Error E = (*J)->addIRModule(
           llvm::orc::ThreadSafeModule(std::move(M), std::move(Ctx))))
     return fromLlvm(std::move(E), "cannot add the module to the JIT");
@@ -176,3 +204,44 @@ Expected<nnc_entry_fn> JitModule::lookup(const std::string &Name) {
 }
 
 } // namespace nnc::backend
+
+// --- NNC_PROFILE: time per kernel, summed by label, printed at exit. -------
+namespace {
+
+struct Profile {
+  const std::vector<std::string> *Labels = nullptr;
+  std::chrono::steady_clock::time_point Last;
+  std::map<std::string, std::pair<double, int64_t>> Total; // seconds, calls
+  ~Profile() {
+    if (Total.empty())
+      return;
+    std::vector<std::pair<double, std::string>> Rows;
+    double Sum = 0;
+    for (const auto &[L, T] : Total) {
+      Rows.push_back({T.first, L});
+      Sum += T.first;
+    }
+    std::sort(Rows.rbegin(), Rows.rend());
+    std::fprintf(stderr, "NNC_PROFILE: %.3f s in kernels\n", Sum);
+    for (const auto &[S, L] : Rows)
+      std::fprintf(stderr, "%8.3f ms %5.1f%%  %s (%lld calls)\n", S * 1e3,
+                   100 * S / Sum, L.c_str(), (long long)Total[L].second);
+  }
+};
+Profile TheProfile;
+
+} // namespace
+
+void nnc::backend::setProfileLabels(const std::vector<std::string> *Labels) {
+  TheProfile.Labels = Labels;
+}
+
+extern "C" void nnc_profile_mark(int64_t K) {
+  auto Now = std::chrono::steady_clock::now();
+  if (K >= 0 && TheProfile.Labels && size_t(K) < TheProfile.Labels->size()) {
+    auto &T = TheProfile.Total[(*TheProfile.Labels)[size_t(K)]];
+    T.first += std::chrono::duration<double>(Now - TheProfile.Last).count();
+    ++T.second;
+  }
+  TheProfile.Last = std::chrono::steady_clock::now();
+}

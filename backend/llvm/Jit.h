@@ -15,7 +15,14 @@ class Module;
 class TargetMachine;
 } // namespace llvm
 
+/// Called between kernels when NNC_PROFILE is set: K is the kernel just
+/// finished, -1 at the start of an entry.
+extern "C" void nnc_profile_mark(int64_t K);
+
 namespace nnc::backend {
+
+/// Kernel labels of the entry being run, for the profile (JitEngine).
+void setProfileLabels(const std::vector<std::string> *Labels);
 
 struct CodegenOptions {
   /// "" or "host": this machine's CPU and features; otherwise an LLVM CPU

@@ -91,6 +91,7 @@ private:
     std::unique_ptr<JitModule> Module;
     nnc_entry_fn Fn = nullptr;
     size_t ArenaBytes = 0;
+    std::vector<std::string> Labels;
   };
   Expected<Compiled *> compiled(const EntryPoint &E, int64_t Batch,
                                 bool Training);
@@ -160,6 +161,7 @@ JitEngine::compiled(const EntryPoint &E, int64_t Batch, bool Training) {
   C.Module = std::move(*J);
   C.Fn = *Fn;
   C.ArenaBytes = R.ArenaBytes;
+  C.Labels = std::move(R.Labels);
   return &C;
 }
 
@@ -243,6 +245,7 @@ JitEngine::runEntry(const EntryPoint &E, const interp::TensorMap &Inputs,
   }
   Arena.reserve(std::max<size_t>((*C)->ArenaBytes, 64));
   nnc_exec Exec = Pool.exec(RunOpts.Seed);
+  setProfileLabels(&(*C)->Labels);
   int Rc = (*C)->Fn(Io.data(), Persistent.Data, Arena.Data, &Exec);
   if (Rc == 1)
     return error("entry point '", Entry,
@@ -279,6 +282,13 @@ Status compileEntry(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
   R.LowerBound = KP.Plan.LowerBound;
   R.PersistentBytes = Layout.Bytes;
   R.Kernels = KP.Kernels.size();
+  for (const passes::Kernel &K : KP.Kernels) {
+    std::string L = K.Fused ? "fused " : "";
+    for (const Node *N : K.Nodes)
+      L += std::string(L.empty() || L == "fused " ? "" : "+") +
+           std::string(N->opName());
+    R.Labels.push_back(L + shapeString(K.Nodes.front()->Outputs[0]->Type.Dims));
+  }
   for (const passes::Kernel &K : KP.Kernels)
     if (K.Fused) {
       ++R.FusedKernels;

@@ -16,7 +16,8 @@ struct CompileReport {
   size_t ArenaBytes = 0, LowerBound = 0, PersistentBytes = 0;
   size_t Kernels = 0, FusedKernels = 0, FusedOps = 0;
   CompileTimes Times;
-  std::string Ir; // optimized LLVM IR, when asked for
+  /// One label per kernel: "Conv[64,6,28,28]", "fused Add+Relu[...]".
+  std::vector<std::string> Labels;
 };
 
 /// Lowers and compiles entry E of G at G's bound shapes into M (without

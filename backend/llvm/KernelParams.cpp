@@ -110,23 +110,18 @@ Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
              : GradW    ? "nnc_k_ConvGradWeights"
                         : "nnc_k_Conv";
   pushWindow(G, C.P);
-  int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups;
-  int64_t PerTask;
-  if (Transposed) {
-    int64_t Pixels = G.H * G.W;
-    PerTask = nnck::roundUp(Og * G.KH * G.KW * Pixels, 16) +
-              nnck::gemmWorkspace(Og * G.KH * G.KW, Pixels, Cg);
-  } else {
-    int64_t K = Cg * G.KH * G.KW, Pixels = G.OH * G.OW;
-    PerTask =
-        nnck::colFloats(Cg, G.KH, G.KW, G.OH, G.OW) +
-        (GradW ? nnck::roundUp(G.O * K, 16) + nnck::gemmWorkspace(Og, K, Pixels)
-               : nnck::gemmWorkspace(Og, Pixels, K));
-  }
-  PerTask = nnck::roundUp(PerTask, 16); // keep every task 64-byte aligned
-  int64_t Tasks = tasksFor(G.N, Threads);
-  C.P.push_back(Tasks);
-  C.P.push_back(PerTask);
+  int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
+  int64_t Kind = Transposed ? nnck::ConvTransposed
+                 : GradW    ? nnck::ConvBackwardWeights
+                            : nnck::ConvForward;
+  int64_t Pixels = Transposed ? G.H * G.W : G.OH * G.OW;
+  int64_t Images =
+      nnck::convChunkImages(G.N, nnck::convColRows(Kind, Cg, Og, KK), Pixels);
+  int64_t Chunks = (G.N + Images - 1) / Images;
+  int64_t PerTask = nnck::convWork(Kind, Cg, Og, G.O, KK, Pixels, Images).Total;
+  int64_t Tasks = tasksFor(Chunks, Threads);
+  C.P.insert(C.P.end(), {Tasks, PerTask, Images});
+  C.Tasks = Tasks;
   C.WorkspaceBytes = size_t(Tasks * PerTask) * sizeof(float);
   return C;
 }

@@ -22,6 +22,9 @@ struct KernelCall {
   std::vector<int64_t> P;
   std::vector<double> F;
   size_t WorkspaceBytes = 0;
+  /// > 0: the kernel also has nnc_t_<kernel>, run for each of these tasks
+  /// before nnc_k_<kernel> finishes.
+  int64_t Tasks = 0;
 };
 
 /// The kernel running a non-fused node. Threads sizes per-task workspace.

@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+"""Times the example models in PyTorch and in nnc, in the same run.
+
+PyTorch (Debian's python3-torch) runs LeNet-5 and convbn, defined as in
+scripts/gen_examples.py, at the same thread count: a training step (forward,
+cross-entropy, backward, Adam) at batch 64, and inference at batch 1 and 64
+as eager NCHW, eager channels_last and frozen TorchScript with
+optimize_for_inference; the fastest variant is the baseline. nnc's times come
+from bench/nnc_engine_bench (JIT), run from here. Every time is the median
+of several repeats. Prints our time, PyTorch's, the ratio (>1: nnc is
+faster), GFLOP/s and the fraction of the machine's peak (threads x one
+core's FMA-loop peak, bench/nnc_engine_bench's peak/fma).
+
+    /usr/bin/python3 bench/pytorch_compare.py --build build --threads 2
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def lenet5():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10))
+
+
+def convbn():
+    layers = []
+    for cin, cout in [(1, 32), (32, 64)]:
+        layers += [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout),
+                   nn.ReLU(), nn.MaxPool2d(2)]
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(64 * 7 * 7, 128),
+                         nn.ReLU(), nn.Dropout(0.25), nn.Linear(128, 10))
+
+
+MODELS = {"lenet5": lenet5, "convbn": convbn}
+
+
+def median_time(fn, repeats, inner):
+    fn()  # warm-up
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        times.append((time.perf_counter() - start) / inner)
+    return statistics.median(times)
+
+
+def torch_train_step(name, batch, repeats):
+    model = MODELS[name]().train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.rand(batch, 1, 28, 28)
+    y = torch.randint(0, 10, (batch,))
+    best = None
+    for layout in (torch.contiguous_format, torch.channels_last):
+        m = model.to(memory_format=layout)
+        xi = x.contiguous(memory_format=layout)
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(m(xi), y).backward()
+            opt.step()
+
+        t = median_time(step, repeats, 5)
+        best = t if best is None else min(best, t)
+    return best
+
+
+def torch_infer(name, batch, repeats):
+    model = MODELS[name]().eval()
+    x = torch.rand(batch, 1, 28, 28)
+    times = {}
+    with torch.no_grad():
+        times["eager"] = median_time(lambda: model(x), repeats, 20)
+        cl = model.to(memory_format=torch.channels_last)
+        xc = x.contiguous(memory_format=torch.channels_last)
+        times["channels_last"] = median_time(lambda: cl(xc), repeats, 20)
+        frozen = torch.jit.optimize_for_inference(
+            torch.jit.freeze(torch.jit.script(MODELS[name]().eval())))
+        times["frozen"] = median_time(lambda: frozen(x), repeats, 20)
+    return min(times.values()), min(times, key=times.get)
+
+
+def peak_gflops(build):
+    exe = os.path.join(build, "bench", "nnc_engine_bench")
+    out = subprocess.run([exe, "--benchmark_filter=peak/fma",
+                          "--benchmark_format=json"],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["benchmarks"][0]["GFLOP/s"]
+
+
+def nnc_times(build, threads, repeats):
+    exe = os.path.join(build, "bench", "nnc_engine_bench")
+    out = subprocess.run(
+        [exe, "--benchmark_filter=(lenet5|convbn)/.*/jit",
+         f"--threads={threads}", "--benchmark_format=json",
+         f"--benchmark_repetitions={repeats}",
+         "--benchmark_report_aggregates_only=true"],
+        check=True, capture_output=True, text=True).stdout
+    times, flops = {}, {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("aggregate_name") != "median":
+            continue
+        model, entry, batch, _ = b["run_name"].split("/")[:4]
+        key = (model, entry, int(batch.split(":")[1]))
+        times[key] = b["real_time"] / 1e3  # ms -> s
+        flops[key] = b["GFLOP/s"] * times[key]
+    return times, flops
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    ours, gflop = nnc_times(args.build, args.threads, args.repeats)
+    core = peak_gflops(args.build)
+    peak = core * args.threads
+    print(f"threads {args.threads}; peak {core:.0f} GFLOP/s per core (FMA "
+          f"loop), {peak:.0f} for {args.threads}; PyTorch {torch.__version__}")
+    print(f"{'case':32} {'nnc':>10} {'PyTorch':>10} {'ratio':>7} "
+          f"{'GFLOP/s':>8} {'% peak':>7}  PyTorch variant")
+    for name in MODELS:
+        for entry, batch in (("train_step", 64), ("infer", 1),
+                             ("infer", 64)):
+            if entry == "train_step":
+                theirs, variant = torch_train_step(name, batch,
+                                                   args.repeats), "best"
+            else:
+                theirs, variant = torch_infer(name, batch, args.repeats)
+            key = (name, entry, batch)
+            mine = ours[key]
+            rate = gflop[key] / mine
+            print(f"{name + ' ' + entry + ' @' + str(batch):32} "
+                  f"{mine * 1e3:8.3f}ms {theirs * 1e3:8.3f}ms "
+                  f"{theirs / mine:7.2f} {rate:8.1f} {100 * rate / peak:6.1f}%"
+                  f"  {variant}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
