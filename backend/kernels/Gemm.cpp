@@ -92,13 +92,13 @@ void gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
         zero(C + I * Ldc, N);
     return;
   }
-  int64_t KcMax = minOf(K, GemmKC);
+  int64_t KcMax = gemmKc(K);
   float *PackB = Work;
   float *PackA = Work + KcMax * roundUp(minOf(N, GemmNC), NR);
   for (int64_t Jc = 0; Jc < N; Jc += GemmNC) {
     int64_t Nc = minOf(GemmNC, N - Jc);
-    for (int64_t Pc = 0; Pc < K; Pc += GemmKC) {
-      int64_t Kc = minOf(GemmKC, K - Pc);
+    for (int64_t Pc = 0; Pc < K; Pc += KcMax) {
+      int64_t Kc = minOf(KcMax, K - Pc);
       bool Acc = Accumulate || Pc > 0;
       packB(Kc, Nc, B + Pc * RsB + Jc * CsB, RsB, CsB, PackB);
       for (int64_t Ic = 0; Ic < M; Ic += GemmMC) {

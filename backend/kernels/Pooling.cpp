@@ -42,6 +42,48 @@ template <typename F> NNC_INLINE void forEachWindow(const Window &G, F Fn) {
       }
 }
 
+/// Output columns [Lo, Hi) whose windows lie inside the input's width, and
+/// whether output row Oh's windows lie inside its height.
+struct Interior {
+  int64_t Lo, Hi;
+};
+NNC_INLINE Interior interiorColumns(const Window &G) {
+  int64_t Lo = (G.PadL + G.SW - 1) / G.SW;
+  int64_t Last = G.W - 1 - (G.KW - 1) * G.DW + G.PadL; // largest Ow * SW
+  int64_t Hi = Last < 0 ? 0 : minOf(G.OW, Last / G.SW + 1);
+  return Interior{minOf(Lo, Hi), Hi};
+}
+NNC_INLINE bool rowInside(const Window &G, int64_t Oh) {
+  int64_t H0 = Oh * G.SH - G.PadT;
+  return H0 >= 0 && H0 + (G.KH - 1) * G.DH < G.H;
+}
+
+/// Forward pooling row by row: windows inside the input go through a loop
+/// over output columns with constant window bounds (it vectorizes); the
+/// others through Edge(outIndex, oh, ow, base, clip).
+template <typename InsideFn, typename EdgeFn>
+NNC_INLINE void poolRows(const Window &G, const float *X, float *Y,
+                         InsideFn Inside, EdgeFn Edge) {
+  Interior In = interiorColumns(G);
+  for (int64_t Plane = 0; Plane < G.N * G.C; ++Plane)
+    for (int64_t Oh = 0; Oh < G.OH; ++Oh) {
+      int64_t Row = (Plane * G.OH + Oh) * G.OW;
+      int64_t Base0 = Plane * G.H * G.W + (Oh * G.SH - G.PadT) * G.W - G.PadL;
+      bool Full = rowInside(G, Oh);
+      for (int64_t Ow = 0; Ow < G.OW; ++Ow) {
+        if (Full && Ow == In.Lo) {
+          const float *Src = X + Base0;
+          for (int64_t W = In.Lo; W < In.Hi; ++W)
+            Y[Row + W] = Inside(Src + W * G.SW);
+          Ow = In.Hi - 1;
+          if (In.Hi > In.Lo)
+            continue;
+        }
+        Edge(Row + Ow, Oh, Ow, Base0 + Ow * G.SW, clipWindow(G, Oh, Ow));
+      }
+    }
+}
+
 #define FOR_WINDOW(G, C, Base, Idx)                                            \
   for (int64_t Kh = C.Kh0; Kh < C.Kh1; ++Kh)                                   \
     for (int64_t Kw = C.Kw0, Idx = Base + Kh * G.DH * G.W + Kw * G.DW;         \
@@ -64,11 +106,20 @@ NNC_KERNEL(MaxPool) {
   Window G = window(P);
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
-  forEachWindow(G, [&](int64_t O, int64_t, int64_t, int64_t Base, Clip C) {
-    float M = -__builtin_inff();
-    FOR_WINDOW(G, C, Base, I) M = maxOf(M, X[I]);
-    Y[O] = M;
-  });
+  poolRows(
+      G, X, Y,
+      [&](const float *W) {
+        float M = -__builtin_inff();
+        for (int64_t Kh = 0; Kh < G.KH; ++Kh)
+          for (int64_t Kw = 0; Kw < G.KW; ++Kw)
+            M = maxOf(M, W[Kh * G.DH * G.W + Kw * G.DW]);
+        return M;
+      },
+      [&](int64_t O, int64_t, int64_t, int64_t Base, Clip C) {
+        float M = -__builtin_inff();
+        FOR_WINDOW(G, C, Base, I) M = maxOf(M, X[I]);
+        Y[O] = M;
+      });
   return NNC_OK;
 }
 
@@ -77,12 +128,21 @@ NNC_KERNEL(AvgPool) {
   Window G = window(P);
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
-  forEachWindow(G,
-                [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) {
-                  float S = 0;
-                  FOR_WINDOW(G, C, Base, I) S += X[I];
-                  Y[O] = S / avgCount(G, P[18] != 0, Oh, Ow, C);
-                });
+  float Inv = 1.f / float(G.KH * G.KW);
+  poolRows(
+      G, X, Y,
+      [&](const float *W) {
+        float S = 0;
+        for (int64_t Kh = 0; Kh < G.KH; ++Kh)
+          for (int64_t Kw = 0; Kw < G.KW; ++Kw)
+            S += W[Kh * G.DH * G.W + Kw * G.DW];
+        return S * Inv;
+      },
+      [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) {
+        float S = 0;
+        FOR_WINDOW(G, C, Base, I) S += X[I];
+        Y[O] = S / avgCount(G, P[18] != 0, Oh, Ow, C);
+      });
   return NNC_OK;
 }
 
@@ -170,34 +230,49 @@ NNC_KERNEL(PoolGrad) {
     }
     return NNC_OK;
   }
-  forEachWindow(G,
-                [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) {
-                  if (Kind == 1) {
-                    float D = Dy[O] / avgCount(G, P[19] != 0, Oh, Ow, C);
-                    FOR_WINDOW(G, C, Base, I) Dx[I] += D;
-                  } else if (Kind == 2) {
-                    float Sum = 0;
-                    FOR_WINDOW(G, C, Base, I) Sum += maxOf(X[I], 0.f);
-                    if (Sum > 0)
-                      FOR_WINDOW(G, C, Base, I)
-                    if (X[I] > 0)
-                      Dx[I] += Dy[O] * (2 * X[I] - Y[O]) / Sum;
-                  } else {
-                    // The first element equal to the pooled value: where max
-                    // pooling took it from, and where stochastic pooling
-                    // sampled it.
-                    int64_t Src = -1, First = -1;
-                    FOR_WINDOW(G, C, Base, I) {
-                      if (First < 0)
-                        First = I;
-                      if (Src < 0 && X[I] == Y[O])
-                        Src = I;
-                    }
-                    if (Src < 0)
-                      Src = First;
-                    if (Src >= 0)
-                      Dx[Src] += Dy[O];
-                  }
-                });
+  forEachWindow(
+      G, [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) {
+        if (Kind == 1) {
+          float D = Dy[O] / avgCount(G, P[19] != 0, Oh, Ow, C);
+          FOR_WINDOW(G, C, Base, I) Dx[I] += D;
+        } else if (Kind == 2) {
+          float Sum = 0;
+          FOR_WINDOW(G, C, Base, I) Sum += maxOf(X[I], 0.f);
+          if (Sum > 0)
+            FOR_WINDOW(G, C, Base, I)
+          if (X[I] > 0)
+            Dx[I] += Dy[O] * (2 * X[I] - Y[O]) / Sum;
+        } else if (C.Kh0 == 0 && C.Kh1 == G.KH && C.Kw0 == 0 && C.Kw1 == G.KW) {
+          // The first element equal to the pooled value: where max
+          // pooling took it from, and where stochastic pooling
+          // sampled it. Inside the input the bounds are constant.
+          // Selects, not branches: which element is the maximum
+          // is data, and a mispredicted branch per window would
+          // cost more than the whole window.
+          int64_t Src = Base;
+          bool Found = false;
+          float Yo = Y[O];
+          for (int64_t Kh = 0; Kh < G.KH; ++Kh)
+            for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
+              int64_t I = Base + Kh * G.DH * G.W + Kw * G.DW;
+              bool Take = !Found & (X[I] == Yo);
+              Src = Take ? I : Src;
+              Found |= Take;
+            }
+          Dx[Src] += Dy[O];
+        } else {
+          int64_t Src = -1, First = -1;
+          FOR_WINDOW(G, C, Base, I) {
+            if (First < 0)
+              First = I;
+            if (Src < 0 && X[I] == Y[O])
+              Src = I;
+          }
+          if (Src < 0)
+            Src = First;
+          if (Src >= 0)
+            Dx[Src] += Dy[O];
+        }
+      });
   return NNC_OK;
 }

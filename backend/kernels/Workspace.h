@@ -12,15 +12,22 @@ namespace nnck {
 
 // GEMM blocking (BLIS names): an MR x NR block of C lives in registers;
 // KC x NR panels of B stay in L1, MC x KC blocks of A in L2.
-constexpr int64_t GemmMR = 6, GemmNR = 16, GemmKC = 256, GemmMC = 144,
+constexpr int64_t GemmMR = 6, GemmNR = 16, GemmKC = 384, GemmMC = 144,
                   GemmNC = 512;
 
 constexpr int64_t roundUp(int64_t X, int64_t M) { return (X + M - 1) / M * M; }
 constexpr int64_t minI(int64_t A, int64_t B) { return A < B ? A : B; }
 
+/// The depth of one K block: K split evenly into blocks of at most GemmKC,
+/// so no block is a short remainder.
+constexpr int64_t gemmKc(int64_t K) {
+  int64_t Blocks = (K + GemmKC - 1) / GemmKC;
+  return Blocks ? (K + Blocks - 1) / Blocks : 0;
+}
+
 /// Floats of packing space one gemm call of this size needs.
 constexpr int64_t gemmWorkspace(int64_t M, int64_t N, int64_t K) {
-  int64_t Kc = minI(K, GemmKC);
+  int64_t Kc = gemmKc(K);
   return roundUp(minI(M, GemmMC), GemmMR) * Kc +
          Kc * roundUp(minI(N, GemmNC), GemmNR) + 16;
 }
@@ -72,10 +79,10 @@ constexpr ConvWork convWork(int64_t Kind, int64_t Cg, int64_t Og, int64_t O,
 }
 
 /// Images per GEMM: enough columns to fill the micro-kernel's panels well
-/// (at least 1024), as long as the column matrix stays under 4 MB.
+/// (at least 512), as long as the column matrix stays in L2 (1 MB).
 constexpr int64_t convChunkImages(int64_t N, int64_t Rows, int64_t Pixels) {
-  int64_t Want = (1024 + Pixels - 1) / Pixels;
-  int64_t Budget = (1 << 20) / (Rows * Pixels > 0 ? Rows * Pixels : 1);
+  int64_t Want = (512 + Pixels - 1) / Pixels;
+  int64_t Budget = (1 << 18) / (Rows * Pixels > 0 ? Rows * Pixels : 1);
   int64_t I = Want < Budget ? Want : Budget;
   I = I < N ? I : N;
   return I < 1 ? 1 : I;
