@@ -1,5 +1,7 @@
 #include "runtime/Dataset.h"
 
+#include <algorithm>
+
 #include "runtime/Idx.h"
 
 #include <cmath>
@@ -53,7 +55,8 @@ bool loadIdxDataset(const std::string &Dir, bool Train, Dataset &Out,
                     std::string &Error) {
   std::string Prefix = Train ? "train" : "t10k";
   IdxArray Images, Labels;
-  if (!readIdx(findIdx(Dir, Prefix + "-images-idx3-ubyte"), Images, Error) ||
+  if (!readIdx(findIdx(Dir, Prefix + "-images-idx3-ubyte"), Images, Error,
+               /*KeepBytes=*/true) ||
       !readIdx(findIdx(Dir, Prefix + "-labels-idx1-ubyte"), Labels, Error))
     return false;
   if (Images.Dims.size() != 3 || Labels.Dims.size() != 1 ||
@@ -65,9 +68,15 @@ bool loadIdxDataset(const std::string &Dir, bool Train, Dataset &Out,
   }
   Out.Count = Images.Dims[0];
   Out.ExampleDims = {1, Images.Dims[1], Images.Dims[2]};
-  Out.Features.resize(Images.Values.size());
-  for (size_t I = 0; I < Images.Values.size(); ++I)
-    Out.Features[I] = float(Images.Values[I] / 255.0);
+  if (Images.Unsigned8) {
+    Out.Features.clear();
+    Out.Pixels = std::move(Images.Bytes);
+    Out.PixelScale = float(1 / 255.0);
+  } else {
+    Out.Features.resize(Images.Values.size());
+    for (size_t I = 0; I < Images.Values.size(); ++I)
+      Out.Features[I] = float(Images.Values[I] / 255.0);
+  }
   Out.Targets = std::move(Labels.Values);
   Out.NumClasses = 0;
   for (double L : Out.Targets)
@@ -145,6 +154,30 @@ std::vector<int64_t> epochOrder(int64_t Count, uint64_t Seed, int64_t Epoch,
   return Order;
 }
 
+void Dataset::example(int64_t I, float *Dst) const {
+  int64_t F = exampleSize();
+  if (!Pixels.empty()) {
+    const uint8_t *Src = Pixels.data() + I * F;
+    for (int64_t K = 0; K < F; ++K)
+      Dst[K] = float(Src[K]) * PixelScale;
+    return;
+  }
+  std::copy_n(Features.data() + I * F, F, Dst);
+}
+
+void Dataset::truncate(int64_t N) {
+  if (N <= 0 || N >= Count)
+    return;
+  Count = N;
+  if (!Pixels.empty()) {
+    Pixels.resize(size_t(N * exampleSize()));
+    Pixels.shrink_to_fit();
+  } else {
+    Features.resize(size_t(N * exampleSize()));
+  }
+  Targets.resize(size_t(N));
+}
+
 void fillBatch(const Dataset &D, const std::vector<int64_t> &Order,
                int64_t Begin, int64_t Count, const Augmentation &Aug,
                uint64_t Seed, std::vector<double> &Features,
@@ -156,9 +189,12 @@ void fillBatch(const Dataset &D, const std::vector<int64_t> &Order,
   int64_t C = Image ? D.ExampleDims[0] : 1, H = Image ? D.ExampleDims[1] : 1,
           W = Image ? D.ExampleDims[2] : F;
   std::mt19937_64 Rng(mixSeed(Seed, 0x5eed));
+  std::vector<float> Example;
   for (int64_t B = 0; B < Count; ++B) {
     int64_t Src = Order[size_t(Begin + B)];
-    const float *In = D.Features.data() + Src * F;
+    Example.resize(size_t(F));
+    D.example(Src, Example.data());
+    const float *In = Example.data();
     double *Dst = Features.data() + B * F;
     Targets[size_t(B)] = D.Targets[size_t(Src)];
     if (!Image || !Aug.any()) {

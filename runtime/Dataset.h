@@ -20,10 +20,18 @@ struct Dataset {
   /// Shape of one example: {C, H, W} for images, {F} for tabular data.
   std::vector<int64_t> ExampleDims;
   std::vector<float> Features; // Count x numel(ExampleDims)
+  /// Images read from bytes keep them (a quarter of the memory); a feature
+  /// is then Pixels[i] * PixelScale and Features is empty.
+  std::vector<uint8_t> Pixels;
+  float PixelScale = 1;
   std::vector<double> Targets; // Count
   int64_t NumClasses = 0;      // 0 when targets are not class indices
 
   int64_t exampleSize() const;
+  /// Copies example I's features into Dst (exampleSize() values).
+  void example(int64_t I, float *Dst) const;
+  /// Keeps the first N examples.
+  void truncate(int64_t N);
 };
 
 /// Reads an MNIST-format directory: {train,t10k}-{images-idx3,labels-idx1}

@@ -63,7 +63,8 @@ bool looksLikeIdx(const std::string &Path) {
          endsWith(Path, ".idx") || endsWith(Path, ".idx.gz");
 }
 
-bool readIdx(const std::string &Path, IdxArray &Out, std::string &Error) {
+bool readIdx(const std::string &Path, IdxArray &Out, std::string &Error,
+             bool KeepBytes) {
   gzFile F = gzopen(Path.c_str(), "rb");
   if (!F) {
     Error = Path + ": cannot open: " + std::strerror(errno);
@@ -117,10 +118,16 @@ bool readIdx(const std::string &Path, IdxArray &Out, std::string &Error) {
             " bytes, the header promises " + std::to_string(Count * Elt);
     return false;
   }
+  Out.Unsigned8 = Type == 0x08;
+  if (KeepBytes && Out.Unsigned8) {
+    Bytes.erase(Bytes.begin(), Bytes.begin() + long(Header));
+    Out.Bytes = std::move(Bytes);
+    Out.Values.clear();
+    return true;
+  }
   Out.Values.resize(Count);
   for (uint64_t I = 0; I < Count; ++I)
     Out.Values[I] = decodeBigEndian(&Bytes[Header + I * Elt], Type);
-  Out.Unsigned8 = Type == 0x08;
   return true;
 }
 

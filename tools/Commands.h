@@ -12,7 +12,7 @@ struct Command {
 };
 
 extern const CommandSpec InfoSpec, DumpSpec, ConvertSpec, RunSpec, TrainSpec,
-    EvalSpec, GradcheckSpec, ImportSpec, OnnxTestSpec;
+    EvalSpec, GradcheckSpec, ImportSpec, OnnxTestSpec, CompileSpec;
 Status runInfo(const Args &A);
 Status runDump(const Args &A);
 Status runConvert(const Args &A);
@@ -21,6 +21,7 @@ Status runTrain(const Args &A);
 Status runEval(const Args &A);
 Status runGradcheck(const Args &A);
 Status runImport(const Args &A);
+Status runCompile(const Args &A);
 Status runOnnxTest(const Args &A);
 
 } // namespace nnc::tools

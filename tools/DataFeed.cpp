@@ -13,14 +13,6 @@ Shape exampleDims(const Value *V) {
   return Shape(V->DeclaredDims.begin() + 1, V->DeclaredDims.end());
 }
 
-void truncate(runtime::Dataset &D, int64_t Limit) {
-  if (Limit <= 0 || Limit >= D.Count)
-    return;
-  D.Count = Limit;
-  D.Features.resize(size_t(Limit * D.exampleSize()));
-  D.Targets.resize(size_t(Limit));
-}
-
 } // namespace
 
 Expected<DataBinding> bindData(const Graph &G, const Value *Loss,
@@ -158,8 +150,8 @@ Status loadData(const std::string &Spec, runtime::Dataset &Train,
         "unknown --data '", Spec,
         "' (fashion-mnist[:DIR], mnist:DIR, idx:DIR, csv:TRAIN[,TEST])");
   }
-  truncate(Train, LimitTrain);
-  truncate(Test, LimitTest);
+  Train.truncate(LimitTrain);
+  Test.truncate(LimitTest);
   return Status::success();
 }
 

@@ -15,7 +15,7 @@ const Command Commands[] = {
     {ConvertSpec, runConvert},     {RunSpec, runRun},
     {TrainSpec, runTrain},         {EvalSpec, runEval},
     {GradcheckSpec, runGradcheck}, {ImportSpec, runImport},
-    {OnnxTestSpec, runOnnxTest},
+    {OnnxTestSpec, runOnnxTest},   {CompileSpec, runCompile},
 };
 
 void printUsage(std::FILE *To) {

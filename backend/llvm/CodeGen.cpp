@@ -39,7 +39,8 @@ public:
                const passes::KernelProgram &KP, const PersistentLayout &L)
       : M(M), Ctx(M.getContext()), B(Ctx), G(G), E(E), KP(KP), L(L) {}
 
-  Status emit(const std::string &Name, bool Training, int64_t Threads);
+  Status emit(const std::string &Name, bool Training, int64_t Threads,
+              bool Profile);
 
 private:
   llvm::Value *ptrOf(const Value *V);
@@ -190,7 +191,7 @@ Status EntryEmitter::emitCall(const passes::Kernel &K, bool Training,
 }
 
 Status EntryEmitter::emit(const std::string &Name, bool Training,
-                          int64_t Threads) {
+                          int64_t Threads, bool Profile) {
   llvm::PointerType *Ptr = B.getPtrTy();
   auto *Ty =
       llvm::FunctionType::get(B.getInt32Ty(), {Ptr, Ptr, Ptr, Ptr}, false);
@@ -223,11 +224,12 @@ Status EntryEmitter::emit(const std::string &Name, bool Training,
     InputPtr[E.Inputs[I]] = B.CreateLoad(
         Ptr, B.CreateConstInBoundsGEP1_64(Ptr, Io, I), E.Inputs[I]->Name);
 
-  // NNC_PROFILE=1: a timestamp after every kernel (JitEngine prints them).
-  bool Profile = std::getenv("NNC_PROFILE") != nullptr;
-  llvm::FunctionCallee Mark = M.getOrInsertFunction(
-      "nnc_profile_mark",
-      llvm::FunctionType::get(B.getVoidTy(), {B.getInt64Ty()}, false));
+  // Profiling: a timestamp after every kernel (JIT only; see Jit.h).
+  llvm::FunctionCallee Mark;
+  if (Profile)
+    Mark = M.getOrInsertFunction(
+        "nnc_profile_mark",
+        llvm::FunctionType::get(B.getVoidTy(), {B.getInt64Ty()}, false));
   if (Profile)
     B.CreateCall(Mark, {B.getInt64(-1)});
   for (size_t KI = 0; KI < KP.Kernels.size(); ++KI) {
@@ -274,13 +276,13 @@ Status EntryEmitter::emit(const std::string &Name, bool Training,
 Status emitEntry(llvm::Module &M, const Graph &G, const EntryPoint &E,
                  const passes::KernelProgram &KP,
                  const PersistentLayout &Layout, bool Training, int64_t Threads,
-                 const std::string &FnName) {
+                 const std::string &FnName, bool Profile) {
   for (const Value *V : E.Inputs)
     if (!isCompiledType(V->Type.Elt))
       return error("input '", V->Name, "' is ", dtypeName(V->Type.Elt),
                    ", which the compiled backend does not support");
   EntryEmitter Em(M, G, E, KP, Layout);
-  return Em.emit(FnName, Training, Threads);
+  return Em.emit(FnName, Training, Threads, Profile);
 }
 
 } // namespace nnc::backend

@@ -36,6 +36,6 @@ bool isCompiledType(ir::DType T);
 Status emitEntry(llvm::Module &M, const ir::Graph &G, const ir::EntryPoint &E,
                  const passes::KernelProgram &KP,
                  const PersistentLayout &Layout, bool Training, int64_t Threads,
-                 const std::string &FnName);
+                 const std::string &FnName, bool Profile = false);
 
 } // namespace nnc::backend

@@ -75,10 +75,12 @@ machineBuilder(const CodegenOptions &Opts) {
 } // namespace
 
 Expected<std::unique_ptr<llvm::TargetMachine>>
-createTargetMachine(const CodegenOptions &Opts) {
+createTargetMachine(const CodegenOptions &Opts, bool ForObject) {
   Expected<llvm::orc::JITTargetMachineBuilder> JTMB = machineBuilder(Opts);
   if (!JTMB.ok())
     return JTMB.status();
+  if (ForObject)
+    JTMB->setRelocationModel(llvm::Reloc::PIC_);
   auto TM = JTMB->createTargetMachine();
   if (!TM)
     return fromLlvm(TM.takeError(), "cannot create the target machine");

@@ -39,9 +39,10 @@ struct CompileTimes {
 Expected<std::unique_ptr<llvm::Module>>
 loadKernelLibrary(llvm::LLVMContext &Ctx);
 
-/// The target machine for Opts (host CPU by default).
+/// The target machine for Opts (host CPU by default); position-independent
+/// code when it is for an object file that apps link.
 Expected<std::unique_ptr<llvm::TargetMachine>>
-createTargetMachine(const CodegenOptions &Opts);
+createTargetMachine(const CodegenOptions &Opts, bool ForObject = false);
 
 /// Links the kernel library into M, keeps only Entries external, sets the
 /// target's CPU and features on every function and runs the O3 pipeline.

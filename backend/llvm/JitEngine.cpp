@@ -264,9 +264,9 @@ JitEngine::runEntry(const EntryPoint &E, const interp::TensorMap &Inputs,
 
 } // namespace
 
-Status compileEntry(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
-                    bool Training, llvm::Module &M, const std::string &FnName,
-                    CompileReport &R) {
+Status compileEntryIR(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
+                      bool Training, llvm::Module &M, const std::string &FnName,
+                      CompileReport &R, bool Profile) {
   auto Start = std::chrono::steady_clock::now();
   int64_t Threads = std::max<int64_t>(Opts.Threads, 1);
   passes::LoweringOptions LO;
@@ -297,14 +297,40 @@ Status compileEntry(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
   R.Times.Lower += since(Start);
 
   Start = std::chrono::steady_clock::now();
-  NNC_TRY(emitEntry(M, G, E, KP, Layout, Training, Threads, FnName));
+  NNC_TRY(emitEntry(M, G, E, KP, Layout, Training, Threads, FnName, Profile));
   R.Times.Emit += since(Start);
+  return Status::success();
+}
+
+Status compileEntry(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
+                    bool Training, llvm::Module &M, const std::string &FnName,
+                    CompileReport &R) {
+  // NNC_PROFILE=1: timestamps between kernels (see Jit.h).
+  NNC_TRY(compileEntryIR(G, E, Opts, Training, M, FnName, R,
+                         std::getenv("NNC_PROFILE") != nullptr));
 
   Expected<std::unique_ptr<llvm::TargetMachine>> TM =
       createTargetMachine({Opts.TargetCpu});
   if (!TM.ok())
     return TM.status();
   return optimizeModule(M, **TM, {FnName}, R.Times);
+}
+
+Status compileOnly(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
+                   bool Training, CompileReport &R) {
+  auto Ctx = std::make_unique<llvm::LLVMContext>();
+  auto M = std::make_unique<llvm::Module>("nnc." + E.Name, *Ctx);
+  NNC_TRY(compileEntry(G, E, Opts, Training, *M, "nnc_entry", R));
+  auto Start = std::chrono::steady_clock::now();
+  Expected<std::unique_ptr<JitModule>> J =
+      JitModule::create(std::move(Ctx), std::move(M), {Opts.TargetCpu});
+  if (!J.ok())
+    return J.status();
+  Expected<nnc_entry_fn> Fn = (*J)->lookup("nnc_entry");
+  if (!Fn.ok())
+    return Fn.status();
+  R.Times.Machine += since(Start);
+  return Status::success();
 }
 
 Expected<std::unique_ptr<Engine>> createJitEngine(Graph &G,

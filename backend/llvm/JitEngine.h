@@ -20,8 +20,21 @@ struct CompileReport {
   std::vector<std::string> Labels;
 };
 
-/// Lowers and compiles entry E of G at G's bound shapes into M (without
-/// running it): the steps `nnc compile` reports on.
+/// Lowers entry E of G at G's bound shapes and emits it into M as function
+/// FnName (LLVM IR, not yet optimized).
+Status compileEntryIR(ir::Graph &G, const ir::EntryPoint &E,
+                      const EngineOptions &Opts, bool Training, llvm::Module &M,
+                      const std::string &FnName, CompileReport &Report,
+                      bool Profile = false);
+
+/// Compiles entry E to machine code without running it and reports the
+/// steps (nnc compile).
+Status compileOnly(ir::Graph &G, const ir::EntryPoint &E,
+                   const EngineOptions &Opts, bool Training,
+                   CompileReport &Report);
+
+/// compileEntryIR, then the kernel library linked in and the module
+/// optimized for the target: the steps `nnc compile -v` reports on.
 Status compileEntry(ir::Graph &G, const ir::EntryPoint &E,
                     const EngineOptions &Opts, bool Training, llvm::Module &M,
                     const std::string &FnName, CompileReport &Report);

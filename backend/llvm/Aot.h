@@ -1,0 +1,45 @@
+//===- backend/llvm/Aot.h - Object file and C header for an app -*- C++ -*-===//
+//
+// Ahead-of-time compilation: the chosen entry points at a fixed batch size
+// become one relocatable object (kernels included, weights embedded as
+// read-only data unless they go to a side file) and one C header. The
+// object's only undefined symbols are libc/libm ones; every symbol it
+// defines starts with the prefix.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "backend/llvm/JitEngine.h"
+#include "ir/Graph.h"
+
+#include <string>
+#include <vector>
+
+namespace nnc::backend {
+
+struct AotOptions {
+  std::string Prefix;               // a C identifier
+  std::vector<std::string> Entries; // "infer", "train_step", ...
+  int64_t Batch = 1;
+  std::string TargetCpu; // "" : this machine
+  /// Tasks a parallel kernel is split into (the parallel_for hook may run
+  /// them on that many threads).
+  int64_t Threads = 4;
+  bool Fuse = true;
+  /// Weights go to a side file instead of the object.
+  bool WeightsInFile = false;
+  std::string Source; // the model file, for the header's comment
+};
+
+struct AotResult {
+  std::vector<char> Object;
+  std::string Header;
+  std::vector<uint8_t> Weights; // the persistent image (always filled)
+  std::vector<std::pair<std::string, CompileReport>> Reports;
+};
+
+/// G must be verified; entries needing training ("train_step") are built
+/// from its training table here.
+Expected<AotResult> compileAot(ir::Graph &G, const AotOptions &Opts);
+
+} // namespace nnc::backend

@@ -1,0 +1,141 @@
+//===- tools/CompileCommand.cpp - nnc compile -----------------------------===//
+#include "backend/llvm/Aot.h"
+#include "frontend/FileIO.h"
+#include "frontend/ModelIO.h"
+#include "ir/Verifier.h"
+#include "passes/TrainStep.h"
+#include "tools/Commands.h"
+#include "tools/EngineArgs.h"
+
+#include <cstdio>
+#include <sstream>
+#include <thread>
+
+namespace nnc::tools {
+
+using namespace nnc::ir;
+
+const CommandSpec CompileSpec = {
+    "compile",
+    "MODEL [--aot -o OUT/NAME] [--entry infer,train_step] [--batch N]",
+    "Compiles a model's entry points with LLVM at a fixed batch size. With\n"
+    "-v, prints each entry's kernels, memory plan (planned / lower bound) and\n"
+    "the time of every step: lowering, IR emission, linking the kernel\n"
+    "library, optimization and machine code. With --aot, writes NAME.o and\n"
+    "NAME.h for embedding in C or C++ apps (see examples/embed/).",
+    withEngineOptions(
+        {{"--aot", "", "write an object file and a C header"},
+         {"-o", "OUT/NAME", "output path without extension (--aot)"},
+         {"--entry", "LIST",
+          "entry points, comma-separated (default: infer); train_step is "
+          "built from the training table"},
+         {"--batch", "N", "batch size compiled for (default 1)"},
+         {"--prefix", "NAME",
+          "prefix of every exported symbol (default: NAME of -o)"},
+         {"--weights-file", "",
+          "write the weights to OUT/NAME.weights instead of the object"}}),
+    1,
+    1};
+
+namespace {
+
+std::vector<std::string> splitList(const std::string &S) {
+  std::vector<std::string> Out;
+  std::stringstream In(S);
+  for (std::string Item; std::getline(In, Item, ',');)
+    if (!Item.empty())
+      Out.push_back(Item);
+  return Out;
+}
+
+void printReport(const std::string &Entry, const backend::CompileReport &R) {
+  std::printf("%s: %zu kernels (%zu fused loops of %zu ops); arena %zu "
+              "bytes, planned / lower bound %.3f; persistent %zu bytes\n",
+              Entry.c_str(), R.Kernels, R.FusedKernels, R.FusedOps,
+              R.ArenaBytes,
+              R.LowerBound ? double(R.ArenaBytes) / double(R.LowerBound) : 1.0,
+              R.PersistentBytes);
+  const backend::CompileTimes &T = R.Times;
+  std::printf("  lower %.1f ms, emit IR %.1f ms, link kernels %.1f ms, "
+              "optimize %.1f ms, machine code %.1f ms; total %.1f ms\n",
+              T.Lower * 1e3, T.Emit * 1e3, T.Link * 1e3, T.Optimize * 1e3,
+              T.Machine * 1e3,
+              (T.Lower + T.Emit + T.Link + T.Optimize + T.Machine) * 1e3);
+}
+
+} // namespace
+
+Status runCompile(const Args &A) {
+  const std::string &Path = A.positional()[0];
+  Expected<backend::EngineOptions> EO = engineOptions(A);
+  if (!EO.ok())
+    return EO.status().withPrefix("nnc compile");
+  Expected<int64_t> Batch = A.getInt("--batch", 1);
+  if (!Batch.ok())
+    return Batch.status();
+  std::vector<std::string> Entries = splitList(A.get("--entry", "infer"));
+  if (Entries.empty())
+    return error("nnc compile: --entry names no entry point");
+  Expected<Graph> G = frontend::loadModel(Path);
+  if (!G.ok())
+    return G.status();
+
+  if (!A.has("--aot")) {
+    // Compile only, as the JIT would, and report.
+    bool Train = false;
+    for (const std::string &E : Entries)
+      Train |= E == "train_step";
+    if (Train) {
+      Expected<passes::TrainStep> TS = passes::buildTrainStep(*G);
+      if (!TS.ok())
+        return TS.status().withPrefix(Path);
+    }
+    NNC_TRY(inferShapes(*G, *Batch).withPrefix(Path));
+    for (const std::string &Name : Entries) {
+      const EntryPoint *E = G->findEntry(Name);
+      if (!E)
+        return error(Path, ": no entry point '", Name, "'");
+      backend::CompileReport R;
+      backend::EngineOptions O = *EO;
+      if (O.Threads == 0)
+        O.Threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
+      NNC_TRY(backend::compileOnly(*G, *E, O, Name == "train_step", R)
+                  .withPrefix(Path));
+      printReport(Name, R);
+    }
+    return Status::success();
+  }
+
+  if (!A.has("-o"))
+    return error("nnc compile --aot: -o OUT/NAME is required");
+  std::string Out = A.get("-o");
+  std::string Base = Out.substr(Out.find_last_of('/') + 1);
+  backend::AotOptions O;
+  O.Prefix = A.get("--prefix", Base);
+  O.Entries = Entries;
+  O.Batch = *Batch;
+  O.TargetCpu = EO->TargetCpu;
+  if (EO->Threads > 0)
+    O.Threads = EO->Threads;
+  O.Fuse = EO->Fuse;
+  O.WeightsInFile = A.has("--weights-file");
+  O.Source = Path;
+  Expected<backend::AotResult> R = backend::compileAot(*G, O);
+  if (!R.ok())
+    return R.status().withPrefix(Path);
+  NNC_TRY(frontend::writeFileAtomically(Out + ".o", R->Object.data(),
+                                        R->Object.size()));
+  if (O.WeightsInFile)
+    NNC_TRY(frontend::writeFileAtomically(Out + ".weights", R->Weights.data(),
+                                          R->Weights.size()));
+  NNC_TRY(frontend::writeFileAtomically(Out + ".h", R->Header));
+  if (EO->Verbose)
+    for (const auto &[Name, Rep] : R->Reports)
+      printReport(Name, Rep);
+  std::printf("wrote %s.o (%zu bytes) and %s.h%s\n", Out.c_str(),
+              R->Object.size(), Out.c_str(),
+              O.WeightsInFile ? (" and " + Out + ".weights").c_str() : "");
+  return Status::success();
+}
+
+} // namespace nnc::tools
