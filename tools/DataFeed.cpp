@@ -108,6 +108,7 @@ Expected<EvalResult> evaluate(const Graph &G, backend::Engine &I,
       if (Truth < 0 || Truth >= R.Classes)
         return error("label ", Label, " is outside [0, ", R.Classes, ")");
       R.Correct += Guess == Truth;
+      R.Predictions.push_back(Guess);
       ++R.Confusion[size_t(Truth * R.Classes + Guess)];
     }
   }

@@ -1,4 +1,5 @@
 //===- tools/EvalCommand.cpp - nnc eval -----------------------------------===//
+#include "frontend/FileIO.h"
 #include "frontend/ModelIO.h"
 #include "tools/Commands.h"
 #include "tools/DataFeed.h"
@@ -18,7 +19,9 @@ const CommandSpec EvalSpec = {
                         "csv:TRAIN[,TEST]"},
                        {"--split", "NAME", "test (default) or train"},
                        {"--batch", "B", "examples per run (default 256)"},
-                       {"--limit", "N", "use the first N examples"}}),
+                       {"--limit", "N", "use the first N examples"},
+                       {"--predictions", "FILE",
+                        "write each example's predicted class, one per line"}}),
     1,
     1};
 
@@ -56,6 +59,12 @@ Status runEval(const Args &A) {
   Expected<EvalResult> R = evaluate(*G, **I, D, *Batch);
   if (!R.ok())
     return R.status().withPrefix(Path);
+  if (A.has("--predictions")) {
+    std::string Text;
+    for (int64_t P : R->Predictions)
+      Text += std::to_string(P) + "\n";
+    NNC_TRY(frontend::writeFileAtomically(A.get("--predictions"), Text));
+  }
   std::printf("%s on %lld %s examples: loss %.4f", Path.c_str(),
               (long long)R->Count, Split.c_str(), R->Loss);
   if (!R->HasAccuracy) {

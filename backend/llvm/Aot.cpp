@@ -14,7 +14,9 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <sstream>
 
@@ -211,13 +213,15 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
     << "; do not edit.\n *\n"
     << " * Model '" << G.Name << "', batch " << O.Batch << ", target CPU "
     << ((*TM)->getTargetCPU().str()) << ".\n";
-  for (const auto &[Name, Rep] : R.Reports)
+  for (const auto &[Name, Rep] : R.Reports) {
+    char Ratio[32];
+    std::snprintf(
+        Ratio, sizeof(Ratio), "%.3f",
+        Rep.LowerBound ? double(Rep.ArenaBytes) / double(Rep.LowerBound) : 1.0);
     H << " * " << Name << ": " << Rep.Kernels << " kernels ("
       << Rep.FusedKernels << " fused loops), arena " << Rep.ArenaBytes
-      << " bytes (planned / lower bound "
-      << (Rep.LowerBound ? double(Rep.ArenaBytes) / double(Rep.LowerBound)
-                         : 1.0)
-      << ").\n";
+      << " bytes (planned / lower bound " << Ratio << ").\n";
+  }
   H << " * State (parameters, optimizer state, constants): " << Layout.Bytes
     << " bytes.\n *\n"
     << " * The caller owns all memory: an arena of " << PU
@@ -241,6 +245,17 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
     << "typedef struct nnc_exec {\n  nnc_parallel_for_fn parallel_for;\n"
     << "  void *pool;\n  int64_t threads;\n  uint64_t seed;\n} nnc_exec;\n"
     << "#ifdef __cplusplus\n}\n#endif\n#endif\n\n";
+  // Where each stored tensor lives in the state (to read trained values).
+  std::vector<std::pair<size_t, const Value *>> ByOffset;
+  for (const auto &[V, Off] : Layout.Offset)
+    ByOffset.push_back({Off, V});
+  std::sort(ByOffset.begin(), ByOffset.end());
+  for (const auto &[Off, V] : ByOffset) {
+    std::string N = PU + "_STATE_" + upper(cName(V->Name));
+    H << "#define " << N << "_OFFSET " << Off << "\n#define " << N << "_BYTES "
+      << V->Type.bytes() << "\n";
+  }
+  H << "\n";
   H << "#define " << PU << "_BATCH " << O.Batch << "\n"
     << "#define " << PU << "_ARENA_BYTES " << std::max<size_t>(Arena, 64)
     << "\n#define " << PU << "_ARENA_ALIGN 64\n"

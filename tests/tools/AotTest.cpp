@@ -1,0 +1,259 @@
+// Ahead-of-time objects used as an app would: built with the system C
+// compiler, linked with nothing but libc and libm, and compared with the
+// JIT on the same model.
+#include "../TempDir.h"
+#include "../TestUtil.h"
+#include "../backend/JitTestUtil.h"
+#include "backend/llvm/CodeGen.h"
+#include "frontend/ModelIO.h"
+#include "passes/TrainStep.h"
+
+#include <cstring>
+#include <set>
+#include <sstream>
+#include <sys/wait.h>
+
+using namespace nnc;
+using namespace nnc::test;
+
+namespace {
+
+/// Runs a shell command; returns its exit code and stdout.
+int shell(const std::string &Cmd, std::string *Out = nullptr) {
+  TempDir D;
+  int Status = std::system(
+      ("(" + Cmd + ") >" + D.file("out") + " 2>" + D.file("err")).c_str());
+  if (Out)
+    *Out = readText(D.file("out"));
+  int Code = WIFEXITED(Status) ? WEXITSTATUS(Status) : -1;
+  if (Code != 0)
+    ADD_FAILURE() << Cmd << "\n" << readText(D.file("err"));
+  return Code;
+}
+
+std::string tool() { return NNC_TOOL; }
+std::string source(const std::string &Rel) {
+  return std::string(NNC_SOURCE_DIR) + "/" + Rel;
+}
+std::string model(const std::string &Name) {
+  return source("examples/models/" + Name + ".json");
+}
+
+std::vector<double> numbers(const std::string &Text) {
+  std::vector<double> V;
+  std::istringstream In(Text);
+  for (double X; In >> X;)
+    V.push_back(X);
+  return V;
+}
+
+/// The JIT's infer outputs for the pattern infer_pattern.c feeds.
+std::vector<double> jitPattern(const std::string &Name) {
+  Expected<Graph> G = frontend::loadModel(model(Name));
+  EXPECT_TRUE(G.ok());
+  const EntryPoint *E = G->findEntry("infer");
+  interp::TensorMap In;
+  const Value *X = E->Inputs[0];
+  Shape Dims = X->DeclaredDims;
+  Dims[0] = 1;
+  Tensor T(DType::F32, Dims);
+  for (size_t I = 0; I < T.Data.size(); ++I)
+    T.Data[I] = double(float(double((I * 37) % 101)) / 101.0f);
+  In[X->Name] = T;
+  auto J = makeEngine(*G, backend::EngineKind::Jit);
+  auto Out = J->run("infer", In);
+  EXPECT_TRUE(Out.ok()) << Out.status().message();
+  return Out.ok() ? Out->at(E->Outputs[0]->Name).Data : std::vector<double>{};
+}
+
+void expectClose(const std::vector<double> &Got,
+                 const std::vector<double> &Want, double Tol = 1e-5) {
+  ASSERT_EQ(Got.size(), Want.size());
+  double Scale = 1e-30, Diff = 0;
+  for (size_t I = 0; I < Want.size(); ++I) {
+    Scale = std::max(Scale, std::fabs(Want[I]));
+    Diff = std::max(Diff, std::fabs(Got[I] - Want[I]));
+  }
+  EXPECT_LT(Diff / Scale, Tol);
+}
+
+/// Global symbols libc and libm define.
+std::set<std::string> libcAndLibm() {
+  std::set<std::string> S;
+  for (const char *Lib : {"libc.so.6", "libm.so.6"}) {
+    std::string Out;
+    shell("nm -D --defined-only $(cc -print-file-name=" + std::string(Lib) +
+              ")",
+          &Out);
+    std::istringstream In(Out);
+    for (std::string Line; std::getline(In, Line);) {
+      std::string Name = Line.substr(Line.rfind(' ') + 1);
+      S.insert(Name.substr(0, Name.find('@')));
+    }
+  }
+  return S;
+}
+
+} // namespace
+
+TEST(Aot, EmbeddedAppGivesTheJitsPredictions) {
+  TempDir D;
+  // A checkpoint trained briefly, then the example app built from it.
+  ASSERT_EQ(shell(tool() + " train " + model("lenet5") +
+                  " --data fashion-mnist --max-steps 40 --limit-train 2560"
+                  " --limit-test 1 --progress none --save " +
+                  D.file("ckpt.nnc")),
+            0);
+  ASSERT_EQ(shell(tool() + " compile " + D.file("ckpt.nnc") + " --aot -o " +
+                  D.file("lenet5")),
+            0);
+  ASSERT_EQ(shell("cc -O2 -I" + D.Path + " " +
+                  source("examples/embed/classify.c") + " " +
+                  D.file("lenet5.o") + " -lm -o " + D.file("classify")),
+            0);
+  std::string Data = "/usr/share/datasets/fashion-mnist/";
+  ASSERT_EQ(shell("gunzip -c " + Data + "t10k-images-idx3-ubyte.gz > " +
+                  D.file("images")),
+            0);
+  ASSERT_EQ(shell("gunzip -c " + Data + "t10k-labels-idx1-ubyte.gz > " +
+                  D.file("labels")),
+            0);
+  std::string AppOut;
+  ASSERT_EQ(shell(D.file("classify") + " " + D.file("images") + " " +
+                      D.file("labels") + " " + D.file("aot.txt"),
+                  &AppOut),
+            0);
+  EXPECT_NE(AppOut.find("accuracy"), std::string::npos) << AppOut;
+  // The JIT at batch 1 runs the same kernels: the same predictions.
+  ASSERT_EQ(shell(tool() + " eval " + D.file("ckpt.nnc") +
+                  " --data fashion-mnist --batch 1 --predictions " +
+                  D.file("jit.txt")),
+            0);
+  std::string Aot = readText(D.file("aot.txt")),
+              Jit = readText(D.file("jit.txt"));
+  EXPECT_EQ(std::count(Aot.begin(), Aot.end(), '\n'), 10000);
+  EXPECT_TRUE(Aot == Jit) << "predictions differ";
+}
+
+TEST(Aot, ObjectsNeedOnlyLibcAndLibmAndExportOnlyPrefixedSymbols) {
+  TempDir D;
+  std::set<std::string> System = libcAndLibm();
+  ASSERT_GT(System.size(), 1000u);
+  for (const char *Name : {"lenet5", "convbn", "alexnet_tiny", "rbf"}) {
+    SCOPED_TRACE(Name);
+    std::string Out = D.file(Name);
+    ASSERT_EQ(shell(tool() + " compile " + model(Name) + " --aot -o " + Out +
+                    " --entry infer,train_step --batch 4"),
+              0);
+    std::string Undefined, Defined;
+    ASSERT_EQ(shell("nm -u " + Out + ".o", &Undefined), 0);
+    std::istringstream In(Undefined);
+    for (std::string Line; std::getline(In, Line);) {
+      std::string Sym = Line.substr(Line.rfind(' ') + 1);
+      if (Sym == "_GLOBAL_OFFSET_TABLE_") // resolved by the static linker
+        continue;
+      EXPECT_TRUE(System.count(Sym)) << "undefined symbol " << Sym;
+    }
+    ASSERT_EQ(shell("nm -g --defined-only " + Out + ".o", &Defined), 0);
+    std::istringstream Def(Defined);
+    for (std::string Line; std::getline(Def, Line);) {
+      std::string Sym = Line.substr(Line.rfind(' ') + 1);
+      EXPECT_EQ(Sym.rfind(std::string(Name) + "_", 0), 0u) << Sym;
+    }
+  }
+}
+
+TEST(Aot, TwoModelsLinkIntoOneExecutable) {
+  TempDir D;
+  ASSERT_EQ(shell(tool() + " compile " + model("lenet5") + " --aot -o " +
+                  D.file("lenet5")),
+            0);
+  ASSERT_EQ(shell(tool() + " compile " + model("xor_mlp") + " --aot -o " +
+                  D.file("xor") + " --batch 4"),
+            0);
+  ASSERT_EQ(shell("cc -O2 -I" + D.Path + " " +
+                  source("tests/tools/aot/two_models.c") + " " +
+                  D.file("lenet5.o") + " " + D.file("xor.o") + " -lm -o " +
+                  D.file("app")),
+            0);
+  std::string Out;
+  ASSERT_EQ(shell(D.file("app"), &Out), 0);
+  std::vector<double> Got = numbers(Out);
+  ASSERT_EQ(Got.size(), 14u) << Out;
+  expectClose({Got.begin(), Got.begin() + 10}, jitPattern("lenet5"));
+  for (size_t I = 10; I < 14; ++I)
+    EXPECT_TRUE(Got[I] > 0 && Got[I] < 1) << Got[I]; // sigmoid outputs
+}
+
+TEST(Aot, MachineIndependentTargetsRun) {
+  for (const char *Cpu : {"x86-64-v2", "x86-64-v3"}) {
+    SCOPED_TRACE(Cpu);
+    TempDir D;
+    ASSERT_EQ(shell(tool() + " compile " + model("lenet5") +
+                    " --aot --prefix net -o " + D.file("net") +
+                    " --target-cpu " + Cpu),
+              0);
+    ASSERT_EQ(shell("cc -O2 -I" + D.Path +
+                    " -DMODEL_HEADER='\"net.h\"' -DP=net"
+                    " -DIN_ELEMENTS=NET_INFER_IN_IMAGE_ELEMENTS"
+                    " -DOUT_ELEMENTS=NET_INFER_OUT_LOGITS_ELEMENTS " +
+                    source("tests/tools/aot/infer_pattern.c") + " " +
+                    D.file("net.o") + " -lm -o " + D.file("app")),
+              0);
+    std::string Out;
+    ASSERT_EQ(shell(D.file("app"), &Out), 0);
+    expectClose(numbers(Out), jitPattern("lenet5"));
+  }
+}
+
+TEST(Aot, TrainStepObjectMatchesTheJitAfter100Steps) {
+  TempDir D;
+  ASSERT_EQ(shell(tool() + " compile " + model("lenet5") +
+                  " --aot --prefix lenet5t -o " + D.file("lenet5t") +
+                  " --entry infer,train_step --batch 8 --threads 2"),
+            0);
+  ASSERT_EQ(shell("cc -O2 -I" + D.Path + " " +
+                  source("tests/tools/aot/train_steps.c") + " " +
+                  D.file("lenet5t.o") + " -lm -o " + D.file("app")),
+            0);
+  ASSERT_EQ(shell(D.file("app") + " " + D.file("state.bin")), 0);
+  std::string State = readText(D.file("state.bin"));
+
+  // The same 100 steps through the JIT.
+  Expected<Graph> G = frontend::loadModel(model("lenet5"));
+  ASSERT_OK(G);
+  ASSERT_OK(passes::buildTrainStep(*G));
+  backend::PersistentLayout L = backend::layoutPersistent(*G);
+  ASSERT_EQ(State.size(), L.Bytes);
+  auto J = makeEngine(*G, backend::EngineKind::Jit, 2);
+  const int N = 8, Pix = 784;
+  for (int Step = 1; Step <= 100; ++Step) {
+    Tensor Image(DType::F32, {N, 1, 28, 28}), Label(DType::I64, {N});
+    for (int I = 0; I < N * Pix; ++I)
+      Image.Data[size_t(I)] = double(float((I * 7 + Step * 13) % 97) / 97.0f);
+    for (int I = 0; I < N; ++I)
+      Label.Data[size_t(I)] = double((I * 3 + Step) % 10);
+    interp::Options O;
+    O.Training = true;
+    O.Seed = uint64_t(Step);
+    auto Out = J->run("train_step",
+                      {{"image", Image},
+                       {"label", Label},
+                       {"train.lr", tensor({}, {double(1e-3f)})},
+                       {"train.weight_decay", tensor({}, {0.0})},
+                       {"train.step", tensor({}, {double(Step)})}},
+                      O);
+    ASSERT_OK(Out);
+  }
+  for (const auto &[V, Offset] : L.Offset) {
+    std::vector<double> Want = J->read(V);
+    std::vector<double> Got(Want.size());
+    for (size_t I = 0; I < Got.size(); ++I) {
+      float F;
+      std::memcpy(&F, State.data() + Offset + 4 * I, 4);
+      Got[I] = F;
+    }
+    SCOPED_TRACE(V->Name);
+    expectClose(Got, Want, 1e-4);
+  }
+}

@@ -1,0 +1,37 @@
+/* 100 training steps of LeNet-5 through the AOT train_step on synthetic
+ * batches (the same the test feeds the JIT), then the whole state written
+ * to the file named by argv[1]. */
+#include "lenet5t.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { N = LENET5T_BATCH, PIX = LENET5T_TRAIN_STEP_IN_IMAGE_ELEMENTS / N };
+
+int main(int Argc, char **Argv) {
+  if (Argc < 2)
+    return 2;
+  void *State = aligned_alloc(64, (LENET5T_STATE_BYTES + 63) / 64 * 64);
+  memcpy(State, lenet5t_weights(), LENET5T_STATE_BYTES);
+  void *Arena = lenet5t_arena_new();
+  static float Image[N * PIX];
+  int64_t Label[N];
+  float Loss, Correct;
+  for (int Step = 1; Step <= 100; ++Step) {
+    for (int I = 0; I < N * PIX; ++I)
+      Image[I] = (float)((I * 7 + Step * 13) % 97) / 97.0f;
+    for (int I = 0; I < N; ++I)
+      Label[I] = (I * 3 + Step) % 10;
+    nnc_exec Exec = {NULL, NULL, 1, (uint64_t)Step};
+    if (lenet5t_train_step(State, Image, Label, 1e-3f, 0.0f, (float)Step,
+                           &Loss, &Correct, Arena, &Exec) != 0)
+      return 1;
+  }
+  FILE *F = fopen(Argv[1], "wb");
+  if (!F || fwrite(State, 1, LENET5T_STATE_BYTES, F) != LENET5T_STATE_BYTES)
+    return 1;
+  fclose(F);
+  printf("loss %.6f\n", Loss);
+  return 0;
+}
