@@ -220,6 +220,7 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
     }
   }
   P.Plan = planMemory(List);
+  P.Buffers = List;
   for (size_t I = 0; I < Index.size(); ++I)
     P.Offset[Index[I]] = P.Plan.Offsets[I];
   for (const auto &[V, O] : Owner)

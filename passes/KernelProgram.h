@@ -50,6 +50,8 @@ struct KernelProgram {
   std::map<const ir::Value *, size_t> Offset;
   /// Values written over an operand's buffer: value -> that operand.
   std::map<const ir::Value *, const ir::Value *> InPlaceOf;
+  /// The arena's buffers (values, then workspaces) and their offsets.
+  std::vector<LiveBuffer> Buffers;
   MemoryPlan Plan;
 
   const ir::Value *root(const ir::Value *V) const {

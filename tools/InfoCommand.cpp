@@ -1,7 +1,8 @@
 //===- tools/InfoCommand.cpp - nnc info -----------------------------------===//
+#include "backend/llvm/KernelParams.h"
 #include "frontend/ModelIO.h"
 #include "ir/Verifier.h"
-#include "passes/ArenaPlan.h"
+#include "passes/KernelProgram.h"
 #include "passes/TrainStep.h"
 #include "tools/Commands.h"
 
@@ -52,21 +53,34 @@ std::string valueList(const std::vector<Value *> &Vs) {
   return S;
 }
 
-void printPlan(const char *What, int64_t Batch, const passes::ArenaPlan &A) {
+/// The compiled kernel program of an entry at G's bound shapes.
+passes::KernelProgram lower(const Graph &G, const EntryPoint &E,
+                            bool Training) {
+  passes::LoweringOptions O;
+  O.Training = Training;
+  O.Workspace = [&](const Node &N) -> size_t {
+    Expected<backend::KernelCall> C = backend::kernelCall(N, Training, 1);
+    return C.ok() ? C->WorkspaceBytes : 0;
+  };
+  return passes::lowerToKernels(G, E, O);
+}
+
+void printPlan(const char *What, int64_t Batch,
+               const passes::KernelProgram &P) {
   std::printf("  %s at batch %lld: %s planned / %s lower bound = %.3f "
               "(%zu kernels)\n",
               What, (long long)Batch,
-              humanBytes(double(A.Plan.ArenaBytes)).c_str(),
-              humanBytes(double(A.Plan.LowerBound)).c_str(), A.Plan.ratio(),
-              A.Schedule.size());
+              humanBytes(double(P.Plan.ArenaBytes)).c_str(),
+              humanBytes(double(P.Plan.LowerBound)).c_str(), P.Plan.ratio(),
+              P.Kernels.size());
 }
 
-/// The activation arena of inference at batch 1 and of the training step at
-/// the model's batch size (64 if it names none).
+/// The activation arena of the compiled inference at batch 1 and of the
+/// training step at the model's batch size (64 if it names none).
 void printArena(const Graph &G) {
-  std::printf("activation arena (64-byte aligned):\n");
+  std::printf("activation arena (64-byte aligned, compiled kernels):\n");
   if (const EntryPoint *E = G.findEntry("infer"))
-    printPlan("infer", 1, passes::planArena(G, *E));
+    printPlan("infer", 1, lower(G, *E, false));
   if (!G.Training)
     return;
   int64_t Batch = G.Training->BatchSize ? G.Training->BatchSize : 64;
@@ -77,8 +91,7 @@ void printArena(const Graph &G) {
                 S.ok() ? "cannot bind the batch size" : S.message().c_str());
     return;
   }
-  printPlan("train_step", Batch,
-            passes::planArena(T, *T.findEntry("train_step")));
+  printPlan("train_step", Batch, lower(T, *T.findEntry("train_step"), true));
 }
 
 } // namespace

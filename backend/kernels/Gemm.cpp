@@ -126,12 +126,25 @@ NNC_KERNEL(MatMul) {
 }
 
 // Dense: X [N, K], W [M, K], optional bias [M]; Y = X W^T + b.
-// P: N, K, M.
+// P: N, K, M. A few rows (batch-1 inference) are dot products over W's
+// contiguous rows: packing W for the GEMM would cost more than using it.
 NNC_KERNEL(Dense) {
   int64_t N = P[0], K = P[1], M = P[2];
+  const float *X = f32(T, 0), *W = f32(T, 1);
   float *Y = f32(T, 3);
   const float *Bias = f32(T, 2);
-  gemm(N, M, K, f32(T, 0), K, 1, f32(T, 1), 1, K, Y, M, false, f32(T, 4));
+  if (N <= DenseDotRows) {
+    for (int64_t I = 0; I < N; ++I)
+      for (int64_t J = 0; J < M; ++J) {
+        const float *Xr = X + I * K, *Wr = W + J * K;
+        float S = 0;
+        for (int64_t E = 0; E < K; ++E)
+          S += Xr[E] * Wr[E];
+        Y[I * M + J] = S + (Bias ? Bias[J] : 0.f);
+      }
+    return NNC_OK;
+  }
+  gemm(N, M, K, X, K, 1, W, 1, K, Y, M, false, f32(T, 4));
   if (Bias)
     for (int64_t I = 0; I < N; ++I)
       for (int64_t J = 0; J < M; ++J)

@@ -15,6 +15,9 @@ namespace nnck {
 constexpr int64_t GemmMR = 6, GemmNR = 16, GemmKC = 384, GemmMC = 144,
                   GemmNC = 512;
 
+/// Dense layers with at most this many rows use dot products, not GEMM.
+constexpr int64_t DenseDotRows = 4;
+
 constexpr int64_t roundUp(int64_t X, int64_t M) { return (X + M - 1) / M * M; }
 constexpr int64_t minI(int64_t A, int64_t B) { return A < B ? A : B; }
 

@@ -147,7 +147,8 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
   case OpKind::Dense: {
     int64_t Rows = X0[0], K = X0[1], M = N.Inputs[1]->Type.Dims[0];
     C.P = {Rows, K, M};
-    C.WorkspaceBytes = size_t(nnck::gemmWorkspace(Rows, M, K)) * 4;
+    if (Rows > nnck::DenseDotRows)
+      C.WorkspaceBytes = size_t(nnck::gemmWorkspace(Rows, M, K)) * 4;
     return C;
   }
   case OpKind::Conv:
