@@ -24,8 +24,11 @@ struct EngineOptions {
   int64_t Threads = 0;
   /// LLVM CPU name, or "" for this machine.
   std::string TargetCpu;
-  /// Fuse chains of pointwise ops into single loops.
-  bool Fuse = true;
+  /// What the lowering fuses (passes/KernelProgram.h): chains of pointwise
+  /// ops into single loops, an inference BatchNorm and an activation into
+  /// the preceding conv's epilogue.
+  bool FuseElementwise = true, FuseConvBn = true, FuseConvAct = true;
+  void setFuse(bool On) { FuseElementwise = FuseConvBn = FuseConvAct = On; }
   /// Print per-pass and LLVM compile times to stderr.
   bool Verbose = false;
 };

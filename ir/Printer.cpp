@@ -108,9 +108,22 @@ void printGraph(const Graph &G, std::ostream &OS) {
   OS << "}\n";
 }
 
-void printDot(const Graph &G, std::ostream &OS) {
+void printDot(const Graph &G, std::ostream &OS,
+              const std::vector<std::vector<const Node *>> *Fused) {
   OS << "digraph \"" << dotEscape(G.Name) << "\" {\n"
      << "  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
+  if (Fused)
+    for (size_t K = 0; K < Fused->size(); ++K) {
+      const std::vector<const Node *> &Group = (*Fused)[K];
+      if (Group.size() < 2)
+        continue;
+      OS << "  subgraph cluster_fused" << K
+         << " {\n    style=filled; color=lightblue; label=\"fused kernel " << K
+         << "\";\n";
+      for (const Node *N : Group)
+        OS << "    n" << N->Id << ";\n";
+      OS << "  }\n";
+    }
   for (const auto &V : G.values()) {
     if (isComputed(V->Kind))
       continue;

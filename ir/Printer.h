@@ -11,6 +11,9 @@ namespace nnc::ir {
 void printGraph(const Graph &G, std::ostream &OS);
 /// Graphviz DOT: ops as boxes, fed and stored tensors as ellipses, edges
 /// labelled with tensor types.
-void printDot(const Graph &G, std::ostream &OS);
+/// Fused: groups of nodes that run as one kernel; each group of more than
+/// one node is drawn as a shaded cluster (nnc dump --dot --print-after=fuse).
+void printDot(const Graph &G, std::ostream &OS,
+              const std::vector<std::vector<const Node *>> *Fused = nullptr);
 
 } // namespace nnc::ir

@@ -47,19 +47,89 @@ bool isView(const Node &N, bool Training) {
   }
 }
 
+bool isEpilogueActivation(const Node &N) {
+  switch (N.Op) {
+  case OpKind::Relu:
+  case OpKind::LeakyRelu:
+  case OpKind::Elu:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::Swish:
+  case OpKind::Clip:
+    return true;
+  default:
+    return false;
+  }
+}
+
 namespace {
+
+/// The node reading V, when exactly one node of the schedule does and V is
+/// not a result of the entry; else null.
+const Node *soleUser(const Value *V, const std::vector<const Node *> &Schedule,
+                     const std::set<const Value *> &Wanted) {
+  if (Wanted.count(V))
+    return nullptr;
+  const Node *User = nullptr;
+  for (const Node *N : Schedule)
+    for (const Value *In : N->Inputs)
+      if (In == V) {
+        if (User && User != N)
+          return nullptr;
+        User = N;
+      }
+  return User;
+}
+
+/// A conv and what its epilogue absorbs: a BatchNorm in inference mode
+/// reading the conv's output and nothing else computed, then an activation
+/// reading that. Each absorbed value must have no other reader, or it would
+/// never be stored; at most one BatchNorm and one activation, in that
+/// order, so nothing is folded through an activation already fused in.
+std::vector<const Node *> convEpilogue(const Node &Conv,
+                                       const std::vector<const Node *> &Sched,
+                                       const std::set<const Value *> &Wanted,
+                                       const LoweringOptions &Opts) {
+  std::vector<const Node *> Chain = {&Conv};
+  if (Conv.Outputs[0]->Type.Elt != DType::F32)
+    return Chain;
+  const Node *Next = soleUser(Conv.Outputs[0], Sched, Wanted);
+  if (Next && Opts.FuseConvBn && Next->Op == OpKind::BatchNorm &&
+      !Opts.Training && Next->Inputs[0] == Conv.Outputs[0]) {
+    bool Stored = true;
+    for (size_t I = 1; I < Next->Inputs.size(); ++I)
+      Stored &= isStored(Next->Inputs[I]->Kind);
+    if (Stored) {
+      Chain.push_back(Next);
+      Next = soleUser(Next->Outputs[0], Sched, Wanted);
+    }
+  }
+  if (Next && Opts.FuseConvAct && isEpilogueActivation(*Next))
+    Chain.push_back(Next);
+  return Chain;
+}
 
 /// Groups the schedule into kernels: a pointwise op joins the open chain
 /// when its output has the chain's shape and it reads a value the chain
 /// computes; chains are contiguous in the schedule, so the order stays a
 /// valid one.
 std::vector<Kernel> groupKernels(const std::vector<const Node *> &Schedule,
+                                 const std::set<const Value *> &Wanted,
                                  const LoweringOptions &Opts,
                                  std::map<const Value *, const Value *> &Root) {
   std::vector<Kernel> Ks;
   bool Open = false;
   std::set<const Value *> InChain;
+  std::set<const Node *> Absorbed; // into a conv's epilogue
   for (const Node *N : Schedule) {
+    if (Absorbed.count(N))
+      continue;
+    if (N->Op == OpKind::Conv) {
+      Open = false;
+      Ks.push_back(Kernel{convEpilogue(*N, Schedule, Wanted, Opts)});
+      Absorbed.insert(Ks.back().Nodes.begin() + 1, Ks.back().Nodes.end());
+      continue;
+    }
     if (isView(*N, Opts.Training)) {
       const Value *In = N->Inputs[0];
       // A chain reads memory at the start of an iteration and writes at its
@@ -100,7 +170,8 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
   for (const Update &U : E.Updates)
     Wanted.push_back(U.NewValue);
   std::vector<const Node *> Schedule = G.nodesReaching(Wanted);
-  P.Kernels = groupKernels(Schedule, Opts, P.Root);
+  std::set<const Value *> WantedValues(Wanted.begin(), Wanted.end());
+  P.Kernels = groupKernels(Schedule, WantedValues, Opts, P.Root);
 
   // Which values each kernel reads and writes (views resolved to roots).
   std::map<const Value *, int64_t> Producer;
@@ -147,7 +218,7 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
     if (Kn.Fused)
       Outs = Kn.Writes;
     else
-      Outs.assign(Kn.node().Outputs.begin(), Kn.node().Outputs.end());
+      Outs.assign(Kn.last().Outputs.begin(), Kn.last().Outputs.end());
     for (const Value *V : Outs) {
       int64_t Last = int64_t(K);
       if (auto It = ReadBy.find(V); It != ReadBy.end())

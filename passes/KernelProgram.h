@@ -21,7 +21,10 @@
 namespace nnc::passes {
 
 struct Kernel {
-  /// One op, or a fused chain of pointwise ops in evaluation order.
+  /// One op, or a fused chain of pointwise ops in evaluation order, or a
+  /// convolution followed by the ops of its epilogue (an inference
+  /// BatchNorm, then a pointwise activation), which it applies to each
+  /// output tile before storing it.
   std::vector<const ir::Node *> Nodes;
   bool Fused = false;
   /// Fused chains: values from outside the chain, and values of the chain
@@ -30,10 +33,15 @@ struct Kernel {
   /// Scratch the kernel asked for, placed in the arena.
   size_t WorkspaceBytes = 0, WorkspaceOffset = 0;
   const ir::Node &node() const { return *Nodes.front(); }
+  /// The value the kernel leaves in memory (non-fused kernels).
+  const ir::Node &last() const { return *Nodes.back(); }
 };
 
 struct LoweringOptions {
   bool FuseElementwise = true;
+  /// Conv epilogues: an inference BatchNorm folded in as a per-channel
+  /// scale and shift, and a pointwise activation.
+  bool FuseConvBn = true, FuseConvAct = true;
   /// Training semantics for ops that have them outside training graphs
   /// (Dropout, BatchNorm, StochasticPool).
   bool Training = false;
@@ -64,6 +72,8 @@ struct KernelProgram {
 bool isFusablePointwise(const ir::Node &N, bool Training);
 /// Whether an op only reinterprets its operand's buffer.
 bool isView(const ir::Node &N, bool Training);
+/// Whether a conv kernel can apply this activation in its epilogue.
+bool isEpilogueActivation(const ir::Node &N);
 
 /// Lowers entry E of G (shapes bound by inferShapes) to kernels and plans
 /// their arena.

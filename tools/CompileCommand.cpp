@@ -85,6 +85,10 @@ Status runCompile(const Args &A) {
     bool Train = false;
     for (const std::string &E : Entries)
       Train |= E == "train_step";
+    // Entries other than train_step keep inference semantics (BatchNorm's
+    // running statistics, no dropout): they come from the model as loaded.
+    Graph Base = G->clone();
+    NNC_TRY(inferShapes(Base, *Batch).withPrefix(Path));
     if (Train) {
       Expected<passes::TrainStep> TS = passes::buildTrainStep(*G);
       if (!TS.ok())
@@ -92,14 +96,15 @@ Status runCompile(const Args &A) {
     }
     NNC_TRY(inferShapes(*G, *Batch).withPrefix(Path));
     for (const std::string &Name : Entries) {
-      const EntryPoint *E = G->findEntry(Name);
+      Graph &From = Name == "train_step" ? *G : Base;
+      const EntryPoint *E = From.findEntry(Name);
       if (!E)
         return error(Path, ": no entry point '", Name, "'");
       backend::CompileReport R;
       backend::EngineOptions O = *EO;
       if (O.Threads == 0)
         O.Threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
-      NNC_TRY(backend::compileOnly(*G, *E, O, Name == "train_step", R)
+      NNC_TRY(backend::compileOnly(From, *E, O, Name == "train_step", R)
                   .withPrefix(Path));
       printReport(Name, R);
     }
@@ -117,7 +122,7 @@ Status runCompile(const Args &A) {
   O.TargetCpu = EO->TargetCpu;
   if (EO->Threads > 0)
     O.Threads = EO->Threads;
-  O.Fuse = EO->Fuse;
+  O.Fusion = *EO;
   O.WeightsInFile = A.has("--weights-file");
   O.Source = Path;
   Expected<backend::AotResult> R = backend::compileAot(*G, O);

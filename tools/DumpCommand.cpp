@@ -1,36 +1,129 @@
 //===- tools/DumpCommand.cpp - nnc dump -----------------------------------===//
+#include "backend/llvm/KernelParams.h"
 #include "frontend/ModelIO.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
+#include "passes/KernelProgram.h"
+#include "passes/TrainStep.h"
 #include "tools/Commands.h"
+#include "tools/EngineArgs.h"
 
 #include <iostream>
 
 namespace nnc::tools {
 
+using namespace nnc::ir;
+
 const CommandSpec DumpSpec = {
     "dump",
-    "MODEL [--dot] [--batch N]",
-    "Prints a model's IR as text, or as a Graphviz graph with --dot.",
-    {{"--dot", "", "print Graphviz DOT instead of IR text"},
-     {"--batch", "N",
-      "bind the batch dimension to N for the shapes shown "
-      "(default 1)"}},
+    "MODEL [--dot] [--batch N] [--print-after PASS] [--entry NAME]",
+    "Prints a model's IR as text, or as a Graphviz graph with --dot, after a\n"
+    "step of the pipeline: load (the model as read; default), train-step\n"
+    "(forward, backward and optimizer update), fuse (the kernel program of\n"
+    "--entry: which ops run as one kernel; with --dot, fused kernels are\n"
+    "shaded clusters) or all.",
+    withEngineOptions(
+        {{"--dot", "", "print Graphviz DOT instead of IR text"},
+         {"--batch", "N",
+          "bind the batch dimension to N for the shapes shown (default 1)"},
+         {"--print-after", "PASS", "load, train-step, fuse or all"},
+         {"--entry", "NAME",
+          "entry point for fuse (default: infer, or train_step after "
+          "train-step)"},
+         {"--training", "",
+          "training semantics for fuse (nnc run --training)"}}),
     1,
     1};
 
+namespace {
+
+void printKernels(const Graph &G, const EntryPoint &E,
+                  const passes::KernelProgram &P) {
+  std::cout << "kernel program of '" << E.Name << "' (" << P.Kernels.size()
+            << " kernels; arena " << P.Plan.ArenaBytes
+            << " bytes, planned / lower bound " << P.Plan.ratio() << ")\n";
+  for (size_t K = 0; K < P.Kernels.size(); ++K) {
+    const passes::Kernel &Kn = P.Kernels[K];
+    std::string Ops, Names;
+    for (const Node *N : Kn.Nodes) {
+      Ops += (Ops.empty() ? "" : "+") + std::string(N->opName());
+      Names += (Names.empty() ? "" : ", ") + N->Name;
+    }
+    const char *Kind = Kn.Fused              ? "fused loop"
+                       : Kn.Nodes.size() > 1 ? "fused epilogue"
+                                             : "kernel";
+    std::cout << "  " << K << ": " << Kind << " " << Ops << " [" << Names
+              << "] -> " << Kn.last().Outputs[0]->Name << " "
+              << Kn.last().Outputs[0]->Type.str() << "\n";
+  }
+}
+
+} // namespace
+
 Status runDump(const Args &A) {
-  Expected<ir::Graph> G = frontend::loadModel(A.positional()[0]);
+  Expected<Graph> G = frontend::loadModel(A.positional()[0]);
   if (!G.ok())
     return G.status();
   Expected<int64_t> Batch = A.getInt("--batch", 1);
   if (!Batch.ok())
     return Batch.status();
-  NNC_TRY(ir::inferShapes(*G, *Batch));
-  if (A.has("--dot"))
-    ir::printDot(*G, std::cout);
-  else
-    ir::printGraph(*G, std::cout);
+  std::string After = A.get("--print-after", "load");
+  if (After != "load" && After != "train-step" && After != "fuse" &&
+      After != "all")
+    return error("nnc dump: --print-after must be load, train-step, fuse or "
+                 "all, found '",
+                 After, "'");
+  Expected<backend::EngineOptions> EO = engineOptions(A);
+  if (!EO.ok())
+    return EO.status().withPrefix("nnc dump");
+  bool Dot = A.has("--dot");
+  auto Print = [&](const char *Title) {
+    if (After == "all" && !Dot)
+      std::cout << "// after " << Title << "\n";
+    if (Dot)
+      printDot(*G, std::cout);
+    else
+      printGraph(*G, std::cout);
+  };
+  NNC_TRY(inferShapes(*G, *Batch));
+  if (After == "load" || After == "all")
+    Print("load");
+  std::string Entry = A.get("--entry", "infer");
+  if (After == "train-step" || After == "all" ||
+      (After == "fuse" && Entry == "train_step")) {
+    Expected<passes::TrainStep> TS = passes::buildTrainStep(*G);
+    if (!TS.ok())
+      return TS.status();
+    NNC_TRY(inferShapes(*G, *Batch));
+    if (After != "fuse")
+      Print("train-step");
+    if (!A.has("--entry"))
+      Entry = "train_step";
+  }
+  if (After != "fuse" && After != "all")
+    return Status::success();
+  const EntryPoint *E = G->findEntry(Entry);
+  if (!E)
+    return error("nnc dump: no entry point '", Entry, "'");
+  bool Training = A.has("--training") || Entry == "train_step";
+  passes::LoweringOptions LO;
+  LO.Training = A.has("--training");
+  LO.FuseElementwise = EO->FuseElementwise;
+  LO.FuseConvBn = EO->FuseConvBn;
+  LO.FuseConvAct = EO->FuseConvAct;
+  LO.Workspace = [&](const Node &N) -> size_t {
+    Expected<backend::KernelCall> C = backend::kernelCall(N, Training, 1);
+    return C.ok() ? C->WorkspaceBytes : 0;
+  };
+  passes::KernelProgram P = passes::lowerToKernels(*G, *E, LO);
+  if (!Dot) {
+    printKernels(*G, *E, P);
+    return Status::success();
+  }
+  std::vector<std::vector<const Node *>> Groups;
+  for (const passes::Kernel &K : P.Kernels)
+    Groups.push_back(K.Nodes);
+  printDot(*G, std::cout, &Groups);
   return Status::success();
 }
 

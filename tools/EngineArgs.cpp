@@ -11,7 +11,10 @@ std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> Options) {
   Options.push_back({"--target-cpu", "CPU",
                      "compile for this CPU instead of the host (x86-64-v3, "
                      "znver4, ...)"});
-  Options.push_back({"--no-fuse", "", "do not fuse pointwise chains"});
+  Options.push_back({"--no-fuse", "", "fuse nothing (compare with --fuse)"});
+  Options.push_back({"--fuse", "LIST",
+                     "only these fusions: conv-bn, conv-act, elementwise "
+                     "(default: all)"});
   Options.push_back({"-v", "", "print compile times and memory plans"});
   return Options;
 }
@@ -30,7 +33,25 @@ Expected<backend::EngineOptions> engineOptions(const Args &A) {
     return error("--threads must be >= 0 (0: one per core)");
   O.Threads = *Threads;
   O.TargetCpu = A.get("--target-cpu", "");
-  O.Fuse = !A.has("--no-fuse");
+  O.setFuse(!A.has("--no-fuse"));
+  if (A.has("--fuse")) {
+    // Only the fusions named.
+    O.setFuse(false);
+    std::string List = A.get("--fuse") + ",";
+    for (size_t At = 0, Comma;
+         (Comma = List.find(',', At)) != std::string::npos; At = Comma + 1) {
+      std::string F = List.substr(At, Comma - At);
+      if (F == "elementwise")
+        O.FuseElementwise = true;
+      else if (F == "conv-bn")
+        O.FuseConvBn = true;
+      else if (F == "conv-act")
+        O.FuseConvAct = true;
+      else if (!F.empty())
+        return error("--fuse: unknown fusion '", F,
+                     "' (expected conv-bn, conv-act, elementwise)");
+    }
+  }
   O.Verbose = A.has("-v");
   return O;
 }

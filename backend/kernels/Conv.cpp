@@ -57,6 +57,47 @@ NNC_INLINE void gatherChannels(const float *X, int64_t C, int64_t P, int64_t N0,
       copyShort(Dst + R * Ld + I * P, X + ((N0 + I) * C + C0 + R) * P, P);
 }
 
+/// The epilogue's activation (P[22]; parameters F[1], F[2]): 0 none,
+/// 1 ReLU, 2 leaky ReLU, 3 ELU, 4 sigmoid, 5 tanh, 6 swish, 7 clip.
+NNC_INLINE float activate(float V, int64_t Code, const double *F) {
+  switch (Code) {
+  case 0:
+    return V;
+  case 1:
+    return V > 0 ? V : 0.f;
+  case 2:
+    return V > 0 ? V : float(F[1]) * V;
+  case 3:
+    return V > 0 ? V : float(F[1]) * __builtin_expm1f(V);
+  case 4:
+    return sigmoid(float(F[1]) * V);
+  case 5:
+    return __builtin_tanhf(V);
+  case 6:
+    return V * sigmoid(float(F[1]) * V);
+  default:
+    return minOf(maxOf(V, float(F[1])), float(F[2]));
+  }
+}
+
+/// Output channel Ch's affine epilogue y = acc * Scale + Shift: the conv's
+/// bias, and when P[21] a folded inference BatchNorm (T[5..8]: scale, bias,
+/// mean, var; F[0]: epsilon): BN(acc + b) = acc * s + (b - mean) * s + beta
+/// with s = scale / sqrt(var + eps), as folding s into the weights would.
+NNC_INLINE void affine(void *const *T, const int64_t *P, const double *F,
+                       int64_t Ch, float &Scale, float &Shift) {
+  const float *Bias = f32(T, 2);
+  float B = Bias ? Bias[Ch] : 0.f;
+  Scale = 1.f;
+  Shift = B;
+  if (!P[21])
+    return;
+  const float *S = f32(T, 5), *Beta = f32(T, 6), *Mean = f32(T, 7),
+              *Var = f32(T, 8);
+  Scale = float(double(S[Ch]) / __builtin_sqrt(double(Var[Ch]) + F[0]));
+  Shift = (B - Mean[Ch]) * Scale + Beta[Ch];
+}
+
 /// Runs Body(first image, images, workspace) over task Task's share of the
 /// batch's chunks.
 template <typename F>
@@ -76,14 +117,16 @@ NNC_INLINE void chunksOf(const Window &G, const int64_t *P, float *Work,
 
 using namespace nnck;
 
-// Conv: X [N,C,H,W], W [O,C/g,KH,KW], optional bias [O] -> Y [N,O,OH,OW].
+// Conv: X [N,C,H,W], W [O,C/g,KH,KW], optional bias [O] -> Y [N,O,OH,OW],
+// then the epilogue on each output row while it is in cache: the bias, a
+// folded BatchNorm, an activation (P[21], P[22]).
 NNC_KERNEL(Conv) { return NNC_OK; }
 NNC_TASK(Conv) {
   Window G = window(P);
-  const float *Xp = f32(T, 0), *Wt = f32(T, 1), *Bias = f32(T, 2);
+  const float *Xp = f32(T, 0), *Wt = f32(T, 1);
   float *Y = f32(T, 3);
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
-  int64_t K = Cg * KK, Pixels = G.OH * G.OW;
+  int64_t K = Cg * KK, Pixels = G.OH * G.OW, Act = P[22];
   ConvWork L = convWork(ConvForward, Cg, Og, G.O, KK, Pixels, P[20]);
   chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *Work) {
     int64_t Cols = Imgs * Pixels;
@@ -96,14 +139,16 @@ NNC_TASK(Conv) {
       float *Dst = Imgs == 1 ? Y + (N0 * G.O + Grp * Og) * Pixels : Buf;
       gemm(Og, Cols, K, Wt + Grp * Og * K, K, 1, Col, Cols, 1, Dst, Cols, false,
            Work + L.Pack);
-      for (int64_t I = 0; I < Imgs; ++I)
-        for (int64_t O = 0; O < Og; ++O) {
-          float B = Bias ? Bias[Grp * Og + O] : 0.f;
+      for (int64_t O = 0; O < Og; ++O) {
+        float Scale, Shift;
+        affine(T, P, F, Grp * Og + O, Scale, Shift);
+        for (int64_t I = 0; I < Imgs; ++I) {
           float *Out = Y + ((N0 + I) * G.O + Grp * Og + O) * Pixels;
           const float *Src = Imgs == 1 ? Out : Buf + O * Cols + I * Pixels;
           for (int64_t Px = 0; Px < Pixels; ++Px)
-            Out[Px] = Src[Px] + B;
+            Out[Px] = activate(Src[Px] * Scale + Shift, Act, F);
         }
+      }
     }
   });
   return NNC_OK;

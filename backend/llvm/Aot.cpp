@@ -119,6 +119,10 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
   bool WantsTraining = false;
   for (const std::string &E : O.Entries)
     WantsTraining |= E == "train_step";
+  // Other entries keep inference semantics: they are compiled from the model
+  // as loaded, over the training graph's state layout.
+  Graph Base = G.clone();
+  NNC_TRY(inferShapes(Base, O.Batch));
   if (WantsTraining) {
     Expected<passes::TrainStep> TS = passes::buildTrainStep(G);
     if (!TS.ok())
@@ -127,7 +131,7 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
   NNC_TRY(inferShapes(G, O.Batch));
   std::vector<const EntryPoint *> Entries;
   for (const std::string &Name : O.Entries) {
-    const EntryPoint *E = G.findEntry(Name);
+    const EntryPoint *E = (Name == "train_step" ? G : Base).findEntry(Name);
     if (!E) {
       std::string Known;
       for (const EntryPoint &X : G.EntryPoints)
@@ -154,13 +158,22 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
   EngineOptions EO;
   EO.Threads = O.Threads;
   EO.TargetCpu = O.TargetCpu;
-  EO.Fuse = O.Fuse;
+  EO.FuseElementwise = O.Fusion.FuseElementwise;
+  EO.FuseConvBn = O.Fusion.FuseConvBn;
+  EO.FuseConvAct = O.Fusion.FuseConvAct;
   size_t Arena = 0;
   std::vector<std::string> Exported;
+  PersistentLayout BaseLayout;
+  BaseLayout.Bytes = Layout.Bytes;
+  for (const auto &[V, Off] : Layout.Offset)
+    if (const Value *BV = Base.findValue(V->Name))
+      BaseLayout.Offset[BV] = Off;
   for (const EntryPoint *E : Entries) {
     CompileReport Rep;
     std::string Impl = O.Prefix + "_" + E->Name + "_impl";
-    NNC_TRY(compileEntryIR(G, *E, EO, E->Name == "train_step", *M, Impl, Rep)
+    bool Train = E->Name == "train_step";
+    NNC_TRY(compileEntryIR(Train ? G : Base, *E, EO, Train, *M, Impl, Rep,
+                           false, Train ? &Layout : &BaseLayout)
                 .withPrefix("compiling '" + E->Name + "'"));
     emitWrapper(*M, *E, O.Prefix + "_" + E->Name, M->getFunction(Impl),
                 E->Name == "train_step");

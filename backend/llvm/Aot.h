@@ -25,7 +25,7 @@ struct AotOptions {
   /// Tasks a parallel kernel is split into (the parallel_for hook may run
   /// them on that many threads).
   int64_t Threads = 4;
-  bool Fuse = true;
+  EngineOptions Fusion; // its Fuse* flags
   /// Weights go to a side file instead of the object.
   bool WeightsInFile = false;
   std::string Source; // the model file, for the header's comment

@@ -158,6 +158,9 @@ Status EntryEmitter::emitCall(const passes::Kernel &K, bool Training,
   Expected<KernelCall> C = kernelCall(N, Training, Threads);
   if (!C.ok())
     return C.status();
+  std::vector<const Node *> Epilogue(K.Nodes.begin() + 1, K.Nodes.end());
+  if (N.Op == OpKind::Conv)
+    addConvEpilogue(Epilogue, *C);
   // Operands in order (null when absent), outputs, workspace.
   std::vector<llvm::Value *> Ts;
   for (const Value *In : N.Inputs)
@@ -166,11 +169,15 @@ Status EntryEmitter::emitCall(const passes::Kernel &K, bool Training,
   if (!N.info().Variadic)
     while (Ts.size() < Declared)
       Ts.push_back(llvm::ConstantPointerNull::get(B.getPtrTy()));
-  for (const Value *Out : N.Outputs)
+  for (const Value *Out : K.last().Outputs)
     Ts.push_back(ptrOf(Out));
   Ts.push_back(K.WorkspaceBytes ? B.CreateConstInBoundsGEP1_64(
                                       B.getInt8Ty(), Arena, K.WorkspaceOffset)
                                 : llvm::ConstantPointerNull::get(B.getPtrTy()));
+  for (const Node *E : Epilogue) // a folded BatchNorm's parameters
+    if (E->Op == OpKind::BatchNorm)
+      for (size_t I = 1; I < E->Inputs.size(); ++I)
+        Ts.push_back(ptrOf(E->Inputs[I]));
   if (Ts.size() > SlotCount)
     return error(N.describe(), ": more tensors than the call array holds");
   for (size_t I = 0; I < Ts.size(); ++I)
@@ -217,7 +224,7 @@ Status EntryEmitter::emit(const std::string &Name, bool Training,
     if (!K.Fused)
       SlotCount = std::max(SlotCount, K.node().Inputs.size() +
                                           K.node().info().Operands.size() +
-                                          K.node().Outputs.size() + 1);
+                                          K.last().Outputs.size() + 1 + 4);
   Slots = B.CreateAlloca(Ptr, B.getInt64(std::max<size_t>(SlotCount, 1)),
                          "tensors");
   for (size_t I = 0; I < E.Inputs.size(); ++I)

@@ -266,18 +266,21 @@ JitEngine::runEntry(const EntryPoint &E, const interp::TensorMap &Inputs,
 
 Status compileEntryIR(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
                       bool Training, llvm::Module &M, const std::string &FnName,
-                      CompileReport &R, bool Profile) {
+                      CompileReport &R, bool Profile,
+                      const PersistentLayout *Given) {
   auto Start = std::chrono::steady_clock::now();
   int64_t Threads = std::max<int64_t>(Opts.Threads, 1);
   passes::LoweringOptions LO;
-  LO.FuseElementwise = Opts.Fuse;
+  LO.FuseElementwise = Opts.FuseElementwise;
+  LO.FuseConvBn = Opts.FuseConvBn;
+  LO.FuseConvAct = Opts.FuseConvAct;
   LO.Training = Training;
   LO.Workspace = [&](const Node &N) -> size_t {
     Expected<KernelCall> C = kernelCall(N, Training, Threads);
     return C.ok() ? C->WorkspaceBytes : 0; // the error comes when emitting
   };
   passes::KernelProgram KP = passes::lowerToKernels(G, E, LO);
-  PersistentLayout Layout = layoutPersistent(G);
+  PersistentLayout Layout = Given ? *Given : layoutPersistent(G);
   R.ArenaBytes = KP.Plan.ArenaBytes;
   R.LowerBound = KP.Plan.LowerBound;
   R.PersistentBytes = Layout.Bytes;

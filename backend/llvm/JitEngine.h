@@ -3,6 +3,7 @@
 #pragma once
 
 #include "backend/Engine.h"
+#include "backend/llvm/CodeGen.h"
 #include "backend/llvm/Jit.h"
 #include "passes/KernelProgram.h"
 
@@ -21,11 +22,13 @@ struct CompileReport {
 };
 
 /// Lowers entry E of G at G's bound shapes and emits it into M as function
-/// FnName (LLVM IR, not yet optimized).
+/// FnName (LLVM IR, not yet optimized). Layout: where stored tensors live
+/// (default: layoutPersistent(G)).
 Status compileEntryIR(ir::Graph &G, const ir::EntryPoint &E,
                       const EngineOptions &Opts, bool Training, llvm::Module &M,
                       const std::string &FnName, CompileReport &Report,
-                      bool Profile = false);
+                      bool Profile = false,
+                      const PersistentLayout *Layout = nullptr);
 
 /// Compiles entry E to machine code without running it and reports the
 /// steps (nnc compile).

@@ -381,6 +381,43 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
   }
 }
 
+void addConvEpilogue(const std::vector<const Node *> &Epilogue, KernelCall &C) {
+  const Node *Bn = nullptr, *Act = nullptr;
+  for (const Node *N : Epilogue)
+    (N->Op == OpKind::BatchNorm ? Bn : Act) = N;
+  // Codes of nnck::epilogue (Conv.cpp).
+  int64_t Code = 0;
+  double A = 0, B = 0;
+  if (Act) {
+    const Attributes &At = Act->Attrs;
+    switch (Act->Op) {
+    case OpKind::Relu:
+      Code = 1;
+      break;
+    case OpKind::LeakyRelu:
+      Code = 2, A = At.getFloat("alpha");
+      break;
+    case OpKind::Elu:
+      Code = 3, A = At.getFloat("alpha");
+      break;
+    case OpKind::Sigmoid:
+      Code = 4, A = At.getFloat("slope");
+      break;
+    case OpKind::Tanh:
+      Code = 5;
+      break;
+    case OpKind::Swish:
+      Code = 6, A = At.getFloat("beta");
+      break;
+    default: // Clip
+      Code = 7, A = At.getFloat("min"), B = At.getFloat("max");
+      break;
+    }
+  }
+  C.P.insert(C.P.end(), {Bn ? 1 : 0, Code});
+  C.F.insert(C.F.end(), {Bn ? Bn->Attrs.getFloat("epsilon") : 0.0, A, B});
+}
+
 KernelCall scalarCall(const Node &N) {
   KernelCall C;
   C.Symbol = "nnc_s_" + std::string(N.opName());

@@ -31,6 +31,13 @@ struct KernelCall {
 Expected<KernelCall> kernelCall(const ir::Node &N, bool Training,
                                 int64_t Threads);
 
+/// Appends a conv's epilogue (the nodes after the conv in its kernel: an
+/// inference BatchNorm, an activation) to its call: P += {BatchNorm?,
+/// activation code}, F += {epsilon, activation parameters}. The
+/// BatchNorm's scale, bias, mean and var follow the workspace in T.
+void addConvEpilogue(const std::vector<const ir::Node *> &Epilogue,
+                     KernelCall &C);
+
 /// The scalar function (nnc_s_<op>) of a fusable pointwise node.
 KernelCall scalarCall(const ir::Node &N);
 

@@ -146,3 +146,35 @@ TEST(JitModels, UnknownTargetCpuIsAClearError) {
             std::string::npos)
       << R.status().message();
 }
+
+class FusedVsUnfused : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(FusedVsUnfused, InferAndTrainStepAgree) {
+  // The same model compiled with every fusion and with none: outputs,
+  // gradients (through the updated parameters) and optimizer state agree.
+  Graph G = load(GetParam());
+  Graph T = G.clone();
+  ASSERT_OK(passes::buildTrainStep(T));
+  auto Fused = makeEngine(G, backend::EngineKind::Jit, 2, "", true);
+  auto Unfused = makeEngine(G, backend::EngineKind::Jit, 2, "", false);
+  expectEnginesAgree(*Fused, *Unfused, "infer",
+                     inputsFor(*G.findEntry("infer"), 7, 1), 1e-5);
+  auto TF = makeEngine(T, backend::EngineKind::Jit, 2, "", true);
+  auto TU = makeEngine(T, backend::EngineKind::Jit, 2, "", false);
+  interp::TensorMap Feed = inputsFor(*T.findEntry("train_step"), 6, 2);
+  Feed["train.step"] = tensor({}, {1});
+  interp::Options O;
+  O.Training = true;
+  O.Seed = 5;
+  expectEnginesAgree(*TF, *TU, "train_step", Feed, 1e-4, O);
+  for (const auto &V : T.values())
+    if (isStored(V->Kind)) {
+      Tensor A(V->Type.Elt, V->Type.Dims, TF->read(V.get()));
+      Tensor B(V->Type.Elt, V->Type.Dims, TU->read(V.get()));
+      EXPECT_LT(relativeError(A, B, 1e-3), 1e-4) << V->Name;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, FusedVsUnfused,
+                         ::testing::Values("xor_mlp", "lenet5", "convbn",
+                                           "alexnet_tiny", "vgg_tiny", "rbf"));

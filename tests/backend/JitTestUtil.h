@@ -29,7 +29,7 @@ makeEngine(Graph &G, backend::EngineKind K, int64_t Threads = 2,
   O.Kind = K;
   O.Threads = Threads;
   O.TargetCpu = Cpu;
-  O.Fuse = Fuse;
+  O.setFuse(Fuse);
   Expected<std::unique_ptr<backend::Engine>> E = backend::createEngine(G, O);
   EXPECT_TRUE(E.ok()) << E.status().message();
   return E.ok() ? std::move(*E) : nullptr;

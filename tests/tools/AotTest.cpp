@@ -206,6 +206,26 @@ TEST(Aot, MachineIndependentTargetsRun) {
   }
 }
 
+TEST(Aot, InferNextToTrainStepKeepsInferenceSemantics) {
+  // convbn has BatchNorm and dropout: compiled with train_step, infer must
+  // still use the running statistics and keep every activation.
+  TempDir D;
+  ASSERT_EQ(shell(tool() + " compile " + model("convbn") +
+                  " --aot --prefix cb -o " + D.file("cb") +
+                  " --entry infer,train_step"),
+            0);
+  ASSERT_EQ(shell("cc -O2 -I" + D.Path +
+                  " -DMODEL_HEADER='\"cb.h\"' -DP=cb"
+                  " -DIN_ELEMENTS=CB_INFER_IN_IMAGE_ELEMENTS"
+                  " -DOUT_ELEMENTS=CB_INFER_OUT_LOGITS_ELEMENTS " +
+                  source("tests/tools/aot/infer_pattern.c") + " " +
+                  D.file("cb.o") + " -lm -o " + D.file("app")),
+            0);
+  std::string Out;
+  ASSERT_EQ(shell(D.file("app"), &Out), 0);
+  expectClose(numbers(Out), jitPattern("convbn"));
+}
+
 TEST(Aot, TrainStepObjectMatchesTheJitAfter100Steps) {
   TempDir D;
   ASSERT_EQ(shell(tool() + " compile " + model("lenet5") +

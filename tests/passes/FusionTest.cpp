@@ -1,0 +1,167 @@
+// Conv epilogue fusion: where it fires, where its guards stop it, and that
+// fused, unfused and interpreted graphs compute the same thing.
+#include "../backend/JitTestUtil.h"
+#include "backend/llvm/KernelParams.h"
+#include "passes/KernelProgram.h"
+
+using namespace nnc;
+using namespace nnc::test;
+
+namespace {
+
+Tensor rnd(Shape S, uint64_t Seed, double Lo = -1, double Hi = 1) {
+  return randomTensor(std::move(S), Seed, Lo, Hi);
+}
+
+/// x -> Conv (groups G) -> ..., built by the caller from the conv's output.
+struct Net {
+  Graph G;
+  Builder B{G};
+  Value *X = nullptr, *Conv = nullptr;
+  interp::TensorMap Feed;
+  explicit Net(int64_t Groups = 1, int64_t C = 4, int64_t O = 6) {
+    X = B.input("x", {2, C, 7, 6});
+    Value *W = B.constant("w", {O, C / Groups, 3, 3},
+                          rnd({O, C / Groups, 3, 3}, 1).Data);
+    Value *Bias = B.constant("b", {O}, rnd({O}, 2).Data);
+    Conv = B.op(OpKind::Conv, {X, W, Bias},
+                attrs({{"pads", Ints{1, 1, 1, 1}}, {"group", Groups}}), "conv");
+    Feed["x"] = rnd({2, C, 7, 6}, 3);
+  }
+  Value *bn(Value *In, int64_t C, const std::string &Name = "bn") {
+    return B.op(OpKind::BatchNorm,
+                {In, B.constant(Name + ".s", {C}, rnd({C}, 4).Data),
+                 B.constant(Name + ".b", {C}, rnd({C}, 5).Data),
+                 B.constant(Name + ".m", {C}, rnd({C}, 6).Data),
+                 B.constant(Name + ".v", {C}, rnd({C}, 7, 0.5, 2).Data)},
+                {}, Name);
+  }
+  /// The kernels of entry "infer" returning Outs.
+  passes::KernelProgram lower(const std::vector<Value *> &Outs,
+                              bool Training = false) {
+    B.entry("infer", {X}, Outs);
+    EXPECT_OK(B.status());
+    EXPECT_OK(verify(G));
+    passes::LoweringOptions O;
+    O.Training = Training;
+    return passes::lowerToKernels(G, *G.findEntry("infer"), O);
+  }
+};
+
+std::vector<std::string> kernelOps(const passes::KernelProgram &P) {
+  std::vector<std::string> Out;
+  for (const passes::Kernel &K : P.Kernels) {
+    std::string S;
+    for (const Node *N : K.Nodes)
+      S += (S.empty() ? "" : "+") + std::string(N->opName());
+    Out.push_back(S);
+  }
+  return Out;
+}
+
+/// Fused JIT, unfused JIT and the interpreter agree on entry "infer".
+void expectSameResults(Net &N, bool Training = false) {
+  auto Fused = makeEngine(N.G, backend::EngineKind::Jit, 2, "", true);
+  auto Unfused = makeEngine(N.G, backend::EngineKind::Jit, 2, "", false);
+  auto Ref = makeEngine(N.G, backend::EngineKind::Interp);
+  interp::Options O;
+  O.Training = Training;
+  expectEnginesAgree(*Fused, *Ref, "infer", N.Feed, 1e-5, O);
+  expectEnginesAgree(*Fused, *Unfused, "infer", N.Feed, 1e-5, O);
+}
+
+} // namespace
+
+TEST(Fusion, ConvBatchNormReluIsOneKernel) {
+  Net N;
+  Value *Y = N.B.op(OpKind::Relu, {N.bn(N.Conv, 6)}, {}, "relu");
+  EXPECT_EQ(kernelOps(N.lower({Y})),
+            std::vector<std::string>{"Conv+BatchNorm+Relu"});
+  expectSameResults(N);
+}
+
+TEST(Fusion, EveryEpilogueActivationFuses) {
+  for (auto [K, A] : std::vector<std::pair<OpKind, Attributes>>{
+           {OpKind::Relu, {}},
+           {OpKind::LeakyRelu, attrs({{"alpha", 0.2}})},
+           {OpKind::Elu, attrs({{"alpha", 0.7}})},
+           {OpKind::Sigmoid, attrs({{"slope", 1.5}})},
+           {OpKind::Tanh, {}},
+           {OpKind::Swish, attrs({{"beta", 1.2}})},
+           {OpKind::Clip, attrs({{"min", -0.4}, {"max", 0.5}})}}) {
+    SCOPED_TRACE(opName(K));
+    Net N;
+    Value *Y = N.B.op(K, {N.Conv}, A, "act");
+    EXPECT_EQ(kernelOps(N.lower({Y})),
+              std::vector<std::string>{"Conv+" + std::string(opName(K))});
+    expectSameResults(N);
+  }
+}
+
+TEST(Fusion, GroupedAndDepthwiseConvsFoldBatchNorm) {
+  for (int64_t Groups : {2, 4}) {
+    SCOPED_TRACE(Groups);
+    Net N(Groups, 4, Groups == 4 ? 4 : 6);
+    int64_t O = Groups == 4 ? 4 : 6;
+    Value *Y = N.B.op(OpKind::Relu, {N.bn(N.Conv, O)}, {}, "relu");
+    EXPECT_EQ(kernelOps(N.lower({Y})),
+              std::vector<std::string>{"Conv+BatchNorm+Relu"});
+    expectSameResults(N);
+  }
+}
+
+TEST(Fusion, ConvWithoutBiasFoldsBatchNorm) {
+  Graph G;
+  Builder B(G);
+  Value *X = B.input("x", {2, 3, 5, 5});
+  Value *W = B.constant("w", {4, 3, 3, 3}, rnd({4, 3, 3, 3}, 8).Data);
+  Value *C = B.op(OpKind::Conv, {X, W}, {}, "conv");
+  Value *Y = B.op(OpKind::BatchNorm,
+                  {C, B.constant("s", {4}, rnd({4}, 9).Data),
+                   B.constant("b", {4}, rnd({4}, 10).Data),
+                   B.constant("m", {4}, rnd({4}, 11).Data),
+                   B.constant("v", {4}, rnd({4}, 12, 0.5, 2).Data)},
+                  {}, "bn");
+  B.entry("infer", {X}, {Y});
+  ASSERT_OK(B.status());
+  ASSERT_OK(verify(G));
+  auto P = passes::lowerToKernels(G, G.EntryPoints[0], {});
+  EXPECT_EQ(kernelOps(P), std::vector<std::string>{"Conv+BatchNorm"});
+  auto J = makeEngine(G, backend::EngineKind::Jit);
+  auto R = makeEngine(G, backend::EngineKind::Interp);
+  expectEnginesAgree(*J, *R, "infer", {{"x", rnd({2, 3, 5, 5}, 13)}}, 1e-5);
+}
+
+TEST(Fusion, NoFoldWhenTheConvOutputHasAnotherUser) {
+  Net N;
+  Value *Y = N.B.op(OpKind::Relu, {N.bn(N.Conv, 6)}, {}, "relu");
+  Value *Z = N.B.op(OpKind::Sigmoid, {N.Conv}, {}, "other");
+  std::vector<std::string> Ops = kernelOps(N.lower({Y, Z}));
+  EXPECT_EQ(Ops[0], "Conv");
+  for (const std::string &S : Ops)
+    EXPECT_EQ(S.find("Conv+"), std::string::npos) << S;
+  expectSameResults(N);
+  // A conv output returned by the entry is another user too.
+  Net M;
+  Value *Y2 = M.B.op(OpKind::Relu, {M.Conv}, {}, "relu");
+  EXPECT_EQ(kernelOps(M.lower({Y2, M.Conv}))[0], "Conv");
+}
+
+TEST(Fusion, NoBatchNormFoldedThroughAFusedActivation) {
+  // Conv -> ReLU -> BatchNorm: the ReLU joins the epilogue; the BatchNorm
+  // must stay outside, since BN(ReLU(x)) is not ReLU folded into BN.
+  Net N;
+  Value *Y = N.bn(N.B.op(OpKind::Relu, {N.Conv}, {}, "relu"), 6);
+  std::vector<std::string> Ops = kernelOps(N.lower({Y}));
+  EXPECT_EQ(Ops, (std::vector<std::string>{"Conv+Relu", "BatchNorm"}));
+  expectSameResults(N);
+}
+
+TEST(Fusion, NoFoldOfBatchNormInTrainingMode) {
+  Net N;
+  Value *Y = N.B.op(OpKind::Relu, {N.bn(N.Conv, 6)}, {}, "relu");
+  std::vector<std::string> Ops = kernelOps(N.lower({Y}, /*Training=*/true));
+  EXPECT_EQ(Ops[0], "Conv");
+  EXPECT_EQ(Ops[1], "BatchNorm");
+  expectSameResults(N, /*Training=*/true);
+}
