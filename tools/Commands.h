@@ -12,7 +12,8 @@ struct Command {
 };
 
 extern const CommandSpec InfoSpec, DumpSpec, ConvertSpec, RunSpec, TrainSpec,
-    EvalSpec, GradcheckSpec, ImportSpec, OnnxTestSpec, CompileSpec;
+    EvalSpec, GradcheckSpec, ImportSpec, OnnxTestSpec, CompileSpec,
+    BenchSpec;
 Status runInfo(const Args &A);
 Status runDump(const Args &A);
 Status runConvert(const Args &A);
@@ -22,6 +23,7 @@ Status runEval(const Args &A);
 Status runGradcheck(const Args &A);
 Status runImport(const Args &A);
 Status runCompile(const Args &A);
+Status runBench(const Args &A);
 Status runOnnxTest(const Args &A);
 
 } // namespace nnc::tools

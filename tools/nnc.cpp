@@ -16,6 +16,7 @@ const Command Commands[] = {
     {TrainSpec, runTrain},         {EvalSpec, runEval},
     {GradcheckSpec, runGradcheck}, {ImportSpec, runImport},
     {OnnxTestSpec, runOnnxTest},   {CompileSpec, runCompile},
+    {BenchSpec, runBench},
 };
 
 void printUsage(std::FILE *To) {

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 #include <tuple>
 
 namespace nnc::backend {
@@ -291,6 +292,23 @@ Status compileEntryIR(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
       L += std::string(L.empty() || L == "fused " ? "" : "+") +
            std::string(N->opName());
     R.Labels.push_back(L + shapeString(K.Nodes.front()->Outputs[0]->Type.Dims));
+  }
+  for (const passes::Kernel &K : KP.Kernels) {
+    std::set<const Value *> Touched;
+    std::set<const Value *> Inside;
+    for (const Node *N : K.Nodes)
+      for (const Value *Out : N->Outputs)
+        Inside.insert(Out);
+    for (const Node *N : K.Nodes)
+      for (const Value *In : N->Inputs)
+        if (In && !Inside.count(In))
+          Touched.insert(In);
+    if (K.Fused)
+      Touched.insert(K.Writes.begin(), K.Writes.end());
+    else
+      Touched.insert(K.last().Outputs.begin(), K.last().Outputs.end());
+    for (const Value *V : Touched)
+      R.TrafficBytes += V->Type.bytes();
   }
   for (const passes::Kernel &K : KP.Kernels)
     if (K.Fused) {

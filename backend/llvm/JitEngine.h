@@ -16,6 +16,10 @@ Expected<std::unique_ptr<Engine>> createJitEngine(ir::Graph &G,
 struct CompileReport {
   size_t ArenaBytes = 0, LowerBound = 0, PersistentBytes = 0;
   size_t Kernels = 0, FusedKernels = 0, FusedOps = 0;
+  /// Bytes the kernels read and write in memory, each value counted once
+  /// per kernel touching it (values a fused kernel keeps in registers are
+  /// not): an estimate of the memory traffic of one run.
+  size_t TrafficBytes = 0;
   CompileTimes Times;
   /// One label per kernel: "Conv[64,6,28,28]", "fused Add+Relu[...]".
   std::vector<std::string> Labels;
