@@ -85,6 +85,7 @@ MemoryPlan planMemory(const std::vector<LiveBuffer> &Bufs, size_t Align) {
                                                : Size(A) > Size(B);
        }},
   };
+  std::vector<size_t> BestOrder;
   for (const auto &[Name, Cmp] : Orderings) {
     std::vector<size_t> Order(Bufs.size());
     std::iota(Order.begin(), Order.end(), 0);
@@ -95,8 +96,34 @@ MemoryPlan planMemory(const std::vector<LiveBuffer> &Bufs, size_t Align) {
       Plan.Offsets = std::move(Offsets);
       Plan.ArenaBytes = Arena;
       Plan.Ordering = Name;
+      BestOrder = Order;
     }
   }
+  // Local search from the best ordering: swap two buffers' places in the
+  // order, keep the swap unless the arena grows (a fixed generator, so
+  // plans are the same every run). Stops at the lower bound.
+  uint64_t State = 0x2545f4914f6cdd1dULL;
+  size_t Tries = std::min<size_t>(400, 20 * Bufs.size());
+  bool Improved = false;
+  for (size_t T = 0;
+       T < Tries && Bufs.size() > 1 && Plan.ArenaBytes > Plan.LowerBound; ++T) {
+    State ^= State << 13, State ^= State >> 7, State ^= State << 17;
+    size_t A = State % Bufs.size(), B = (State >> 32) % Bufs.size();
+    if (A == B)
+      continue;
+    std::swap(BestOrder[A], BestOrder[B]);
+    size_t Arena = 0;
+    std::vector<size_t> Offsets = place(Bufs, BestOrder, Align, Arena);
+    if (Arena <= Plan.ArenaBytes) {
+      Improved |= Arena < Plan.ArenaBytes;
+      Plan.Offsets = std::move(Offsets);
+      Plan.ArenaBytes = Arena;
+    } else {
+      std::swap(BestOrder[A], BestOrder[B]);
+    }
+  }
+  if (Improved)
+    Plan.Ordering += " + local search";
   return Plan;
 }
 

@@ -6,11 +6,38 @@ namespace {
 
 using namespace nnc::ir;
 
+/// Whether op'(x) follows from y = op(x) alone: the sign of x is the sign
+/// of y for ReLU, leaky ReLU and ELU with non-negative alpha; the others
+/// use y or nothing. Then the backward reads y in place of x, so x need not
+/// stay alive (or be stored at all: a conv's output can take the
+/// activation in its epilogue).
+bool derivativeFromOutput(const Node &N) {
+  switch (N.Op) {
+  case OpKind::Identity:
+  case OpKind::Dropout:
+  case OpKind::Step:
+  case OpKind::Relu:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::Exp:
+  case OpKind::Sqrt:
+  case OpKind::Neg:
+    return true;
+  case OpKind::LeakyRelu:
+    return N.Attrs.getFloat("alpha") >= 0;
+  case OpKind::Elu:
+    return N.Attrs.getFloat("alpha") > 0;
+  default:
+    return false;
+  }
+}
+
 // Every pointwise unary op: dx = dy * op'(x), from x and y.
 Status unary(Context &C, std::vector<Value *> &DIn) {
   Attributes A = C.attrsFor(OpKind::UnaryGrad);
   A.set("op", std::string(C.N.opName()));
-  DIn[0] = C.op(OpKind::UnaryGrad, {C.in(0), C.out(0), C.DOut[0]}, A);
+  Value *X = derivativeFromOutput(C.N) ? C.out(0) : C.in(0);
+  DIn[0] = C.op(OpKind::UnaryGrad, {X, C.out(0), C.DOut[0]}, A);
   return Status::success();
 }
 
