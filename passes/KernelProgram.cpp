@@ -120,14 +120,51 @@ std::vector<Kernel> groupKernels(const std::vector<const Node *> &Schedule,
   std::vector<Kernel> Ks;
   bool Open = false;
   std::set<const Value *> InChain;
-  std::set<const Node *> Absorbed; // into a conv's epilogue
+  std::set<const Node *> Absorbed;               // into another op's kernel
+  std::map<const Node *, const Node *> Prologue; // BatchNormGrad -> UnaryGrad
+  auto Single = [&](std::vector<const Node *> Nodes, size_t Main = 0) {
+    Kernel K{std::move(Nodes)};
+    K.Main = Main;
+    const Node &M = *K.Nodes[Main];
+    K.Outputs.assign(M.Outputs.begin(), M.Outputs.end());
+    if (K.Nodes.size() > Main + 1) // the epilogue's result replaces M's
+      K.Outputs[0] = K.Nodes.back()->Outputs[0];
+    Absorbed.insert(K.Nodes.begin(), K.Nodes.end());
+    Ks.push_back(std::move(K));
+  };
   for (const Node *N : Schedule) {
     if (Absorbed.count(N))
       continue;
     if (N->Op == OpKind::Conv) {
       Open = false;
-      Ks.push_back(Kernel{convEpilogue(*N, Schedule, Wanted, Opts)});
-      Absorbed.insert(Ks.back().Nodes.begin() + 1, Ks.back().Nodes.end());
+      Single(convEpilogue(*N, Schedule, Wanted, Opts));
+      continue;
+    }
+    if (Opts.FuseConvBn && N->Op == OpKind::BatchNormTrain) {
+      // Normalize, scale, shift and activate in one pass.
+      Open = false;
+      const Node *Act = soleUser(N->Outputs[0], Schedule, Wanted);
+      if (Act && isEpilogueActivation(*Act))
+        Single({N, Act});
+      else
+        Single({N});
+      continue;
+    }
+    if (Opts.FuseConvBn && N->Op == OpKind::UnaryGrad) {
+      // An activation's gradient read only by a BatchNorm gradient as its
+      // dy: computed there as dy is read, never stored.
+      const Node *Bn = soleUser(N->Outputs[0], Schedule, Wanted);
+      if (Bn && Bn->Op == OpKind::BatchNormGrad &&
+          Bn->Inputs[4] == N->Outputs[0] &&
+          N->Outputs[0]->Type.Elt == DType::F32) {
+        Prologue[Bn] = N;
+        Absorbed.insert(N);
+        continue;
+      }
+    }
+    if (auto It = Prologue.find(N); It != Prologue.end()) {
+      Open = false;
+      Single({It->second, N}, 1);
       continue;
     }
     if (isView(*N, Opts.Training)) {
@@ -142,7 +179,7 @@ std::vector<Kernel> groupKernels(const std::vector<const Node *> &Schedule,
     }
     if (!isFusablePointwise(*N, Opts.Training)) {
       Open = false;
-      Ks.push_back(Kernel{{N}});
+      Single({N});
       continue;
     }
     bool Joins = false;
@@ -151,7 +188,8 @@ std::vector<Kernel> groupKernels(const std::vector<const Node *> &Schedule,
       for (const Value *In : N->Inputs)
         Joins |= InChain.count(In) > 0;
     if (!Joins) {
-      Ks.push_back(Kernel{{}, /*Fused=*/true});
+      Ks.push_back(Kernel{});
+      Ks.back().Fused = true;
       InChain.clear();
       Open = true;
     }
@@ -218,7 +256,7 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
     if (Kn.Fused)
       Outs = Kn.Writes;
     else
-      Outs.assign(Kn.last().Outputs.begin(), Kn.last().Outputs.end());
+      Outs = Kn.Outputs;
     for (const Value *V : Outs) {
       int64_t Last = int64_t(K);
       if (auto It = ReadBy.find(V); It != ReadBy.end())

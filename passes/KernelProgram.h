@@ -21,26 +21,31 @@
 namespace nnc::passes {
 
 struct Kernel {
-  /// One op, or a fused chain of pointwise ops in evaluation order, or a
-  /// convolution followed by the ops of its epilogue (an inference
-  /// BatchNorm, then a pointwise activation), which it applies to each
-  /// output tile before storing it.
+  /// One op, or a fused chain of pointwise ops in evaluation order, or an
+  /// op (Nodes[Main]) with others fused into it: a convolution with its
+  /// epilogue (an inference BatchNorm, then an activation), applied to each
+  /// output tile before it is stored; a training BatchNorm with the
+  /// activation after it; a BatchNorm gradient with the activation's
+  /// gradient before it (a prologue, Main = 1).
   std::vector<const ir::Node *> Nodes;
+  size_t Main = 0;
+  /// Non-fused kernels: the values left in memory.
+  std::vector<const ir::Value *> Outputs;
   bool Fused = false;
   /// Fused chains: values from outside the chain, and values of the chain
   /// stored to memory (read later, or results of the entry).
   std::vector<const ir::Value *> Reads, Writes;
   /// Scratch the kernel asked for, placed in the arena.
   size_t WorkspaceBytes = 0, WorkspaceOffset = 0;
-  const ir::Node &node() const { return *Nodes.front(); }
-  /// The value the kernel leaves in memory (non-fused kernels).
+  const ir::Node &node() const { return *Nodes[Main]; }
   const ir::Node &last() const { return *Nodes.back(); }
 };
 
 struct LoweringOptions {
   bool FuseElementwise = true;
   /// Conv epilogues: an inference BatchNorm folded in as a per-channel
-  /// scale and shift, and a pointwise activation.
+  /// scale and shift (with it, in training: BatchNorm and its activation in
+  /// one pass, forward and backward), and a pointwise activation.
   bool FuseConvBn = true, FuseConvAct = true;
   /// Training semantics for ops that have them outside training graphs
   /// (Dropout, BatchNorm, StochasticPool).

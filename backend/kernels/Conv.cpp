@@ -57,29 +57,6 @@ NNC_INLINE void gatherChannels(const float *X, int64_t C, int64_t P, int64_t N0,
       copyShort(Dst + R * Ld + I * P, X + ((N0 + I) * C + C0 + R) * P, P);
 }
 
-/// The epilogue's activation (P[22]; parameters F[1], F[2]): 0 none,
-/// 1 ReLU, 2 leaky ReLU, 3 ELU, 4 sigmoid, 5 tanh, 6 swish, 7 clip.
-NNC_INLINE float activate(float V, int64_t Code, const double *F) {
-  switch (Code) {
-  case 0:
-    return V;
-  case 1:
-    return V > 0 ? V : 0.f;
-  case 2:
-    return V > 0 ? V : float(F[1]) * V;
-  case 3:
-    return V > 0 ? V : float(F[1]) * __builtin_expm1f(V);
-  case 4:
-    return sigmoid(float(F[1]) * V);
-  case 5:
-    return __builtin_tanhf(V);
-  case 6:
-    return V * sigmoid(float(F[1]) * V);
-  default:
-    return minOf(maxOf(V, float(F[1])), float(F[2]));
-  }
-}
-
 /// Output channel Ch's affine epilogue y = acc * Scale + Shift: the conv's
 /// bias, and when P[21] a folded inference BatchNorm (T[5..8]: scale, bias,
 /// mean, var; F[0]: epsilon): BN(acc + b) = acc * s + (b - mean) * s + beta
@@ -146,7 +123,7 @@ NNC_TASK(Conv) {
           float *Out = Y + ((N0 + I) * G.O + Grp * Og + O) * Pixels;
           const float *Src = Imgs == 1 ? Out : Buf + O * Cols + I * Pixels;
           for (int64_t Px = 0; Px < Pixels; ++Px)
-            Out[Px] = activate(Src[Px] * Scale + Shift, Act, F);
+            Out[Px] = activate(Src[Px] * Scale + Shift, Act, F + 1);
         }
       }
     }

@@ -78,6 +78,70 @@ NNC_INLINE float sigmoid(float X) {
   return E / (1.f + E);
 }
 
+/// An epilogue's activation, by code (backend/llvm/KernelParams.cpp):
+/// 0 none, 1 ReLU, 2 leaky ReLU, 3 ELU, 4 sigmoid, 5 tanh, 6 swish, 7 clip;
+/// A: its parameters (alpha, slope or beta; clip: min, max).
+NNC_INLINE float activate(float V, int64_t Code, const double *A) {
+  switch (Code) {
+  case 0:
+    return V;
+  case 1:
+    return V > 0 ? V : 0.f;
+  case 2:
+    return V > 0 ? V : float(A[0]) * V;
+  case 3:
+    return V > 0 ? V : float(A[0]) * __builtin_expm1f(V);
+  case 4:
+    return sigmoid(float(A[0]) * V);
+  case 5:
+    return __builtin_tanhf(V);
+  case 6:
+    return V * sigmoid(float(A[0]) * V);
+  default:
+    return minOf(maxOf(V, float(A[0])), float(A[1]));
+  }
+}
+
+/// op'(x) of UnaryGrad from x and y = op(x), by code: 0 Identity or
+/// Dropout, 1 Step, 2 Sigmoid, 3 Tanh, 4 Relu, 5 LeakyRelu, 6 Elu, 7 Swish,
+/// 8 Clip, 9 Exp, 10 Log, 11 Sqrt, 12 Neg, 13 Abs. F: slope, alpha, beta,
+/// min, max.
+NNC_INLINE float unaryDerivative(int64_t Code, float X, float Y,
+                                 const double *F) {
+  switch (Code) {
+  case 0:
+    return 1.f;
+  case 1:
+    return 0.f;
+  case 2:
+    return float(F[0]) * Y * (1.f - Y);
+  case 3:
+    return 1.f - Y * Y;
+  case 4:
+    return X > 0 ? 1.f : 0.f;
+  case 5:
+    return X > 0 ? 1.f : float(F[1]);
+  case 6:
+    return X > 0 ? 1.f : Y + float(F[1]);
+  case 7: {
+    float B = float(F[2]), S = sigmoid(B * X);
+    return S + B * X * S * (1.f - S);
+  }
+  case 8: // PyTorch's clamp passes the gradient at the bounds too
+    return X >= float(F[3]) && X <= float(F[4]) ? 1.f : 0.f;
+  case 9:
+    return Y;
+  case 10:
+    return 1.f / X;
+  case 11:
+    return 0.5f / Y;
+  case 12:
+    return -1.f;
+  default:
+    return X > 0 ? 1.f : X < 0 ? -1.f : 0.f;
+  }
+}
+
 /// The 2-D window of a conv or pooling, P[0..17] in ir::Window2D order.
 struct Window {
   int64_t N, C, H, W, KH, KW, SH, SW, PadT, PadL, PadB, PadR, DH, DW, OH, OW, O,

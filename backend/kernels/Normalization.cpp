@@ -35,17 +35,19 @@ NNC_INLINE void moments(const float *X, int64_t N, int64_t C, int64_t Inner,
   Var = V / Count;
 }
 
-/// y = scale (x - mean) / sqrt(var + eps) + bias over channel Ch.
+/// y = act(scale (x - mean) / sqrt(var + eps) + bias) over channel Ch: one
+/// pass; Act and ActF as activate() (0: none).
 NNC_INLINE void normalize(const float *X, float *Y, int64_t N, int64_t C,
                           int64_t Inner, int64_t Ch, float Scale, float Bias,
-                          double Mean, double Var, double Eps) {
+                          double Mean, double Var, double Eps, int64_t Act = 0,
+                          const double *ActF = nullptr) {
   float A = float(Scale / __builtin_sqrt(Var + Eps));
   float B = float(Bias - Mean * double(A));
   for (int64_t Bt = 0; Bt < N; ++Bt) {
     const float *R = X + (Bt * C + Ch) * Inner;
     float *D = Y + (Bt * C + Ch) * Inner;
     for (int64_t I = 0; I < Inner; ++I)
-      D[I] = R[I] * A + B;
+      D[I] = activate(R[I] * A + B, Act, ActF);
   }
 }
 
@@ -70,7 +72,8 @@ NNC_KERNEL(BatchNorm) {
 // BatchNormTrain (x, scale, bias, running_mean, running_var) ->
 // (y, running_mean', running_var'): y from the batch's mean and biased
 // variance; the running statistics move toward the batch's mean and
-// (P[3] ? unbiased : biased) variance by F[1] = momentum (PyTorch).
+// (P[3] ? unbiased : biased) variance by F[1] = momentum (PyTorch). A fused
+// activation (P[4], parameters F[2], F[3]) applies in the same pass.
 NNC_KERNEL(BatchNormTrain) {
   const float *X = f32(T, 0), *Scale = f32(T, 1), *Bias = f32(T, 2),
               *RMean = f32(T, 3), *RVar = f32(T, 4);
@@ -80,7 +83,8 @@ NNC_KERNEL(BatchNormTrain) {
   for (int64_t Ch = 0; Ch < C; ++Ch) {
     double M, V;
     moments(X, N, C, Inner, Ch, M, V);
-    normalize(X, Y, N, C, Inner, Ch, Scale[Ch], Bias[Ch], M, V, F[0]);
+    normalize(X, Y, N, C, Inner, Ch, Scale[Ch], Bias[Ch], M, V, F[0], P[4],
+              F + 2);
     double Unbiased = P[3] ? V * Count / (Count - 1) : V;
     NewMean[Ch] = float((1 - Mom) * RMean[Ch] + Mom * M);
     NewVar[Ch] = float((1 - Mom) * RVar[Ch] + Mom * Unbiased);
@@ -90,11 +94,19 @@ NNC_KERNEL(BatchNormTrain) {
 
 // BatchNormGrad (x, scale, mean, var, dy) -> (dx, dscale, dbias). P[3]:
 // training (the batch's statistics, through which the gradient flows).
+// A fused activation gradient (P[4] >= 0, the UnaryGrad code; F[1..5] its
+// parameters): T[4] is the activation's dy and dy = T[4] * op'(T[9], T[10]),
+// computed as it is read, so the masked gradient is never stored.
 NNC_KERNEL(BatchNormGrad) {
   const float *X = f32(T, 0), *Scale = f32(T, 1), *Mean = f32(T, 2),
-              *Var = f32(T, 3), *Dy = f32(T, 4);
+              *Var = f32(T, 3), *Dz = f32(T, 4);
   float *Dx = f32(T, 5), *Dscale = f32(T, 6), *Dbias = f32(T, 7);
-  int64_t N = P[0], C = P[1], Inner = P[2];
+  int64_t N = P[0], C = P[1], Inner = P[2], Op = P[4];
+  const float *Ux = Op >= 0 ? f32(T, 9) : nullptr,
+              *Uy = Op >= 0 ? f32(T, 10) : nullptr;
+  auto DyAt = [&](int64_t I) {
+    return Op >= 0 ? Dz[I] * unaryDerivative(Op, Ux[I], Uy[I], F + 1) : Dz[I];
+  };
   bool Training = P[3] != 0;
   double M = double(N * Inner);
   for (int64_t Ch = 0; Ch < C; ++Ch) {
@@ -104,12 +116,13 @@ NNC_KERNEL(BatchNormGrad) {
     double InvStd = 1 / __builtin_sqrt(V + F[0]);
     double SumDy = 0, SumDyXhat = 0;
     for (int64_t B = 0; B < N; ++B) {
-      const float *Xr = X + (B * C + Ch) * Inner,
-                  *Dr = Dy + (B * C + Ch) * Inner;
+      const float *Xr = X + (B * C + Ch) * Inner;
+      int64_t Base = (B * C + Ch) * Inner;
       float S0 = 0, S1 = 0, Mf = float(Mu);
       for (int64_t I = 0; I < Inner; ++I) {
-        S0 += Dr[I];
-        S1 += Dr[I] * (Xr[I] - Mf);
+        float D = DyAt(Base + I);
+        S0 += D;
+        S1 += D * (Xr[I] - Mf);
       }
       SumDy += S0;
       SumDyXhat += double(S1) * InvStd;
@@ -123,11 +136,11 @@ NNC_KERNEL(BatchNormGrad) {
     float Cx = Training ? float(SumDyXhat / M * InvStd) : 0.f;
     float Mf = float(Mu);
     for (int64_t B = 0; B < N; ++B) {
-      const float *Xr = X + (B * C + Ch) * Inner,
-                  *Dr = Dy + (B * C + Ch) * Inner;
-      float *Out = Dx + (B * C + Ch) * Inner;
+      const float *Xr = X + (B * C + Ch) * Inner;
+      int64_t Base = (B * C + Ch) * Inner;
+      float *Out = Dx + Base;
       for (int64_t I = 0; I < Inner; ++I)
-        Out[I] = A * (Dr[I] - Bm - (Xr[I] - Mf) * Cx);
+        Out[I] = A * (DyAt(Base + I) - Bm - (Xr[I] - Mf) * Cx);
     }
   }
   return NNC_OK;

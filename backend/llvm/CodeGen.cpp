@@ -158,18 +158,29 @@ Status EntryEmitter::emitCall(const passes::Kernel &K, bool Training,
   Expected<KernelCall> C = kernelCall(N, Training, Threads);
   if (!C.ok())
     return C.status();
-  std::vector<const Node *> Epilogue(K.Nodes.begin() + 1, K.Nodes.end());
+  std::vector<const Node *> Prologue(K.Nodes.begin(),
+                                     K.Nodes.begin() + long(K.Main));
+  std::vector<const Node *> Epilogue(K.Nodes.begin() + long(K.Main) + 1,
+                                     K.Nodes.end());
   if (N.Op == OpKind::Conv)
     addConvEpilogue(Epilogue, *C);
+  else if (N.Op == OpKind::BatchNormTrain || N.Op == OpKind::BatchNormGrad)
+    addFusedActivation(N, Prologue, Epilogue, *C);
   // Operands in order (null when absent), outputs, workspace.
   std::vector<llvm::Value *> Ts;
-  for (const Value *In : N.Inputs)
+  for (const Value *In : N.Inputs) {
+    // A prologue's result is computed as it is read: pass what it reads
+    // (the activation gradient's dy; its x and y follow the workspace).
+    for (const Node *P : Prologue)
+      if (In == P->Outputs[0])
+        In = P->Inputs[2];
     Ts.push_back(In ? ptrOf(In) : llvm::ConstantPointerNull::get(B.getPtrTy()));
+  }
   size_t Declared = N.info().Operands.size();
   if (!N.info().Variadic)
     while (Ts.size() < Declared)
       Ts.push_back(llvm::ConstantPointerNull::get(B.getPtrTy()));
-  for (const Value *Out : K.last().Outputs)
+  for (const Value *Out : K.Outputs)
     Ts.push_back(ptrOf(Out));
   Ts.push_back(K.WorkspaceBytes ? B.CreateConstInBoundsGEP1_64(
                                       B.getInt8Ty(), Arena, K.WorkspaceOffset)
@@ -178,6 +189,9 @@ Status EntryEmitter::emitCall(const passes::Kernel &K, bool Training,
     if (E->Op == OpKind::BatchNorm)
       for (size_t I = 1; I < E->Inputs.size(); ++I)
         Ts.push_back(ptrOf(E->Inputs[I]));
+  for (const Node *P : Prologue) // the activation gradient's x and y
+    for (size_t I = 0; I < 2; ++I)
+      Ts.push_back(ptrOf(P->Inputs[I]));
   if (Ts.size() > SlotCount)
     return error(N.describe(), ": more tensors than the call array holds");
   for (size_t I = 0; I < Ts.size(); ++I)
@@ -224,7 +238,7 @@ Status EntryEmitter::emit(const std::string &Name, bool Training,
     if (!K.Fused)
       SlotCount = std::max(SlotCount, K.node().Inputs.size() +
                                           K.node().info().Operands.size() +
-                                          K.last().Outputs.size() + 1 + 4);
+                                          K.Outputs.size() + 1 + 4);
   Slots = B.CreateAlloca(Ptr, B.getInt64(std::max<size_t>(SlotCount, 1)),
                          "tensors");
   for (size_t I = 0; I < E.Inputs.size(); ++I)

@@ -306,7 +306,7 @@ Status compileEntryIR(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
     if (K.Fused)
       Touched.insert(K.Writes.begin(), K.Writes.end());
     else
-      Touched.insert(K.last().Outputs.begin(), K.last().Outputs.end());
+      Touched.insert(K.Outputs.begin(), K.Outputs.end());
     for (const Value *V : Touched)
       R.TrafficBytes += V->Type.bytes();
   }

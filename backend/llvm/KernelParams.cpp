@@ -231,8 +231,15 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     C.P.push_back(N.Op == OpKind::BatchNorm        ? (Training ? 1 : 0)
                   : N.Op == OpKind::BatchNormTrain ? A.getInt("unbiased")
                                                    : A.getInt("training"));
+    // P[4]: a fused activation (BatchNormTrain; 0 none) or activation
+    // gradient (BatchNormGrad; -1 none), see addFusedActivation.
+    C.P.push_back(N.Op == OpKind::BatchNormGrad ? -1 : 0);
     C.F = {A.getFloat("epsilon"),
-           A.has("momentum") ? A.getFloat("momentum") : 0.0};
+           A.has("momentum") ? A.getFloat("momentum") : 0.0,
+           0,
+           0,
+           0,
+           0};
     return C;
   case OpKind::LRN:
   case OpKind::LRNGrad:
@@ -381,41 +388,83 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
   }
 }
 
+namespace {
+
+/// nnck::activate's code and parameters for an activation node (null: 0).
+void activationCode(const Node *Act, int64_t &Code, double &A, double &B) {
+  Code = 0, A = 0, B = 0;
+  if (!Act)
+    return;
+  const Attributes &At = Act->Attrs;
+  switch (Act->Op) {
+  case OpKind::Relu:
+    Code = 1;
+    break;
+  case OpKind::LeakyRelu:
+    Code = 2, A = At.getFloat("alpha");
+    break;
+  case OpKind::Elu:
+    Code = 3, A = At.getFloat("alpha");
+    break;
+  case OpKind::Sigmoid:
+    Code = 4, A = At.getFloat("slope");
+    break;
+  case OpKind::Tanh:
+    Code = 5;
+    break;
+  case OpKind::Swish:
+    Code = 6, A = At.getFloat("beta");
+    break;
+  default: // Clip
+    Code = 7, A = At.getFloat("min"), B = At.getFloat("max");
+    break;
+  }
+}
+
+/// nnck::unaryDerivative's code of a UnaryGrad's op; Dropout is the
+/// identity.
+int64_t unaryGradCode(const std::string &Op) {
+  static const char *const Ops[] = {
+      "Identity", "Step", "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Elu",
+      "Swish",    "Clip", "Exp",     "Log",  "Sqrt", "Neg",       "Abs"};
+  for (int64_t I = 0; I < int64_t(std::size(Ops)); ++I)
+    if (Op == Ops[I])
+      return I;
+  return 0;
+}
+
+} // namespace
+
 void addConvEpilogue(const std::vector<const Node *> &Epilogue, KernelCall &C) {
   const Node *Bn = nullptr, *Act = nullptr;
   for (const Node *N : Epilogue)
     (N->Op == OpKind::BatchNorm ? Bn : Act) = N;
-  // Codes of nnck::epilogue (Conv.cpp).
-  int64_t Code = 0;
-  double A = 0, B = 0;
-  if (Act) {
-    const Attributes &At = Act->Attrs;
-    switch (Act->Op) {
-    case OpKind::Relu:
-      Code = 1;
-      break;
-    case OpKind::LeakyRelu:
-      Code = 2, A = At.getFloat("alpha");
-      break;
-    case OpKind::Elu:
-      Code = 3, A = At.getFloat("alpha");
-      break;
-    case OpKind::Sigmoid:
-      Code = 4, A = At.getFloat("slope");
-      break;
-    case OpKind::Tanh:
-      Code = 5;
-      break;
-    case OpKind::Swish:
-      Code = 6, A = At.getFloat("beta");
-      break;
-    default: // Clip
-      Code = 7, A = At.getFloat("min"), B = At.getFloat("max");
-      break;
-    }
-  }
+  int64_t Code;
+  double A, B;
+  activationCode(Act, Code, A, B);
   C.P.insert(C.P.end(), {Bn ? 1 : 0, Code});
   C.F.insert(C.F.end(), {Bn ? Bn->Attrs.getFloat("epsilon") : 0.0, A, B});
+}
+
+void addFusedActivation(const Node &Main, const std::vector<const Node *> &Pro,
+                        const std::vector<const Node *> &Epi, KernelCall &C) {
+  if (Main.Op == OpKind::BatchNormTrain && !Epi.empty()) {
+    int64_t Code;
+    double A, B;
+    activationCode(Epi.back(), Code, A, B);
+    C.P[4] = Code;
+    C.F[2] = A, C.F[3] = B;
+  }
+  if (Main.Op == OpKind::BatchNormGrad && !Pro.empty()) {
+    const Attributes &A = Pro.back()->Attrs; // the UnaryGrad
+    C.P[4] = unaryGradCode(A.getString("op"));
+    C.F = {C.F[0],
+           A.getFloat("slope"),
+           A.getFloat("alpha"),
+           A.getFloat("beta"),
+           A.getFloat("min"),
+           A.getFloat("max")};
+  }
 }
 
 KernelCall scalarCall(const Node &N) {
@@ -437,15 +486,7 @@ KernelCall scalarCall(const Node &N) {
     C.F = {A.getFloat("min"), A.getFloat("max")};
     break;
   case OpKind::UnaryGrad: {
-    static const char *const Ops[] = {
-        "Identity", "Step", "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Elu",
-        "Swish",    "Clip", "Exp",     "Log",  "Sqrt", "Neg",       "Abs"};
-    const std::string &Op = A.getString("op");
-    int64_t Code = 0;
-    for (int64_t I = 0; I < int64_t(std::size(Ops)); ++I)
-      if (Op == Ops[I])
-        Code = I;
-    C.P = {Code};
+    C.P = {unaryGradCode(A.getString("op"))};
     C.F = {A.getFloat("slope"), A.getFloat("alpha"), A.getFloat("beta"),
            A.getFloat("min"), A.getFloat("max")};
     break;

@@ -38,6 +38,14 @@ Expected<KernelCall> kernelCall(const ir::Node &N, bool Training,
 void addConvEpilogue(const std::vector<const ir::Node *> &Epilogue,
                      KernelCall &C);
 
+/// BatchNormTrain with its activation fused in (Epi), BatchNormGrad with
+/// the activation's gradient fused in (Pro: the UnaryGrad); see
+/// backend/kernels/Normalization.cpp.
+void addFusedActivation(const ir::Node &Main,
+                        const std::vector<const ir::Node *> &Pro,
+                        const std::vector<const ir::Node *> &Epi,
+                        KernelCall &C);
+
 /// The scalar function (nnc_s_<op>) of a fusable pointwise node.
 KernelCall scalarCall(const ir::Node &N);
 

@@ -2,7 +2,9 @@
 // fused, unfused and interpreted graphs compute the same thing.
 #include "../backend/JitTestUtil.h"
 #include "backend/llvm/KernelParams.h"
+#include "frontend/ModelIO.h"
 #include "passes/KernelProgram.h"
+#include "passes/TrainStep.h"
 
 using namespace nnc;
 using namespace nnc::test;
@@ -164,4 +166,50 @@ TEST(Fusion, NoFoldOfBatchNormInTrainingMode) {
   EXPECT_EQ(Ops[0], "Conv");
   EXPECT_EQ(Ops[1], "BatchNorm");
   expectSameResults(N, /*Training=*/true);
+}
+
+TEST(Fusion, TrainingBatchNormAndActivationRunAsOnePassEachWay) {
+  // convbn's training step: BatchNormTrain+ReLU forward, the ReLU gradient
+  // inside BatchNormGrad backward; with conv-bn off, neither.
+  Expected<Graph> G = frontend::loadModel(std::string(NNC_SOURCE_DIR) +
+                                          "/examples/models/convbn.json");
+  ASSERT_OK(G);
+  ASSERT_OK(passes::buildTrainStep(*G));
+  ASSERT_OK(inferShapes(*G, 4));
+  for (bool On : {true, false}) {
+    passes::LoweringOptions O;
+    O.FuseConvBn = On;
+    std::vector<std::string> Ops =
+        kernelOps(passes::lowerToKernels(*G, *G->findEntry("train_step"), O));
+    EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "BatchNormTrain+Relu"),
+              On ? 2 : 0);
+    EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "UnaryGrad+BatchNormGrad"),
+              On ? 2 : 0);
+  }
+}
+
+TEST(Fusion, NoTrainingFusionWhenTheNormalizedValueHasAnotherUser) {
+  Net N;
+  Value *Bn = N.B.ops(OpKind::BatchNormTrain,
+                      {N.Conv, N.B.constant("bn.s", {6}, rnd({6}, 4).Data),
+                       N.B.constant("bn.b", {6}, rnd({6}, 5).Data),
+                       N.B.constant("bn.m", {6}, rnd({6}, 6).Data),
+                       N.B.constant("bn.v", {6}, rnd({6}, 7, 0.5, 2).Data)},
+                      {}, 3, "bn")[0];
+  Value *Y = N.B.op(OpKind::Relu, {Bn}, {}, "relu");
+  std::vector<std::string> Ops = kernelOps(N.lower({Y, Bn}));
+  EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "BatchNormTrain"), 1);
+  EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "BatchNormTrain+Relu"), 0);
+  // Alone, the same graph fuses.
+  Net M;
+  Value *Bn2 = M.B.ops(OpKind::BatchNormTrain,
+                       {M.Conv, M.B.constant("bn.s", {6}, rnd({6}, 4).Data),
+                        M.B.constant("bn.b", {6}, rnd({6}, 5).Data),
+                        M.B.constant("bn.m", {6}, rnd({6}, 6).Data),
+                        M.B.constant("bn.v", {6}, rnd({6}, 7, 0.5, 2).Data)},
+                       {}, 3, "bn")[0];
+  Value *Y2 = M.B.op(OpKind::Relu, {Bn2}, {}, "relu");
+  std::vector<std::string> Ops2 = kernelOps(M.lower({Y2}));
+  EXPECT_EQ(std::count(Ops2.begin(), Ops2.end(), "BatchNormTrain+Relu"), 1);
+  expectSameResults(M, true);
 }
