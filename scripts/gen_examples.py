@@ -30,8 +30,15 @@ class Model:
         self.tensors.append(t)
         return name
 
+    # PyTorch's default for Conv2d and Linear weights, kaiming_uniform with
+    # a = sqrt(5), is U(-1/sqrt(fan_in), 1/sqrt(fan_in)): HE_UNIFORM with gain
+    # 1/sqrt(6). Models compared with a PyTorch baseline use it.
+    pytorch_init = False
+
     def init(self, scheme, **kw):
         self.seed += 1
+        if scheme == "HE_UNIFORM" and self.pytorch_init and "gain" not in kw:
+            kw["gain"] = 1 / 6 ** 0.5
         return dict(scheme=scheme, seed=self.seed, **kw)
 
     def param(self, name, shape, init, role="PARAMETER"):
@@ -152,6 +159,7 @@ def lenet5():
 
 def convbn():
     m = Model("convbn", "Two conv-BatchNorm-ReLU-pool blocks and an MLP head")
+    m.pytorch_init = True
     x = m.tensor("image", [-1, 1, 28, 28], "INPUT")
     h = x
     for i, (cin, cout) in enumerate([(1, 32), (32, 64)], 1):
