@@ -2,6 +2,21 @@
 
 namespace nnc::runtime {
 
+namespace {
+
+/// Spins this many rounds before sleeping: kernels come in quick
+/// succession, and waking a sleeping thread costs more than a small
+/// kernel.
+constexpr int SpinRounds = 1 << 14;
+
+inline void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+} // namespace
+
 ThreadPool::ThreadPool(int64_t Threads) {
   if (Threads <= 0)
     Threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
@@ -13,6 +28,7 @@ ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> L(M);
     Stop = true;
+    Generation.fetch_add(1);
   }
   Start.notify_all();
   for (std::thread &T : Workers)
@@ -25,26 +41,27 @@ nnc_exec ThreadPool::exec(uint64_t Seed) {
 }
 
 void ThreadPool::runTasks() {
-  for (int64_t I; (I = Next.fetch_add(1)) < Count;) {
+  for (int64_t I; (I = Next.fetch_add(1)) < Count;)
     Body(Arg, I);
-    Finished.fetch_add(1);
-  }
 }
 
 void ThreadPool::work() {
   uint64_t Seen = 0;
   for (;;) {
-    {
+    // Spin for the next job, then sleep.
+    int Spins = 0;
+    while (Generation.load(std::memory_order_acquire) == Seen &&
+           ++Spins < SpinRounds)
+      pause();
+    if (Generation.load(std::memory_order_acquire) == Seen) {
       std::unique_lock<std::mutex> L(M);
-      Start.wait(L, [&] { return Stop || Generation != Seen; });
-      if (Stop)
-        return;
-      Seen = Generation;
+      Start.wait(L, [&] { return Generation.load() != Seen; });
     }
+    Seen = Generation.load(std::memory_order_acquire);
+    if (Stop)
+      return;
     runTasks();
-    std::lock_guard<std::mutex> L(M);
-    if (--Busy == 0)
-      Done.notify_all();
+    Busy.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 
@@ -56,20 +73,19 @@ void ThreadPool::parallelFor(void *Pool, int64_t N, nnc_task_fn Body,
       Body(Arg, I);
     return;
   }
+  P->Body = Body;
+  P->Arg = Arg;
+  P->Count = N;
+  P->Next.store(0);
+  P->Busy.store(int64_t(P->Workers.size()));
   {
-    std::lock_guard<std::mutex> L(P->M);
-    P->Body = Body;
-    P->Arg = Arg;
-    P->Count = N;
-    P->Next = 0;
-    P->Finished = 0;
-    P->Busy = int64_t(P->Workers.size());
-    ++P->Generation;
+    std::lock_guard<std::mutex> L(P->M); // no worker misses the wake-up
+    P->Generation.fetch_add(1, std::memory_order_acq_rel);
   }
   P->Start.notify_all();
   P->runTasks();
-  std::unique_lock<std::mutex> L(P->M);
-  P->Done.wait(L, [&] { return P->Busy == 0; });
+  while (P->Busy.load(std::memory_order_acquire) != 0)
+    pause();
 }
 
 } // namespace nnc::runtime

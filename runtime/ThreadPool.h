@@ -2,8 +2,10 @@
 //-*-===//
 //
 // A fixed set of worker threads that run one parallel_for at a time; the
-// calling thread takes part. nnc_exec::parallel_for points at
-// ThreadPool::parallelFor with the pool as its context.
+// calling thread takes part. Idle workers spin briefly before they sleep,
+// since a training step hands out many small jobs in quick succession.
+// nnc_exec::parallel_for points at ThreadPool::parallelFor with the pool as its
+// context.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -38,15 +40,15 @@ private:
 
   std::vector<std::thread> Workers;
   std::mutex M;
-  std::condition_variable Start, Done;
-  uint64_t Generation = 0;
+  std::condition_variable Start;
+  std::atomic<uint64_t> Generation{0}; // one per job
   bool Stop = false;
   // The current job.
   nnc_task_fn Body = nullptr;
   void *Arg = nullptr;
   int64_t Count = 0;
-  std::atomic<int64_t> Next{0}, Finished{0};
-  int64_t Busy = 0; // workers still inside the current job
+  std::atomic<int64_t> Next{0};
+  std::atomic<int64_t> Busy{0}; // workers still inside the current job
 };
 
 } // namespace nnc::runtime

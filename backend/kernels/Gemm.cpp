@@ -118,23 +118,40 @@ void gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
 
 using namespace nnck;
 
-// MatMul: A [M, K] (any leading shape), B [K, N]. P: M, N, K.
-NNC_KERNEL(MatMul) {
-  gemm(P[0], P[1], P[2], f32(T, 0), P[2], 1, f32(T, 1), P[1], 1, f32(T, 2),
-       P[1], false, f32(T, 3));
+/// Task's share [first, end) of Rows, split in P-given Tasks, in whole
+/// register blocks.
+NNC_INLINE void rowsOf(int64_t Rows, int64_t Task, int64_t Tasks,
+                       int64_t &First, int64_t &End) {
+  int64_t Blocks = (Rows + GemmMR - 1) / GemmMR;
+  First = minOf(Rows, Blocks * Task / Tasks * GemmMR);
+  End = minOf(Rows, Blocks * (Task + 1) / Tasks * GemmMR);
+}
+
+// MatMul: A [M, K] (any leading shape), B [K, N]. P: M, N, K, then tasks
+// splitting the rows and floats of workspace per task.
+NNC_KERNEL(MatMul) { return NNC_OK; }
+NNC_TASK(MatMul) {
+  int64_t M = P[0], N = P[1], K = P[2], First, End;
+  rowsOf(M, Task, P[3], First, End);
+  if (First < End)
+    gemm(End - First, N, K, f32(T, 0) + First * K, K, 1, f32(T, 1), N, 1,
+         f32(T, 2) + First * N, N, false, f32(T, 3) + Task * P[4]);
   return NNC_OK;
 }
 
 // Dense: X [N, K], W [M, K], optional bias [M]; Y = X W^T + b.
-// P: N, K, M. A few rows (batch-1 inference) are dot products over W's
-// contiguous rows: packing W for the GEMM would cost more than using it.
-NNC_KERNEL(Dense) {
-  int64_t N = P[0], K = P[1], M = P[2];
+// P: N, K, M, tasks, floats per task. A few rows (batch-1 inference) are
+// dot products over W's contiguous rows: packing W for the GEMM would cost
+// more than using it.
+NNC_KERNEL(Dense) { return NNC_OK; }
+NNC_TASK(Dense) {
+  int64_t N = P[0], K = P[1], M = P[2], First, End;
   const float *X = f32(T, 0), *W = f32(T, 1);
   float *Y = f32(T, 3);
   const float *Bias = f32(T, 2);
+  rowsOf(N, Task, P[3], First, End);
   if (N <= DenseDotRows) {
-    for (int64_t I = 0; I < N; ++I)
+    for (int64_t I = First; I < End; ++I)
       for (int64_t J = 0; J < M; ++J) {
         const float *Xr = X + I * K, *Wr = W + J * K;
         float S = 0;
@@ -144,9 +161,12 @@ NNC_KERNEL(Dense) {
       }
     return NNC_OK;
   }
-  gemm(N, M, K, X, K, 1, W, 1, K, Y, M, false, f32(T, 4));
+  if (First >= End)
+    return NNC_OK;
+  gemm(End - First, M, K, X + First * K, K, 1, W, 1, K, Y + First * M, M, false,
+       f32(T, 4) + Task * P[4]);
   if (Bias)
-    for (int64_t I = 0; I < N; ++I)
+    for (int64_t I = First; I < End; ++I)
       for (int64_t J = 0; J < M; ++J)
         Y[I * M + J] += Bias[J];
   return NNC_OK;

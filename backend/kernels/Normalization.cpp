@@ -1,7 +1,8 @@
 //===- backend/kernels/Normalization.cpp - BatchNorm and LRN --------------===//
 //
 // BatchNorm kernels: P = N, C, inner (elements per channel and image), then
-// as documented; F[0] = epsilon. Channel statistics accumulate in double.
+// as documented, and P[5] tasks splitting the channels (nnc_t_<Op>);
+// F[0] = epsilon. Channel statistics accumulate in double.
 //
 //===----------------------------------------------------------------------===//
 #include "backend/kernels/Kernel.h"
@@ -55,12 +56,13 @@ NNC_INLINE void normalize(const float *X, float *Y, int64_t N, int64_t C,
 
 // BatchNorm (x, scale, bias, mean, var) -> y. P[3]: use the batch's
 // statistics (nnc run --training) instead of the running ones.
-NNC_KERNEL(BatchNorm) {
+NNC_KERNEL(BatchNorm) { return NNC_OK; }
+NNC_TASK(BatchNorm) {
   const float *X = f32(T, 0), *Scale = f32(T, 1), *Bias = f32(T, 2),
               *Mean = f32(T, 3), *Var = f32(T, 4);
   float *Y = f32(T, 5);
   int64_t N = P[0], C = P[1], Inner = P[2];
-  for (int64_t Ch = 0; Ch < C; ++Ch) {
+  for (int64_t Ch = C * Task / P[5]; Ch < C * (Task + 1) / P[5]; ++Ch) {
     double M = Mean[Ch], V = Var[Ch];
     if (P[3])
       moments(X, N, C, Inner, Ch, M, V);
@@ -74,13 +76,14 @@ NNC_KERNEL(BatchNorm) {
 // variance; the running statistics move toward the batch's mean and
 // (P[3] ? unbiased : biased) variance by F[1] = momentum (PyTorch). A fused
 // activation (P[4], parameters F[2], F[3]) applies in the same pass.
-NNC_KERNEL(BatchNormTrain) {
+NNC_KERNEL(BatchNormTrain) { return NNC_OK; }
+NNC_TASK(BatchNormTrain) {
   const float *X = f32(T, 0), *Scale = f32(T, 1), *Bias = f32(T, 2),
               *RMean = f32(T, 3), *RVar = f32(T, 4);
   float *Y = f32(T, 5), *NewMean = f32(T, 6), *NewVar = f32(T, 7);
   int64_t N = P[0], C = P[1], Inner = P[2];
   double Count = double(N * Inner), Mom = F[1];
-  for (int64_t Ch = 0; Ch < C; ++Ch) {
+  for (int64_t Ch = C * Task / P[5]; Ch < C * (Task + 1) / P[5]; ++Ch) {
     double M, V;
     moments(X, N, C, Inner, Ch, M, V);
     normalize(X, Y, N, C, Inner, Ch, Scale[Ch], Bias[Ch], M, V, F[0], P[4],
@@ -97,7 +100,8 @@ NNC_KERNEL(BatchNormTrain) {
 // A fused activation gradient (P[4] >= 0, the UnaryGrad code; F[1..5] its
 // parameters): T[4] is the activation's dy and dy = T[4] * op'(T[9], T[10]),
 // computed as it is read, so the masked gradient is never stored.
-NNC_KERNEL(BatchNormGrad) {
+NNC_KERNEL(BatchNormGrad) { return NNC_OK; }
+NNC_TASK(BatchNormGrad) {
   const float *X = f32(T, 0), *Scale = f32(T, 1), *Mean = f32(T, 2),
               *Var = f32(T, 3), *Dz = f32(T, 4);
   float *Dx = f32(T, 5), *Dscale = f32(T, 6), *Dbias = f32(T, 7);
@@ -109,7 +113,7 @@ NNC_KERNEL(BatchNormGrad) {
   };
   bool Training = P[3] != 0;
   double M = double(N * Inner);
-  for (int64_t Ch = 0; Ch < C; ++Ch) {
+  for (int64_t Ch = C * Task / P[5]; Ch < C * (Task + 1) / P[5]; ++Ch) {
     double Mu = Mean[Ch], V = Var[Ch];
     if (Training)
       moments(X, N, C, Inner, Ch, Mu, V);

@@ -31,8 +31,21 @@ NNC_INLINE Clip clipWindow(const Window &G, int64_t Oh, int64_t Ow) {
   return C;
 }
 
-template <typename F> NNC_INLINE void forEachWindow(const Window &G, F Fn) {
-  for (int64_t Plane = 0; Plane < G.N * G.C; ++Plane)
+/// Task's share [first, end) of the N*C planes when split in Tasks.
+struct Planes {
+  int64_t First, End;
+};
+NNC_INLINE Planes planesOf(const Window &G, int64_t Task, int64_t Tasks) {
+  int64_t All = G.N * G.C;
+  return Planes{All * Task / Tasks, All * (Task + 1) / Tasks};
+}
+
+template <typename F>
+NNC_INLINE void forEachWindow(const Window &G, F Fn,
+                              Planes Range = Planes{0, -1}) {
+  if (Range.End < 0)
+    Range.End = G.N * G.C;
+  for (int64_t Plane = Range.First; Plane < Range.End; ++Plane)
     for (int64_t Oh = 0; Oh < G.OH; ++Oh)
       for (int64_t Ow = 0; Ow < G.OW; ++Ow) {
         Clip C = clipWindow(G, Oh, Ow);
@@ -63,9 +76,9 @@ NNC_INLINE bool rowInside(const Window &G, int64_t Oh) {
 /// others through Edge(outIndex, oh, ow, base, clip).
 template <typename InsideFn, typename EdgeFn>
 NNC_INLINE void poolRows(const Window &G, const float *X, float *Y,
-                         InsideFn Inside, EdgeFn Edge) {
+                         InsideFn Inside, EdgeFn Edge, Planes Range) {
   Interior In = interiorColumns(G);
-  for (int64_t Plane = 0; Plane < G.N * G.C; ++Plane)
+  for (int64_t Plane = Range.First; Plane < Range.End; ++Plane)
     for (int64_t Oh = 0; Oh < G.OH; ++Oh) {
       int64_t Row = (Plane * G.OH + Oh) * G.OW;
       int64_t Base0 = Plane * G.H * G.W + (Oh * G.SH - G.PadT) * G.W - G.PadL;
@@ -102,7 +115,9 @@ NNC_INLINE float avgCount(const Window &G, bool IncludePad, int64_t Oh,
 
 } // namespace
 
-NNC_KERNEL(MaxPool) {
+// Windowed pooling splits the planes into P[19] tasks (nnc_t_<Op>).
+NNC_KERNEL(MaxPool) { return NNC_OK; }
+NNC_TASK(MaxPool) {
   Window G = window(P);
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
@@ -119,12 +134,14 @@ NNC_KERNEL(MaxPool) {
         float M = -__builtin_inff();
         FOR_WINDOW(G, C, Base, I) M = maxOf(M, X[I]);
         Y[O] = M;
-      });
+      },
+      planesOf(G, Task, P[19]));
   return NNC_OK;
 }
 
 // P[18]: count_include_pad.
-NNC_KERNEL(AvgPool) {
+NNC_KERNEL(AvgPool) { return NNC_OK; }
+NNC_TASK(AvgPool) {
   Window G = window(P);
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
@@ -142,7 +159,8 @@ NNC_KERNEL(AvgPool) {
         float S = 0;
         FOR_WINDOW(G, C, Base, I) S += X[I];
         Y[O] = S / avgCount(G, P[18] != 0, Oh, Ow, C);
-      });
+      },
+      planesOf(G, Task, P[19]));
   return NNC_OK;
 }
 
@@ -209,14 +227,17 @@ NNC_KERNEL(GlobalMaxPool) {
 // (PoolGradKind in backend/llvm/KernelParams.h: 0 max or sampled stochastic,
 // 1 average, 2 stochastic expectation, 3 global average, 4 global max),
 // P[19] count_include_pad, P[20] planes, P[21] elements per plane (global).
-NNC_KERNEL(PoolGrad) {
+// P[22] tasks split the planes; each task clears and fills its own.
+NNC_KERNEL(PoolGrad) { return NNC_OK; }
+NNC_TASK(PoolGrad) {
   Window G = window(P);
   const float *X = f32(T, 0), *Y = f32(T, 1), *Dy = f32(T, 2);
   float *Dx = f32(T, 3);
-  int64_t Kind = P[18], Planes = P[20], Size = P[21];
-  zero(Dx, Planes * Size);
+  int64_t Kind = P[18], NPlanes = P[20], Size = P[21];
+  Planes Mine{NPlanes * Task / P[22], NPlanes * (Task + 1) / P[22]};
+  zero(Dx + Mine.First * Size, (Mine.End - Mine.First) * Size);
   if (Kind >= 3) {
-    for (int64_t Pl = 0; Pl < Planes; ++Pl) {
+    for (int64_t Pl = Mine.First; Pl < Mine.End; ++Pl) {
       if (Kind == 3) {
         for (int64_t I = 0; I < Size; ++I)
           Dx[Pl * Size + I] = Dy[Pl] / float(Size);
@@ -231,7 +252,8 @@ NNC_KERNEL(PoolGrad) {
     return NNC_OK;
   }
   forEachWindow(
-      G, [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) {
+      G,
+      [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) {
         if (Kind == 1) {
           float D = Dy[O] / avgCount(G, P[19] != 0, Oh, Ow, C);
           FOR_WINDOW(G, C, Base, I) Dx[I] += D;
@@ -273,6 +295,7 @@ NNC_KERNEL(PoolGrad) {
           if (Src >= 0)
             Dx[Src] += Dy[O];
         }
-      });
+      },
+      Mine);
   return NNC_OK;
 }

@@ -93,6 +93,23 @@ std::vector<int64_t> keptStrides(const Shape &Dims,
   return S;
 }
 
+/// Tasks for splitting Planes planes of Elements elements in all: none
+/// worth the hand-off below 32K elements.
+int64_t planeTasks(int64_t Planes, int64_t Elements, int64_t Threads) {
+  if (Elements < (1 << 15))
+    return 1;
+  return std::max<int64_t>(1, std::min(Planes, Threads));
+}
+
+/// Tasks for a GEMM of Rows rows and MACs multiply-adds: whole register
+/// blocks each, none below 256K multiply-adds.
+int64_t gemmTasks(int64_t Rows, int64_t MACs, int64_t Threads) {
+  if (MACs < (1 << 18))
+    return 1;
+  int64_t Blocks = (Rows + nnck::GemmMR - 1) / nnck::GemmMR;
+  return std::max<int64_t>(1, std::min(Blocks, Threads));
+}
+
 int64_t tasksFor(int64_t Batch, int64_t Threads) {
   return std::max<int64_t>(1, std::min(Batch, Threads));
 }
@@ -140,15 +157,28 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
   case OpKind::MatMul: {
     int64_t K = N.Inputs[1]->Type.Dims[0], Cols = N.Inputs[1]->Type.Dims[1];
     int64_t M = numElements(X0) / std::max<int64_t>(K, 1);
-    C.P = {M, Cols, K};
-    C.WorkspaceBytes = size_t(nnck::gemmWorkspace(M, Cols, K)) * 4;
+    C.Tasks = gemmTasks(M, M * Cols * K, Threads);
+    int64_t PerTask =
+        nnck::roundUp(nnck::gemmWorkspace(
+                          (M + C.Tasks - 1) / C.Tasks + nnck::GemmMR, Cols, K),
+                      16);
+    C.P = {M, Cols, K, C.Tasks, PerTask};
+    C.WorkspaceBytes = size_t(C.Tasks * PerTask) * 4;
     return C;
   }
   case OpKind::Dense: {
     int64_t Rows = X0[0], K = X0[1], M = N.Inputs[1]->Type.Dims[0];
-    C.P = {Rows, K, M};
-    if (Rows > nnck::DenseDotRows)
-      C.WorkspaceBytes = size_t(nnck::gemmWorkspace(Rows, M, K)) * 4;
+    C.Tasks =
+        Rows > nnck::DenseDotRows ? gemmTasks(Rows, Rows * M * K, Threads) : 1;
+    int64_t PerTask =
+        Rows > nnck::DenseDotRows
+            ? nnck::roundUp(nnck::gemmWorkspace((Rows + C.Tasks - 1) / C.Tasks +
+                                                    nnck::GemmMR,
+                                                M, K),
+                            16)
+            : 0;
+    C.P = {Rows, K, M, C.Tasks, PerTask};
+    C.WorkspaceBytes = size_t(C.Tasks * PerTask) * 4;
     return C;
   }
   case OpKind::Conv:
@@ -168,10 +198,13 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     if (!G.ok())
       return G.status();
     pushWindow(*G, C.P);
-    if (N.Op == OpKind::AvgPool)
-      C.P.push_back(A.getInt("count_include_pad"));
-    if (N.Op == OpKind::StochasticPool)
+    if (N.Op == OpKind::StochasticPool) { // sequential: one random stream
       C.P.insert(C.P.end(), {int64_t(seedMix(N)), Training ? 1 : 0});
+      return C;
+    }
+    C.P.push_back(N.Op == OpKind::AvgPool ? A.getInt("count_include_pad") : 0);
+    C.Tasks = planeTasks(G->N * G->C, numElements(X0), Threads);
+    C.P.push_back(C.Tasks);
     return C;
   }
   case OpKind::GlobalAvgPool:
@@ -194,10 +227,11 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
       G = *GOr;
     }
     pushWindow(G, C.P);
+    C.Tasks = planeTasks(Planes, numElements(X0), Threads);
     C.P.insert(C.P.end(),
                {Kind,
                 A.has("count_include_pad") ? A.getInt("count_include_pad") : 0,
-                Planes, numElements(X0) / Planes});
+                Planes, numElements(X0) / Planes, C.Tasks});
     return C;
   }
   case OpKind::Softmax:
@@ -234,6 +268,8 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     // P[4]: a fused activation (BatchNormTrain; 0 none) or activation
     // gradient (BatchNormGrad; -1 none), see addFusedActivation.
     C.P.push_back(N.Op == OpKind::BatchNormGrad ? -1 : 0);
+    C.Tasks = planeTasks(C.P[1], numElements(X0), Threads); // channels
+    C.P.push_back(C.Tasks);
     C.F = {A.getFloat("epsilon"),
            A.has("momentum") ? A.getFloat("momentum") : 0.0,
            0,
