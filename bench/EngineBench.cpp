@@ -12,6 +12,7 @@
 #include "ir/Builder.h"
 #include "ir/Initializers.h"
 #include "ir/Verifier.h"
+#include "passes/Autodiff.h"
 #include "passes/TrainStep.h"
 
 #include <benchmark/benchmark.h>
@@ -134,6 +135,74 @@ void gemm(benchmark::State &S, int64_t M, int64_t N, int64_t K) {
                          benchmark::Counter::kIsRate);
 }
 
+/// The conv-BN-ReLU block of issue 5 (N=64, 32->64 channels, 14x14, 3x3
+/// pad 1): inference (BatchNorm with running statistics) or training
+/// forward and backward (batch statistics; gradients of the input and every
+/// parameter of loss = sum(y * R)), fused or not.
+void block(benchmark::State &S, bool Training, bool Fuse) {
+  Graph G;
+  Builder B(G);
+  SplitMix64 Rng(7);
+  auto Random = [&](Shape D, double Lo, double Hi) {
+    std::vector<double> V(size_t(numElements(D)));
+    for (double &X : V)
+      X = Lo + (Hi - Lo) * Rng.uniform();
+    return V;
+  };
+  Value *X = B.input("x", {64, 32, 14, 14});
+  Value *W = B.constant("w", {64, 32, 3, 3}, Random({64, 32, 3, 3}, -0.1, 0.1));
+  Value *Bias = B.constant("b", {64}, Random({64}, -0.1, 0.1));
+  Value *C = B.op(OpKind::Conv, {X, W, Bias},
+                  attrs({{"pads", std::vector<int64_t>{1, 1, 1, 1}}}), "conv");
+  std::vector<Value *> Bn = {C, B.constant("s", {64}, Random({64}, 0.5, 1.5)),
+                             B.constant("beta", {64}, Random({64}, -0.5, 0.5)),
+                             B.constant("m", {64}, Random({64}, -0.1, 0.1)),
+                             B.constant("v", {64}, Random({64}, 0.5, 2))};
+  Value *N = Training ? B.ops(OpKind::BatchNormTrain, Bn, {}, 3, "bn")[0]
+                      : B.op(OpKind::BatchNorm, Bn, {}, "bn");
+  Value *Y = B.op(OpKind::Relu, {N}, {}, "y");
+  if (!Training) {
+    B.entry("infer", {X}, {Y});
+  } else {
+    Value *R =
+        B.constant("r", {64, 64, 14, 14}, Random({64, 64, 14, 14}, -1, 1));
+    Value *L = B.op(OpKind::ReduceSum, {B.op(OpKind::Mul, {Y, R})},
+                    attrs({{"keepdims", int64_t(0)}}), "loss");
+    auto D = passes::differentiate(G, L, {X, W, Bias, Bn[1], Bn[2]});
+    if (!D.ok()) {
+      S.SkipWithError(D.status().message().c_str());
+      return;
+    }
+    std::vector<Value *> Grads = {L};
+    for (Value *V : {X, W, Bias, Bn[1], Bn[2]})
+      Grads.push_back(D->Grads.at(V));
+    G.EntryPoints.push_back({"infer", {X}, Grads, {}});
+  }
+  if (!B.status().ok() || !verify(G).ok()) {
+    S.SkipWithError("cannot build the block");
+    return;
+  }
+  backend::EngineOptions O;
+  O.Threads = Threads;
+  O.setFuse(Fuse);
+  auto E = backend::createEngine(G, O);
+  interp::TensorMap In = {
+      {"x", interp::Tensor(DType::F32, {64, 32, 14, 14},
+                           Random({64, 32, 14, 14}, 0, 1))}};
+  interp::Options Opts;
+  Opts.Training = Training;
+  auto First = (*E)->run("infer", In, Opts);
+  if (!First.ok()) {
+    S.SkipWithError(First.status().message().c_str());
+    return;
+  }
+  for (auto _ : S)
+    benchmark::DoNotOptimize((*E)->run("infer", In, Opts));
+  double Flops = 2.0 * 64 * 64 * 32 * 9 * 196 * (Training ? 3 : 1);
+  S.counters["GFLOP/s"] = benchmark::Counter(
+      Flops * double(S.iterations()) / 1e9, benchmark::Counter::kIsRate);
+}
+
 /// The machine's fp32 peak per thread: independent chains of 8-wide FMAs
 /// (two FMA pipes, four cycles of latency), nothing loaded or stored.
 __attribute__((target("avx2,fma"))) void peak(benchmark::State &S) {
@@ -187,6 +256,15 @@ int main(int Argc, char **Argv) {
         ->Unit(benchmark::kMicrosecond)
         ->UseRealTime();
   benchmark::RegisterBenchmark("peak/fma", peak)->UseRealTime();
+  for (bool Training : {false, true})
+    for (bool Fuse : {true, false})
+      benchmark::RegisterBenchmark((std::string("block/") +
+                                    (Training ? "train" : "infer") + "/" +
+                                    (Fuse ? "fused" : "unfused"))
+                                       .c_str(),
+                                   block, Training, Fuse)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
   benchmark::Initialize(&Argc, Argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

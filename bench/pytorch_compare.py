@@ -101,6 +101,39 @@ def peak_gflops(build):
     return json.loads(out)["benchmarks"][0]["GFLOP/s"]
 
 
+def torch_block(train, repeats):
+    """The conv-BN-ReLU block (N=64, 32->64, 14x14, 3x3 pad 1): inference
+    (eager, channels_last, frozen + optimize_for_inference) or forward and
+    backward in training mode (eager, channels_last)."""
+    def make():
+        return nn.Sequential(nn.Conv2d(32, 64, 3, padding=1),
+                             nn.BatchNorm2d(64), nn.ReLU())
+    x = torch.rand(64, 32, 14, 14)
+    times = {}
+    if not train:
+        with torch.no_grad():
+            m = make().eval()
+            times["eager"] = median_time(lambda: m(x), repeats, 10)
+            cl = make().eval().to(memory_format=torch.channels_last)
+            xc = x.contiguous(memory_format=torch.channels_last)
+            times["channels_last"] = median_time(lambda: cl(xc), repeats, 10)
+            frozen = torch.jit.optimize_for_inference(
+                torch.jit.freeze(torch.jit.script(make().eval())))
+            times["frozen"] = median_time(lambda: frozen(x), repeats, 10)
+    else:
+        r = torch.rand(64, 64, 14, 14)
+        for name, layout in (("eager", torch.contiguous_format),
+                             ("channels_last", torch.channels_last)):
+            m = make().train().to(memory_format=layout)
+            xi = x.contiguous(memory_format=layout).requires_grad_()
+
+            def step():
+                (m(xi) * r).sum().backward()
+            times[name] = median_time(step, repeats, 5)
+    best = min(times, key=times.get)
+    return times[best], best
+
+
 def nnc_times(build, threads, repeats):
     exe = os.path.join(build, "bench", "nnc_engine_bench")
     out = subprocess.run(
@@ -112,6 +145,10 @@ def nnc_times(build, threads, repeats):
     times, flops = {}, {}
     for b in json.loads(out)["benchmarks"]:
         if b.get("aggregate_name") != "median":
+            continue
+        if b["run_name"].startswith("block/"):
+            _, mode, variant = b["run_name"].split("/")[:3]
+            times[("block", mode, variant)] = b["real_time"] / 1e3
             continue
         model, entry, batch, _ = b["run_name"].split("/")[:4]
         key = (model, entry, int(batch.split(":")[1]))
@@ -149,6 +186,17 @@ def main():
                   f"{mine * 1e3:8.3f}ms {theirs * 1e3:8.3f}ms "
                   f"{theirs / mine:7.2f} {rate:8.1f} {100 * rate / peak:6.1f}%"
                   f"  {variant}")
+    print()
+    print(f"{'conv-BN-ReLU block @64':32} {'fused':>10} {'unfused':>10} "
+          f"{'PyTorch':>10} {'unf/fus':>7} {'PyT/fus':>7}  PyTorch variant")
+    for mode in ("infer", "train"):
+        theirs, variant = torch_block(mode == "train", args.repeats)
+        fused = ours[("block", mode, "fused")]
+        unfused = ours[("block", mode, "unfused")]
+        print(f"{mode + (' (fwd+bwd)' if mode == 'train' else ''):32} "
+              f"{fused * 1e3:8.3f}ms {unfused * 1e3:8.3f}ms "
+              f"{theirs * 1e3:8.3f}ms {unfused / fused:7.2f} "
+              f"{theirs / fused:7.2f}  {variant}")
     return 0
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nnc needs, only those that are missing.
 # Idempotent: a second run installs nothing and does not touch the network
-# unless something is missing.
+# unless something is missing. --bench also installs python3-torch, the
+# baseline of bench/pytorch_compare.py (large; not needed to build or test).
 set -euo pipefail
 
 PACKAGES=(
@@ -12,6 +13,7 @@ PACKAGES=(
   dataset-fashion-mnist
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
 )
+if [[ "${1:-}" == "--bench" ]]; then PACKAGES+=(python3-torch); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
