@@ -14,7 +14,9 @@ core's FMA-loop peak, bench/nnc_engine_bench's peak/fma).
     /usr/bin/python3 bench/pytorch_compare.py --build build --threads 2
 """
 import argparse
+import gzip
 import json
+import resource
 import os
 import statistics
 import subprocess
@@ -137,7 +139,7 @@ def torch_block(train, repeats):
 def nnc_times(build, threads, repeats):
     exe = os.path.join(build, "bench", "nnc_engine_bench")
     out = subprocess.run(
-        [exe, "--benchmark_filter=(lenet5|convbn)/.*/jit",
+        [exe, "--benchmark_filter=(lenet5|convbn)/.*/batch:(1|64)/jit|block/",
          f"--threads={threads}", "--benchmark_format=json",
          f"--benchmark_repetitions={repeats}",
          "--benchmark_report_aggregates_only=true"],
@@ -157,11 +159,74 @@ def nnc_times(build, threads, repeats):
     return times, flops
 
 
+def idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    rank = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big")
+            for i in range(rank)]
+    return torch.frombuffer(bytearray(data[4 + 4 * rank:]),
+                            dtype=torch.uint8).reshape(dims)
+
+
+def torch_epoch(threads):
+    """One LeNet-5 epoch on Fashion-MNIST as a PyTorch user writes it (data
+    preloaded as tensors, Adam, batch 64, shuffled) and the test accuracy;
+    run in a child process so its peak RSS is its own."""
+    code = f"""
+import resource, time, torch, torch.nn.functional as F, sys
+sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r})
+from pytorch_compare import lenet5, idx
+torch.set_num_threads({threads}); torch.manual_seed(0)
+d = "/usr/share/datasets/fashion-mnist/"
+start = time.perf_counter()
+x = idx(d + "train-images-idx3-ubyte.gz").float().div(255).unsqueeze(1)
+y = idx(d + "train-labels-idx1-ubyte.gz").long()
+tx = idx(d + "t10k-images-idx3-ubyte.gz").float().div(255).unsqueeze(1)
+ty = idx(d + "t10k-labels-idx1-ubyte.gz").long()
+m = lenet5(); opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+perm = torch.randperm(60000)
+for i in range(0, 60000, 64):
+    b = perm[i:i + 64]
+    opt.zero_grad(set_to_none=True)
+    F.cross_entropy(m(x[b]), y[b]).backward()
+    opt.step()
+m.eval()
+with torch.no_grad():
+    acc = (m(tx).argmax(1) == ty).float().mean().item()
+t = time.perf_counter() - start
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(t, rss, acc)
+"""
+    out = subprocess.run(["/usr/bin/python3", "-c", code], check=True,
+                         capture_output=True, text=True).stdout.split()
+    return float(out[0]), float(out[1]), float(out[2])
+
+
+def nnc_epoch(build, threads):
+    """nnc train for one LeNet-5 epoch (compile, 938 steps, test
+    evaluation): wall time and peak RSS of the process."""
+    exe = os.path.join(build, "tools", "nnc")
+    model = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                         "examples", "models", "lenet5.json")
+    start = time.perf_counter()
+    out = subprocess.run([exe, "train", model, "--data", "fashion-mnist",
+                          "--epochs", "1", "--progress", "none",
+                          "--threads", str(threads)],
+                         check=True, capture_output=True, text=True).stdout
+    t = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    acc = float(out.split("accuracy ")[-1].split("%")[0]) / 100
+    return t, rss, acc
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--epoch", action="store_true",
+                    help="also time a whole LeNet-5 training epoch")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     ours, gflop = nnc_times(args.build, args.threads, args.repeats)
@@ -197,6 +262,17 @@ def main():
               f"{fused * 1e3:8.3f}ms {unfused * 1e3:8.3f}ms "
               f"{theirs * 1e3:8.3f}ms {unfused / fused:7.2f} "
               f"{theirs / fused:7.2f}  {variant}")
+    if args.epoch:
+        print()
+        ours_t, ours_rss, ours_acc = nnc_epoch(args.build, args.threads)
+        t_t, t_rss, t_acc = torch_epoch(args.threads)
+        print(f"LeNet-5 epoch (train + test eval), {args.threads} threads:")
+        print(f"  nnc     {ours_t:6.1f} s, peak RSS {ours_rss:6.0f} MiB, "
+              f"test accuracy {100 * ours_acc:.2f}%")
+        print(f"  PyTorch {t_t:6.1f} s, peak RSS {t_rss:6.0f} MiB, "
+              f"test accuracy {100 * t_acc:.2f}%")
+        print(f"  PyTorch / nnc: time {t_t / ours_t:.2f}, "
+              f"memory {t_rss / ours_rss:.2f}")
     return 0
 
 

@@ -217,7 +217,6 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
     for (const Node *N : P.Kernels[K].Nodes)
       for (const Value *Out : N->Outputs)
         Producer[Out] = int64_t(K);
-  std::set<const Value *> WantedSet(Wanted.begin(), Wanted.end());
   std::map<const Value *, std::set<int64_t>> ReadBy; // root -> kernels
   for (size_t K = 0; K < P.Kernels.size(); ++K) {
     Kernel &Kn = P.Kernels[K];

@@ -34,14 +34,20 @@ NNC_INLINE void im2col(const float *X, const Window &G, int64_t Cg, float *Col,
           }
           const float *Src = X + (C * G.H + Ih) * G.W;
           int64_t W0 = Kw * G.DW - G.PadL;
-          if (G.SW == 1 && W0 >= 0 && W0 + G.OW <= G.W) {
-            copyShort(Dst, Src + W0, G.OW); // the common, unpadded case
-            continue;
-          }
-          for (int64_t Ow = 0; Ow < G.OW; ++Ow) {
-            int64_t Iw = Ow * G.SW + W0;
-            Dst[Ow] = Iw >= 0 && Iw < G.W ? Src[Iw] : 0.f;
-          }
+          // Columns [Lo, Hi) read inside the row; the rest is padding.
+          int64_t Lo = W0 >= 0 ? 0 : minOf(G.OW, (-W0 + G.SW - 1) / G.SW);
+          int64_t Last = G.W - 1 - W0; // largest Ow * SW inside
+          int64_t Hi = Last < 0 ? 0 : minOf(G.OW, Last / G.SW + 1);
+          Hi = maxOf(Hi, Lo);
+          for (int64_t Ow = 0; Ow < Lo; ++Ow)
+            Dst[Ow] = 0.f;
+          if (G.SW == 1)
+            copyShort(Dst + Lo, Src + Lo + W0, Hi - Lo);
+          else
+            for (int64_t Ow = Lo; Ow < Hi; ++Ow)
+              Dst[Ow] = Src[Ow * G.SW + W0];
+          for (int64_t Ow = Hi; Ow < G.OW; ++Ow)
+            Dst[Ow] = 0.f;
         }
       }
 }

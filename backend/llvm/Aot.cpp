@@ -60,7 +60,7 @@ bool byValue(const Value *V) {
 /// The exported C function of an entry: (state or weights, inputs...,
 /// outputs..., arena, exec) around the internal nnc_entry_fn.
 void emitWrapper(llvm::Module &M, const EntryPoint &E, const std::string &Name,
-                 llvm::Function *Impl, bool Writes) {
+                 llvm::Function *Impl) {
   llvm::LLVMContext &Ctx = M.getContext();
   llvm::IRBuilder<> B(Ctx);
   llvm::Type *Ptr = B.getPtrTy();
@@ -75,7 +75,6 @@ void emitWrapper(llvm::Module &M, const EntryPoint &E, const std::string &Name,
       llvm::FunctionType::get(B.getInt32Ty(), Params, false),
       llvm::GlobalValue::ExternalLinkage, Name, M);
   Fn->setDoesNotThrow();
-  (void)Writes;
   B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", Fn));
   size_t N = E.Inputs.size() + E.Outputs.size();
   llvm::Value *Io = B.CreateAlloca(Ptr, B.getInt64(std::max<size_t>(N, 1)));
@@ -175,8 +174,7 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
     NNC_TRY(compileEntryIR(Train ? G : Base, *E, EO, Train, *M, Impl, Rep,
                            false, Train ? &Layout : &BaseLayout)
                 .withPrefix("compiling '" + E->Name + "'"));
-    emitWrapper(*M, *E, O.Prefix + "_" + E->Name, M->getFunction(Impl),
-                E->Name == "train_step");
+    emitWrapper(*M, *E, O.Prefix + "_" + E->Name, M->getFunction(Impl));
     Exported.push_back(O.Prefix + "_" + E->Name);
     Arena = std::max(Arena, Rep.ArenaBytes);
     R.Reports.push_back({E->Name, Rep});
