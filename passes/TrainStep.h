@@ -44,6 +44,7 @@ Expected<TrainStep> buildTrainStep(ir::Graph &G);
 
 /// The first lowering step alone: training semantics for Dropout and
 /// BatchNorm. Appends the running-statistics updates to Updates.
-Status lowerForTraining(ir::Graph &G, std::vector<ir::Update> &Updates);
+Status lowerForTraining(ir::Graph &G, std::vector<ir::Update> &Updates,
+                        bool LowerDropout = true);
 
 } // namespace nnc::passes

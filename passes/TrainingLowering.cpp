@@ -6,13 +6,15 @@ namespace nnc::passes {
 
 using namespace nnc::ir;
 
-Status lowerForTraining(Graph &G, std::vector<Update> &Updates) {
+Status lowerForTraining(Graph &G, std::vector<Update> &Updates,
+                        bool LowerDropout) {
   Builder B(G);
   std::vector<Node *> Nodes;
   for (const auto &N : G.nodes())
     Nodes.push_back(N.get());
   for (Node *N : Nodes) {
-    if (N->Op == OpKind::Dropout && N->Attrs.getFloat("ratio") > 0) {
+    if (LowerDropout && N->Op == OpKind::Dropout &&
+        N->Attrs.getFloat("ratio") > 0) {
       // Backward needs the mask the forward drew: make it a value.
       Attributes A = N->Attrs;
       Value *Mask =

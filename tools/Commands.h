@@ -13,7 +13,7 @@ struct Command {
 
 extern const CommandSpec InfoSpec, DumpSpec, ConvertSpec, RunSpec, TrainSpec,
     EvalSpec, GradcheckSpec, ImportSpec, OnnxTestSpec, CompileSpec,
-    BenchSpec;
+    BenchSpec, GradSpec, StepSpec;
 Status runInfo(const Args &A);
 Status runDump(const Args &A);
 Status runConvert(const Args &A);
@@ -24,6 +24,8 @@ Status runGradcheck(const Args &A);
 Status runImport(const Args &A);
 Status runCompile(const Args &A);
 Status runBench(const Args &A);
+Status runGrad(const Args &A);
+Status runStep(const Args &A);
 Status runOnnxTest(const Args &A);
 
 } // namespace nnc::tools

@@ -16,7 +16,8 @@ const Command Commands[] = {
     {TrainSpec, runTrain},         {EvalSpec, runEval},
     {GradcheckSpec, runGradcheck}, {ImportSpec, runImport},
     {OnnxTestSpec, runOnnxTest},   {CompileSpec, runCompile},
-    {BenchSpec, runBench},
+    {BenchSpec, runBench},         {GradSpec, runGrad},
+    {StepSpec, runStep},
 };
 
 void printUsage(std::FILE *To) {

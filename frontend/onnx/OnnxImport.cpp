@@ -184,6 +184,13 @@ Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
       It->second->Kind = Role::Output;
     Outputs.push_back(It->second);
   }
+  // A BatchNorm's running statistics are state, not trained parameters:
+  // training moves them by momentum, not by gradients.
+  for (const auto &N : G.nodes())
+    if (N->Op == OpKind::BatchNorm || N->Op == OpKind::BatchNormTrain)
+      for (size_t I = 3; I < N->Inputs.size(); ++I)
+        if (N->Inputs[I]->Kind == Role::Parameter)
+          N->Inputs[I]->Kind = Role::State;
   G.EntryPoints.push_back({"infer", Inputs, Outputs, {}});
   NNC_TRY(verify(G).withPrefix(Name));
   return G;

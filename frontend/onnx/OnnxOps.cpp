@@ -565,8 +565,13 @@ Problems checkSoftmaxCrossEntropyLoss(const onnx::NodeProto &N, int64_t) {
   Problems P;
   if (attrString(N, "reduction", "mean") != "mean")
     P.push_back("reduction '" + attrString(N, "reduction", "mean") + "'");
-  if (hasAttr(N, "ignore_index"))
-    P.push_back("attribute ignore_index");
+  // PyTorch exports ignore_index = -100 by default. A negative one can
+  // never be a valid class, so a label equal to it is reported as out of
+  // range at run time (never silently counted); others are unsupported.
+  if (hasAttr(N, "ignore_index") && attrInt(N, "ignore_index", 0) >= 0)
+    P.push_back("attribute ignore_index " +
+                std::to_string(attrInt(N, "ignore_index", 0)) +
+                " (only negative ones, which no label can equal)");
   if (N.input_size() > 2 && !N.input(2).empty())
     P.push_back("input 'weights'");
   if (N.output_size() > 1 && !N.output(1).empty())

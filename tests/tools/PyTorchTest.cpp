@@ -1,0 +1,81 @@
+// nnc grad and nnc step against PyTorch on a model PyTorch exported (with
+// its loss) to ONNX: gradients in train mode, and the parameters after 3
+// steps of each of the seven optimizers. References come from Debian's
+// python3-torch (tests/tools/torch/reference.py); without it the test is
+// skipped (scripts/setup.sh --bench installs it).
+#include "../TempDir.h"
+#include "../TestUtil.h"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+
+using namespace nnc;
+using namespace nnc::test;
+
+namespace {
+
+int shell(const std::string &Cmd) {
+  int Status = std::system(Cmd.c_str());
+  return WIFEXITED(Status) ? WEXITSTATUS(Status) : -1;
+}
+
+std::vector<float> floats(const std::string &Path) {
+  std::string Bytes = readText(Path);
+  std::vector<float> V(Bytes.size() / 4);
+  std::memcpy(V.data(), Bytes.data(), V.size() * 4);
+  return V;
+}
+
+/// Every file of Want has a twin in Got within Tol of the largest value.
+void expectSameFiles(const std::string &Want, const std::string &Got,
+                     double Tol) {
+  int Files = 0;
+  for (const auto &E : std::filesystem::directory_iterator(Want)) {
+    std::string Name = E.path().filename().string();
+    std::vector<float> W = floats(E.path().string()),
+                       G = floats(Got + "/" + Name);
+    ASSERT_EQ(W.size(), G.size()) << Name;
+    double Scale = 1e-3, Diff = 0;
+    for (size_t I = 0; I < W.size(); ++I) {
+      Scale = std::max(Scale, double(std::fabs(W[I])));
+      Diff = std::max(Diff, double(std::fabs(W[I] - G[I])));
+    }
+    EXPECT_LT(Diff / Scale, Tol) << Name;
+    ++Files;
+  }
+  EXPECT_GT(Files, 4);
+}
+
+} // namespace
+
+TEST(PyTorch, GradAndSevenOptimizersMatchPyTorch) {
+  if (shell("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "python3-torch is not installed";
+  TempDir D;
+  ASSERT_EQ(shell("/usr/bin/python3 " + std::string(NNC_SOURCE_DIR) +
+                  "/tests/tools/torch/reference.py " + D.Path +
+                  " >/dev/null 2>&1"),
+            0);
+  std::string Tool = NNC_TOOL, Model = D.file("model.onnx");
+  std::string In =
+      " --input x=" + D.file("x.bin") + " --input y=" + D.file("y.bin");
+  ASSERT_EQ(shell(Tool + " grad " + Model + " --loss loss" + In +
+                  " --output-dir " + D.file("ours_grad") + " >/dev/null"),
+            0);
+  expectSameFiles(D.file("grad"), D.file("ours_grad"), 1e-5);
+  std::ifstream Manifest(D.file("manifest.txt"));
+  int Optimizers = 0;
+  for (std::string Name, Kind, Hparams; Manifest >> Name >> Kind >> Hparams;) {
+    SCOPED_TRACE(Name);
+    std::string Out = D.file("ours_" + Name);
+    ASSERT_EQ(shell(Tool + " step " + Model + " --loss loss --optimizer " +
+                    Kind + " --hparams '" + Hparams + "' --steps 3" + In +
+                    " --output-dir " + Out + " >/dev/null"),
+              0);
+    expectSameFiles(D.file("step_" + Name), Out, 1e-5);
+    ++Optimizers;
+  }
+  EXPECT_EQ(Optimizers, 7);
+}
