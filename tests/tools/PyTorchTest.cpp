@@ -79,3 +79,31 @@ TEST(PyTorch, GradAndSevenOptimizersMatchPyTorch) {
   }
   EXPECT_EQ(Optimizers, 7);
 }
+
+TEST(PyTorch, ExportedLeNet5RunsAndMatchesPyTorch) {
+  if (shell("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "python3-torch is not installed";
+  TempDir D;
+  ASSERT_EQ(shell("/usr/bin/python3 " + std::string(NNC_SOURCE_DIR) +
+                  "/examples/onnx/export_lenet5.py " + D.Path +
+                  " >/dev/null 2>&1"),
+            0);
+  for (const char *Engine : {"jit", "interp"}) {
+    SCOPED_TRACE(Engine);
+    std::string Out = D.file(std::string("nnc_") + Engine);
+    ASSERT_EQ(shell(std::string(NNC_TOOL) + " run " + D.file("lenet5.onnx") +
+                    " --input input=" + D.file("input.bin") + " --output-dir " +
+                    Out + " --engine " + Engine + " >/dev/null"),
+              0);
+    std::vector<float> Want = floats(D.file("logits.bin")),
+                       Got = floats(Out + "/logits.bin");
+    ASSERT_EQ(Want.size(), 80u);
+    ASSERT_EQ(Got.size(), Want.size());
+    double Scale = 0, Diff = 0;
+    for (size_t I = 0; I < Want.size(); ++I) {
+      Scale = std::max(Scale, double(std::fabs(Want[I])));
+      Diff = std::max(Diff, double(std::fabs(Want[I] - Got[I])));
+    }
+    EXPECT_LT(Diff / Scale, 1e-5);
+  }
+}
