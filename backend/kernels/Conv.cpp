@@ -214,9 +214,18 @@ NNC_TASK(ConvGradWeights) {
         im2col(Xp + ((N0 + I) * G.C + Grp * Cg) * G.H * G.W, G, Cg,
                Col + I * Pixels, Cols);
       gatherChannels(Dy, G.O, Pixels, N0, Imgs, Grp * Og, Og, Dyc);
-      // dW_g [Og, K] += dY_g [Og, Cols] x Col^T.
-      gemm(Og, K, Cols, Dyc, Cols, 1, Col, 1, Cols, Acc + Grp * Og * K, K, true,
-           W + L.Pack);
+      float *DwG = Acc + Grp * Og * K;
+      if (!convGradTransposed(Cg, Og, KK)) {
+        // dW_g [Og, K] += dY_g [Og, Cols] x Col^T.
+        gemm(Og, K, Cols, Dyc, Cols, 1, Col, 1, Cols, DwG, K, true, W + L.Pack);
+        continue;
+      }
+      // dW_g^T [K, Og] = Col [K, Cols] x dY_g^T, added in transposed.
+      float *Tmp = W + L.Tmp;
+      gemm(K, Og, Cols, Col, Cols, 1, Dyc, 1, Cols, Tmp, Og, false, W + L.Pack);
+      for (int64_t O = 0; O < Og; ++O)
+        for (int64_t R = 0; R < K; ++R)
+          DwG[O * K + R] += Tmp[R * Og + O];
     }
   });
   return NNC_OK;
