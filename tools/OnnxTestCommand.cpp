@@ -59,8 +59,22 @@ bool unsupportedByBackend(const std::string &Why) {
          Why.find("not supported by the compiled backend") != std::string::npos;
 }
 
+/// Tests whose data contradict their own model, each with the reason.
+const char *knownInconsistent(const std::string &Test) {
+  // onnx/backend/test/case/node/adam.py computes the expected outputs with
+  // epsilon = 1e-2 but builds the node without it (the default is 0).
+  if (Test == "test_adam_multiple")
+    return "its expected outputs use epsilon=1e-2, its model leaves epsilon "
+           "at the default 0 (an error in ONNX's test generator)";
+  return nullptr;
+}
+
 Outcome runCase(const fs::path &Dir, const backend::EngineOptions &EO,
                 std::string &Why) {
+  if (const char *Reason = knownInconsistent(Dir.filename().string())) {
+    Why = Reason;
+    return Outcome::Skip;
+  }
   Expected<Graph> G = frontend::loadModel((Dir / "model.onnx").string());
   if (!G.ok()) {
     Why = G.status().message();

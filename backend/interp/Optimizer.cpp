@@ -130,6 +130,63 @@ Status evalAdam(const Node &N, EvalContext &, const Args &In, Results &Out) {
   return Status::success();
 }
 
+// ai.onnx.preview.training: the regularized gradient is
+// g + norm_coefficient * x; t counts the steps done before this one.
+Status evalOnnxAdagrad(const Node &N, EvalContext &, const Args &In,
+                       Results &Out) {
+  const Attributes &A = N.Attrs;
+  double R = (*In[0])[0], T = (*In[1])[0];
+  double Lr = R / (1 + T * A.getFloat("decay_factor"));
+  double Norm = A.getFloat("norm_coefficient"), Eps = A.getFloat("epsilon");
+  const Tensor &X = *In[2], &G = *In[3], &H = *In[4];
+  for (int64_t I = 0; I < X.numElements(); ++I) {
+    double Gr = Norm * X[I] + G[I];
+    double Hn = H[I] + Gr * Gr;
+    Out[1][I] = Hn;
+    Out[0][I] = X[I] - Lr * Gr / (std::sqrt(Hn) + Eps);
+  }
+  return Status::success();
+}
+
+Status evalOnnxMomentum(const Node &N, EvalContext &, const Args &In,
+                        Results &Out) {
+  const Attributes &A = N.Attrs;
+  double R = (*In[0])[0], T = (*In[1])[0];
+  double Alpha = A.getFloat("alpha"), Beta = T > 0 ? A.getFloat("beta") : 1.0;
+  double Norm = A.getFloat("norm_coefficient");
+  bool Nesterov = A.getInt("nesterov") != 0;
+  const Tensor &X = *In[2], &G = *In[3], &V = *In[4];
+  for (int64_t I = 0; I < X.numElements(); ++I) {
+    double Gr = Norm * X[I] + G[I];
+    double Vn = Alpha * V[I] + Beta * Gr;
+    Out[1][I] = Vn;
+    Out[0][I] = X[I] - R * (Nesterov ? Gr + Alpha * Vn : Vn);
+  }
+  return Status::success();
+}
+
+Status evalOnnxAdam(const Node &N, EvalContext &, const Args &In,
+                    Results &Out) {
+  const Attributes &A = N.Attrs;
+  double R = (*In[0])[0], T = (*In[1])[0];
+  double Alpha = A.getFloat("alpha"), Beta = A.getFloat("beta");
+  double Eps = A.getFloat("epsilon"), Norm = A.getFloat("norm_coefficient");
+  double Post = A.getFloat("norm_coefficient_post");
+  double Ra =
+      T > 0 ? R * std::sqrt(1 - std::pow(Beta, T)) / (1 - std::pow(Alpha, T))
+            : R;
+  const Tensor &X = *In[2], &G = *In[3], &V = *In[4], &H = *In[5];
+  for (int64_t I = 0; I < X.numElements(); ++I) {
+    double Gr = Norm * X[I] + G[I];
+    double Vn = Alpha * V[I] + (1 - Alpha) * Gr;
+    double Hn = Beta * H[I] + (1 - Beta) * Gr * Gr;
+    Out[1][I] = Vn;
+    Out[2][I] = Hn;
+    Out[0][I] = (1 - Post) * (X[I] - Ra * Vn / (std::sqrt(Hn) + Eps));
+  }
+  return Status::success();
+}
+
 } // namespace
 
 void kernels::registerOptimizer() {
@@ -138,6 +195,9 @@ void kernels::registerOptimizer() {
   define(OpKind::AdadeltaUpdate, evalAdadelta);
   define(OpKind::RmspropUpdate, evalRmsprop);
   define(OpKind::AdamUpdate, evalAdam);
+  define(OpKind::OnnxAdagrad, evalOnnxAdagrad);
+  define(OpKind::OnnxMomentum, evalOnnxMomentum);
+  define(OpKind::OnnxAdam, evalOnnxAdam);
 }
 
 } // namespace nnc::interp

@@ -147,3 +147,65 @@ NNC_KERNEL(AdamUpdate) {
   }
   return NNC_OK;
 }
+
+// ai.onnx.preview.training (r, t, x, g, state...) -> (x', state'...): r a
+// float scalar, t an int64 step count (steps done before this one). P[0]:
+// elements, P[1]: Nesterov (Momentum). The optional operands are all
+// present, so outputs start at T[5] (Adagrad, Momentum) or T[6] (Adam).
+
+// F: decay_factor, epsilon, norm_coefficient.
+NNC_KERNEL(OnnxAdagrad) {
+  double R = *f32(T, 0), Step = double(*in<int64_t>(T, 1));
+  float Lr = float(R / (1 + Step * F[0]));
+  float Eps = float(F[1]), Norm = float(F[2]);
+  const float *X = f32(T, 2), *G = f32(T, 3), *H = f32(T, 4);
+  float *Xn = f32(T, 5), *Hn = f32(T, 6);
+  for (int64_t I = 0; I < P[0]; ++I) {
+    float Gr = Norm * X[I] + G[I];
+    float Hi = H[I] + Gr * Gr;
+    Hn[I] = Hi;
+    Xn[I] = X[I] - Lr * Gr / (__builtin_sqrtf(Hi) + Eps);
+  }
+  return NNC_OK;
+}
+
+// F: alpha, beta, norm_coefficient.
+NNC_KERNEL(OnnxMomentum) {
+  float R = *f32(T, 0);
+  int64_t Step = *in<int64_t>(T, 1);
+  float Alpha = float(F[0]), Beta = Step > 0 ? float(F[1]) : 1.f;
+  float Norm = float(F[2]);
+  bool Nesterov = P[1] != 0;
+  const float *X = f32(T, 2), *G = f32(T, 3), *V = f32(T, 4);
+  float *Xn = f32(T, 5), *Vn = f32(T, 6);
+  for (int64_t I = 0; I < P[0]; ++I) {
+    float Gr = Norm * X[I] + G[I];
+    float Vi = Alpha * V[I] + Beta * Gr;
+    Vn[I] = Vi;
+    Xn[I] = X[I] - R * (Nesterov ? Gr + Alpha * Vi : Vi);
+  }
+  return NNC_OK;
+}
+
+// F: alpha, beta, epsilon, norm_coefficient, norm_coefficient_post.
+NNC_KERNEL(OnnxAdam) {
+  double R = *f32(T, 0), Step = double(*in<int64_t>(T, 1));
+  double Alpha = F[0], Beta = F[1];
+  float Ra =
+      float(Step > 0 ? R * __builtin_sqrt(1 - __builtin_pow(Beta, Step)) /
+                           (1 - __builtin_pow(Alpha, Step))
+                     : R);
+  float A = float(Alpha), B = float(Beta), Eps = float(F[2]),
+        Norm = float(F[3]), Post = float(F[4]);
+  const float *X = f32(T, 2), *G = f32(T, 3), *V = f32(T, 4), *H = f32(T, 5);
+  float *Xn = f32(T, 6), *Vn = f32(T, 7), *Hn = f32(T, 8);
+  for (int64_t I = 0; I < P[0]; ++I) {
+    float Gr = Norm * X[I] + G[I];
+    float Vi = A * V[I] + (1 - A) * Gr;
+    float Hi = B * H[I] + (1 - B) * Gr * Gr;
+    Vn[I] = Vi;
+    Hn[I] = Hi;
+    Xn[I] = (1 - Post) * (X[I] - Ra * Vi / (__builtin_sqrtf(Hi) + Eps));
+  }
+  return NNC_OK;
+}

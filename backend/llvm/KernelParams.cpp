@@ -418,6 +418,21 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     }
     return C;
   }
+  case OpKind::OnnxAdagrad:
+    C.P = {numElements(N.Inputs[2]->Type.Dims), 0};
+    C.F = {A.getFloat("decay_factor"), A.getFloat("epsilon"),
+           A.getFloat("norm_coefficient")};
+    return C;
+  case OpKind::OnnxMomentum:
+    C.P = {numElements(N.Inputs[2]->Type.Dims), A.getInt("nesterov")};
+    C.F = {A.getFloat("alpha"), A.getFloat("beta"),
+           A.getFloat("norm_coefficient")};
+    return C;
+  case OpKind::OnnxAdam:
+    C.P = {numElements(N.Inputs[2]->Type.Dims), 0};
+    C.F = {A.getFloat("alpha"), A.getFloat("beta"), A.getFloat("epsilon"),
+           A.getFloat("norm_coefficient"), A.getFloat("norm_coefficient_post")};
+    return C;
   default:
     return error(N.describe(), ": the compiled backend has no kernel for ",
                  N.opName());

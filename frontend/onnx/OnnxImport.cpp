@@ -92,7 +92,10 @@ std::vector<std::string> findProblems(const onnx::ModelProto &M,
   for (const onnx::NodeProto &N : M.graph().node()) {
     std::string Where = "node '" + (N.name().empty() ? N.output(0) : N.name()) +
                         "' (" + N.op_type() + ")";
-    if (!N.domain().empty() && N.domain() != "ai.onnx") {
+    bool Training = N.domain() == "ai.onnx.preview.training" &&
+                    (N.op_type() == "Adagrad" || N.op_type() == "Momentum" ||
+                     N.op_type() == "Adam");
+    if (!N.domain().empty() && N.domain() != "ai.onnx" && !Training) {
       P.push_back(Where + ": domain '" + N.domain() + "'");
       continue;
     }
@@ -122,7 +125,10 @@ Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
     if (O.domain().empty() || O.domain() == "ai.onnx")
       Opset = O.version();
   std::vector<std::string> Problems;
-  if (Opset < 0)
+  bool DefaultDomain = false; // a model of training ops alone imports none
+  for (const onnx::NodeProto &N : M.graph().node())
+    DefaultDomain |= N.domain().empty() || N.domain() == "ai.onnx";
+  if (Opset < 0 && DefaultDomain)
     Problems.push_back("no ai.onnx opset is imported");
   for (const std::string &P : findProblems(M, Opset < 0 ? 13 : Opset))
     Problems.push_back(P);

@@ -579,6 +579,70 @@ Problems checkSoftmaxCrossEntropyLoss(const onnx::NodeProto &N, int64_t) {
   return P;
 }
 
+// ai.onnx.preview.training: one node updates n tensors, inputs R, T, X1..n,
+// G1..n, then each state S1..n; outputs X'1..n, then each state'. Each
+// tensor becomes one update op.
+Status convertTrainingUpdate(Context &C, const onnx::NodeProto &N, OpKind K,
+                             int States, Attributes A) {
+  int PerTensor = 2 + States, Count = (N.input_size() - 2) / PerTensor;
+  std::vector<std::vector<Value *>> Outs(size_t(1 + States));
+  for (int I = 0; I < Count; ++I) {
+    std::vector<Value *> Ins = {C.value(N, 0), C.value(N, 1)};
+    for (int J = 0; J < PerTensor; ++J)
+      Ins.push_back(C.value(N, 2 + J * Count + I));
+    std::vector<Value *> R = C.B.ops(K, Ins, A, size_t(1 + States),
+                                     C.name(N) + "." + std::to_string(I));
+    for (size_t J = 0; J < R.size(); ++J)
+      Outs[J].push_back(R[J]);
+  }
+  std::vector<Value *> All;
+  for (const auto &O : Outs)
+    All.insert(All.end(), O.begin(), O.end());
+  C.define(N, All);
+  return Status::success();
+}
+
+template <int PerTensor>
+Problems checkTrainingUpdate(const onnx::NodeProto &N, int64_t) {
+  Problems P;
+  if (N.input_size() < 2 + PerTensor || (N.input_size() - 2) % PerTensor)
+    P.push_back(std::to_string(N.input_size()) + " inputs (expected R, T and " +
+                std::to_string(PerTensor) + " per tensor)");
+  std::string Mode = attrString(N, "mode", "standard");
+  if (N.op_type() == "Momentum" && Mode != "standard" && Mode != "nesterov")
+    P.push_back("mode '" + Mode + "'");
+  return P;
+}
+
+Status convertAdagrad(Context &C, const onnx::NodeProto &N) {
+  return convertTrainingUpdate(
+      C, N, OpKind::OnnxAdagrad, 1,
+      attrs({{"decay_factor", attrFloat(N, "decay_factor", 0)},
+             {"epsilon", attrFloat(N, "epsilon", 0)},
+             {"norm_coefficient", attrFloat(N, "norm_coefficient", 0)}}));
+}
+
+Status convertMomentum(Context &C, const onnx::NodeProto &N) {
+  return convertTrainingUpdate(
+      C, N, OpKind::OnnxMomentum, 1,
+      attrs({{"alpha", attrFloat(N, "alpha", 0)},
+             {"beta", attrFloat(N, "beta", 0)},
+             {"nesterov",
+              int64_t(attrString(N, "mode", "standard") == "nesterov")},
+             {"norm_coefficient", attrFloat(N, "norm_coefficient", 0)}}));
+}
+
+Status convertAdam(Context &C, const onnx::NodeProto &N) {
+  return convertTrainingUpdate(
+      C, N, OpKind::OnnxAdam, 2,
+      attrs({{"alpha", attrFloat(N, "alpha", 0.9)},
+             {"beta", attrFloat(N, "beta", 0.999)},
+             {"epsilon", attrFloat(N, "epsilon", 0)},
+             {"norm_coefficient", attrFloat(N, "norm_coefficient", 0)},
+             {"norm_coefficient_post",
+              attrFloat(N, "norm_coefficient_post", 0)}}));
+}
+
 struct Entry {
   const char *OpType;
   std::vector<std::string> Attrs; // the attributes understood
@@ -651,6 +715,17 @@ const std::vector<Entry> &table() {
        {"ignore_index", "reduction"},
        {checkSoftmaxCrossEntropyLoss, convertNegativeLogLikelihoodLoss}},
       {"Pow", {}, {None, convertPow}},
+      // Domain ai.onnx.preview.training.
+      {"Adagrad",
+       {"decay_factor", "epsilon", "norm_coefficient"},
+       {checkTrainingUpdate<3>, convertAdagrad}},
+      {"Momentum",
+       {"alpha", "beta", "mode", "norm_coefficient"},
+       {checkTrainingUpdate<3>, convertMomentum}},
+      {"Adam",
+       {"alpha", "beta", "epsilon", "norm_coefficient",
+        "norm_coefficient_post"},
+       {checkTrainingUpdate<4>, convertAdam}},
   };
   return T;
 }

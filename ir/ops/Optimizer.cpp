@@ -44,6 +44,25 @@ int64_t updateFlops(const Node &N) {
   return 6 * N.Inputs[0]->Type.numElements();
 }
 
+int64_t onnxUpdateFlops(const Node &N) {
+  return 8 * N.Inputs[2]->Type.numElements();
+}
+
+/// ONNX training ops: r a float scalar, t an integer scalar, state like x.
+Status inferOnnxUpdate(const Node &N, const Types &In, Types &Out) {
+  NNC_TRY(expectFloat(N, In, 0));
+  if (In[0].numElements() != 1 || In[1].numElements() != 1)
+    return error(operand(N, In, 0), " and ", operand(N, In, 1),
+                 " must be scalars");
+  if (!isInteger(In[1].Elt))
+    return error(operand(N, In, 1), " must be an integer step count");
+  NNC_TRY(expectFloat(N, In, 2));
+  for (size_t I = 3; I < In.size(); ++I)
+    NNC_TRY(expectSameType(N, In, 2, I));
+  Out.assign(In.size() - 3, In[2]);
+  return Status::success();
+}
+
 std::vector<std::string> operands(std::initializer_list<const char *> State) {
   std::vector<std::string> Names = {"param", "grad", "lr", "weight_decay",
                                     "step"};
@@ -96,6 +115,36 @@ void registerOptimizerOps() {
        .Attrs = {{"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8}, decoupled()},
        .Infer = inferUpdate,
        .Flops = updateFlops});
+  define({.Kind = OpKind::OnnxAdagrad,
+          .Operands = {"r", "t", "x", "g", "h"},
+          .MinInputs = 5,
+          .NumOutputs = 2,
+          .Attrs = {{"decay_factor", 0.0},
+                    {"epsilon", 0.0},
+                    {"norm_coefficient", 0.0}},
+          .Infer = inferOnnxUpdate,
+          .Flops = onnxUpdateFlops});
+  define({.Kind = OpKind::OnnxMomentum,
+          .Operands = {"r", "t", "x", "g", "v"},
+          .MinInputs = 5,
+          .NumOutputs = 2,
+          .Attrs = {{"alpha", 0.0, true},
+                    {"beta", 0.0, true},
+                    {"nesterov", int64_t(0)},
+                    {"norm_coefficient", 0.0, true}},
+          .Infer = inferOnnxUpdate,
+          .Flops = onnxUpdateFlops});
+  define({.Kind = OpKind::OnnxAdam,
+          .Operands = {"r", "t", "x", "g", "v", "h"},
+          .MinInputs = 6,
+          .NumOutputs = 3,
+          .Attrs = {{"alpha", 0.9},
+                    {"beta", 0.999},
+                    {"epsilon", 0.0},
+                    {"norm_coefficient", 0.0},
+                    {"norm_coefficient_post", 0.0}},
+          .Infer = inferOnnxUpdate,
+          .Flops = onnxUpdateFlops});
 }
 
 } // namespace nnc::ir::ops

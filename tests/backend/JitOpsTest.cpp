@@ -336,3 +336,44 @@ TEST(JitOps, OptimizerUpdates) {
         checkOp({O.K, In, {}, A, size_t(1 + O.States)});
       }
 }
+
+TEST(JitOps, OnnxTrainingUpdates) {
+  // ai.onnx.preview.training's rules (r, t, x, g, state...), at t = 0 (no
+  // bias correction, Momentum's beta replaced by 1) and t = 3.
+  for (double Step : {0.0, 3.0}) {
+    SCOPED_TRACE(Step);
+    auto In = [&](int States) {
+      std::vector<Tensor> V = {tensor({}, {0.05}),
+                               tensor({}, {Step}, DType::I64), rnd({3, 4}, 1),
+                               rnd({3, 4}, 2)};
+      for (int S = 0; S < States; ++S)
+        V.push_back(rnd({3, 4}, uint64_t(3 + S), 0.01, 1));
+      return V;
+    };
+    checkOp({OpKind::OnnxAdagrad,
+             In(1),
+             {},
+             attrs({{"decay_factor", 0.1},
+                    {"epsilon", 1e-5},
+                    {"norm_coefficient", 0.001}}),
+             2});
+    for (int64_t Nesterov : {0, 1})
+      checkOp({OpKind::OnnxMomentum,
+               In(1),
+               {},
+               attrs({{"alpha", 0.9},
+                      {"beta", 0.5},
+                      {"nesterov", Nesterov},
+                      {"norm_coefficient", 0.001}}),
+               2});
+    checkOp({OpKind::OnnxAdam,
+             In(2),
+             {},
+             attrs({{"alpha", 0.9},
+                    {"beta", 0.99},
+                    {"epsilon", 1e-6},
+                    {"norm_coefficient", 0.001},
+                    {"norm_coefficient_post", 0.01}}),
+             3});
+  }
+}
