@@ -324,7 +324,25 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
     << "constexpr int64_t Batch = " << O.Batch << ";\n"
     << "constexpr size_t ArenaBytes = " << PU << "_ARENA_BYTES;\n"
     << "constexpr size_t ArenaAlign = 64;\n"
-    << "constexpr size_t StateBytes = " << PU << "_STATE_BYTES;\n\n"
+    << "constexpr size_t StateBytes = " << PU << "_STATE_BYTES;\n";
+  // Each entry's tensors as constexpr shapes and sizes.
+  for (const EntryPoint *E : Entries) {
+    std::string EN = cName(E->Name);
+    auto Constants = [&](const Value *V, const char *Dir) {
+      std::string N = EN + "_" + Dir + "_" + cName(V->Name);
+      H << "constexpr int64_t " << N << "_shape[] = "
+        << (V->Type.Dims.empty() ? "{1}" : dimsText(V->Type.Dims))
+        << "; // rank " << V->Type.Dims.size() << "\n"
+        << "constexpr size_t " << N
+        << "_bytes = " << V->Type.numElements() * elementBytes(V->Type.Elt)
+        << ";\n";
+    };
+    for (const Value *V : E->Inputs)
+      Constants(V, "in");
+    for (const Value *V : E->Outputs)
+      Constants(V, "out");
+  }
+  H << "\n"
     << "/* Owns an arena; runs the entry points on the embedded weights or "
        "a state. */\n"
     << "class Model {\npublic:\n"

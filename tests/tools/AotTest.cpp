@@ -206,6 +206,25 @@ TEST(Aot, MachineIndependentTargetsRun) {
   }
 }
 
+TEST(Aot, WeightsInASideFile) {
+  TempDir D;
+  ASSERT_EQ(shell(tool() + " compile " + model("lenet5") +
+                  " --aot --prefix net -o " + D.file("net") +
+                  " --weights-file"),
+            0);
+  std::string Defined;
+  ASSERT_EQ(shell("nm -g --defined-only " + D.file("net.o"), &Defined), 0);
+  EXPECT_EQ(Defined.find("net_weights"), std::string::npos) << Defined;
+  EXPECT_GT(readText(D.file("net.weights")).size(), 240000u); // 61,706 floats
+  ASSERT_EQ(shell("cc -O2 -I" + D.Path + " " +
+                  source("tests/tools/aot/weights_file.c") + " " +
+                  D.file("net.o") + " -lm -o " + D.file("app")),
+            0);
+  std::string Out;
+  ASSERT_EQ(shell(D.file("app") + " " + D.file("net.weights"), &Out), 0);
+  expectClose(numbers(Out), jitPattern("lenet5"));
+}
+
 TEST(Aot, InferNextToTrainStepKeepsInferenceSemantics) {
   // convbn has BatchNorm and dropout: compiled with train_step, infer must
   // still use the running statistics and keep every activation.
@@ -234,7 +253,7 @@ TEST(Aot, TrainStepObjectMatchesTheJitAfter100Steps) {
             0);
   ASSERT_EQ(shell("cc -O2 -I" + D.Path + " " +
                   source("tests/tools/aot/train_steps.c") + " " +
-                  D.file("lenet5t.o") + " -lm -o " + D.file("app")),
+                  D.file("lenet5t.o") + " -lm -lpthread -o " + D.file("app")),
             0);
   ASSERT_EQ(shell(D.file("app") + " " + D.file("state.bin")), 0);
   std::string State = readText(D.file("state.bin"));

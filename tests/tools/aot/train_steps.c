@@ -1,13 +1,44 @@
 /* 100 training steps of LeNet-5 through the AOT train_step on synthetic
  * batches (the same the test feeds the JIT), then the whole state written
- * to the file named by argv[1]. */
+ * to the file named by argv[1]. Kernel tasks run on the app's own threads
+ * through a parallel_for hook (one pthread per task). */
 #include "lenet5t.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum { N = LENET5T_BATCH, PIX = LENET5T_TRAIN_STEP_IN_IMAGE_ELEMENTS / N };
+
+struct Task {
+  nnc_task_fn Body;
+  void *Arg;
+  int64_t I;
+};
+
+static void *runTask(void *P) {
+  struct Task *T = P;
+  T->Body(T->Arg, T->I);
+  return NULL;
+}
+
+static void parallelFor(void *Pool, int64_t Count, nnc_task_fn Body,
+                        void *Arg) {
+  (void)Pool;
+  pthread_t Threads[64];
+  struct Task Tasks[64];
+  int64_t Spawned = Count < 64 ? Count : 64;
+  for (int64_t I = 0; I < Spawned; ++I) {
+    Tasks[I] = (struct Task){Body, Arg, I};
+    if (pthread_create(&Threads[I], NULL, runTask, &Tasks[I]) != 0)
+      abort();
+  }
+  for (int64_t I = Spawned; I < Count; ++I) // beyond 64: on this thread
+    Body(Arg, I);
+  for (int64_t I = 0; I < Spawned; ++I)
+    pthread_join(Threads[I], NULL);
+}
 
 int main(int Argc, char **Argv) {
   if (Argc < 2)
@@ -23,7 +54,7 @@ int main(int Argc, char **Argv) {
       Image[I] = (float)((I * 7 + Step * 13) % 97) / 97.0f;
     for (int I = 0; I < N; ++I)
       Label[I] = (I * 3 + Step) % 10;
-    nnc_exec Exec = {NULL, NULL, 1, (uint64_t)Step};
+    nnc_exec Exec = {parallelFor, NULL, 2, (uint64_t)Step};
     if (lenet5t_train_step(State, Image, Label, 1e-3f, 0.0f, (float)Step,
                            &Loss, &Correct, Arena, &Exec) != 0)
       return 1;
