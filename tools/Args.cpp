@@ -100,4 +100,13 @@ std::string helpText(const CommandSpec &Spec) {
   return OS.str();
 }
 
+std::vector<std::string> splitList(const std::string &S) {
+  std::vector<std::string> Out;
+  std::stringstream In(S);
+  for (std::string Item; std::getline(In, Item, ',');)
+    if (!Item.empty())
+      Out.push_back(Item);
+  return Out;
+}
+
 } // namespace nnc::tools

@@ -48,4 +48,7 @@ private:
 
 std::string helpText(const CommandSpec &Spec);
 
+/// "a,b,,c" -> {"a", "b", "c"}: list-valued options (--entry, --batch).
+std::vector<std::string> splitList(const std::string &S);
+
 } // namespace nnc::tools

@@ -40,15 +40,6 @@ const CommandSpec BenchSpec = {
 
 namespace {
 
-std::vector<std::string> splitList(const std::string &S) {
-  std::vector<std::string> Out;
-  std::stringstream In(S);
-  for (std::string Item; std::getline(In, Item, ',');)
-    if (!Item.empty())
-      Out.push_back(Item);
-  return Out;
-}
-
 interp::TensorMap inputsFor(const EntryPoint &E, int64_t Batch) {
   interp::TensorMap In;
   SplitMix64 Rng(1);

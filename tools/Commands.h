@@ -12,8 +12,8 @@ struct Command {
 };
 
 extern const CommandSpec InfoSpec, DumpSpec, ConvertSpec, RunSpec, TrainSpec,
-    EvalSpec, GradcheckSpec, ImportSpec, OnnxTestSpec, CompileSpec,
-    BenchSpec, GradSpec, StepSpec;
+    EvalSpec, GradcheckSpec, ImportSpec, OnnxTestSpec, CompileSpec, BenchSpec,
+    GradSpec, StepSpec;
 Status runInfo(const Args &A);
 Status runDump(const Args &A);
 Status runConvert(const Args &A);

@@ -39,15 +39,6 @@ const CommandSpec CompileSpec = {
 
 namespace {
 
-std::vector<std::string> splitList(const std::string &S) {
-  std::vector<std::string> Out;
-  std::stringstream In(S);
-  for (std::string Item; std::getline(In, Item, ',');)
-    if (!Item.empty())
-      Out.push_back(Item);
-  return Out;
-}
-
 void printReport(const std::string &Entry, const backend::CompileReport &R) {
   std::printf("%s: %zu kernels (%zu fused loops of %zu ops); arena %zu "
               "bytes, planned / lower bound %.3f; persistent %zu bytes\n",

@@ -30,7 +30,7 @@ struct EvalResult {
   int64_t Correct = 0, Count = 0;
   bool HasAccuracy = false;
   int64_t Classes = 0;
-  std::vector<int64_t> Confusion; // Classes x Classes, [true][predicted]
+  std::vector<int64_t> Confusion;   // Classes x Classes, [true][predicted]
   std::vector<int64_t> Predictions; // one per example, in dataset order
   double accuracy() const {
     return Count ? double(Correct) / double(Count) : 0;

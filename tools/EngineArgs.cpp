@@ -56,4 +56,12 @@ Expected<backend::EngineOptions> engineOptions(const Args &A) {
   return O;
 }
 
+Expected<std::unique_ptr<backend::Engine>> createEngine(const Args &A,
+                                                        ir::Graph &G) {
+  Expected<backend::EngineOptions> O = engineOptions(A);
+  if (!O.ok())
+    return O.status();
+  return backend::createEngine(G, *O);
+}
+
 } // namespace nnc::tools

@@ -11,4 +11,8 @@ std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> Options);
 
 Expected<backend::EngineOptions> engineOptions(const Args &A);
 
+/// The engine the command line asks for, running G.
+Expected<std::unique_ptr<backend::Engine>> createEngine(const Args &A,
+                                                        ir::Graph &G);
+
 } // namespace nnc::tools

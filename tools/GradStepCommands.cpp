@@ -244,11 +244,7 @@ Status runGrad(const Args &A) {
   Expected<interp::TensorMap> In = readInputs(A, G);
   if (!In.ok())
     return In.status();
-  Expected<backend::EngineOptions> EO = engineOptions(A);
-  if (!EO.ok())
-    return EO.status();
-  Expected<std::unique_ptr<backend::Engine>> Eng =
-      backend::createEngine(G, *EO);
+  Expected<std::unique_ptr<backend::Engine>> Eng = createEngine(A, G);
   if (!Eng.ok())
     return Eng.status();
   interp::Options O;
@@ -331,11 +327,7 @@ Status runStep(const Args &A) {
   Expected<interp::TensorMap> In = readInputs(A, G);
   if (!In.ok())
     return In.status();
-  Expected<backend::EngineOptions> EO = engineOptions(A);
-  if (!EO.ok())
-    return EO.status();
-  Expected<std::unique_ptr<backend::Engine>> Eng =
-      backend::createEngine(G, *EO);
+  Expected<std::unique_ptr<backend::Engine>> Eng = createEngine(A, G);
   if (!Eng.ok())
     return Eng.status();
   interp::Options O;
