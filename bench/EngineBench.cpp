@@ -14,6 +14,7 @@
 #include "ir/Verifier.h"
 #include "passes/Autodiff.h"
 #include "passes/TrainStep.h"
+#include "tools/DataFeed.h"
 
 #include <benchmark/benchmark.h>
 
@@ -39,26 +40,6 @@ double entryFlops(const Graph &G, const EntryPoint &E) {
     if (N->info().Flops)
       F += double(N->info().Flops(*N));
   return F;
-}
-
-interp::TensorMap inputsFor(const EntryPoint &E, int64_t Batch) {
-  interp::TensorMap In;
-  SplitMix64 Rng(1);
-  for (const Value *V : E.Inputs) {
-    Shape Dims = V->DeclaredDims;
-    if (!Dims.empty() && Dims[0] == -1)
-      Dims[0] = Batch;
-    interp::Tensor T(V->Type.Elt, Dims);
-    for (double &X : T.Data)
-      X = isInteger(V->Type.Elt) ? double(Rng.next() % 10) : Rng.uniform();
-    In[V->Name] = std::move(T);
-  }
-  if (In.count("train.lr")) {
-    In["train.lr"].Data = {1e-3};
-    In["train.weight_decay"].Data = {0};
-    In["train.step"].Data = {1};
-  }
-  return In;
 }
 
 struct Case {
@@ -91,7 +72,7 @@ void run(benchmark::State &S, Case C) {
     return;
   }
   const EntryPoint *Entry = G->findEntry(C.Entry);
-  interp::TensorMap In = inputsFor(*Entry, C.Batch);
+  interp::TensorMap In = tools::randomInputs(*Entry, C.Batch);
   interp::Options Opts;
   Opts.Training = C.Entry == "train_step";
   // Warm-up: compiles (JIT) and binds the shapes.
@@ -126,7 +107,7 @@ void gemm(benchmark::State &S, int64_t M, int64_t N, int64_t K) {
   backend::EngineOptions O;
   O.Threads = 1;
   auto E = backend::createEngine(G, O);
-  interp::TensorMap In = inputsFor(G.EntryPoints[0], 1);
+  interp::TensorMap In = tools::randomInputs(G.EntryPoints[0], 1);
   auto First = (*E)->run("infer", In);
   for (auto _ : S)
     benchmark::DoNotOptimize((*E)->run("infer", In));

@@ -11,6 +11,7 @@
 #include "ir/Verifier.h"
 #include "passes/TrainStep.h"
 #include "tools/Commands.h"
+#include "tools/DataFeed.h"
 #include "tools/EngineArgs.h"
 
 #include <algorithm>
@@ -39,25 +40,6 @@ const CommandSpec BenchSpec = {
     1};
 
 namespace {
-
-interp::TensorMap inputsFor(const EntryPoint &E, int64_t Batch) {
-  interp::TensorMap In;
-  SplitMix64 Rng(1);
-  for (const Value *V : E.Inputs) {
-    Shape Dims = V->DeclaredDims;
-    if (!Dims.empty() && Dims[0] == -1)
-      Dims[0] = Batch;
-    interp::Tensor T(V->Type.Elt, Dims);
-    for (double &X : T.Data)
-      X = isInteger(V->Type.Elt) ? double(Rng.next() % 2) : Rng.uniform();
-    In[V->Name] = std::move(T);
-  }
-  if (In.count("train.lr")) {
-    In["train.lr"].Data = {1e-3};
-    In["train.step"].Data = {1};
-  }
-  return In;
-}
 
 double median(std::vector<double> V) {
   std::sort(V.begin(), V.end());
@@ -109,7 +91,7 @@ Status runBench(const Args &A) {
     for (int64_t Batch : Batches) {
       std::unique_ptr<backend::Engine> E[2];
       backend::CompileReport R[2];
-      interp::TensorMap In = inputsFor(*G[0].findEntry(Entry), Batch);
+      interp::TensorMap In = randomInputs(*G[0].findEntry(Entry), Batch);
       interp::Options Run;
       Run.Training = Train;
       for (int V = 0; V < 2; ++V) {

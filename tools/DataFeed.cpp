@@ -1,5 +1,7 @@
 #include "tools/DataFeed.h"
 
+#include "ir/Initializers.h"
+
 #include <algorithm>
 
 namespace nnc::tools {
@@ -154,6 +156,26 @@ Status loadData(const std::string &Spec, runtime::Dataset &Train,
   Train.truncate(LimitTrain);
   Test.truncate(LimitTest);
   return Status::success();
+}
+
+interp::TensorMap randomInputs(const EntryPoint &E, int64_t Batch) {
+  interp::TensorMap In;
+  SplitMix64 Rng(1);
+  for (const Value *V : E.Inputs) {
+    Shape Dims = V->DeclaredDims;
+    if (!Dims.empty() && Dims[0] == -1)
+      Dims[0] = Batch;
+    Tensor T(V->Type.Elt, Dims);
+    for (double &X : T.Data)
+      X = isInteger(V->Type.Elt) ? double(Rng.next() % 2) : Rng.uniform();
+    In[V->Name] = std::move(T);
+  }
+  if (In.count("train.lr")) {
+    In["train.lr"].Data = {1e-3};
+    In["train.weight_decay"].Data = {0};
+    In["train.step"].Data = {1};
+  }
+  return In;
 }
 
 } // namespace nnc::tools

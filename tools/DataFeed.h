@@ -42,6 +42,11 @@ struct EvalResult {
 Expected<EvalResult> evaluate(const ir::Graph &G, backend::Engine &I,
                               const runtime::Dataset &D, int64_t Batch);
 
+/// Random inputs for entry E at batch Batch, for timing: features in [0, 1),
+/// integer labels in [0, 2); a training step's lr 1e-3, weight decay 0,
+/// step 1. The same for every call.
+interp::TensorMap randomInputs(const ir::EntryPoint &E, int64_t Batch);
+
 /// Loads --data SPEC: fashion-mnist[:DIR] (default DIR: Debian's
 /// dataset-fashion-mnist), mnist:DIR, idx:DIR, or csv:TRAIN[,TEST].
 /// Limits of 0 keep everything. Test is empty (Count 0) when there is none.
