@@ -290,24 +290,23 @@ Status runStep(const Args &A) {
       Slot = V[0];
       return Status::success();
     };
-    if (K == "lr")
-      NNC_TRY(One(OC.Lr));
-    else if (K == "momentum")
-      NNC_TRY(One(OC.Momentum));
-    else if (K == "dampening")
-      NNC_TRY(One(OC.Dampening));
-    else if (K == "weight_decay")
-      NNC_TRY(One(OC.WeightDecay));
-    else if (K == "eps")
-      NNC_TRY(One(OC.Eps));
-    else if (K == "alpha")
-      NNC_TRY(One(OC.Alpha));
-    else if (K == "rho")
-      NNC_TRY(One(OC.Rho));
-    else if (K == "lr_decay")
-      NNC_TRY(One(OC.LrDecay));
-    else if (K == "initial_accumulator_value")
-      NNC_TRY(One(OC.InitialAccumulatorValue));
+    // PyTorch's names of the one-number hyper-parameters.
+    const std::pair<const char *, std::optional<double> *> Slots[] = {
+        {"lr", &OC.Lr},
+        {"momentum", &OC.Momentum},
+        {"dampening", &OC.Dampening},
+        {"weight_decay", &OC.WeightDecay},
+        {"eps", &OC.Eps},
+        {"alpha", &OC.Alpha},
+        {"rho", &OC.Rho},
+        {"lr_decay", &OC.LrDecay},
+        {"initial_accumulator_value", &OC.InitialAccumulatorValue}};
+    std::optional<double> *Slot = nullptr;
+    for (const auto &[Name, Where] : Slots)
+      if (K == Name)
+        Slot = Where;
+    if (Slot)
+      NNC_TRY(One(*Slot));
     else if (K == "nesterov") {
       if (V.size() == 1 && V[0] != 0)
         OC.Kind = OptimizerKind::Nesterov;

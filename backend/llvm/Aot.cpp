@@ -99,6 +99,21 @@ void emitWrapper(llvm::Module &M, const EntryPoint &E, const std::string &Name,
       Impl, {Io, Fn->getArg(0), Fn->getArg(unsigned(N + 1)), Exec}));
 }
 
+/// "void *state, const float *image, ..., float *loss": an entry's C
+/// parameters before the arena and exec.
+std::string parameters(const EntryPoint &E) {
+  std::string S =
+      E.Name == "train_step" ? "void *state" : "const void *weights";
+  for (const Value *V : E.Inputs)
+    S += ", " +
+         (byValue(V) ? std::string("float ")
+                     : std::string("const ") + cType(V->Type.Elt) + " *") +
+         cName(V->Name);
+  for (const Value *V : E.Outputs)
+    S += ", " + std::string(cType(V->Type.Elt)) + " *" + cName(V->Name);
+  return S;
+}
+
 std::string dimsText(const Shape &D) {
   std::string S = "{";
   for (size_t I = 0; I < D.size(); ++I)
@@ -302,16 +317,8 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
     H << "/* " << E->Name
       << (Train ? ": one optimizer step; updates the state in place. */\n"
                 : ": reads the weights or a trained state. */\n")
-      << "int " << P << "_" << cName(E->Name) << "("
-      << (Train ? "void *state" : "const void *weights");
-    for (const Value *V : E->Inputs)
-      H << ", "
-        << (byValue(V) ? "float "
-                       : std::string("const ") + cType(V->Type.Elt) + " *")
-        << cName(V->Name);
-    for (const Value *V : E->Outputs)
-      H << ", " << cType(V->Type.Elt) << " *" << cName(V->Name);
-    H << ", void *arena, const nnc_exec *exec);\n\n";
+      << "int " << P << "_" << cName(E->Name) << "(" << parameters(*E)
+      << ", void *arena, const nnc_exec *exec);\n\n";
   }
   H << "/* Optional helper: an arena of the right size and alignment (free() "
        "it). */\n"
@@ -350,16 +357,8 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
     << "  void *arena() const { return Arena.get(); }\n";
   for (const EntryPoint *E : Entries) {
     bool Train = E->Name == "train_step";
-    H << "  int " << cName(E->Name) << "("
-      << (Train ? "void *state" : "const void *weights");
-    for (const Value *V : E->Inputs)
-      H << ", "
-        << (byValue(V) ? "float "
-                       : std::string("const ") + cType(V->Type.Elt) + " *")
-        << cName(V->Name);
-    for (const Value *V : E->Outputs)
-      H << ", " << cType(V->Type.Elt) << " *" << cName(V->Name);
-    H << ", const nnc_exec *exec = nullptr) const {\n    return " << P << "_"
+    H << "  int " << cName(E->Name) << "(" << parameters(*E)
+      << ", const nnc_exec *exec = nullptr) const {\n    return " << P << "_"
       << cName(E->Name) << "(" << (Train ? "state" : "weights");
     for (const Value *V : E->Inputs)
       H << ", " << cName(V->Name);

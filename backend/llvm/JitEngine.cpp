@@ -66,6 +66,25 @@ std::vector<double> fromHost(const void *Src, DType T, int64_t N) {
 
 size_t elementBytes(DType T) { return T == DType::I64 ? 8 : 4; }
 
+/// The optimized module M as machine code in this process, and its
+/// "nnc_entry"; the time goes to R.
+Expected<std::unique_ptr<JitModule>>
+toMachineCode(std::unique_ptr<llvm::LLVMContext> Ctx,
+              std::unique_ptr<llvm::Module> M, const std::string &Cpu,
+              nnc_entry_fn &Fn, CompileReport &R) {
+  auto Start = std::chrono::steady_clock::now();
+  Expected<std::unique_ptr<JitModule>> J =
+      JitModule::create(std::move(Ctx), std::move(M), {Cpu});
+  if (!J.ok())
+    return J.status();
+  Expected<nnc_entry_fn> Entry = (*J)->lookup("nnc_entry");
+  if (!Entry.ok())
+    return Entry.status();
+  Fn = *Entry;
+  R.Times.Machine += since(Start);
+  return J;
+}
+
 class JitEngine : public Engine {
 public:
   JitEngine(Graph &G, const EngineOptions &Opts)
@@ -137,15 +156,11 @@ JitEngine::compiled(const EntryPoint &E, int64_t Batch, bool Training) {
   CompileReport R;
   NNC_TRY(compileEntry(G, E, O, Training, *M, "nnc_entry", R)
               .withPrefix("compiling '" + E.Name + "'"));
-  auto Start = std::chrono::steady_clock::now();
+  nnc_entry_fn Fn = nullptr;
   Expected<std::unique_ptr<JitModule>> J =
-      JitModule::create(std::move(Ctx), std::move(M), {Opts.TargetCpu});
+      toMachineCode(std::move(Ctx), std::move(M), Opts.TargetCpu, Fn, R);
   if (!J.ok())
     return J.status();
-  Expected<nnc_entry_fn> Fn = (*J)->lookup("nnc_entry");
-  if (!Fn.ok())
-    return Fn.status();
-  R.Times.Machine += since(Start);
   if (Opts.Verbose)
     std::fprintf(stderr,
                  "jit: %s at batch %lld: %zu kernels (%zu fused loops of %zu "
@@ -160,7 +175,7 @@ JitEngine::compiled(const EntryPoint &E, int64_t Batch, bool Training) {
                  R.Times.Optimize * 1e3, R.Times.Machine * 1e3);
   Compiled &C = Cache[Key];
   C.Module = std::move(*J);
-  C.Fn = *Fn;
+  C.Fn = Fn;
   C.ArenaBytes = R.ArenaBytes;
   C.Labels = std::move(R.Labels);
   return &C;
@@ -342,15 +357,11 @@ Status compileOnly(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
   auto Ctx = std::make_unique<llvm::LLVMContext>();
   auto M = std::make_unique<llvm::Module>("nnc." + E.Name, *Ctx);
   NNC_TRY(compileEntry(G, E, Opts, Training, *M, "nnc_entry", R));
-  auto Start = std::chrono::steady_clock::now();
+  nnc_entry_fn Fn = nullptr;
   Expected<std::unique_ptr<JitModule>> J =
-      JitModule::create(std::move(Ctx), std::move(M), {Opts.TargetCpu});
+      toMachineCode(std::move(Ctx), std::move(M), Opts.TargetCpu, Fn, R);
   if (!J.ok())
     return J.status();
-  Expected<nnc_entry_fn> Fn = (*J)->lookup("nnc_entry");
-  if (!Fn.ok())
-    return Fn.status();
-  R.Times.Machine += since(Start);
   return Status::success();
 }
 
