@@ -38,6 +38,9 @@ using InferFn = Status (*)(const Node &N, const std::vector<TensorType> &In,
 /// counts as two.
 using FlopsFn = int64_t (*)(const Node &N);
 
+/// NllLoss's ignore_index when no label is to be ignored.
+inline constexpr int64_t NoIgnoreIndex = INT64_MIN;
+
 struct AttrSpec {
   std::string Name;
   AttrValue Default; // its alternative gives the attribute's kind

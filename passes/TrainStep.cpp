@@ -90,8 +90,10 @@ Expected<TrainStep> buildTrainStep(Graph &G) {
 
   EntryPoint E{"train_step", S.DataInputs, {S.Loss}, Updates};
   E.Inputs.insert(E.Inputs.end(), {S.Lr, S.WeightDecay, S.Step});
-  if (LossNode && (LossNode->Op == OpKind::SoftmaxCrossEntropy ||
-                   LossNode->Op == OpKind::NllLoss)) {
+  // Accuracy for the [N, C] classification losses.
+  if (LossNode && LossNode->Inputs[0]->Type.rank() == 2 &&
+      (LossNode->Op == OpKind::SoftmaxCrossEntropy ||
+       LossNode->Op == OpKind::NllLoss)) {
     Builder B(G);
     S.Correct =
         B.op(OpKind::CorrectCount, {LossNode->Inputs[0], LossNode->Inputs[1]},

@@ -3,6 +3,7 @@
 #include "backend/interp/Kernels.h"
 
 #include <cmath>
+#include <numeric>
 
 namespace nnc::interp {
 namespace {
@@ -345,13 +346,6 @@ Status evalLossGrad(const Node &N, EvalContext &, const Args &In,
     }
     return Status::success();
   }
-  if (Loss == "NllLoss") {
-    int64_t Rows = P.Dims[0], C = P.Dims[1];
-    std::fill(Out[0].Data.begin(), Out[0].Data.end(), 0.0);
-    for (int64_t R = 0; R < Rows; ++R)
-      Out[0][R * C + int64_t(T[R])] = -Dl / double(Rows);
-    return Status::success();
-  }
   double Count = double(P.numElements());
   for (int64_t I = 0; I < P.numElements(); ++I) {
     double G;
@@ -362,6 +356,32 @@ Status evalLossGrad(const Node &N, EvalContext &, const Args &In,
     else
       G = sigmoid(P[I]) - T[I];
     Out[0][I] = G * Dl / Count;
+  }
+  return Status::success();
+}
+
+// d/dlp[n, t, d] = -w[t] g, where g is dloss (per element for 'none',
+// else shared, divided by the summed weights for 'mean').
+Status evalNllLossGrad(const Node &N, EvalContext &, const Args &In,
+                       Results &Out) {
+  std::vector<double> Terms, Weights;
+  std::vector<const Tensor *> Fwd = {In[0], In[1]};
+  if (In.size() > 3)
+    Fwd.push_back(In[3]);
+  NNC_TRY(nllTerms(N, Fwd, Terms, Weights));
+  const Tensor &Lp = *In[0], &Labels = *In[1], &Dl = *In[2];
+  const std::string &R = N.Attrs.getString("reduction");
+  double Scale = R == "none" ? 1.0 : Dl[0];
+  if (R == "mean")
+    Scale /= std::accumulate(Weights.begin(), Weights.end(), 0.0);
+  int64_t C = Lp.Dims[1], Inner = Lp.numElements() / (Lp.Dims[0] * C);
+  std::fill(Out[0].Data.begin(), Out[0].Data.end(), 0.0);
+  for (int64_t E = 0; E < int64_t(Terms.size()); ++E) {
+    if (Weights[size_t(E)] == 0)
+      continue; // ignored (or weighted 0): no gradient
+    int64_t R0 = E / Inner, D = E % Inner, T = int64_t(Labels[E]);
+    Out[0][(R0 * C + T) * Inner + D] =
+        -Weights[size_t(E)] * (R == "none" ? Dl[E] : 1.0) * Scale;
   }
   return Status::success();
 }
@@ -382,6 +402,7 @@ void kernels::registerGradient() {
   define(OpKind::LRNGrad, evalLRNGrad);
   define(OpKind::ReduceGrad, evalReduceGrad);
   define(OpKind::LossGrad, evalLossGrad);
+  define(OpKind::NllLossGrad, evalNllLossGrad);
 }
 
 } // namespace nnc::interp

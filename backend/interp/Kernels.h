@@ -26,6 +26,11 @@ using EvalFn = Status (*)(const ir::Node &N, EvalContext &Ctx,
 
 EvalFn evalFunction(ir::OpKind K);
 
+/// NllLoss (and its gradient): each element's -w[t] lp[t] and weight w[t],
+/// both 0 where the label is ignore_index; fails on a label out of range.
+Status nllTerms(const ir::Node &N, const std::vector<const Tensor *> &In,
+                std::vector<double> &Terms, std::vector<double> &Weights);
+
 namespace kernels {
 void define(ir::OpKind K, EvalFn F);
 void registerElementwise();

@@ -64,18 +64,50 @@ Status evalSoftmaxCE(const Node &, EvalContext &, const Args &In,
   return Status::success();
 }
 
-// Mean over rows of -log_probs[label].
-Status evalNll(const Node &, EvalContext &, const Args &In, Results &Out) {
-  const Tensor &P = *In[0], &Labels = *In[1];
-  int64_t N = P.Dims[0], C = P.Dims[1];
-  double Sum = 0;
-  for (int64_t R = 0; R < N; ++R) {
-    double L = Labels[R];
-    if (!(L >= 0 && L < double(C)) || L != std::floor(L))
-      return error("label ", L, " in row ", R, " is outside [0, ", C, ")");
-    Sum -= P[R * C + int64_t(L)];
+} // namespace
+
+Status nllTerms(const Node &N, const Args &In, std::vector<double> &Terms,
+                std::vector<double> &Weights) {
+  const Tensor &Lp = *In[0], &Labels = *In[1];
+  const Tensor *W = In.size() > 2 ? In[2] : nullptr;
+  int64_t Ignore = N.Attrs.getInt("ignore_index");
+  int64_t Rows = Lp.Dims[0], C = Lp.Dims[1];
+  int64_t Inner = Lp.numElements() / (Rows * C);
+  Terms.assign(size_t(Rows * Inner), 0.0);
+  Weights.assign(Terms.size(), 0.0);
+  for (int64_t R = 0; R < Rows; ++R)
+    for (int64_t D = 0; D < Inner; ++D) {
+      int64_t E = R * Inner + D;
+      double L = Labels[E];
+      if (L == double(Ignore))
+        continue;
+      if (!(L >= 0 && L < double(C)) || L != std::floor(L))
+        return error("label ", L, " at element ", E, " is outside [0, ", C,
+                     ")");
+      double Wt = W ? (*W)[int64_t(L)] : 1.0;
+      Terms[size_t(E)] = -Wt * Lp[(R * C + int64_t(L)) * Inner + D];
+      Weights[size_t(E)] = Wt;
+    }
+  return Status::success();
+}
+
+namespace {
+
+Status evalNll(const Node &N, EvalContext &, const Args &In, Results &Out) {
+  std::vector<double> Terms, Weights;
+  NNC_TRY(nllTerms(N, In, Terms, Weights));
+  const std::string &R = N.Attrs.getString("reduction");
+  if (R == "none") {
+    for (size_t I = 0; I < Terms.size(); ++I)
+      Out[0][int64_t(I)] = Terms[I];
+    return Status::success();
   }
-  Out[0][0] = Sum / double(N);
+  double Sum = 0, WSum = 0;
+  for (size_t I = 0; I < Terms.size(); ++I) {
+    Sum += Terms[I];
+    WSum += Weights[I];
+  }
+  Out[0][0] = R == "sum" ? Sum : Sum / WSum;
   return Status::success();
 }
 

@@ -81,17 +81,60 @@ NNC_KERNEL(SoftmaxCrossEntropy) {
   return NNC_OK;
 }
 
+// NllLoss (log_probs [N, C, Inner], labels [N, Inner], weights [C]?) ->
+// loss. P (backend/llvm/KernelParams.cpp): N, C, Inner, reduction (0 none,
+// 1 sum, 2 mean), ignore_index, has weights.
 NNC_KERNEL(NllLoss) {
   const float *Lp = f32(T, 0);
   const int64_t *L = in<int64_t>(T, 1);
-  int64_t N = P[0], C = P[1];
-  double S = 0;
-  for (int64_t R = 0; R < N; ++R) {
-    if (badLabel(L[R], C))
-      return NNC_ERR_LABEL;
-    S -= Lp[R * C + L[R]];
+  int64_t N = P[0], C = P[1], Inner = P[2], Red = P[3], Ignore = P[4];
+  const float *W = P[5] ? f32(T, 2) : nullptr;
+  float *Out = f32(T, 3); // slot 2 is the weights, null when absent
+  double S = 0, WSum = 0;
+  for (int64_t E = 0; E < N * Inner; ++E) {
+    float Term = 0;
+    if (L[E] != Ignore) {
+      if (badLabel(L[E], C))
+        return NNC_ERR_LABEL;
+      float Wt = W ? W[L[E]] : 1.0f;
+      Term = -Wt * Lp[((E / Inner) * C + L[E]) * Inner + E % Inner];
+      WSum += Wt;
+    }
+    if (Red == 0)
+      Out[E] = Term;
+    S += Term;
   }
-  *f32(T, 2) = float(S / double(N));
+  if (Red != 0)
+    *Out = float(Red == 1 ? S : S / WSum);
+  return NNC_OK;
+}
+
+// NllLossGrad (log_probs, labels, dloss, weights?) -> d log_probs. P as
+// NllLoss's.
+NNC_KERNEL(NllLossGrad) {
+  const int64_t *L = in<int64_t>(T, 1);
+  const float *Dl = f32(T, 2);
+  int64_t N = P[0], C = P[1], Inner = P[2], Red = P[3], Ignore = P[4];
+  const float *W = P[5] ? f32(T, 3) : nullptr;
+  float *G = f32(T, 4);
+  float Scale = Red == 0 ? 1.0f : *Dl;
+  if (Red == 2) {
+    double WSum = 0;
+    for (int64_t E = 0; E < N * Inner; ++E)
+      if (L[E] != Ignore && !badLabel(L[E], C))
+        WSum += W ? W[L[E]] : 1.0f;
+    Scale = float(double(Scale) / WSum);
+  }
+  zero(G, N * C * Inner);
+  for (int64_t E = 0; E < N * Inner; ++E) {
+    if (L[E] == Ignore)
+      continue;
+    if (badLabel(L[E], C))
+      return NNC_ERR_LABEL;
+    float Wt = W ? W[L[E]] : 1.0f;
+    G[((E / Inner) * C + L[E]) * Inner + E % Inner] =
+        -Wt * (Red == 0 ? Dl[E] : 1.0f) * Scale;
+  }
   return NNC_OK;
 }
 
@@ -114,15 +157,15 @@ NNC_KERNEL(CorrectCount) {
 }
 
 // LossGrad (prediction, target, dloss) -> d prediction. P[0]: the loss
-// (LossGradKind in backend/llvm/KernelParams.h: 0 softmax cross-entropy,
-// 1 NLL, 2 MSE, 3 BCE, 4 BCE with logits); P[1], P[2]: rows and columns
+// (backend/llvm/KernelParams.cpp: 0 softmax cross-entropy,
+// 1 MSE, 2 BCE, 3 BCE with logits); P[1], P[2]: rows and columns
 // (row losses) or P[1]: elements.
 NNC_KERNEL(LossGrad) {
   const float *Pr = f32(T, 0);
   float Dl = *f32(T, 2);
   float *G = f32(T, 3);
   int64_t Kind = P[0];
-  if (Kind <= 1) {
+  if (Kind == 0) {
     const int64_t *L = in<int64_t>(T, 1);
     int64_t N = P[1], C = P[2];
     float Scale = Dl / float(N);
@@ -131,11 +174,6 @@ NNC_KERNEL(LossGrad) {
         return NNC_ERR_LABEL;
       const float *Z = Pr + R * C;
       float *Gr = G + R * C;
-      if (Kind == 1) {
-        zero(Gr, C);
-        Gr[L[R]] = -Scale;
-        continue;
-      }
       float M;
       double Lse = logSumExp(Z, C, M);
       float Shift = float(Lse);
@@ -150,9 +188,9 @@ NNC_KERNEL(LossGrad) {
   float Scale = Dl / float(Count);
   for (int64_t I = 0; I < Count; ++I) {
     float Pi = Pr[I], D;
-    if (Kind == 2)
+    if (Kind == 1)
       D = 2 * (Pi - Tg[I]);
-    else if (Kind == 3) // PyTorch's clamp of the denominator
+    else if (Kind == 2) // PyTorch's clamp of the denominator
       D = float((double(Pi) - Tg[I]) / maxOf((1 - double(Pi)) * Pi, 1e-12));
     else
       D = sigmoid(Pi) - Tg[I];

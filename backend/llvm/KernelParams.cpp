@@ -364,19 +364,30 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
   case OpKind::BceWithLogitsLoss:
     C.P = {numElements(X0)};
     return C;
-  case OpKind::SoftmaxCrossEntropy:
   case OpKind::NllLoss:
+  case OpKind::NllLossGrad: {
+    const std::string &R = A.getString("reduction");
+    C.P = {X0[0],
+           X0[1],
+           numElements(X0) / (X0[0] * X0[1]),
+           R == "none"  ? 0
+           : R == "sum" ? 1
+                        : 2,
+           A.getInt("ignore_index"),
+           int64_t(N.Inputs.size()) > (N.Op == OpKind::NllLoss ? 2 : 3)};
+    return C;
+  }
+  case OpKind::SoftmaxCrossEntropy:
   case OpKind::CorrectCount:
     C.P = {X0[0], X0[1]};
     return C;
   case OpKind::LossGrad: {
     const std::string &Loss = A.getString("loss");
     int64_t Kind = Loss == "SoftmaxCrossEntropy" ? 0
-                   : Loss == "NllLoss"           ? 1
-                   : Loss == "MseLoss"           ? 2
-                   : Loss == "BceLoss"           ? 3
-                                                 : 4;
-    if (Kind <= 1)
+                   : Loss == "MseLoss"           ? 1
+                   : Loss == "BceLoss"           ? 2
+                                                 : 3;
+    if (Kind == 0)
       C.P = {Kind, X0[0], X0[1]};
     else
       C.P = {Kind, numElements(X0)};

@@ -40,6 +40,10 @@ struct OpConverter {
   std::vector<std::string> (*Check)(const onnx::NodeProto &N, int64_t Opset);
   Status (*Convert)(Context &C, const onnx::NodeProto &N);
 };
+// Converters defined outside OnnxOps.cpp.
+Status convertSoftmaxCrossEntropyLoss(Context &C, const onnx::NodeProto &N);
+Status convertNegativeLogLikelihoodLoss(Context &C, const onnx::NodeProto &N);
+
 const OpConverter *findConverter(const std::string &OpType);
 /// Attributes of N that its converter does not understand.
 std::vector<std::string> unknownAttributes(const onnx::NodeProto &N);

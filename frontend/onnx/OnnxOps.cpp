@@ -523,27 +523,6 @@ Status convertHardSwish(Context &C, const onnx::NodeProto &N) {
   return Status::success();
 }
 
-// The plain form: logits [N, C], class indices [N], mean over the batch.
-Status convertSoftmaxCrossEntropyLoss(Context &C, const onnx::NodeProto &N) {
-  Value *Scores = C.value(N, 0);
-  if (Scores->Type.rank() != 2)
-    return error("scores of rank ", Scores->Type.rank(),
-                 " are not supported (only [N, C])");
-  C.define(N, {C.B.op(OpKind::SoftmaxCrossEntropy, {Scores, C.value(N, 1)}, {},
-                      C.name(N))});
-  return Status::success();
-}
-
-// The plain form: log-probabilities [N, C], class indices [N], mean.
-Status convertNegativeLogLikelihoodLoss(Context &C, const onnx::NodeProto &N) {
-  Value *Input = C.value(N, 0);
-  if (Input->Type.rank() != 2)
-    return error("input of rank ", Input->Type.rank(),
-                 " is not supported (only [N, C])");
-  C.define(N, {C.B.op(OpKind::NllLoss, {Input, C.value(N, 1)}, {}, C.name(N))});
-  return Status::success();
-}
-
 // Pow with a constant exponent of 1/2, 1 or 2 (the squared distances of RBF
 // layers and hand-written losses).
 Status convertPow(Context &C, const onnx::NodeProto &N) {
@@ -559,24 +538,6 @@ Status convertPow(Context &C, const onnx::NodeProto &N) {
                          : C.B.op(OpKind::Sqrt, {X}, {}, Name);
   C.define(N, {Y});
   return Status::success();
-}
-
-Problems checkSoftmaxCrossEntropyLoss(const onnx::NodeProto &N, int64_t) {
-  Problems P;
-  if (attrString(N, "reduction", "mean") != "mean")
-    P.push_back("reduction '" + attrString(N, "reduction", "mean") + "'");
-  // PyTorch exports ignore_index = -100 by default. A negative one can
-  // never be a valid class, so a label equal to it is reported as out of
-  // range at run time (never silently counted); others are unsupported.
-  if (hasAttr(N, "ignore_index") && attrInt(N, "ignore_index", 0) >= 0)
-    P.push_back("attribute ignore_index " +
-                std::to_string(attrInt(N, "ignore_index", 0)) +
-                " (only negative ones, which no label can equal)");
-  if (N.input_size() > 2 && !N.input(2).empty())
-    P.push_back("input 'weights'");
-  if (N.output_size() > 1 && !N.output(1).empty())
-    P.push_back("output 'log_prob'");
-  return P;
 }
 
 // ai.onnx.preview.training: one node updates n tensors, inputs R, T, X1..n,
@@ -710,10 +671,10 @@ const std::vector<Entry> &table() {
       {"HardSwish", {}, {None, convertHardSwish}},
       {"SoftmaxCrossEntropyLoss",
        {"ignore_index", "reduction"},
-       {checkSoftmaxCrossEntropyLoss, convertSoftmaxCrossEntropyLoss}},
+       {None, convertSoftmaxCrossEntropyLoss}},
       {"NegativeLogLikelihoodLoss",
        {"ignore_index", "reduction"},
-       {checkSoftmaxCrossEntropyLoss, convertNegativeLogLikelihoodLoss}},
+       {None, convertNegativeLogLikelihoodLoss}},
       {"Pow", {}, {None, convertPow}},
       // Domain ai.onnx.preview.training.
       {"Adagrad",

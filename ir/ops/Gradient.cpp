@@ -155,11 +155,23 @@ Status inferReduceGrad(const Node &N, const Types &In, Types &Out) {
 Status inferLossGrad(const Node &N, const Types &In, Types &Out) {
   const std::string &Loss = N.Attrs.getString("loss");
   if (Loss != "MseLoss" && Loss != "BceLoss" && Loss != "BceWithLogitsLoss" &&
-      Loss != "SoftmaxCrossEntropy" && Loss != "NllLoss")
+      Loss != "SoftmaxCrossEntropy")
     return error("attribute 'loss' names '", Loss, "', not a loss");
   NNC_TRY(expectFloat(N, In, 0));
   if (In[2].numElements() != 1)
     return error(operand(N, In, 2), " must be a scalar");
+  Out = {In[0]};
+  return Status::success();
+}
+
+// NllLossGrad(log_probs, labels, dloss, weights?) -> dlog_probs; dloss
+// has NllLoss's output shape (labels' for 'none', else a scalar).
+Status inferNllLossGrad(const Node &N, const Types &In, Types &Out) {
+  NNC_TRY(expectFloat(N, In, 0));
+  const std::string &R = N.Attrs.getString("reduction");
+  Shape Want = R == "none" ? In[1].Dims : Shape{};
+  if (In[2].Dims != Want)
+    return error(operand(N, In, 2), " must be ", shapeString(Want));
   Out = {In[0]};
   return Status::success();
 }
@@ -269,6 +281,13 @@ void registerGradientOps() {
           .Attrs = {{"loss", std::string(), true}},
           .Infer = inferLossGrad,
           .Flops = threePerOutput});
+  define({.Kind = OpKind::NllLossGrad,
+          .Operands = {"log_probs", "labels", "dloss", "weights"},
+          .MinInputs = 3,
+          .Attrs = {{"reduction", std::string("mean")},
+                    {"ignore_index", NoIgnoreIndex}},
+          .Infer = inferNllLossGrad,
+          .Flops = outputElements});
 }
 
 } // namespace nnc::ir::ops

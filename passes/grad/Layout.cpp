@@ -74,6 +74,20 @@ Status loss(Context &C, std::vector<Value *> &DIn) {
   return Status::success();
 }
 
+// Class weights are data (a buffer in PyTorch), never trained.
+Status nllLoss(Context &C, std::vector<Value *> &DIn) {
+  if (C.needs(1) || C.needs(2))
+    return error("no gradient for operand '", C.needs(1) ? "labels" : "weights",
+                 "' (tensor '", C.in(C.needs(1) ? 1 : 2)->Name,
+                 "'): labels and class weights must be data");
+  std::vector<Value *> Ins = {C.in(0), C.in(1), C.DOut[0]};
+  if (C.N.Inputs.size() > 2)
+    Ins.push_back(C.in(2));
+  if (C.needs(0))
+    DIn[0] = C.op(OpKind::NllLossGrad, Ins, C.attrsFor(OpKind::NllLossGrad));
+  return Status::success();
+}
+
 } // namespace
 
 void registerLayout() {
@@ -85,8 +99,9 @@ void registerLayout() {
   define(OpKind::ReduceSum, reduce<0>);
   define(OpKind::ReduceMean, reduce<1>);
   for (OpKind K : {OpKind::MseLoss, OpKind::BceLoss, OpKind::BceWithLogitsLoss,
-                   OpKind::SoftmaxCrossEntropy, OpKind::NllLoss})
+                   OpKind::SoftmaxCrossEntropy})
     define(K, loss);
+  define(OpKind::NllLoss, nllLoss);
 }
 
 } // namespace nnc::passes::grad

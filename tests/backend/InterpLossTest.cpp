@@ -76,6 +76,31 @@ TEST(InterpLoss, NegativeLogLikelihoodOfLogProbabilities) {
   expectNear(*L, {(0.5 + 0.25) / 2});
 }
 
+// log_probs [N=2, C=3, d=2]; labels [2, 2] with one ignored (-100); class
+// weights. Element terms by hand: -w[t] lp[n, t, d].
+TEST(InterpLoss, NllLossWithWeightsIgnoreIndexAndReductions) {
+  Tensor Lp = tensor({2, 3, 2}, {-1, -2, -3, -4, -5, -6, //
+                                 -0.5, -0.25, -1.5, -2.5, -3.5, -4.5});
+  Tensor T = tensor({2, 2}, {2, -100, 0, 1}, DType::I64);
+  Tensor W = tensor({3}, {2, 3, 4});
+  // n0 d0: t=2 -> -4 * -5; n0 d1 ignored; n1 d0: t=0 -> -2 * -0.5;
+  // n1 d1: t=1 -> -3 * -2.5.
+  std::vector<double> Terms = {20, 0, 1, 7.5};
+  auto Run = [&](const char *R) {
+    return runOp(OpKind::NllLoss, {Lp, T, W},
+                 attrs({{"reduction", std::string(R)},
+                        {"ignore_index", int64_t(-100)}}));
+  };
+  Expected<Tensor> None = Run("none"), Sum = Run("sum"), Mean = Run("mean");
+  ASSERT_OK(None);
+  ASSERT_OK(Sum);
+  ASSERT_OK(Mean);
+  EXPECT_EQ(None->Dims, (Shape{2, 2}));
+  expectNear(*None, Terms);
+  expectNear(*Sum, {28.5});
+  expectNear(*Mean, {28.5 / (4 + 2 + 3)}); // over the weights counted
+}
+
 TEST(InterpLoss, LabelOutOfRangeIsAnError) {
   Expected<Tensor> L =
       runOp(OpKind::SoftmaxCrossEntropy, {tensor({2, 3}, {1, 2, 3, 4, 5, 6}),

@@ -194,8 +194,14 @@ TEST(ShapeInference, LossesAreScalars) {
   EXPECT_EQ(shapeOf(OpKind::SoftmaxCrossEntropy, {f32({3, 10}), i64({3})}),
             Shape{});
   EXPECT_EQ(shapeOf(OpKind::NllLoss, {f32({3, 10}), i64({3})}), Shape{});
+  EXPECT_EQ(shapeOf(OpKind::NllLoss, {f32({3, 10, 4, 5}), i64({3, 4, 5})},
+                    attrs({{"reduction", std::string("none")}})),
+            (Shape{3, 4, 5}));
+  EXPECT_EQ(shapeOf(OpKind::NllLoss, {f32({3, 10, 4}), i64({3, 4}), f32({10})},
+                    attrs({{"reduction", std::string("sum")}})),
+            Shape{});
   EXPECT_NE(errorOf(OpKind::SoftmaxCrossEntropy, {f32({3, 10}), f32({3})})
-                .find("integer"),
+                .find("must be i64[3]"),
             std::string::npos);
   EXPECT_FALSE(
       errorOf(OpKind::SoftmaxCrossEntropy, {f32({3, 10}), i64({4})}).empty());

@@ -242,6 +242,24 @@ TEST(Gradients, NllLossAfterLogSoftmax) {
       {true, false}));
 }
 
+// [N, C, d] inputs, class weights, an ignored label, each reduction.
+TEST(Gradients, NllLossWeightedIgnoredEveryReduction) {
+  Tensor Lp = rnd({3, 4, 2}, 69, -3, -0.1);
+  Tensor Labels = tensor({3, 2}, {1, 3, 0, 2, 3, 1}, DType::I64);
+  Tensor W = tensor({4}, {0.5, 2, 1.5, 0.25});
+  for (std::string R : {"mean", "sum", "none"}) {
+    SCOPED_TRACE(R);
+    EXPECT_GRADIENTS_MATCH(
+        gradCheckOp(OpKind::NllLoss, {Lp, Labels, W}, {true, false, false},
+                    attrs({{"reduction", R}, {"ignore_index", int64_t(3)}})));
+  }
+  auto R = gradCheckOp(OpKind::NllLoss, {Lp, Labels, W}, {true, false, true});
+  ASSERT_FALSE(R.ok());
+  EXPECT_NE(R.status().message().find("no gradient for operand 'weights'"),
+            std::string::npos)
+      << R.status().message();
+}
+
 TEST(Gradients, LossOnDataTargetsOnly) {
   auto R = gradCheckOp(OpKind::BceLoss,
                        {rnd({3, 2}, 62, 0.05, 0.95), rnd({3, 2}, 63, 0, 1)},
