@@ -25,6 +25,7 @@ bool isFusablePointwise(const Node &N, bool Training) {
   case OpKind::Sub:
   case OpKind::Mul:
   case OpKind::Div:
+  case OpKind::Pow:
   case OpKind::PRelu:
   case OpKind::UnaryGrad:
     return N.Outputs[0]->Type.Elt == DType::F32;

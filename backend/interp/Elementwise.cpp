@@ -98,6 +98,7 @@ BINARY(Add, A + B)
 BINARY(Sub, A - B)
 BINARY(Mul, A *B)
 BINARY(Div, A / B)
+BINARY(Pow, std::pow(A, B))
 #undef BINARY
 
 // PRelu: one learned slope per channel (axis 1), or one for all.
@@ -136,6 +137,7 @@ void kernels::registerElementwise() {
   define(OpKind::Sub, evalSub);
   define(OpKind::Mul, evalMul);
   define(OpKind::Div, evalDiv);
+  define(OpKind::Pow, evalPow);
   define(OpKind::PRelu, evalPRelu);
 }
 

@@ -36,6 +36,7 @@ NNC_SCALAR(Add) { return a + b; }
 NNC_SCALAR(Sub) { return a - b; }
 NNC_SCALAR(Mul) { return a * b; }
 NNC_SCALAR(Div) { return a / b; }
+NNC_SCALAR(Pow) { return __builtin_powf(a, b); }
 NNC_SCALAR(PRelu) { return a > 0 ? a : b * a; } // b: the channel's slope
 
 // UnaryGrad: dx = dy * op'(x) from a = x, b = y = op(x), c = dy.

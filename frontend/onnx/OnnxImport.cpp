@@ -179,7 +179,11 @@ Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
     NNC_TRY(findConverter(N.op_type())
                 ->Convert(C, N)
                 .withPrefix(Name + ": " + Where));
-    NNC_TRY(C.B.status().withPrefix(Name + ": " + Where));
+    // The builder's messages name the node already when it is this one.
+    Status Built = C.B.status();
+    if (!Built.ok())
+      return Built.withPrefix(
+          Built.message().starts_with(Where) ? Name : Name + ": " + Where);
   }
   std::vector<Value *> Outputs;
   for (const onnx::ValueInfoProto &Out : GP.output()) {

@@ -523,20 +523,30 @@ Status convertHardSwish(Context &C, const onnx::NodeProto &N) {
   return Status::success();
 }
 
-// Pow with a constant exponent of 1/2, 1 or 2 (the squared distances of RBF
-// layers and hand-written losses).
+// Pow: a constant exponent of 2, 1 or 1/2 (squared distances of RBF layers,
+// hand-written losses) becomes the cheaper Mul, Identity or Sqrt; any other
+// exponent, broadcast, the general Pow. A constant integer exponent is
+// converted to the base's type, as ONNX's type rules allow.
 Status convertPow(Context &C, const onnx::NodeProto &N) {
-  const OnnxTensor *E = C.constant(N, 1);
-  std::vector<double> V = E ? decode(E->Raw, E->Elt) : std::vector<double>();
-  if (V.size() != 1 || (V[0] != 0.5 && V[0] != 1 && V[0] != 2))
-    return error("an exponent other than a constant 0.5, 1 or 2 is not "
-                 "supported");
   Value *X = C.value(N, 0);
   std::string Name = C.name(N);
-  Value *Y = V[0] == 2   ? C.B.op(OpKind::Mul, {X, X}, {}, Name)
-             : V[0] == 1 ? C.B.op(OpKind::Identity, {X}, {}, Name)
-                         : C.B.op(OpKind::Sqrt, {X}, {}, Name);
-  C.define(N, {Y});
+  const OnnxTensor *E = C.constant(N, 1);
+  std::vector<double> V = E ? decode(E->Raw, E->Elt) : std::vector<double>();
+  if (V.size() == 1 && (V[0] == 0.5 || V[0] == 1 || V[0] == 2)) {
+    C.define(N, {V[0] == 2   ? C.B.op(OpKind::Mul, {X, X}, {}, Name)
+                 : V[0] == 1 ? C.B.op(OpKind::Identity, {X}, {}, Name)
+                             : C.B.op(OpKind::Sqrt, {X}, {}, Name)});
+    return Status::success();
+  }
+  Value *Y = C.value(N, 1);
+  if (E && E->Elt != X->Type.Elt)
+    Y = C.B.constant(Name + ".exponent", E->Dims, V, X->Type.Elt);
+  else if (Y->Type.Elt != X->Type.Elt)
+    return error("an exponent of element type ", dtypeName(Y->Type.Elt),
+                 " computed at run time, with a base of element type ",
+                 dtypeName(X->Type.Elt),
+                 ", is not supported (nnc has no Cast)");
+  C.define(N, {C.B.op(OpKind::Pow, {X, Y}, {}, Name)});
   return Status::success();
 }
 

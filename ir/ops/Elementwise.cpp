@@ -83,6 +83,7 @@ void registerElementwiseOps() {
   binary(OpKind::Sub);
   binary(OpKind::Mul);
   binary(OpKind::Div);
+  binary(OpKind::Pow); // a ** b, as std::pow
   define({.Kind = OpKind::PRelu,
           .Operands = {"x", "slope"},
           .MinInputs = 2,

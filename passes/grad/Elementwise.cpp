@@ -86,6 +86,23 @@ Status div(Context &C, std::vector<Value *> &DIn) {
   return Status::success();
 }
 
+// d(a ** b) = db b a ** (b - 1) + db log(a) a ** b.
+Status pow(Context &C, std::vector<Value *> &DIn) {
+  Value *Dy = C.DOut[0], *A = C.in(0), *B = C.in(1);
+  if (C.needs(0)) {
+    Value *One = C.B.constant(C.out(0)->Name + ".one", {}, {1.0}, B->Type.Elt);
+    Value *Lower = C.op(OpKind::Pow, {A, C.op(OpKind::Sub, {B, One})});
+    DIn[0] = reduceLike(
+        C, C.op(OpKind::Mul, {Dy, C.op(OpKind::Mul, {B, Lower})}), A);
+  }
+  if (C.needs(1)) {
+    Value *LogA = C.op(OpKind::Log, {A});
+    DIn[1] = reduceLike(
+        C, C.op(OpKind::Mul, {Dy, C.op(OpKind::Mul, {LogA, C.out(0)})}), B);
+  }
+  return Status::success();
+}
+
 Status prelu(Context &C, std::vector<Value *> &DIn) {
   std::vector<Value *> D =
       C.ops(OpKind::PReluGrad, {C.in(0), C.in(1), C.DOut[0]}, {}, 2);
@@ -124,6 +141,7 @@ void registerElementwise() {
   define(OpKind::Sub, sub);
   define(OpKind::Mul, mul);
   define(OpKind::Div, div);
+  define(OpKind::Pow, pow);
   define(OpKind::PRelu, prelu);
   define(OpKind::Maxout, maxout);
   define(OpKind::Softmax, softmax<0>);

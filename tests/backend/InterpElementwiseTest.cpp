@@ -76,6 +76,10 @@ TEST(InterpElementwise, BroadcastingBinaryOps) {
   Y = runOp(OpKind::Div, {A, B});
   ASSERT_OK(Y);
   expectNear(*Y, Quot);
+  Y = runOp(OpKind::Pow,
+            {tensor({2, 2}, {2, 9, 4, 0.5}), tensor({2}, {3, -0.5})});
+  ASSERT_OK(Y);
+  expectNear(*Y, {8, 1.0 / 3, 64, std::sqrt(2.0)});
   Y = runOp(OpKind::Sub, {tensor({2}, {5, 7}), tensor({}, {2})});
   ASSERT_OK(Y);
   expectNear(*Y, {3, 5});

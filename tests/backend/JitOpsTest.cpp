@@ -93,6 +93,13 @@ std::vector<OpCase> pointwiseCases() {
     Cs.push_back(
         {K, {rnd({4, 3, 5, 6}, 13), rnd({3, 1, 1}, 14, 0.5, 2)}, {true, true}});
   }
+  // Pow on positive bases (the gradient of the exponent takes log a).
+  Cs.push_back({OpKind::Pow,
+                {rnd({3, 1, 5}, 19, 0.5, 2), rnd({4, 1}, 20, -1.5, 2.5)},
+                {true, true}});
+  Cs.push_back({OpKind::Pow,
+                {rnd({2, 3}, 21, 0.5, 2), rnd({}, 22, -1.5, 2.5)},
+                {true, true}});
   Cs.push_back({OpKind::PRelu,
                 {rnd({3, 4, 2, 3}, 15), rnd({4}, 16, 0.1, 0.5)},
                 {true, true}});

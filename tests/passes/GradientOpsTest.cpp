@@ -48,6 +48,15 @@ TEST(Gradients, BroadcastingBinary) {
   }
 }
 
+TEST(Gradients, PowOfBaseAndExponent) {
+  EXPECT_GRADIENTS_MATCH(gradCheckOp(
+      OpKind::Pow, {rnd({3, 1, 5}, 10, 0.5, 2), rnd({4, 1}, 11, -1.5, 2.5)},
+      {true, true}));
+  EXPECT_GRADIENTS_MATCH(gradCheckOp(
+      OpKind::Pow, {rnd({2, 3}, 12, 0.5, 2), rnd({}, 13, -1.5, 2.5)},
+      {true, true}));
+}
+
 TEST(Gradients, ChannelActivations) {
   EXPECT_GRADIENTS_MATCH(
       gradCheckOp(OpKind::PRelu, {rnd({3, 4, 2, 3}, 6), rnd({4}, 7, 0.1, 0.5)},
