@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "backend/Engine.h"
 #include "backend/interp/Interpreter.h"
+#include "frontend/FileIO.h"
 #include "frontend/ModelIO.h"
 #include "frontend/onnx/Onnx.h"
 #include "ir/Initializers.h"
@@ -17,6 +18,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 namespace nnc::tools {
 
@@ -69,15 +71,17 @@ const char *knownInconsistent(const std::string &Test) {
   return nullptr;
 }
 
-Outcome runCase(const fs::path &Dir, const backend::EngineOptions &EO,
-                std::string &Why) {
-  if (const char *Reason = knownInconsistent(Dir.filename().string())) {
-    Why = Reason;
-    return Outcome::Skip;
-  }
-  Expected<Graph> G = frontend::loadModel((Dir / "model.onnx").string());
-  if (!G.ok()) {
-    Why = G.status().message();
+/// Imports the model (with the values of inputs that fix shapes bound)
+/// and compiles it.
+Outcome compile(const std::vector<uint8_t> &Bytes, const std::string &Path,
+                const frontend::OnnxBindings &Bind,
+                const backend::EngineOptions &EO, std::string &Why,
+                std::optional<Graph> &G,
+                std::unique_ptr<backend::Engine> &Engine) {
+  Engine.reset(); // it may refer to the graph replaced below
+  Expected<Graph> Imported = frontend::importOnnx(Bytes, Path, Bind);
+  if (!Imported.ok()) {
+    Why = Imported.status().message();
     // Skips: constructs the importer names as unsupported, and data types
     // nnc does not compute in (integer arithmetic).
     bool Unsupported = Why.find("unsupported") != std::string::npos ||
@@ -85,12 +89,43 @@ Outcome runCase(const fs::path &Dir, const backend::EngineOptions &EO,
                        Why.find("must be f32 or f64") != std::string::npos;
     return Unsupported ? Outcome::Skip : Outcome::Fail;
   }
-  const EntryPoint &E = G->EntryPoints.front();
+  G = std::move(*Imported);
   Expected<std::unique_ptr<backend::Engine>> I = backend::createEngine(*G, EO);
   if (!I.ok()) {
     Why = I.status().message();
     return unsupportedByBackend(Why) ? Outcome::Skip : Outcome::Fail;
   }
+  Engine = std::move(*I);
+  return Outcome::Pass;
+}
+
+Outcome runCase(const fs::path &Dir, const backend::EngineOptions &EO,
+                std::string &Why) {
+  if (const char *Reason = knownInconsistent(Dir.filename().string())) {
+    Why = Reason;
+    return Outcome::Skip;
+  }
+  std::string Path = (Dir / "model.onnx").string();
+  Expected<std::vector<uint8_t>> Bytes = frontend::readFile(Path);
+  Expected<std::vector<frontend::OnnxGraphInput>> Ins =
+      Bytes.ok()
+          ? frontend::onnxGraphInputs(*Bytes, Path)
+          : Expected<std::vector<frontend::OnnxGraphInput>>(Bytes.status());
+  if (!Ins.ok()) {
+    Why = Ins.status().message();
+    return Outcome::Fail;
+  }
+  // Inputs that fix shapes (a Reshape's shape) are bound per data set at
+  // import, as a user binds them with nnc import --bind; the others are
+  // fed at run time.
+  bool Binds = std::any_of(Ins->begin(), Ins->end(),
+                           [](const auto &I) { return I.FixesShape; });
+  std::optional<Graph> G;
+  std::unique_ptr<backend::Engine> Engine;
+  if (!Binds)
+    if (Outcome O = compile(*Bytes, Path, {}, EO, Why, G, Engine);
+        O != Outcome::Pass)
+      return O;
   std::vector<fs::path> Sets = sorted(Dir, "test_data_set_");
   if (Sets.empty()) {
     Why = "no test_data_set_* folder";
@@ -98,18 +133,27 @@ Outcome runCase(const fs::path &Dir, const backend::EngineOptions &EO,
   }
   for (const fs::path &Set : Sets) {
     interp::TensorMap Feed;
+    frontend::OnnxBindings Bind;
     std::vector<fs::path> Inputs = sorted(Set, "input_");
-    for (size_t K = 0; K < Inputs.size() && K < E.Inputs.size(); ++K) {
+    for (size_t K = 0; K < Inputs.size() && K < Ins->size(); ++K) {
       Expected<frontend::OnnxTensor> T = frontend::readOnnxTensor(Inputs[K]);
       if (!T.ok()) {
         Why = T.status().message();
         return Why.find("not supported") != std::string::npos ? Outcome::Skip
                                                               : Outcome::Fail;
       }
-      Feed[E.Inputs[K]->Name] =
-          interp::Tensor(T->Elt, T->Dims, decode(T->Raw, T->Elt));
+      const frontend::OnnxGraphInput &In = (*Ins)[K];
+      if (In.FixesShape)
+        Bind[In.Name] = std::move(*T);
+      else
+        Feed[In.Name] = interp::Tensor(T->Elt, T->Dims, decode(T->Raw, T->Elt));
     }
-    Expected<interp::TensorMap> Out = (*I)->run("infer", Feed);
+    if (Binds)
+      if (Outcome O = compile(*Bytes, Path, Bind, EO, Why, G, Engine);
+          O != Outcome::Pass)
+        return O;
+    const EntryPoint &E = G->EntryPoints.front();
+    Expected<interp::TensorMap> Out = Engine->run("infer", Feed);
     if (!Out.ok()) {
       Why = Out.status().message();
       return unsupportedByBackend(Why) ? Outcome::Skip : Outcome::Fail;

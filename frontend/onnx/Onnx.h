@@ -4,18 +4,11 @@
 #include "ir/Graph.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace nnc::frontend {
-
-/// Imports an ONNX model (opset 6 to 17) into a verified graph: graph inputs
-/// become inputs (a symbolic first dimension becomes the batch), initializers
-/// become trainable parameters, outputs the "infer" entry point. Every
-/// unsupported op and attribute in the file is reported in one message,
-/// before anything is built.
-Expected<ir::Graph> importOnnx(const std::vector<uint8_t> &Bytes,
-                               const std::string &Name);
 
 /// A tensor from an ONNX TensorProto file (the backend tests' .pb data).
 struct OnnxTensor {
@@ -25,5 +18,28 @@ struct OnnxTensor {
   std::vector<uint8_t> Raw; // little-endian
 };
 Expected<OnnxTensor> readOnnxTensor(const std::string &Path);
+
+/// Values for graph inputs that fix shapes (a Reshape's target shape,
+/// ReduceSum's axes), by input name. nnc compiles static shapes, so such an
+/// input is given at import and becomes a constant.
+using OnnxBindings = std::map<std::string, OnnxTensor>;
+
+/// Imports an ONNX model (opset 6 to 17) into a verified graph: graph inputs
+/// become inputs (a symbolic first dimension becomes the batch), initializers
+/// become trainable parameters, outputs the "infer" entry point. Every
+/// unsupported op and attribute in the file is reported in one message,
+/// before anything is built.
+Expected<ir::Graph> importOnnx(const std::vector<uint8_t> &Bytes,
+                               const std::string &Name,
+                               const OnnxBindings &Bind = {});
+
+/// A graph input of an ONNX model (initializers excluded), in file order,
+/// and whether its value fixes a shape, so that it must be bound at import.
+struct OnnxGraphInput {
+  std::string Name;
+  bool FixesShape = false;
+};
+Expected<std::vector<OnnxGraphInput>>
+onnxGraphInputs(const std::vector<uint8_t> &Bytes, const std::string &Name);
 
 } // namespace nnc::frontend

@@ -2,6 +2,8 @@
 #include "frontend/onnx/OnnxInternal.h"
 #include "ir/Verifier.h"
 
+#include <set>
+
 namespace nnc::frontend {
 
 using namespace nnc::ir;
@@ -112,14 +114,66 @@ std::vector<std::string> findProblems(const onnx::ModelProto &M,
   return P;
 }
 
-} // namespace
+/// Operands whose values fix shapes or the graph: Reshape's shape, the
+/// axes of reductions, Dropout's ratio and training_mode.
+bool fixesShape(const onnx::NodeProto &N, int I) {
+  const std::string &Op = N.op_type();
+  return (I == 1 && (Op == "Reshape" || Op == "ReduceSum" ||
+                     Op == "ReduceMean" || Op == "Dropout")) ||
+         (I == 2 && Op == "Dropout");
+}
 
-Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
-                           const std::string &Name) {
+/// An initializer or a bound input. An empty one (axes []) is only a
+/// constant for converters to read, with no tensor in the graph.
+void addStored(Context &C, const std::string &Name, Role R,
+               const OnnxTensor &T) {
+  C.Constants[Name] = T;
+  if (numElements(T.Dims) == 0) {
+    C.Values[Name] = nullptr;
+    return;
+  }
+  Value *V = C.G.addValue(Name, R, TensorType{T.Elt, T.Dims});
+  V->Data = T.Raw;
+  C.Values[Name] = V;
+}
+
+Expected<onnx::ModelProto> parse(const std::vector<uint8_t> &Bytes,
+                                 const std::string &Name) {
   onnx::ModelProto M;
   if (Bytes.size() > size_t(INT32_MAX) ||
       !M.ParseFromArray(Bytes.data(), int(Bytes.size())))
     return error(Name, ": not a valid ONNX model (protobuf parsing failed)");
+  return M;
+}
+
+} // namespace
+
+Expected<std::vector<OnnxGraphInput>>
+onnxGraphInputs(const std::vector<uint8_t> &Bytes, const std::string &Name) {
+  Expected<onnx::ModelProto> M = parse(Bytes, Name);
+  if (!M.ok())
+    return M.status();
+  const onnx::GraphProto &GP = M->graph();
+  std::set<std::string> Inits, Fixing;
+  for (const onnx::TensorProto &T : GP.initializer())
+    Inits.insert(T.name());
+  for (const onnx::NodeProto &N : GP.node())
+    for (int I = 0; I < N.input_size(); ++I)
+      if (fixesShape(N, I))
+        Fixing.insert(N.input(I));
+  std::vector<OnnxGraphInput> Out;
+  for (const onnx::ValueInfoProto &In : GP.input())
+    if (!Inits.count(In.name()))
+      Out.push_back({In.name(), Fixing.count(In.name()) > 0});
+  return Out;
+}
+
+Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
+                           const std::string &Name, const OnnxBindings &Bind) {
+  Expected<onnx::ModelProto> Parsed = parse(Bytes, Name);
+  if (!Parsed.ok())
+    return Parsed.status();
+  const onnx::ModelProto &M = *Parsed;
   int64_t Opset = -1;
   for (const auto &O : M.opset_import())
     if (O.domain().empty() || O.domain() == "ai.onnx")
@@ -149,16 +203,25 @@ Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
     if (!Data.ok())
       return Data.status().withPrefix(Name);
     // Float initializers are weights; integer ones (shapes, axes) constants.
-    Role R = isFloat(Data->Elt) ? Role::Parameter : Role::Constant;
-    Value *V = G.addValue(T.name(), R, TensorType{Data->Elt, Data->Dims});
-    V->Data = Data->Raw;
-    C.Values[T.name()] = V;
-    C.Constants[T.name()] = std::move(*Data);
+    addStored(C, T.name(),
+              isFloat(Data->Elt) ? Role::Parameter : Role::Constant, *Data);
+  }
+  for (const auto &[Bound, T] : Bind) {
+    bool Found = false;
+    for (const onnx::ValueInfoProto &In : GP.input())
+      Found |= In.name() == Bound;
+    if (!Found)
+      return error(Name, ": a value is given for '", Bound,
+                   "', which is not a graph input");
   }
   std::vector<Value *> Inputs;
   for (const onnx::ValueInfoProto &In : GP.input()) {
     if (C.Values.count(In.name()))
       continue; // an initializer listed as an input (opset < 9 style)
+    if (auto It = Bind.find(In.name()); It != Bind.end()) {
+      addStored(C, In.name(), Role::Constant, It->second);
+      continue;
+    }
     Expected<Shape> S = shapeOf(In, true);
     Expected<DType> T = dtypeOf(In);
     if (!S.ok() || !T.ok())
@@ -176,6 +239,11 @@ Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
       if (!N.input(I).empty() && !C.Values.count(N.input(I)))
         return error(Name, ": ", Where, ": input '", N.input(I),
                      "' is not defined before it (missing initializer?)");
+      else if (!N.input(I).empty() && !C.Values[N.input(I)] &&
+               !fixesShape(N, I))
+        return error(Name, ": ", Where, ": input '", N.input(I),
+                     "' has no elements; empty tensors are not supported "
+                     "as data");
     NNC_TRY(findConverter(N.op_type())
                 ->Convert(C, N)
                 .withPrefix(Name + ": " + Where));
@@ -190,6 +258,9 @@ Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
     auto It = C.Values.find(Out.name());
     if (It == C.Values.end())
       return error(Name, ": graph output '", Out.name(), "' is never computed");
+    if (!It->second)
+      return error(Name, ": graph output '", Out.name(),
+                   "' is an empty tensor, which is not supported");
     if (It->second->Kind == Role::Activation)
       It->second->Kind = Role::Output;
     Outputs.push_back(It->second);

@@ -350,12 +350,24 @@ Status convertLRN(Context &C, const onnx::NodeProto &N) {
 }
 
 // Inference Dropout is the identity; the ratio is kept for training.
+/// An operand that fixes shapes (or the graph) but is not a constant: nnc
+/// compiles static graphs, so its value must be given at import.
+Status runTimeShape(const onnx::NodeProto &N, int I, const char *What) {
+  return error("the ", What, " comes at run time from '", N.input(I),
+               "'; nnc compiles static shapes and this is not supported "
+               "unless its value is given at import (nnc import --bind ",
+               N.input(I), "=FILE.pb)");
+}
+
 Status convertDropout(Context &C, const onnx::NodeProto &N) {
   double Ratio = attrFloat(N, "ratio", 0.5);
   if (const OnnxTensor *R = C.constant(N, 1))
     Ratio = decode(R->Raw, R->Elt).at(0);
+  if (N.input_size() > 2 && !N.input(2).empty() && !C.constant(N, 2))
+    return runTimeShape(N, 2, "training_mode");
   if (const OnnxTensor *T = C.constant(N, 2); T && decode(T->Raw, T->Elt).at(0))
-    return error("training_mode=true is not supported");
+    return error("training_mode=true is not supported (its expected "
+                 "outputs come from NumPy's random generator)");
   C.define(N, {C.B.op(OpKind::Dropout, {C.value(N, 0)},
                       attrs({{"ratio", Ratio}}), C.name(N))});
   return Status::success();
@@ -374,8 +386,7 @@ Status convertFlatten(Context &C, const onnx::NodeProto &N) {
 Status convertReshape(Context &C, const onnx::NodeProto &N) {
   const OnnxTensor *Shape = C.constant(N, 1);
   if (!Shape)
-    return error("a shape given at run time is not supported (shapes are "
-                 "static)");
+    return runTimeShape(N, 1, "shape");
   std::vector<double> D = decode(Shape->Raw, Shape->Elt);
   C.define(N,
            {C.B.op(OpKind::Reshape, {C.value(N, 0)},
@@ -470,8 +481,12 @@ Status reduce(Context &C, const onnx::NodeProto &N, OpKind K) {
     std::vector<double> D = decode(A->Raw, A->Elt);
     Axes.assign(D.begin(), D.end());
   } else if (C.value(N, 1)) {
-    return error("axes given at run time are not supported (shapes are "
-                 "static)");
+    return runTimeShape(N, 1, "axes");
+  }
+  // Opset 13's noop_with_empty_axes: no axes is the identity, not "all".
+  if (Axes.empty() && attrInt(N, "noop_with_empty_axes", 0)) {
+    C.define(N, {C.B.op(OpKind::Identity, {C.value(N, 0)}, {}, C.name(N))});
+    return Status::success();
   }
   C.define(
       N,
@@ -486,12 +501,6 @@ Status convertReduceSum(Context &C, const onnx::NodeProto &N) {
 }
 Status convertReduceMean(Context &C, const onnx::NodeProto &N) {
   return reduce(C, N, OpKind::ReduceMean);
-}
-
-Problems checkReduce(const onnx::NodeProto &N, int64_t) {
-  if (attrInt(N, "noop_with_empty_axes", 0))
-    return {"attribute noop_with_empty_axes=1"};
-  return {};
 }
 
 /// clip(alpha x + beta, 0, 1) from nnc ops.
@@ -675,8 +684,8 @@ const std::vector<Entry> &table() {
        {None, convertConstant}},
       {"ReduceSum",
        {"axes", "keepdims", "noop_with_empty_axes"},
-       {checkReduce, convertReduceSum}},
-      {"ReduceMean", {"axes", "keepdims"}, {checkReduce, convertReduceMean}},
+       {None, convertReduceSum}},
+      {"ReduceMean", {"axes", "keepdims"}, {None, convertReduceMean}},
       {"HardSigmoid", {"alpha", "beta"}, {None, convertHardSigmoid}},
       {"HardSwish", {}, {None, convertHardSwish}},
       {"SoftmaxCrossEntropyLoss",

@@ -287,3 +287,32 @@ TEST(NncTool, RunsAnOnnxModelOnTensorProtoInputs) {
   ASSERT_EQ(R.Exit, 0) << R.Err;
   EXPECT_EQ(std::filesystem::file_size(D.file("y.bin")), 3u * 4 * 5 * 4);
 }
+
+// A Reshape whose target shape is a graph input: reported with the remedy,
+// then imported with the value bound, which becomes a constant.
+TEST(NncTool, ImportBindsAnInputThatFixesAShape) {
+  TempDir D;
+  std::string Dir = "/usr/share/libonnx-testdata/data/node/test_reshape_"
+                    "negative_dim";
+  Result R = runNnc("import " + Dir + "/model.onnx -o " + D.file("r.nnc"));
+  EXPECT_NE(R.Exit, 0);
+  EXPECT_NE(R.Err.find("node 'reshaped' (Reshape): the shape comes at run "
+                       "time from 'shape'"),
+            std::string::npos)
+      << R.Err;
+  EXPECT_NE(R.Err.find("--bind shape=FILE.pb"), std::string::npos) << R.Err;
+  EXPECT_FALSE(std::filesystem::exists(D.file("r.nnc")));
+  R = runNnc("import " + Dir + "/model.onnx -o " + D.file("r.nnc") +
+             " --bind shape=" + Dir + "/test_data_set_0/input_1.pb");
+  ASSERT_EQ(R.Exit, 0) << R.Err;
+  R = runNnc("info " + D.file("r.nnc"));
+  ASSERT_EQ(R.Exit, 0) << R.Err;
+  EXPECT_NE(R.Out.find("reshaped       f32[2,6,2]"), std::string::npos)
+      << R.Out;
+  R = runNnc("import " + Dir + "/model.onnx -o " + D.file("s.nnc") +
+             " --bind nosuch=" + Dir + "/test_data_set_0/input_1.pb");
+  EXPECT_NE(R.Exit, 0);
+  EXPECT_NE(R.Err.find("'nosuch', which is not a graph input"),
+            std::string::npos)
+      << R.Err;
+}
