@@ -41,6 +41,11 @@ struct OpConverter {
   Status (*Convert)(Context &C, const onnx::NodeProto &N);
 };
 // Converters defined outside OnnxOps.cpp.
+Status convertConv(Context &C, const onnx::NodeProto &N);
+Status convertConvTranspose(Context &C, const onnx::NodeProto &N);
+Status convertMaxPool(Context &C, const onnx::NodeProto &N);
+Status convertAveragePool(Context &C, const onnx::NodeProto &N);
+std::vector<std::string> checkMaxPool(const onnx::NodeProto &N, int64_t);
 Status convertSoftmaxCrossEntropyLoss(Context &C, const onnx::NodeProto &N);
 Status convertNegativeLogLikelihoodLoss(Context &C, const onnx::NodeProto &N);
 

@@ -1,5 +1,6 @@
 #include "../TempDir.h"
 #include "../TestUtil.h"
+#include "../passes/GradCheck.h"
 #include "frontend/FileIO.h"
 #include "frontend/ModelIO.h"
 #include "frontend/onnx/Onnx.h"
@@ -168,4 +169,108 @@ TEST(OnnxImport, NllLossAndPow) {
                           {"t", tensor({2}, {2, 1}, DType::I64)}});
   ASSERT_OK(Out);
   expectNear(Out->at("sq"), {1, 8, 27, 0, 0, 0});
+}
+
+namespace {
+
+/// A one-node model whose operands are all graph inputs, so that gradients
+/// can be checked with respect to each.
+onnx::ModelProto oneNode(const std::string &Op,
+                         const std::vector<std::pair<std::string, Shape>> &Ins,
+                         const std::map<std::string, Ints> &IntsAttrs,
+                         const std::map<std::string, int64_t> &IntAttrs = {}) {
+  onnx::ModelProto M;
+  M.set_ir_version(8);
+  M.add_opset_import()->set_version(13);
+  onnx::GraphProto &G = *M.mutable_graph();
+  onnx::NodeProto *N = G.add_node();
+  N->set_op_type(Op);
+  N->add_output("y");
+  for (const auto &[Name, Dims] : Ins) {
+    onnx::ValueInfoProto *V = G.add_input();
+    V->set_name(Name);
+    auto *T = V->mutable_type()->mutable_tensor_type();
+    T->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t D : Dims)
+      T->mutable_shape()->add_dim()->set_dim_value(D);
+    N->add_input(Name);
+  }
+  G.add_output()->set_name("y");
+  for (const auto &[Name, V] : IntsAttrs) {
+    onnx::AttributeProto *A = N->add_attribute();
+    A->set_name(Name);
+    A->set_type(onnx::AttributeProto::INTS);
+    for (int64_t X : V)
+      A->add_ints(X);
+  }
+  for (const auto &[Name, V] : IntAttrs) {
+    onnx::AttributeProto *A = N->add_attribute();
+    A->set_name(Name);
+    A->set_type(onnx::AttributeProto::INT);
+    A->set_i(V);
+  }
+  return M;
+}
+
+/// Imports M and checks d sum(y * R) / d every input against central
+/// differences.
+void expectImportedGradients(const onnx::ModelProto &M) {
+  Expected<Graph> G = import(M);
+  ASSERT_OK(G);
+  EntryPoint E = G->EntryPoints[0]; // a copy: the check adds entry points
+  interp::TensorMap Feed;
+  uint64_t Seed = 7;
+  for (Value *In : E.Inputs)
+    Feed[In->Name] = randomTensor(In->Type.Dims, Seed++);
+  EXPECT_GRADIENTS_MATCH(
+      gradCheckGraph(*G, E.Outputs[0], E.Inputs, Feed, E.Inputs));
+}
+
+} // namespace
+
+// 1-D and 3-D convolutions and pooling are built from 2-D ops (see
+// frontend/onnx/OnnxConvPool.cpp); their values are checked by the ONNX
+// conformance suites, their gradients here.
+TEST(OnnxImport, Conv1dAnd3dGradients) {
+  expectImportedGradients(
+      oneNode("Conv", {{"x", {2, 3, 7}}, {"w", {4, 3, 3}}, {"b", {4}}},
+              {{"strides", {2}}, {"dilations", {2}}, {"pads", {1, 2}}}));
+  expectImportedGradients(oneNode(
+      "Conv", {{"x", {2, 4, 4, 5, 3}}, {"w", {6, 2, 2, 3, 2}}, {"b", {6}}},
+      {{"strides", {2, 1, 1}},
+       {"dilations", {1, 2, 1}},
+       {"pads", {1, 0, 1, 0, 1, 0}}},
+      {{"group", 2}}));
+}
+
+TEST(OnnxImport, ConvTranspose1dAnd3dGradients) {
+  expectImportedGradients(
+      oneNode("ConvTranspose", {{"x", {1, 3, 4}}, {"w", {3, 2, 3}}},
+              {{"strides", {2}}, {"pads", {1, 0}}, {"output_padding", {1}}}));
+  expectImportedGradients(
+      oneNode("ConvTranspose",
+              {{"x", {1, 4, 3, 2, 3}}, {"w", {4, 3, 2, 2, 3}}, {"b", {6}}},
+              {{"strides", {2, 1, 2}},
+               {"pads", {0, 1, 0, 1, 0, 0}},
+               {"output_padding", {1, 0, 1}}},
+              {{"group", 2}}));
+}
+
+TEST(OnnxImport, Pool1dAnd3dGradients) {
+  expectImportedGradients(
+      oneNode("MaxPool", {{"x", {2, 3, 9}}},
+              {{"kernel_shape", {3}}, {"strides", {2}}, {"pads", {1, 1}}}));
+  expectImportedGradients(oneNode("MaxPool", {{"x", {1, 2, 4, 5, 4}}},
+                                  {{"kernel_shape", {2, 3, 2}},
+                                   {"strides", {2, 1, 2}},
+                                   {"pads", {1, 0, 0, 0, 1, 1}}}));
+  expectImportedGradients(oneNode("AveragePool", {{"x", {1, 2, 5, 4, 4}}},
+                                  {{"kernel_shape", {3, 2, 2}},
+                                   {"strides", {2, 2, 1}},
+                                   {"pads", {1, 0, 1, 1, 1, 0}}},
+                                  {{"ceil_mode", 1}}));
+  expectImportedGradients(
+      oneNode("AveragePool", {{"x", {1, 2, 5, 4, 4}}},
+              {{"kernel_shape", {2, 2, 3}}, {"pads", {1, 1, 1, 0, 0, 1}}},
+              {{"count_include_pad", 1}}));
 }

@@ -14,26 +14,15 @@ struct GradCheckResult {
   std::string Worst; // which tensor
 };
 
-/// Builds loss = sum(op(inputs) * R) for a fixed random R, derives the
-/// gradient of every input marked in Wrt, and compares it element by element
-/// with central differences (step H) on the reference interpreter.
+/// Adds loss = sum(Out * R) for a fixed random R to G, derives the gradient
+/// of each value in Diff (inputs of G, fed from Feed), and compares it
+/// element by element with central differences (step H) on the reference
+/// interpreter.
 inline Expected<GradCheckResult>
-gradCheckOp(OpKind K, const std::vector<Tensor> &Inputs,
-            const std::vector<bool> &Wrt, Attributes A = {},
-            bool Training = false, size_t NumOutputs = 1, double H = 1e-6) {
-  Graph G;
+gradCheckGraph(Graph &G, Value *Out, const std::vector<Value *> &Ins,
+               interp::TensorMap Feed, const std::vector<Value *> &Diff,
+               bool Training = false, double H = 1e-6) {
   Builder B(G);
-  std::vector<Value *> Ins, Diff;
-  interp::TensorMap Feed;
-  for (size_t I = 0; I < Inputs.size(); ++I) {
-    std::string Name = "in" + std::to_string(I);
-    Ins.push_back(B.input(Name, Inputs[I].Dims, Inputs[I].Elt));
-    Feed[Name] = Inputs[I];
-    if (I < Wrt.size() && Wrt[I])
-      Diff.push_back(Ins.back());
-  }
-  Value *Out = B.ops(K, Ins, std::move(A), NumOutputs, "out")[0];
-  NNC_TRY(B.status());
   Tensor R = randomTensor(Out->Type.Dims, 99);
   Value *RV = B.constant("r", R.Dims, R.Data);
   Value *Loss = B.op(OpKind::ReduceSum, {B.op(OpKind::Mul, {Out, RV})},
@@ -90,6 +79,28 @@ gradCheckOp(OpKind K, const std::vector<Tensor> &Inputs,
     }
   }
   return Result;
+}
+
+/// gradCheckGraph for one op: loss = sum(op(inputs) * R), gradients for the
+/// inputs marked in Wrt.
+inline Expected<GradCheckResult>
+gradCheckOp(OpKind K, const std::vector<Tensor> &Inputs,
+            const std::vector<bool> &Wrt, Attributes A = {},
+            bool Training = false, size_t NumOutputs = 1, double H = 1e-6) {
+  Graph G;
+  Builder B(G);
+  std::vector<Value *> Ins, Diff;
+  interp::TensorMap Feed;
+  for (size_t I = 0; I < Inputs.size(); ++I) {
+    std::string Name = "in" + std::to_string(I);
+    Ins.push_back(B.input(Name, Inputs[I].Dims, Inputs[I].Elt));
+    Feed[Name] = Inputs[I];
+    if (I < Wrt.size() && Wrt[I])
+      Diff.push_back(Ins.back());
+  }
+  Value *Out = B.ops(K, Ins, std::move(A), NumOutputs, "out")[0];
+  NNC_TRY(B.status());
+  return gradCheckGraph(G, Out, Ins, std::move(Feed), Diff, Training, H);
 }
 
 #define EXPECT_GRADIENTS_MATCH(Call)                                           \
