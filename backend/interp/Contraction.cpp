@@ -20,9 +20,14 @@ using Results = std::vector<Tensor>;
 
 Status evalMatMul(const Node &, EvalContext &, const Args &In, Results &Out) {
   const Tensor &A = *In[0], &B = *In[1];
-  int64_t K = B.Dims[0], N = B.Dims[1], M = A.numElements() / K;
-  Map(Out[0].Data.data(), M, N) =
-      MapC(A.Data.data(), M, K) * MapC(B.Data.data(), K, N);
+  size_t R = B.Dims.size();
+  int64_t K = B.Dims[R - 2], N = B.Dims[R - 1];
+  int64_t Batches = B.numElements() / (K * N),
+          M = A.numElements() / K / Batches;
+  for (int64_t I = 0; I < Batches; ++I)
+    Map(Out[0].Data.data() + I * M * N, M, N) =
+        MapC(A.Data.data() + I * M * K, M, K) *
+        MapC(B.Data.data() + I * K * N, K, N);
   return Status::success();
 }
 

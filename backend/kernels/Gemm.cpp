@@ -127,11 +127,19 @@ NNC_INLINE void rowsOf(int64_t Rows, int64_t Task, int64_t Tasks,
   End = minOf(Rows, Blocks * (Task + 1) / Tasks * GemmMR);
 }
 
-// MatMul: A [M, K] (any leading shape), B [K, N]. P: M, N, K, then tasks
-// splitting the rows and floats of workspace per task.
+// MatMul: A [M, K] (any leading shape), B [K, N]; or batched, Batches
+// products of A [M, K] and B [K, N]. P: M, N, K, tasks (splitting the rows,
+// or the batches), floats of workspace per task, Batches.
 NNC_KERNEL(MatMul) { return NNC_OK; }
 NNC_TASK(MatMul) {
-  int64_t M = P[0], N = P[1], K = P[2], First, End;
+  int64_t M = P[0], N = P[1], K = P[2], Batches = P[5], First, End;
+  if (Batches > 1) {
+    for (int64_t I = Batches * Task / P[3]; I < Batches * (Task + 1) / P[3];
+         ++I)
+      gemm(M, N, K, f32(T, 0) + I * M * K, K, 1, f32(T, 1) + I * K * N, N, 1,
+           f32(T, 2) + I * M * N, N, false, f32(T, 3) + Task * P[4]);
+    return NNC_OK;
+  }
   rowsOf(M, Task, P[3], First, End);
   if (First < End)
     gemm(End - First, N, K, f32(T, 0) + First * K, K, 1, f32(T, 1), N, 1,

@@ -155,14 +155,17 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
   const Attributes &A = N.Attrs;
   switch (N.Op) {
   case OpKind::MatMul: {
-    int64_t K = N.Inputs[1]->Type.Dims[0], Cols = N.Inputs[1]->Type.Dims[1];
-    int64_t M = numElements(X0) / std::max<int64_t>(K, 1);
-    C.Tasks = gemmTasks(M, M * Cols * K, Threads);
+    const Shape &B = N.Inputs[1]->Type.Dims;
+    int64_t K = B[B.size() - 2], Cols = B.back();
+    int64_t Batches = numElements(B) / std::max<int64_t>(K * Cols, 1);
+    int64_t M = numElements(X0) / std::max<int64_t>(K * Batches, 1);
+    // One operand matrix: tasks split A's rows; batched: the batches.
+    C.Tasks = Batches == 1 ? gemmTasks(M, M * Cols * K, Threads)
+                           : std::min(Batches, std::max<int64_t>(Threads, 1));
+    int64_t Rows = Batches == 1 ? (M + C.Tasks - 1) / C.Tasks : M;
     int64_t PerTask =
-        nnck::roundUp(nnck::gemmWorkspace(
-                          (M + C.Tasks - 1) / C.Tasks + nnck::GemmMR, Cols, K),
-                      16);
-    C.P = {M, Cols, K, C.Tasks, PerTask};
+        nnck::roundUp(nnck::gemmWorkspace(Rows + nnck::GemmMR, Cols, K), 16);
+    C.P = {M, Cols, K, C.Tasks, PerTask, Batches};
     C.WorkspaceBytes = size_t(C.Tasks * PerTask) * 4;
     return C;
   }

@@ -118,9 +118,15 @@ Status convertPRelu(Context &C, const onnx::NodeProto &N) {
 
 Status convertMatMul(Context &C, const onnx::NodeProto &N) {
   Value *A = C.value(N, 0), *B = C.value(N, 1);
-  if (A->Type.rank() < 2 || B->Type.rank() != 2)
+  const Shape &AD = A->Type.Dims, &BD = B->Type.Dims;
+  if (AD.size() < 2 || BD.size() < 2 ||
+      (BD.size() > 2 &&
+       (AD.size() != BD.size() ||
+        !std::equal(AD.begin(), AD.end() - 2, BD.begin(), BD.end() - 2))))
     return error("MatMul of ", A->Type.str(), " and ", B->Type.str(),
-                 " is not supported (the right operand must be a matrix)");
+                 " is not supported (the right operand must be a matrix or "
+                 "have the left one's batch dimensions; no 1-D operands, no "
+                 "broadcast batches)");
   return same(C, N, OpKind::MatMul);
 }
 

@@ -2,28 +2,40 @@
 #include "ir/Geometry.h"
 #include "ir/ops/OpHelpers.h"
 
+#include <algorithm>
+
 namespace nnc::ir::ops {
 namespace {
 
-// MatMul: A [..., M, K] x B [K, N] -> [..., M, N].
+// MatMul: A [..., M, K] x B [K, N] -> [..., M, N], or batched: A
+// [b..., M, K] x B [b..., K, N], one product per batch index.
 Status inferMatMul(const Node &N, const Types &In, Types &Out) {
   NNC_TRY(expectFloat(N, In, 0));
   NNC_TRY(expectMinRank(N, In, 0, 2));
-  NNC_TRY(expectRank(N, In, 1, 2));
+  NNC_TRY(expectMinRank(N, In, 1, 2));
   if (In[0].Elt != In[1].Elt)
     return error(operand(N, In, 1), " must have the element type of ",
                  operand(N, In, 0));
-  if (In[0].Dims.back() != In[1].Dims[0])
+  const Shape &A = In[0].Dims, &B = In[1].Dims;
+  size_t R = B.size();
+  if (R > 2 && (A.size() != R ||
+                !std::equal(A.begin(), A.end() - 2, B.begin(), B.end() - 2)))
+    return error(operand(N, In, 1),
+                 " must be a matrix or have the batch "
+                 "dimensions of ",
+                 operand(N, In, 0));
+  if (A.back() != B[R - 2])
     return error("inner dimensions differ: ", operand(N, In, 0), " has ",
-                 In[0].Dims.back(), " columns, ", operand(N, In, 1), " has ",
-                 In[1].Dims[0], " rows");
+                 A.back(), " columns, ", operand(N, In, 1), " has ", B[R - 2],
+                 " rows");
   Out = {In[0]};
-  Out[0].Dims.back() = In[1].Dims[1];
+  Out[0].Dims.back() = B[R - 1];
   return Status::success();
 }
 
 int64_t matMulFlops(const Node &N) {
-  return 2 * outputElements(N) * N.Inputs[1]->Type.Dims[0];
+  const Shape &B = N.Inputs[1]->Type.Dims;
+  return 2 * outputElements(N) * B[B.size() - 2];
 }
 
 Status checkBias(const Node &N, const Types &In, size_t I, int64_t Size) {

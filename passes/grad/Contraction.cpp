@@ -16,9 +16,26 @@ Value *rows(Context &C, Value *V) {
   return C.op(OpKind::Flatten, {V}, attrs({{"axis", V->Type.rank() - 1}}));
 }
 
-// C = A B: dA = dC B^T, dB = A^T dC (batched A flattened to rows).
+/// Swaps the last two dimensions.
+Value *transposeLast(Context &C, Value *V) {
+  std::vector<int64_t> Perm;
+  for (int64_t I = 0; I < V->Type.rank(); ++I)
+    Perm.push_back(I);
+  std::swap(Perm[Perm.size() - 1], Perm[Perm.size() - 2]);
+  return C.op(OpKind::Transpose, {V}, attrs({{"perm", Perm}}));
+}
+
+// C = A B: dA = dC B^T, dB = A^T dC (batched A flattened to rows), or per
+// batch index when B is batched too.
 Status matmul(Context &C, std::vector<Value *> &DIn) {
   Value *Dy = C.DOut[0];
+  if (C.in(1)->Type.rank() > 2) {
+    if (C.needs(0))
+      DIn[0] = C.op(OpKind::MatMul, {Dy, transposeLast(C, C.in(1))});
+    if (C.needs(1))
+      DIn[1] = C.op(OpKind::MatMul, {transposeLast(C, C.in(0)), Dy});
+    return Status::success();
+  }
   if (C.needs(0))
     DIn[0] = C.op(OpKind::MatMul, {Dy, transpose(C, C.in(1))});
   if (C.needs(1))

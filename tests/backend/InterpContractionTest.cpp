@@ -167,6 +167,12 @@ TEST(InterpMatMul, HandValuesAndBatchedLeft) {
   ASSERT_OK(Y);
   EXPECT_EQ(Y->Dims, (Shape{2, 1, 2}));
   expectNear(*Y, {1, 4, 3, 8});
+  // Batched: batch 0 times diag(1, 2), batch 1 times [[0, 1], [1, 0]].
+  Y = runOp(OpKind::MatMul, {tensor({2, 1, 2}, {1, 2, 3, 4}),
+                             tensor({2, 2, 2}, {1, 0, 0, 2, 0, 1, 1, 0})});
+  ASSERT_OK(Y);
+  EXPECT_EQ(Y->Dims, (Shape{2, 1, 2}));
+  expectNear(*Y, {1, 4, 4, 3});
 }
 
 TEST(InterpRbf, GaussianOfSquaredDistance) {

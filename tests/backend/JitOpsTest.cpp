@@ -123,6 +123,12 @@ std::vector<OpCase> otherCases() {
       {OpKind::MatMul, {rnd({2, 3, 4}, 23), rnd({4, 5}, 24)}, {true, true}},
       // Past one register block in every dimension, with remainders.
       {OpKind::MatMul, {rnd({29, 300}, 25), rnd({300, 37}, 26)}, {true, true}},
+      {OpKind::MatMul,
+       {rnd({3, 2, 9, 20}, 30), rnd({3, 2, 20, 17}, 31)},
+       {true, true},
+       {},
+       1,
+       "batched"},
       {OpKind::Dense,
        {rnd({3, 5}, 27), rnd({4, 5}, 28), rnd({4}, 29)},
        {true, true, true}},

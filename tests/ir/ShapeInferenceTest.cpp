@@ -67,6 +67,11 @@ TEST(ShapeInference, MatMulAndDense) {
   EXPECT_EQ(shapeOf(OpKind::MatMul, {f32({3, 5}), f32({5, 7})}), (Shape{3, 7}));
   EXPECT_EQ(shapeOf(OpKind::MatMul, {f32({2, 3, 5}), f32({5, 7})}),
             (Shape{2, 3, 7}));
+  EXPECT_EQ(shapeOf(OpKind::MatMul, {f32({4, 2, 3, 5}), f32({4, 2, 5, 7})}),
+            (Shape{4, 2, 3, 7}));
+  EXPECT_NE(errorOf(OpKind::MatMul, {f32({2, 3, 5}), f32({3, 5, 7})})
+                .find("batch dimensions"),
+            std::string::npos);
   EXPECT_EQ(shapeOf(OpKind::Dense, {f32({3, 5}), f32({7, 5}), f32({7})}),
             (Shape{3, 7}));
   EXPECT_NE(errorOf(OpKind::Dense, {f32({3, 5}), f32({7, 4})}).find("'w'"),

@@ -74,6 +74,9 @@ TEST(Gradients, MatMulAndDense) {
   EXPECT_GRADIENTS_MATCH(gradCheckOp(
       OpKind::MatMul, {rnd({2, 3, 4}, 11), rnd({4, 5}, 12)}, {true, true}));
   EXPECT_GRADIENTS_MATCH(gradCheckOp(
+      OpKind::MatMul, {rnd({2, 2, 3, 4}, 16), rnd({2, 2, 4, 5}, 17)},
+      {true, true}));
+  EXPECT_GRADIENTS_MATCH(gradCheckOp(
       OpKind::Dense, {rnd({3, 5}, 13), rnd({4, 5}, 14), rnd({4}, 15)},
       {true, true, true}));
   EXPECT_GRADIENTS_MATCH(gradCheckOp(
