@@ -11,7 +11,7 @@ namespace nnc::tools {
 const CommandSpec ImportSpec = {
     "import",
     "MODEL.onnx -o OUT.nnc [--bind NAME=FILE.pb ...]",
-    "Imports an ONNX model (opset 6 to 17) as an nnc model (.nnc or .json).\n"
+    "Imports an ONNX model (opset 1 to 17) as an nnc model (.nnc or .json).\n"
     "Initializers become trainable parameters. Every unsupported op and\n"
     "attribute in the file is listed at once. nnc run, info and dump also\n"
     "read .onnx files directly. An input whose value fixes a shape (a\n"

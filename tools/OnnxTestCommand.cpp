@@ -115,11 +115,11 @@ Outcome runCase(const fs::path &Dir, const backend::EngineOptions &EO,
     Why = Ins.status().message();
     return Outcome::Fail;
   }
-  // Inputs that fix shapes (a Reshape's shape) are bound per data set at
+  // Static inputs (a Reshape's shape, Clip's bounds) are bound per data set at
   // import, as a user binds them with nnc import --bind; the others are
   // fed at run time.
   bool Binds = std::any_of(Ins->begin(), Ins->end(),
-                           [](const auto &I) { return I.FixesShape; });
+                           [](const auto &I) { return I.Static; });
   std::optional<Graph> G;
   std::unique_ptr<backend::Engine> Engine;
   if (!Binds)
@@ -143,7 +143,7 @@ Outcome runCase(const fs::path &Dir, const backend::EngineOptions &EO,
                                                               : Outcome::Fail;
       }
       const frontend::OnnxGraphInput &In = (*Ins)[K];
-      if (In.FixesShape)
+      if (In.Static)
         Bind[In.Name] = std::move(*T);
       else
         Feed[In.Name] = interp::Tensor(T->Elt, T->Dims, decode(T->Raw, T->Elt));

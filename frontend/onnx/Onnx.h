@@ -19,12 +19,13 @@ struct OnnxTensor {
 };
 Expected<OnnxTensor> readOnnxTensor(const std::string &Path);
 
-/// Values for graph inputs that fix shapes (a Reshape's target shape,
-/// ReduceSum's axes), by input name. nnc compiles static shapes, so such an
-/// input is given at import and becomes a constant.
+/// Values for graph inputs that are compiled into the graph (a Reshape's
+/// target shape, ReduceSum's axes, Clip's bounds), by input name. nnc
+/// compiles static graphs, so such an input is given at import and becomes
+/// a constant.
 using OnnxBindings = std::map<std::string, OnnxTensor>;
 
-/// Imports an ONNX model (opset 6 to 17) into a verified graph: graph inputs
+/// Imports an ONNX model (opset 1 to 17) into a verified graph: graph inputs
 /// become inputs (a symbolic first dimension becomes the batch), initializers
 /// become trainable parameters, outputs the "infer" entry point. Every
 /// unsupported op and attribute in the file is reported in one message,
@@ -34,10 +35,11 @@ Expected<ir::Graph> importOnnx(const std::vector<uint8_t> &Bytes,
                                const OnnxBindings &Bind = {});
 
 /// A graph input of an ONNX model (initializers excluded), in file order,
-/// and whether its value fixes a shape, so that it must be bound at import.
+/// and whether its value is compiled into the graph (a shape, axes, bounds),
+/// so that it must be bound at import.
 struct OnnxGraphInput {
   std::string Name;
-  bool FixesShape = false;
+  bool Static = false;
 };
 Expected<std::vector<OnnxGraphInput>>
 onnxGraphInputs(const std::vector<uint8_t> &Bytes, const std::string &Name);

@@ -87,10 +87,11 @@ Expected<DType> dtypeOf(const onnx::ValueInfoProto &V) {
 std::vector<std::string> findProblems(const onnx::ModelProto &M,
                                       int64_t Opset) {
   std::vector<std::string> P;
-  // Opsets 6 to 8 differ, for the ops here, only in attributes (is_test,
-  // spatial, legacy broadcast) that are checked below like any other.
-  if (Opset < 6 || Opset > 17)
-    P.push_back("opset " + std::to_string(Opset) + " (nnc reads 6 to 17)");
+  // Opsets 1 to 8 differ, for the ops here, only in attributes (is_test,
+  // spatial, legacy broadcast and axis, shapes as attributes) that are
+  // handled or reported below like any other.
+  if (Opset < 1 || Opset > 17)
+    P.push_back("opset " + std::to_string(Opset) + " (nnc reads 1 to 17)");
   for (const onnx::NodeProto &N : M.graph().node()) {
     std::string Where = "node '" + (N.name().empty() ? N.output(0) : N.name()) +
                         "' (" + N.op_type() + ")";
@@ -114,13 +115,15 @@ std::vector<std::string> findProblems(const onnx::ModelProto &M,
   return P;
 }
 
-/// Operands whose values fix shapes or the graph: Reshape's shape, the
-/// axes of reductions, Dropout's ratio and training_mode.
-bool fixesShape(const onnx::NodeProto &N, int I) {
+/// Operands whose values are compiled into the graph: Reshape's shape, the
+/// axes of reductions and (un)squeezes, Dropout's ratio and mode, Clip's
+/// bounds.
+bool isStaticOperand(const onnx::NodeProto &N, int I) {
   const std::string &Op = N.op_type();
-  return (I == 1 && (Op == "Reshape" || Op == "ReduceSum" ||
-                     Op == "ReduceMean" || Op == "Dropout")) ||
-         (I == 2 && Op == "Dropout");
+  return (I == 1 &&
+          (Op == "Reshape" || Op == "ReduceSum" || Op == "ReduceMean" ||
+           Op == "Squeeze" || Op == "Unsqueeze")) ||
+         ((I == 1 || I == 2) && (Op == "Dropout" || Op == "Clip"));
 }
 
 /// An initializer or a bound input. An empty one (axes []) is only a
@@ -154,17 +157,17 @@ onnxGraphInputs(const std::vector<uint8_t> &Bytes, const std::string &Name) {
   if (!M.ok())
     return M.status();
   const onnx::GraphProto &GP = M->graph();
-  std::set<std::string> Inits, Fixing;
+  std::set<std::string> Inits, Static;
   for (const onnx::TensorProto &T : GP.initializer())
     Inits.insert(T.name());
   for (const onnx::NodeProto &N : GP.node())
     for (int I = 0; I < N.input_size(); ++I)
-      if (fixesShape(N, I))
-        Fixing.insert(N.input(I));
+      if (isStaticOperand(N, I))
+        Static.insert(N.input(I));
   std::vector<OnnxGraphInput> Out;
   for (const onnx::ValueInfoProto &In : GP.input())
     if (!Inits.count(In.name()))
-      Out.push_back({In.name(), Fixing.count(In.name()) > 0});
+      Out.push_back({In.name(), Static.count(In.name()) > 0});
   return Out;
 }
 
@@ -240,7 +243,7 @@ Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
         return error(Name, ": ", Where, ": input '", N.input(I),
                      "' is not defined before it (missing initializer?)");
       else if (!N.input(I).empty() && !C.Values[N.input(I)] &&
-               !fixesShape(N, I))
+               !isStaticOperand(N, I))
         return error(Name, ": ", Where, ": input '", N.input(I),
                      "' has no elements; empty tensors are not supported "
                      "as data");

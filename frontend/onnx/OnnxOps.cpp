@@ -3,6 +3,7 @@
 #include "ir/Initializers.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace nnc::frontend::onnx_import {
 
@@ -72,13 +73,43 @@ SIMPLE(Sqrt, Sqrt)
 SIMPLE(Neg, Neg)
 SIMPLE(Abs, Abs)
 SIMPLE(Identity, Identity)
-SIMPLE(Add, Add)
-SIMPLE(Sub, Sub)
-SIMPLE(Mul, Mul)
-SIMPLE(Div, Div)
 SIMPLE(GlobalAveragePool, GlobalAvgPool)
 SIMPLE(GlobalMaxPool, GlobalMaxPool)
 #undef SIMPLE
+
+// Before opset 7, broadcast=1 stretched B over A with B's dimensions
+// starting at A's 'axis' (default: aligned to the end, as NumPy's rule
+// does); giving B trailing ones makes it NumPy broadcasting.
+Value *legacyBroadcast(Context &C, const onnx::NodeProto &N, Value *A,
+                       Value *B) {
+  if (!attrInt(N, "broadcast", 0) || !hasAttr(N, "axis"))
+    return B;
+  int64_t Axis = attrInt(N, "axis", 0);
+  if (Axis < 0)
+    Axis += A->Type.rank();
+  Shape S = B->Type.Dims;
+  while (int64_t(S.size()) < A->Type.rank() - Axis)
+    S.push_back(1);
+  if (S == B->Type.Dims)
+    return B;
+  return C.B.op(OpKind::Reshape, {B},
+                attrs({{"shape", std::vector<int64_t>(S.begin(), S.end())}}),
+                C.name(N) + ".b_aligned");
+}
+
+#define BINARY(Op)                                                             \
+  Status convert##Op(Context &C, const onnx::NodeProto &N) {                   \
+    Value *A = C.value(N, 0);                                                  \
+    C.define(N,                                                                \
+             {C.B.op(OpKind::Op, {A, legacyBroadcast(C, N, A, C.value(N, 1))}, \
+                     {}, C.name(N))});                                         \
+    return Status::success();                                                  \
+  }
+BINARY(Add)
+BINARY(Sub)
+BINARY(Mul)
+BINARY(Div)
+#undef BINARY
 
 Status convertLeakyRelu(Context &C, const onnx::NodeProto &N) {
   return same(C, N, OpKind::LeakyRelu,
@@ -212,22 +243,22 @@ Status convertLRN(Context &C, const onnx::NodeProto &N) {
                      {"bias", attrFloat(N, "bias", 1.0)}}));
 }
 
-// Inference Dropout is the identity; the ratio is kept for training.
-/// An operand that fixes shapes (or the graph) but is not a constant: nnc
-/// compiles static graphs, so its value must be given at import.
-Status runTimeShape(const onnx::NodeProto &N, int I, const char *What) {
+/// An operand compiled into the graph (a shape, axes, bounds) that is not
+/// a constant: its value must be given at import.
+Status runTimeValue(const onnx::NodeProto &N, int I, const char *What) {
   return error("the ", What, " comes at run time from '", N.input(I),
-               "'; nnc compiles static shapes and this is not supported "
+               "'; nnc compiles static graphs and this is not supported "
                "unless its value is given at import (nnc import --bind ",
                N.input(I), "=FILE.pb)");
 }
 
+// Inference Dropout is the identity; the ratio is kept for training.
 Status convertDropout(Context &C, const onnx::NodeProto &N) {
   double Ratio = attrFloat(N, "ratio", 0.5);
   if (const OnnxTensor *R = C.constant(N, 1))
     Ratio = decode(R->Raw, R->Elt).at(0);
   if (N.input_size() > 2 && !N.input(2).empty() && !C.constant(N, 2))
-    return runTimeShape(N, 2, "training_mode");
+    return runTimeValue(N, 2, "training_mode");
   if (const OnnxTensor *T = C.constant(N, 2); T && decode(T->Raw, T->Elt).at(0))
     return error("training_mode=true is not supported (its expected "
                  "outputs come from NumPy's random generator)");
@@ -249,7 +280,7 @@ Status convertFlatten(Context &C, const onnx::NodeProto &N) {
 Status convertReshape(Context &C, const onnx::NodeProto &N) {
   const OnnxTensor *Shape = C.constant(N, 1);
   if (!Shape)
-    return runTimeShape(N, 1, "shape");
+    return runTimeValue(N, 1, "shape");
   std::vector<double> D = decode(Shape->Raw, Shape->Elt);
   C.define(N,
            {C.B.op(OpKind::Reshape, {C.value(N, 0)},
@@ -261,6 +292,86 @@ Problems checkReshape(const onnx::NodeProto &N, int64_t) {
   if (attrInt(N, "allowzero", 0))
     return {"attribute allowzero=1"};
   return {};
+}
+
+/// Squeeze's or Unsqueeze's axes: the attribute before opset 13, a
+/// constant input from 13 on.
+Expected<Ints> squeezeAxes(Context &C, const onnx::NodeProto &N) {
+  if (const OnnxTensor *A = C.constant(N, 1)) {
+    std::vector<double> D = decode(A->Raw, A->Elt);
+    return Ints(D.begin(), D.end());
+  }
+  if (C.value(N, 1))
+    return runTimeValue(N, 1, "axes");
+  return attrInts(N, "axes");
+}
+
+/// A reshape to S that keeps a leading batch dimension symbolic (0: copy)
+/// when S starts with X's first dimension.
+Status reshapeTo(Context &C, const onnx::NodeProto &N, Value *X, Shape S) {
+  Ints Target(S.begin(), S.end());
+  if (!Target.empty() && X->Type.rank() > 0 && Target[0] == X->Type.Dims[0])
+    Target[0] = 0;
+  C.define(
+      N, {C.B.op(OpKind::Reshape, {X}, attrs({{"shape", Target}}), C.name(N))});
+  return Status::success();
+}
+
+Status convertSqueeze(Context &C, const onnx::NodeProto &N) {
+  Value *X = C.value(N, 0);
+  Expected<Ints> Axes = squeezeAxes(C, N);
+  if (!Axes.ok())
+    return Axes.status();
+  int64_t R = X->Type.rank();
+  std::vector<bool> Drop(size_t(R), Axes->empty());
+  for (int64_t A : *Axes) {
+    int64_t Ax = A < 0 ? A + R : A;
+    if (Ax < 0 || Ax >= R || X->Type.Dims[size_t(Ax)] != 1)
+      return error("axis ", A, " of ", X->Type.str(), " is not of size 1");
+    Drop[size_t(Ax)] = true;
+  }
+  Shape S;
+  for (int64_t I = 0; I < R; ++I)
+    if (!Drop[size_t(I)] || X->Type.Dims[size_t(I)] != 1)
+      S.push_back(X->Type.Dims[size_t(I)]);
+  return reshapeTo(C, N, X, S);
+}
+
+Status convertUnsqueeze(Context &C, const onnx::NodeProto &N) {
+  Value *X = C.value(N, 0);
+  Expected<Ints> Axes = squeezeAxes(C, N);
+  if (!Axes.ok())
+    return Axes.status();
+  int64_t R = X->Type.rank() + int64_t(Axes->size());
+  std::vector<bool> New(size_t(R), false);
+  for (int64_t A : *Axes) {
+    int64_t Ax = A < 0 ? A + R : A;
+    if (Ax < 0 || Ax >= R || New[size_t(Ax)])
+      return error("axis ", A, " is out of range or repeated for ",
+                   X->Type.str());
+    New[size_t(Ax)] = true;
+  }
+  Shape S;
+  for (int64_t I = 0, J = 0; I < R; ++I)
+    S.push_back(New[size_t(I)] ? 1 : X->Type.Dims[size_t(J++)]);
+  return reshapeTo(C, N, X, S);
+}
+
+// Clip: bounds as attributes before opset 11, as optional constant inputs
+// from 11 on.
+Status convertClip(Context &C, const onnx::NodeProto &N) {
+  const double Inf = std::numeric_limits<double>::infinity();
+  double Bound[2] = {attrFloat(N, "min", -Inf), attrFloat(N, "max", Inf)};
+  for (int I = 1; I <= 2; ++I) {
+    if (const OnnxTensor *T = C.constant(N, I))
+      Bound[I - 1] = decode(T->Raw, T->Elt).at(0);
+    else if (C.value(N, I))
+      return runTimeValue(N, I, I == 1 ? "min" : "max");
+  }
+  C.define(N,
+           {C.B.op(OpKind::Clip, {C.value(N, 0)},
+                   attrs({{"min", Bound[0]}, {"max", Bound[1]}}), C.name(N))});
+  return Status::success();
 }
 
 Status convertTranspose(Context &C, const onnx::NodeProto &N) {
@@ -344,7 +455,7 @@ Status reduce(Context &C, const onnx::NodeProto &N, OpKind K) {
     std::vector<double> D = decode(A->Raw, A->Elt);
     Axes.assign(D.begin(), D.end());
   } else if (C.value(N, 1)) {
-    return runTimeShape(N, 1, "axes");
+    return runTimeValue(N, 1, "axes");
   }
   // Opset 13's noop_with_empty_axes: no axes is the identity, not "all".
   if (Axes.empty() && attrInt(N, "noop_with_empty_axes", 0)) {
@@ -418,6 +529,7 @@ Status convertPow(Context &C, const onnx::NodeProto &N) {
                  " computed at run time, with a base of element type ",
                  dtypeName(X->Type.Elt),
                  ", is not supported (nnc has no Cast)");
+  Y = legacyBroadcast(C, N, X, Y);
   C.define(N, {C.B.op(OpKind::Pow, {X, Y}, {}, Name)});
   return Status::success();
 }
@@ -508,12 +620,14 @@ const std::vector<Entry> &table() {
       {"LeakyRelu", {"alpha"}, {None, convertLeakyRelu}},
       {"Elu", {"alpha"}, {None, convertElu}},
       {"PRelu", {}, {None, convertPRelu}},
-      {"Add", {}, {None, convertAdd}},
-      {"Sub", {}, {None, convertSub}},
-      {"Mul", {}, {None, convertMul}},
-      {"Div", {}, {None, convertDiv}},
+      {"Add", {"broadcast", "axis"}, {None, convertAdd}},
+      {"Sub", {"broadcast", "axis"}, {None, convertSub}},
+      {"Mul", {"broadcast", "axis"}, {None, convertMul}},
+      {"Div", {"broadcast", "axis"}, {None, convertDiv}},
       {"MatMul", {}, {None, convertMatMul}},
-      {"Gemm", {"alpha", "beta", "transA", "transB"}, {None, convertGemm}},
+      {"Gemm",
+       {"alpha", "beta", "transA", "transB", "broadcast"},
+       {None, convertGemm}},
       {"Conv",
        {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"},
        {None, convertConv}},
@@ -535,10 +649,13 @@ const std::vector<Entry> &table() {
        {"epsilon", "momentum", "training_mode", "is_test", "spatial"},
        {checkBatchNorm, convertBatchNorm}},
       {"LRN", {"alpha", "beta", "bias", "size"}, {None, convertLRN}},
-      {"Dropout", {"ratio", "seed"}, {checkDropout, convertDropout}},
+      {"Dropout", {"ratio", "seed", "is_test"}, {checkDropout, convertDropout}},
       {"Flatten", {"axis"}, {None, convertFlatten}},
       {"Reshape", {"allowzero"}, {checkReshape, convertReshape}},
       {"Transpose", {"perm"}, {None, convertTranspose}},
+      {"Squeeze", {"axes"}, {None, convertSqueeze}},
+      {"Unsqueeze", {"axes"}, {None, convertUnsqueeze}},
+      {"Clip", {"min", "max"}, {None, convertClip}},
       {"Concat", {"axis"}, {None, convertConcat}},
       {"Softmax", {"axis"}, {None, convertSoftmax}},
       {"LogSoftmax", {"axis"}, {None, convertLogSoftmax}},
@@ -557,7 +674,7 @@ const std::vector<Entry> &table() {
       {"NegativeLogLikelihoodLoss",
        {"ignore_index", "reduction"},
        {None, convertNegativeLogLikelihoodLoss}},
-      {"Pow", {}, {None, convertPow}},
+      {"Pow", {"broadcast", "axis"}, {None, convertPow}},
       // Domain ai.onnx.preview.training.
       {"Adagrad",
        {"decay_factor", "epsilon", "norm_coefficient"},
@@ -587,8 +704,10 @@ Problems unknownAttributes(const onnx::NodeProto &N) {
   for (const Entry &E : table())
     if (N.op_type() == E.OpType)
       for (const auto &A : N.attribute())
-        if (std::find(E.Attrs.begin(), E.Attrs.end(), A.name()) ==
-            E.Attrs.end())
+        // consumed_inputs (opsets 1 to 5) is a hint for in-place execution.
+        if (A.name() != "consumed_inputs" &&
+            std::find(E.Attrs.begin(), E.Attrs.end(), A.name()) ==
+                E.Attrs.end())
           P.push_back("attribute '" + A.name() + "'");
   return P;
 }
