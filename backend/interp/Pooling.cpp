@@ -35,6 +35,30 @@ Status evalMaxPool(const Node &N, EvalContext &, const Args &In, Results &Out) {
               });
 }
 
+// The first maximum's flat index in x, as MaxPool picks it.
+Status evalMaxPoolIndices(const Node &N, EvalContext &, const Args &In,
+                          Results &Out) {
+  const Tensor &X = *In[0];
+  bool ColumnMajor = N.Attrs.getInt("storage_order") == 1;
+  int64_t H = X.Dims[2], W = X.Dims[3];
+  return pool(N, X,
+              [&](const Window2D &, int64_t O, int64_t, int64_t,
+                  const std::vector<int64_t> &Win) {
+                if (Win.empty()) { // only padding: no element to point at
+                  Out[0][O] = -1;
+                  return;
+                }
+                int64_t Best = Win[0];
+                for (int64_t I : Win)
+                  if (X[I] > X[Best])
+                    Best = I;
+                int64_t Plane = Best / (H * W), Hi = Best / W % H,
+                        Wi = Best % W;
+                Out[0][O] =
+                    double(ColumnMajor ? Plane * H * W + Hi + Wi * H : Best);
+              });
+}
+
 Status evalAvgPool(const Node &N, EvalContext &, const Args &In, Results &Out) {
   const Tensor &X = *In[0];
   bool IncludePad = N.Attrs.getInt("count_include_pad") != 0;
@@ -103,6 +127,7 @@ Status evalGlobalPool(const Node &, EvalContext &, const Args &In,
 
 void kernels::registerPooling() {
   define(OpKind::MaxPool, evalMaxPool);
+  define(OpKind::MaxPoolIndices, evalMaxPoolIndices);
   define(OpKind::AvgPool, evalAvgPool);
   define(OpKind::GlobalAvgPool, evalGlobalPool<false>);
   define(OpKind::GlobalMaxPool, evalGlobalPool<true>);

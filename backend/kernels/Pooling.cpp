@@ -139,6 +139,32 @@ NNC_TASK(MaxPool) {
   return NNC_OK;
 }
 
+// MaxPoolIndices: the flat index in x of the first maximum, row-major
+// within the plane or, with P[18] = 1, column-major (h + w H).
+NNC_KERNEL(MaxPoolIndices) {
+  Window G = window(P);
+  const float *X = f32(T, 0);
+  int64_t *Y = in<int64_t>(T, 1);
+  bool ColumnMajor = P[18] == 1;
+  forEachWindow(G, [&](int64_t O, int64_t, int64_t, int64_t Base, Clip C) {
+    float M = -__builtin_inff();
+    int64_t Best = -1;
+    FOR_WINDOW(G, C, Base, I) {
+      if (Best < 0 || X[I] > M) {
+        M = X[I];
+        Best = I;
+      }
+    }
+    if (Best < 0) { // only padding: no element to point at
+      Y[O] = -1;
+      return;
+    }
+    int64_t Plane = Best / (G.H * G.W), Hi = Best / G.W % G.H, Wi = Best % G.W;
+    Y[O] = ColumnMajor ? Plane * G.H * G.W + Hi + Wi * G.H : Best;
+  });
+  return NNC_OK;
+}
+
 // P[18]: count_include_pad.
 NNC_KERNEL(AvgPool) { return NNC_OK; }
 NNC_TASK(AvgPool) {

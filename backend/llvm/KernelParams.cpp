@@ -210,6 +210,14 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     C.P.push_back(C.Tasks);
     return C;
   }
+  case OpKind::MaxPoolIndices: {
+    Expected<Window2D> G = poolWindow(N, N.Inputs[0]->Type);
+    if (!G.ok())
+      return G.status();
+    pushWindow(*G, C.P);
+    C.P.push_back(A.getInt("storage_order"));
+    return C;
+  }
   case OpKind::GlobalAvgPool:
   case OpKind::GlobalMaxPool:
     C.P = {X0[0] * X0[1], numElements(X0) / (X0[0] * X0[1])};

@@ -266,9 +266,20 @@ Status convertPool(Context &C, const onnx::NodeProto &N, bool Max) {
   if (!Win.ok())
     return Win.status();
   std::string Name = C.name(N);
+  bool Indices = Max && N.output_size() > 1 && !N.output(1).empty();
+  if (Indices && Rank != 2)
+    return error("output 'Indices' of pooling over ", Rank,
+                 " spatial dimensions is not supported (2 only)");
   Value *Y;
   if (Rank == 2) {
     Y = pool2d(C, Max, N, X, *Win, Name);
+    if (Indices) {
+      Attributes A = C.B.status().ok() ? Y->Producer->Attrs : Attributes();
+      A.set("storage_order", attrInt(N, "storage_order", 0));
+      C.define(N,
+               {Y, C.B.op(OpKind::MaxPoolIndices, {X}, A, Name + ".indices")});
+      return Status::success();
+    }
   } else if (Rank == 1) {
     Value *Y2 = pool2d(C, Max, N, reshape(C, X, {0, 0, 1, -1}, Name + ".x2d"),
                        Win->plane(-1, 0), Name + ".2d");
@@ -305,15 +316,6 @@ Status convertMaxPool(Context &C, const onnx::NodeProto &N) {
 }
 Status convertAveragePool(Context &C, const onnx::NodeProto &N) {
   return convertPool(C, N, false);
-}
-
-std::vector<std::string> checkMaxPool(const onnx::NodeProto &N, int64_t) {
-  std::vector<std::string> P;
-  if (attrInt(N, "storage_order", 0) != 0)
-    P.push_back("attribute storage_order=1");
-  if (N.output_size() > 1 && !N.output(1).empty())
-    P.push_back("output 'Indices'");
-  return P;
 }
 
 } // namespace nnc::frontend::onnx_import

@@ -45,7 +45,6 @@ Status convertConv(Context &C, const onnx::NodeProto &N);
 Status convertConvTranspose(Context &C, const onnx::NodeProto &N);
 Status convertMaxPool(Context &C, const onnx::NodeProto &N);
 Status convertAveragePool(Context &C, const onnx::NodeProto &N);
-std::vector<std::string> checkMaxPool(const onnx::NodeProto &N, int64_t);
 Status convertSoftmaxCrossEntropyLoss(Context &C, const onnx::NodeProto &N);
 Status convertNegativeLogLikelihoodLoss(Context &C, const onnx::NodeProto &N);
 

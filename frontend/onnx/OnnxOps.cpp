@@ -269,7 +269,7 @@ Status convertDropout(Context &C, const onnx::NodeProto &N) {
 
 Problems checkDropout(const onnx::NodeProto &N, int64_t) {
   if (N.output_size() > 1 && !N.output(1).empty())
-    return {"output 'mask'"};
+    return {"output 'mask' (element type BOOL is not supported)"};
   return {};
 }
 
@@ -282,16 +282,15 @@ Status convertReshape(Context &C, const onnx::NodeProto &N) {
   if (!Shape)
     return runTimeValue(N, 1, "shape");
   std::vector<double> D = decode(Shape->Raw, Shape->Elt);
+  // allowzero=1 makes a 0 a real zero-size dimension instead of "copy".
+  if (attrInt(N, "allowzero", 0) &&
+      std::find(D.begin(), D.end(), 0.0) != D.end())
+    return error("allowzero=1 with a 0 in the shape makes an empty tensor, "
+                 "which is not supported");
   C.define(N,
            {C.B.op(OpKind::Reshape, {C.value(N, 0)},
                    attrs({{"shape", Ints(D.begin(), D.end())}}), C.name(N))});
   return Status::success();
-}
-
-Problems checkReshape(const onnx::NodeProto &N, int64_t) {
-  if (attrInt(N, "allowzero", 0))
-    return {"attribute allowzero=1"};
-  return {};
 }
 
 /// Squeeze's or Unsqueeze's axes: the attribute before opset 13, a
@@ -638,7 +637,7 @@ const std::vector<Entry> &table() {
       {"MaxPool",
        {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads",
         "storage_order", "strides"},
-       {checkMaxPool, convertMaxPool}},
+       {None, convertMaxPool}},
       {"AveragePool",
        {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads",
         "strides"},
@@ -651,7 +650,7 @@ const std::vector<Entry> &table() {
       {"LRN", {"alpha", "beta", "bias", "size"}, {None, convertLRN}},
       {"Dropout", {"ratio", "seed", "is_test"}, {checkDropout, convertDropout}},
       {"Flatten", {"axis"}, {None, convertFlatten}},
-      {"Reshape", {"allowzero"}, {checkReshape, convertReshape}},
+      {"Reshape", {"allowzero"}, {None, convertReshape}},
       {"Transpose", {"perm"}, {None, convertTranspose}},
       {"Squeeze", {"axes"}, {None, convertSqueeze}},
       {"Unsqueeze", {"axes"}, {None, convertUnsqueeze}},

@@ -14,6 +14,18 @@ Status inferPool(const Node &N, const Types &In, Types &Out) {
   return Status::success();
 }
 
+// The int64 positions of MaxPool's maxima in x viewed flat (ONNX's
+// 'Indices'): row-major within each plane, or column-major (h + w H) with
+// storage_order = 1.
+Status inferPoolIndices(const Node &N, const Types &In, Types &Out) {
+  NNC_TRY(inferPool(N, In, Out));
+  Out[0].Elt = DType::I64;
+  int64_t Order = N.Attrs.getInt("storage_order");
+  if (Order != 0 && Order != 1)
+    return error("attribute 'storage_order' must be 0 or 1, found ", Order);
+  return Status::success();
+}
+
 int64_t poolFlops(const Node &N) {
   const auto &K = N.Attrs.getInts("kernel_shape");
   return outputElements(N) * K[0] * K[1];
@@ -48,6 +60,16 @@ void registerPoolingOps() {
                     {"dilations", Ints{1, 1}},
                     {"ceil_mode", int64_t(0)}},
           .Infer = inferPool,
+          .Flops = poolFlops});
+  define({.Kind = OpKind::MaxPoolIndices,
+          .Operands = {"x"},
+          .Attrs = {kernelAttr(),
+                    stridesAttr(),
+                    padsAttr(),
+                    {"dilations", Ints{1, 1}},
+                    {"ceil_mode", int64_t(0)},
+                    {"storage_order", int64_t(0)}},
+          .Infer = inferPoolIndices,
           .Flops = poolFlops});
   // count_include_pad defaults to 1 as in PyTorch (ONNX's default is 0).
   define({.Kind = OpKind::AvgPool,
