@@ -213,19 +213,14 @@ NNC_TASK(ConvGradWeights) {
       for (int64_t I = 0; I < Imgs; ++I)
         im2col(Xp + ((N0 + I) * G.C + Grp * Cg) * G.H * G.W, G, Cg,
                Col + I * Pixels, Cols);
-      gatherChannels(Dy, G.O, Pixels, N0, Imgs, Grp * Og, Og, Dyc);
-      float *DwG = Acc + Grp * Og * K;
-      if (!convGradTransposed(Cg, Og, KK)) {
-        // dW_g [Og, K] += dY_g [Og, Cols] x Col^T.
-        gemm(Og, K, Cols, Dyc, Cols, 1, Col, 1, Cols, DwG, K, true, W + L.Pack);
-        continue;
+      // One image's channels are contiguous already.
+      const float *DyG = Dy + (N0 * G.O + Grp * Og) * Pixels;
+      if (Imgs > 1) {
+        gatherChannels(Dy, G.O, Pixels, N0, Imgs, Grp * Og, Og, Dyc);
+        DyG = Dyc;
       }
-      // dW_g^T [K, Og] = Col [K, Cols] x dY_g^T, added in transposed.
-      float *Tmp = W + L.Tmp;
-      gemm(K, Og, Cols, Col, Cols, 1, Dyc, 1, Cols, Tmp, Og, false, W + L.Pack);
-      for (int64_t O = 0; O < Og; ++O)
-        for (int64_t R = 0; R < K; ++R)
-          DwG[O * K + R] += Tmp[R * Og + O];
+      // dW_g [Og, K] += dY_g [Og, Cols] x Col^T: rows long along Cols.
+      gemmNT(Og, K, Cols, DyG, Cols, Col, Cols, Acc + Grp * Og * K, K, true);
     }
   });
   return NNC_OK;

@@ -114,6 +114,94 @@ void gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
   }
 }
 
+namespace {
+
+/// An unaligned vector load (a template parameter loses the typedef's
+/// aligned(4), so a plain dereference would assume full alignment).
+template <typename V> NNC_INLINE void loadu(V &X, const float *P) {
+  __builtin_memcpy(&X, P, sizeof(V));
+}
+
+/// C[0:BM, 0:BN] (+)= the dot products of BM rows of A with BN rows of B
+/// over K: BM x BN vector accumulators, summed across lanes at the end.
+template <typename V, int BM, int BN>
+NNC_INLINE void ntBlock(int64_t K, const float *A, int64_t Lda, const float *B,
+                        int64_t Ldb, float *C, int64_t Ldc, bool Accumulate) {
+  constexpr int64_t W = sizeof(V) / sizeof(float);
+  V Acc[BM][BN];
+#pragma unroll
+  for (int I = 0; I < BM; ++I)
+#pragma unroll
+    for (int J = 0; J < BN; ++J)
+      Acc[I][J] = 0;
+  int64_t T = 0;
+  for (; T + W <= K; T += W) {
+    V Av[BM], Bv[BN];
+#pragma unroll
+    for (int I = 0; I < BM; ++I)
+      loadu(Av[I], A + I * Lda + T);
+#pragma unroll
+    for (int J = 0; J < BN; ++J)
+      loadu(Bv[J], B + J * Ldb + T);
+#pragma unroll
+    for (int I = 0; I < BM; ++I)
+#pragma unroll
+      for (int J = 0; J < BN; ++J)
+        Acc[I][J] += Av[I] * Bv[J];
+  }
+#pragma unroll
+  for (int I = 0; I < BM; ++I)
+#pragma unroll
+    for (int J = 0; J < BN; ++J) {
+      float S = 0;
+#pragma unroll
+      for (int64_t L = 0; L < W; ++L)
+        S += Acc[I][J][L];
+      for (int64_t R = T; R < K; ++R)
+        S += A[I * Lda + R] * B[J * Ldb + R];
+      float &Out = C[I * Ldc + J];
+      Out = Accumulate ? Out + S : S;
+    }
+}
+
+template <typename V, int BM, int BN>
+NNC_INLINE void gemmNTWith(int64_t M, int64_t N, int64_t K, const float *A,
+                           int64_t Lda, const float *B, int64_t Ldb, float *C,
+                           int64_t Ldc, bool Accumulate) {
+  int64_t I = 0;
+  for (; I + BM <= M; I += BM) {
+    int64_t J = 0;
+    for (; J + BN <= N; J += BN)
+      ntBlock<V, BM, BN>(K, A + I * Lda, Lda, B + J * Ldb, Ldb, C + I * Ldc + J,
+                         Ldc, Accumulate);
+    for (; J < N; ++J)
+      ntBlock<V, BM, 1>(K, A + I * Lda, Lda, B + J * Ldb, Ldb, C + I * Ldc + J,
+                        Ldc, Accumulate);
+  }
+  for (; I < M; ++I) {
+    int64_t J = 0;
+    for (; J + BN <= N; J += BN)
+      ntBlock<V, 1, BN>(K, A + I * Lda, Lda, B + J * Ldb, Ldb, C + I * Ldc + J,
+                        Ldc, Accumulate);
+    for (; J < N; ++J)
+      ntBlock<V, 1, 1>(K, A + I * Lda, Lda, B + J * Ldb, Ldb, C + I * Ldc + J,
+                       Ldc, Accumulate);
+  }
+}
+
+} // namespace
+
+// 4 x 4 accumulators in zmm registers (two FMA pipes of latency 4 need 8 in
+// flight; 16 plus 8 loaded rows fit AVX-512's 32), 2 x 4 in AVX2's 16 ymm.
+void gemmNT(int64_t M, int64_t N, int64_t K, const float *A, int64_t Lda,
+            const float *B, int64_t Ldb, float *C, int64_t Ldc,
+            bool Accumulate) {
+  if (nnc_target_vector_bits >= 512)
+    gemmNTWith<v16, 4, 4>(M, N, K, A, Lda, B, Ldb, C, Ldc, Accumulate);
+  else
+    gemmNTWith<v8, 2, 4>(M, N, K, A, Lda, B, Ldb, C, Ldc, Accumulate);
+}
+
 } // namespace nnck
 
 using namespace nnck;

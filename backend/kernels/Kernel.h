@@ -44,6 +44,17 @@ enum { NNC_OK = 0, NNC_ERR_LABEL = 1 };
 namespace nnck {
 
 typedef float v16 __attribute__((ext_vector_type(16), aligned(4)));
+typedef float v8 __attribute__((ext_vector_type(8), aligned(4)));
+
+} // namespace nnck
+
+/// The target's vector register width in bits (512 with AVX-512, else 256),
+/// defined as a constant by the code generator (backend/llvm/Jit.cpp) when
+/// it links this library, so that kernels choose register blockings that fit
+/// the target's registers and the unused choice folds away.
+extern "C" const int32_t nnc_target_vector_bits;
+
+namespace nnck {
 
 template <typename T> NNC_INLINE T *in(void *const *Ts, int I) {
   return static_cast<T *>(Ts[I]);
@@ -174,5 +185,12 @@ NNC_INLINE SplitMix64 rngFor(uint64_t NodeMix, const nnc_exec *X) {
 void gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
           int64_t CsA, const float *B, int64_t RsB, int64_t CsB, float *C,
           int64_t Ldc, bool Accumulate, float *Work);
+
+// C[M,N] (+)= A[M,K] B[N,K]^T with rows of A and B contiguous along K (row
+// strides Lda, Ldb): dot products of long rows, as a weight gradient sums
+// over many pixels. Needs no packing and no workspace.
+void gemmNT(int64_t M, int64_t N, int64_t K, const float *A, int64_t Lda,
+            const float *B, int64_t Ldb, float *C, int64_t Ldc,
+            bool Accumulate);
 
 } // namespace nnck

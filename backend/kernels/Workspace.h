@@ -55,20 +55,11 @@ enum ConvKind : int64_t {
 /// One task's slice of a conv kernel's workspace, in floats: the column
 /// matrix of a chunk of images, a buffer of the chunk's channels (output
 /// before scattering, gathered dY or gathered X), a partial weight
-/// gradient, and GEMM packing space. Pixels: output pixels (forward,
+/// gradient, and GEMM packing space (backward-weights' gemmNT needs none). Pixels: output pixels (forward,
 /// backward-weights) or input pixels (transposed).
 struct ConvWork {
-  int64_t Col = 0, Buf = 0, Partial = 0, Tmp = 0, Pack = 0, Total = 0;
+  int64_t Col = 0, Buf = 0, Partial = 0, Pack = 0, Total = 0;
 };
-
-/// Backward-weights computes dW_g^T = col x dY_g^T when a group has more
-/// weight columns (Cg*KK) than output channels, which still fill a vector:
-/// the GEMM then packs the few dY rows transposed instead of the many
-/// column rows (measured: 7% faster on LeNet's second layer; with 6
-/// channels the narrow GEMM loses more than the packing saves).
-constexpr bool convGradTransposed(int64_t Cg, int64_t Og, int64_t KK) {
-  return Cg * KK > Og && Og >= GemmNR;
-}
 
 constexpr int64_t convColRows(int64_t Kind, int64_t Cg, int64_t Og,
                               int64_t KK) {
@@ -81,16 +72,11 @@ constexpr ConvWork convWork(int64_t Kind, int64_t Cg, int64_t Og, int64_t O,
   ConvWork W;
   W.Buf = roundUp(Rows * Cols, 16);
   W.Partial = W.Buf + roundUp((Kind == ConvTransposed ? Cg : Og) * Cols, 16);
-  W.Tmp =
+  W.Pack =
       W.Partial + (Kind == ConvBackwardWeights ? roundUp(O * Cg * KK, 16) : 0);
-  bool Transposed =
-      Kind == ConvBackwardWeights && convGradTransposed(Cg, Og, KK);
-  W.Pack = W.Tmp + (Transposed ? roundUp(Og * Rows, 16) : 0);
-  int64_t Gemm = Kind == ConvForward ? gemmWorkspace(Og, Cols, Rows)
-                 : Kind == ConvBackwardWeights
-                     ? (Transposed ? gemmWorkspace(Rows, Og, Cols)
-                                   : gemmWorkspace(Og, Rows, Cols))
-                     : gemmWorkspace(Rows, Cols, Cg);
+  int64_t Gemm = Kind == ConvForward          ? gemmWorkspace(Og, Cols, Rows)
+                 : Kind == ConvBackwardWeights ? 0
+                                               : gemmWorkspace(Rows, Cols, Cg);
   W.Total = roundUp(W.Pack + Gemm, 16);
   return W;
 }

@@ -102,6 +102,15 @@ Status optimizeModule(llvm::Module &M, llvm::TargetMachine &TM,
   if (llvm::Linker::linkModules(M, std::move(*Lib),
                                 llvm::Linker::Flags::LinkOnlyNeeded))
     return error("linking the kernel library failed");
+  // The kernels pick register blockings by the target's vector width
+  // (backend/kernels/Kernel.h): a constant here, so the choice folds away.
+  if (llvm::GlobalVariable *Bits =
+          M.getGlobalVariable("nnc_target_vector_bits")) {
+    bool Wide = TM.getMCSubtargetInfo()->checkFeatures("+avx512f,+evex512");
+    Bits->setInitializer(llvm::ConstantInt::get(
+        llvm::Type::getInt32Ty(M.getContext()), Wide ? 512 : 256));
+    Bits->setConstant(true);
+  }
   std::set<std::string> Keep(Entries.begin(), Entries.end());
   llvm::internalizeModule(M, [&](const llvm::GlobalValue &GV) {
     return Keep.count(GV.getName().str()) > 0;
