@@ -35,6 +35,24 @@ public:
     I.stored(V).Data = Data;
   }
   EngineKind kind() const override { return EngineKind::Interp; }
+  // The interpreter has no compiled form: a prepared run is a run.
+  Expected<std::unique_ptr<PreparedRun>>
+  prepare(const std::string &Entry, const interp::TensorMap &Inputs,
+          const interp::Options &Opts) override {
+    struct Run : PreparedRun {
+      InterpEngine &E;
+      std::string Entry;
+      interp::TensorMap Inputs;
+      interp::Options Opts;
+      Run(InterpEngine &E, std::string Entry, interp::TensorMap Inputs,
+          interp::Options Opts)
+          : E(E), Entry(std::move(Entry)), Inputs(std::move(Inputs)),
+            Opts(Opts) {}
+      Status run() override { return E.run(Entry, Inputs, Opts).status(); }
+    };
+    return std::unique_ptr<PreparedRun>(
+        std::make_unique<Run>(*this, Entry, Inputs, Opts));
+  }
 
 private:
   interp::Interpreter I;

@@ -36,9 +36,22 @@ struct EngineOptions {
 /// "jit" or "interp".
 Expected<EngineKind> parseEngineKind(const std::string &Name);
 
+/// An entry point bound to its inputs, run again and again as an embedding
+/// app runs it: on buffers of the compiled types, converted once, with the
+/// outputs left where the code wrote them. What benchmarks time.
+class PreparedRun {
+public:
+  virtual ~PreparedRun() = default;
+  virtual Status run() = 0;
+};
+
 class Engine {
 public:
   virtual ~Engine() = default;
+  /// Compiles (if need be) and binds an entry point to Inputs for timing.
+  virtual Expected<std::unique_ptr<PreparedRun>>
+  prepare(const std::string &Entry, const interp::TensorMap &Inputs,
+          const interp::Options &Opts = {}) = 0;
   /// Runs an entry point, as interp::Interpreter::run.
   virtual Expected<interp::TensorMap> run(const std::string &Entry,
                                           const interp::TensorMap &Inputs,

@@ -12,7 +12,7 @@
 namespace nnck {
 namespace {
 
-constexpr int64_t MR = GemmMR, NR = GemmNR;
+constexpr int64_t MR = GemmMR;
 
 /// Packs the Mc x Kc block of A at (I0, K0) as MR-row strips, k-major,
 /// zero-padding the last strip.
@@ -31,14 +31,14 @@ NNC_INLINE void packA(int64_t Mc, int64_t Kc, const float *A, int64_t Rs,
 }
 
 /// Packs the Kc x Nc panel of B as NR-column strips, k-major.
+template <int64_t NR>
 NNC_INLINE void packB(int64_t Kc, int64_t Nc, const float *B, int64_t Rs,
                       int64_t Cs, float *Dst) {
   for (int64_t J = 0; J < Nc; J += NR) {
     int64_t Cols = minOf(NR, Nc - J);
     if (Cols == NR && Cs == 1) {
       for (int64_t K = 0; K < Kc; ++K)
-        *reinterpret_cast<v16 *>(Dst + K * NR) =
-            *reinterpret_cast<const v16 *>(B + K * Rs + J);
+        __builtin_memcpy(Dst + K * NR, B + K * Rs + J, NR * sizeof(float));
     } else {
       // Transposed B (contiguous along k): read each column's run of k
       // contiguously; the writes stay within the L1-sized panel.
@@ -53,32 +53,74 @@ NNC_INLINE void packB(int64_t Kc, int64_t Nc, const float *B, int64_t Rs,
   }
 }
 
-/// C[0:Rows, 0:Cols] (+)= Apanel x Bpanel over Kc.
+/// C[0:Rows, 0:Cols] (+)= Apanel x Bpanel over Kc: MR x NR accumulators,
+/// NR / 16 vectors per row (one broadcast of A per row and k).
+template <int64_t NR>
 NNC_INLINE void microKernel(int64_t Kc, const float *A, const float *B,
                             float *C, int64_t Ldc, int64_t Rows, int64_t Cols,
                             bool Accumulate) {
-  v16 C0 = 0, C1 = 0, C2 = 0, C3 = 0, C4 = 0, C5 = 0;
+  constexpr int64_t NV = NR / 16;
+  v16 Acc[MR][NV];
+#pragma unroll
+  for (int64_t R = 0; R < MR; ++R)
+#pragma unroll
+    for (int64_t V = 0; V < NV; ++V)
+      Acc[R][V] = 0;
   for (int64_t K = 0; K < Kc; ++K) {
-    v16 Bv = *reinterpret_cast<const v16 *>(B + K * NR);
+    v16 Bv[NV];
+#pragma unroll
+    for (int64_t V = 0; V < NV; ++V)
+      __builtin_memcpy(&Bv[V], B + K * NR + V * 16, sizeof(v16));
     const float *Ak = A + K * MR;
-    C0 += Ak[0] * Bv;
-    C1 += Ak[1] * Bv;
-    C2 += Ak[2] * Bv;
-    C3 += Ak[3] * Bv;
-    C4 += Ak[4] * Bv;
-    C5 += Ak[5] * Bv;
+#pragma unroll
+    for (int64_t R = 0; R < MR; ++R)
+#pragma unroll
+      for (int64_t V = 0; V < NV; ++V)
+        Acc[R][V] += Ak[R] * Bv[V];
   }
-  v16 Acc[MR] = {C0, C1, C2, C3, C4, C5};
   if (Cols == NR) {
-    for (int64_t R = 0; R < Rows; ++R) {
-      v16 *Row = reinterpret_cast<v16 *>(C + R * Ldc);
-      *Row = Accumulate ? *Row + Acc[R] : Acc[R];
-    }
+    for (int64_t R = 0; R < Rows; ++R)
+#pragma unroll
+      for (int64_t V = 0; V < NV; ++V) {
+        float *Out = C + R * Ldc + V * 16;
+        v16 Old;
+        __builtin_memcpy(&Old, Out, sizeof(v16));
+        v16 New = Accumulate ? Old + Acc[R][V] : Acc[R][V];
+        __builtin_memcpy(Out, &New, sizeof(v16));
+      }
     return;
   }
   for (int64_t R = 0; R < Rows; ++R)
-    for (int64_t J = 0; J < Cols; ++J)
-      C[R * Ldc + J] = Accumulate ? C[R * Ldc + J] + Acc[R][J] : Acc[R][J];
+    for (int64_t J = 0; J < Cols; ++J) {
+      float X = Acc[R][J / 16][J % 16];
+      C[R * Ldc + J] = Accumulate ? C[R * Ldc + J] + X : X;
+    }
+}
+
+template <int64_t NR>
+void gemmWith(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
+              int64_t CsA, const float *B, int64_t RsB, int64_t CsB, float *C,
+              int64_t Ldc, bool Accumulate, float *Work) {
+  int64_t KcMax = gemmKc(K);
+  float *PackB = Work;
+  float *PackA = Work + KcMax * roundUp(minOf(N, GemmNC), NR);
+  for (int64_t Jc = 0; Jc < N; Jc += GemmNC) {
+    int64_t Nc = minOf(GemmNC, N - Jc);
+    for (int64_t Pc = 0; Pc < K; Pc += KcMax) {
+      int64_t Kc = minOf(KcMax, K - Pc);
+      bool Acc = Accumulate || Pc > 0;
+      packB<NR>(Kc, Nc, B + Pc * RsB + Jc * CsB, RsB, CsB, PackB);
+      for (int64_t Ic = 0; Ic < M; Ic += GemmMC) {
+        int64_t Mc = minOf(GemmMC, M - Ic);
+        packA(Mc, Kc, A + Ic * RsA + Pc * CsA, RsA, CsA, PackA);
+        for (int64_t Jr = 0; Jr < Nc; Jr += NR)
+          for (int64_t Ir = 0; Ir < Mc; Ir += MR)
+            microKernel<NR>(Kc, PackA + Ir * Kc, PackB + Jr * Kc,
+                            C + (Ic + Ir) * Ldc + Jc + Jr, Ldc,
+                            minOf(MR, Mc - Ir), minOf(NR, Nc - Jr), Acc);
+      }
+    }
+  }
 }
 
 } // namespace
@@ -92,26 +134,12 @@ void gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
         zero(C + I * Ldc, N);
     return;
   }
-  int64_t KcMax = gemmKc(K);
-  float *PackB = Work;
-  float *PackA = Work + KcMax * roundUp(minOf(N, GemmNC), NR);
-  for (int64_t Jc = 0; Jc < N; Jc += GemmNC) {
-    int64_t Nc = minOf(GemmNC, N - Jc);
-    for (int64_t Pc = 0; Pc < K; Pc += KcMax) {
-      int64_t Kc = minOf(KcMax, K - Pc);
-      bool Acc = Accumulate || Pc > 0;
-      packB(Kc, Nc, B + Pc * RsB + Jc * CsB, RsB, CsB, PackB);
-      for (int64_t Ic = 0; Ic < M; Ic += GemmMC) {
-        int64_t Mc = minOf(GemmMC, M - Ic);
-        packA(Mc, Kc, A + Ic * RsA + Pc * CsA, RsA, CsA, PackA);
-        for (int64_t Jr = 0; Jr < Nc; Jr += NR)
-          for (int64_t Ir = 0; Ir < Mc; Ir += MR)
-            microKernel(Kc, PackA + Ir * Kc, PackB + Jr * Kc,
-                        C + (Ic + Ir) * Ldc + Jc + Jr, Ldc, minOf(MR, Mc - Ir),
-                        minOf(NR, Nc - Jr), Acc);
-      }
-    }
-  }
+  // 6 x 32 keeps 12 zmm accumulators busy (two FMA pipes of latency 4
+  // need 8 in flight); 6 x 16 is 12 ymm, all AVX2 can hold.
+  if (nnc_target_vector_bits >= 512)
+    gemmWith<32>(M, N, K, A, RsA, CsA, B, RsB, CsB, C, Ldc, Accumulate, Work);
+  else
+    gemmWith<16>(M, N, K, A, RsA, CsA, B, RsB, CsB, C, Ldc, Accumulate, Work);
 }
 
 namespace {

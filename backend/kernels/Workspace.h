@@ -10,9 +10,10 @@
 
 namespace nnck {
 
-// GEMM blocking (BLIS names): an MR x NR block of C lives in registers;
+// GEMM blocking (BLIS names): an MR x NR block of C lives in registers
+// (NR: the widest micro-kernel's, 32 with AVX-512; AVX2 uses 16);
 // KC x NR panels of B stay in L1, MC x KC blocks of A in L2.
-constexpr int64_t GemmMR = 6, GemmNR = 16, GemmKC = 384, GemmMC = 144,
+constexpr int64_t GemmMR = 6, GemmNR = 32, GemmKC = 384, GemmMC = 144,
                   GemmNC = 512;
 
 /// Dense layers with at most this many rows use dot products, not GEMM.

@@ -105,8 +105,18 @@ public:
     toHost(Data, V->Type.Elt, Persistent.Data + Layout.Offset.at(V));
   }
   EngineKind kind() const override { return EngineKind::Jit; }
+  Expected<std::unique_ptr<PreparedRun>>
+  prepare(const std::string &Entry, const interp::TensorMap &Inputs,
+          const interp::Options &RunOpts) override;
 
 private:
+  /// An entry compiled for a batch, with its input and output buffers.
+  struct Bound;
+  Expected<std::unique_ptr<Bound>> bind(const EntryPoint &E,
+                                        const interp::TensorMap &Inputs,
+                                        const interp::Options &RunOpts);
+  Status call(Bound &B);
+
   struct Compiled {
     std::unique_ptr<JitModule> Module;
     nnc_entry_fn Fn = nullptr;
@@ -217,10 +227,17 @@ Expected<interp::TensorMap> JitEngine::run(const std::string &Entry,
   return runEntry(**EOr, Inputs, RunOpts);
 }
 
-Expected<interp::TensorMap>
-JitEngine::runEntry(const EntryPoint &E, const interp::TensorMap &Inputs,
-                    const interp::Options &RunOpts) {
-  const std::string &Entry = E.Name;
+struct JitEngine::Bound {
+  const EntryPoint *E = nullptr;
+  Compiled *C = nullptr;
+  uint64_t Seed = 0;
+  std::vector<std::vector<char>> Buffers;
+  std::vector<void *> Io;
+};
+
+Expected<std::unique_ptr<JitEngine::Bound>>
+JitEngine::bind(const EntryPoint &E, const interp::TensorMap &Inputs,
+                const interp::Options &RunOpts) {
   std::vector<const Value *> Wanted(E.Outputs.begin(), E.Outputs.end());
   for (const Update &U : E.Updates)
     Wanted.push_back(U.NewValue);
@@ -232,50 +249,84 @@ JitEngine::runEntry(const EntryPoint &E, const interp::TensorMap &Inputs,
     if (!V->DeclaredDims.empty() && V->DeclaredDims[0] == -1)
       Batch = V->Type.Dims[0];
 
+  auto B = std::make_unique<Bound>();
+  B->E = &E;
+  B->Seed = RunOpts.Seed;
   Expected<Compiled *> C = compiled(E, Batch, RunOpts.Training);
   if (!C.ok())
     return C.status();
-
+  B->C = *C;
   // Inputs converted to the compiled types; outputs poisoned with NaN so an
   // element the code failed to write cannot pass for a result.
-  std::vector<std::vector<char>> Buffers;
-  std::vector<void *> Io;
   for (const Value *V : E.Inputs) {
     auto It = Inputs.find(V->Name);
     if (It == Inputs.end()) {
-      Io.push_back(nullptr); // not read by this entry (checked above)
+      B->Io.push_back(nullptr); // not read by this entry (checked above)
       continue;
     }
-    Buffers.emplace_back(It->second.Data.size() * elementBytes(V->Type.Elt) +
-                         64);
-    toHost(It->second.Data, V->Type.Elt, Buffers.back().data());
-    Io.push_back(Buffers.back().data());
+    B->Buffers.emplace_back(It->second.Data.size() * elementBytes(V->Type.Elt) +
+                            64);
+    toHost(It->second.Data, V->Type.Elt, B->Buffers.back().data());
+    B->Io.push_back(B->Buffers.back().data());
   }
   for (const Value *V : E.Outputs) {
-    Buffers.emplace_back(
+    B->Buffers.emplace_back(
         size_t(V->Type.numElements()) * elementBytes(V->Type.Elt) + 64);
     if (V->Type.Elt == DType::F32)
       for (int64_t I = 0; I < V->Type.numElements(); ++I)
-        reinterpret_cast<float *>(Buffers.back().data())[I] = NAN;
-    Io.push_back(Buffers.back().data());
+        reinterpret_cast<float *>(B->Buffers.back().data())[I] = NAN;
+    B->Io.push_back(B->Buffers.back().data());
   }
-  Arena.reserve(std::max<size_t>((*C)->ArenaBytes, 64));
-  nnc_exec Exec = Pool.exec(RunOpts.Seed);
-  setProfileLabels(&(*C)->Labels);
-  int Rc = (*C)->Fn(Io.data(), Persistent.Data, Arena.Data, &Exec);
+  return B;
+}
+
+Status JitEngine::call(Bound &B) {
+  Arena.reserve(std::max<size_t>(B.C->ArenaBytes, 64));
+  nnc_exec Exec = Pool.exec(B.Seed);
+  setProfileLabels(&B.C->Labels);
+  int Rc = B.C->Fn(B.Io.data(), Persistent.Data, Arena.Data, &Exec);
   if (Rc == 1)
-    return error("entry point '", Entry,
+    return error("entry point '", B.E->Name,
                  "': a label is outside [0, number of classes)");
   if (Rc != 0)
-    return error("entry point '", Entry, "' failed with code ", Rc);
+    return error("entry point '", B.E->Name, "' failed with code ", Rc);
+  return Status::success();
+}
+
+Expected<interp::TensorMap>
+JitEngine::runEntry(const EntryPoint &E, const interp::TensorMap &Inputs,
+                    const interp::Options &RunOpts) {
+  Expected<std::unique_ptr<Bound>> B = bind(E, Inputs, RunOpts);
+  if (!B.ok())
+    return B.status();
+  NNC_TRY(call(**B));
   interp::TensorMap Out;
   for (size_t I = 0; I < E.Outputs.size(); ++I) {
     const Value *V = E.Outputs[I];
-    Out[V->Name] = interp::Tensor(
-        V->Type.Elt, V->Type.Dims,
-        fromHost(Io[E.Inputs.size() + I], V->Type.Elt, V->Type.numElements()));
+    Out[V->Name] = interp::Tensor(V->Type.Elt, V->Type.Dims,
+                                  fromHost((*B)->Io[E.Inputs.size() + I],
+                                           V->Type.Elt, V->Type.numElements()));
   }
   return Out;
+}
+
+Expected<std::unique_ptr<PreparedRun>>
+JitEngine::prepare(const std::string &Entry, const interp::TensorMap &Inputs,
+                   const interp::Options &RunOpts) {
+  Expected<const EntryPoint *> EOr = interp::findEntry(G, Entry, Inputs);
+  if (!EOr.ok())
+    return EOr.status();
+  Expected<std::unique_ptr<Bound>> B = bind(**EOr, Inputs, RunOpts);
+  if (!B.ok())
+    return B.status();
+  struct Run : PreparedRun {
+    JitEngine &J;
+    std::unique_ptr<Bound> B;
+    Run(JitEngine &J, std::unique_ptr<Bound> B) : J(J), B(std::move(B)) {}
+    Status run() override { return J.call(*B); }
+  };
+  return std::unique_ptr<PreparedRun>(
+      std::make_unique<Run>(*this, std::move(*B)));
 }
 
 } // namespace
