@@ -178,6 +178,11 @@ std::vector<OpCase> otherCases() {
               {"strides", Ints{2, 1}},
               {"pads", Ints{1, 1, 1, 1}},
               {"dilations", Ints{2, 1}}})},
+      // 2x2 windows tiling the input: PoolGrad's fast path.
+      {OpKind::MaxPool,
+       {rnd({3, 2, 8, 6}, 53)},
+       {true},
+       attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}})},
       {OpKind::MaxPoolIndices,
        {rnd({3, 2, 7, 6}, 51)},
        {},
