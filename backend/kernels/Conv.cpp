@@ -95,10 +95,148 @@ NNC_INLINE void chunksOf(const Window &G, const int64_t *P, float *Work,
   }
 }
 
+// --- Winograd F(2x2, 3x3) ------------------------------------------------
+// Y = A^T [ (G g G^T) . (B^T d B) ] A over 4x4 input tiles d stepping by 2:
+// the elementwise products of the 16 transformed positions, summed over
+// input channels, are 16 GEMMs [O, C] x [C, tiles].
+
+/// U [16, O, C] = G g G^T for every 3x3 filter g of W [O, C, 3, 3].
+NNC_INLINE void winogradWeights(const float *W, int64_t O, int64_t C,
+                                float *U) {
+  for (int64_t Oc = 0; Oc < O * C; ++Oc) {
+    const float *G = W + Oc * 9;
+    float T[4][3]; // G g
+    for (int J = 0; J < 3; ++J) {
+      float A = G[J], B = G[3 + J], D = G[6 + J];
+      T[0][J] = A;
+      T[1][J] = 0.5f * (A + B + D);
+      T[2][J] = 0.5f * (A - B + D);
+      T[3][J] = D;
+    }
+    for (int I = 0; I < 4; ++I) {
+      float A = T[I][0], B = T[I][1], D = T[I][2];
+      float Row[4] = {A, 0.5f * (A + B + D), 0.5f * (A - B + D), D};
+      for (int J = 0; J < 4; ++J)
+        U[(I * 4 + J) * O * C + Oc] = Row[J];
+    }
+  }
+}
+
+/// V[k, c, tile] = (B^T d B)[k] for image X's channels: each channel is
+/// first copied into a zero-padded plane, so every tile reads without
+/// bounds checks.
+NNC_INLINE void winogradInput(const float *X, const Window &G, int64_t Ld,
+                              int64_t Tile0, float *Plane, float *V) {
+  int64_t TY = (G.OH + 1) / 2, TX = (G.OW + 1) / 2;
+  int64_t Hp = 2 * TY + 2, Wp = 2 * TX + 2;
+  for (int64_t C = 0; C < G.C; ++C) {
+    const float *Xc = X + C * G.H * G.W;
+    for (int64_t R = 0; R < Hp; ++R) {
+      int64_t Ih = R - G.PadT;
+      float *Dst = Plane + R * Wp;
+      if (Ih < 0 || Ih >= G.H) {
+        zero(Dst, Wp);
+        continue;
+      }
+      int64_t Lo = minOf(Wp, maxOf<int64_t>(G.PadL, 0));
+      int64_t Hi = minOf(Wp, G.W + G.PadL);
+      zero(Dst, Lo);
+      copyShort(Dst + Lo, Xc + Ih * G.W + (Lo - G.PadL), Hi - Lo);
+      zero(Dst + Hi, Wp - Hi);
+    }
+    float *Vc = V + C * Ld + Tile0;
+    for (int64_t Ty = 0; Ty < TY; ++Ty)
+      for (int64_t Tx = 0; Tx < TX; ++Tx) {
+        const float *D = Plane + 2 * Ty * Wp + 2 * Tx;
+        float T[4][4]; // B^T d
+        for (int J = 0; J < 4; ++J) {
+          float D0 = D[J], D1 = D[Wp + J], D2 = D[2 * Wp + J],
+                D3 = D[3 * Wp + J];
+          T[0][J] = D0 - D2;
+          T[1][J] = D1 + D2;
+          T[2][J] = D2 - D1;
+          T[3][J] = D1 - D3;
+        }
+        float *Out = Vc + Ty * TX + Tx;
+        for (int I = 0; I < 4; ++I) {
+          Out[(I * 4 + 0) * G.C * Ld] = T[I][0] - T[I][2];
+          Out[(I * 4 + 1) * G.C * Ld] = T[I][1] + T[I][2];
+          Out[(I * 4 + 2) * G.C * Ld] = T[I][2] - T[I][1];
+          Out[(I * 4 + 3) * G.C * Ld] = T[I][1] - T[I][3];
+        }
+      }
+  }
+}
+
+/// One image's output from the products M [16, O, tiles] (row stride Ld):
+/// A^T m A per tile, then the epilogue, clipped to the output's size.
+NNC_INLINE void winogradOutput(const float *M, const Window &G, int64_t Ld,
+                               int64_t Tile0, float *Y, void *const *T,
+                               const int64_t *P, const double *F) {
+  int64_t TY = (G.OH + 1) / 2, TX = (G.OW + 1) / 2, Act = P[22];
+  for (int64_t O = 0; O < G.O; ++O) {
+    float Scale, Shift;
+    affine(T, P, F, O, Scale, Shift);
+    const float *Mo = M + O * Ld + Tile0;
+    float *Yo = Y + O * G.OH * G.OW;
+    for (int64_t Ty = 0; Ty < TY; ++Ty)
+      for (int64_t Tx = 0; Tx < TX; ++Tx) {
+        const float *Mt = Mo + Ty * TX + Tx;
+        float Mv[16];
+        for (int K = 0; K < 16; ++K)
+          Mv[K] = Mt[K * G.O * Ld];
+        float Tm[2][4]; // A^T m
+        for (int J = 0; J < 4; ++J) {
+          Tm[0][J] = Mv[J] + Mv[4 + J] + Mv[8 + J];
+          Tm[1][J] = Mv[4 + J] - Mv[8 + J] - Mv[12 + J];
+        }
+        for (int R = 0; R < 2; ++R) {
+          int64_t Oh = 2 * Ty + R;
+          if (Oh >= G.OH)
+            break;
+          float Y0 = Tm[R][0] + Tm[R][1] + Tm[R][2];
+          float Y1 = Tm[R][1] - Tm[R][2] - Tm[R][3];
+          float *Row = Yo + Oh * G.OW + 2 * Tx;
+          Row[0] = activate(Y0 * Scale + Shift, Act, F + 1);
+          if (2 * Tx + 1 < G.OW)
+            Row[1] = activate(Y1 * Scale + Shift, Act, F + 1);
+        }
+      }
+  }
+}
+
 } // namespace
 } // namespace nnck
 
 using namespace nnck;
+
+/// The Winograd path of nnc_t_Conv: weights transformed once per task,
+/// then chunks of images through the input transform, 16 GEMMs and the
+/// output transform with the epilogue.
+NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
+                            int64_t Task) {
+  Window G = window(P);
+  const float *Xp = f32(T, 0), *Wt = f32(T, 1);
+  float *Y = f32(T, 3);
+  int64_t Per = winogradTiles(G.OH, G.OW);
+  WinogradWork L = winogradWork(G.C, G.O, G.OH, G.OW, P[20]);
+  float *Work = f32(T, 4) + Task * P[19];
+  winogradWeights(Wt, G.O, G.C, Work + L.U);
+  chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) {
+    int64_t Ld = Imgs * Per;
+    float *V = Work + L.V, *M = Work + L.M;
+    for (int64_t I = 0; I < Imgs; ++I)
+      winogradInput(Xp + (N0 + I) * G.C * G.H * G.W, G, Ld, I * Per,
+                    Work + L.Plane, V);
+    for (int64_t K = 0; K < 16; ++K)
+      gemm(G.O, Ld, G.C, Work + L.U + K * G.O * G.C, G.C, 1, V + K * G.C * Ld,
+           Ld, 1, M + K * G.O * Ld, Ld, false, Work + L.Pack);
+    for (int64_t I = 0; I < Imgs; ++I)
+      winogradOutput(M, G, Ld, I * Per, Y + (N0 + I) * G.O * G.OH * G.OW, T, P,
+                     F);
+  });
+  return NNC_OK;
+}
 
 // Conv: X [N,C,H,W], W [O,C/g,KH,KW], optional bias [O] -> Y [N,O,OH,OW],
 // then the epilogue on each output row while it is in cache: the bias, a
@@ -106,6 +244,8 @@ using namespace nnck;
 NNC_KERNEL(Conv) { return NNC_OK; }
 NNC_TASK(Conv) {
   Window G = window(P);
+  if (convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C, G.O))
+    return winogradConv(T, P, F, Task);
   const float *Xp = f32(T, 0), *Wt = f32(T, 1);
   float *Y = f32(T, 3);
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;

@@ -72,11 +72,21 @@ NNC_INLINE void copy(float *D, const float *S, int64_t N) {
   __builtin_memcpy(D, S, size_t(N) * sizeof(float));
 }
 /// For the short rows of small images, where a call to memcpy costs more
-/// than the copy: 16 floats at a time, then the rest.
+/// than the copy: 16 floats at a time, then 8, 4 and single ones (a row of
+/// 14 is three moves and two floats, not fourteen).
 NNC_INLINE void copyShort(float *D, const float *S, int64_t N) {
+  typedef float v4 __attribute__((ext_vector_type(4), aligned(4)));
   int64_t I = 0;
   for (; I + 16 <= N; I += 16)
     *reinterpret_cast<v16 *>(D + I) = *reinterpret_cast<const v16 *>(S + I);
+  if (I + 8 <= N) {
+    *reinterpret_cast<v8 *>(D + I) = *reinterpret_cast<const v8 *>(S + I);
+    I += 8;
+  }
+  if (I + 4 <= N) {
+    *reinterpret_cast<v4 *>(D + I) = *reinterpret_cast<const v4 *>(S + I);
+    I += 4;
+  }
   for (; I < N; ++I)
     D[I] = S[I];
 }

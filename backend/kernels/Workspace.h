@@ -92,4 +92,49 @@ constexpr int64_t convChunkImages(int64_t N, int64_t Rows, int64_t Pixels) {
   return I < 1 ? 1 : I;
 }
 
+/// Winograd F(2x2, 3x3) (Lavin & Gray, 2016) runs a conv as 16 GEMMs of
+/// 4x4-transformed weights and input tiles, 2.25x fewer multiplies than
+/// im2col. Used for 3x3, stride-1, undilated, ungrouped convs whose channels
+/// fill those GEMMs.
+constexpr bool convWinograd(int64_t KH, int64_t KW, int64_t SH, int64_t SW,
+                            int64_t DH, int64_t DW, int64_t Groups, int64_t C,
+                            int64_t O) {
+  return KH == 3 && KW == 3 && SH == 1 && SW == 1 && DH == 1 && DW == 1 &&
+         Groups == 1 && C >= 16 && O >= 16;
+}
+
+/// 2x2 output tiles of one image.
+constexpr int64_t winogradTiles(int64_t OH, int64_t OW) {
+  return ((OH + 1) / 2) * ((OW + 1) / 2);
+}
+
+/// Images per chunk: transformed input and products ([16, C + O, tiles])
+/// within L2 (1 MB), at least one image.
+constexpr int64_t winogradChunkImages(int64_t N, int64_t C, int64_t O,
+                                      int64_t Tiles) {
+  int64_t PerImage = 16 * (C + O) * Tiles;
+  int64_t I = (1 << 18) / (PerImage > 0 ? PerImage : 1);
+  I = I < N ? I : N;
+  return I < 1 ? 1 : I;
+}
+
+/// One task's workspace, in floats: transformed weights U [16, O, C], the
+/// chunk's transformed input V [16, C, tiles] and products M [16, O,
+/// tiles], one zero-padded input plane, GEMM packing space.
+struct WinogradWork {
+  int64_t U = 0, V = 0, M = 0, Plane = 0, Pack = 0, Total = 0;
+};
+constexpr WinogradWork winogradWork(int64_t C, int64_t O, int64_t OH,
+                                    int64_t OW, int64_t Images) {
+  int64_t Tiles = Images * winogradTiles(OH, OW);
+  int64_t PlaneFloats = (2 * ((OH + 1) / 2) + 2) * (2 * ((OW + 1) / 2) + 2);
+  WinogradWork W;
+  W.V = roundUp(16 * O * C, 16);
+  W.M = W.V + roundUp(16 * C * Tiles, 16);
+  W.Plane = W.M + roundUp(16 * O * Tiles, 16);
+  W.Pack = W.Plane + roundUp(PlaneFloats, 16);
+  W.Total = roundUp(W.Pack + gemmWorkspace(O, Tiles, C), 16);
+  return W;
+}
+
 } // namespace nnck

@@ -134,8 +134,15 @@ Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
   int64_t Pixels = Transposed ? G.H * G.W : G.OH * G.OW;
   int64_t Images =
       nnck::convChunkImages(G.N, nnck::convColRows(Kind, Cg, Og, KK), Pixels);
-  int64_t Chunks = (G.N + Images - 1) / Images;
   int64_t PerTask = nnck::convWork(Kind, Cg, Og, G.O, KK, Pixels, Images).Total;
+  if (Kind == nnck::ConvForward &&
+      nnck::convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
+                         G.O)) {
+    Images = nnck::winogradChunkImages(G.N, G.C, G.O,
+                                       nnck::winogradTiles(G.OH, G.OW));
+    PerTask = nnck::winogradWork(G.C, G.O, G.OH, G.OW, Images).Total;
+  }
+  int64_t Chunks = (G.N + Images - 1) / Images;
   int64_t Tasks = tasksFor(Chunks, Threads);
   C.P.insert(C.P.end(), {Tasks, PerTask, Images});
   C.Tasks = Tasks;
