@@ -106,6 +106,7 @@ NNC_INLINE void winogradWeights(const float *W, int64_t O, int64_t C,
   for (int64_t Oc = 0; Oc < O * C; ++Oc) {
     const float *G = W + Oc * 9;
     float T[4][3]; // G g
+#pragma unroll
     for (int J = 0; J < 3; ++J) {
       float A = G[J], B = G[3 + J], D = G[6 + J];
       T[0][J] = A;
@@ -113,9 +114,11 @@ NNC_INLINE void winogradWeights(const float *W, int64_t O, int64_t C,
       T[2][J] = 0.5f * (A - B + D);
       T[3][J] = D;
     }
+#pragma unroll
     for (int I = 0; I < 4; ++I) {
       float A = T[I][0], B = T[I][1], D = T[I][2];
       float Row[4] = {A, 0.5f * (A + B + D), 0.5f * (A - B + D), D};
+#pragma unroll
       for (int J = 0; J < 4; ++J)
         U[(I * 4 + J) * O * C + Oc] = Row[J];
     }
@@ -125,8 +128,9 @@ NNC_INLINE void winogradWeights(const float *W, int64_t O, int64_t C,
 /// V[k, c, tile] = (B^T d B)[k] for image X's channels: each channel is
 /// first copied into a zero-padded plane, so every tile reads without
 /// bounds checks.
-NNC_INLINE void winogradInput(const float *X, const Window &G, int64_t Ld,
-                              int64_t Tile0, float *Plane, float *V) {
+NNC_INLINE void winogradInput(const float *__restrict X, const Window &G,
+                              int64_t Ld, int64_t Tile0,
+                              float *__restrict Plane, float *__restrict V) {
   int64_t TY = (G.OH + 1) / 2, TX = (G.OW + 1) / 2;
   int64_t Hp = 2 * TY + 2, Wp = 2 * TX + 2;
   for (int64_t C = 0; C < G.C; ++C) {
@@ -149,6 +153,7 @@ NNC_INLINE void winogradInput(const float *X, const Window &G, int64_t Ld,
       for (int64_t Tx = 0; Tx < TX; ++Tx) {
         const float *D = Plane + 2 * Ty * Wp + 2 * Tx;
         float T[4][4]; // B^T d
+#pragma unroll
         for (int J = 0; J < 4; ++J) {
           float D0 = D[J], D1 = D[Wp + J], D2 = D[2 * Wp + J],
                 D3 = D[3 * Wp + J];
@@ -158,6 +163,7 @@ NNC_INLINE void winogradInput(const float *X, const Window &G, int64_t Ld,
           T[3][J] = D1 - D3;
         }
         float *Out = Vc + Ty * TX + Tx;
+#pragma unroll
         for (int I = 0; I < 4; ++I) {
           Out[(I * 4 + 0) * G.C * Ld] = T[I][0] - T[I][2];
           Out[(I * 4 + 1) * G.C * Ld] = T[I][1] + T[I][2];
@@ -169,39 +175,52 @@ NNC_INLINE void winogradInput(const float *X, const Window &G, int64_t Ld,
 }
 
 /// One image's output from the products M [16, O, tiles] (row stride Ld):
-/// A^T m A per tile, then the epilogue, clipped to the output's size.
-NNC_INLINE void winogradOutput(const float *M, const Window &G, int64_t Ld,
-                               int64_t Tile0, float *Y, void *const *T,
+/// A^T m A per tile and the epilogue, computed over all tiles at once (16
+/// contiguous streams in, four out to Tmp [4, tiles]: it vectorizes), then
+/// the 2x2 blocks interleaved into the image, clipped to its size.
+NNC_INLINE void winogradOutput(const float *__restrict M, const Window &G,
+                               int64_t Ld, int64_t Tile0, float *__restrict Y,
+                               float *__restrict Tmp, void *const *T,
                                const int64_t *P, const double *F) {
   int64_t TY = (G.OH + 1) / 2, TX = (G.OW + 1) / 2, Act = P[22];
+  int64_t Per = TY * TX, Stride = G.O * Ld;
   for (int64_t O = 0; O < G.O; ++O) {
     float Scale, Shift;
     affine(T, P, F, O, Scale, Shift);
-    const float *Mo = M + O * Ld + Tile0;
-    float *Yo = Y + O * G.OH * G.OW;
-    for (int64_t Ty = 0; Ty < TY; ++Ty)
-      for (int64_t Tx = 0; Tx < TX; ++Tx) {
-        const float *Mt = Mo + Ty * TX + Tx;
-        float Mv[16];
-        for (int K = 0; K < 16; ++K)
-          Mv[K] = Mt[K * G.O * Ld];
-        float Tm[2][4]; // A^T m
-        for (int J = 0; J < 4; ++J) {
-          Tm[0][J] = Mv[J] + Mv[4 + J] + Mv[8 + J];
-          Tm[1][J] = Mv[4 + J] - Mv[8 + J] - Mv[12 + J];
-        }
-        for (int R = 0; R < 2; ++R) {
-          int64_t Oh = 2 * Ty + R;
-          if (Oh >= G.OH)
-            break;
-          float Y0 = Tm[R][0] + Tm[R][1] + Tm[R][2];
-          float Y1 = Tm[R][1] - Tm[R][2] - Tm[R][3];
-          float *Row = Yo + Oh * G.OW + 2 * Tx;
-          Row[0] = activate(Y0 * Scale + Shift, Act, F + 1);
-          if (2 * Tx + 1 < G.OW)
-            Row[1] = activate(Y1 * Scale + Shift, Act, F + 1);
-        }
+    const float *__restrict Mo = M + O * Ld + Tile0;
+    for (int64_t Tl = 0; Tl < Per; ++Tl) {
+      float Mv[16];
+#pragma unroll
+      for (int K = 0; K < 16; ++K)
+        Mv[K] = Mo[K * Stride + Tl];
+      float Tm[2][4]; // A^T m
+#pragma unroll
+      for (int J = 0; J < 4; ++J) {
+        Tm[0][J] = Mv[J] + Mv[4 + J] + Mv[8 + J];
+        Tm[1][J] = Mv[4 + J] - Mv[8 + J] - Mv[12 + J];
       }
+#pragma unroll
+      for (int R = 0; R < 2; ++R) {
+        float Y0 = Tm[R][0] + Tm[R][1] + Tm[R][2];
+        float Y1 = Tm[R][1] - Tm[R][2] - Tm[R][3];
+        Tmp[(2 * R) * Per + Tl] = activate(Y0 * Scale + Shift, Act, F + 1);
+        Tmp[(2 * R + 1) * Per + Tl] = activate(Y1 * Scale + Shift, Act, F + 1);
+      }
+    }
+    float *Yo = Y + O * G.OH * G.OW;
+    int64_t Pairs = G.OW / 2; // whole 2-wide blocks in a row
+    for (int64_t Oh = 0; Oh < G.OH; ++Oh) {
+      int64_t R = Oh % 2, Ty = Oh / 2;
+      const float *E = Tmp + (2 * R) * Per + Ty * TX;
+      const float *Od = E + Per;
+      float *Row = Yo + Oh * G.OW;
+      for (int64_t Tx = 0; Tx < Pairs; ++Tx) {
+        Row[2 * Tx] = E[Tx];
+        Row[2 * Tx + 1] = Od[Tx];
+      }
+      if (G.OW % 2)
+        Row[G.OW - 1] = E[Pairs];
+    }
   }
 }
 
@@ -232,8 +251,8 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
       gemm(G.O, Ld, G.C, Work + L.U + K * G.O * G.C, G.C, 1, V + K * G.C * Ld,
            Ld, 1, M + K * G.O * Ld, Ld, false, Work + L.Pack);
     for (int64_t I = 0; I < Imgs; ++I)
-      winogradOutput(M, G, Ld, I * Per, Y + (N0 + I) * G.O * G.OH * G.OW, T, P,
-                     F);
+      winogradOutput(M, G, Ld, I * Per, Y + (N0 + I) * G.O * G.OH * G.OW,
+                     Work + L.Tmp, T, P, F);
   });
   return NNC_OK;
 }

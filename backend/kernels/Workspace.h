@@ -120,9 +120,10 @@ constexpr int64_t winogradChunkImages(int64_t N, int64_t C, int64_t O,
 
 /// One task's workspace, in floats: transformed weights U [16, O, C], the
 /// chunk's transformed input V [16, C, tiles] and products M [16, O,
-/// tiles], one zero-padded input plane, GEMM packing space.
+/// tiles], one zero-padded input plane, one image's output tiles [4,
+/// tiles], GEMM packing space.
 struct WinogradWork {
-  int64_t U = 0, V = 0, M = 0, Plane = 0, Pack = 0, Total = 0;
+  int64_t U = 0, V = 0, M = 0, Plane = 0, Tmp = 0, Pack = 0, Total = 0;
 };
 constexpr WinogradWork winogradWork(int64_t C, int64_t O, int64_t OH,
                                     int64_t OW, int64_t Images) {
@@ -132,7 +133,8 @@ constexpr WinogradWork winogradWork(int64_t C, int64_t O, int64_t OH,
   W.V = roundUp(16 * O * C, 16);
   W.M = W.V + roundUp(16 * C * Tiles, 16);
   W.Plane = W.M + roundUp(16 * O * Tiles, 16);
-  W.Pack = W.Plane + roundUp(PlaneFloats, 16);
+  W.Tmp = W.Plane + roundUp(PlaneFloats, 16);
+  W.Pack = W.Tmp + roundUp(4 * winogradTiles(OH, OW), 16);
   W.Total = roundUp(W.Pack + gemmWorkspace(O, Tiles, C), 16);
   return W;
 }
