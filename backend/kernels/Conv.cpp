@@ -329,8 +329,7 @@ NNC_TASK(ConvTranspose) {
                 const float *In = Row + Ih * G.W;
                 int64_t W0 = Kw * G.DW - G.PadL;
                 if (G.SW == 1 && W0 >= 0 && W0 + G.W <= G.OW) {
-                  for (int64_t Iw = 0; Iw < G.W; ++Iw)
-                    Out[Iw + W0] += In[Iw];
+                  addShort(Out + W0, In, G.W);
                   continue;
                 }
                 for (int64_t Iw = 0; Iw < G.W; ++Iw) {

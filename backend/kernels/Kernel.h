@@ -91,6 +91,24 @@ NNC_INLINE void copyShort(float *D, const float *S, int64_t N) {
     D[I] = S[I];
 }
 
+/// D[0:N] += S[0:N] for short rows, in 16-, 8- and 4-wide pieces.
+NNC_INLINE void addShort(float *D, const float *S, int64_t N) {
+  typedef float v4 __attribute__((ext_vector_type(4), aligned(4)));
+  int64_t I = 0;
+  for (; I + 16 <= N; I += 16)
+    *reinterpret_cast<v16 *>(D + I) += *reinterpret_cast<const v16 *>(S + I);
+  if (I + 8 <= N) {
+    *reinterpret_cast<v8 *>(D + I) += *reinterpret_cast<const v8 *>(S + I);
+    I += 8;
+  }
+  if (I + 4 <= N) {
+    *reinterpret_cast<v4 *>(D + I) += *reinterpret_cast<const v4 *>(S + I);
+    I += 4;
+  }
+  for (; I < N; ++I)
+    D[I] += S[I];
+}
+
 /// Never exponentiates a positive number (as the interpreter).
 NNC_INLINE float sigmoid(float X) {
   if (X >= 0)
