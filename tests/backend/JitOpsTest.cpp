@@ -174,6 +174,13 @@ std::vector<OpCase> otherCases() {
        {},
        1,
        "lenet-like"},
+      // Stride 1, 3x3, 16+ channels: the turned forward conv via Winograd.
+      {OpKind::ConvTranspose,
+       {rnd({2, 16, 5, 6}, 91), rnd({16, 20, 3, 3}, 92), rnd({20}, 93)},
+       {true, true, true},
+       attrs({{"pads", Ints{1, 0, 2, 1}}}),
+       1,
+       "winograd"},
       {OpKind::ConvTranspose,
        {rnd({3, 4, 3, 4}, 44), rnd({4, 3, 3, 2}, 45), rnd({6}, 46)},
        {true, true, true},
