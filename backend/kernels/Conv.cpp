@@ -100,20 +100,11 @@ NNC_INLINE void chunksOf(const Window &G, const int64_t *P, float *Work,
 // the elementwise products of the 16 transformed positions, summed over
 // input channels, are 16 GEMMs [O, C] x [C, tiles].
 
-/// U [16, O, C] = G g G^T for every 3x3 filter g of W [O, C, 3, 3], or,
-/// Flipped, of the forward conv a stride-1 transposed conv with weights
-/// [C, O, 3, 3] is: g[o, c] = W[c, o] turned by 180 degrees.
+/// U [16, O, C] = G g G^T for every 3x3 filter g of W [O, C, 3, 3].
 NNC_INLINE void winogradWeights(const float *W, int64_t O, int64_t C,
-                                bool Flipped, float *U) {
+                                float *U) {
   for (int64_t Oc = 0; Oc < O * C; ++Oc) {
-    float Turned[9];
     const float *G = W + Oc * 9;
-    if (Flipped) {
-      const float *Src = W + ((Oc % C) * O + Oc / C) * 9;
-      for (int I = 0; I < 9; ++I)
-        Turned[I] = Src[8 - I];
-      G = Turned;
-    }
     float T[4][3]; // G g
 #pragma unroll
     for (int J = 0; J < 3; ++J) {
@@ -190,15 +181,12 @@ NNC_INLINE void winogradInput(const float *__restrict X, const Window &G,
 NNC_INLINE void winogradOutput(const float *__restrict M, const Window &G,
                                int64_t Ld, int64_t Tile0, float *__restrict Y,
                                float *__restrict Tmp, void *const *T,
-                               const int64_t *P, const double *F,
-                               bool Epilogue) {
-  int64_t TY = (G.OH + 1) / 2, TX = (G.OW + 1) / 2;
-  int64_t Act = Epilogue ? P[22] : 0;
+                               const int64_t *P, const double *F) {
+  int64_t TY = (G.OH + 1) / 2, TX = (G.OW + 1) / 2, Act = P[22];
   int64_t Per = TY * TX, Stride = G.O * Ld;
   for (int64_t O = 0; O < G.O; ++O) {
-    float Scale = 1.f, Shift = f32(T, 2) ? f32(T, 2)[O] : 0.f;
-    if (Epilogue)
-      affine(T, P, F, O, Scale, Shift);
+    float Scale, Shift;
+    affine(T, P, F, O, Scale, Shift);
     const float *__restrict Mo = M + O * Ld + Tile0;
     for (int64_t Tl = 0; Tl < Per; ++Tl) {
       float Mv[16];
@@ -245,13 +233,14 @@ using namespace nnck;
 /// then chunks of images through the input transform, 16 GEMMs and the
 /// output transform with the epilogue.
 NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
-                            int64_t Task, const Window &G, bool Transposed) {
+                            int64_t Task) {
+  Window G = window(P);
   const float *Xp = f32(T, 0), *Wt = f32(T, 1);
   float *Y = f32(T, 3);
   int64_t Per = winogradTiles(G.OH, G.OW);
   WinogradWork L = winogradWork(G.C, G.O, G.OH, G.OW, P[20]);
   float *Work = f32(T, 4) + Task * P[19];
-  winogradWeights(Wt, G.O, G.C, Transposed, Work + L.U);
+  winogradWeights(Wt, G.O, G.C, Work + L.U);
   chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) {
     int64_t Ld = Imgs * Per;
     float *V = Work + L.V, *M = Work + L.M;
@@ -263,7 +252,7 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
            Ld, 1, M + K * G.O * Ld, Ld, false, Work + L.Pack);
     for (int64_t I = 0; I < Imgs; ++I)
       winogradOutput(M, G, Ld, I * Per, Y + (N0 + I) * G.O * G.OH * G.OW,
-                     Work + L.Tmp, T, P, F, !Transposed);
+                     Work + L.Tmp, T, P, F);
   });
   return NNC_OK;
 }
@@ -275,7 +264,7 @@ NNC_KERNEL(Conv) { return NNC_OK; }
 NNC_TASK(Conv) {
   Window G = window(P);
   if (convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C, G.O))
-    return winogradConv(T, P, F, Task, G, false);
+    return winogradConv(T, P, F, Task);
   const float *Xp = f32(T, 0), *Wt = f32(T, 1);
   float *Y = f32(T, 3);
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
@@ -311,17 +300,6 @@ NNC_TASK(Conv) {
 NNC_KERNEL(ConvTranspose) { return NNC_OK; }
 NNC_TASK(ConvTranspose) {
   Window G = window(P);
-  // Stride 1: the forward conv with turned weights and padding K - 1 - p
-  // (plus output_padding at the end), through Winograd when it qualifies.
-  if (convTransposeWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
-                            G.O, G.PadT, G.PadL)) {
-    Window Gf = G;
-    Gf.PadT = 2 - G.PadT;
-    Gf.PadL = 2 - G.PadL;
-    Gf.PadB = G.OH + 2 - G.H - Gf.PadT;
-    Gf.PadR = G.OW + 2 - G.W - Gf.PadL;
-    return winogradConv(T, P, F, Task, Gf, true);
-  }
   const float *Xp = f32(T, 0), *Wt = f32(T, 1), *Bias = f32(T, 2);
   float *Y = f32(T, 3);
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;

@@ -56,9 +56,8 @@ enum ConvKind : int64_t {
 /// One task's slice of a conv kernel's workspace, in floats: the column
 /// matrix of a chunk of images, a buffer of the chunk's channels (output
 /// before scattering, gathered dY or gathered X), a partial weight
-/// gradient, and GEMM packing space (backward-weights' gemmNT needs none).
-/// Pixels: output pixels (forward, backward-weights) or input pixels
-/// (transposed).
+/// gradient, and GEMM packing space (backward-weights' gemmNT needs none). Pixels: output pixels (forward,
+/// backward-weights) or input pixels (transposed).
 struct ConvWork {
   int64_t Col = 0, Buf = 0, Partial = 0, Pack = 0, Total = 0;
 };
@@ -76,7 +75,7 @@ constexpr ConvWork convWork(int64_t Kind, int64_t Cg, int64_t Og, int64_t O,
   W.Partial = W.Buf + roundUp((Kind == ConvTransposed ? Cg : Og) * Cols, 16);
   W.Pack =
       W.Partial + (Kind == ConvBackwardWeights ? roundUp(O * Cg * KK, 16) : 0);
-  int64_t Gemm = Kind == ConvForward           ? gemmWorkspace(Og, Cols, Rows)
+  int64_t Gemm = Kind == ConvForward          ? gemmWorkspace(Og, Cols, Rows)
                  : Kind == ConvBackwardWeights ? 0
                                                : gemmWorkspace(Rows, Cols, Cg);
   W.Total = roundUp(W.Pack + Gemm, 16);
@@ -102,16 +101,6 @@ constexpr bool convWinograd(int64_t KH, int64_t KW, int64_t SH, int64_t SW,
                             int64_t O) {
   return KH == 3 && KW == 3 && SH == 1 && SW == 1 && DH == 1 && DW == 1 &&
          Groups == 1 && C >= 16 && O >= 16;
-}
-
-/// A stride-1 transposed conv is a forward conv with turned weights and
-/// padding 2 - p: Winograd when that conv qualifies and p <= 2.
-constexpr bool convTransposeWinograd(int64_t KH, int64_t KW, int64_t SH,
-                                     int64_t SW, int64_t DH, int64_t DW,
-                                     int64_t Groups, int64_t C, int64_t O,
-                                     int64_t PadT, int64_t PadL) {
-  return convWinograd(KH, KW, SH, SW, DH, DW, Groups, C, O) && PadT <= 2 &&
-         PadL <= 2;
 }
 
 /// 2x2 output tiles of one image.

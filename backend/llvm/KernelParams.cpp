@@ -135,12 +135,9 @@ Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
   int64_t Images =
       nnck::convChunkImages(G.N, nnck::convColRows(Kind, Cg, Og, KK), Pixels);
   int64_t PerTask = nnck::convWork(Kind, Cg, Og, G.O, KK, Pixels, Images).Total;
-  if ((Kind == nnck::ConvForward &&
-       nnck::convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
-                          G.O)) ||
-      (Kind == nnck::ConvTransposed &&
-       nnck::convTransposeWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups,
-                                   G.C, G.O, G.PadT, G.PadL))) {
+  if (Kind == nnck::ConvForward &&
+      nnck::convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
+                         G.O)) {
     Images = nnck::winogradChunkImages(G.N, G.C, G.O,
                                        nnck::winogradTiles(G.OH, G.OW));
     PerTask = nnck::winogradWork(G.C, G.O, G.OH, G.OW, Images).Total;
