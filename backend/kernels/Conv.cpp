@@ -260,11 +260,73 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
 // Conv: X [N,C,H,W], W [O,C/g,KH,KW], optional bias [O] -> Y [N,O,OH,OW],
 // then the epilogue on each output row while it is in cache: the bias, a
 // folded BatchNorm, an activation (P[21], P[22]).
+/// The direct path of nnc_t_Conv (convDirect): per image, the input
+/// channels copied into zero-padded planes whose rows are whole vectors,
+/// then for blocks of four output channels and each output row, 16
+/// outputs at a time accumulate tap by tap from one loaded input row.
+NNC_INLINE int directConv(void *const *T, const int64_t *P, const double *F,
+                          int64_t Task, const Window &G) {
+  typedef float v16u __attribute__((ext_vector_type(16), aligned(4)));
+  const float *Xp = f32(T, 0), *Wt = f32(T, 1);
+  float *Y = f32(T, 3);
+  int64_t Hq = G.OH + G.KH - 1, Wq = roundUp(G.OW, 16) + G.KW - 1;
+  int64_t Taps = G.C * G.KH * G.KW, Act = P[22];
+  float *Planes = f32(T, 4) + Task * P[19];
+  chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) {
+    for (int64_t N = N0; N < N0 + Imgs; ++N) {
+      for (int64_t C = 0; C < G.C; ++C)
+        for (int64_t R = 0; R < Hq; ++R) {
+          float *Dst = Planes + (C * Hq + R) * Wq;
+          int64_t Ih = R - G.PadT;
+          zero(Dst, Wq);
+          if (Ih < 0 || Ih >= G.H)
+            continue;
+          int64_t Lo = minOf(Wq, maxOf<int64_t>(G.PadL, 0));
+          int64_t Hi = minOf(Wq, G.W + G.PadL);
+          copyShort(Dst + Lo,
+                    Xp + ((N * G.C + C) * G.H + Ih) * G.W + Lo - G.PadL,
+                    Hi - Lo);
+        }
+      for (int64_t O0 = 0; O0 < G.O; O0 += 4) {
+        int64_t Os = minOf<int64_t>(4, G.O - O0);
+        float Scale[4], Shift[4];
+        for (int64_t J = 0; J < Os; ++J)
+          affine(T, P, F, O0 + J, Scale[J], Shift[J]);
+        for (int64_t Oh = 0; Oh < G.OH; ++Oh)
+          for (int64_t Ow = 0; Ow < G.OW; Ow += 16) {
+            v16 Acc[4] = {0, 0, 0, 0};
+            for (int64_t C = 0; C < G.C; ++C)
+              for (int64_t Kh = 0; Kh < G.KH; ++Kh) {
+                const float *Row = Planes + (C * Hq + Oh + Kh) * Wq + Ow;
+                for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
+                  v16 Xv = *reinterpret_cast<const v16u *>(Row + Kw);
+                  int64_t Tap = (C * G.KH + Kh) * G.KW + Kw;
+#pragma unroll
+                  for (int64_t J = 0; J < 4; ++J)
+                    if (J < Os)
+                      Acc[J] += Wt[(O0 + J) * Taps + Tap] * Xv;
+                }
+              }
+            int64_t Valid = minOf<int64_t>(16, G.OW - Ow);
+            for (int64_t J = 0; J < Os; ++J) {
+              float *Out = Y + ((N * G.O + O0 + J) * G.OH + Oh) * G.OW + Ow;
+              for (int64_t L = 0; L < Valid; ++L)
+                Out[L] = activate(Acc[J][L] * Scale[J] + Shift[J], Act, F + 1);
+            }
+          }
+      }
+    }
+  });
+  return NNC_OK;
+}
+
 NNC_KERNEL(Conv) { return NNC_OK; }
 NNC_TASK(Conv) {
   Window G = window(P);
   if (convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C, G.O))
     return winogradConv(T, P, F, Task);
+  if (convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
+    return directConv(T, P, F, Task, G);
   const float *Xp = f32(T, 0), *Wt = f32(T, 1);
   float *Y = f32(T, 3);
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;

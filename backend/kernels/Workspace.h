@@ -103,6 +103,23 @@ constexpr bool convWinograd(int64_t KH, int64_t KW, int64_t SH, int64_t SW,
          Groups == 1 && C >= 16 && O >= 16;
 }
 
+/// Convs whose filters are tiny (LeNet's and convbn's first layers: one
+/// input channel) have too short a reduction for a GEMM to pay for im2col
+/// and packing: they run directly, a row of 16 outputs of several output
+/// channels from each loaded row of the zero-padded input.
+constexpr bool convDirect(int64_t KH, int64_t KW, int64_t SH, int64_t SW,
+                          int64_t DH, int64_t DW, int64_t Groups, int64_t C) {
+  return SH == 1 && SW == 1 && DH == 1 && DW == 1 && Groups == 1 &&
+         C * KH * KW <= 32;
+}
+
+/// The direct conv's workspace per task: one image's zero-padded planes,
+/// rows of whole 16-float vectors plus the filter's reach.
+constexpr int64_t convDirectFloats(int64_t C, int64_t KH, int64_t KW,
+                                   int64_t OH, int64_t OW) {
+  return roundUp(C * (OH + KH - 1) * (roundUp(OW, 16) + KW - 1) + 16, 16);
+}
+
 /// 2x2 output tiles of one image.
 constexpr int64_t winogradTiles(int64_t OH, int64_t OW) {
   return ((OH + 1) / 2) * ((OW + 1) / 2);

@@ -142,6 +142,9 @@ Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
                                        nnck::winogradTiles(G.OH, G.OW));
     PerTask = nnck::winogradWork(G.C, G.O, G.OH, G.OW, Images).Total;
   }
+  if (Kind == nnck::ConvForward &&
+      nnck::convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
+    PerTask = nnck::convDirectFloats(G.C, G.KH, G.KW, G.OH, G.OW);
   int64_t Chunks = (G.N + Images - 1) / Images;
   int64_t Tasks = tasksFor(Chunks, Threads);
   C.P.insert(C.P.end(), {Tasks, PerTask, Images});

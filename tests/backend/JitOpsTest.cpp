@@ -142,6 +142,14 @@ std::vector<OpCase> otherCases() {
               {"group", int64_t(2)}}),
        1,
        "odd geometry"},
+      // Few taps (C * KH * KW <= 32): the direct conv, with a row longer
+      // than one vector and a partial block of output channels.
+      {OpKind::Conv,
+       {rnd({2, 2, 6, 19}, 94), rnd({6, 2, 3, 3}, 95), rnd({6}, 96)},
+       {true, true, true},
+       attrs({{"pads", Ints{1, 0, 2, 1}}}),
+       1,
+       "direct"},
       // 3x3 stride 1 with 16+ channels: Winograd F(2x2, 3x3), with odd
       // output sizes (partial tiles) and asymmetric padding.
       {OpKind::Conv,
@@ -174,7 +182,7 @@ std::vector<OpCase> otherCases() {
        {},
        1,
        "lenet-like"},
-      // Stride 1, 3x3, 16+ channels: the turned forward conv via Winograd.
+      // Stride 1, 3x3, 16+ channels, asymmetric pads.
       {OpKind::ConvTranspose,
        {rnd({2, 16, 5, 6}, 91), rnd({16, 20, 3, 3}, 92), rnd({20}, 93)},
        {true, true, true},
