@@ -84,6 +84,13 @@ Expected<EvalResult> evaluate(const Graph &G, backend::Engine &I,
   R.HasAccuracy = LossOp != OpKind::MseLoss;
   R.Classes = Softmax ? Pred->Type.Dims[1] : 2;
   R.Confusion.assign(size_t(R.Classes * R.Classes), 0);
+  // A batch in [Batch / 2, Batch] that divides the set, if there is one:
+  // no smaller last batch, so the JIT compiles one batch size, not two.
+  for (int64_t B2 = Batch; B2 >= (Batch + 1) / 2 && B2 > 0; --B2)
+    if (D.Count % B2 == 0) {
+      Batch = B2;
+      break;
+    }
   std::vector<int64_t> Order = runtime::epochOrder(D.Count, 0, 0, false);
   for (int64_t Begin = 0; Begin < D.Count; Begin += Batch) {
     int64_t Count = std::min(Batch, D.Count - Begin);
