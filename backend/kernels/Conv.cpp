@@ -81,15 +81,30 @@ NNC_INLINE void affine(void *const *T, const int64_t *P, const double *F,
   Shift = (B - Mean[Ch]) * Scale + Beta[Ch];
 }
 
+/// Output channels [First, End) of a task: all of them when tasks split the
+/// chunks; an even share when there are more tasks than chunks (small
+/// batches: the direct and Winograd paths then split the channels).
+struct Channels {
+  int64_t First, End;
+};
+NNC_INLINE Channels channelsOf(const Window &G, const int64_t *P,
+                               int64_t Task) {
+  int64_t Chunks = (G.N + P[20] - 1) / P[20], Tasks = P[18];
+  if (Tasks <= Chunks)
+    return Channels{0, G.O};
+  return Channels{G.O * Task / Tasks, G.O * (Task + 1) / Tasks};
+}
+
 /// Runs Body(first image, images, workspace) over task Task's share of the
-/// batch's chunks.
+/// batch's chunks (every chunk when the tasks split channels instead).
 template <typename F>
 NNC_INLINE void chunksOf(const Window &G, const int64_t *P, float *Work,
                          int64_t Task, F Body) {
   int64_t Tasks = P[18], PerTask = P[19], Imgs = P[20];
   int64_t Chunks = (G.N + Imgs - 1) / Imgs;
-  for (int64_t C = Chunks * Task / Tasks; C < Chunks * (Task + 1) / Tasks;
-       ++C) {
+  bool All = Tasks > Chunks;
+  for (int64_t C = All ? 0 : Chunks * Task / Tasks;
+       C < (All ? Chunks : Chunks * (Task + 1) / Tasks); ++C) {
     int64_t N0 = C * Imgs;
     Body(N0, minOf(Imgs, G.N - N0), Work + Task * PerTask);
   }
@@ -102,8 +117,8 @@ NNC_INLINE void chunksOf(const Window &G, const int64_t *P, float *Work,
 
 /// U [16, O, C] = G g G^T for every 3x3 filter g of W [O, C, 3, 3].
 NNC_INLINE void winogradWeights(const float *W, int64_t O, int64_t C,
-                                float *U) {
-  for (int64_t Oc = 0; Oc < O * C; ++Oc) {
+                                Channels Os, float *U) {
+  for (int64_t Oc = Os.First * C; Oc < Os.End * C; ++Oc) {
     const float *G = W + Oc * 9;
     float T[4][3]; // G g
 #pragma unroll
@@ -181,10 +196,10 @@ NNC_INLINE void winogradInput(const float *__restrict X, const Window &G,
 NNC_INLINE void winogradOutput(const float *__restrict M, const Window &G,
                                int64_t Ld, int64_t Tile0, float *__restrict Y,
                                float *__restrict Tmp, void *const *T,
-                               const int64_t *P, const double *F) {
+                               const int64_t *P, const double *F, Channels Os) {
   int64_t TY = (G.OH + 1) / 2, TX = (G.OW + 1) / 2, Act = P[22];
   int64_t Per = TY * TX, Stride = G.O * Ld;
-  for (int64_t O = 0; O < G.O; ++O) {
+  for (int64_t O = Os.First; O < Os.End; ++O) {
     float Scale, Shift;
     affine(T, P, F, O, Scale, Shift);
     const float *__restrict Mo = M + O * Ld + Tile0;
@@ -240,7 +255,8 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
   int64_t Per = winogradTiles(G.OH, G.OW);
   WinogradWork L = winogradWork(G.C, G.O, G.OH, G.OW, P[20]);
   float *Work = f32(T, 4) + Task * P[19];
-  winogradWeights(Wt, G.O, G.C, Work + L.U);
+  Channels Os = channelsOf(G, P, Task);
+  winogradWeights(Wt, G.O, G.C, Os, Work + L.U);
   chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) {
     int64_t Ld = Imgs * Per;
     float *V = Work + L.V, *M = Work + L.M;
@@ -248,11 +264,12 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
       winogradInput(Xp + (N0 + I) * G.C * G.H * G.W, G, Ld, I * Per,
                     Work + L.Plane, V);
     for (int64_t K = 0; K < 16; ++K)
-      gemm(G.O, Ld, G.C, Work + L.U + K * G.O * G.C, G.C, 1, V + K * G.C * Ld,
-           Ld, 1, M + K * G.O * Ld, Ld, false, Work + L.Pack);
+      gemm(Os.End - Os.First, Ld, G.C, Work + L.U + (K * G.O + Os.First) * G.C,
+           G.C, 1, V + K * G.C * Ld, Ld, 1, M + (K * G.O + Os.First) * Ld, Ld,
+           false, Work + L.Pack);
     for (int64_t I = 0; I < Imgs; ++I)
       winogradOutput(M, G, Ld, I * Per, Y + (N0 + I) * G.O * G.OH * G.OW,
-                     Work + L.Tmp, T, P, F);
+                     Work + L.Tmp, T, P, F, Os);
   });
   return NNC_OK;
 }
@@ -272,6 +289,7 @@ NNC_INLINE int directConv(void *const *T, const int64_t *P, const double *F,
   int64_t Hq = G.OH + G.KH - 1, Wq = roundUp(G.OW, 16) + G.KW - 1;
   int64_t Taps = G.C * G.KH * G.KW, Act = P[22];
   float *Planes = f32(T, 4) + Task * P[19];
+  Channels Mine = channelsOf(G, P, Task);
   chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) {
     for (int64_t N = N0; N < N0 + Imgs; ++N) {
       for (int64_t C = 0; C < G.C; ++C)
@@ -287,8 +305,8 @@ NNC_INLINE int directConv(void *const *T, const int64_t *P, const double *F,
                     Xp + ((N * G.C + C) * G.H + Ih) * G.W + Lo - G.PadL,
                     Hi - Lo);
         }
-      for (int64_t O0 = 0; O0 < G.O; O0 += 4) {
-        int64_t Os = minOf<int64_t>(4, G.O - O0);
+      for (int64_t O0 = Mine.First; O0 < Mine.End; O0 += 4) {
+        int64_t Os = minOf<int64_t>(4, Mine.End - O0);
         float Scale[4], Shift[4];
         for (int64_t J = 0; J < Os; ++J)
           affine(T, P, F, O0 + J, Scale[J], Shift[J]);

@@ -273,10 +273,10 @@ NNC_TASK(Dense) {
   const float *X = f32(T, 0), *W = f32(T, 1);
   float *Y = f32(T, 3);
   const float *Bias = f32(T, 2);
-  rowsOf(N, Task, P[3], First, End);
   if (N <= DenseDotRows) {
-    for (int64_t I = First; I < End; ++I)
-      for (int64_t J = 0; J < M; ++J) {
+    // Tasks split the output features here.
+    for (int64_t I = 0; I < N; ++I)
+      for (int64_t J = M * Task / P[3]; J < M * (Task + 1) / P[3]; ++J) {
         const float *Xr = X + I * K, *Wr = W + J * K;
         float S = 0;
         for (int64_t E = 0; E < K; ++E)
@@ -285,6 +285,7 @@ NNC_TASK(Dense) {
       }
     return NNC_OK;
   }
+  rowsOf(N, Task, P[3], First, End);
   if (First >= End)
     return NNC_OK;
   gemm(End - First, M, K, X + First * K, K, 1, W, 1, K, Y + First * M, M, false,

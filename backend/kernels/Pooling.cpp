@@ -121,6 +121,22 @@ NNC_TASK(MaxPool) {
   Window G = window(P);
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
+  if (G.KH == 2 && G.KW == 2 && G.SH == 2 && G.SW == 2 && G.DH == 1 &&
+      G.DW == 1 && G.PadT == 0 && G.PadL == 0 && G.H >= 2 * G.OH &&
+      G.W >= 2 * G.OW) {
+    // 2x2 windows inside the input: a row of windows at a time, which
+    // vectorizes (the generic path's loop over the window does not).
+    Planes R = planesOf(G, Task, P[19]);
+    for (int64_t Pl = R.First; Pl < R.End; ++Pl)
+      for (int64_t Oh = 0; Oh < G.OH; ++Oh) {
+        const float *X0 = X + (Pl * G.H + 2 * Oh) * G.W, *X1 = X0 + G.W;
+        float *Out = Y + (Pl * G.OH + Oh) * G.OW;
+        for (int64_t Ow = 0; Ow < G.OW; ++Ow)
+          Out[Ow] = maxOf(maxOf(X0[2 * Ow], X0[2 * Ow + 1]),
+                          maxOf(X1[2 * Ow], X1[2 * Ow + 1]));
+      }
+    return NNC_OK;
+  }
   poolRows(
       G, X, Y,
       [&](const float *W) {
@@ -262,8 +278,8 @@ NNC_TASK(PoolGrad) {
   int64_t Kind = P[18], NPlanes = P[20], Size = P[21];
   Planes Mine{NPlanes * Task / P[22], NPlanes * (Task + 1) / P[22]};
   if (Kind == 0 && G.KH == 2 && G.KW == 2 && G.SH == 2 && G.SW == 2 &&
-      G.DH == 1 && G.DW == 1 && G.PadT == 0 && G.PadL == 0 &&
-      G.H == 2 * G.OH && G.W == 2 * G.OW) {
+      G.DH == 1 && G.DW == 1 && G.PadT == 0 && G.PadL == 0 && G.H == 2 * G.OH &&
+      G.W == 2 * G.OW) {
     // 2x2 windows tiling the input, the common case: every dx element is
     // written once (no clearing pass), a row of windows at a time with
     // selects, so the loop vectorizes.

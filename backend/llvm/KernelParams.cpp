@@ -147,6 +147,13 @@ Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
     PerTask = nnck::convDirectFloats(G.C, G.KH, G.KW, G.OH, G.OW);
   int64_t Chunks = (G.N + Images - 1) / Images;
   int64_t Tasks = tasksFor(Chunks, Threads);
+  // Fewer chunks than threads (small batches): the direct and Winograd
+  // paths split the output channels instead (nnck::channelsOf).
+  if (Kind == nnck::ConvForward && Chunks < Threads && G.O >= 8 * Threads &&
+      (nnck::convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
+                          G.O) ||
+       nnck::convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C)))
+    Tasks = Threads;
   C.P.insert(C.P.end(), {Tasks, PerTask, Images});
   C.Tasks = Tasks;
   C.WorkspaceBytes = size_t(Tasks * PerTask) * sizeof(float);
@@ -181,8 +188,11 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
   }
   case OpKind::Dense: {
     int64_t Rows = X0[0], K = X0[1], M = N.Inputs[1]->Type.Dims[0];
-    C.Tasks =
-        Rows > nnck::DenseDotRows ? gemmTasks(Rows, Rows * M * K, Threads) : 1;
+    // A few rows are dot products over W's rows, split by output feature
+    // (batch-1 inference reads all of W: two cores read it faster).
+    C.Tasks = Rows > nnck::DenseDotRows
+                  ? gemmTasks(Rows, Rows * M * K, Threads)
+                  : (Rows * M * K < (1 << 16) ? 1 : std::min(M, Threads));
     int64_t PerTask =
         Rows > nnck::DenseDotRows
             ? nnck::roundUp(nnck::gemmWorkspace((Rows + C.Tasks - 1) / C.Tasks +
