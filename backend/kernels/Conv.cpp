@@ -328,8 +328,13 @@ NNC_INLINE int directConv(void *const *T, const int64_t *P, const double *F,
             int64_t Valid = minOf<int64_t>(16, G.OW - Ow);
             for (int64_t J = 0; J < Os; ++J) {
               float *Out = Y + ((N * G.O + O0 + J) * G.OH + Oh) * G.OW + Ow;
-              for (int64_t L = 0; L < Valid; ++L)
-                Out[L] = activate(Acc[J][L] * Scale[J] + Shift[J], Act, F + 1);
+              v16 R = Acc[J] * Scale[J] + Shift[J];
+              activateV(R, Act, F + 1);
+              if (Valid == 16)
+                __builtin_memcpy(Out, &R, sizeof(v16));
+              else
+                for (int64_t L = 0; L < Valid; ++L)
+                  Out[L] = R[L];
             }
           }
       }

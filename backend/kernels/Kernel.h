@@ -141,6 +141,19 @@ NNC_INLINE float activate(float V, int64_t Code, const double *A) {
   }
 }
 
+/// activate() on a vector: ReLU and the identity as vector operations, the
+/// others lane by lane.
+NNC_INLINE void activateV(v16 &V, int64_t Code, const double *A) {
+  if (Code == 0)
+    return;
+  if (Code == 1) {
+    V = __builtin_elementwise_max(V, v16(0.f));
+    return;
+  }
+  for (int L = 0; L < 16; ++L)
+    V[L] = activate(V[L], Code, A);
+}
+
 /// op'(x) of UnaryGrad from x and y = op(x), by code: 0 Identity or
 /// Dropout, 1 Step, 2 Sigmoid, 3 Tanh, 4 Relu, 5 LeakyRelu, 6 Elu, 7 Swish,
 /// 8 Clip, 9 Exp, 10 Log, 11 Sqrt, 12 Neg, 13 Abs. F: slope, alpha, beta,
