@@ -257,6 +257,13 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
   float *Work = f32(T, 4) + Task * P[19];
   Channels Os = channelsOf(G, P, Task);
   winogradWeights(Wt, G.O, G.C, Os, Work + L.U);
+  // The 16 weight matrices are the A of every chunk's GEMMs: packed once.
+  int64_t Rows = Os.End - Os.First, Strip = roundUp(Rows, GemmMR) * G.C;
+  bool Packed = G.C <= GemmKC;
+  if (Packed)
+    for (int64_t K = 0; K < 16; ++K)
+      packGemmA(Rows, G.C, Work + L.U + (K * G.O + Os.First) * G.C, G.C, 1,
+                Work + L.UPacked + K * Strip);
   chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) {
     int64_t Ld = Imgs * Per;
     float *V = Work + L.V, *M = Work + L.M;
@@ -264,9 +271,14 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
       winogradInput(Xp + (N0 + I) * G.C * G.H * G.W, G, Ld, I * Per,
                     Work + L.Plane, V);
     for (int64_t K = 0; K < 16; ++K)
-      gemm(Os.End - Os.First, Ld, G.C, Work + L.U + (K * G.O + Os.First) * G.C,
-           G.C, 1, V + K * G.C * Ld, Ld, 1, M + (K * G.O + Os.First) * Ld, Ld,
-           false, Work + L.Pack);
+      if (Packed)
+        gemmPackedA(Rows, Ld, G.C, Work + L.UPacked + K * Strip,
+                    V + K * G.C * Ld, Ld, 1, M + (K * G.O + Os.First) * Ld, Ld,
+                    false, Work + L.Pack);
+      else
+        gemm(Rows, Ld, G.C, Work + L.U + (K * G.O + Os.First) * G.C, G.C, 1,
+             V + K * G.C * Ld, Ld, 1, M + (K * G.O + Os.First) * Ld, Ld, false,
+             Work + L.Pack);
     for (int64_t I = 0; I < Imgs; ++I)
       winogradOutput(M, G, Ld, I * Per, Y + (N0 + I) * G.O * G.OH * G.OW,
                      Work + L.Tmp, T, P, F, Os);

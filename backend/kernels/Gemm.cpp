@@ -123,7 +123,43 @@ void gemmWith(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
   }
 }
 
+/// gemmWith for an A packed once by packGemmA, K within one block.
+template <int64_t NR>
+void gemmPackedAWith(int64_t M, int64_t N, int64_t K, const float *PackedA,
+                     const float *B, int64_t RsB, int64_t CsB, float *C,
+                     int64_t Ldc, bool Accumulate, float *Work) {
+  float *PackB = Work;
+  for (int64_t Jc = 0; Jc < N; Jc += GemmNC) {
+    int64_t Nc = minOf(GemmNC, N - Jc);
+    packB<NR>(K, Nc, B + Jc * CsB, RsB, CsB, PackB);
+    for (int64_t Ic = 0; Ic < M; Ic += GemmMC) {
+      int64_t Mc = minOf(GemmMC, M - Ic);
+      for (int64_t Jr = 0; Jr < Nc; Jr += NR)
+        for (int64_t Ir = 0; Ir < Mc; Ir += MR)
+          microKernel<NR>(K, PackedA + (Ic + Ir) * K, PackB + Jr * K,
+                          C + (Ic + Ir) * Ldc + Jc + Jr, Ldc,
+                          minOf(MR, Mc - Ir), minOf(NR, Nc - Jr), Accumulate);
+    }
+  }
+}
+
 } // namespace
+
+void packGemmA(int64_t M, int64_t K, const float *A, int64_t RsA, int64_t CsA,
+               float *Dst) {
+  packA(M, K, A, RsA, CsA, Dst);
+}
+
+void gemmPackedA(int64_t M, int64_t N, int64_t K, const float *PackedA,
+                 const float *B, int64_t RsB, int64_t CsB, float *C,
+                 int64_t Ldc, bool Accumulate, float *Work) {
+  if (nnc_target_vector_bits >= 512)
+    gemmPackedAWith<32>(M, N, K, PackedA, B, RsB, CsB, C, Ldc, Accumulate,
+                        Work);
+  else
+    gemmPackedAWith<16>(M, N, K, PackedA, B, RsB, CsB, C, Ldc, Accumulate,
+                        Work);
+}
 
 void gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
           int64_t CsA, const float *B, int64_t RsB, int64_t CsB, float *C,

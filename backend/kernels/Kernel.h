@@ -227,6 +227,15 @@ void gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
           int64_t CsA, const float *B, int64_t RsB, int64_t CsB, float *C,
           int64_t Ldc, bool Accumulate, float *Work);
 
+// A GEMM whose A is used many times (Winograd's transformed weights): A
+// packed once, as gemm packs it, into roundUp(M, GemmMR) * K floats, then
+// gemm without packing A. K must be at most GemmKC.
+void packGemmA(int64_t M, int64_t K, const float *A, int64_t RsA, int64_t CsA,
+               float *Dst);
+void gemmPackedA(int64_t M, int64_t N, int64_t K, const float *PackedA,
+                 const float *B, int64_t RsB, int64_t CsB, float *C,
+                 int64_t Ldc, bool Accumulate, float *Work);
+
 // C[M,N] (+)= A[M,K] B[N,K]^T with rows of A and B contiguous along K (row
 // strides Lda, Ldb): dot products of long rows, as a weight gradient sums
 // over many pixels. Needs no packing and no workspace.

@@ -56,8 +56,9 @@ enum ConvKind : int64_t {
 /// One task's slice of a conv kernel's workspace, in floats: the column
 /// matrix of a chunk of images, a buffer of the chunk's channels (output
 /// before scattering, gathered dY or gathered X), a partial weight
-/// gradient, and GEMM packing space (backward-weights' gemmNT needs none). Pixels: output pixels (forward,
-/// backward-weights) or input pixels (transposed).
+/// gradient, and GEMM packing space (backward-weights' gemmNT needs none).
+/// Pixels: output pixels (forward, backward-weights) or input pixels
+/// (transposed).
 struct ConvWork {
   int64_t Col = 0, Buf = 0, Partial = 0, Pack = 0, Total = 0;
 };
@@ -75,7 +76,7 @@ constexpr ConvWork convWork(int64_t Kind, int64_t Cg, int64_t Og, int64_t O,
   W.Partial = W.Buf + roundUp((Kind == ConvTransposed ? Cg : Og) * Cols, 16);
   W.Pack =
       W.Partial + (Kind == ConvBackwardWeights ? roundUp(O * Cg * KK, 16) : 0);
-  int64_t Gemm = Kind == ConvForward          ? gemmWorkspace(Og, Cols, Rows)
+  int64_t Gemm = Kind == ConvForward           ? gemmWorkspace(Og, Cols, Rows)
                  : Kind == ConvBackwardWeights ? 0
                                                : gemmWorkspace(Rows, Cols, Cg);
   W.Total = roundUp(W.Pack + Gemm, 16);
@@ -140,14 +141,16 @@ constexpr int64_t winogradChunkImages(int64_t N, int64_t C, int64_t O,
 /// tiles], one zero-padded input plane, one image's output tiles [4,
 /// tiles], GEMM packing space.
 struct WinogradWork {
-  int64_t U = 0, V = 0, M = 0, Plane = 0, Tmp = 0, Pack = 0, Total = 0;
+  int64_t U = 0, UPacked = 0, V = 0, M = 0, Plane = 0, Tmp = 0, Pack = 0,
+          Total = 0;
 };
 constexpr WinogradWork winogradWork(int64_t C, int64_t O, int64_t OH,
                                     int64_t OW, int64_t Images) {
   int64_t Tiles = Images * winogradTiles(OH, OW);
   int64_t PlaneFloats = (2 * ((OH + 1) / 2) + 2) * (2 * ((OW + 1) / 2) + 2);
   WinogradWork W;
-  W.V = roundUp(16 * O * C, 16);
+  W.UPacked = roundUp(16 * O * C, 16);
+  W.V = W.UPacked + roundUp(16 * roundUp(O, GemmMR) * C, 16);
   W.M = W.V + roundUp(16 * C * Tiles, 16);
   W.Plane = W.M + roundUp(16 * O * Tiles, 16);
   W.Tmp = W.Plane + roundUp(PlaneFloats, 16);
