@@ -452,8 +452,94 @@ NNC_TASK(ConvTranspose) {
 // ConvGradWeights: X [N,C,H,W], dY [N,O,OH,OW] -> dW [O,C/g,KH,KW]. Each
 // task sums its chunks into its own partial dW (task 0: the output);
 // nnc_k_ConvGradWeights adds the partials.
+/// One image's input channels into zero-padded planes whose rows are whole
+/// vectors (the direct paths' layout: Hq = OH + KH - 1 rows of Wq floats).
+NNC_INLINE void paddedPlanes(const float *X, const Window &G, int64_t Hq,
+                             int64_t Wq, float *Planes) {
+  for (int64_t C = 0; C < G.C; ++C)
+    for (int64_t R = 0; R < Hq; ++R) {
+      float *Dst = Planes + (C * Hq + R) * Wq;
+      int64_t Ih = R - G.PadT;
+      zero(Dst, Wq);
+      if (Ih < 0 || Ih >= G.H)
+        continue;
+      int64_t Lo = minOf(Wq, maxOf<int64_t>(G.PadL, 0));
+      int64_t Hi = minOf(Wq, G.W + G.PadL);
+      copyShort(Dst + Lo, X + (C * G.H + Ih) * G.W + Lo - G.PadL, Hi - Lo);
+    }
+}
+
+/// The direct weight gradient (convDirectGrad): dW[o, c, kh, kw] is the
+/// sum over pixels of dY[o] times the input shifted by (kh, kw); blocks of
+/// four output channels by a row of taps accumulate in vectors, one loaded
+/// input and dY vector feeding several.
+NNC_INLINE int directGradWeights(void *const *T, const int64_t *P, int64_t Task,
+                                 const Window &G) {
+  typedef float v16u __attribute__((ext_vector_type(16), aligned(4)));
+  const float *Xp = f32(T, 0), *Dy = f32(T, 1);
+  float *Dw = f32(T, 2), *Work = f32(T, 3) + Task * P[19];
+  int64_t Hq = G.OH + G.KH - 1, OWr = roundUp(G.OW, 16), Wq = OWr + G.KW - 1;
+  int64_t Taps = G.C * G.KH * G.KW;
+  float *Planes = Work;
+  float *Rows = Work + convDirectGradDy(G.C, G.KH, G.KW, G.OH, G.OW);
+  float *Acc = Task == 0 ? Dw
+                         : Work + convDirectGradPartial(G.C, G.KH, G.KW, G.OH,
+                                                        G.OW, G.O);
+  zero(Acc, G.O * Taps);
+  chunksOf(G, P, f32(T, 3), Task, [&](int64_t N0, int64_t Imgs, float *) {
+    for (int64_t N = N0; N < N0 + Imgs; ++N) {
+      paddedPlanes(Xp + N * G.C * G.H * G.W, G, Hq, Wq, Planes);
+      for (int64_t R = 0; R < G.O * G.OH; ++R) {
+        copyShort(Rows + R * OWr, Dy + (N * G.O * G.OH + R) * G.OW, G.OW);
+        zero(Rows + R * OWr + G.OW, OWr - G.OW);
+      }
+      for (int64_t O0 = 0; O0 < G.O; O0 += 4) {
+        int64_t Os = minOf<int64_t>(4, G.O - O0);
+        for (int64_t C = 0; C < G.C; ++C)
+          for (int64_t Kh = 0; Kh < G.KH; ++Kh) {
+            v16 S[4][8];
+#pragma unroll
+            for (int J = 0; J < 4; ++J)
+#pragma unroll
+              for (int Kw = 0; Kw < 8; ++Kw)
+                S[J][Kw] = 0;
+            for (int64_t Oh = 0; Oh < G.OH; ++Oh)
+              for (int64_t Ow = 0; Ow < OWr; Ow += 16) {
+                const float *In = Planes + (C * Hq + Oh + Kh) * Wq + Ow;
+                v16 D[4];
+#pragma unroll
+                for (int J = 0; J < 4; ++J)
+                  if (J < Os)
+                    D[J] = *reinterpret_cast<const v16u *>(
+                        Rows + ((O0 + J) * G.OH + Oh) * OWr + Ow);
+#pragma unroll
+                for (int Kw = 0; Kw < 8; ++Kw)
+                  if (Kw < G.KW) {
+                    v16 Xv = *reinterpret_cast<const v16u *>(In + Kw);
+#pragma unroll
+                    for (int J = 0; J < 4; ++J)
+                      if (J < Os)
+                        S[J][Kw] += D[J] * Xv;
+                  }
+              }
+            for (int64_t J = 0; J < Os; ++J)
+              for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
+                float Sum = 0;
+                for (int L = 0; L < 16; ++L)
+                  Sum += S[J][Kw][L];
+                Acc[(O0 + J) * Taps + (C * G.KH + Kh) * G.KW + Kw] += Sum;
+              }
+          }
+      }
+    }
+  });
+  return NNC_OK;
+}
+
 NNC_TASK(ConvGradWeights) {
   Window G = window(P);
+  if (convDirectGrad(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
+    return directGradWeights(T, P, Task, G);
   const float *Xp = f32(T, 0), *Dy = f32(T, 1);
   float *Dw = f32(T, 2), *Work = f32(T, 3);
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
@@ -487,9 +573,13 @@ NNC_KERNEL(ConvGradWeights) {
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
   ConvWork L =
       convWork(ConvBackwardWeights, Cg, Og, G.O, KK, G.OH * G.OW, P[20]);
+  int64_t PartialAt =
+      convDirectGrad(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C)
+          ? convDirectGradPartial(G.C, G.KH, G.KW, G.OH, G.OW, G.O)
+          : L.Partial;
   int64_t WFloats = G.O * Cg * KK;
   for (int64_t Task = 1; Task < P[18]; ++Task) {
-    const float *Partial = Work + Task * P[19] + L.Partial;
+    const float *Partial = Work + Task * P[19] + PartialAt;
     for (int64_t I = 0; I < WFloats; ++I)
       Dw[I] += Partial[I];
   }

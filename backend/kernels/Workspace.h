@@ -121,6 +121,29 @@ constexpr int64_t convDirectFloats(int64_t C, int64_t KH, int64_t KW,
   return roundUp(C * (OH + KH - 1) * (roundUp(OW, 16) + KW - 1) + 16, 16);
 }
 
+/// The direct weight gradient (convDirect shapes with rows of at most 8
+/// taps): per task, one image's zero-padded input planes, its dY rows padded
+/// to whole vectors, and a partial gradient.
+constexpr bool convDirectGrad(int64_t KH, int64_t KW, int64_t SH, int64_t SW,
+                              int64_t DH, int64_t DW, int64_t Groups,
+                              int64_t C) {
+  return convDirect(KH, KW, SH, SW, DH, DW, Groups, C) && KW <= 8;
+}
+constexpr int64_t convDirectGradDy(int64_t C, int64_t KH, int64_t KW,
+                                   int64_t OH, int64_t OW) {
+  return convDirectFloats(C, KH, KW, OH, OW);
+}
+constexpr int64_t convDirectGradPartial(int64_t C, int64_t KH, int64_t KW,
+                                        int64_t OH, int64_t OW, int64_t O) {
+  return convDirectGradDy(C, KH, KW, OH, OW) +
+         roundUp(O * OH * roundUp(OW, 16), 16);
+}
+constexpr int64_t convDirectGradFloats(int64_t C, int64_t KH, int64_t KW,
+                                       int64_t OH, int64_t OW, int64_t O) {
+  return convDirectGradPartial(C, KH, KW, OH, OW, O) +
+         roundUp(O * C * KH * KW, 16);
+}
+
 /// 2x2 output tiles of one image.
 constexpr int64_t winogradTiles(int64_t OH, int64_t OW) {
   return ((OH + 1) / 2) * ((OW + 1) / 2);

@@ -153,6 +153,9 @@ Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
   if (Kind == nnck::ConvForward &&
       nnck::convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
     PerTask = nnck::convDirectFloats(G.C, G.KH, G.KW, G.OH, G.OW);
+  if (Kind == nnck::ConvBackwardWeights &&
+      nnck::convDirectGrad(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
+    PerTask = nnck::convDirectGradFloats(G.C, G.KH, G.KW, G.OH, G.OW, G.O);
   int64_t Chunks = (G.N + Images - 1) / Images;
   int64_t Tasks = tasksFor(Chunks, Threads);
   // Fewer chunks than threads (small batches): the direct and Winograd
