@@ -28,6 +28,24 @@ using namespace nnc::ir;
 
 namespace {
 
+/// Runs Entry for the benchmark's iterations as an embedding app runs it:
+/// inputs converted once, outputs left in place. False (the benchmark
+/// marked failed) if it cannot run.
+bool timeRuns(benchmark::State &S, backend::Engine &E, const std::string &Entry,
+              const interp::TensorMap &In, const interp::Options &Opts = {}) {
+  auto Run = E.prepare(Entry, In, Opts);
+  if (!Run.ok()) {
+    S.SkipWithError(Run.status().message().c_str());
+    return false;
+  }
+  for (auto _ : S)
+    if (Status St = (*Run)->run(); !St.ok()) {
+      S.SkipWithError(St.message().c_str());
+      return false;
+    }
+  return true;
+}
+
 int64_t Threads = 0;
 
 /// FLOPs of the nodes an entry runs, at the graph's bound shapes.
@@ -82,15 +100,8 @@ void run(benchmark::State &S, Case C) {
     return;
   }
   double Flops = entryFlops(*G, *Entry);
-  // Timed as an app runs it: inputs converted once, outputs left in place.
-  auto Run = (*E)->prepare(C.Entry, In, Opts);
-  if (!Run.ok()) {
-    S.SkipWithError(Run.status().message().c_str());
+  if (!timeRuns(S, **E, C.Entry, In, Opts))
     return;
-  }
-  for (auto _ : S)
-    if (Status St = (*Run)->run(); !St.ok())
-      S.SkipWithError(St.message().c_str());
   S.SetItemsProcessed(S.iterations() * C.Batch);
   S.counters["GFLOP/s"] = benchmark::Counter(
       Flops * double(S.iterations()) / 1e9, benchmark::Counter::kIsRate);
@@ -113,14 +124,8 @@ void gemm(benchmark::State &S, int64_t M, int64_t N, int64_t K) {
   O.Threads = 1;
   auto E = backend::createEngine(G, O);
   interp::TensorMap In = tools::randomInputs(G.EntryPoints[0], 1);
-  auto Run = (*E)->prepare("infer", In);
-  if (!Run.ok()) {
-    S.SkipWithError(Run.status().message().c_str());
+  if (!timeRuns(S, **E, "infer", In))
     return;
-  }
-  for (auto _ : S)
-    if (Status St = (*Run)->run(); !St.ok())
-      S.SkipWithError(St.message().c_str());
   S.counters["GFLOP/s"] =
       benchmark::Counter(2.0 * double(M * N * K) * double(S.iterations()) / 1e9,
                          benchmark::Counter::kIsRate);
@@ -182,14 +187,8 @@ void block(benchmark::State &S, bool Training, bool Fuse) {
                            Random({64, 32, 14, 14}, 0, 1))}};
   interp::Options Opts;
   Opts.Training = Training;
-  auto Run = (*E)->prepare("infer", In, Opts);
-  if (!Run.ok()) {
-    S.SkipWithError(Run.status().message().c_str());
+  if (!timeRuns(S, **E, "infer", In, Opts))
     return;
-  }
-  for (auto _ : S)
-    if (Status St = (*Run)->run(); !St.ok())
-      S.SkipWithError(St.message().c_str());
   double Flops = 2.0 * 64 * 64 * 32 * 9 * 196 * (Training ? 3 : 1);
   S.counters["GFLOP/s"] = benchmark::Counter(
       Flops * double(S.iterations()) / 1e9, benchmark::Counter::kIsRate);

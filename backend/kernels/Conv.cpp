@@ -289,6 +289,23 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
 // Conv: X [N,C,H,W], W [O,C/g,KH,KW], optional bias [O] -> Y [N,O,OH,OW],
 // then the epilogue on each output row while it is in cache: the bias, a
 // folded BatchNorm, an activation (P[21], P[22]).
+/// One image's input channels into zero-padded planes whose rows are whole
+/// vectors (the direct paths' layout: Hq = OH + KH - 1 rows of Wq floats).
+NNC_INLINE void paddedPlanes(const float *X, const Window &G, int64_t Hq,
+                             int64_t Wq, float *Planes) {
+  for (int64_t C = 0; C < G.C; ++C)
+    for (int64_t R = 0; R < Hq; ++R) {
+      float *Dst = Planes + (C * Hq + R) * Wq;
+      int64_t Ih = R - G.PadT;
+      zero(Dst, Wq);
+      if (Ih < 0 || Ih >= G.H)
+        continue;
+      int64_t Lo = minOf(Wq, maxOf<int64_t>(G.PadL, 0));
+      int64_t Hi = minOf(Wq, G.W + G.PadL);
+      copyShort(Dst + Lo, X + (C * G.H + Ih) * G.W + Lo - G.PadL, Hi - Lo);
+    }
+}
+
 /// The direct path of nnc_t_Conv (convDirect): per image, the input
 /// channels copied into zero-padded planes whose rows are whole vectors,
 /// then for blocks of four output channels and each output row, 16
@@ -304,19 +321,7 @@ NNC_INLINE int directConv(void *const *T, const int64_t *P, const double *F,
   Channels Mine = channelsOf(G, P, Task);
   chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) {
     for (int64_t N = N0; N < N0 + Imgs; ++N) {
-      for (int64_t C = 0; C < G.C; ++C)
-        for (int64_t R = 0; R < Hq; ++R) {
-          float *Dst = Planes + (C * Hq + R) * Wq;
-          int64_t Ih = R - G.PadT;
-          zero(Dst, Wq);
-          if (Ih < 0 || Ih >= G.H)
-            continue;
-          int64_t Lo = minOf(Wq, maxOf<int64_t>(G.PadL, 0));
-          int64_t Hi = minOf(Wq, G.W + G.PadL);
-          copyShort(Dst + Lo,
-                    Xp + ((N * G.C + C) * G.H + Ih) * G.W + Lo - G.PadL,
-                    Hi - Lo);
-        }
+      paddedPlanes(Xp + N * G.C * G.H * G.W, G, Hq, Wq, Planes);
       for (int64_t O0 = Mine.First; O0 < Mine.End; O0 += 4) {
         int64_t Os = minOf<int64_t>(4, Mine.End - O0);
         float Scale[4], Shift[4];
@@ -452,23 +457,6 @@ NNC_TASK(ConvTranspose) {
 // ConvGradWeights: X [N,C,H,W], dY [N,O,OH,OW] -> dW [O,C/g,KH,KW]. Each
 // task sums its chunks into its own partial dW (task 0: the output);
 // nnc_k_ConvGradWeights adds the partials.
-/// One image's input channels into zero-padded planes whose rows are whole
-/// vectors (the direct paths' layout: Hq = OH + KH - 1 rows of Wq floats).
-NNC_INLINE void paddedPlanes(const float *X, const Window &G, int64_t Hq,
-                             int64_t Wq, float *Planes) {
-  for (int64_t C = 0; C < G.C; ++C)
-    for (int64_t R = 0; R < Hq; ++R) {
-      float *Dst = Planes + (C * Hq + R) * Wq;
-      int64_t Ih = R - G.PadT;
-      zero(Dst, Wq);
-      if (Ih < 0 || Ih >= G.H)
-        continue;
-      int64_t Lo = minOf(Wq, maxOf<int64_t>(G.PadL, 0));
-      int64_t Hi = minOf(Wq, G.W + G.PadL);
-      copyShort(Dst + Lo, X + (C * G.H + Ih) * G.W + Lo - G.PadL, Hi - Lo);
-    }
-}
-
 /// The direct weight gradient (convDirectGrad): dW[o, c, kh, kw] is the
 /// sum over pixels of dY[o] times the input shifted by (kh, kw); blocks of
 /// four output channels by a row of taps accumulate in vectors, one loaded

@@ -71,42 +71,40 @@ NNC_INLINE void zero(float *P, int64_t N) {
 NNC_INLINE void copy(float *D, const float *S, int64_t N) {
   __builtin_memcpy(D, S, size_t(N) * sizeof(float));
 }
-/// For the short rows of small images, where a call to memcpy costs more
-/// than the copy: 16 floats at a time, then 8, 4 and single ones (a row of
-/// 14 is three moves and two floats, not fourteen).
-NNC_INLINE void copyShort(float *D, const float *S, int64_t N) {
+/// D[0:N] = S[0:N] (or += with Add) for the short rows of small images,
+/// where a call to memcpy costs more than the copy: 16 floats at a time,
+/// then 8, 4 and single ones (a row of 14 is three moves and two floats).
+template <bool Add>
+NNC_INLINE void moveShort(float *D, const float *S, int64_t N) {
   typedef float v4 __attribute__((ext_vector_type(4), aligned(4)));
+  // A macro, not a lambda: a deduced vector type loses aligned(4).
+#define NNC_MOVE(V)                                                            \
+  if (Add)                                                                     \
+    *reinterpret_cast<V *>(D + I) += *reinterpret_cast<const V *>(S + I);      \
+  else                                                                         \
+    *reinterpret_cast<V *>(D + I) = *reinterpret_cast<const V *>(S + I);
   int64_t I = 0;
-  for (; I + 16 <= N; I += 16)
-    *reinterpret_cast<v16 *>(D + I) = *reinterpret_cast<const v16 *>(S + I);
+  for (; I + 16 <= N; I += 16) {
+    NNC_MOVE(v16)
+  }
   if (I + 8 <= N) {
-    *reinterpret_cast<v8 *>(D + I) = *reinterpret_cast<const v8 *>(S + I);
+    NNC_MOVE(v8)
     I += 8;
   }
   if (I + 4 <= N) {
-    *reinterpret_cast<v4 *>(D + I) = *reinterpret_cast<const v4 *>(S + I);
+    NNC_MOVE(v4)
     I += 4;
   }
-  for (; I < N; ++I)
-    D[I] = S[I];
+  for (; I < N; ++I) {
+    NNC_MOVE(float)
+  }
+#undef NNC_MOVE
 }
-
-/// D[0:N] += S[0:N] for short rows, in 16-, 8- and 4-wide pieces.
+NNC_INLINE void copyShort(float *D, const float *S, int64_t N) {
+  moveShort<false>(D, S, N);
+}
 NNC_INLINE void addShort(float *D, const float *S, int64_t N) {
-  typedef float v4 __attribute__((ext_vector_type(4), aligned(4)));
-  int64_t I = 0;
-  for (; I + 16 <= N; I += 16)
-    *reinterpret_cast<v16 *>(D + I) += *reinterpret_cast<const v16 *>(S + I);
-  if (I + 8 <= N) {
-    *reinterpret_cast<v8 *>(D + I) += *reinterpret_cast<const v8 *>(S + I);
-    I += 8;
-  }
-  if (I + 4 <= N) {
-    *reinterpret_cast<v4 *>(D + I) += *reinterpret_cast<const v4 *>(S + I);
-    I += 4;
-  }
-  for (; I < N; ++I)
-    D[I] += S[I];
+  moveShort<true>(D, S, N);
 }
 
 /// Never exponentiates a positive number (as the interpreter).
