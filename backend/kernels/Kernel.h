@@ -219,26 +219,33 @@ NNC_INLINE SplitMix64 rngFor(uint64_t NodeMix, const nnc_exec *X) {
   return SplitMix64{NodeMix ^ X->seed};
 }
 
+// The routines below take their shapes at run time, so they gain nothing
+// from being compiled into each model: the JIT compiles them once per
+// process and target (NNC_SHARED names them, backend/llvm/SharedKernels.cpp)
+// and every model calls that copy. AOT objects still carry their own.
+#define NNC_SHARED(Name) __asm__("nnc_lib_" #Name)
+
 // GEMM (Gemm.cpp): C[M,N] (+)= A[M,K] B[K,N]; A(i,k) = A[i*RsA + k*CsA],
 // B(k,j) = B[k*RsB + j*CsB], C row stride Ldc. Work: gemmWorkspace floats.
 void gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
           int64_t CsA, const float *B, int64_t RsB, int64_t CsB, float *C,
-          int64_t Ldc, bool Accumulate, float *Work);
+          int64_t Ldc, bool Accumulate, float *Work) NNC_SHARED(gemm);
 
 // A GEMM whose A is used many times (Winograd's transformed weights): A
 // packed once, as gemm packs it, into roundUp(M, GemmMR) * K floats, then
 // gemm without packing A. K must be at most GemmKC.
 void packGemmA(int64_t M, int64_t K, const float *A, int64_t RsA, int64_t CsA,
-               float *Dst);
+               float *Dst) NNC_SHARED(packGemmA);
 void gemmPackedA(int64_t M, int64_t N, int64_t K, const float *PackedA,
                  const float *B, int64_t RsB, int64_t CsB, float *C,
-                 int64_t Ldc, bool Accumulate, float *Work);
+                 int64_t Ldc, bool Accumulate, float *Work)
+    NNC_SHARED(gemmPackedA);
 
 // C[M,N] (+)= A[M,K] B[N,K]^T with rows of A and B contiguous along K (row
 // strides Lda, Ldb): dot products of long rows, as a weight gradient sums
 // over many pixels. Needs no packing and no workspace.
 void gemmNT(int64_t M, int64_t N, int64_t K, const float *A, int64_t Lda,
-            const float *B, int64_t Ldb, float *C, int64_t Ldc,
-            bool Accumulate);
+            const float *B, int64_t Ldb, float *C, int64_t Ldc, bool Accumulate)
+    NNC_SHARED(gemmNT);
 
 } // namespace nnck

@@ -10,6 +10,7 @@
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -87,10 +89,7 @@ createTargetMachine(const CodegenOptions &Opts, bool ForObject) {
   return std::move(*TM);
 }
 
-Status optimizeModule(llvm::Module &M, llvm::TargetMachine &TM,
-                      const std::vector<std::string> &Entries,
-                      CompileTimes &Times) {
-  auto Start = std::chrono::steady_clock::now();
+static Status linkKernelLibrary(llvm::Module &M, llvm::TargetMachine &TM) {
   Expected<std::unique_ptr<llvm::Module>> Lib =
       loadKernelLibrary(M.getContext());
   if (!Lib.ok())
@@ -102,6 +101,13 @@ Status optimizeModule(llvm::Module &M, llvm::TargetMachine &TM,
   if (llvm::Linker::linkModules(M, std::move(*Lib),
                                 llvm::Linker::Flags::LinkOnlyNeeded))
     return error("linking the kernel library failed");
+  return Status::success();
+}
+
+Status prepareForTarget(llvm::Module &M, llvm::TargetMachine &TM,
+                        const std::function<bool(llvm::StringRef)> &Keep) {
+  M.setTargetTriple(TM.getTargetTriple().str());
+  M.setDataLayout(TM.createDataLayout());
   // The kernels pick register blockings by the target's vector width
   // (backend/kernels/Kernel.h): a constant here, so the choice folds away.
   bool Wide = TM.getMCSubtargetInfo()->checkFeatures("+avx512f,+evex512");
@@ -111,10 +117,8 @@ Status optimizeModule(llvm::Module &M, llvm::TargetMachine &TM,
         llvm::Type::getInt32Ty(M.getContext()), Wide ? 512 : 256));
     Bits->setConstant(true);
   }
-  std::set<std::string> Keep(Entries.begin(), Entries.end());
-  llvm::internalizeModule(M, [&](const llvm::GlobalValue &GV) {
-    return Keep.count(GV.getName().str()) > 0;
-  });
+  llvm::internalizeModule(
+      M, [&](const llvm::GlobalValue &GV) { return Keep(GV.getName()); });
   std::string Cpu = TM.getTargetCPU().str();
   std::string Features = TM.getTargetFeatureString().str();
   for (llvm::Function &F : M) {
@@ -143,9 +147,10 @@ Status optimizeModule(llvm::Module &M, llvm::TargetMachine &TM,
   llvm::raw_string_ostream VS(VerifyErr);
   if (llvm::verifyModule(M, &VS))
     return error("generated code does not verify: ", VS.str());
-  Times.Link += since(Start);
+  return Status::success();
+}
 
-  Start = std::chrono::steady_clock::now();
+void runO3(llvm::Module &M, llvm::TargetMachine &TM) {
   llvm::LoopAnalysisManager LAM;
   llvm::FunctionAnalysisManager FAM;
   llvm::CGSCCAnalysisManager CGAM;
@@ -163,6 +168,30 @@ Status optimizeModule(llvm::Module &M, llvm::TargetMachine &TM,
   llvm::ModulePassManager MPM =
       PB.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
   MPM.run(M, MAM);
+}
+
+bool isSharedKernel(llvm::StringRef Name) {
+  return Name.starts_with("nnc_lib_");
+}
+
+Status optimizeModule(llvm::Module &M, llvm::TargetMachine &TM,
+                      const std::vector<std::string> &Entries,
+                      CompileTimes &Times, bool SharedKernelsElsewhere) {
+  auto Start = std::chrono::steady_clock::now();
+  NNC_TRY(linkKernelLibrary(M, TM));
+  if (SharedKernelsElsewhere)
+    for (llvm::Function &F : M)
+      if (isSharedKernel(F.getName()) && !F.isDeclaration())
+        F.deleteBody();
+  std::set<std::string> Keep(Entries.begin(), Entries.end());
+  NNC_TRY(prepareForTarget(M, TM, [&](llvm::StringRef Name) {
+    return Keep.count(Name.str()) > 0 ||
+           (SharedKernelsElsewhere && isSharedKernel(Name));
+  }));
+  Times.Link += since(Start);
+
+  Start = std::chrono::steady_clock::now();
+  runO3(M, TM);
   Times.Optimize += since(Start);
   // NNC_DUMP_IR=FILE: the optimized module, for reading the generated code.
   if (const char *Path = std::getenv("NNC_DUMP_IR")) {
@@ -176,6 +205,7 @@ Status optimizeModule(llvm::Module &M, llvm::TargetMachine &TM,
 
 struct JitModule::Impl {
   std::unique_ptr<llvm::orc::LLJIT> J;
+  SharedObject Shared; // the JIT links it in place
 };
 
 JitModule::JitModule() : I(std::make_unique<Impl>()) {}
@@ -183,7 +213,8 @@ JitModule::~JitModule() = default;
 
 Expected<std::unique_ptr<JitModule>>
 JitModule::create(std::unique_ptr<llvm::LLVMContext> Ctx,
-                  std::unique_ptr<llvm::Module> M, const CodegenOptions &Opts) {
+                  std::unique_ptr<llvm::Module> M, const CodegenOptions &Opts,
+                  SharedObject Shared) {
   Expected<llvm::orc::JITTargetMachineBuilder> JTMB = machineBuilder(Opts);
   if (!JTMB.ok())
     return JTMB.status();
@@ -206,11 +237,16 @@ JitModule::create(std::unique_ptr<llvm::LLVMContext> Ctx,
   if (llvm::Error E = (*J)->getMainJITDylib().define(
           llvm::orc::absoluteSymbols(std::move(Hooks))))
     return fromLlvm(std::move(E), "cannot define the profiling hook");
+  if (Shared)
+    if (llvm::Error E = (*J)->addObjectFile(llvm::MemoryBuffer::getMemBuffer(
+            Shared->getMemBufferRef(), /*RequiresNullTerminator=*/false)))
+      return fromLlvm(std::move(E), "cannot add the shared kernels");
   if (llvm::Error E = (*J)->addIRModule(
           llvm::orc::ThreadSafeModule(std::move(M), std::move(Ctx))))
     return fromLlvm(std::move(E), "cannot add the module to the JIT");
   std::unique_ptr<JitModule> Out(new JitModule());
   Out->I->J = std::move(*J);
+  Out->I->Shared = std::move(Shared);
   return Out;
 }
 

@@ -5,12 +5,16 @@
 #include "ir/Status.h"
 #include "runtime/nnc_runtime.h"
 
+#include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace llvm {
 class LLVMContext;
+class MemoryBuffer;
+class StringRef;
 class Module;
 class TargetMachine;
 } // namespace llvm
@@ -33,6 +37,8 @@ struct CodegenOptions {
 /// Seconds spent in each phase of one compile, for `-v`.
 struct CompileTimes {
   double Lower = 0, Emit = 0, Link = 0, Optimize = 0, Machine = 0;
+  /// Waiting for sharedKernels() (built once per process, in parallel).
+  double SharedWait = 0;
 };
 
 /// A fresh context with the kernel library parsed into a module of it.
@@ -44,18 +50,41 @@ loadKernelLibrary(llvm::LLVMContext &Ctx);
 Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const CodegenOptions &Opts, bool ForObject = false);
 
+/// Sets M up for TM: triple, data layout, the vector-width constant, the
+/// CPU and features on every function, kernels marked for inlining; keeps
+/// only the globals Keep names external. Verifies the result.
+Status prepareForTarget(llvm::Module &M, llvm::TargetMachine &TM,
+                        const std::function<bool(llvm::StringRef)> &Keep);
+
+/// LLVM's O3 pipeline for TM.
+void runO3(llvm::Module &M, llvm::TargetMachine &TM);
+
+/// Whether a kernel-library function is one of the routines the JIT
+/// compiles once per process (NNC_SHARED in backend/kernels/Kernel.h).
+bool isSharedKernel(llvm::StringRef Name);
+
 /// Links the kernel library into M, keeps only Entries external, sets the
 /// target's CPU and features on every function and runs the O3 pipeline.
+/// With SharedKernelsElsewhere the shared routines stay declarations, to be
+/// resolved to sharedKernels().
 Status optimizeModule(llvm::Module &M, llvm::TargetMachine &TM,
                       const std::vector<std::string> &Entries,
-                      CompileTimes &Times);
+                      CompileTimes &Times, bool SharedKernelsElsewhere = false);
+
+/// The shared routines compiled for Opts' target, as an object file: built
+/// once per process and target, on a thread of its own (the first call
+/// starts it).
+using SharedObject = std::shared_ptr<const llvm::MemoryBuffer>;
+std::shared_future<Expected<SharedObject>>
+sharedKernels(const CodegenOptions &Opts);
 
 /// An optimized module compiled to machine code in this process.
 class JitModule {
 public:
   static Expected<std::unique_ptr<JitModule>>
   create(std::unique_ptr<llvm::LLVMContext> Ctx,
-         std::unique_ptr<llvm::Module> M, const CodegenOptions &Opts);
+         std::unique_ptr<llvm::Module> M, const CodegenOptions &Opts,
+         SharedObject Shared = nullptr);
   ~JitModule();
   Expected<nnc_entry_fn> lookup(const std::string &Name);
 
