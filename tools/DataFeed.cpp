@@ -66,6 +66,39 @@ void feedBatch(const DataBinding &B, const runtime::Dataset &D,
   Feed[B.Target->Name] = Tensor(B.Target->Type.Elt, YDims, std::move(Y));
 }
 
+int64_t evalBatchSize(int64_t Count, int64_t Batch) {
+  // A batch in [Batch / 2, Batch] that divides the set, if there is one:
+  // no smaller last batch, so the JIT compiles one batch size, not two.
+  for (int64_t B2 = Batch; B2 >= (Batch + 1) / 2 && B2 > 0; --B2)
+    if (Count % B2 == 0)
+      return B2;
+  return Batch;
+}
+
+Status compileEvaluation(const Graph &G, backend::Engine &I, int64_t Count,
+                         int64_t Batch) {
+  if (!G.Training || !G.Training->Loss)
+    return error("the model has no training table naming its loss");
+  const Value *Loss = G.Training->Loss;
+  Expected<DataBinding> B = bindData(G, Loss);
+  if (!B.ok())
+    return B.status();
+  Batch = std::min(evalBatchSize(Count, Batch), Count);
+  if (Batch < 1)
+    return Status::success();
+  // One batch of zeros (class 0 for every label) through what evaluate()
+  // runs: the same entry at the same batch size, so it is compiled.
+  interp::TensorMap Feed;
+  for (const Value *V : {B->Features, B->Target}) {
+    Shape Dims = exampleDims(V);
+    Dims.insert(Dims.begin(), Batch);
+    Feed[V->Name] = Tensor(V->Type.Elt, Dims);
+  }
+  Expected<interp::TensorMap> Out =
+      I.evaluate({Loss, Loss->Producer->Inputs[0]}, Feed);
+  return Out.status();
+}
+
 Expected<EvalResult> evaluate(const Graph &G, backend::Engine &I,
                               const runtime::Dataset &D, int64_t Batch) {
   if (!G.Training || !G.Training->Loss)
@@ -84,13 +117,7 @@ Expected<EvalResult> evaluate(const Graph &G, backend::Engine &I,
   R.HasAccuracy = LossOp != OpKind::MseLoss;
   R.Classes = Softmax ? Pred->Type.Dims[1] : 2;
   R.Confusion.assign(size_t(R.Classes * R.Classes), 0);
-  // A batch in [Batch / 2, Batch] that divides the set, if there is one:
-  // no smaller last batch, so the JIT compiles one batch size, not two.
-  for (int64_t B2 = Batch; B2 >= (Batch + 1) / 2 && B2 > 0; --B2)
-    if (D.Count % B2 == 0) {
-      Batch = B2;
-      break;
-    }
+  Batch = evalBatchSize(D.Count, Batch);
   std::vector<int64_t> Order = runtime::epochOrder(D.Count, 0, 0, false);
   for (int64_t Begin = 0; Begin < D.Count; Begin += Batch) {
     int64_t Count = std::min(Batch, D.Count - Begin);

@@ -42,6 +42,15 @@ struct EvalResult {
 Expected<EvalResult> evaluate(const ir::Graph &G, backend::Engine &I,
                               const runtime::Dataset &D, int64_t Batch);
 
+/// The batch size evaluate() uses for Count examples when asked for Batch.
+int64_t evalBatchSize(int64_t Count, int64_t Batch);
+
+/// Makes engine I ready to evaluate() Count examples at Batch (the JIT
+/// compiles the entry it will run), so that can happen ahead, on another
+/// thread, while I is not otherwise in use.
+Status compileEvaluation(const ir::Graph &G, backend::Engine &I, int64_t Count,
+                         int64_t Batch);
+
 /// Random inputs for entry E at batch Batch, for timing: features in [0, 1),
 /// integer labels in [0, 2); a training step's lr 1e-3, weight decay 0,
 /// step 1. The same for every call.

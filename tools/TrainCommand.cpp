@@ -215,11 +215,13 @@ Status runTrain(const Args &A) {
     return error(ModelPath, ": the model has no loss; name one with --loss "
                             "KIND (and --output NAME) to train it");
 
-  runtime::Dataset Train, Test;
-  NNC_TRY(loadData(A.get("--data"), Train, Test, LimitTrain, LimitTest));
   Expected<std::unique_ptr<Trainer>> T = Trainer::create(std::move(*Model), O);
   if (!T.ok())
     return T.status().withPrefix(ModelPath);
+  // The JIT compiles the step while the data loads.
+  (*T)->compileAhead();
+  runtime::Dataset Train, Test;
+  NNC_TRY(loadData(A.get("--data"), Train, Test, LimitTrain, LimitTest));
   std::string Mode =
       A.get("--progress", isatty(STDOUT_FILENO) ? "bar" : "lines");
   if (Mode != "bar" && Mode != "lines" && Mode != "none")

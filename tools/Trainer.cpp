@@ -3,8 +3,10 @@
 #include "frontend/ModelIO.h"
 #include "ir/Initializers.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 namespace nnc::tools {
 
@@ -75,6 +77,71 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
   return T;
 }
 
+void Trainer::compileAhead() {
+  if (TrainI->kind() != backend::EngineKind::Jit || TrainAhead.valid())
+    return;
+  const EntryPoint *E = TrainG.findEntry("train_step");
+  interp::Options RunOpts;
+  RunOpts.Training = true;
+  TrainAhead = std::async(std::launch::async, [this, E, RunOpts] {
+    return TrainI->prepare(E->Name, randomInputs(*E, Opts.Batch), RunOpts)
+        .status();
+  });
+}
+
+Status Trainer::joinCompiles() const {
+  Status S;
+  for (std::future<Status> *F : {&TrainAhead, &EvalAhead})
+    if (F->valid()) {
+      Status One = F->get();
+      if (S.ok())
+        S = One;
+    }
+  return S;
+}
+
+bool Trainer::tailOnInterpreter(int64_t TailCount) const {
+  if (TrainI->kind() != backend::EngineKind::Jit || !Opts.InterpretTail)
+    return false;
+  // A compile costs about half a second (LeNet-5's train_step); the
+  // interpreter runs a step at a few GFLOP/s (LeNet-5 at batch 32: 20 ms).
+  // Decided from the options alone, so a resumed run decides the same.
+  const EntryPoint *E = TrainG.findEntry("train_step");
+  std::vector<const Value *> Wanted(E->Outputs.begin(), E->Outputs.end());
+  for (const Update &U : E->Updates)
+    Wanted.push_back(U.NewValue);
+  double Flops = 0;
+  for (const Node *N : TrainG.nodesReaching(Wanted))
+    Flops += double(N->info().Flops(*N));
+  double PerExample = Flops / double(Binding.Features->Type.Dims[0]);
+  double Seconds = double(Opts.Epochs) * PerExample * double(TailCount) / 4e9;
+  return Seconds < 0.5;
+}
+
+Expected<interp::TensorMap>
+Trainer::interpretedStep(const interp::TensorMap &Feed,
+                         const interp::Options &RunOpts) {
+  if (!TailI) {
+    backend::EngineOptions O = Opts.Engine;
+    O.Kind = backend::EngineKind::Interp;
+    auto I = backend::createEngine(TrainG, O);
+    if (!I.ok())
+      return I.status();
+    TailI = std::move(*I);
+  }
+  std::vector<const Value *> Stored;
+  for (const auto &V : TrainG.values())
+    if (isStored(V->Kind) && V->Kind != Role::Constant)
+      Stored.push_back(V.get());
+  for (const Value *V : Stored)
+    TailI->write(V, TrainI->read(V));
+  Expected<interp::TensorMap> Out = TailI->run("train_step", Feed, RunOpts);
+  if (Out.ok())
+    for (const Value *V : Stored)
+      TrainI->write(V, TailI->read(V));
+  return Out;
+}
+
 double Trainer::learningRate(int64_t GlobalStep, int64_t StepsPerEpoch) const {
   double Lr = TS.Optimizer.Lr;
   if (Opts.Schedule == "step")
@@ -89,12 +156,25 @@ double Trainer::learningRate(int64_t GlobalStep, int64_t StepsPerEpoch) const {
 
 Status Trainer::train(const runtime::Dataset &Data,
                       const runtime::Dataset *Test) {
+  NNC_TRY(joinCompiles());
   for (const runtime::Dataset *D : {&Data, Test})
     if (D) {
       Expected<DataBinding> B = bindData(TrainG, TS.Loss, D);
       if (!B.ok())
         return B.status();
     }
+  int64_t TailCount = Data.Count % Opts.Batch;
+  bool InterpretTail = TailCount > 0 && tailOnInterpreter(TailCount);
+  if (InterpretTail && Opts.Engine.Verbose)
+    std::fprintf(stderr,
+                 "jit: the last batch of each epoch (%lld examples) runs on "
+                 "the interpreter: that costs less than compiling it\n",
+                 (long long)TailCount);
+  // The evaluation compiles while the first steps run.
+  if (Test && EvalI->kind() == backend::EngineKind::Jit)
+    EvalAhead = std::async(std::launch::async, [this, N = Test->Count] {
+      return compileEvaluation(Base, *EvalI, N, evalBatch());
+    });
   int64_t PerEpoch = (Data.Count + Opts.Batch - 1) / Opts.Batch;
   int64_t Total = Opts.Epochs * PerEpoch;
   if (Opts.MaxSteps > 0)
@@ -123,7 +203,10 @@ Status Trainer::train(const runtime::Dataset &Data,
     interp::Options RunOpts;
     RunOpts.Training = true;
     RunOpts.Seed = runtime::mixSeed(Seed ^ 0xd20f, uint64_t(Step));
-    Expected<interp::TensorMap> Out = TrainI->run("train_step", Feed, RunOpts);
+    Expected<interp::TensorMap> Out =
+        InterpretTail && Count < Opts.Batch
+            ? interpretedStep(Feed, RunOpts)
+            : TrainI->run("train_step", Feed, RunOpts);
     if (!Out.ok())
       return Out.status().withPrefix("step " + std::to_string(Step + 1));
     double Loss = Out->at(TS.Loss->Name).Data[0];
@@ -151,8 +234,7 @@ Status Trainer::train(const runtime::Dataset &Data,
                     std::nullopt,
                     seconds(EpochStart)};
       if (Test) {
-        Expected<EvalResult> E =
-            evaluate(*Test, std::max<int64_t>(Opts.Batch, 256));
+        Expected<EvalResult> E = evaluate(*Test, evalBatch());
         if (!E.ok())
           return E.status();
         R.Test = *E;
@@ -173,6 +255,7 @@ Status Trainer::train(const runtime::Dataset &Data,
 
 Expected<EvalResult> Trainer::evaluate(const runtime::Dataset &D,
                                        int64_t Batch) {
+  NNC_TRY(joinCompiles());
   // The inference graph reads the trained values.
   for (const auto &V : Base.values())
     if (isStored(V->Kind))
@@ -199,6 +282,8 @@ Graph Trainer::checkpoint() const {
 }
 
 Status Trainer::save(const std::string &Path) const {
+  // checkpoint() reads Base, which an evaluation compile binds.
+  NNC_TRY(joinCompiles());
   return frontend::saveModel(checkpoint(), Path);
 }
 

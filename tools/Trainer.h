@@ -16,6 +16,7 @@
 #include "tools/DataFeed.h"
 
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 
@@ -41,6 +42,10 @@ struct TrainOptions {
   int64_t CheckpointEvery = 0;
   /// Stop once this many steps are done in total (0: no limit).
   int64_t MaxSteps = 0;
+  /// With the JIT, a smaller last batch may run on the reference
+  /// interpreter when that costs less than compiling train_step for its
+  /// size (false: always compile).
+  bool InterpretTail = true;
   /// What runs the steps: the JIT unless asked otherwise.
   backend::EngineOptions Engine;
 };
@@ -70,6 +75,11 @@ public:
   std::function<void(const StepReport &)> OnStep;
   std::function<void(const EpochReport &)> OnEpoch;
 
+  /// Starts compiling train_step for full batches on another thread (with
+  /// the JIT), so it overlaps what the caller does next, such as loading
+  /// the data; train() waits for it.
+  void compileAhead();
+
   Status train(const runtime::Dataset &Train, const runtime::Dataset *Test);
   Expected<EvalResult> evaluate(const runtime::Dataset &D, int64_t Batch);
   /// The model with the trained values, optimizer state and step count.
@@ -84,12 +94,24 @@ public:
 private:
   Trainer() = default;
   double learningRate(int64_t GlobalStep, int64_t StepsPerEpoch) const;
+  int64_t evalBatch() const { return std::max<int64_t>(Opts.Batch, 256); }
+  /// Waits for the compiles started ahead and returns how they ended.
+  Status joinCompiles() const;
+  bool tailOnInterpreter(int64_t TailCount) const;
+  Expected<interp::TensorMap> interpretedStep(const interp::TensorMap &Feed,
+                                              const interp::Options &RunOpts);
 
   TrainOptions Opts;
   ir::Graph Base;   // the model as loaded, for inference and checkpoints
   ir::Graph TrainG; // with the train_step entry point
   passes::TrainStep TS;
   std::unique_ptr<backend::Engine> TrainI, EvalI;
+  /// The reference interpreter on TrainG, for a smaller last batch that
+  /// costs less to interpret than to compile.
+  std::unique_ptr<backend::Engine> TailI;
+  /// Compiles running on other threads: TrainI's full-batch train_step,
+  /// EvalI's evaluation. Each engine is left alone until its is joined.
+  mutable std::future<Status> TrainAhead, EvalAhead;
   DataBinding Binding; // in TrainG
   int64_t Step = 0;
   uint64_t Seed = 0;
