@@ -116,9 +116,46 @@ constexpr bool convDirect(int64_t KH, int64_t KW, int64_t SH, int64_t SW,
 
 /// The direct conv's workspace per task: one image's zero-padded planes,
 /// rows of whole 16-float vectors plus the filter's reach.
+/// Row length of the direct conv's padded planes: whole blocks of two
+/// vectors (the widest register block), then the taps' reach.
+constexpr int64_t convDirectCols(int64_t OW, int64_t KW) {
+  return roundUp(OW, 32) + KW - 1;
+}
 constexpr int64_t convDirectFloats(int64_t C, int64_t KH, int64_t KW,
                                    int64_t OH, int64_t OW) {
-  return roundUp(C * (OH + KH - 1) * (roundUp(OW, 16) + KW - 1) + 16, 16);
+  return roundUp(C * (OH + KH - 1) * convDirectCols(OW, KW) + 16, 16);
+}
+
+/// The channel-vector direct conv: 16 output channels of one pixel in a
+/// vector, a row of pixels in registers, one broadcast input value per
+/// pixel and tap. For layers too wide for convDirect whose output channels
+/// come in sixteens and whose weights stay in L1/L2 (LeNet-5's 6 -> 16,
+/// 5x5): an im2col GEMM of 16 rows wastes most of its time copying.
+constexpr bool convChannelVec(int64_t KH, int64_t KW, int64_t Groups,
+                              int64_t C, int64_t O) {
+  return Groups == 1 && O % 16 == 0 && O <= 64 && C * KH * KW * O <= 32768;
+}
+/// Pixels per register block (AVX-512's 32 registers hold 12 accumulators
+/// with room to spare; AVX2 splits each in two).
+constexpr int64_t ConvVecPixels = 12;
+/// Rows and row length of the zero-padded input planes it reads.
+constexpr int64_t convVecRows(int64_t OH, int64_t KH, int64_t SH,
+                              int64_t DH) {
+  return (OH - 1) * SH + (KH - 1) * DH + 1;
+}
+constexpr int64_t convVecCols(int64_t OW, int64_t KW, int64_t SW,
+                              int64_t DW) {
+  return (OW - 1) * SW + (KW - 1) * DW + 1;
+}
+/// Per task: the weights as [taps, O], then one image's padded planes with
+/// slack for a last register block that reads past its row.
+constexpr int64_t convVecFloats(int64_t C, int64_t KH, int64_t KW, int64_t SH,
+                                int64_t SW, int64_t DH, int64_t DW, int64_t OH,
+                                int64_t OW, int64_t O) {
+  return roundUp(C * KH * KW * O, 16) +
+         roundUp(C * convVecRows(OH, KH, SH, DH) * convVecCols(OW, KW, SW, DW) +
+                     ConvVecPixels * SW + 16,
+                 16);
 }
 
 /// The direct weight gradient (convDirect shapes with rows of at most 8

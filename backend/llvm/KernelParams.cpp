@@ -153,6 +153,18 @@ Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
   if (Kind == nnck::ConvForward &&
       nnck::convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
     PerTask = nnck::convDirectFloats(G.C, G.KH, G.KW, G.OH, G.OW);
+  bool ChannelVec =
+      Kind == nnck::ConvForward &&
+      !nnck::convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
+                          G.O) &&
+      !nnck::convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C) &&
+      nnck::convChannelVec(G.KH, G.KW, G.Groups, G.C, G.O);
+  if (ChannelVec) {
+    // One image per chunk: the planes are per image.
+    Images = 1;
+    PerTask = nnck::convVecFloats(G.C, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW,
+                                  G.OH, G.OW, G.O);
+  }
   if (Kind == nnck::ConvBackwardWeights &&
       nnck::convDirectGrad(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
     PerTask = nnck::convDirectGradFloats(G.C, G.KH, G.KW, G.OH, G.OW, G.O);

@@ -182,6 +182,17 @@ std::vector<OpCase> otherCases() {
        {},
        1,
        "lenet-like"},
+      // Output channels in sixteens, too many taps for the direct conv:
+      // the channel-vector conv, here with strides, dilation, asymmetric
+      // pads, two blocks of channels and a partial block of pixels.
+      {OpKind::Conv,
+       {rnd({2, 5, 15, 29}, 97), rnd({32, 5, 3, 4}, 98), rnd({32}, 99)},
+       {true, true, true},
+       attrs({{"strides", Ints{1, 2}},
+              {"pads", Ints{1, 2, 0, 1}},
+              {"dilations", Ints{2, 1}}}),
+       1,
+       "channel-vector"},
       // Stride 1, 3x3, 16+ channels, asymmetric pads.
       {OpKind::ConvTranspose,
        {rnd({2, 16, 5, 6}, 91), rnd({16, 20, 3, 3}, 92), rnd({20}, 93)},
