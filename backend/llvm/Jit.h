@@ -71,12 +71,19 @@ Status optimizeModule(llvm::Module &M, llvm::TargetMachine &TM,
                       const std::vector<std::string> &Entries,
                       CompileTimes &Times, bool SharedKernelsElsewhere = false);
 
-/// The shared routines compiled for Opts' target, as an object file: built
-/// once per process and target, on a thread of its own (the first call
-/// starts it).
+/// The shared routines (NNC_SHARED) compiled for Opts' target, as an
+/// object file (SharedKernelObject.cpp).
 using SharedObject = std::shared_ptr<const llvm::MemoryBuffer>;
+Expected<SharedObject> compileSharedKernels(const CodegenOptions &Opts);
+
+/// The shared routines for Opts' target: the build's object when the target
+/// has its instruction set, else compiled once per process and target on a
+/// thread of its own (the first call starts either; SharedKernels.cpp).
 std::shared_future<Expected<SharedObject>>
 sharedKernels(const CodegenOptions &Opts);
+/// Where sharedKernels(Opts) came from: "x86-64-v4" or "x86-64-v3" (built
+/// in), or "compiled" (for -v and tests).
+Expected<std::string> sharedKernelsOrigin(const CodegenOptions &Opts);
 
 /// An optimized module compiled to machine code in this process.
 class JitModule {

@@ -4,6 +4,7 @@
 // a machine-independent CPU target, single-threaded, and unfused. L2
 // regularization is on, so its ops are compiled too.
 #include "JitTestUtil.h"
+#include "backend/llvm/Jit.h"
 #include "frontend/ModelIO.h"
 #include "passes/TrainStep.h"
 
@@ -123,15 +124,32 @@ INSTANTIATE_TEST_SUITE_P(
         // AVX2-only x86-64 (no AVX-512), one thread, unfused.
         Variant{"lenet5", 1, "x86-64-v3", true},
         Variant{"convbn", 2, "x86-64-v3", false},
-        Variant{"lenet5", 1, "", false}),
+        Variant{"lenet5", 1, "", false},
+        // SSE4.2 only: no built-in shared kernels fit, the JIT compiles them.
+        Variant{"lenet5", 2, "x86-64-v2", true}),
     [](const ::testing::TestParamInfo<Variant> &I) {
       std::string Name = I.param.Model;
       if (*I.param.Cpu)
-        Name += "_x86_64_v3";
+        Name += "_";
+      for (const char *C = I.param.Cpu; *C; ++C)
+        Name += *C == '-' ? '_' : *C;
       if (!I.param.Fuse)
         Name += "_unfused";
       return Name + "_" + std::to_string(I.param.Threads) + "threads";
     });
+
+TEST(JitModels, SharedKernelsAreBuiltInForTheLevelsTheyWereBuiltFor) {
+  Expected<std::string> V3 = backend::sharedKernelsOrigin({"x86-64-v3"});
+  ASSERT_OK(V3);
+  EXPECT_EQ(*V3, "x86-64-v3");
+  // 512-bit vectors: only the AVX-512 object fits.
+  Expected<std::string> V4 = backend::sharedKernelsOrigin({"znver4"});
+  ASSERT_OK(V4);
+  EXPECT_EQ(*V4, "x86-64-v4");
+  Expected<std::string> V2 = backend::sharedKernelsOrigin({"x86-64-v2"});
+  ASSERT_OK(V2);
+  EXPECT_EQ(*V2, "compiled");
+}
 
 TEST(JitModels, UnknownTargetCpuIsAClearError) {
   Graph G = load("xor_mlp");
