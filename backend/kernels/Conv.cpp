@@ -313,8 +313,8 @@ NNC_INLINE void paddedPlanes(const float *X, const Window &G, int64_t Hq,
 /// CB x NV accumulators: 8 x 2 keeps both AVX-512 FMA pipes busy (LeNet-5's
 /// first layer: 5.4 -> 2.2 us at batch 1); AVX2's 16 registers hold 4 x 1.
 template <int64_t CB, int64_t NV>
-NNC_INLINE int directConvWith(void *const *T, const int64_t *P,
-                              const double *F, int64_t Task, const Window &G) {
+NNC_INLINE int directConvWith(void *const *T, const int64_t *P, const double *F,
+                              int64_t Task, const Window &G) {
   typedef float v16u __attribute__((ext_vector_type(16), aligned(4)));
   const float *Xp = f32(T, 0), *Wt = f32(T, 1);
   float *Y = f32(T, 3);
@@ -391,8 +391,8 @@ NNC_INLINE int directConv(void *const *T, const int64_t *P, const double *F,
 /// zero-padded planes; per block of 16 output channels and ConvVecPixels
 /// pixels of an output row, accumulators of 16 channels each take one
 /// weight vector and one broadcast input value per tap.
-NNC_INLINE int channelVecConv(void *const *T, const int64_t *P,
-                              const double *F, int64_t Task, const Window &G) {
+NNC_INLINE int channelVecConv(void *const *T, const int64_t *P, const double *F,
+                              int64_t Task, const Window &G) {
   constexpr int64_t PB = ConvVecPixels;
   const float *Xp = f32(T, 0), *Wt = f32(T, 1);
   float *Y = f32(T, 3);
@@ -618,10 +618,82 @@ NNC_INLINE int directGradWeights(void *const *T, const int64_t *P, int64_t Task,
   return NNC_OK;
 }
 
+/// The channel-vector weight gradient (convChannelVec shapes, not
+/// convDirectGrad): see convVecGradWork. Taps go in blocks of R rows (c,
+/// kh) of KW taps, R * KW accumulators of 16 output channels each; every
+/// pixel loads one dY vector and R * KW broadcast inputs.
+NNC_INLINE int channelVecGradWeights(void *const *T, const int64_t *P,
+                                     int64_t Task, const Window &G) {
+  constexpr int64_t MaxAcc = 12;
+  const float *Xp = f32(T, 0), *Dy = f32(T, 1);
+  float *Dw = f32(T, 2), *Work = f32(T, 3) + Task * P[19];
+  ConvVecGradWork L =
+      convVecGradWork(G.C, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.OH, G.OW, G.O);
+  int64_t Hq = convVecRows(G.OH, G.KH, G.SH, G.DH);
+  int64_t Wq = convVecCols(G.OW, G.KW, G.SW, G.DW);
+  int64_t Taps = G.C * G.KH * G.KW, Pixels = G.OH * G.OW;
+  int64_t Rows = G.C * G.KH, R = convVecGradRows(G.KW);
+  float *TapSum = Work + L.TapSum, *Planes = Work + L.Planes,
+        *Dyt = Work + L.Dyt;
+  zero(TapSum, Taps * G.O);
+  chunksOf(G, P, f32(T, 3), Task, [&](int64_t N0, int64_t Imgs, float *) {
+    for (int64_t N = N0; N < N0 + Imgs; ++N) {
+      paddedPlanes(Xp + N * G.C * G.H * G.W, G, Hq, Wq, Planes);
+      const float *DyN = Dy + N * G.O * Pixels;
+      for (int64_t O = 0; O < G.O; ++O)
+        for (int64_t Px = 0; Px < Pixels; ++Px)
+          Dyt[Px * G.O + O] = DyN[O * Pixels + Px];
+      for (int64_t O0 = 0; O0 < G.O; O0 += 16)
+        for (int64_t Row0 = 0; Row0 < Rows; Row0 += R) {
+          // Rows past the last (a short last block) repeat it, unused.
+          int64_t RowOff[MaxAcc];
+          for (int64_t J = 0; J < R; ++J) {
+            int64_t Rw = minOf(Row0 + J, Rows - 1);
+            RowOff[J] = ((Rw / G.KH) * Hq + (Rw % G.KH) * G.DH) * Wq;
+          }
+          v16 Acc[MaxAcc];
+#pragma unroll
+          for (int64_t A = 0; A < MaxAcc; ++A)
+            Acc[A] = 0;
+          for (int64_t Oh = 0; Oh < G.OH; ++Oh)
+            for (int64_t Ow = 0; Ow < G.OW; ++Ow) {
+              const float *In = Planes + Oh * G.SH * Wq + Ow * G.SW;
+              v16 D;
+              __builtin_memcpy(&D, Dyt + (Oh * G.OW + Ow) * G.O + O0,
+                               sizeof(v16));
+#pragma unroll
+              for (int64_t A = 0; A < MaxAcc; ++A)
+                if (A < R * G.KW)
+                  Acc[A] += In[RowOff[A / G.KW] + (A % G.KW) * G.DW] * D;
+            }
+          for (int64_t A = 0; A < R * G.KW; ++A) {
+            int64_t Tap = Row0 * G.KW + A;
+            if (Tap >= Taps)
+              break;
+            float *S = TapSum + Tap * G.O + O0;
+            v16 Old;
+            __builtin_memcpy(&Old, S, sizeof(v16));
+            Old += Acc[A];
+            __builtin_memcpy(S, &Old, sizeof(v16));
+          }
+        }
+    }
+  });
+  // [taps, O] -> dW [O, taps]: task 0 writes the output, the others the
+  // partials nnc_k_ConvGradWeights adds.
+  float *Out = Task == 0 ? Dw : Work + L.Partial;
+  for (int64_t O = 0; O < G.O; ++O)
+    for (int64_t Tap = 0; Tap < Taps; ++Tap)
+      Out[O * Taps + Tap] = TapSum[Tap * G.O + O];
+  return NNC_OK;
+}
+
 NNC_TASK(ConvGradWeights) {
   Window G = window(P);
   if (convDirectGrad(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
     return directGradWeights(T, P, Task, G);
+  if (convChannelVec(G.KH, G.KW, G.Groups, G.C, G.O))
+    return channelVecGradWeights(T, P, Task, G);
   const float *Xp = f32(T, 0), *Dy = f32(T, 1);
   float *Dw = f32(T, 2), *Work = f32(T, 3);
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
@@ -658,6 +730,10 @@ NNC_KERNEL(ConvGradWeights) {
   int64_t PartialAt =
       convDirectGrad(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C)
           ? convDirectGradPartial(G.C, G.KH, G.KW, G.OH, G.OW, G.O)
+      : convChannelVec(G.KH, G.KW, G.Groups, G.C, G.O)
+          ? convVecGradWork(G.C, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.OH, G.OW,
+                            G.O)
+                .Partial
           : L.Partial;
   int64_t WFloats = G.O * Cg * KK;
   for (int64_t Task = 1; Task < P[18]; ++Task) {

@@ -131,20 +131,19 @@ constexpr int64_t convDirectFloats(int64_t C, int64_t KH, int64_t KW,
 /// pixel and tap. For layers too wide for convDirect whose output channels
 /// come in sixteens and whose weights stay in L1/L2 (LeNet-5's 6 -> 16,
 /// 5x5): an im2col GEMM of 16 rows wastes most of its time copying.
-constexpr bool convChannelVec(int64_t KH, int64_t KW, int64_t Groups,
-                              int64_t C, int64_t O) {
-  return Groups == 1 && O % 16 == 0 && O <= 64 && C * KH * KW * O <= 32768;
+constexpr bool convChannelVec(int64_t KH, int64_t KW, int64_t Groups, int64_t C,
+                              int64_t O) {
+  return Groups == 1 && O % 16 == 0 && O <= 64 && C * KH * KW * O <= 32768 &&
+         KW <= 12;
 }
 /// Pixels per register block (AVX-512's 32 registers hold 12 accumulators
 /// with room to spare; AVX2 splits each in two).
 constexpr int64_t ConvVecPixels = 12;
 /// Rows and row length of the zero-padded input planes it reads.
-constexpr int64_t convVecRows(int64_t OH, int64_t KH, int64_t SH,
-                              int64_t DH) {
+constexpr int64_t convVecRows(int64_t OH, int64_t KH, int64_t SH, int64_t DH) {
   return (OH - 1) * SH + (KH - 1) * DH + 1;
 }
-constexpr int64_t convVecCols(int64_t OW, int64_t KW, int64_t SW,
-                              int64_t DW) {
+constexpr int64_t convVecCols(int64_t OW, int64_t KW, int64_t SW, int64_t DW) {
   return (OW - 1) * SW + (KW - 1) * DW + 1;
 }
 /// Per task: the weights as [taps, O], then one image's padded planes with
@@ -157,6 +156,33 @@ constexpr int64_t convVecFloats(int64_t C, int64_t KH, int64_t KW, int64_t SH,
                      ConvVecPixels * SW + 16,
                  16);
 }
+
+/// The channel-vector weight gradient (convChannelVec shapes): 16 output
+/// channels of dW[., tap] in a vector, summed over pixels as dY at the
+/// pixel (16 channels, from dY transposed to [pixels, O]) times one
+/// broadcast input value per tap. Per task: the sum so far as [taps, O],
+/// the partial dW [O, taps] it becomes, one image's padded planes and its
+/// transposed dY.
+struct ConvVecGradWork {
+  int64_t TapSum = 0, Partial = 0, Planes = 0, Dyt = 0, Total = 0;
+};
+constexpr ConvVecGradWork convVecGradWork(int64_t C, int64_t KH, int64_t KW,
+                                          int64_t SH, int64_t SW, int64_t DH,
+                                          int64_t DW, int64_t OH, int64_t OW,
+                                          int64_t O) {
+  int64_t Taps = C * KH * KW;
+  ConvVecGradWork W;
+  W.Partial = roundUp(Taps * O, 16);
+  W.Planes = W.Partial + roundUp(Taps * O, 16);
+  W.Dyt = W.Planes +
+          roundUp(C * convVecRows(OH, KH, SH, DH) * convVecCols(OW, KW, SW, DW),
+                  16);
+  W.Total = W.Dyt + roundUp(OH * OW * O, 16);
+  return W;
+}
+/// Tap rows (c, kh) per register block of the weight gradient: as many
+/// rows of KW taps as make at most 12 accumulators.
+constexpr int64_t convVecGradRows(int64_t KW) { return KW >= 12 ? 1 : 12 / KW; }
 
 /// The direct weight gradient (convDirect shapes with rows of at most 8
 /// taps): per task, one image's zero-padded input planes, its dY rows padded

@@ -162,12 +162,19 @@ Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
   if (ChannelVec) {
     // One image per chunk: the planes are per image.
     Images = 1;
-    PerTask = nnck::convVecFloats(G.C, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW,
-                                  G.OH, G.OW, G.O);
+    PerTask = nnck::convVecFloats(G.C, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.OH,
+                                  G.OW, G.O);
   }
   if (Kind == nnck::ConvBackwardWeights &&
       nnck::convDirectGrad(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
     PerTask = nnck::convDirectGradFloats(G.C, G.KH, G.KW, G.OH, G.OW, G.O);
+  else if (Kind == nnck::ConvBackwardWeights &&
+           nnck::convChannelVec(G.KH, G.KW, G.Groups, G.C, G.O)) {
+    Images = 1; // the planes and transposed dY are per image
+    PerTask = nnck::convVecGradWork(G.C, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW,
+                                    G.OH, G.OW, G.O)
+                  .Total;
+  }
   int64_t Chunks = (G.N + Images - 1) / Images;
   int64_t Tasks = tasksFor(Chunks, Threads);
   // Fewer chunks than threads (small batches): the direct and Winograd
