@@ -298,6 +298,31 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
       }
   }
 
+  // A BatchNorm gradient (with or without its activation's gradient as a
+  // prologue) writes dx[i] after its last read of dy[i] (backend kernels
+  // and the interpreter alike), so dx may take over dy's buffer when dy
+  // dies there: in training, the largest gradient of a conv block.
+  for (size_t K = 0; K < P.Kernels.size(); ++K) {
+    const Kernel &Kn = P.Kernels[K];
+    if (Kn.Fused || Kn.node().Op != OpKind::BatchNormGrad)
+      continue;
+    const Value *Dx = Kn.node().Outputs[0], *Dy = Kn.node().Inputs[4];
+    if (Kn.Main == 1 && Dy == Kn.Nodes[0]->Outputs[0])
+      Dy = Kn.Nodes[0]->Inputs[2]; // the prologue's incoming gradient
+    const Value *R = P.root(Dy);
+    auto It = Live.find(R);
+    bool ReadOtherwise = false; // then dx would overwrite what is still read
+    for (const Node *N : Kn.Nodes)
+      for (const Value *In : N->Inputs)
+        ReadOtherwise |= In && In != Dy && P.root(In) == R;
+    if (It == Live.end() || It->second.second != int64_t(K) ||
+        !Live.count(Dx) || ReadOtherwise || Dy->Type.Dims != Dx->Type.Dims ||
+        R->Type.bytes() != Dx->Type.bytes())
+      continue;
+    Owner[Dx] = Owner.at(R);
+    P.InPlaceOf[Dx] = Dy;
+  }
+
   // One arena buffer per owner, plus one per kernel workspace.
   std::map<const Value *, LiveBuffer> Buffers;
   for (const auto &[V, I] : Live) {

@@ -85,3 +85,41 @@ TEST_P(ArenaPlans, KernelProgramsMeetTheTargetsWithoutConflicts) {
 INSTANTIATE_TEST_SUITE_P(Examples, ArenaPlans,
                          ::testing::Values("xor_mlp", "lenet5", "convbn",
                                            "alexnet_tiny", "vgg_tiny", "rbf"));
+
+TEST(KernelPrograms, BatchNormGradientWritesOverTheGradientItReads) {
+  // convbn's fused UnaryGrad+BatchNormGrad kernels: dx takes over the
+  // buffer of the incoming gradient (the pooling gradient), which dies
+  // there. Before, the fused step's arena was 6% larger than the unfused
+  // one's; now both peak at the second pooling gradient with the same
+  // values live, so they agree to a workspace's alignment.
+  Expected<Graph> G = frontend::loadModel(std::string(NNC_SOURCE_DIR) +
+                                          "/examples/models/convbn.json");
+  ASSERT_OK(G);
+  ASSERT_OK(passes::buildTrainStep(*G));
+  ASSERT_OK(inferShapes(*G, 64));
+  auto Lower = [&](bool Fuse) {
+    passes::LoweringOptions O;
+    O.Training = true;
+    O.FuseElementwise = O.FuseConvBn = O.FuseConvAct = Fuse;
+    O.Workspace = [&](const Node &N) -> size_t {
+      auto C = backend::kernelCall(N, true, 2);
+      return C.ok() ? C->WorkspaceBytes : 0;
+    };
+    return passes::lowerToKernels(*G, *G->findEntry("train_step"), O);
+  };
+  passes::KernelProgram Fused = Lower(true), Unfused = Lower(false);
+  int InPlace = 0;
+  for (const passes::Kernel &K : Fused.Kernels)
+    if (K.node().Op == OpKind::BatchNormGrad) {
+      ASSERT_EQ(K.Main, 1u) << "the activation gradient is fused in";
+      const Value *Dx = K.node().Outputs[0];
+      auto It = Fused.InPlaceOf.find(Dx);
+      ASSERT_NE(It, Fused.InPlaceOf.end()) << Dx->Name;
+      EXPECT_EQ(It->second, K.Nodes[0]->Inputs[2]) << Dx->Name;
+      EXPECT_EQ(Fused.Offset.at(Dx), Fused.Offset.at(It->second));
+      ++InPlace;
+    }
+  EXPECT_EQ(InPlace, 2);
+  EXPECT_LE(double(Fused.Plan.ArenaBytes),
+            1.001 * double(Unfused.Plan.ArenaBytes));
+}
