@@ -110,7 +110,8 @@ private:
   /// costs less to interpret than to compile.
   std::unique_ptr<backend::Engine> TailI;
   /// Compiles running on other threads: TrainI's full-batch train_step,
-  /// EvalI's evaluation. Each engine is left alone until its is joined.
+  /// EvalI's evaluation. Each engine (and its graph) is left alone until
+  /// its compile is joined.
   mutable std::future<Status> TrainAhead, EvalAhead;
   DataBinding Binding; // in TrainG
   int64_t Step = 0;

@@ -404,8 +404,9 @@ NNC_INLINE int channelVecConv(void *const *T, const int64_t *P, const double *F,
   for (int64_t O = 0; O < G.O; ++O)
     for (int64_t K = 0; K < Taps; ++K)
       Wtr[K * G.O + O] = Wt[O * Taps + K];
-  // paddedPlanes pads by (PadT, PadL) to Hq x Wq; the padding below and
-  // right of what the windows reach is never read.
+  // paddedPlanes pads by (PadT, PadL) to Hq x Wq. A short last block of
+  // pixels reads past its row (into the next, or the workspace's slack)
+  // for lanes it then does not store.
   chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) {
     for (int64_t N = N0; N < N0 + Imgs; ++N) {
       paddedPlanes(Xp + N * G.C * G.H * G.W, G, Hq, Wq, Planes);

@@ -220,9 +220,10 @@ NNC_INLINE SplitMix64 rngFor(uint64_t NodeMix, const nnc_exec *X) {
 }
 
 // The routines below take their shapes at run time, so they gain nothing
-// from being compiled into each model: the JIT compiles them once per
-// process and target (NNC_SHARED names them, backend/llvm/SharedKernels.cpp)
-// and every model calls that copy. AOT objects still carry their own.
+// from being compiled into each model: NNC_SHARED names them, the build
+// compiles them for x86-64-v4 and -v3 (other targets: the JIT, once per
+// process; backend/llvm/SharedKernels.cpp) and every JIT-compiled model
+// calls that copy. AOT objects still carry their own.
 #define NNC_SHARED(Name) __asm__("nnc_lib_" #Name)
 
 // GEMM (Gemm.cpp): C[M,N] (+)= A[M,K] B[K,N]; A(i,k) = A[i*RsA + k*CsA],

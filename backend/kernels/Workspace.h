@@ -114,13 +114,12 @@ constexpr bool convDirect(int64_t KH, int64_t KW, int64_t SH, int64_t SW,
          C * KH * KW <= 32;
 }
 
-/// The direct conv's workspace per task: one image's zero-padded planes,
-/// rows of whole 16-float vectors plus the filter's reach.
 /// Row length of the direct conv's padded planes: whole blocks of two
 /// vectors (the widest register block), then the taps' reach.
 constexpr int64_t convDirectCols(int64_t OW, int64_t KW) {
   return roundUp(OW, 32) + KW - 1;
 }
+/// The direct conv's workspace per task: one image's zero-padded planes.
 constexpr int64_t convDirectFloats(int64_t C, int64_t KH, int64_t KW,
                                    int64_t OH, int64_t OW) {
   return roundUp(C * (OH + KH - 1) * convDirectCols(OW, KW) + 16, 16);

@@ -1,5 +1,4 @@
-//===- backend/llvm/SharedKernelObject.cpp - Compile the shared routines
-//---===//
+//===- backend/llvm/SharedKernelObject.cpp - Shared routines' object ------===//
 //
 // The GEMMs take their shapes at run time, so compiling them into every
 // model buys nothing and costs half of a LeNet-5 compile. They (NNC_SHARED
