@@ -183,6 +183,37 @@ constexpr ConvVecGradWork convVecGradWork(int64_t C, int64_t KH, int64_t KW,
 /// rows of KW taps as make at most 12 accumulators.
 constexpr int64_t convVecGradRows(int64_t KW) { return KW >= 12 ? 1 : 12 / KW; }
 
+/// ConvTranspose in gather form: stride and dilation 1, no groups, input
+/// channels in sixteens (the backward-data pass of a conv with such output
+/// channels). Each output is a sum over taps and input channels of the
+/// input zero-padded by (KH - 1 - PadT, KW - 1 - PadL) times the flipped
+/// kernel: a vector of 16 input channels per output pixel and channel,
+/// then one horizontal sum; no column matrix and no scatter.
+constexpr bool convTransposeGather(int64_t KH, int64_t KW, int64_t SH,
+                                   int64_t SW, int64_t DH, int64_t DW,
+                                   int64_t Groups, int64_t C, int64_t PadT,
+                                   int64_t PadL) {
+  return SH == 1 && SW == 1 && DH == 1 && DW == 1 && Groups == 1 &&
+         C % 16 == 0 && PadT >= 0 && PadL >= 0 && PadT <= KH - 1 &&
+         PadL <= KW - 1;
+}
+/// Output pixels of a row per register block.
+constexpr int64_t ConvGatherPixels = 2;
+/// Per task: the flipped weights [O, taps, C], then one image's padded
+/// input transposed to [rows, cols, C] (OH + KH - 1 rows of OW + KW - 1),
+/// with slack for a last block reading past the last row.
+struct ConvGatherWork {
+  int64_t Weights = 0, Input = 0, Total = 0;
+};
+constexpr ConvGatherWork convGatherWork(int64_t C, int64_t O, int64_t KH,
+                                        int64_t KW, int64_t OH, int64_t OW) {
+  ConvGatherWork W;
+  W.Input = roundUp(O * KH * KW * C, 16);
+  W.Total = W.Input +
+            roundUp(((OH + KH - 1) * (OW + KW - 1) + ConvGatherPixels) * C, 16);
+  return W;
+}
+
 /// The direct weight gradient (convDirect shapes with rows of at most 8
 /// taps): per task, one image's zero-padded input planes, its dY rows padded
 /// to whole vectors, and a partial gradient.

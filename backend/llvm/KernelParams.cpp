@@ -165,6 +165,12 @@ Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
     PerTask = nnck::convVecFloats(G.C, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.OH,
                                   G.OW, G.O);
   }
+  if (Kind == nnck::ConvTransposed &&
+      nnck::convTransposeGather(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups,
+                                G.C, G.PadT, G.PadL)) {
+    Images = 1; // the transposed input is per image
+    PerTask = nnck::convGatherWork(G.C, G.O, G.KH, G.KW, G.OH, G.OW).Total;
+  }
   if (Kind == nnck::ConvBackwardWeights &&
       nnck::convDirectGrad(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
     PerTask = nnck::convDirectGradFloats(G.C, G.KH, G.KW, G.OH, G.OW, G.O);

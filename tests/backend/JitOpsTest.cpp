@@ -194,6 +194,15 @@ std::vector<OpCase> otherCases() {
               {"dilations", Ints{2, 1}}}),
        1,
        "channel-vector"},
+      // Stride 1, input channels in sixteens: the gather form, with a
+      // partial block of output channels, an odd row (a partial block of
+      // pixels) and bottom/right pads that cut the input.
+      {OpKind::ConvTranspose,
+       {rnd({2, 32, 5, 9}, 103), rnd({32, 7, 3, 2}, 104), rnd({7}, 105)},
+       {true, true, true},
+       attrs({{"pads", Ints{2, 0, 1, 1}}}),
+       1,
+       "gather"},
       // Stride 1, 3x3, 16+ channels, asymmetric pads.
       {OpKind::ConvTranspose,
        {rnd({2, 16, 5, 6}, 91), rnd({16, 20, 3, 3}, 92), rnd({20}, 93)},
