@@ -493,17 +493,6 @@ NNC_TASK(Conv) {
   return NNC_OK;
 }
 
-/// The sum of a vector's 16 lanes.
-NNC_INLINE float laneSum(const v16 &V) {
-  typedef float v8x __attribute__((ext_vector_type(8)));
-  typedef float v4x __attribute__((ext_vector_type(4)));
-  v8x A = __builtin_shufflevector(V, V, 0, 1, 2, 3, 4, 5, 6, 7) +
-          __builtin_shufflevector(V, V, 8, 9, 10, 11, 12, 13, 14, 15);
-  v4x B = __builtin_shufflevector(A, A, 0, 1, 2, 3) +
-          __builtin_shufflevector(A, A, 4, 5, 6, 7);
-  return (B[0] + B[2]) + (B[1] + B[3]);
-}
-
 /// nnc_t_ConvTranspose in gather form (convTransposeGather): see
 /// convGatherWork. Blocks of CB output channels by ConvGatherPixels pixels
 /// of a row keep their 16-lane sums in registers; every tap loads one

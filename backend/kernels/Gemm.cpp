@@ -303,6 +303,40 @@ NNC_TASK(MatMul) {
 // P: N, K, M, tasks, floats per task. A few rows (batch-1 inference) are
 // dot products over W's contiguous rows: packing W for the GEMM would cost
 // more than using it.
+/// Y[j] = X . W[j] + Bias[j] for j in [First, End) in blocks of R rows of
+/// W: R independent accumulators share each loaded vector of X (one dot
+/// product at a time waits on its own FMA latency). Returns where the
+/// blocks stopped.
+template <int64_t R>
+NNC_INLINE int64_t denseDots(const float *X, const float *W, const float *Bias,
+                             float *Y, int64_t K, int64_t First, int64_t End) {
+  int64_t J = First;
+  for (; J + R <= End; J += R) {
+    v16 Acc[R];
+#pragma unroll
+    for (int64_t Q = 0; Q < R; ++Q)
+      Acc[Q] = 0;
+    int64_t E = 0;
+    for (; E + 16 <= K; E += 16) {
+      v16 Xv;
+      __builtin_memcpy(&Xv, X + E, sizeof(v16));
+#pragma unroll
+      for (int64_t Q = 0; Q < R; ++Q) {
+        v16 Wv;
+        __builtin_memcpy(&Wv, W + (J + Q) * K + E, sizeof(v16));
+        Acc[Q] += Xv * Wv;
+      }
+    }
+    for (int64_t Q = 0; Q < R; ++Q) {
+      float S = laneSum(Acc[Q]);
+      for (int64_t Rest = E; Rest < K; ++Rest)
+        S += X[Rest] * W[(J + Q) * K + Rest];
+      Y[J + Q] = S + (Bias ? Bias[J + Q] : 0.f);
+    }
+  }
+  return J;
+}
+
 NNC_KERNEL(Dense) { return NNC_OK; }
 NNC_TASK(Dense) {
   int64_t N = P[0], K = P[1], M = P[2], First, End;
@@ -311,14 +345,20 @@ NNC_TASK(Dense) {
   const float *Bias = f32(T, 2);
   if (N <= DenseDotRows) {
     // Tasks split the output features here.
-    for (int64_t I = 0; I < N; ++I)
-      for (int64_t J = M * Task / P[3]; J < M * (Task + 1) / P[3]; ++J) {
+    for (int64_t I = 0; I < N; ++I) {
+      int64_t J = M * Task / P[3], End = M * (Task + 1) / P[3];
+      if (nnc_target_vector_bits >= 512)
+        J = denseDots<8>(X + I * K, W, Bias, Y + I * M, K, J, End);
+      else
+        J = denseDots<4>(X + I * K, W, Bias, Y + I * M, K, J, End);
+      for (; J < End; ++J) {
         const float *Xr = X + I * K, *Wr = W + J * K;
         float S = 0;
         for (int64_t E = 0; E < K; ++E)
           S += Xr[E] * Wr[E];
         Y[I * M + J] = S + (Bias ? Bias[J] : 0.f);
       }
+    }
     return NNC_OK;
   }
   rowsOf(N, Task, P[3], First, End);
