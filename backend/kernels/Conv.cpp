@@ -144,8 +144,9 @@ NNC_INLINE void winogradWeights(const float *W, int64_t O, int64_t C,
 /// first copied into a zero-padded plane, so every tile reads without
 /// bounds checks.
 NNC_INLINE void winogradInput(const float *__restrict X, const Window &G,
-                              int64_t Ld, int64_t Tile0,
-                              float *__restrict Plane, float *__restrict V) {
+                              int64_t Ld, int64_t KStride, int64_t Tile0,
+                              int64_t NR, float *__restrict Plane,
+                              float *__restrict V) {
   int64_t TY = (G.OH + 1) / 2, TX = (G.OW + 1) / 2;
   int64_t Hp = 2 * TY + 2, Wp = 2 * TX + 2;
   for (int64_t C = 0; C < G.C; ++C) {
@@ -163,9 +164,14 @@ NNC_INLINE void winogradInput(const float *__restrict X, const Window &G,
       copyShort(Dst + Lo, Xc + Ih * G.W + (Lo - G.PadL), Hi - Lo);
       zero(Dst + Hi, Wp - Hi);
     }
-    float *Vc = V + C * Ld + Tile0;
     for (int64_t Ty = 0; Ty < TY; ++Ty)
       for (int64_t Tx = 0; Tx < TX; ++Tx) {
+        // Row-major V [16, C, Ld], or gemmPackedAB's panels of NR tiles
+        // (Ld then counts whole panels): tile t of channel C at
+        // (t / NR) * C * NR + C * NR + t % NR within each k's matrix.
+        int64_t Tile = Tile0 + Ty * TX + Tx;
+        float *Out = NR ? V + ((Tile / NR) * G.C + C) * NR + Tile % NR
+                        : V + C * Ld + Tile;
         const float *D = Plane + 2 * Ty * Wp + 2 * Tx;
         float T[4][4]; // B^T d
 #pragma unroll
@@ -177,13 +183,12 @@ NNC_INLINE void winogradInput(const float *__restrict X, const Window &G,
           T[2][J] = D2 - D1;
           T[3][J] = D1 - D3;
         }
-        float *Out = Vc + Ty * TX + Tx;
 #pragma unroll
         for (int I = 0; I < 4; ++I) {
-          Out[(I * 4 + 0) * G.C * Ld] = T[I][0] - T[I][2];
-          Out[(I * 4 + 1) * G.C * Ld] = T[I][1] + T[I][2];
-          Out[(I * 4 + 2) * G.C * Ld] = T[I][2] - T[I][1];
-          Out[(I * 4 + 3) * G.C * Ld] = T[I][1] - T[I][3];
+          Out[(I * 4 + 0) * KStride] = T[I][0] - T[I][2];
+          Out[(I * 4 + 1) * KStride] = T[I][1] + T[I][2];
+          Out[(I * 4 + 2) * KStride] = T[I][2] - T[I][1];
+          Out[(I * 4 + 3) * KStride] = T[I][1] - T[I][3];
         }
       }
   }
@@ -267,14 +272,25 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
   chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) {
     int64_t Ld = Imgs * Per;
     float *V = Work + L.V, *M = Work + L.M;
+    // Packed A: V is written as gemmPackedAB's B panels, so the 16 GEMMs
+    // copy nothing (the padding tiles of the last panel are zero). The 16
+    // matrices are a cache line further apart than their size: whole
+    // panels would put the 16 stores of a tile in one L1 set.
+    int64_t NR = Packed ? gemmNR() : 0;
+    int64_t LdV = Packed ? roundUp(Ld, NR) : Ld;
+    int64_t KStride = Packed ? G.C * LdV + 16 : G.C * Ld;
+    if (Packed && LdV > Ld)
+      for (int64_t K = 0; K < 16; ++K)
+        for (int64_t C = 0; C < G.C; ++C)
+          zero(V + K * KStride + ((Ld / NR) * G.C + C) * NR + Ld % NR,
+               LdV - Ld);
     for (int64_t I = 0; I < Imgs; ++I)
-      winogradInput(Xp + (N0 + I) * G.C * G.H * G.W, G, Ld, I * Per,
-                    Work + L.Plane, V);
+      winogradInput(Xp + (N0 + I) * G.C * G.H * G.W, G, LdV, KStride, I * Per,
+                    NR, Work + L.Plane, V);
     for (int64_t K = 0; K < 16; ++K)
       if (Packed)
-        gemmPackedA(Rows, Ld, G.C, Work + L.UPacked + K * Strip,
-                    V + K * G.C * Ld, Ld, 1, M + (K * G.O + Os.First) * Ld, Ld,
-                    false, Work + L.Pack);
+        gemmPackedAB(Rows, Ld, G.C, Work + L.UPacked + K * Strip,
+                     V + K * KStride, M + (K * G.O + Os.First) * Ld, Ld);
       else
         gemm(Rows, Ld, G.C, Work + L.U + (K * G.O + Os.First) * G.C, G.C, 1,
              V + K * G.C * Ld, Ld, 1, M + (K * G.O + Os.First) * Ld, Ld, false,

@@ -143,7 +143,25 @@ void gemmPackedAWith(int64_t M, int64_t N, int64_t K, const float *PackedA,
   }
 }
 
+template <int64_t NR>
+void gemmPackedABWith(int64_t M, int64_t N, int64_t K, const float *PackedA,
+                      const float *PackedB, float *C, int64_t Ldc) {
+  // One B panel (K x NR) stays in L1 across every strip of A.
+  for (int64_t Jr = 0; Jr < N; Jr += NR)
+    for (int64_t Ir = 0; Ir < M; Ir += MR)
+      microKernel<NR>(K, PackedA + Ir * K, PackedB + Jr * K, C + Ir * Ldc + Jr,
+                      Ldc, minOf(MR, M - Ir), minOf(NR, N - Jr), false);
+}
+
 } // namespace
+
+void gemmPackedAB(int64_t M, int64_t N, int64_t K, const float *PackedA,
+                  const float *PackedB, float *C, int64_t Ldc) {
+  if (nnc_target_vector_bits >= 512)
+    gemmPackedABWith<32>(M, N, K, PackedA, PackedB, C, Ldc);
+  else
+    gemmPackedABWith<16>(M, N, K, PackedA, PackedB, C, Ldc);
+}
 
 void packGemmA(int64_t M, int64_t K, const float *A, int64_t RsA, int64_t CsA,
                float *Dst) {

@@ -253,6 +253,16 @@ void gemmPackedA(int64_t M, int64_t N, int64_t K, const float *PackedA,
                  int64_t Ldc, bool Accumulate, float *Work)
     NNC_SHARED(gemmPackedA);
 
+// C[M,N] = A B with both operands packed already: A by packGemmA, B as
+// gemm packs it (panels of gemmNR() columns, k-major: element (k, j) at
+// (j / NR) * K * NR + k * NR + j % NR, the last panel zero-padded). K must
+// be at most GemmKC. Winograd's input transform writes B this way.
+void gemmPackedAB(int64_t M, int64_t N, int64_t K, const float *PackedA,
+                  const float *PackedB, float *C, int64_t Ldc)
+    NNC_SHARED(gemmPackedAB);
+/// The GEMM micro-kernel's width for this target.
+NNC_INLINE int64_t gemmNR() { return nnc_target_vector_bits >= 512 ? 32 : 16; }
+
 // C[M,N] (+)= A[M,K] B[N,K]^T with rows of A and B contiguous along K (row
 // strides Lda, Ldb): dot products of long rows, as a weight gradient sums
 // over many pixels. Needs no packing and no workspace.

@@ -267,7 +267,9 @@ constexpr WinogradWork winogradWork(int64_t C, int64_t O, int64_t OH,
   WinogradWork W;
   W.UPacked = roundUp(16 * O * C, 16);
   W.V = W.UPacked + roundUp(16 * roundUp(O, GemmMR) * C, 16);
-  W.M = W.V + roundUp(16 * C * Tiles, 16);
+  // V holds whole panels of GemmNR tiles (gemmPackedAB's B layout), each
+  // of the 16 matrices followed by a cache line of spacing.
+  W.M = W.V + roundUp(16 * (C * roundUp(Tiles, GemmNR) + 16), 16);
   W.Plane = W.M + roundUp(16 * O * Tiles, 16);
   W.Tmp = W.Plane + roundUp(PlaneFloats, 16);
   W.Pack = W.Tmp + roundUp(4 * winogradTiles(OH, OW), 16);
