@@ -156,7 +156,15 @@ double Trainer::learningRate(int64_t GlobalStep, int64_t StepsPerEpoch) const {
 
 Status Trainer::train(const runtime::Dataset &Data,
                       const runtime::Dataset *Test) {
-  NNC_TRY(joinCompiles());
+  // The evaluation compiles on another thread from here on: while
+  // train_step's compile finishes, then beside the first steps. It touches
+  // only Base and EvalI.
+  if (Test && EvalI->kind() == backend::EngineKind::Jit && !EvalAhead.valid())
+    EvalAhead = std::async(std::launch::async, [this, N = Test->Count] {
+      return compileEvaluation(Base, *EvalI, N, evalBatch());
+    });
+  if (TrainAhead.valid())
+    NNC_TRY(TrainAhead.get());
   for (const runtime::Dataset *D : {&Data, Test})
     if (D) {
       Expected<DataBinding> B = bindData(TrainG, TS.Loss, D);
@@ -170,11 +178,6 @@ Status Trainer::train(const runtime::Dataset &Data,
                  "jit: the last batch of each epoch (%lld examples) runs on "
                  "the interpreter: that costs less than compiling it\n",
                  (long long)TailCount);
-  // The evaluation compiles while the first steps run.
-  if (Test && EvalI->kind() == backend::EngineKind::Jit)
-    EvalAhead = std::async(std::launch::async, [this, N = Test->Count] {
-      return compileEvaluation(Base, *EvalI, N, evalBatch());
-    });
   int64_t PerEpoch = (Data.Count + Opts.Batch - 1) / Opts.Batch;
   int64_t Total = Opts.Epochs * PerEpoch;
   if (Opts.MaxSteps > 0)
