@@ -166,9 +166,9 @@ NNC_INLINE void winogradInput(const float *__restrict X, const Window &G,
     }
     for (int64_t Ty = 0; Ty < TY; ++Ty)
       for (int64_t Tx = 0; Tx < TX; ++Tx) {
-        // Row-major V [16, C, Ld], or gemmPackedAB's panels of NR tiles
-        // (Ld then counts whole panels): tile t of channel C at
-        // (t / NR) * C * NR + C * NR + t % NR within each k's matrix.
+        // Row-major V [16, channels, Ld], or (NR > 0) gemmPackedAB's
+        // panels of NR tiles: tile t of channel c at (t / NR) * channels *
+        // NR + c * NR + t % NR within each of the 16 matrices.
         int64_t Tile = Tile0 + Ty * TX + Tx;
         float *Out = NR ? V + ((Tile / NR) * G.C + C) * NR + Tile % NR
                         : V + C * Ld + Tile;

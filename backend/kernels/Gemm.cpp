@@ -317,10 +317,6 @@ NNC_TASK(MatMul) {
   return NNC_OK;
 }
 
-// Dense: X [N, K], W [M, K], optional bias [M]; Y = X W^T + b.
-// P: N, K, M, tasks, floats per task. A few rows (batch-1 inference) are
-// dot products over W's contiguous rows: packing W for the GEMM would cost
-// more than using it.
 /// Y[j] = X . W[j] + Bias[j] for j in [First, End) in blocks of R rows of
 /// W: R independent accumulators share each loaded vector of X (one dot
 /// product at a time waits on its own FMA latency). Returns where the
@@ -355,6 +351,10 @@ NNC_INLINE int64_t denseDots(const float *X, const float *W, const float *Bias,
   return J;
 }
 
+// Dense: X [N, K], W [M, K], optional bias [M]; Y = X W^T + b.
+// P: N, K, M, tasks, floats per task. A few rows (batch-1 inference) are
+// dot products over W's contiguous rows: packing W for the GEMM would cost
+// more than using it.
 NNC_KERNEL(Dense) { return NNC_OK; }
 NNC_TASK(Dense) {
   int64_t N = P[0], K = P[1], M = P[2], First, End;
