@@ -9,7 +9,6 @@
 #include <llvm/IR/GlobalVariable.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/LLVMContext.h>
-#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -223,14 +222,10 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
   for (llvm::GlobalValue &GV : M->global_values())
     if (GV.hasLocalLinkage() && !GV.getName().starts_with(O.Prefix + "_"))
       GV.setName(O.Prefix + "_" + GV.getName().str());
-  llvm::SmallVector<char, 0> Buffer;
-  llvm::raw_svector_ostream OS(Buffer);
-  llvm::legacy::PassManager PM;
-  if ((*TM)->addPassesToEmitFile(PM, OS, nullptr,
-                                 llvm::CodeGenFileType::ObjectFile))
-    return error("the target cannot emit object files");
-  PM.run(*M);
-  R.Object.assign(Buffer.begin(), Buffer.end());
+  Expected<std::vector<char>> Object = emitObject(*M, **TM);
+  if (!Object.ok())
+    return Object.status();
+  R.Object = std::move(*Object);
 
   // --- The header. ----------------------------------------------------------
   std::string P = O.Prefix, PU = upper(O.Prefix);

@@ -4,6 +4,7 @@
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Linker/Linker.h>
@@ -168,6 +169,18 @@ void runO3(llvm::Module &M, llvm::TargetMachine &TM) {
   llvm::ModulePassManager MPM =
       PB.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
   MPM.run(M, MAM);
+}
+
+Expected<std::vector<char>> emitObject(llvm::Module &M,
+                                       llvm::TargetMachine &TM) {
+  llvm::SmallVector<char, 0> Buffer;
+  llvm::raw_svector_ostream OS(Buffer);
+  llvm::legacy::PassManager PM;
+  if (TM.addPassesToEmitFile(PM, OS, nullptr,
+                             llvm::CodeGenFileType::ObjectFile))
+    return error("the target cannot emit object files");
+  PM.run(M);
+  return std::vector<char>(Buffer.begin(), Buffer.end());
 }
 
 bool isSharedKernel(llvm::StringRef Name) {

@@ -56,6 +56,10 @@ createTargetMachine(const CodegenOptions &Opts, bool ForObject = false);
 Status prepareForTarget(llvm::Module &M, llvm::TargetMachine &TM,
                         const std::function<bool(llvm::StringRef)> &Keep);
 
+/// M compiled by TM to an object file's bytes.
+Expected<std::vector<char>> emitObject(llvm::Module &M,
+                                       llvm::TargetMachine &TM);
+
 /// LLVM's O3 pipeline for TM.
 void runO3(llvm::Module &M, llvm::TargetMachine &TM);
 

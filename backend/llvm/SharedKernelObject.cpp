@@ -9,10 +9,9 @@
 //===----------------------------------------------------------------------===//
 #include "backend/llvm/Jit.h"
 
-#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/PassManager.h>
-#include <llvm/Support/SmallVectorMemoryBuffer.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Transforms/IPO/GlobalDCE.h>
@@ -44,16 +43,11 @@ Expected<SharedObject> compileSharedKernels(const CodegenOptions &Opts) {
   NNC_TRY(prepareForTarget(**M, **TM, isSharedKernel));
   dropUnused(**M);
   runO3(**M, **TM);
-  llvm::SmallVector<char, 0> Buffer;
-  llvm::raw_svector_ostream OS(Buffer);
-  llvm::legacy::PassManager PM;
-  if ((*TM)->addPassesToEmitFile(PM, OS, nullptr,
-                                 llvm::CodeGenFileType::ObjectFile))
-    return error("the target cannot emit object files");
-  PM.run(**M);
-  return SharedObject(std::make_shared<llvm::SmallVectorMemoryBuffer>(
-      std::move(Buffer), "nnc_shared_kernels.o",
-      /*RequiresNullTerminator=*/false));
+  Expected<std::vector<char>> Object = emitObject(**M, **TM);
+  if (!Object.ok())
+    return Object.status();
+  return SharedObject(llvm::MemoryBuffer::getMemBufferCopy(
+      llvm::StringRef(Object->data(), Object->size()), "nnc_shared_kernels.o"));
 }
 
 } // namespace nnc::backend

@@ -46,6 +46,20 @@ namespace {
 
 class ArenaPlans : public ::testing::TestWithParam<const char *> {};
 
+/// Entry of G lowered as the JIT lowers it on two threads (kernel
+/// workspaces included), fused or not.
+passes::KernelProgram lower(const Graph &G, const char *Entry, bool Training,
+                            bool Fuse = true) {
+  passes::LoweringOptions O;
+  O.Training = Training;
+  O.FuseElementwise = O.FuseConvBn = O.FuseConvAct = Fuse;
+  O.Workspace = [&](const Node &N) -> size_t {
+    auto C = backend::kernelCall(N, Training, 2);
+    return C.ok() ? C->WorkspaceBytes : 0;
+  };
+  return passes::lowerToKernels(G, *G.findEntry(Entry), O);
+}
+
 } // namespace
 
 TEST_P(ArenaPlans, KernelProgramsMeetTheTargetsWithoutConflicts) {
@@ -57,21 +71,12 @@ TEST_P(ArenaPlans, KernelProgramsMeetTheTargetsWithoutConflicts) {
   ASSERT_OK(G);
   Graph Infer = G->clone();
   ASSERT_OK(passes::buildTrainStep(*G));
-  auto Lower = [](const Graph &Gr, const char *Entry, bool Training) {
-    passes::LoweringOptions O;
-    O.Training = Training;
-    O.Workspace = [&](const Node &N) -> size_t {
-      auto C = backend::kernelCall(N, Training, 2);
-      return C.ok() ? C->WorkspaceBytes : 0;
-    };
-    return passes::lowerToKernels(Gr, *Gr.findEntry(Entry), O);
-  };
   for (int64_t Batch : {1, 8, 64}) {
     SCOPED_TRACE(Batch);
     ASSERT_OK(inferShapes(*G, Batch));
     ASSERT_OK(inferShapes(Infer, Batch));
-    passes::KernelProgram T = Lower(*G, "train_step", true);
-    passes::KernelProgram I = Lower(Infer, "infer", false);
+    passes::KernelProgram T = lower(*G, "train_step", true);
+    passes::KernelProgram I = lower(Infer, "infer", false);
     EXPECT_LE(T.Plan.ratio(), 1.1) << "training target";
     EXPECT_LE(I.Plan.ratio(), 1.02) << "inference target";
     for (const passes::KernelProgram *P : {&T, &I}) {
@@ -97,17 +102,8 @@ TEST(KernelPrograms, BatchNormGradientWritesOverTheGradientItReads) {
   ASSERT_OK(G);
   ASSERT_OK(passes::buildTrainStep(*G));
   ASSERT_OK(inferShapes(*G, 64));
-  auto Lower = [&](bool Fuse) {
-    passes::LoweringOptions O;
-    O.Training = true;
-    O.FuseElementwise = O.FuseConvBn = O.FuseConvAct = Fuse;
-    O.Workspace = [&](const Node &N) -> size_t {
-      auto C = backend::kernelCall(N, true, 2);
-      return C.ok() ? C->WorkspaceBytes : 0;
-    };
-    return passes::lowerToKernels(*G, *G->findEntry("train_step"), O);
-  };
-  passes::KernelProgram Fused = Lower(true), Unfused = Lower(false);
+  passes::KernelProgram Fused = lower(*G, "train_step", true, true),
+                        Unfused = lower(*G, "train_step", true, false);
   int InPlace = 0;
   for (const passes::Kernel &K : Fused.Kernels)
     if (K.node().Op == OpKind::BatchNormGrad) {
