@@ -335,6 +335,26 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
     B.First = std::min(B.First, I.first);
     B.Last = std::max(B.Last, I.second);
   }
+  // An output's buffer need not be in the arena: the kernels can write the
+  // caller's buffer itself, which saves a copy of every result (a conv
+  // block's whole output). Only where that buffer is exactly one output's
+  // size and no other output shares it.
+  std::map<const Value *, int64_t> OutputsOf; // owner -> outputs over it
+  for (const Value *V : E.Outputs)
+    if (auto It = Owner.find(P.root(V)); It != Owner.end())
+      ++OutputsOf[It->second];
+  for (size_t I = 0; I < E.Outputs.size(); ++I) {
+    const Value *V = E.Outputs[I];
+    auto It = Owner.find(P.root(V));
+    if (It == Owner.end() || OutputsOf.at(It->second) != 1 ||
+        Buffers.at(It->second).Bytes != V->Type.bytes())
+      continue;
+    const Value *O = It->second;
+    for (const auto &[W, WO] : Owner)
+      if (WO == O)
+        P.OutputSlot[W] = I;
+    Buffers.erase(O);
+  }
   std::vector<const Value *> Index;
   for (const auto &[V, B] : Buffers)
     Index.push_back(V);
@@ -358,7 +378,8 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
   for (size_t I = 0; I < Index.size(); ++I)
     P.Offset[Index[I]] = P.Plan.Offsets[I];
   for (const auto &[V, O] : Owner)
-    P.Offset[V] = P.Offset.at(O);
+    if (!P.OutputSlot.count(V))
+      P.Offset[V] = P.Offset.at(O);
   for (size_t I = 0; I < WorkIndex.size(); ++I)
     P.Kernels[WorkIndex[I]].WorkspaceOffset = P.Plan.Offsets[Index.size() + I];
   return P;

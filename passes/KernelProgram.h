@@ -61,6 +61,9 @@ struct KernelProgram {
   std::map<const ir::Value *, const ir::Value *> Root;
   /// Arena offset of every arena-owning value.
   std::map<const ir::Value *, size_t> Offset;
+  /// Values computed straight into the caller's buffer of an entry output
+  /// (value -> the output's index) instead of into the arena and copied.
+  std::map<const ir::Value *, size_t> OutputSlot;
   /// Values written over an operand's buffer: value -> that operand.
   std::map<const ir::Value *, const ir::Value *> InPlaceOf;
   /// The arena's buffers (values, then workspaces) and their offsets.

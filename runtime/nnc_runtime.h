@@ -30,7 +30,8 @@ typedef struct nnc_exec {
   uint64_t seed;                    /* mixed into every random op */
 } nnc_exec;
 
-/* io: the entry's inputs, then its outputs, in declaration order.
+/* io: the entry's inputs, then its outputs, in declaration order. Outputs
+ * are written while inputs are still read: they must not overlap.
  * persistent: parameters, optimizer state and constants.
  * arena: the activation arena, aligned to 64 bytes.
  * Returns 0. */

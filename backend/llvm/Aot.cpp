@@ -255,7 +255,10 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
        "0;\n"
     << " * otherwise its parallel_for runs kernel tasks on the caller's "
        "threads\n"
-    << " * and its seed drives dropout (vary it per training step).\n */\n";
+    << " * and its seed drives dropout (vary it per training step).\n"
+    << " * Output buffers must not overlap the inputs or each other: kernels\n"
+    << " * write results there directly, while inputs are still being read.\n"
+    << " */\n";
   H << "#ifndef " << PU << "_H\n#define " << PU << "_H\n\n"
     << "#include <stddef.h>\n#include <stdint.h>\n#include <stdlib.h>\n\n"
     << "#ifndef NNC_EXEC_DEFINED\n#define NNC_EXEC_DEFINED\n"

@@ -62,7 +62,8 @@ private:
   llvm::BasicBlock *Fail = nullptr;
   llvm::PHINode *FailCode = nullptr;
   std::map<const Value *, llvm::Value *> InputPtr;
-  llvm::AllocaInst *Slots = nullptr; // the kernel call's tensor array
+  std::vector<llvm::Value *> OutputPtr; // the caller's output buffers
+  llvm::AllocaInst *Slots = nullptr;    // the kernel call's tensor array
   size_t SlotCount = 0;
 };
 
@@ -73,6 +74,8 @@ llvm::Value *EntryEmitter::ptrOf(const Value *V) {
                                         L.Offset.at(R));
   if (auto It = InputPtr.find(R); It != InputPtr.end())
     return It->second;
+  if (auto It = KP.OutputSlot.find(R); It != KP.OutputSlot.end())
+    return OutputPtr.at(It->second);
   return B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), Arena, KP.Offset.at(R));
 }
 
@@ -219,7 +222,8 @@ Status EntryEmitter::emit(const std::string &Name, bool Training,
   Fn = llvm::Function::Create(Ty, llvm::GlobalValue::ExternalLinkage, Name, M);
   Fn->setDoesNotThrow();
   // The regions never overlap each other; the caller's tensors may not
-  // overlap them either (the runtime copies when they would).
+  // overlap them either (the runtime copies when they would). Outputs are
+  // written while inputs are still read: they must not overlap either.
   Fn->addParamAttr(1, llvm::Attribute::NoAlias);
   Fn->addParamAttr(2, llvm::Attribute::NoAlias);
   Io = Fn->getArg(0);
@@ -244,6 +248,10 @@ Status EntryEmitter::emit(const std::string &Name, bool Training,
   for (size_t I = 0; I < E.Inputs.size(); ++I)
     InputPtr[E.Inputs[I]] = B.CreateLoad(
         Ptr, B.CreateConstInBoundsGEP1_64(Ptr, Io, I), E.Inputs[I]->Name);
+  for (size_t I = 0; I < E.Outputs.size(); ++I)
+    OutputPtr.push_back(B.CreateLoad(
+        Ptr, B.CreateConstInBoundsGEP1_64(Ptr, Io, E.Inputs.size() + I),
+        E.Outputs[I]->Name));
 
   // Profiling: a timestamp after every kernel (JIT only; see Jit.h).
   llvm::FunctionCallee Mark;
@@ -271,14 +279,15 @@ Status EntryEmitter::emit(const std::string &Name, bool Training,
 
   if (Profile && !KP.Kernels.empty())
     B.CreateCall(Mark, {B.getInt64(int64_t(KP.Kernels.size()) - 1)});
-  // Results go to the caller's buffers; updates land after the whole step,
-  // so every kernel saw the old values.
+  // Results not computed in the caller's buffers are copied there; updates
+  // land after the whole step, so every kernel saw the old values.
   for (size_t I = 0; I < E.Outputs.size(); ++I) {
     const Value *V = E.Outputs[I];
-    llvm::Value *Dst = B.CreateLoad(
-        Ptr, B.CreateConstInBoundsGEP1_64(Ptr, Io, E.Inputs.size() + I));
-    B.CreateMemCpy(Dst, llvm::MaybeAlign(4), ptrOf(V), llvm::MaybeAlign(4),
-                   V->Type.bytes());
+    auto It = KP.OutputSlot.find(KP.root(V));
+    if (It != KP.OutputSlot.end() && It->second == I)
+      continue;
+    B.CreateMemCpy(OutputPtr[I], llvm::MaybeAlign(4), ptrOf(V),
+                   llvm::MaybeAlign(4), V->Type.bytes());
   }
   for (const Update &U : E.Updates) {
     if (KP.root(U.NewValue) == U.Target)

@@ -242,6 +242,13 @@ struct JitEngine::Bound {
   std::vector<void *> Io;
 };
 
+/// The first cache-line boundary in a buffer allocated with 64 bytes to
+/// spare: kernels write outputs in place, in whole vectors.
+void *lineAligned(std::vector<char> &Buf) {
+  auto A = reinterpret_cast<uintptr_t>(Buf.data());
+  return Buf.data() + ((64 - A % 64) % 64);
+}
+
 Expected<std::unique_ptr<JitEngine::Bound>>
 JitEngine::bind(const EntryPoint &E, const interp::TensorMap &Inputs,
                 const interp::Options &RunOpts) {
@@ -273,16 +280,16 @@ JitEngine::bind(const EntryPoint &E, const interp::TensorMap &Inputs,
     }
     B->Buffers.emplace_back(It->second.Data.size() * elementBytes(V->Type.Elt) +
                             64);
-    toHost(It->second.Data, V->Type.Elt, B->Buffers.back().data());
-    B->Io.push_back(B->Buffers.back().data());
+    B->Io.push_back(lineAligned(B->Buffers.back()));
+    toHost(It->second.Data, V->Type.Elt, B->Io.back());
   }
   for (const Value *V : E.Outputs) {
     B->Buffers.emplace_back(
         size_t(V->Type.numElements()) * elementBytes(V->Type.Elt) + 64);
+    B->Io.push_back(lineAligned(B->Buffers.back()));
     if (V->Type.Elt == DType::F32)
       for (int64_t I = 0; I < V->Type.numElements(); ++I)
-        reinterpret_cast<float *>(B->Buffers.back().data())[I] = NAN;
-    B->Io.push_back(B->Buffers.back().data());
+        static_cast<float *>(B->Io.back())[I] = NAN;
   }
   return B;
 }

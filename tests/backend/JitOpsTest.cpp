@@ -405,6 +405,30 @@ TEST(JitOps, TrainingModeRandomOpsDrawWhatTheInterpreterDraws) {
           true);
 }
 
+TEST(JitOps, ResultsInTheCallersBuffersOrCopiedThere) {
+  // Kernels write results straight into the caller's buffers unless two
+  // results share one (a value and its view) or a result is an input.
+  Graph G;
+  Builder B(G);
+  Value *X = B.input("x", {2, 3, 9, 7});
+  Tensor W = rnd({5, 3, 3, 3}, 3);
+  Value *R = B.op(OpKind::Relu,
+                  {B.op(OpKind::Conv, {X, B.constant("w", W.Dims, W.Data)},
+                        attrs({{"pads", std::vector<int64_t>{1, 1, 1, 1}}}))});
+  Value *F = B.op(OpKind::Flatten, {R});
+  Value *E = B.op(OpKind::Exp, {R});
+  B.entry("alone", {X}, {R});
+  B.entry("shared", {X}, {R, F, E, X});
+  ASSERT_OK(B.status());
+  ASSERT_OK(verify(G));
+  auto Jit = makeEngine(G, backend::EngineKind::Jit);
+  auto Ref = makeEngine(G, backend::EngineKind::Interp);
+  ASSERT_TRUE(Jit && Ref);
+  interp::TensorMap Feed = {{"x", rnd({2, 3, 9, 7}, 4)}};
+  expectEnginesAgree(*Jit, *Ref, "alone", Feed, 1e-5);
+  expectEnginesAgree(*Jit, *Ref, "shared", Feed, 1e-5);
+}
+
 TEST(JitOps, OptimizerUpdates) {
   // (param, grad, lr, weight_decay, step, state...) at step 1 and 3, with
   // coupled and decoupled weight decay.

@@ -119,3 +119,49 @@ TEST(KernelPrograms, BatchNormGradientWritesOverTheGradientItReads) {
   EXPECT_LE(double(Fused.Plan.ArenaBytes),
             1.001 * double(Unfused.Plan.ArenaBytes));
 }
+
+namespace {
+
+/// x [2, 3, 8, 8] -> conv (4 channels, 3x3) -> relu r, with entries that
+/// return r alone, and r beside a view of it, an Exp of it and the input.
+Graph convRelu() {
+  Graph G;
+  Builder B(G);
+  Value *X = B.input("x", {2, 3, 8, 8});
+  Value *W = B.constant("w", {4, 3, 3, 3}, std::vector<double>(108, 0.1));
+  Value *R = B.op(OpKind::Relu, {B.op(OpKind::Conv, {X, W}, {}, "c")}, {}, "r");
+  Value *F = B.op(OpKind::Flatten, {R}, {}, "f");
+  Value *E = B.op(OpKind::Exp, {R}, {}, "e");
+  B.entry("alone", {X}, {R});
+  B.entry("shared", {X}, {R, F, E, X});
+  EXPECT_OK(B.status());
+  EXPECT_OK(verify(G));
+  EXPECT_OK(inferShapes(G, 2));
+  return G;
+}
+
+} // namespace
+
+TEST(KernelPrograms, ResultsAreComputedInTheCallersBuffers) {
+  // A result's buffer is the caller's: not planned in the arena, and no
+  // copy at the end (a conv block's whole output was copied before).
+  Graph G = convRelu();
+  passes::KernelProgram P = lower(G, "alone", false);
+  const Value *R = G.EntryPoints[0].Outputs[0];
+  ASSERT_TRUE(P.OutputSlot.count(R));
+  EXPECT_EQ(P.OutputSlot.at(R), 0u);
+  EXPECT_TRUE(P.Offset.empty()) << "the arena holds only the workspace";
+}
+
+TEST(KernelPrograms, ResultsSharingABufferAreCopied) {
+  // r and its view f share one buffer, which cannot be both callers'
+  // buffers; x is the caller's input. e has a buffer of its own.
+  Graph G = convRelu();
+  passes::KernelProgram P = lower(G, "shared", false);
+  const EntryPoint &E = *G.findEntry("shared");
+  EXPECT_FALSE(P.OutputSlot.count(P.root(E.Outputs[0])));
+  EXPECT_FALSE(P.OutputSlot.count(P.root(E.Outputs[1])));
+  EXPECT_FALSE(P.OutputSlot.count(E.Outputs[3]));
+  ASSERT_TRUE(P.OutputSlot.count(E.Outputs[2]));
+  EXPECT_EQ(P.OutputSlot.at(E.Outputs[2]), 2u);
+}
