@@ -194,53 +194,50 @@ NNC_INLINE void winogradInput(const float *__restrict X, const Window &G,
   }
 }
 
-/// One image's output from the products M [16, O, tiles] (row stride Ld):
-/// A^T m A per tile and the epilogue, computed over all tiles at once (16
-/// contiguous streams in, four out to Tmp [4, tiles]: it vectorizes), then
-/// the 2x2 blocks interleaved into the image, clipped to its size.
+/// One image's output from the products M [16, O, tiles] (row stride Ld,
+/// matrix stride KStride): A^T m A for eight tiles of a tile row at once,
+/// the epilogue, and the two output rows they make, interleaved in
+/// registers. Reads up to seven tiles past the image's last, which M's
+/// spacing keeps inside the workspace.
 NNC_INLINE void winogradOutput(const float *__restrict M, const Window &G,
-                               int64_t Ld, int64_t Tile0, float *__restrict Y,
-                               float *__restrict Tmp, void *const *T,
+                               int64_t Ld, int64_t KStride, int64_t Tile0,
+                               float *__restrict Y, void *const *T,
                                const int64_t *P, const double *F, Channels Os) {
   int64_t TY = (G.OH + 1) / 2, TX = (G.OW + 1) / 2, Act = P[22];
-  int64_t Per = TY * TX, Stride = G.O * Ld;
   for (int64_t O = Os.First; O < Os.End; ++O) {
     float Scale, Shift;
     affine(T, P, F, O, Scale, Shift);
-    const float *__restrict Mo = M + O * Ld + Tile0;
-    for (int64_t Tl = 0; Tl < Per; ++Tl) {
-      float Mv[16];
-#pragma unroll
-      for (int K = 0; K < 16; ++K)
-        Mv[K] = Mo[K * Stride + Tl];
-      float Tm[2][4]; // A^T m
-#pragma unroll
-      for (int J = 0; J < 4; ++J) {
-        Tm[0][J] = Mv[J] + Mv[4 + J] + Mv[8 + J];
-        Tm[1][J] = Mv[4 + J] - Mv[8 + J] - Mv[12 + J];
-      }
-#pragma unroll
-      for (int R = 0; R < 2; ++R) {
-        float Y0 = Tm[R][0] + Tm[R][1] + Tm[R][2];
-        float Y1 = Tm[R][1] - Tm[R][2] - Tm[R][3];
-        Tmp[(2 * R) * Per + Tl] = activate(Y0 * Scale + Shift, Act, F + 1);
-        Tmp[(2 * R + 1) * Per + Tl] = activate(Y1 * Scale + Shift, Act, F + 1);
-      }
-    }
     float *Yo = Y + O * G.OH * G.OW;
-    int64_t Pairs = G.OW / 2; // whole 2-wide blocks in a row
-    for (int64_t Oh = 0; Oh < G.OH; ++Oh) {
-      int64_t R = Oh % 2, Ty = Oh / 2;
-      const float *E = Tmp + (2 * R) * Per + Ty * TX;
-      const float *Od = E + Per;
-      float *Row = Yo + Oh * G.OW;
-      for (int64_t Tx = 0; Tx < Pairs; ++Tx) {
-        Row[2 * Tx] = E[Tx];
-        Row[2 * Tx + 1] = Od[Tx];
+    for (int64_t Ty = 0; Ty < TY; ++Ty)
+      for (int64_t Tx = 0; Tx < TX; Tx += 8) {
+        const float *Mt = M + O * Ld + Tile0 + Ty * TX + Tx;
+        v8 Mv[16];
+#pragma unroll
+        for (int K = 0; K < 16; ++K)
+          __builtin_memcpy(&Mv[K], Mt + K * KStride, sizeof(v8));
+        int64_t Cols = minOf<int64_t>(16, G.OW - 2 * Tx);
+#pragma unroll
+        for (int R = 0; R < 2; ++R) {
+          if (2 * Ty + R >= G.OH)
+            break;
+          // Row R of A^T m, then its two output columns per tile.
+          v8 Tm[4];
+#pragma unroll
+          for (int J = 0; J < 4; ++J)
+            Tm[J] = R == 0 ? Mv[J] + Mv[4 + J] + Mv[8 + J]
+                           : Mv[4 + J] - Mv[8 + J] - Mv[12 + J];
+          v8 Y0 = Tm[0] + Tm[1] + Tm[2], Y1 = Tm[1] - Tm[2] - Tm[3];
+          v16 Row = __builtin_shufflevector(Y0, Y1, 0, 8, 1, 9, 2, 10, 3, 11, 4,
+                                            12, 5, 13, 6, 14, 7, 15);
+          Row = Row * Scale + Shift;
+          activateV(Row, Act, F + 1);
+          float *Dst = Yo + (2 * Ty + R) * G.OW + 2 * Tx;
+          if (Cols == 16)
+            __builtin_memcpy(Dst, &Row, sizeof(v16));
+          else
+            copyShort(Dst, reinterpret_cast<const float *>(&Row), Cols);
+        }
       }
-      if (G.OW % 2)
-        Row[G.OW - 1] = E[Pairs];
-    }
   }
 }
 
@@ -276,9 +273,12 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
     // copy nothing (the padding tiles of the last panel are zero). The 16
     // matrices are a cache line further apart than their size: whole
     // panels would put the 16 stores of a tile in one L1 set.
+    // M's rows are whole panels too, so every GEMM store is a full vector,
+    // and its matrices are spaced for the output transform's 16 streams.
     int64_t NR = Packed ? gemmNR() : 0;
     int64_t LdV = Packed ? roundUp(Ld, NR) : Ld;
     int64_t KStride = Packed ? G.C * LdV + 16 : G.C * Ld;
+    int64_t MStride = G.O * LdV + 16;
     if (Packed && LdV > Ld)
       for (int64_t K = 0; K < 16; ++K)
         for (int64_t C = 0; C < G.C; ++C)
@@ -289,15 +289,15 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
                     NR, Work + L.Plane, V);
     for (int64_t K = 0; K < 16; ++K)
       if (Packed)
-        gemmPackedAB(Rows, Ld, G.C, Work + L.UPacked + K * Strip,
-                     V + K * KStride, M + (K * G.O + Os.First) * Ld, Ld);
+        gemmPackedAB(Rows, LdV, G.C, Work + L.UPacked + K * Strip,
+                     V + K * KStride, M + K * MStride + Os.First * LdV, LdV);
       else
         gemm(Rows, Ld, G.C, Work + L.U + (K * G.O + Os.First) * G.C, G.C, 1,
-             V + K * G.C * Ld, Ld, 1, M + (K * G.O + Os.First) * Ld, Ld, false,
-             Work + L.Pack);
+             V + K * G.C * Ld, Ld, 1, M + K * MStride + Os.First * LdV, LdV,
+             false, Work + L.Pack);
     for (int64_t I = 0; I < Imgs; ++I)
-      winogradOutput(M, G, Ld, I * Per, Y + (N0 + I) * G.O * G.OH * G.OW,
-                     Work + L.Tmp, T, P, F, Os);
+      winogradOutput(M, G, LdV, MStride, I * Per,
+                     Y + (N0 + I) * G.O * G.OH * G.OW, T, P, F, Os);
   });
   return NNC_OK;
 }

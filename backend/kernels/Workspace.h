@@ -254,11 +254,10 @@ constexpr int64_t winogradChunkImages(int64_t N, int64_t C, int64_t O,
 
 /// One task's workspace, in floats: transformed weights U [16, O, C], the
 /// chunk's transformed input V [16, C, tiles] and products M [16, O,
-/// tiles], one zero-padded input plane, one image's output tiles [4,
-/// tiles], GEMM packing space.
+/// tiles] (tiles rounded up to whole panels), one zero-padded input plane,
+/// GEMM packing space.
 struct WinogradWork {
-  int64_t U = 0, UPacked = 0, V = 0, M = 0, Plane = 0, Tmp = 0, Pack = 0,
-          Total = 0;
+  int64_t U = 0, UPacked = 0, V = 0, M = 0, Plane = 0, Pack = 0, Total = 0;
 };
 constexpr WinogradWork winogradWork(int64_t C, int64_t O, int64_t OH,
                                     int64_t OW, int64_t Images) {
@@ -270,9 +269,8 @@ constexpr WinogradWork winogradWork(int64_t C, int64_t O, int64_t OH,
   // V holds whole panels of GemmNR tiles (gemmPackedAB's B layout), each
   // of the 16 matrices followed by a cache line of spacing.
   W.M = W.V + roundUp(16 * (C * roundUp(Tiles, GemmNR) + 16), 16);
-  W.Plane = W.M + roundUp(16 * O * Tiles, 16);
-  W.Tmp = W.Plane + roundUp(PlaneFloats, 16);
-  W.Pack = W.Tmp + roundUp(4 * winogradTiles(OH, OW), 16);
+  W.Plane = W.M + roundUp(16 * (O * roundUp(Tiles, GemmNR) + 16), 16);
+  W.Pack = W.Plane + roundUp(PlaneFloats, 16);
   W.Total = roundUp(W.Pack + gemmWorkspace(O, Tiles, C), 16);
   return W;
 }

@@ -164,6 +164,13 @@ std::vector<OpCase> otherCases() {
        attrs({{"pads", Ints{0, 1, 2, 0}}}),
        1,
        "winograd, asymmetric pads"},
+      // Rows of more than eight tiles: whole and partial 16-wide stores.
+      {OpKind::Conv,
+       {rnd({1, 16, 4, 33}, 106), rnd({16, 16, 3, 3}, 107), rnd({16}, 108)},
+       {true, true, true},
+       attrs({{"pads", Ints{1, 1, 1, 1}}}),
+       1,
+       "winograd, long rows"},
       {OpKind::Conv,
        {rnd({2, 3, 5, 4}, 35), rnd({3, 1, 3, 3}, 36)},
        {true, true},

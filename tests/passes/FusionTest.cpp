@@ -91,12 +91,15 @@ TEST(Fusion, EveryEpilogueActivationFuses) {
            {OpKind::Tanh, {}},
            {OpKind::Swish, attrs({{"beta", 1.2}})},
            {OpKind::Clip, attrs({{"min", -0.4}, {"max", 0.5}})}}) {
-    SCOPED_TRACE(opName(K));
-    Net N;
-    Value *Y = N.B.op(K, {N.Conv}, A, "act");
-    EXPECT_EQ(kernelOps(N.lower({Y})),
-              std::vector<std::string>{"Conv+" + std::string(opName(K))});
-    expectSameResults(N);
+    // A direct conv, and one with 16+ channels (Winograd's epilogue).
+    for (auto [C, O] : {std::pair<int64_t, int64_t>{4, 6}, {16, 18}}) {
+      SCOPED_TRACE(std::string(opName(K)) + ", channels " + std::to_string(C));
+      Net N(1, C, O);
+      Value *Y = N.B.op(K, {N.Conv}, A, "act");
+      EXPECT_EQ(kernelOps(N.lower({Y})),
+                std::vector<std::string>{"Conv+" + std::string(opName(K))});
+      expectSameResults(N);
+    }
   }
 }
 
