@@ -140,20 +140,33 @@ NNC_INLINE void winogradWeights(const float *W, int64_t O, int64_t C,
   }
 }
 
-/// V[k, c, tile] = (B^T d B)[k] for image X's channels: each channel is
-/// first copied into a zero-padded plane, so every tile reads without
-/// bounds checks.
+/// D[0:N] = lanes [From, From + N) of X, one by one: from registers, where
+/// a copy through memory would wait for the vector's store.
+NNC_INLINE void storeLanes(float *D, const v8 &X, int64_t From, int64_t N) {
+#pragma unroll
+  for (int L = 0; L < 8; ++L)
+    if (L >= From && L < From + N)
+      D[L - From] = X[L];
+}
+
+/// V[k, c, tile] = (B^T d B)[k] for image X's channels, eight tiles of a
+/// tile row at a time. Each channel is first copied into one of two
+/// zero-padded planes whose rows (winogradPlaneStride floats) have room for two
+/// whole vectors past any eight tiles' start, so the transform reads without
+/// bounds checks; lanes past the row's last tile are computed and dropped.
 NNC_INLINE void winogradInput(const float *__restrict X, const Window &G,
                               int64_t Ld, int64_t KStride, int64_t Tile0,
                               int64_t NR, float *__restrict Plane,
                               float *__restrict V) {
   int64_t TY = (G.OH + 1) / 2, TX = (G.OW + 1) / 2;
-  int64_t Hp = 2 * TY + 2, Wp = 2 * TX + 2;
-  for (int64_t C = 0; C < G.C; ++C) {
+  int64_t Hp = 2 * TY + 2, Wp = 2 * TX + 2, Wq = winogradPlaneStride(G.OW);
+  // Channel C + 1 is copied into the other plane before channel C is read:
+  // whole-vector loads right after the copy's narrower stores would wait
+  // for them (store forwarding fails).
+  auto Pad = [&](int64_t C, float *__restrict Dst) {
     const float *Xc = X + C * G.H * G.W;
-    for (int64_t R = 0; R < Hp; ++R) {
+    for (int64_t R = 0; R < Hp; ++R, Dst += Wq) {
       int64_t Ih = R - G.PadT;
-      float *Dst = Plane + R * Wp;
       if (Ih < 0 || Ih >= G.H) {
         zero(Dst, Wp);
         continue;
@@ -164,31 +177,67 @@ NNC_INLINE void winogradInput(const float *__restrict X, const Window &G,
       copyShort(Dst + Lo, Xc + Ih * G.W + (Lo - G.PadL), Hi - Lo);
       zero(Dst + Hi, Wp - Hi);
     }
+  };
+  int64_t PlaneFloats = Hp * Wq;
+  Pad(0, Plane);
+  for (int64_t C = 0; C < G.C; ++C) {
+    const float *Cur = Plane + (C % 2) * PlaneFloats;
+    if (C + 1 < G.C)
+      Pad(C + 1, Plane + ((C + 1) % 2) * PlaneFloats);
     for (int64_t Ty = 0; Ty < TY; ++Ty)
-      for (int64_t Tx = 0; Tx < TX; ++Tx) {
-        // Row-major V [16, channels, Ld], or (NR > 0) gemmPackedAB's
-        // panels of NR tiles: tile t of channel c at (t / NR) * channels *
-        // NR + c * NR + t % NR within each of the 16 matrices.
-        int64_t Tile = Tile0 + Ty * TX + Tx;
-        float *Out = NR ? V + ((Tile / NR) * G.C + C) * NR + Tile % NR
-                        : V + C * Ld + Tile;
-        const float *D = Plane + 2 * Ty * Wp + 2 * Tx;
-        float T[4][4]; // B^T d
+      for (int64_t Tx = 0; Tx < TX; Tx += 8) {
+        // B^T d down the columns: rows 2Ty..2Ty+3, 32 columns from 2Tx.
+        const float *D = Cur + 2 * Ty * Wq + 2 * Tx;
+        v16 Lo[4], Hi[4];
 #pragma unroll
-        for (int J = 0; J < 4; ++J) {
-          float D0 = D[J], D1 = D[Wp + J], D2 = D[2 * Wp + J],
-                D3 = D[3 * Wp + J];
-          T[0][J] = D0 - D2;
-          T[1][J] = D1 + D2;
-          T[2][J] = D2 - D1;
-          T[3][J] = D1 - D3;
+        for (int R = 0; R < 4; ++R) {
+          __builtin_memcpy(&Lo[R], D + R * Wq, sizeof(v16));
+          __builtin_memcpy(&Hi[R], D + R * Wq + 16, sizeof(v16));
         }
+        v16 TL[4] = {Lo[0] - Lo[2], Lo[1] + Lo[2], Lo[2] - Lo[1],
+                     Lo[1] - Lo[3]};
+        v16 TH[4] = {Hi[0] - Hi[2], Hi[1] + Hi[2], Hi[2] - Hi[1],
+                     Hi[1] - Hi[3]};
+        // Then along the rows: tile j's columns 2j..2j+3 are the even and
+        // odd lanes, and both shifted by one pair.
+        v8 Out[16];
 #pragma unroll
         for (int I = 0; I < 4; ++I) {
-          Out[(I * 4 + 0) * KStride] = T[I][0] - T[I][2];
-          Out[(I * 4 + 1) * KStride] = T[I][1] + T[I][2];
-          Out[(I * 4 + 2) * KStride] = T[I][2] - T[I][1];
-          Out[(I * 4 + 3) * KStride] = T[I][1] - T[I][3];
+          v8 E0 =
+              __builtin_shufflevector(TL[I], TH[I], 0, 2, 4, 6, 8, 10, 12, 14);
+          v8 O1 =
+              __builtin_shufflevector(TL[I], TH[I], 1, 3, 5, 7, 9, 11, 13, 15);
+          v8 E2 =
+              __builtin_shufflevector(TL[I], TH[I], 2, 4, 6, 8, 10, 12, 14, 16);
+          v8 O3 =
+              __builtin_shufflevector(TL[I], TH[I], 3, 5, 7, 9, 11, 13, 15, 17);
+          Out[4 * I + 0] = E0 - E2;
+          Out[4 * I + 1] = O1 + E2;
+          Out[4 * I + 2] = E2 - O1;
+          Out[4 * I + 3] = O1 - O3;
+        }
+        // Row-major V [16, channels, Ld], or (NR > 0) gemmPackedAB's
+        // panels of NR tiles: tile t of channel c at (t / NR) * channels *
+        // NR + c * NR + t % NR within each of the 16 matrices. Within a
+        // panel, a whole vector may run past this row's tiles: those slots
+        // belong to tiles written later, or to the padding after the last.
+        int64_t Tile = Tile0 + Ty * TX + Tx, N = minOf<int64_t>(8, TX - Tx);
+        if (NR && Tile % NR + 8 <= NR) {
+          float *Dst = V + ((Tile / NR) * G.C + C) * NR + Tile % NR;
+#pragma unroll
+          for (int K = 0; K < 16; ++K)
+            __builtin_memcpy(Dst + K * KStride, &Out[K], sizeof(v8));
+          continue;
+        }
+        // Exactly N tiles, split where a panel ends.
+        int64_t First = NR ? minOf(N, NR - Tile % NR) : N;
+        float *Dst = NR ? V + ((Tile / NR) * G.C + C) * NR + Tile % NR
+                        : V + C * Ld + Tile;
+        float *Next = NR ? V + ((Tile / NR + 1) * G.C + C) * NR : Dst + First;
+#pragma unroll
+        for (int K = 0; K < 16; ++K) {
+          storeLanes(Dst + K * KStride, Out[K], 0, First);
+          storeLanes(Next + K * KStride, Out[K], First, N - First);
         }
       }
   }
@@ -232,10 +281,19 @@ NNC_INLINE void winogradOutput(const float *__restrict M, const Window &G,
           Row = Row * Scale + Shift;
           activateV(Row, Act, F + 1);
           float *Dst = Yo + (2 * Ty + R) * G.OW + 2 * Tx;
-          if (Cols == 16)
+          if (Cols == 16) {
             __builtin_memcpy(Dst, &Row, sizeof(v16));
-          else
-            copyShort(Dst, reinterpret_cast<const float *>(&Row), Cols);
+            continue;
+          }
+          v8 Left = __builtin_shufflevector(Row, Row, 0, 1, 2, 3, 4, 5, 6, 7);
+          v8 Right =
+              __builtin_shufflevector(Row, Row, 8, 9, 10, 11, 12, 13, 14, 15);
+          if (Cols >= 8) {
+            __builtin_memcpy(Dst, &Left, sizeof(v8));
+            storeLanes(Dst + 8, Right, 0, Cols - 8);
+          } else {
+            storeLanes(Dst, Left, 0, Cols);
+          }
         }
       }
   }

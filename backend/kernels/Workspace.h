@@ -242,6 +242,13 @@ constexpr int64_t winogradTiles(int64_t OH, int64_t OW) {
   return ((OH + 1) / 2) * ((OW + 1) / 2);
 }
 
+/// The row stride of Winograd's padded input plane: 2 * tiles + 2 columns,
+/// rounded up to whole vectors, and one more vector, so that two vectors
+/// read from any eight tiles' first column stay in the row.
+constexpr int64_t winogradPlaneStride(int64_t OW) {
+  return roundUp(2 * ((OW + 1) / 2) + 2, 16) + 16;
+}
+
 /// Images per chunk: transformed input and products ([16, C + O, tiles])
 /// within L2 (1 MB), at least one image.
 constexpr int64_t winogradChunkImages(int64_t N, int64_t C, int64_t O,
@@ -254,7 +261,7 @@ constexpr int64_t winogradChunkImages(int64_t N, int64_t C, int64_t O,
 
 /// One task's workspace, in floats: transformed weights U [16, O, C], the
 /// chunk's transformed input V [16, C, tiles] and products M [16, O,
-/// tiles] (tiles rounded up to whole panels), one zero-padded input plane,
+/// tiles] (tiles rounded up to whole panels), two zero-padded input planes,
 /// GEMM packing space.
 struct WinogradWork {
   int64_t U = 0, UPacked = 0, V = 0, M = 0, Plane = 0, Pack = 0, Total = 0;
@@ -262,7 +269,7 @@ struct WinogradWork {
 constexpr WinogradWork winogradWork(int64_t C, int64_t O, int64_t OH,
                                     int64_t OW, int64_t Images) {
   int64_t Tiles = Images * winogradTiles(OH, OW);
-  int64_t PlaneFloats = (2 * ((OH + 1) / 2) + 2) * (2 * ((OW + 1) / 2) + 2);
+  int64_t PlaneFloats = (2 * ((OH + 1) / 2) + 2) * winogradPlaneStride(OW);
   WinogradWork W;
   W.UPacked = roundUp(16 * O * C, 16);
   W.V = W.UPacked + roundUp(16 * roundUp(O, GemmMR) * C, 16);
@@ -270,7 +277,7 @@ constexpr WinogradWork winogradWork(int64_t C, int64_t O, int64_t OH,
   // of the 16 matrices followed by a cache line of spacing.
   W.M = W.V + roundUp(16 * (C * roundUp(Tiles, GemmNR) + 16), 16);
   W.Plane = W.M + roundUp(16 * (O * roundUp(Tiles, GemmNR) + 16), 16);
-  W.Pack = W.Plane + roundUp(PlaneFloats, 16);
+  W.Pack = W.Plane + roundUp(2 * PlaneFloats, 16);
   W.Total = roundUp(W.Pack + gemmWorkspace(O, Tiles, C), 16);
   return W;
 }
