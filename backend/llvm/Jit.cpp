@@ -1,9 +1,12 @@
 #include "backend/llvm/Jit.h"
 
+#include <llvm/ExecutionEngine/JITEventListener.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/RTDyldObjectLinkingLayer.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/ExecutionEngine/SectionMemoryManager.h>
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
@@ -231,9 +234,24 @@ JitModule::create(std::unique_ptr<llvm::LLVMContext> Ctx,
   Expected<llvm::orc::JITTargetMachineBuilder> JTMB = machineBuilder(Opts);
   if (!JTMB.ok())
     return JTMB.status();
-  auto J = llvm::orc::LLJITBuilder()
-               .setJITTargetMachineBuilder(std::move(*JTMB))
-               .create();
+  llvm::orc::LLJITBuilder Builder;
+  Builder.setJITTargetMachineBuilder(std::move(*JTMB));
+  // NNC_PERF=1: describe the JIT'd code to perf (record with -k 1, then
+  // perf inject --jit), which needs RuntimeDyld's event listeners.
+  if (std::getenv("NNC_PERF"))
+    Builder.setObjectLinkingLayerCreator(
+        [](llvm::orc::ExecutionSession &ES, const llvm::Triple &)
+            -> llvm::Expected<std::unique_ptr<llvm::orc::ObjectLayer>> {
+          auto L =
+              std::make_unique<llvm::orc::RTDyldObjectLinkingLayer>(ES, [] {
+                return std::make_unique<llvm::SectionMemoryManager>();
+              });
+          if (llvm::JITEventListener *P =
+                  llvm::JITEventListener::createPerfJITEventListener())
+            L->registerJITEventListener(*P);
+          return std::unique_ptr<llvm::orc::ObjectLayer>(std::move(L));
+        });
+  auto J = Builder.create();
   if (!J)
     return fromLlvm(J.takeError(), "cannot start the JIT");
   // libm and memcpy come from this process.
