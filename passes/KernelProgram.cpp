@@ -1,4 +1,5 @@
 #include "passes/KernelProgram.h"
+#include "ir/Geometry.h"
 
 #include <algorithm>
 
@@ -82,6 +83,33 @@ const Node *soleUser(const Value *V, const std::vector<const Node *> &Schedule,
   return User;
 }
 
+/// A max-pooling gradient over 2x2 windows that tile their input: each
+/// element's gradient depends on its own window only, so a kernel can
+/// compute it as it reads the element.
+bool isTilingMaxPoolGrad(const Node &N) {
+  if (N.Op != OpKind::PoolGrad || N.Attrs.getString("pool") != "MaxPool" ||
+      N.Outputs[0]->Type.Elt != DType::F32 ||
+      N.Inputs[0]->Type.Dims.size() != 4)
+    return false;
+  Expected<Window2D> G = poolWindow(N, N.Inputs[0]->Type);
+  return G.ok() && G->KH == 2 && G->KW == 2 && G->SH == 2 && G->SW == 2 &&
+         G->DH == 1 && G->DW == 1 && G->PadT == 0 && G->PadL == 0 &&
+         G->H == 2 * G->OH && G->W == 2 * G->OW;
+}
+
+/// The BatchNorm gradient an activation gradient's result goes to as dy,
+/// and nowhere else; else null.
+const Node *batchNormGradOf(const Node &U,
+                            const std::vector<const Node *> &Sched,
+                            const std::set<const Value *> &Wanted) {
+  if (U.Op != OpKind::UnaryGrad || U.Outputs[0]->Type.Elt != DType::F32)
+    return nullptr;
+  const Node *Bn = soleUser(U.Outputs[0], Sched, Wanted);
+  return Bn && Bn->Op == OpKind::BatchNormGrad && Bn->Inputs[4] == U.Outputs[0]
+             ? Bn
+             : nullptr;
+}
+
 /// A conv and what its epilogue absorbs: a BatchNorm in inference mode
 /// reading the conv's output and nothing else computed, then an activation
 /// reading that. Each absorbed value must have no other reader, or it would
@@ -121,8 +149,9 @@ std::vector<Kernel> groupKernels(const std::vector<const Node *> &Schedule,
   std::vector<Kernel> Ks;
   bool Open = false;
   std::set<const Value *> InChain;
-  std::set<const Node *> Absorbed;               // into another op's kernel
-  std::map<const Node *, const Node *> Prologue; // BatchNormGrad -> UnaryGrad
+  std::set<const Node *> Absorbed; // into another op's kernel
+  // BatchNormGrad -> UnaryGrad, and UnaryGrad -> PoolGrad.
+  std::map<const Node *, const Node *> Prologue;
   auto Single = [&](std::vector<const Node *> Nodes, size_t Main = 0) {
     Kernel K{std::move(Nodes)};
     K.Main = Main;
@@ -151,21 +180,34 @@ std::vector<Kernel> groupKernels(const std::vector<const Node *> &Schedule,
         Single({N});
       continue;
     }
+    if (Opts.FuseConvBn && isTilingMaxPoolGrad(*N)) {
+      // Before that, the gradient of the max pooling that the activation
+      // fed: the element's own window says whether it was the maximum.
+      const Node *U = soleUser(N->Outputs[0], Schedule, Wanted);
+      if (U && U->Inputs[2] == N->Outputs[0] && U->Inputs[0] != N->Outputs[0] &&
+          U->Inputs[1] != N->Outputs[0] &&
+          batchNormGradOf(*U, Schedule, Wanted)) {
+        Prologue[U] = N;
+        Absorbed.insert(N);
+        continue;
+      }
+    }
     if (Opts.FuseConvBn && N->Op == OpKind::UnaryGrad) {
       // An activation's gradient read only by a BatchNorm gradient as its
       // dy: computed there as dy is read, never stored.
-      const Node *Bn = soleUser(N->Outputs[0], Schedule, Wanted);
-      if (Bn && Bn->Op == OpKind::BatchNormGrad &&
-          Bn->Inputs[4] == N->Outputs[0] &&
-          N->Outputs[0]->Type.Elt == DType::F32) {
+      if (const Node *Bn = batchNormGradOf(*N, Schedule, Wanted)) {
         Prologue[Bn] = N;
         Absorbed.insert(N);
         continue;
       }
     }
-    if (auto It = Prologue.find(N); It != Prologue.end()) {
+    if (auto It = Prologue.find(N);
+        N->Op == OpKind::BatchNormGrad && It != Prologue.end()) {
       Open = false;
-      Single({It->second, N}, 1);
+      if (auto Pool = Prologue.find(It->second); Pool != Prologue.end())
+        Single({Pool->second, It->second, N}, 2);
+      else
+        Single({It->second, N}, 1);
       continue;
     }
     if (isView(*N, Opts.Training)) {
@@ -299,14 +341,18 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
   }
 
   // A BatchNorm gradient (with or without its activation's gradient as a
-  // prologue) writes dx[i] after its last read of dy[i] (backend kernels
-  // and the interpreter alike), so dx may take over dy's buffer when dy
-  // dies there: in training, the largest gradient of a conv block.
+  // prologue) writes dx[i] after its last read of dy[i] and x[i] (backend
+  // kernels and the interpreter alike), so dx may take over dy's buffer
+  // when dy dies there: in training, the largest gradient of a conv block.
+  // With a pooling gradient before it, dy is the pooled size; x, which
+  // dies there too in a conv block, is dx's size.
   for (size_t K = 0; K < P.Kernels.size(); ++K) {
     const Kernel &Kn = P.Kernels[K];
     if (Kn.Fused || Kn.node().Op != OpKind::BatchNormGrad)
       continue;
     const Value *Dx = Kn.node().Outputs[0], *Dy = Kn.node().Inputs[4];
+    if (Kn.Main == 2)
+      Dy = Kn.node().Inputs[0];
     if (Kn.Main == 1 && Dy == Kn.Nodes[0]->Outputs[0])
       Dy = Kn.Nodes[0]->Inputs[2]; // the prologue's incoming gradient
     const Value *R = P.root(Dy);

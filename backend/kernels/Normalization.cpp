@@ -95,22 +95,101 @@ NNC_TASK(BatchNormTrain) {
   return NNC_OK;
 }
 
+namespace {
+
+/// BatchNormGrad's dy, computed through the prologues fused into it as it
+/// is read: an activation's gradient (Op >= 0), and before that the
+/// gradient of a 2x2 max pooling of an H x W plane (W > 0).
+struct GradIn {
+  const float *Dz, *Ux, *Uy, *Px, *Py;
+  int64_t Op, H, W;
+  const double *F;
+
+  static constexpr int64_t Room = 1024; // floats of a chunk, in L1
+
+  /// Chunk(I, N, D) for consecutive runs of the plane at offset Base:
+  /// D[0:N] (writable, a local buffer) holds dy of elements [I, I + N).
+  /// In a buffer, the loops over a run vectorize even where the kernel
+  /// writes dx over what it reads.
+  template <typename V>
+  NNC_METHOD void chunks(int64_t Base, int64_t Inner, V Chunk) const {
+    float Buf[Room];
+    auto Run = [&](int64_t I, int64_t N, float *D) {
+      if (Op >= 0)
+        for (int64_t J = 0; J < N; ++J)
+          D[J] *= unaryDerivative(Op, Ux[Base + I + J], Uy[Base + I + J], F);
+      Chunk(I, N, D);
+    };
+    if (W == 0) {
+      for (int64_t I = 0; I < Inner; I += Room) {
+        int64_t N = minOf(Room, Inner - I);
+        copy(Buf, Dz + Base + I, N);
+        Run(I, N, Buf);
+      }
+      return;
+    }
+    // Each window's dy goes to its first element equal to the pooled
+    // value, as PoolGrad routes it (selects: the loop vectorizes). Whole
+    // pairs of rows per run where they fit, else pieces of both rows.
+    int64_t OW = W / 2, Pairs = Room / (2 * W);
+    int64_t Piece = Pairs > 0 ? OW : Room / 4; // windows per row and run
+    for (int64_t Oh = 0; Oh < H / 2;) {
+      int64_t Rows = Pairs > 0 ? minOf(Pairs, H / 2 - Oh) : 1;
+      for (int64_t Ow0 = 0; Ow0 < OW; Ow0 += Piece) {
+        int64_t Wins = minOf(Piece, OW - Ow0);
+        for (int64_t R = 0; R < Rows; ++R) {
+          int64_t Row = 2 * (Oh + R) * W, Pooled = Base / 4 + (Oh + R) * OW;
+          const float *X0 = Px + Base + Row, *X1 = X0 + W;
+          float *B0 = Buf + 2 * R * 2 * Wins, *B1 = B0 + 2 * Wins;
+          for (int64_t K = 0; K < Wins; ++K) {
+            int64_t Ow = Ow0 + K;
+            float Yo = Py[Pooled + Ow], G = Dz[Pooled + Ow];
+            bool A = X0[2 * Ow] == Yo;
+            bool B = !A & (X0[2 * Ow + 1] == Yo);
+            bool C = !A & !B & (X1[2 * Ow] == Yo);
+            bool E = !A & !B & !C;
+            B0[2 * K] = A ? G : 0.f;
+            B0[2 * K + 1] = B ? G : 0.f;
+            B1[2 * K] = C ? G : 0.f;
+            B1[2 * K + 1] = E ? G : 0.f;
+          }
+        }
+        if (Pairs > 0) { // whole rows: one run
+          Run(2 * Oh * W, 2 * Rows * W, Buf);
+        } else {
+          Run(2 * Oh * W + 2 * Ow0, 2 * Wins, Buf);
+          Run((2 * Oh + 1) * W + 2 * Ow0, 2 * Wins, Buf + 2 * Wins);
+        }
+      }
+      Oh += Rows;
+    }
+  }
+};
+
+} // namespace
+
 // BatchNormGrad (x, scale, mean, var, dy) -> (dx, dscale, dbias). P[3]:
 // training (the batch's statistics, through which the gradient flows).
 // A fused activation gradient (P[4] >= 0, the UnaryGrad code; F[1..5] its
 // parameters): T[4] is the activation's dy and dy = T[4] * op'(T[9], T[10]),
-// computed as it is read, so the masked gradient is never stored.
+// computed as it is read, so the masked gradient is never stored. Before
+// that, a fused 2x2 max pooling's gradient (P[6] x P[7]: the pooled plane):
+// T[4] is the pooling's dy, T[11] and T[12] its x and y.
 NNC_KERNEL(BatchNormGrad) { return NNC_OK; }
 NNC_TASK(BatchNormGrad) {
   const float *X = f32(T, 0), *Scale = f32(T, 1), *Mean = f32(T, 2),
-              *Var = f32(T, 3), *Dz = f32(T, 4);
+              *Var = f32(T, 3);
   float *Dx = f32(T, 5), *Dscale = f32(T, 6), *Dbias = f32(T, 7);
   int64_t N = P[0], C = P[1], Inner = P[2], Op = P[4];
-  const float *Ux = Op >= 0 ? f32(T, 9) : nullptr,
-              *Uy = Op >= 0 ? f32(T, 10) : nullptr;
-  auto DyAt = [&](int64_t I) {
-    return Op >= 0 ? Dz[I] * unaryDerivative(Op, Ux[I], Uy[I], F + 1) : Dz[I];
-  };
+  GradIn Dy{f32(T, 4),
+            Op >= 0 ? f32(T, 9) : nullptr,
+            Op >= 0 ? f32(T, 10) : nullptr,
+            P[7] ? f32(T, 11) : nullptr,
+            P[7] ? f32(T, 12) : nullptr,
+            Op,
+            P[6],
+            P[7],
+            F + 1};
   bool Training = P[3] != 0;
   double M = double(N * Inner);
   for (int64_t Ch = C * Task / P[5]; Ch < C * (Task + 1) / P[5]; ++Ch) {
@@ -119,15 +198,17 @@ NNC_TASK(BatchNormGrad) {
       moments(X, N, C, Inner, Ch, Mu, V);
     double InvStd = 1 / __builtin_sqrt(V + F[0]);
     double SumDy = 0, SumDyXhat = 0;
+    float Mf = float(Mu);
     for (int64_t B = 0; B < N; ++B) {
-      const float *Xr = X + (B * C + Ch) * Inner;
       int64_t Base = (B * C + Ch) * Inner;
-      float S0 = 0, S1 = 0, Mf = float(Mu);
-      for (int64_t I = 0; I < Inner; ++I) {
-        float D = DyAt(Base + I);
-        S0 += D;
-        S1 += D * (Xr[I] - Mf);
-      }
+      const float *Xr = X + Base;
+      float S0 = 0, S1 = 0;
+      Dy.chunks(Base, Inner, [&](int64_t I, int64_t N, float *D) {
+        for (int64_t J = 0; J < N; ++J) {
+          S0 += D[J];
+          S1 += D[J] * (Xr[I + J] - Mf);
+        }
+      });
       SumDy += S0;
       SumDyXhat += double(S1) * InvStd;
     }
@@ -138,13 +219,15 @@ NNC_TASK(BatchNormGrad) {
     float A = float(Scale[Ch] * InvStd);
     float Bm = Training ? float(SumDy / M) : 0.f;
     float Cx = Training ? float(SumDyXhat / M * InvStd) : 0.f;
-    float Mf = float(Mu);
     for (int64_t B = 0; B < N; ++B) {
-      const float *Xr = X + (B * C + Ch) * Inner;
       int64_t Base = (B * C + Ch) * Inner;
+      const float *Xr = X + Base;
       float *Out = Dx + Base;
-      for (int64_t I = 0; I < Inner; ++I)
-        Out[I] = A * (DyAt(Base + I) - Bm - (Xr[I] - Mf) * Cx);
+      Dy.chunks(Base, Inner, [&](int64_t I, int64_t N, float *D) {
+        for (int64_t J = 0; J < N; ++J)
+          D[J] = A * (D[J] - Bm - (Xr[I + J] - Mf) * Cx);
+        copy(Out + I, D, N);
+      });
     }
   }
   return NNC_OK;

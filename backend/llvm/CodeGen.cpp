@@ -172,11 +172,12 @@ Status EntryEmitter::emitCall(const passes::Kernel &K, bool Training,
   // Operands in order (null when absent), outputs, workspace.
   std::vector<llvm::Value *> Ts;
   for (const Value *In : N.Inputs) {
-    // A prologue's result is computed as it is read: pass what it reads
-    // (the activation gradient's dy; its x and y follow the workspace).
-    for (const Node *P : Prologue)
-      if (In == P->Outputs[0])
-        In = P->Inputs[2];
+    // A prologue's result is computed as it is read: pass what the first
+    // of the chain reads (its dy; each prologue's x and y follow the
+    // workspace, nearest the main op first).
+    for (auto P = Prologue.rbegin(); P != Prologue.rend(); ++P)
+      if (In == (*P)->Outputs[0])
+        In = (*P)->Inputs[2];
     Ts.push_back(In ? ptrOf(In) : llvm::ConstantPointerNull::get(B.getPtrTy()));
   }
   size_t Declared = N.info().Operands.size();
@@ -192,9 +193,9 @@ Status EntryEmitter::emitCall(const passes::Kernel &K, bool Training,
     if (E->Op == OpKind::BatchNorm)
       for (size_t I = 1; I < E->Inputs.size(); ++I)
         Ts.push_back(ptrOf(E->Inputs[I]));
-  for (const Node *P : Prologue) // the activation gradient's x and y
-    for (size_t I = 0; I < 2; ++I)
-      Ts.push_back(ptrOf(P->Inputs[I]));
+  for (auto P = Prologue.rbegin(); P != Prologue.rend(); ++P)
+    for (size_t I = 0; I < 2; ++I) // x and y
+      Ts.push_back(ptrOf((*P)->Inputs[I]));
   if (Ts.size() > SlotCount)
     return error(N.describe(), ": more tensors than the call array holds");
   for (size_t I = 0; I < Ts.size(); ++I)

@@ -337,6 +337,10 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     C.P.push_back(N.Op == OpKind::BatchNormGrad ? -1 : 0);
     C.Tasks = planeTasks(C.P[1], numElements(X0), Threads); // channels
     C.P.push_back(C.Tasks);
+    // P[6], P[7]: BatchNormGrad's fused max-pooling gradient, the pooled
+    // input's height and width (0: none).
+    if (N.Op == OpKind::BatchNormGrad)
+      C.P.insert(C.P.end(), {0, 0});
     C.F = {A.getFloat("epsilon"),
            A.has("momentum") ? A.getFloat("momentum") : 0.0,
            0,
@@ -583,6 +587,11 @@ void addFusedActivation(const Node &Main, const std::vector<const Node *> &Pro,
     activationCode(Epi.back(), Code, A, B);
     C.P[4] = Code;
     C.F[2] = A, C.F[3] = B;
+  }
+  if (Main.Op == OpKind::BatchNormGrad && Pro.size() == 2) {
+    const Shape &X = Pro[0]->Inputs[0]->Type.Dims; // the PoolGrad's
+    C.P[6] = X[2];
+    C.P[7] = X[3];
   }
   if (Main.Op == OpKind::BatchNormGrad && !Pro.empty()) {
     const Attributes &A = Pro.back()->Attrs; // the UnaryGrad

@@ -39,7 +39,8 @@ void addConvEpilogue(const std::vector<const ir::Node *> &Epilogue,
                      KernelCall &C);
 
 /// BatchNormTrain with its activation fused in (Epi), BatchNormGrad with
-/// the activation's gradient fused in (Pro: the UnaryGrad); see
+/// the activation's gradient fused in (Pro: the UnaryGrad, or a 2x2 max
+/// pooling's PoolGrad and the UnaryGrad); see
 /// backend/kernels/Normalization.cpp.
 void addFusedActivation(const ir::Node &Main,
                         const std::vector<const ir::Node *> &Pro,

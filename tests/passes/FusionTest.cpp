@@ -3,6 +3,7 @@
 #include "../backend/JitTestUtil.h"
 #include "backend/llvm/KernelParams.h"
 #include "frontend/ModelIO.h"
+#include "passes/Autodiff.h"
 #include "passes/KernelProgram.h"
 #include "passes/TrainStep.h"
 
@@ -186,8 +187,99 @@ TEST(Fusion, TrainingBatchNormAndActivationRunAsOnePassEachWay) {
         kernelOps(passes::lowerToKernels(*G, *G->findEntry("train_step"), O));
     EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "BatchNormTrain+Relu"),
               On ? 2 : 0);
-    EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "UnaryGrad+BatchNormGrad"),
-              On ? 2 : 0);
+    EXPECT_EQ(
+        std::count(Ops.begin(), Ops.end(), "PoolGrad+UnaryGrad+BatchNormGrad"),
+        On ? 2 : 0);
+  }
+}
+
+namespace {
+
+/// x [2, 3, H, W] -> conv -> BatchNormTrain -> ReLU -> max pooling (2x2
+/// windows, the given strides) -> loss = sum(pool * R). Entry "infer"
+/// returns the gradients of x, the conv weight and the BatchNorm's scale
+/// and bias, and with ExposePoolGrad the pooling's gradient too.
+struct PooledBlock {
+  Graph G;
+  interp::TensorMap Feed;
+  void build(int64_t H, int64_t W, Ints Strides, bool ExposePoolGrad) {
+    Builder B(G);
+    Value *X = B.input("x", {2, 3, H, W});
+    Value *Wt = B.constant("w", {4, 3, 3, 3}, rnd({4, 3, 3, 3}, 21).Data);
+    Value *C = B.op(OpKind::Conv, {X, Wt}, attrs({{"pads", Ints{1, 1, 1, 1}}}),
+                    "conv");
+    Value *S = B.constant("s", {4}, rnd({4}, 22, 0.5, 1.5).Data);
+    Value *Bias = B.constant("b", {4}, rnd({4}, 23).Data);
+    Value *Bn = B.ops(OpKind::BatchNormTrain,
+                      {C, S, Bias, B.constant("m", {4}, rnd({4}, 24).Data),
+                       B.constant("v", {4}, rnd({4}, 25, 0.5, 2).Data)},
+                      {}, 3, "bn")[0];
+    Value *Pool = B.op(
+        OpKind::MaxPool, {B.op(OpKind::Relu, {Bn}, {}, "relu")},
+        attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Strides}}), "pool");
+    ASSERT_OK(B.status());
+    Tensor R = rnd(Pool->Type.Dims, 26);
+    Value *Loss =
+        B.op(OpKind::ReduceSum,
+             {B.op(OpKind::Mul, {Pool, B.constant("r", R.Dims, R.Data)})},
+             attrs({{"keepdims", int64_t(0)}}), "loss");
+    ASSERT_OK(B.status());
+    auto D = passes::differentiate(G, Loss, {X, Wt, S, Bias});
+    ASSERT_OK(D);
+    std::vector<Value *> Grads;
+    for (Value *V : {X, Wt, S, Bias})
+      Grads.push_back(D->Grads.at(V));
+    if (ExposePoolGrad)
+      for (const auto &N : G.nodes())
+        if (N->Op == OpKind::PoolGrad)
+          Grads.push_back(N->Outputs[0]);
+    G.EntryPoints.push_back({"infer", {X}, Grads, {}});
+    ASSERT_OK(verify(G));
+    Feed["x"] = rnd({2, 3, H, W}, 27);
+  }
+  std::vector<std::string> ops() {
+    passes::LoweringOptions O;
+    O.Training = true;
+    return kernelOps(passes::lowerToKernels(G, G.EntryPoints[0], O));
+  }
+};
+
+} // namespace
+
+TEST(Fusion, MaxPoolingGradientRunsInsideTheBatchNormGradient) {
+  // 2x2 windows tiling the input: the pooling gradient is computed as the
+  // BatchNorm gradient reads it. Rows of windows are routed through a
+  // buffer of 1024 floats: 35 row pairs of 20 take two rounds, rows of
+  // 520 do not fit and are visited window by window.
+  for (auto [H, W] :
+       std::vector<std::pair<int64_t, int64_t>>{{6, 10}, {70, 20}, {4, 520}}) {
+    SCOPED_TRACE(std::to_string(H) + "x" + std::to_string(W));
+    PooledBlock N;
+    N.build(H, W, {2, 2}, false);
+    std::vector<std::string> Ops = N.ops();
+    EXPECT_EQ(
+        std::count(Ops.begin(), Ops.end(), "PoolGrad+UnaryGrad+BatchNormGrad"),
+        1);
+    EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "PoolGrad"), 0);
+    auto Fused = makeEngine(N.G, backend::EngineKind::Jit, 2, "", true);
+    auto Unfused = makeEngine(N.G, backend::EngineKind::Jit, 2, "", false);
+    auto Ref = makeEngine(N.G, backend::EngineKind::Interp);
+    interp::Options O;
+    O.Training = true;
+    expectEnginesAgree(*Fused, *Ref, "infer", N.Feed, 1e-4, O);
+    expectEnginesAgree(*Fused, *Unfused, "infer", N.Feed, 1e-4, O);
+  }
+}
+
+TEST(Fusion, NoPoolingGradientFusedWhenWindowsOverlapOrItIsStored) {
+  // Stride 1: windows overlap. A result of the entry: it must be stored.
+  PooledBlock Overlap, Stored;
+  Overlap.build(6, 10, {1, 1}, false);
+  Stored.build(6, 10, {2, 2}, true);
+  for (PooledBlock *N : {&Overlap, &Stored}) {
+    std::vector<std::string> Ops = N->ops();
+    EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "PoolGrad"), 1);
+    EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "UnaryGrad+BatchNormGrad"), 1);
   }
 }
 

@@ -2,6 +2,7 @@
 #include "backend/interp/Kernels.h"
 #include "backend/llvm/KernelParams.h"
 #include "frontend/ModelIO.h"
+#include "passes/Autodiff.h"
 #include "passes/KernelProgram.h"
 #include "passes/TrainStep.h"
 
@@ -91,12 +92,12 @@ INSTANTIATE_TEST_SUITE_P(Examples, ArenaPlans,
                          ::testing::Values("xor_mlp", "lenet5", "convbn",
                                            "alexnet_tiny", "vgg_tiny", "rbf"));
 
-TEST(KernelPrograms, BatchNormGradientWritesOverTheGradientItReads) {
-  // convbn's fused UnaryGrad+BatchNormGrad kernels: dx takes over the
-  // buffer of the incoming gradient (the pooling gradient), which dies
-  // there. Before, the fused step's arena was 6% larger than the unfused
-  // one's; now both peak at the second pooling gradient with the same
-  // values live, so they agree to a workspace's alignment.
+TEST(KernelPrograms, BatchNormGradientWritesOverABufferThatDiesThere) {
+  // convbn's fused PoolGrad+UnaryGrad+BatchNormGrad kernels: dx takes over
+  // the buffer of the BatchNorm's x (the conv's output), which dies there;
+  // dy is the pooled gradient, a quarter of dx. Unfused, the pooling
+  // gradient (dx's size) is stored and peaks beside dx, so the fused step's
+  // arena is smaller by about that gradient (3.2 of 27.3 MB at batch 64).
   Expected<Graph> G = frontend::loadModel(std::string(NNC_SOURCE_DIR) +
                                           "/examples/models/convbn.json");
   ASSERT_OK(G);
@@ -107,17 +108,53 @@ TEST(KernelPrograms, BatchNormGradientWritesOverTheGradientItReads) {
   int InPlace = 0;
   for (const passes::Kernel &K : Fused.Kernels)
     if (K.node().Op == OpKind::BatchNormGrad) {
-      ASSERT_EQ(K.Main, 1u) << "the activation gradient is fused in";
+      ASSERT_EQ(K.Main, 2u) << "the pooling and activation gradients";
       const Value *Dx = K.node().Outputs[0];
       auto It = Fused.InPlaceOf.find(Dx);
       ASSERT_NE(It, Fused.InPlaceOf.end()) << Dx->Name;
-      EXPECT_EQ(It->second, K.Nodes[0]->Inputs[2]) << Dx->Name;
+      EXPECT_EQ(It->second, K.node().Inputs[0]) << Dx->Name;
       EXPECT_EQ(Fused.Offset.at(Dx), Fused.Offset.at(It->second));
       ++InPlace;
     }
   EXPECT_EQ(InPlace, 2);
-  EXPECT_LE(double(Fused.Plan.ArenaBytes),
-            1.001 * double(Unfused.Plan.ArenaBytes));
+  EXPECT_LT(double(Fused.Plan.ArenaBytes),
+            0.92 * double(Unfused.Plan.ArenaBytes));
+}
+
+TEST(KernelPrograms, BatchNormGradientWritesOverTheGradientItReads) {
+  // Without pooling between them: UnaryGrad+BatchNormGrad, and dx takes
+  // over the buffer of the activation's incoming gradient, which dies there.
+  Graph G;
+  Builder B(G);
+  Value *X = B.input("x", {2, 3, 6, 6});
+  Value *W = B.constant("w", {4, 3, 3, 3}, std::vector<double>(108, 0.1));
+  Value *C = B.op(OpKind::Conv, {X, W}, attrs({{"pads", Ints{1, 1, 1, 1}}}));
+  Value *S = B.constant("s", {4}, std::vector<double>(4, 1.0));
+  Value *Bn = B.ops(OpKind::BatchNormTrain,
+                    {C, S, B.constant("b", {4}, std::vector<double>(4, 0.0)),
+                     B.constant("m", {4}, std::vector<double>(4, 0.0)),
+                     B.constant("v", {4}, std::vector<double>(4, 1.0))},
+                    {}, 3)[0];
+  Value *Y = B.op(OpKind::Exp, {B.op(OpKind::Relu, {Bn})});
+  Value *L = B.op(OpKind::ReduceSum, {Y}, attrs({{"keepdims", int64_t(0)}}));
+  ASSERT_OK(B.status());
+  auto D = passes::differentiate(G, L, {X, S});
+  ASSERT_OK(D);
+  G.EntryPoints.push_back({"grads", {X}, {D->Grads.at(X), D->Grads.at(S)}, {}});
+  ASSERT_OK(verify(G));
+  ASSERT_OK(inferShapes(G, 2));
+  passes::KernelProgram P = lower(G, "grads", true);
+  int InPlace = 0;
+  for (const passes::Kernel &K : P.Kernels)
+    if (K.node().Op == OpKind::BatchNormGrad) {
+      ASSERT_EQ(K.Main, 1u) << "the activation gradient is fused in";
+      const Value *Dx = K.node().Outputs[0];
+      auto It = P.InPlaceOf.find(Dx);
+      ASSERT_NE(It, P.InPlaceOf.end()) << Dx->Name;
+      EXPECT_EQ(It->second, K.Nodes[0]->Inputs[2]) << Dx->Name;
+      ++InPlace;
+    }
+  EXPECT_EQ(InPlace, 1);
 }
 
 namespace {
