@@ -110,6 +110,33 @@ const Node *batchNormGradOf(const Node &U,
              : nullptr;
 }
 
+/// A ReduceSum of a BatchNorm gradient's dx over every axis but the
+/// channels (a conv bias's gradient, when a BatchNorm follows the conv):
+/// the BatchNorm gradient's kernel sums dx by channel as it writes it.
+const Node *channelSumOf(const Value *Dx,
+                         const std::vector<const Node *> &Sched) {
+  int64_t Rank = int64_t(Dx->Type.Dims.size());
+  if (Rank < 2)
+    return nullptr;
+  std::vector<int64_t> Want;
+  for (int64_t A = 0; A < Rank; ++A)
+    if (A != 1)
+      Want.push_back(A);
+  for (const Node *N : Sched) {
+    if (N->Op != OpKind::ReduceSum || N->Inputs.size() != 1 ||
+        N->Inputs[0] != Dx || N->Outputs[0]->Type.Elt != DType::F32 ||
+        N->Outputs[0]->Type.numElements() != Dx->Type.Dims[1])
+      continue;
+    std::vector<int64_t> Axes;
+    for (int64_t A : N->Attrs.getInts("axes"))
+      Axes.push_back(A < 0 ? A + Rank : A);
+    std::sort(Axes.begin(), Axes.end());
+    if (Axes == Want)
+      return N;
+  }
+  return nullptr;
+}
+
 /// A conv and what its epilogue absorbs: a BatchNorm in inference mode
 /// reading the conv's output and nothing else computed, then an activation
 /// reading that. Each absorbed value must have no other reader, or it would
@@ -157,7 +184,9 @@ std::vector<Kernel> groupKernels(const std::vector<const Node *> &Schedule,
     K.Main = Main;
     const Node &M = *K.Nodes[Main];
     K.Outputs.assign(M.Outputs.begin(), M.Outputs.end());
-    if (K.Nodes.size() > Main + 1) // the epilogue's result replaces M's
+    if (K.Nodes.size() > Main + 1 && M.Op == OpKind::BatchNormGrad)
+      K.Outputs.push_back(K.Nodes.back()->Outputs[0]); // dx's channel sums
+    else if (K.Nodes.size() > Main + 1) // the epilogue's result replaces M's
       K.Outputs[0] = K.Nodes.back()->Outputs[0];
     Absorbed.insert(K.Nodes.begin(), K.Nodes.end());
     Ks.push_back(std::move(K));
@@ -201,13 +230,20 @@ std::vector<Kernel> groupKernels(const std::vector<const Node *> &Schedule,
         continue;
       }
     }
-    if (auto It = Prologue.find(N);
-        N->Op == OpKind::BatchNormGrad && It != Prologue.end()) {
+    if (Opts.FuseConvBn && N->Op == OpKind::BatchNormGrad) {
+      // With its prologues, and the channel sums of dx as an epilogue.
       Open = false;
-      if (auto Pool = Prologue.find(It->second); Pool != Prologue.end())
-        Single({Pool->second, It->second, N}, 2);
-      else
-        Single({It->second, N}, 1);
+      std::vector<const Node *> Nodes;
+      if (auto It = Prologue.find(N); It != Prologue.end()) {
+        if (auto Pool = Prologue.find(It->second); Pool != Prologue.end())
+          Nodes.push_back(Pool->second);
+        Nodes.push_back(It->second);
+      }
+      size_t Main = Nodes.size();
+      Nodes.push_back(N);
+      if (const Node *Sum = channelSumOf(N->Outputs[0], Schedule))
+        Nodes.push_back(Sum);
+      Single(Nodes, Main);
       continue;
     }
     if (isView(*N, Opts.Training)) {
@@ -419,8 +455,35 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
       List.push_back(LiveBuffer{Kn.WorkspaceBytes, int64_t(K), int64_t(K)});
     }
   }
+  // Batch statistics from a BatchNormTrain kernel to the BatchNormGrad
+  // kernel of the same x, in training.
+  std::vector<std::pair<size_t, size_t>> Stats; // forward, backward kernel
+  std::map<const Value *, size_t> Forward;      // x -> BatchNormTrain kernel
+  for (size_t K = 0; Opts.FuseConvBn && K < P.Kernels.size(); ++K) {
+    const Kernel &Kn = P.Kernels[K];
+    if (Kn.Fused)
+      continue;
+    const Node &N = Kn.node();
+    const Value *X = N.Inputs[0];
+    if (N.Op == OpKind::BatchNormTrain && X->Type.Elt == DType::F32 &&
+        X->Type.Dims.size() >= 2)
+      Forward[P.root(X)] = K;
+    if (N.Op == OpKind::BatchNormGrad && N.Attrs.getInt("training") != 0)
+      if (auto It = Forward.find(P.root(X)); It != Forward.end()) {
+        Stats.push_back({It->second, K});
+        size_t Bytes = size_t(X->Type.Dims[1]) * 2 * sizeof(double);
+        P.Kernels[It->second].StatsBytes = P.Kernels[K].StatsBytes = Bytes;
+        List.push_back(LiveBuffer{Bytes, int64_t(It->second), int64_t(K)});
+        Forward.erase(It);
+      }
+  }
   P.Plan = planMemory(List);
   P.Buffers = List;
+  for (size_t I = 0; I < Stats.size(); ++I) {
+    size_t Off = P.Plan.Offsets[Index.size() + WorkIndex.size() + I];
+    P.Kernels[Stats[I].first].StatsOffset = Off;
+    P.Kernels[Stats[I].second].StatsOffset = Off;
+  }
   for (size_t I = 0; I < Index.size(); ++I)
     P.Offset[Index[I]] = P.Plan.Offsets[I];
   for (const auto &[V, O] : Owner)

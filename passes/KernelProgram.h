@@ -37,6 +37,11 @@ struct Kernel {
   std::vector<const ir::Value *> Reads, Writes;
   /// Scratch the kernel asked for, placed in the arena.
   size_t WorkspaceBytes = 0, WorkspaceOffset = 0;
+  /// A training BatchNorm's batch mean and variance (two doubles per
+  /// channel): its kernel keeps them in the arena for its gradient's
+  /// kernel, which would otherwise compute them from x again. Both kernels
+  /// have the buffer's size and offset (fused lowering only).
+  size_t StatsBytes = 0, StatsOffset = 0;
   const ir::Node &node() const { return *Nodes[Main]; }
   const ir::Node &last() const { return *Nodes.back(); }
 };

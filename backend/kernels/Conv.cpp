@@ -115,11 +115,17 @@ NNC_INLINE void chunksOf(const Window &G, const int64_t *P, float *Work,
 // the elementwise products of the 16 transformed positions, summed over
 // input channels, are 16 GEMMs [O, C] x [C, tiles].
 
-/// U [16, O, C] = G g G^T for every 3x3 filter g of W [O, C, 3, 3].
+/// U [16, O, C] = G g G^T for every 3x3 filter g of W [O, C, 3, 3], or
+/// (Transposed: a ConvTranspose's W [C, O, 3, 3]) of W's filters flipped.
 NNC_INLINE void winogradWeights(const float *W, int64_t O, int64_t C,
-                                Channels Os, float *U) {
+                                Channels Os, bool Transposed, float *U) {
   for (int64_t Oc = Os.First * C; Oc < Os.End * C; ++Oc) {
-    const float *G = W + Oc * 9;
+    float G[9];
+    const float *Src =
+        Transposed ? W + ((Oc % C) * O + Oc / C) * 9 : W + Oc * 9;
+#pragma unroll
+    for (int K = 0; K < 9; ++K)
+      G[K] = Transposed ? Src[8 - K] : Src[K];
     float T[4][3]; // G g
 #pragma unroll
     for (int J = 0; J < 3; ++J) {
@@ -304,19 +310,24 @@ NNC_INLINE void winogradOutput(const float *__restrict M, const Window &G,
 
 using namespace nnck;
 
-/// The Winograd path of nnc_t_Conv: weights transformed once per task,
-/// then chunks of images through the input transform, 16 GEMMs and the
-/// output transform with the epilogue.
+/// The Winograd path of nnc_t_Conv (and of nnc_t_ConvTranspose, as the
+/// equivalent conv): weights transformed once per task, then chunks of
+/// images through the input transform, 16 GEMMs and the output transform
+/// with the epilogue.
 NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
-                            int64_t Task) {
+                            int64_t Task, bool Transposed) {
   Window G = window(P);
+  if (Transposed) {
+    G.PadT = 2 - G.PadT;
+    G.PadL = 2 - G.PadL;
+  }
   const float *Xp = f32(T, 0), *Wt = f32(T, 1);
   float *Y = f32(T, 3);
   int64_t Per = winogradTiles(G.OH, G.OW);
   WinogradWork L = winogradWork(G.C, G.O, G.OH, G.OW, P[20]);
   float *Work = f32(T, 4) + Task * P[19];
   Channels Os = channelsOf(G, P, Task);
-  winogradWeights(Wt, G.O, G.C, Os, Work + L.U);
+  winogradWeights(Wt, G.O, G.C, Os, Transposed, Work + L.U);
   // The 16 weight matrices are the A of every chunk's GEMMs: packed once.
   int64_t Rows = Os.End - Os.First, Strip = roundUp(Rows, GemmMR) * G.C;
   bool Packed = G.C <= GemmKC;
@@ -531,7 +542,7 @@ NNC_KERNEL(Conv) { return NNC_OK; }
 NNC_TASK(Conv) {
   Window G = window(P);
   if (convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C, G.O))
-    return winogradConv(T, P, F, Task);
+    return winogradConv(T, P, F, Task, false);
   if (convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
     return directConv(T, P, F, Task, G);
   if (convChannelVec(G.KH, G.KW, G.Groups, G.C, G.O))
@@ -659,6 +670,9 @@ NNC_INLINE int gatherConvTranspose(void *const *T, const int64_t *P,
 NNC_KERNEL(ConvTranspose) { return NNC_OK; }
 NNC_TASK(ConvTranspose) {
   Window G = window(P);
+  if (convTransposeWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
+                            G.O, G.PadT, G.PadL))
+    return winogradConv(T, P, F, Task, true);
   if (convTransposeGather(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
                           G.PadT, G.PadL))
     return gatherConvTranspose(T, P, Task, G);

@@ -75,7 +75,9 @@ NNC_TASK(BatchNorm) {
 // (y, running_mean', running_var'): y from the batch's mean and biased
 // variance; the running statistics move toward the batch's mean and
 // (P[3] ? unbiased : biased) variance by F[1] = momentum (PyTorch). A fused
-// activation (P[4], parameters F[2], F[3]) applies in the same pass.
+// activation (P[4], parameters F[2], F[3]) applies in the same pass. P[6] >
+// 0: the batch's mean and variance go to T[P[6]] (doubles, by channel) for
+// the gradient's kernel.
 NNC_KERNEL(BatchNormTrain) { return NNC_OK; }
 NNC_TASK(BatchNormTrain) {
   const float *X = f32(T, 0), *Scale = f32(T, 1), *Bias = f32(T, 2),
@@ -88,6 +90,10 @@ NNC_TASK(BatchNormTrain) {
     moments(X, N, C, Inner, Ch, M, V);
     normalize(X, Y, N, C, Inner, Ch, Scale[Ch], Bias[Ch], M, V, F[0], P[4],
               F + 2);
+    if (P[6]) {
+      in<double>(T, int(P[6]))[2 * Ch] = M;
+      in<double>(T, int(P[6]))[2 * Ch + 1] = V;
+    }
     double Unbiased = P[3] ? V * Count / (Count - 1) : V;
     NewMean[Ch] = float((1 - Mom) * RMean[Ch] + Mom * M);
     NewVar[Ch] = float((1 - Mom) * RVar[Ch] + Mom * Unbiased);
@@ -174,7 +180,10 @@ struct GradIn {
 // parameters): T[4] is the activation's dy and dy = T[4] * op'(T[9], T[10]),
 // computed as it is read, so the masked gradient is never stored. Before
 // that, a fused 2x2 max pooling's gradient (P[6] x P[7]: the pooled plane):
-// T[4] is the pooling's dy, T[11] and T[12] its x and y.
+// T[4] is the pooling's dy, T[11] and T[12] its x and y. P[8] > 0: the
+// batch statistics in T[P[8]], kept by BatchNormTrain's kernel. P[9] > 0:
+// dx summed by channel into T[P[9]] as well (a conv bias's gradient), in
+// rows of P[10].
 NNC_KERNEL(BatchNormGrad) { return NNC_OK; }
 NNC_TASK(BatchNormGrad) {
   const float *X = f32(T, 0), *Scale = f32(T, 1), *Mean = f32(T, 2),
@@ -194,8 +203,12 @@ NNC_TASK(BatchNormGrad) {
   double M = double(N * Inner);
   for (int64_t Ch = C * Task / P[5]; Ch < C * (Task + 1) / P[5]; ++Ch) {
     double Mu = Mean[Ch], V = Var[Ch];
-    if (Training)
+    if (Training && P[8]) {
+      Mu = in<double>(T, int(P[8]))[2 * Ch];
+      V = in<double>(T, int(P[8]))[2 * Ch + 1];
+    } else if (Training) {
       moments(X, N, C, Inner, Ch, Mu, V);
+    }
     double InvStd = 1 / __builtin_sqrt(V + F[0]);
     double SumDy = 0, SumDyXhat = 0;
     float Mf = float(Mu);
@@ -228,6 +241,21 @@ NNC_TASK(BatchNormGrad) {
           D[J] = A * (D[J] - Bm - (Xr[I + J] - Mf) * Cx);
         copy(Out + I, D, N);
       });
+    }
+    if (P[9]) {
+      // Summed as the Reduce kernel sums (rows of P[10], in order), so the
+      // fused and unfused steps agree: a bias before a BatchNorm has a
+      // gradient of zero, and what both compute is rounding.
+      float Sum = 0;
+      for (int64_t B = 0; B < N; ++B)
+        for (int64_t R = 0; R < Inner; R += P[10]) {
+          const float *Row = Dx + (B * C + Ch) * Inner + R;
+          float Part = 0;
+          for (int64_t J = 0; J < P[10]; ++J)
+            Part += Row[J];
+          Sum += Part;
+        }
+      f32(T, int(P[9]))[Ch] = Sum;
     }
   }
   return NNC_OK;

@@ -104,6 +104,17 @@ constexpr bool convWinograd(int64_t KH, int64_t KW, int64_t SH, int64_t SW,
          Groups == 1 && C >= 16 && O >= 16;
 }
 
+/// A stride-1 3x3 ConvTranspose is the conv of its input with the filters
+/// flipped and their channel axes swapped, padded by 2 - pad: Winograd too,
+/// where that padding is not negative.
+constexpr bool convTransposeWinograd(int64_t KH, int64_t KW, int64_t SH,
+                                     int64_t SW, int64_t DH, int64_t DW,
+                                     int64_t Groups, int64_t C, int64_t O,
+                                     int64_t PadT, int64_t PadL) {
+  return convWinograd(KH, KW, SH, SW, DH, DW, Groups, C, O) && PadT >= 0 &&
+         PadL >= 0 && PadT <= 2 && PadL <= 2;
+}
+
 /// Convs whose filters are tiny (LeNet's and convbn's first layers: one
 /// input channel) have too short a reduction for a GEMM to pay for im2col
 /// and packing: they run directly, a row of 16 outputs of several output

@@ -184,8 +184,10 @@ Status EntryEmitter::emitCall(const passes::Kernel &K, bool Training,
   if (!N.info().Variadic)
     while (Ts.size() < Declared)
       Ts.push_back(llvm::ConstantPointerNull::get(B.getPtrTy()));
-  for (const Value *Out : K.Outputs)
-    Ts.push_back(ptrOf(Out));
+  // The main op's results; an epilogue's extra result goes last.
+  size_t MainOutputs = std::min(K.Outputs.size(), N.Outputs.size());
+  for (size_t I = 0; I < MainOutputs; ++I)
+    Ts.push_back(ptrOf(K.Outputs[I]));
   Ts.push_back(K.WorkspaceBytes ? B.CreateConstInBoundsGEP1_64(
                                       B.getInt8Ty(), Arena, K.WorkspaceOffset)
                                 : llvm::ConstantPointerNull::get(B.getPtrTy()));
@@ -196,6 +198,15 @@ Status EntryEmitter::emitCall(const passes::Kernel &K, bool Training,
   for (auto P = Prologue.rbegin(); P != Prologue.rend(); ++P)
     for (size_t I = 0; I < 2; ++I) // x and y
       Ts.push_back(ptrOf((*P)->Inputs[I]));
+  if (K.StatsBytes) { // a training BatchNorm's statistics
+    addSavedStatistics(N, Ts.size(), *C);
+    Ts.push_back(
+        B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), Arena, K.StatsOffset));
+  }
+  for (size_t I = MainOutputs; I < K.Outputs.size(); ++I) {
+    addChannelSums(N, Ts.size(), *C); // a BatchNorm gradient's dx, summed
+    Ts.push_back(ptrOf(K.Outputs[I]));
+  }
   if (Ts.size() > SlotCount)
     return error(N.describe(), ": more tensors than the call array holds");
   for (size_t I = 0; I < Ts.size(); ++I)

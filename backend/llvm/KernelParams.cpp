@@ -165,9 +165,17 @@ Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
     PerTask = nnck::convVecFloats(G.C, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.OH,
                                   G.OW, G.O);
   }
-  if (Kind == nnck::ConvTransposed &&
-      nnck::convTransposeGather(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups,
-                                G.C, G.PadT, G.PadL)) {
+  bool TransposeWinograd =
+      Kind == nnck::ConvTransposed &&
+      nnck::convTransposeWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups,
+                                  G.C, G.O, G.PadT, G.PadL);
+  if (TransposeWinograd) {
+    Images = nnck::winogradChunkImages(G.N, G.C, G.O,
+                                       nnck::winogradTiles(G.OH, G.OW));
+    PerTask = nnck::winogradWork(G.C, G.O, G.OH, G.OW, Images).Total;
+  } else if (Kind == nnck::ConvTransposed &&
+             nnck::convTransposeGather(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW,
+                                       G.Groups, G.C, G.PadT, G.PadL)) {
     Images = 1; // the transposed input is per image
     PerTask = nnck::convGatherWork(G.C, G.O, G.KH, G.KW, G.OH, G.OW).Total;
   }
@@ -185,12 +193,19 @@ Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
   int64_t Tasks = tasksFor(Chunks, Threads);
   // Fewer chunks than threads (small batches): the direct and Winograd
   // paths split the output channels instead (nnck::channelsOf).
-  if (Kind == nnck::ConvForward && Chunks < Threads && G.O >= 8 * Threads &&
-      (nnck::convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
-                          G.O) ||
-       nnck::convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C)))
+  if (Chunks < Threads && G.O >= 8 * Threads &&
+      ((Kind == nnck::ConvForward &&
+        (nnck::convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
+                            G.O) ||
+         nnck::convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups,
+                          G.C))) ||
+       TransposeWinograd))
     Tasks = Threads;
   C.P.insert(C.P.end(), {Tasks, PerTask, Images});
+  // The Winograd path's epilogue reads P[21], P[22] (no BatchNorm, no
+  // activation), which only a conv's fusion adds.
+  if (Transposed)
+    C.P.insert(C.P.end(), {0, 0});
   C.Tasks = Tasks;
   C.WorkspaceBytes = size_t(Tasks * PerTask) * sizeof(float);
   return C;
@@ -338,9 +353,16 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     C.Tasks = planeTasks(C.P[1], numElements(X0), Threads); // channels
     C.P.push_back(C.Tasks);
     // P[6], P[7]: BatchNormGrad's fused max-pooling gradient, the pooled
-    // input's height and width (0: none).
+    // input's height and width (0: none). Then the slot of the saved batch
+    // statistics (0: none; BatchNormTrain's P[6], BatchNormGrad's P[8]),
+    // and BatchNormGrad's P[9], the slot of dx's channel sums (0: none),
+    // P[10] the rows they are summed in (as the Reduce kernel sums).
     if (N.Op == OpKind::BatchNormGrad)
       C.P.insert(C.P.end(), {0, 0});
+    if (N.Op != OpKind::BatchNorm)
+      C.P.push_back(0);
+    if (N.Op == OpKind::BatchNormGrad)
+      C.P.insert(C.P.end(), {0, X0.size() >= 3 ? X0.back() : 1});
     C.F = {A.getFloat("epsilon"),
            A.has("momentum") ? A.getFloat("momentum") : 0.0,
            0,
@@ -603,6 +625,14 @@ void addFusedActivation(const Node &Main, const std::vector<const Node *> &Pro,
            A.getFloat("min"),
            A.getFloat("max")};
   }
+}
+
+void addSavedStatistics(const Node &Main, size_t Slot, KernelCall &C) {
+  C.P[Main.Op == OpKind::BatchNormTrain ? 6 : 8] = int64_t(Slot);
+}
+
+void addChannelSums(const Node &, size_t Slot, KernelCall &C) {
+  C.P[9] = int64_t(Slot);
 }
 
 KernelCall scalarCall(const Node &N) {

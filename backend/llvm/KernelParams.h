@@ -47,6 +47,15 @@ void addFusedActivation(const ir::Node &Main,
                         const std::vector<const ir::Node *> &Epi,
                         KernelCall &C);
 
+/// A training BatchNorm's kernel that keeps its batch statistics
+/// (BatchNormTrain) or reads them (BatchNormGrad) in T[Slot]; see
+/// backend/kernels/Normalization.cpp.
+void addSavedStatistics(const ir::Node &Main, size_t Slot, KernelCall &C);
+
+/// A BatchNorm gradient's kernel that also sums dx by channel into
+/// T[Slot] (a conv bias's gradient).
+void addChannelSums(const ir::Node &Main, size_t Slot, KernelCall &C);
+
 /// The scalar function (nnc_s_<op>) of a fusable pointwise node.
 KernelCall scalarCall(const ir::Node &N);
 

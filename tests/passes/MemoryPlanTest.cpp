@@ -121,6 +121,38 @@ TEST(KernelPrograms, BatchNormGradientWritesOverABufferThatDiesThere) {
             0.92 * double(Unfused.Plan.ArenaBytes));
 }
 
+TEST(KernelPrograms, BatchNormKeepsItsStatisticsForItsGradient) {
+  // Fused, each BatchNormTrain kernel and the BatchNormGrad kernel of the
+  // same x share a buffer of two doubles per channel; unfused, none.
+  Expected<Graph> G = frontend::loadModel(std::string(NNC_SOURCE_DIR) +
+                                          "/examples/models/convbn.json");
+  ASSERT_OK(G);
+  ASSERT_OK(passes::buildTrainStep(*G));
+  ASSERT_OK(inferShapes(*G, 8));
+  passes::KernelProgram Fused = lower(*G, "train_step", true, true),
+                        Unfused = lower(*G, "train_step", true, false);
+  std::map<const Value *, const passes::Kernel *> Forward;
+  int Pairs = 0;
+  for (const passes::Kernel &K : Fused.Kernels) {
+    const Value *X = K.node().Inputs[0];
+    if (K.node().Op == OpKind::BatchNormTrain) {
+      EXPECT_EQ(K.StatsBytes, size_t(X->Type.Dims[1]) * 16);
+      Forward[X] = &K;
+    }
+    if (K.node().Op == OpKind::BatchNormGrad) {
+      ASSERT_TRUE(Forward.count(X));
+      EXPECT_EQ(K.StatsBytes, Forward.at(X)->StatsBytes);
+      EXPECT_EQ(K.StatsOffset, Forward.at(X)->StatsOffset);
+      ++Pairs;
+    }
+  }
+  EXPECT_EQ(Pairs, 2);
+  for (const passes::Kernel &K : Unfused.Kernels)
+    EXPECT_EQ(K.StatsBytes, 0u);
+  auto C = passes::findConflict(Fused.Buffers, Fused.Plan);
+  EXPECT_EQ(C.first, -1);
+}
+
 TEST(KernelPrograms, BatchNormGradientWritesOverTheGradientItReads) {
   // Without pooling between them: UnaryGrad+BatchNormGrad, and dx takes
   // over the buffer of the activation's incoming gradient, which dies there.
