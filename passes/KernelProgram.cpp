@@ -97,6 +97,20 @@ bool isTilingMaxPoolGrad(const Node &N) {
          G->H == 2 * G->OH && G->W == 2 * G->OW;
 }
 
+/// A max pooling over 2x2 windows that tile its input (as
+/// isTilingMaxPoolGrad): a kernel that has just written a plane of the
+/// input can pool it.
+bool isTilingMaxPool(const Node &N) {
+  if (N.Op != OpKind::MaxPool || N.Outputs.size() != 1 ||
+      N.Outputs[0]->Type.Elt != DType::F32 ||
+      N.Inputs[0]->Type.Dims.size() != 4)
+    return false;
+  Expected<Window2D> G = poolWindow(N, N.Inputs[0]->Type);
+  return G.ok() && G->KH == 2 && G->KW == 2 && G->SH == 2 && G->SW == 2 &&
+         G->DH == 1 && G->DW == 1 && G->PadT == 0 && G->PadL == 0 &&
+         G->H == 2 * G->OH && G->W == 2 * G->OW;
+}
+
 /// The BatchNorm gradient an activation gradient's result goes to as dy,
 /// and nowhere else; else null.
 const Node *batchNormGradOf(const Node &U,
@@ -184,10 +198,15 @@ std::vector<Kernel> groupKernels(const std::vector<const Node *> &Schedule,
     K.Main = Main;
     const Node &M = *K.Nodes[Main];
     K.Outputs.assign(M.Outputs.begin(), M.Outputs.end());
-    if (K.Nodes.size() > Main + 1 && M.Op == OpKind::BatchNormGrad)
-      K.Outputs.push_back(K.Nodes.back()->Outputs[0]); // dx's channel sums
-    else if (K.Nodes.size() > Main + 1) // the epilogue's result replaces M's
-      K.Outputs[0] = K.Nodes.back()->Outputs[0];
+    // An epilogue's result replaces M's, but for a BatchNorm gradient's
+    // channel sums of dx and a pooling of what a BatchNorm wrote: those
+    // come after, and the value they read is stored too.
+    for (size_t I = Main + 1; I < K.Nodes.size(); ++I)
+      if (K.Nodes[I]->Op == OpKind::ReduceSum ||
+          K.Nodes[I]->Op == OpKind::MaxPool)
+        K.Outputs.push_back(K.Nodes[I]->Outputs[0]);
+      else
+        K.Outputs[0] = K.Nodes[I]->Outputs[0];
     Absorbed.insert(K.Nodes.begin(), K.Nodes.end());
     Ks.push_back(std::move(K));
   };
@@ -200,13 +219,20 @@ std::vector<Kernel> groupKernels(const std::vector<const Node *> &Schedule,
       continue;
     }
     if (Opts.FuseConvBn && N->Op == OpKind::BatchNormTrain) {
-      // Normalize, scale, shift and activate in one pass.
+      // Normalize, scale, shift and activate in one pass, and max-pool
+      // each plane just written.
       Open = false;
+      std::vector<const Node *> Nodes = {N};
       const Node *Act = soleUser(N->Outputs[0], Schedule, Wanted);
       if (Act && isEpilogueActivation(*Act))
-        Single({N, Act});
-      else
-        Single({N});
+        Nodes.push_back(Act);
+      for (const Node *U : Schedule)
+        if (U->Inputs[0] == Nodes.back()->Outputs[0] && isTilingMaxPool(*U) &&
+            !Absorbed.count(U)) {
+          Nodes.push_back(U);
+          break;
+        }
+      Single(Nodes);
       continue;
     }
     if (Opts.FuseConvBn && isTilingMaxPoolGrad(*N)) {
@@ -449,7 +475,7 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
   for (size_t K = 0; K < P.Kernels.size(); ++K) {
     Kernel &Kn = P.Kernels[K];
     if (!Kn.Fused && Opts.Workspace)
-      Kn.WorkspaceBytes = Opts.Workspace(Kn.node());
+      Kn.WorkspaceBytes = Opts.Workspace(Kn);
     if (Kn.WorkspaceBytes) {
       WorkIndex.push_back(K);
       List.push_back(LiveBuffer{Kn.WorkspaceBytes, int64_t(K), int64_t(K)});

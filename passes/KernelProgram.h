@@ -55,8 +55,8 @@ struct LoweringOptions {
   /// Training semantics for ops that have them outside training graphs
   /// (Dropout, BatchNorm, StochasticPool).
   bool Training = false;
-  /// Bytes of scratch a node's kernel needs (backend specific).
-  std::function<size_t(const ir::Node &)> Workspace;
+  /// Bytes of scratch a kernel needs (backend specific).
+  std::function<size_t(const Kernel &)> Workspace;
 };
 
 struct KernelProgram {

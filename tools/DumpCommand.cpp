@@ -111,9 +111,8 @@ Status runDump(const Args &A) {
   LO.FuseElementwise = EO->FuseElementwise;
   LO.FuseConvBn = EO->FuseConvBn;
   LO.FuseConvAct = EO->FuseConvAct;
-  LO.Workspace = [&](const Node &N) -> size_t {
-    Expected<backend::KernelCall> C = backend::kernelCall(N, Training, 1);
-    return C.ok() ? C->WorkspaceBytes : 0;
+  LO.Workspace = [&](const passes::Kernel &K) {
+    return backend::kernelWorkspace(K, Training, 1);
   };
   passes::KernelProgram P = passes::lowerToKernels(*G, *E, LO);
   if (!Dot) {

@@ -58,9 +58,8 @@ passes::KernelProgram lower(const Graph &G, const EntryPoint &E,
                             bool Training) {
   passes::LoweringOptions O;
   O.Training = Training;
-  O.Workspace = [&](const Node &N) -> size_t {
-    Expected<backend::KernelCall> C = backend::kernelCall(N, Training, 1);
-    return C.ok() ? C->WorkspaceBytes : 0;
+  O.Workspace = [&](const passes::Kernel &K) {
+    return backend::kernelWorkspace(K, Training, 1);
   };
   return passes::lowerToKernels(G, E, O);
 }

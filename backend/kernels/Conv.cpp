@@ -169,7 +169,7 @@ NNC_INLINE void winogradInput(const float *__restrict X, const Window &G,
   // Channel C + 1 is copied into the other plane before channel C is read:
   // whole-vector loads right after the copy's narrower stores would wait
   // for them (store forwarding fails).
-  auto Pad = [&](int64_t C, float *__restrict Dst) {
+  auto Pad = [&](int64_t C, float *__restrict Dst) NNC_LAMBDA {
     const float *Xc = X + C * G.H * G.W;
     for (int64_t R = 0; R < Hp; ++R, Dst += Wq) {
       int64_t Ih = R - G.PadT;
@@ -335,39 +335,41 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
     for (int64_t K = 0; K < 16; ++K)
       packGemmA(Rows, G.C, Work + L.U + (K * G.O + Os.First) * G.C, G.C, 1,
                 Work + L.UPacked + K * Strip);
-  chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) {
-    int64_t Ld = Imgs * Per;
-    float *V = Work + L.V, *M = Work + L.M;
-    // Packed A: V is written as gemmPackedAB's B panels, so the 16 GEMMs
-    // copy nothing (the padding tiles of the last panel are zero). The 16
-    // matrices are a cache line further apart than their size: whole
-    // panels would put the 16 stores of a tile in one L1 set.
-    // M's rows are whole panels too, so every GEMM store is a full vector,
-    // and its matrices are spaced for the output transform's 16 streams.
-    int64_t NR = Packed ? gemmNR() : 0;
-    int64_t LdV = Packed ? roundUp(Ld, NR) : Ld;
-    int64_t KStride = Packed ? G.C * LdV + 16 : G.C * Ld;
-    int64_t MStride = G.O * LdV + 16;
-    if (Packed && LdV > Ld)
-      for (int64_t K = 0; K < 16; ++K)
-        for (int64_t C = 0; C < G.C; ++C)
-          zero(V + K * KStride + ((Ld / NR) * G.C + C) * NR + Ld % NR,
-               LdV - Ld);
-    for (int64_t I = 0; I < Imgs; ++I)
-      winogradInput(Xp + (N0 + I) * G.C * G.H * G.W, G, LdV, KStride, I * Per,
-                    NR, Work + L.Plane, V);
-    for (int64_t K = 0; K < 16; ++K)
-      if (Packed)
-        gemmPackedAB(Rows, LdV, G.C, Work + L.UPacked + K * Strip,
-                     V + K * KStride, M + K * MStride + Os.First * LdV, LdV);
-      else
-        gemm(Rows, Ld, G.C, Work + L.U + (K * G.O + Os.First) * G.C, G.C, 1,
-             V + K * G.C * Ld, Ld, 1, M + K * MStride + Os.First * LdV, LdV,
-             false, Work + L.Pack);
-    for (int64_t I = 0; I < Imgs; ++I)
-      winogradOutput(M, G, LdV, MStride, I * Per,
-                     Y + (N0 + I) * G.O * G.OH * G.OW, T, P, F, Os);
-  });
+  chunksOf(
+      G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) NNC_LAMBDA {
+        int64_t Ld = Imgs * Per;
+        float *V = Work + L.V, *M = Work + L.M;
+        // Packed A: V is written as gemmPackedAB's B panels, so the 16 GEMMs
+        // copy nothing (the padding tiles of the last panel are zero). The 16
+        // matrices are a cache line further apart than their size: whole
+        // panels would put the 16 stores of a tile in one L1 set.
+        // M's rows are whole panels too, so every GEMM store is a full vector,
+        // and its matrices are spaced for the output transform's 16 streams.
+        int64_t NR = Packed ? gemmNR() : 0;
+        int64_t LdV = Packed ? roundUp(Ld, NR) : Ld;
+        int64_t KStride = Packed ? G.C * LdV + 16 : G.C * Ld;
+        int64_t MStride = G.O * LdV + 16;
+        if (Packed && LdV > Ld)
+          for (int64_t K = 0; K < 16; ++K)
+            for (int64_t C = 0; C < G.C; ++C)
+              zero(V + K * KStride + ((Ld / NR) * G.C + C) * NR + Ld % NR,
+                   LdV - Ld);
+        for (int64_t I = 0; I < Imgs; ++I)
+          winogradInput(Xp + (N0 + I) * G.C * G.H * G.W, G, LdV, KStride,
+                        I * Per, NR, Work + L.Plane, V);
+        for (int64_t K = 0; K < 16; ++K)
+          if (Packed)
+            gemmPackedAB(Rows, LdV, G.C, Work + L.UPacked + K * Strip,
+                         V + K * KStride, M + K * MStride + Os.First * LdV,
+                         LdV);
+          else
+            gemm(Rows, Ld, G.C, Work + L.U + (K * G.O + Os.First) * G.C, G.C, 1,
+                 V + K * G.C * Ld, Ld, 1, M + K * MStride + Os.First * LdV, LdV,
+                 false, Work + L.Pack);
+        for (int64_t I = 0; I < Imgs; ++I)
+          winogradOutput(M, G, LdV, MStride, I * Per,
+                         Y + (N0 + I) * G.O * G.OH * G.OW, T, P, F, Os);
+      });
   return NNC_OK;
 }
 
@@ -407,60 +409,63 @@ NNC_INLINE int directConvWith(void *const *T, const int64_t *P, const double *F,
   int64_t Taps = G.C * G.KH * G.KW, Act = P[22];
   float *Planes = f32(T, 4) + Task * P[19];
   Channels Mine = channelsOf(G, P, Task);
-  chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) {
-    for (int64_t N = N0; N < N0 + Imgs; ++N) {
-      paddedPlanes(Xp + N * G.C * G.H * G.W, G, Hq, Wq, Planes);
-      for (int64_t O0 = Mine.First; O0 < Mine.End; O0 += CB) {
-        int64_t Os = minOf<int64_t>(CB, Mine.End - O0);
-        float Scale[CB], Shift[CB];
-        for (int64_t J = 0; J < Os; ++J)
-          affine(T, P, F, O0 + J, Scale[J], Shift[J]);
-        for (int64_t Oh = 0; Oh < G.OH; ++Oh)
-          for (int64_t Ow = 0; Ow < G.OW; Ow += 16 * NV) {
-            // Vectors past the row (a short last block) compute padding.
-            int64_t Vs = minOf<int64_t>(NV, (G.OW - Ow + 15) / 16);
-            v16 Acc[CB][NV];
+  chunksOf(
+      G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) NNC_LAMBDA {
+        for (int64_t N = N0; N < N0 + Imgs; ++N) {
+          paddedPlanes(Xp + N * G.C * G.H * G.W, G, Hq, Wq, Planes);
+          for (int64_t O0 = Mine.First; O0 < Mine.End; O0 += CB) {
+            int64_t Os = minOf<int64_t>(CB, Mine.End - O0);
+            float Scale[CB], Shift[CB];
+            for (int64_t J = 0; J < Os; ++J)
+              affine(T, P, F, O0 + J, Scale[J], Shift[J]);
+            for (int64_t Oh = 0; Oh < G.OH; ++Oh)
+              for (int64_t Ow = 0; Ow < G.OW; Ow += 16 * NV) {
+                // Vectors past the row (a short last block) compute padding.
+                int64_t Vs = minOf<int64_t>(NV, (G.OW - Ow + 15) / 16);
+                v16 Acc[CB][NV];
 #pragma unroll
-            for (int64_t J = 0; J < CB; ++J)
-#pragma unroll
-              for (int64_t V = 0; V < NV; ++V)
-                Acc[J][V] = 0;
-            for (int64_t C = 0; C < G.C; ++C)
-              for (int64_t Kh = 0; Kh < G.KH; ++Kh) {
-                const float *Row = Planes + (C * Hq + Oh + Kh) * Wq + Ow;
-                for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
-                  v16 Xv[NV];
+                for (int64_t J = 0; J < CB; ++J)
 #pragma unroll
                   for (int64_t V = 0; V < NV; ++V)
-                    Xv[V] = *reinterpret_cast<const v16u *>(Row + Kw + 16 * V);
-                  int64_t Tap = (C * G.KH + Kh) * G.KW + Kw;
-#pragma unroll
-                  for (int64_t J = 0; J < CB; ++J)
-                    if (J < Os) {
-                      float Wj = Wt[(O0 + J) * Taps + Tap];
+                    Acc[J][V] = 0;
+                for (int64_t C = 0; C < G.C; ++C)
+                  for (int64_t Kh = 0; Kh < G.KH; ++Kh) {
+                    const float *Row = Planes + (C * Hq + Oh + Kh) * Wq + Ow;
+                    for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
+                      v16 Xv[NV];
 #pragma unroll
                       for (int64_t V = 0; V < NV; ++V)
-                        Acc[J][V] += Wj * Xv[V];
+                        Xv[V] =
+                            *reinterpret_cast<const v16u *>(Row + Kw + 16 * V);
+                      int64_t Tap = (C * G.KH + Kh) * G.KW + Kw;
+#pragma unroll
+                      for (int64_t J = 0; J < CB; ++J)
+                        if (J < Os) {
+                          float Wj = Wt[(O0 + J) * Taps + Tap];
+#pragma unroll
+                          for (int64_t V = 0; V < NV; ++V)
+                            Acc[J][V] += Wj * Xv[V];
+                        }
                     }
-                }
-              }
-            for (int64_t J = 0; J < Os; ++J)
-              for (int64_t V = 0; V < Vs; ++V) {
-                int64_t At = Ow + 16 * V;
-                int64_t Valid = minOf<int64_t>(16, G.OW - At);
-                float *Out = Y + ((N * G.O + O0 + J) * G.OH + Oh) * G.OW + At;
-                v16 R = Acc[J][V] * Scale[J] + Shift[J];
-                activateV(R, Act, F + 1);
-                if (Valid == 16)
-                  __builtin_memcpy(Out, &R, sizeof(v16));
-                else
-                  for (int64_t L = 0; L < Valid; ++L)
-                    Out[L] = R[L];
+                  }
+                for (int64_t J = 0; J < Os; ++J)
+                  for (int64_t V = 0; V < Vs; ++V) {
+                    int64_t At = Ow + 16 * V;
+                    int64_t Valid = minOf<int64_t>(16, G.OW - At);
+                    float *Out =
+                        Y + ((N * G.O + O0 + J) * G.OH + Oh) * G.OW + At;
+                    v16 R = Acc[J][V] * Scale[J] + Shift[J];
+                    activateV(R, Act, F + 1);
+                    if (Valid == 16)
+                      __builtin_memcpy(Out, &R, sizeof(v16));
+                    else
+                      for (int64_t L = 0; L < Valid; ++L)
+                        Out[L] = R[L];
+                  }
               }
           }
-      }
-    }
-  });
+        }
+      });
   return NNC_OK;
 }
 
@@ -492,49 +497,51 @@ NNC_INLINE int channelVecConv(void *const *T, const int64_t *P, const double *F,
   // paddedPlanes pads by (PadT, PadL) to Hq x Wq. A short last block of
   // pixels reads past its row (into the next, or the workspace's slack)
   // for lanes it then does not store.
-  chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) {
-    for (int64_t N = N0; N < N0 + Imgs; ++N) {
-      paddedPlanes(Xp + N * G.C * G.H * G.W, G, Hq, Wq, Planes);
-      for (int64_t O0 = 0; O0 < G.O; O0 += 16) {
-        float ScaleA[16], ShiftA[16];
-        for (int64_t J = 0; J < 16; ++J)
-          affine(T, P, F, O0 + J, ScaleA[J], ShiftA[J]);
-        v16 Scale, Shift;
-        __builtin_memcpy(&Scale, ScaleA, sizeof(v16));
-        __builtin_memcpy(&Shift, ShiftA, sizeof(v16));
-        for (int64_t Oh = 0; Oh < G.OH; ++Oh)
-          for (int64_t Ow0 = 0; Ow0 < G.OW; Ow0 += PB) {
-            v16 Acc[PB];
+  chunksOf(
+      G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) NNC_LAMBDA {
+        for (int64_t N = N0; N < N0 + Imgs; ++N) {
+          paddedPlanes(Xp + N * G.C * G.H * G.W, G, Hq, Wq, Planes);
+          for (int64_t O0 = 0; O0 < G.O; O0 += 16) {
+            float ScaleA[16], ShiftA[16];
+            for (int64_t J = 0; J < 16; ++J)
+              affine(T, P, F, O0 + J, ScaleA[J], ShiftA[J]);
+            v16 Scale, Shift;
+            __builtin_memcpy(&Scale, ScaleA, sizeof(v16));
+            __builtin_memcpy(&Shift, ShiftA, sizeof(v16));
+            for (int64_t Oh = 0; Oh < G.OH; ++Oh)
+              for (int64_t Ow0 = 0; Ow0 < G.OW; Ow0 += PB) {
+                v16 Acc[PB];
 #pragma unroll
-            for (int64_t J = 0; J < PB; ++J)
-              Acc[J] = 0;
-            for (int64_t C = 0; C < G.C; ++C)
-              for (int64_t Kh = 0; Kh < G.KH; ++Kh) {
-                const float *Row =
-                    Planes + (C * Hq + Oh * G.SH + Kh * G.DH) * Wq + Ow0 * G.SW;
-                const float *Wk = Wtr + ((C * G.KH + Kh) * G.KW) * G.O + O0;
-                for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
-                  v16 Wv;
-                  __builtin_memcpy(&Wv, Wk + Kw * G.O, sizeof(v16));
-                  const float *In = Row + Kw * G.DW;
+                for (int64_t J = 0; J < PB; ++J)
+                  Acc[J] = 0;
+                for (int64_t C = 0; C < G.C; ++C)
+                  for (int64_t Kh = 0; Kh < G.KH; ++Kh) {
+                    const float *Row = Planes +
+                                       (C * Hq + Oh * G.SH + Kh * G.DH) * Wq +
+                                       Ow0 * G.SW;
+                    const float *Wk = Wtr + ((C * G.KH + Kh) * G.KW) * G.O + O0;
+                    for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
+                      v16 Wv;
+                      __builtin_memcpy(&Wv, Wk + Kw * G.O, sizeof(v16));
+                      const float *In = Row + Kw * G.DW;
 #pragma unroll
-                  for (int64_t J = 0; J < PB; ++J)
-                    Acc[J] += In[J * G.SW] * Wv;
+                      for (int64_t J = 0; J < PB; ++J)
+                        Acc[J] += In[J * G.SW] * Wv;
+                    }
+                  }
+                int64_t Valid = minOf(PB, G.OW - Ow0);
+                float *Out = Y + ((N * G.O + O0) * G.OH + Oh) * G.OW + Ow0;
+                for (int64_t J = 0; J < Valid; ++J) {
+                  v16 R = Acc[J] * Scale + Shift;
+                  activateV(R, Act, F + 1);
+#pragma unroll
+                  for (int64_t L = 0; L < 16; ++L)
+                    Out[L * G.OH * G.OW + J] = R[L];
                 }
               }
-            int64_t Valid = minOf(PB, G.OW - Ow0);
-            float *Out = Y + ((N * G.O + O0) * G.OH + Oh) * G.OW + Ow0;
-            for (int64_t J = 0; J < Valid; ++J) {
-              v16 R = Acc[J] * Scale + Shift;
-              activateV(R, Act, F + 1);
-#pragma unroll
-              for (int64_t L = 0; L < 16; ++L)
-                Out[L * G.OH * G.OW + J] = R[L];
-            }
           }
-      }
-    }
-  });
+        }
+      });
   return NNC_OK;
 }
 
@@ -552,29 +559,32 @@ NNC_TASK(Conv) {
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
   int64_t K = Cg * KK, Pixels = G.OH * G.OW, Act = P[22];
   ConvWork L = convWork(ConvForward, Cg, Og, G.O, KK, Pixels, P[20]);
-  chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *Work) {
-    int64_t Cols = Imgs * Pixels;
-    float *Col = Work + L.Col, *Buf = Work + L.Buf;
-    for (int64_t Grp = 0; Grp < G.Groups; ++Grp) {
-      for (int64_t I = 0; I < Imgs; ++I)
-        im2col(Xp + ((N0 + I) * G.C + Grp * Cg) * G.H * G.W, G, Cg,
-               Col + I * Pixels, Cols);
-      // One image writes in place; more go through Buf.
-      float *Dst = Imgs == 1 ? Y + (N0 * G.O + Grp * Og) * Pixels : Buf;
-      gemm(Og, Cols, K, Wt + Grp * Og * K, K, 1, Col, Cols, 1, Dst, Cols, false,
-           Work + L.Pack);
-      for (int64_t O = 0; O < Og; ++O) {
-        float Scale, Shift;
-        affine(T, P, F, Grp * Og + O, Scale, Shift);
-        for (int64_t I = 0; I < Imgs; ++I) {
-          float *Out = Y + ((N0 + I) * G.O + Grp * Og + O) * Pixels;
-          const float *Src = Imgs == 1 ? Out : Buf + O * Cols + I * Pixels;
-          for (int64_t Px = 0; Px < Pixels; ++Px)
-            Out[Px] = activate(Src[Px] * Scale + Shift, Act, F + 1);
-        }
-      }
-    }
-  });
+  chunksOf(G, P, f32(T, 4), Task,
+           [&](int64_t N0, int64_t Imgs, float *Work) NNC_LAMBDA {
+             int64_t Cols = Imgs * Pixels;
+             float *Col = Work + L.Col, *Buf = Work + L.Buf;
+             for (int64_t Grp = 0; Grp < G.Groups; ++Grp) {
+               for (int64_t I = 0; I < Imgs; ++I)
+                 im2col(Xp + ((N0 + I) * G.C + Grp * Cg) * G.H * G.W, G, Cg,
+                        Col + I * Pixels, Cols);
+               // One image writes in place; more go through Buf.
+               float *Dst =
+                   Imgs == 1 ? Y + (N0 * G.O + Grp * Og) * Pixels : Buf;
+               gemm(Og, Cols, K, Wt + Grp * Og * K, K, 1, Col, Cols, 1, Dst,
+                    Cols, false, Work + L.Pack);
+               for (int64_t O = 0; O < Og; ++O) {
+                 float Scale, Shift;
+                 affine(T, P, F, Grp * Og + O, Scale, Shift);
+                 for (int64_t I = 0; I < Imgs; ++I) {
+                   float *Out = Y + ((N0 + I) * G.O + Grp * Og + O) * Pixels;
+                   const float *Src =
+                       Imgs == 1 ? Out : Buf + O * Cols + I * Pixels;
+                   for (int64_t Px = 0; Px < Pixels; ++Px)
+                     Out[Px] = activate(Src[Px] * Scale + Shift, Act, F + 1);
+                 }
+               }
+             }
+           });
   return NNC_OK;
 }
 
@@ -597,63 +607,65 @@ NNC_INLINE int gatherConvTransposeWith(void *const *T, const int64_t *P,
     for (int64_t O = 0; O < G.O; ++O)
       for (int64_t K = 0; K < KK; ++K)
         Wf[(O * KK + K) * G.C + C] = Wt[(C * G.O + O) * KK + KK - 1 - K];
-  chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) {
-    for (int64_t N = N0; N < N0 + Imgs; ++N) {
-      // The input, padded and transposed: only the rows and columns the
-      // windows reach (the padding below and right may cut the input).
-      zero(Xt, (Hq * Wq + PB) * G.C);
-      for (int64_t C = 0; C < G.C; ++C)
-        for (int64_t Ih = 0; Ih < G.H; ++Ih) {
-          int64_t R = Ih + Top;
-          if (R >= Hq)
-            break;
-          const float *Src = Xp + ((N * G.C + C) * G.H + Ih) * G.W;
-          for (int64_t Iw = 0; Iw < G.W && Iw + Left < Wq; ++Iw)
-            Xt[(R * Wq + Iw + Left) * G.C + C] = Src[Iw];
-        }
-      for (int64_t O0 = 0; O0 < G.O; O0 += CB) {
-        int64_t Os = minOf<int64_t>(CB, G.O - O0);
-        for (int64_t Oy = 0; Oy < G.OH; ++Oy)
-          for (int64_t Ox = 0; Ox < G.OW; Ox += PB) {
-            v16 Acc[CB][PB];
+  chunksOf(
+      G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) NNC_LAMBDA {
+        for (int64_t N = N0; N < N0 + Imgs; ++N) {
+          // The input, padded and transposed: only the rows and columns the
+          // windows reach (the padding below and right may cut the input).
+          zero(Xt, (Hq * Wq + PB) * G.C);
+          for (int64_t C = 0; C < G.C; ++C)
+            for (int64_t Ih = 0; Ih < G.H; ++Ih) {
+              int64_t R = Ih + Top;
+              if (R >= Hq)
+                break;
+              const float *Src = Xp + ((N * G.C + C) * G.H + Ih) * G.W;
+              for (int64_t Iw = 0; Iw < G.W && Iw + Left < Wq; ++Iw)
+                Xt[(R * Wq + Iw + Left) * G.C + C] = Src[Iw];
+            }
+          for (int64_t O0 = 0; O0 < G.O; O0 += CB) {
+            int64_t Os = minOf<int64_t>(CB, G.O - O0);
+            for (int64_t Oy = 0; Oy < G.OH; ++Oy)
+              for (int64_t Ox = 0; Ox < G.OW; Ox += PB) {
+                v16 Acc[CB][PB];
 #pragma unroll
-            for (int64_t J = 0; J < CB; ++J)
-#pragma unroll
-              for (int64_t Px = 0; Px < PB; ++Px)
-                Acc[J][Px] = 0;
-            for (int64_t Kh = 0; Kh < G.KH; ++Kh)
-              for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
-                const float *Xr = Xt + ((Oy + Kh) * Wq + Ox + Kw) * G.C;
-                const float *Wk = Wf + (O0 * KK + Kh * G.KW + Kw) * G.C;
-                for (int64_t C0 = 0; C0 < G.C; C0 += 16) {
-                  v16 Xv[PB];
+                for (int64_t J = 0; J < CB; ++J)
 #pragma unroll
                   for (int64_t Px = 0; Px < PB; ++Px)
-                    __builtin_memcpy(&Xv[Px], Xr + Px * G.C + C0, sizeof(v16));
-#pragma unroll
-                  for (int64_t J = 0; J < CB; ++J)
-                    if (J < Os) {
-                      v16 Wv;
-                      __builtin_memcpy(&Wv, Wk + J * KK * G.C + C0,
-                                       sizeof(v16));
+                    Acc[J][Px] = 0;
+                for (int64_t Kh = 0; Kh < G.KH; ++Kh)
+                  for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
+                    const float *Xr = Xt + ((Oy + Kh) * Wq + Ox + Kw) * G.C;
+                    const float *Wk = Wf + (O0 * KK + Kh * G.KW + Kw) * G.C;
+                    for (int64_t C0 = 0; C0 < G.C; C0 += 16) {
+                      v16 Xv[PB];
 #pragma unroll
                       for (int64_t Px = 0; Px < PB; ++Px)
-                        Acc[J][Px] += Xv[Px] * Wv;
+                        __builtin_memcpy(&Xv[Px], Xr + Px * G.C + C0,
+                                         sizeof(v16));
+#pragma unroll
+                      for (int64_t J = 0; J < CB; ++J)
+                        if (J < Os) {
+                          v16 Wv;
+                          __builtin_memcpy(&Wv, Wk + J * KK * G.C + C0,
+                                           sizeof(v16));
+#pragma unroll
+                          for (int64_t Px = 0; Px < PB; ++Px)
+                            Acc[J][Px] += Xv[Px] * Wv;
+                        }
                     }
+                  }
+                // Pixels past the row (a short last block) are not stored.
+                int64_t Ps = minOf<int64_t>(PB, G.OW - Ox);
+                for (int64_t J = 0; J < Os; ++J) {
+                  float B = Bias ? Bias[O0 + J] : 0.f;
+                  float *Out = Y + ((N * G.O + O0 + J) * G.OH + Oy) * G.OW + Ox;
+                  for (int64_t Px = 0; Px < Ps; ++Px)
+                    Out[Px] = laneSum(Acc[J][Px]) + B;
                 }
               }
-            // Pixels past the row (a short last block) are not stored.
-            int64_t Ps = minOf<int64_t>(PB, G.OW - Ox);
-            for (int64_t J = 0; J < Os; ++J) {
-              float B = Bias ? Bias[O0 + J] : 0.f;
-              float *Out = Y + ((N * G.O + O0 + J) * G.OH + Oy) * G.OW + Ox;
-              for (int64_t Px = 0; Px < Ps; ++Px)
-                Out[Px] = laneSum(Acc[J][Px]) + B;
-            }
           }
-      }
-    }
-  });
+        }
+      });
   return NNC_OK;
 }
 
@@ -681,50 +693,52 @@ NNC_TASK(ConvTranspose) {
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
   int64_t Pixels = G.H * G.W, OutPixels = G.OH * G.OW;
   ConvWork L = convWork(ConvTransposed, Cg, Og, G.O, KK, Pixels, P[20]);
-  chunksOf(G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *Work) {
-    int64_t Cols = Imgs * Pixels;
-    float *Col = Work + L.Col, *Xc = Work + L.Buf;
-    zero(Y + N0 * G.O * OutPixels, Imgs * G.O * OutPixels);
-    for (int64_t Grp = 0; Grp < G.Groups; ++Grp) {
-      gatherChannels(Xp, G.C, Pixels, N0, Imgs, Grp * Cg, Cg, Xc);
-      // Col [Og*KK, Cols] = W_g^T x X_g.
-      gemm(Og * KK, Cols, Cg, Wt + Grp * Cg * Og * KK, 1, Og * KK, Xc, Cols, 1,
-           Col, Cols, false, Work + L.Pack);
-      for (int64_t I = 0; I < Imgs; ++I) {
-        float *Dst = Y + ((N0 + I) * G.O + Grp * Og) * OutPixels;
-        for (int64_t O = 0; O < Og; ++O)
-          for (int64_t Kh = 0; Kh < G.KH; ++Kh)
-            for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
-              const float *Row =
-                  Col + ((O * G.KH + Kh) * G.KW + Kw) * Cols + I * Pixels;
-              for (int64_t Ih = 0; Ih < G.H; ++Ih) {
-                int64_t Oh = Ih * G.SH - G.PadT + Kh * G.DH;
-                if (Oh < 0 || Oh >= G.OH)
-                  continue;
-                float *Out = Dst + (O * G.OH + Oh) * G.OW;
-                const float *In = Row + Ih * G.W;
-                int64_t W0 = Kw * G.DW - G.PadL;
-                if (G.SW == 1 && W0 >= 0 && W0 + G.W <= G.OW) {
-                  addShort(Out + W0, In, G.W);
-                  continue;
-                }
-                for (int64_t Iw = 0; Iw < G.W; ++Iw) {
-                  int64_t Ow = Iw * G.SW + W0;
-                  if (Ow >= 0 && Ow < G.OW)
-                    Out[Ow] += In[Iw];
-                }
-              }
-            }
-      }
-    }
-    if (Bias)
-      for (int64_t I = 0; I < Imgs; ++I)
-        for (int64_t O = 0; O < G.O; ++O) {
-          float *Out = Y + ((N0 + I) * G.O + O) * OutPixels;
-          for (int64_t Px = 0; Px < OutPixels; ++Px)
-            Out[Px] += Bias[O];
-        }
-  });
+  chunksOf(G, P, f32(T, 4), Task,
+           [&](int64_t N0, int64_t Imgs, float *Work) NNC_LAMBDA {
+             int64_t Cols = Imgs * Pixels;
+             float *Col = Work + L.Col, *Xc = Work + L.Buf;
+             zero(Y + N0 * G.O * OutPixels, Imgs * G.O * OutPixels);
+             for (int64_t Grp = 0; Grp < G.Groups; ++Grp) {
+               gatherChannels(Xp, G.C, Pixels, N0, Imgs, Grp * Cg, Cg, Xc);
+               // Col [Og*KK, Cols] = W_g^T x X_g.
+               gemm(Og * KK, Cols, Cg, Wt + Grp * Cg * Og * KK, 1, Og * KK, Xc,
+                    Cols, 1, Col, Cols, false, Work + L.Pack);
+               for (int64_t I = 0; I < Imgs; ++I) {
+                 float *Dst = Y + ((N0 + I) * G.O + Grp * Og) * OutPixels;
+                 for (int64_t O = 0; O < Og; ++O)
+                   for (int64_t Kh = 0; Kh < G.KH; ++Kh)
+                     for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
+                       const float *Row = Col +
+                                          ((O * G.KH + Kh) * G.KW + Kw) * Cols +
+                                          I * Pixels;
+                       for (int64_t Ih = 0; Ih < G.H; ++Ih) {
+                         int64_t Oh = Ih * G.SH - G.PadT + Kh * G.DH;
+                         if (Oh < 0 || Oh >= G.OH)
+                           continue;
+                         float *Out = Dst + (O * G.OH + Oh) * G.OW;
+                         const float *In = Row + Ih * G.W;
+                         int64_t W0 = Kw * G.DW - G.PadL;
+                         if (G.SW == 1 && W0 >= 0 && W0 + G.W <= G.OW) {
+                           addShort(Out + W0, In, G.W);
+                           continue;
+                         }
+                         for (int64_t Iw = 0; Iw < G.W; ++Iw) {
+                           int64_t Ow = Iw * G.SW + W0;
+                           if (Ow >= 0 && Ow < G.OW)
+                             Out[Ow] += In[Iw];
+                         }
+                       }
+                     }
+               }
+             }
+             if (Bias)
+               for (int64_t I = 0; I < Imgs; ++I)
+                 for (int64_t O = 0; O < G.O; ++O) {
+                   float *Out = Y + ((N0 + I) * G.O + O) * OutPixels;
+                   for (int64_t Px = 0; Px < OutPixels; ++Px)
+                     Out[Px] += Bias[O];
+                 }
+           });
   return NNC_OK;
 }
 
@@ -748,53 +762,54 @@ NNC_INLINE int directGradWeights(void *const *T, const int64_t *P, int64_t Task,
                          : Work + convDirectGradPartial(G.C, G.KH, G.KW, G.OH,
                                                         G.OW, G.O);
   zero(Acc, G.O * Taps);
-  chunksOf(G, P, f32(T, 3), Task, [&](int64_t N0, int64_t Imgs, float *) {
-    for (int64_t N = N0; N < N0 + Imgs; ++N) {
-      paddedPlanes(Xp + N * G.C * G.H * G.W, G, Hq, Wq, Planes);
-      for (int64_t R = 0; R < G.O * G.OH; ++R) {
-        copyShort(Rows + R * OWr, Dy + (N * G.O * G.OH + R) * G.OW, G.OW);
-        zero(Rows + R * OWr + G.OW, OWr - G.OW);
-      }
-      for (int64_t O0 = 0; O0 < G.O; O0 += 4) {
-        int64_t Os = minOf<int64_t>(4, G.O - O0);
-        for (int64_t C = 0; C < G.C; ++C)
-          for (int64_t Kh = 0; Kh < G.KH; ++Kh) {
-            v16 S[4][8];
-#pragma unroll
-            for (int J = 0; J < 4; ++J)
-#pragma unroll
-              for (int Kw = 0; Kw < 8; ++Kw)
-                S[J][Kw] = 0;
-            for (int64_t Oh = 0; Oh < G.OH; ++Oh)
-              for (int64_t Ow = 0; Ow < OWr; Ow += 16) {
-                const float *In = Planes + (C * Hq + Oh + Kh) * Wq + Ow;
-                v16 D[4];
+  chunksOf(
+      G, P, f32(T, 3), Task, [&](int64_t N0, int64_t Imgs, float *) NNC_LAMBDA {
+        for (int64_t N = N0; N < N0 + Imgs; ++N) {
+          paddedPlanes(Xp + N * G.C * G.H * G.W, G, Hq, Wq, Planes);
+          for (int64_t R = 0; R < G.O * G.OH; ++R) {
+            copyShort(Rows + R * OWr, Dy + (N * G.O * G.OH + R) * G.OW, G.OW);
+            zero(Rows + R * OWr + G.OW, OWr - G.OW);
+          }
+          for (int64_t O0 = 0; O0 < G.O; O0 += 4) {
+            int64_t Os = minOf<int64_t>(4, G.O - O0);
+            for (int64_t C = 0; C < G.C; ++C)
+              for (int64_t Kh = 0; Kh < G.KH; ++Kh) {
+                v16 S[4][8];
 #pragma unroll
                 for (int J = 0; J < 4; ++J)
-                  if (J < Os)
-                    D[J] = *reinterpret_cast<const v16u *>(
-                        Rows + ((O0 + J) * G.OH + Oh) * OWr + Ow);
 #pragma unroll
-                for (int Kw = 0; Kw < 8; ++Kw)
-                  if (Kw < G.KW) {
-                    v16 Xv = *reinterpret_cast<const v16u *>(In + Kw);
+                  for (int Kw = 0; Kw < 8; ++Kw)
+                    S[J][Kw] = 0;
+                for (int64_t Oh = 0; Oh < G.OH; ++Oh)
+                  for (int64_t Ow = 0; Ow < OWr; Ow += 16) {
+                    const float *In = Planes + (C * Hq + Oh + Kh) * Wq + Ow;
+                    v16 D[4];
 #pragma unroll
                     for (int J = 0; J < 4; ++J)
                       if (J < Os)
-                        S[J][Kw] += D[J] * Xv;
+                        D[J] = *reinterpret_cast<const v16u *>(
+                            Rows + ((O0 + J) * G.OH + Oh) * OWr + Ow);
+#pragma unroll
+                    for (int Kw = 0; Kw < 8; ++Kw)
+                      if (Kw < G.KW) {
+                        v16 Xv = *reinterpret_cast<const v16u *>(In + Kw);
+#pragma unroll
+                        for (int J = 0; J < 4; ++J)
+                          if (J < Os)
+                            S[J][Kw] += D[J] * Xv;
+                      }
+                  }
+                for (int64_t J = 0; J < Os; ++J)
+                  for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
+                    float Sum = 0;
+                    for (int L = 0; L < 16; ++L)
+                      Sum += S[J][Kw][L];
+                    Acc[(O0 + J) * Taps + (C * G.KH + Kh) * G.KW + Kw] += Sum;
                   }
               }
-            for (int64_t J = 0; J < Os; ++J)
-              for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
-                float Sum = 0;
-                for (int L = 0; L < 16; ++L)
-                  Sum += S[J][Kw][L];
-                Acc[(O0 + J) * Taps + (C * G.KH + Kh) * G.KW + Kw] += Sum;
-              }
           }
-      }
-    }
-  });
+        }
+      });
   return NNC_OK;
 }
 
@@ -816,49 +831,50 @@ NNC_INLINE int channelVecGradWeights(void *const *T, const int64_t *P,
   float *TapSum = Work + L.TapSum, *Planes = Work + L.Planes,
         *Dyt = Work + L.Dyt;
   zero(TapSum, Taps * G.O);
-  chunksOf(G, P, f32(T, 3), Task, [&](int64_t N0, int64_t Imgs, float *) {
-    for (int64_t N = N0; N < N0 + Imgs; ++N) {
-      paddedPlanes(Xp + N * G.C * G.H * G.W, G, Hq, Wq, Planes);
-      const float *DyN = Dy + N * G.O * Pixels;
-      for (int64_t O = 0; O < G.O; ++O)
-        for (int64_t Px = 0; Px < Pixels; ++Px)
-          Dyt[Px * G.O + O] = DyN[O * Pixels + Px];
-      for (int64_t O0 = 0; O0 < G.O; O0 += 16)
-        for (int64_t Row0 = 0; Row0 < Rows; Row0 += R) {
-          // Rows past the last (a short last block) repeat it, unused.
-          int64_t RowOff[MaxAcc];
-          for (int64_t J = 0; J < R; ++J) {
-            int64_t Rw = minOf(Row0 + J, Rows - 1);
-            RowOff[J] = ((Rw / G.KH) * Hq + (Rw % G.KH) * G.DH) * Wq;
-          }
-          v16 Acc[MaxAcc];
-#pragma unroll
-          for (int64_t A = 0; A < MaxAcc; ++A)
-            Acc[A] = 0;
-          for (int64_t Oh = 0; Oh < G.OH; ++Oh)
-            for (int64_t Ow = 0; Ow < G.OW; ++Ow) {
-              const float *In = Planes + Oh * G.SH * Wq + Ow * G.SW;
-              v16 D;
-              __builtin_memcpy(&D, Dyt + (Oh * G.OW + Ow) * G.O + O0,
-                               sizeof(v16));
+  chunksOf(
+      G, P, f32(T, 3), Task, [&](int64_t N0, int64_t Imgs, float *) NNC_LAMBDA {
+        for (int64_t N = N0; N < N0 + Imgs; ++N) {
+          paddedPlanes(Xp + N * G.C * G.H * G.W, G, Hq, Wq, Planes);
+          const float *DyN = Dy + N * G.O * Pixels;
+          for (int64_t O = 0; O < G.O; ++O)
+            for (int64_t Px = 0; Px < Pixels; ++Px)
+              Dyt[Px * G.O + O] = DyN[O * Pixels + Px];
+          for (int64_t O0 = 0; O0 < G.O; O0 += 16)
+            for (int64_t Row0 = 0; Row0 < Rows; Row0 += R) {
+              // Rows past the last (a short last block) repeat it, unused.
+              int64_t RowOff[MaxAcc];
+              for (int64_t J = 0; J < R; ++J) {
+                int64_t Rw = minOf(Row0 + J, Rows - 1);
+                RowOff[J] = ((Rw / G.KH) * Hq + (Rw % G.KH) * G.DH) * Wq;
+              }
+              v16 Acc[MaxAcc];
 #pragma unroll
               for (int64_t A = 0; A < MaxAcc; ++A)
-                if (A < R * G.KW)
-                  Acc[A] += In[RowOff[A / G.KW] + (A % G.KW) * G.DW] * D;
+                Acc[A] = 0;
+              for (int64_t Oh = 0; Oh < G.OH; ++Oh)
+                for (int64_t Ow = 0; Ow < G.OW; ++Ow) {
+                  const float *In = Planes + Oh * G.SH * Wq + Ow * G.SW;
+                  v16 D;
+                  __builtin_memcpy(&D, Dyt + (Oh * G.OW + Ow) * G.O + O0,
+                                   sizeof(v16));
+#pragma unroll
+                  for (int64_t A = 0; A < MaxAcc; ++A)
+                    if (A < R * G.KW)
+                      Acc[A] += In[RowOff[A / G.KW] + (A % G.KW) * G.DW] * D;
+                }
+              for (int64_t A = 0; A < R * G.KW; ++A) {
+                int64_t Tap = Row0 * G.KW + A;
+                if (Tap >= Taps)
+                  break;
+                float *S = TapSum + Tap * G.O + O0;
+                v16 Old;
+                __builtin_memcpy(&Old, S, sizeof(v16));
+                Old += Acc[A];
+                __builtin_memcpy(S, &Old, sizeof(v16));
+              }
             }
-          for (int64_t A = 0; A < R * G.KW; ++A) {
-            int64_t Tap = Row0 * G.KW + A;
-            if (Tap >= Taps)
-              break;
-            float *S = TapSum + Tap * G.O + O0;
-            v16 Old;
-            __builtin_memcpy(&Old, S, sizeof(v16));
-            Old += Acc[A];
-            __builtin_memcpy(S, &Old, sizeof(v16));
-          }
         }
-    }
-  });
+      });
   // [taps, O] -> dW [O, taps]: task 0 writes the output, the others the
   // partials nnc_k_ConvGradWeights adds.
   float *Out = Task == 0 ? Dw : Work + L.Partial;
@@ -881,23 +897,25 @@ NNC_TASK(ConvGradWeights) {
   ConvWork L = convWork(ConvBackwardWeights, Cg, Og, G.O, KK, Pixels, P[20]);
   float *Acc = Task == 0 ? Dw : Work + Task * P[19] + L.Partial;
   zero(Acc, G.O * K);
-  chunksOf(G, P, Work, Task, [&](int64_t N0, int64_t Imgs, float *W) {
-    int64_t Cols = Imgs * Pixels;
-    float *Col = W + L.Col, *Dyc = W + L.Buf;
-    for (int64_t Grp = 0; Grp < G.Groups; ++Grp) {
-      for (int64_t I = 0; I < Imgs; ++I)
-        im2col(Xp + ((N0 + I) * G.C + Grp * Cg) * G.H * G.W, G, Cg,
-               Col + I * Pixels, Cols);
-      // One image's channels are contiguous already.
-      const float *DyG = Dy + (N0 * G.O + Grp * Og) * Pixels;
-      if (Imgs > 1) {
-        gatherChannels(Dy, G.O, Pixels, N0, Imgs, Grp * Og, Og, Dyc);
-        DyG = Dyc;
-      }
-      // dW_g [Og, K] += dY_g [Og, Cols] x Col^T: rows long along Cols.
-      gemmNT(Og, K, Cols, DyG, Cols, Col, Cols, Acc + Grp * Og * K, K, true);
-    }
-  });
+  chunksOf(G, P, Work, Task,
+           [&](int64_t N0, int64_t Imgs, float *W) NNC_LAMBDA {
+             int64_t Cols = Imgs * Pixels;
+             float *Col = W + L.Col, *Dyc = W + L.Buf;
+             for (int64_t Grp = 0; Grp < G.Groups; ++Grp) {
+               for (int64_t I = 0; I < Imgs; ++I)
+                 im2col(Xp + ((N0 + I) * G.C + Grp * Cg) * G.H * G.W, G, Cg,
+                        Col + I * Pixels, Cols);
+               // One image's channels are contiguous already.
+               const float *DyG = Dy + (N0 * G.O + Grp * Og) * Pixels;
+               if (Imgs > 1) {
+                 gatherChannels(Dy, G.O, Pixels, N0, Imgs, Grp * Og, Og, Dyc);
+                 DyG = Dyc;
+               }
+               // dW_g [Og, K] += dY_g [Og, Cols] x Col^T: rows long along Cols.
+               gemmNT(Og, K, Cols, DyG, Cols, Col, Cols, Acc + Grp * Og * K, K,
+                      true);
+             }
+           });
   return NNC_OK;
 }
 

@@ -38,6 +38,10 @@
                               int64_t Task)
 #define NNC_INLINE static inline __attribute__((always_inline))
 #define NNC_METHOD inline __attribute__((always_inline))
+/// On a lambda's parameter list: inlined into its caller even when that
+/// caller has several call sites (two kernels sharing a path), so it is
+/// specialized on the constant parameters with the rest of the task.
+#define NNC_LAMBDA __attribute__((always_inline))
 
 enum { NNC_OK = 0, NNC_ERR_LABEL = 1 };
 

@@ -37,11 +37,13 @@ NNC_INLINE void moments(const float *X, int64_t N, int64_t C, int64_t Inner,
 }
 
 /// y = act(scale (x - mean) / sqrt(var + eps) + bias) over channel Ch: one
-/// pass; Act and ActF as activate() (0: none).
+/// pass; Act and ActF as activate() (0: none). With Pooled, each plane
+/// (PH x PW) is also max-pooled over 2x2 windows while it is in cache.
 NNC_INLINE void normalize(const float *X, float *Y, int64_t N, int64_t C,
                           int64_t Inner, int64_t Ch, float Scale, float Bias,
                           double Mean, double Var, double Eps, int64_t Act = 0,
-                          const double *ActF = nullptr) {
+                          const double *ActF = nullptr, float *Pooled = nullptr,
+                          int64_t PH = 0, int64_t PW = 0) {
   float A = float(Scale / __builtin_sqrt(Var + Eps));
   float B = float(Bias - Mean * double(A));
   for (int64_t Bt = 0; Bt < N; ++Bt) {
@@ -49,6 +51,17 @@ NNC_INLINE void normalize(const float *X, float *Y, int64_t N, int64_t C,
     float *D = Y + (Bt * C + Ch) * Inner;
     for (int64_t I = 0; I < Inner; ++I)
       D[I] = activate(R[I] * A + B, Act, ActF);
+    if (!Pooled)
+      continue;
+    // As the MaxPool kernel's 2x2 path.
+    int64_t OW = PW / 2;
+    for (int64_t Oh = 0; Oh < PH / 2; ++Oh) {
+      const float *X0 = D + 2 * Oh * PW, *X1 = X0 + PW;
+      float *Out = Pooled + ((Bt * C + Ch) * (PH / 2) + Oh) * OW;
+      for (int64_t Ow = 0; Ow < OW; ++Ow)
+        Out[Ow] = maxOf(maxOf(X0[2 * Ow], X0[2 * Ow + 1]),
+                        maxOf(X1[2 * Ow], X1[2 * Ow + 1]));
+    }
   }
 }
 
@@ -77,7 +90,8 @@ NNC_TASK(BatchNorm) {
 // (P[3] ? unbiased : biased) variance by F[1] = momentum (PyTorch). A fused
 // activation (P[4], parameters F[2], F[3]) applies in the same pass. P[6] >
 // 0: the batch's mean and variance go to T[P[6]] (doubles, by channel) for
-// the gradient's kernel.
+// the gradient's kernel. P[9] > 0: y's P[7] x P[8] planes max-pooled over
+// 2x2 windows into T[P[9]] too.
 NNC_KERNEL(BatchNormTrain) { return NNC_OK; }
 NNC_TASK(BatchNormTrain) {
   const float *X = f32(T, 0), *Scale = f32(T, 1), *Bias = f32(T, 2),
@@ -89,7 +103,7 @@ NNC_TASK(BatchNormTrain) {
     double M, V;
     moments(X, N, C, Inner, Ch, M, V);
     normalize(X, Y, N, C, Inner, Ch, Scale[Ch], Bias[Ch], M, V, F[0], P[4],
-              F + 2);
+              F + 2, P[9] ? f32(T, int(P[9])) : nullptr, P[7], P[8]);
     if (P[6]) {
       in<double>(T, int(P[6]))[2 * Ch] = M;
       in<double>(T, int(P[6]))[2 * Ch + 1] = V;
@@ -120,7 +134,7 @@ struct GradIn {
   template <typename V>
   NNC_METHOD void chunks(int64_t Base, int64_t Inner, V Chunk) const {
     float Buf[Room];
-    auto Run = [&](int64_t I, int64_t N, float *D) {
+    auto Run = [&](int64_t I, int64_t N, float *D) NNC_LAMBDA {
       if (Op >= 0)
         for (int64_t J = 0; J < N; ++J)
           D[J] *= unaryDerivative(Op, Ux[Base + I + J], Uy[Base + I + J], F);
@@ -183,7 +197,8 @@ struct GradIn {
 // T[4] is the pooling's dy, T[11] and T[12] its x and y. P[8] > 0: the
 // batch statistics in T[P[8]], kept by BatchNormTrain's kernel. P[9] > 0:
 // dx summed by channel into T[P[9]] as well (a conv bias's gradient), in
-// rows of P[10].
+// rows of P[10]. P[11]: with prologues, the workspace T[8] keeps each
+// task's dy for the second pass (N x inner floats).
 NNC_KERNEL(BatchNormGrad) { return NNC_OK; }
 NNC_TASK(BatchNormGrad) {
   const float *X = f32(T, 0), *Scale = f32(T, 1), *Mean = f32(T, 2),
@@ -201,6 +216,8 @@ NNC_TASK(BatchNormGrad) {
             F + 1};
   bool Training = P[3] != 0;
   double M = double(N * Inner);
+  // With prologues, dy through them is kept for the second pass.
+  float *Kept = P[11] ? f32(T, 8) + Task * N * Inner : nullptr;
   for (int64_t Ch = C * Task / P[5]; Ch < C * (Task + 1) / P[5]; ++Ch) {
     double Mu = Mean[Ch], V = Var[Ch];
     if (Training && P[8]) {
@@ -216,11 +233,13 @@ NNC_TASK(BatchNormGrad) {
       int64_t Base = (B * C + Ch) * Inner;
       const float *Xr = X + Base;
       float S0 = 0, S1 = 0;
-      Dy.chunks(Base, Inner, [&](int64_t I, int64_t N, float *D) {
+      Dy.chunks(Base, Inner, [&](int64_t I, int64_t N, float *D) NNC_LAMBDA {
         for (int64_t J = 0; J < N; ++J) {
           S0 += D[J];
           S1 += D[J] * (Xr[I + J] - Mf);
         }
+        if (Kept)
+          copy(Kept + B * Inner + I, D, N);
       });
       SumDy += S0;
       SumDyXhat += double(S1) * InvStd;
@@ -236,11 +255,22 @@ NNC_TASK(BatchNormGrad) {
       int64_t Base = (B * C + Ch) * Inner;
       const float *Xr = X + Base;
       float *Out = Dx + Base;
-      Dy.chunks(Base, Inner, [&](int64_t I, int64_t N, float *D) {
+      auto Write = [&](int64_t I, int64_t N, float *D) NNC_LAMBDA {
         for (int64_t J = 0; J < N; ++J)
           D[J] = A * (D[J] - Bm - (Xr[I + J] - Mf) * Cx);
         copy(Out + I, D, N);
-      });
+      };
+      if (!Kept) {
+        Dy.chunks(Base, Inner, Write);
+        continue;
+      }
+      // Through a local buffer still: dx may be written over x.
+      float Buf[GradIn::Room];
+      for (int64_t I = 0; I < Inner; I += GradIn::Room) {
+        int64_t Len = minOf(GradIn::Room, Inner - I);
+        copy(Buf, Kept + B * Inner + I, Len);
+        Write(I, Len, Buf);
+      }
     }
     if (P[9]) {
       // Summed as the Reduce kernel sums (rows of P[10], in order), so the

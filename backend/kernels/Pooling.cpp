@@ -139,14 +139,14 @@ NNC_TASK(MaxPool) {
   }
   poolRows(
       G, X, Y,
-      [&](const float *W) {
+      [&](const float *W) NNC_LAMBDA {
         float M = -__builtin_inff();
         for (int64_t Kh = 0; Kh < G.KH; ++Kh)
           for (int64_t Kw = 0; Kw < G.KW; ++Kw)
             M = maxOf(M, W[Kh * G.DH * G.W + Kw * G.DW]);
         return M;
       },
-      [&](int64_t O, int64_t, int64_t, int64_t Base, Clip C) {
+      [&](int64_t O, int64_t, int64_t, int64_t Base, Clip C) NNC_LAMBDA {
         float M = -__builtin_inff();
         FOR_WINDOW(G, C, Base, I) M = maxOf(M, X[I]);
         Y[O] = M;
@@ -162,7 +162,8 @@ NNC_KERNEL(MaxPoolIndices) {
   const float *X = f32(T, 0);
   int64_t *Y = in<int64_t>(T, 1);
   bool ColumnMajor = P[18] == 1;
-  forEachWindow(G, [&](int64_t O, int64_t, int64_t, int64_t Base, Clip C) {
+  forEachWindow(G, [&](int64_t O, int64_t, int64_t, int64_t Base,
+                       Clip C) NNC_LAMBDA {
     float M = -__builtin_inff();
     int64_t Best = -1;
     FOR_WINDOW(G, C, Base, I) {
@@ -190,14 +191,14 @@ NNC_TASK(AvgPool) {
   float Inv = 1.f / float(G.KH * G.KW);
   poolRows(
       G, X, Y,
-      [&](const float *W) {
+      [&](const float *W) NNC_LAMBDA {
         float S = 0;
         for (int64_t Kh = 0; Kh < G.KH; ++Kh)
           for (int64_t Kw = 0; Kw < G.KW; ++Kw)
             S += W[Kh * G.DH * G.W + Kw * G.DW];
         return S * Inv;
       },
-      [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) {
+      [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) NNC_LAMBDA {
         float S = 0;
         FOR_WINDOW(G, C, Base, I) S += X[I];
         Y[O] = S / avgCount(G, P[18] != 0, Oh, Ow, C);
@@ -216,7 +217,8 @@ NNC_KERNEL(StochasticPool) {
   float *Y = f32(T, 1);
   SplitMix64 Rng = rngFor(uint64_t(P[18]), Exec);
   bool Sample = P[19] != 0;
-  forEachWindow(G, [&](int64_t O, int64_t, int64_t, int64_t Base, Clip C) {
+  forEachWindow(G, [&](int64_t O, int64_t, int64_t, int64_t Base,
+                       Clip C) NNC_LAMBDA {
     double Sum = 0;
     FOR_WINDOW(G, C, Base, I) Sum += maxOf(double(X[I]), 0.0);
     double R = Sample ? Rng.uniform() * Sum : 0, Out = 0;
@@ -321,7 +323,7 @@ NNC_TASK(PoolGrad) {
   }
   forEachWindow(
       G,
-      [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) {
+      [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) NNC_LAMBDA {
         if (Kind == 1) {
           float D = Dy[O] / avgCount(G, P[19] != 0, Oh, Ow, C);
           FOR_WINDOW(G, C, Base, I) Dx[I] += D;

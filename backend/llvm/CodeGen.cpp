@@ -204,7 +204,9 @@ Status EntryEmitter::emitCall(const passes::Kernel &K, bool Training,
         B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), Arena, K.StatsOffset));
   }
   for (size_t I = MainOutputs; I < K.Outputs.size(); ++I) {
-    addChannelSums(N, Ts.size(), *C); // a BatchNorm gradient's dx, summed
+    // A BatchNorm gradient's dx summed by channel, a BatchNorm's planes
+    // pooled.
+    addEpilogueResult(N, *K.Nodes.back(), Ts.size(), *C);
     Ts.push_back(ptrOf(K.Outputs[I]));
   }
   if (Ts.size() > SlotCount)

@@ -356,9 +356,8 @@ Status compileEntryIR(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
   LO.FuseConvBn = Opts.FuseConvBn;
   LO.FuseConvAct = Opts.FuseConvAct;
   LO.Training = Training;
-  LO.Workspace = [&](const Node &N) -> size_t {
-    Expected<KernelCall> C = kernelCall(N, Training, Threads);
-    return C.ok() ? C->WorkspaceBytes : 0; // the error comes when emitting
+  LO.Workspace = [&](const passes::Kernel &K) {
+    return kernelWorkspace(K, Training, Threads);
   };
   passes::KernelProgram KP = passes::lowerToKernels(G, E, LO);
   PersistentLayout Layout = Given ? *Given : layoutPersistent(G);

@@ -361,8 +361,14 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
       C.P.insert(C.P.end(), {0, 0});
     if (N.Op != OpKind::BatchNorm)
       C.P.push_back(0);
+    // BatchNormGrad's P[11]: the workspace holds each task's dy through
+    // the prologues (see kernelWorkspace).
     if (N.Op == OpKind::BatchNormGrad)
-      C.P.insert(C.P.end(), {0, X0.size() >= 3 ? X0.back() : 1});
+      C.P.insert(C.P.end(), {0, X0.size() >= 3 ? X0.back() : 1, 0});
+    // BatchNormTrain's P[7], P[8], P[9]: a 2x2 max pooling of each plane
+    // written (height, width; 0: none) and the slot of its result.
+    if (N.Op == OpKind::BatchNormTrain)
+      C.P.insert(C.P.end(), {0, 0, 0});
     C.F = {A.getFloat("epsilon"),
            A.has("momentum") ? A.getFloat("momentum") : 0.0,
            0,
@@ -603,10 +609,11 @@ void addConvEpilogue(const std::vector<const Node *> &Epilogue, KernelCall &C) {
 
 void addFusedActivation(const Node &Main, const std::vector<const Node *> &Pro,
                         const std::vector<const Node *> &Epi, KernelCall &C) {
-  if (Main.Op == OpKind::BatchNormTrain && !Epi.empty()) {
+  if (Main.Op == OpKind::BatchNormTrain && !Epi.empty() &&
+      Epi[0]->Op != OpKind::MaxPool) {
     int64_t Code;
     double A, B;
-    activationCode(Epi.back(), Code, A, B);
+    activationCode(Epi[0], Code, A, B);
     C.P[4] = Code;
     C.F[2] = A, C.F[3] = B;
   }
@@ -616,6 +623,7 @@ void addFusedActivation(const Node &Main, const std::vector<const Node *> &Pro,
     C.P[7] = X[3];
   }
   if (Main.Op == OpKind::BatchNormGrad && !Pro.empty()) {
+    C.P[11] = 1;
     const Attributes &A = Pro.back()->Attrs; // the UnaryGrad
     C.P[4] = unaryGradCode(A.getString("op"));
     C.F = {C.F[0],
@@ -631,7 +639,29 @@ void addSavedStatistics(const Node &Main, size_t Slot, KernelCall &C) {
   C.P[Main.Op == OpKind::BatchNormTrain ? 6 : 8] = int64_t(Slot);
 }
 
-void addChannelSums(const Node &, size_t Slot, KernelCall &C) {
+size_t kernelWorkspace(const passes::Kernel &K, bool Training,
+                       int64_t Threads) {
+  const Node &N = K.node();
+  Expected<KernelCall> C = kernelCall(N, Training, Threads);
+  if (!C.ok())
+    return 0; // the error comes when emitting
+  size_t Bytes = C->WorkspaceBytes;
+  if (N.Op == OpKind::BatchNormGrad && K.Main > 0) {
+    const Shape &X = N.Inputs[0]->Type.Dims;
+    Bytes += size_t(C->Tasks * (numElements(X) / X[1])) * sizeof(float);
+  }
+  return Bytes;
+}
+
+void addEpilogueResult(const Node &Main, const Node &Epilogue, size_t Slot,
+                       KernelCall &C) {
+  if (Main.Op == OpKind::BatchNormGrad) {
+    C.P[9] = int64_t(Slot);
+    return;
+  }
+  const Shape &X = Epilogue.Inputs[0]->Type.Dims; // the pooled planes
+  C.P[7] = X[2];
+  C.P[8] = X[3];
   C.P[9] = int64_t(Slot);
 }
 

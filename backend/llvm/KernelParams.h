@@ -11,6 +11,7 @@
 #pragma once
 
 #include "ir/Graph.h"
+#include "passes/KernelProgram.h"
 
 #include <string>
 #include <vector>
@@ -52,9 +53,17 @@ void addFusedActivation(const ir::Node &Main,
 /// backend/kernels/Normalization.cpp.
 void addSavedStatistics(const ir::Node &Main, size_t Slot, KernelCall &C);
 
-/// A BatchNorm gradient's kernel that also sums dx by channel into
-/// T[Slot] (a conv bias's gradient).
-void addChannelSums(const ir::Node &Main, size_t Slot, KernelCall &C);
+/// The arena scratch a kernel needs: its main op's, and for a BatchNorm
+/// gradient with prologues, a task's dy through them (computed once, read
+/// by both passes).
+size_t kernelWorkspace(const passes::Kernel &K, bool Training, int64_t Threads);
+
+/// An epilogue with a result of its own, in T[Slot]: a BatchNorm
+/// gradient's kernel that also sums dx by channel (a ReduceSum: a conv
+/// bias's gradient), a training BatchNorm's kernel that also max-pools
+/// each plane it writes (a 2x2 MaxPool).
+void addEpilogueResult(const ir::Node &Main, const ir::Node &Epilogue,
+                       size_t Slot, KernelCall &C);
 
 /// The scalar function (nnc_s_<op>) of a fusable pointwise node.
 KernelCall scalarCall(const ir::Node &N);

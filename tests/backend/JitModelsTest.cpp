@@ -193,11 +193,16 @@ TEST_P(FusedVsUnfused, InferAndTrainStepAgree) {
   O.Training = true;
   O.Seed = 5;
   expectEnginesAgree(*TF, *TU, "train_step", Feed, 1e-4, O);
+  // A momentum buffer holds a gradient, and the gradient of a bias before
+  // a BatchNorm (convbn's conv1.b) is zero but for the rounding of sums
+  // over the batch, about 1e-7 here, which the two compiles order
+  // differently: below 1e-2 its values count as zero (1e-6 absolute).
   for (const auto &V : T.values())
     if (isStored(V->Kind)) {
       Tensor A(V->Type.Elt, V->Type.Dims, TF->read(V.get()));
       Tensor B(V->Type.Elt, V->Type.Dims, TU->read(V.get()));
-      EXPECT_LT(relativeError(A, B, 1e-3), 1e-4) << V->Name;
+      bool Gradient = V->Name.find("momentum_buffer") != std::string::npos;
+      EXPECT_LT(relativeError(A, B, Gradient ? 1e-2 : 1e-3), 1e-4) << V->Name;
     }
 }
 

@@ -185,7 +185,7 @@ TEST(Fusion, TrainingBatchNormAndActivationRunAsOnePassEachWay) {
     O.FuseConvBn = On;
     std::vector<std::string> Ops =
         kernelOps(passes::lowerToKernels(*G, *G->findEntry("train_step"), O));
-    EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "BatchNormTrain+Relu"),
+    EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "BatchNormTrain+Relu+MaxPool"),
               On ? 2 : 0);
     EXPECT_EQ(std::count(Ops.begin(), Ops.end(),
                          "PoolGrad+UnaryGrad+BatchNormGrad+ReduceSum"),

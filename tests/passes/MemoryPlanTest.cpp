@@ -54,9 +54,8 @@ passes::KernelProgram lower(const Graph &G, const char *Entry, bool Training,
   passes::LoweringOptions O;
   O.Training = Training;
   O.FuseElementwise = O.FuseConvBn = O.FuseConvAct = Fuse;
-  O.Workspace = [&](const Node &N) -> size_t {
-    auto C = backend::kernelCall(N, Training, 2);
-    return C.ok() ? C->WorkspaceBytes : 0;
+  O.Workspace = [&](const passes::Kernel &K) {
+    return backend::kernelWorkspace(K, Training, 2);
   };
   return passes::lowerToKernels(G, *G.findEntry(Entry), O);
 }
