@@ -298,6 +298,8 @@ TEST(Fusion, MaxPoolingGradientRunsInsideTheBatchNormGradient) {
         std::count(Ops.begin(), Ops.end(), "PoolGrad+UnaryGrad+BatchNormGrad"),
         1);
     EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "PoolGrad"), 0);
+    EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "BatchNormTrain+Relu+MaxPool"),
+              1);
     auto Fused = makeEngine(N.G, backend::EngineKind::Jit, 2, "", true);
     auto Unfused = makeEngine(N.G, backend::EngineKind::Jit, 2, "", false);
     auto Ref = makeEngine(N.G, backend::EngineKind::Interp);
@@ -313,6 +315,11 @@ TEST(Fusion, NoPoolingGradientFusedWhenWindowsOverlapOrItIsStored) {
   PooledBlock Overlap, Stored;
   Overlap.build(6, 10, {1, 1}, false);
   Stored.build(6, 10, {2, 2}, true);
+  std::vector<std::string> OverlapOps = Overlap.ops();
+  EXPECT_EQ(
+      std::count(OverlapOps.begin(), OverlapOps.end(), "BatchNormTrain+Relu"),
+      1)
+      << "overlapping windows are not pooled in the BatchNorm's kernel";
   for (PooledBlock *N : {&Overlap, &Stored}) {
     std::vector<std::string> Ops = N->ops();
     EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "PoolGrad"), 1);
