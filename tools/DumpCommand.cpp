@@ -50,11 +50,15 @@ void printKernels(const Graph &G, const EntryPoint &E,
       Names += (Names.empty() ? "" : ", ") + N->Name;
     }
     const char *Kind = Kn.Fused              ? "fused loop"
-                       : Kn.Nodes.size() > 1 ? "fused epilogue"
+                       : Kn.Nodes.size() > 1 ? "fused kernel"
                                              : "kernel";
+    // What the kernel leaves in memory (a fused kernel may store more than
+    // its last op's result: a BatchNorm's activation before the pooling).
+    std::string Stored;
+    for (const Value *V : Kn.Fused ? Kn.Writes : Kn.Outputs)
+      Stored += (Stored.empty() ? "" : ", ") + V->Name + " " + V->Type.str();
     std::cout << "  " << K << ": " << Kind << " " << Ops << " [" << Names
-              << "] -> " << Kn.last().Outputs[0]->Name << " "
-              << Kn.last().Outputs[0]->Type.str() << "\n";
+              << "] -> " << Stored << "\n";
   }
 }
 
