@@ -83,13 +83,12 @@ const Node *soleUser(const Value *V, const std::vector<const Node *> &Schedule,
   return User;
 }
 
-/// A max-pooling gradient over 2x2 windows that tile their input: each
-/// element's gradient depends on its own window only, so a kernel can
-/// compute it as it reads the element.
-bool isTilingMaxPoolGrad(const Node &N) {
-  if (N.Op != OpKind::PoolGrad || N.Attrs.getString("pool") != "MaxPool" ||
-      N.Outputs[0]->Type.Elt != DType::F32 ||
-      N.Inputs[0]->Type.Dims.size() != 4)
+/// Whether a pooling node's 2x2 windows (stride 2, no padding) tile its
+/// 4-D input: a kernel can then pool, or route the pooling's gradient,
+/// plane by plane with each element's own window.
+bool tilesTwoByTwo(const Node &N) {
+  if (N.Inputs.empty() || N.Inputs[0]->Type.Dims.size() != 4 ||
+      N.Outputs[0]->Type.Elt != DType::F32)
     return false;
   Expected<Window2D> G = poolWindow(N, N.Inputs[0]->Type);
   return G.ok() && G->KH == 2 && G->KW == 2 && G->SH == 2 && G->SW == 2 &&
@@ -97,18 +96,13 @@ bool isTilingMaxPoolGrad(const Node &N) {
          G->H == 2 * G->OH && G->W == 2 * G->OW;
 }
 
-/// A max pooling over 2x2 windows that tile its input (as
-/// isTilingMaxPoolGrad): a kernel that has just written a plane of the
-/// input can pool it.
+bool isTilingMaxPoolGrad(const Node &N) {
+  return N.Op == OpKind::PoolGrad && N.Attrs.getString("pool") == "MaxPool" &&
+         tilesTwoByTwo(N);
+}
+
 bool isTilingMaxPool(const Node &N) {
-  if (N.Op != OpKind::MaxPool || N.Outputs.size() != 1 ||
-      N.Outputs[0]->Type.Elt != DType::F32 ||
-      N.Inputs[0]->Type.Dims.size() != 4)
-    return false;
-  Expected<Window2D> G = poolWindow(N, N.Inputs[0]->Type);
-  return G.ok() && G->KH == 2 && G->KW == 2 && G->SH == 2 && G->SW == 2 &&
-         G->DH == 1 && G->DW == 1 && G->PadT == 0 && G->PadL == 0 &&
-         G->H == 2 * G->OH && G->W == 2 * G->OW;
+  return N.Op == OpKind::MaxPool && N.Outputs.size() == 1 && tilesTwoByTwo(N);
 }
 
 /// The BatchNorm gradient an activation gradient's result goes to as dy,
@@ -227,7 +221,7 @@ std::vector<Kernel> groupKernels(const std::vector<const Node *> &Schedule,
       if (Act && isEpilogueActivation(*Act))
         Nodes.push_back(Act);
       for (const Node *U : Schedule)
-        if (U->Inputs[0] == Nodes.back()->Outputs[0] && isTilingMaxPool(*U) &&
+        if (isTilingMaxPool(*U) && U->Inputs[0] == Nodes.back()->Outputs[0] &&
             !Absorbed.count(U)) {
           Nodes.push_back(U);
           break;

@@ -193,7 +193,7 @@ struct GradIn {
 // A fused activation gradient (P[4] >= 0, the UnaryGrad code; F[1..5] its
 // parameters): T[4] is the activation's dy and dy = T[4] * op'(T[9], T[10]),
 // computed as it is read, so the masked gradient is never stored. Before
-// that, a fused 2x2 max pooling's gradient (P[6] x P[7]: the pooled plane):
+// that, a fused 2x2 max pooling's gradient (P[6] x P[7]: the plane pooled):
 // T[4] is the pooling's dy, T[11] and T[12] its x and y. P[8] > 0: the
 // batch statistics in T[P[8]], kept by BatchNormTrain's kernel. P[9] > 0:
 // dx summed by channel into T[P[9]] as well (a conv bias's gradient), in
