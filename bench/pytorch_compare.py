@@ -142,6 +142,9 @@ def nnc_times(build, threads, repeats):
         [exe, "--benchmark_filter=(lenet5|convbn)/.*/batch:(1|64)/jit|block/",
          f"--threads={threads}", "--benchmark_format=json",
          f"--benchmark_repetitions={repeats}",
+         # Repetitions of all cases in random order: the machine's speed
+         # drifts, and fused against unfused is a ratio of two of them.
+         "--benchmark_enable_random_interleaving=true",
          "--benchmark_report_aggregates_only=true"],
         check=True, capture_output=True, text=True).stdout
     times, flops = {}, {}

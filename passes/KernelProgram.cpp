@@ -29,6 +29,7 @@ bool isFusablePointwise(const Node &N, bool Training) {
   case OpKind::Pow:
   case OpKind::PRelu:
   case OpKind::UnaryGrad:
+  case OpKind::ReduceGrad: // dy read back with stride 0 on reduced axes
     return N.Outputs[0]->Type.Elt == DType::F32;
   default:
     return false;

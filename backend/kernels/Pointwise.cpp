@@ -38,6 +38,8 @@ NNC_SCALAR(Mul) { return a * b; }
 NNC_SCALAR(Div) { return a / b; }
 NNC_SCALAR(Pow) { return __builtin_powf(a, b); }
 NNC_SCALAR(PRelu) { return a > 0 ? a : b * a; } // b: the channel's slope
+// a: dy of the reduction, read back over x's shape; F: 1 / count for a mean.
+NNC_SCALAR(ReduceGrad) { return a * float(F[0]); }
 
 // UnaryGrad: dx = dy * op'(x) from a = x, b = y = op(x), c = dy.
 // P[0]: the op (UnaryGradOp in backend/llvm/KernelParams.h); F: slope,

@@ -62,6 +62,11 @@ void collapse(Shape &Dims, std::vector<Access> &As) {
     As[A].Strides = S[A];
 }
 
+/// An operand that gives only a shape (ReduceGrad's "like"): never read.
+bool shapeOnly(const Node &N, size_t I) {
+  return N.Op == OpKind::ReduceGrad && I == 1;
+}
+
 } // namespace
 
 void emitFusedLoop(llvm::IRBuilderBase &B, llvm::Module &M,
@@ -83,7 +88,7 @@ void emitFusedLoop(llvm::IRBuilderBase &B, llvm::Module &M,
   std::map<std::pair<const Node *, size_t>, size_t> UseAccess;
   for (const Node *N : K.Nodes)
     for (size_t I = 0; I < N->Inputs.size(); ++I) {
-      if (Inside.count(N->Inputs[I]))
+      if (Inside.count(N->Inputs[I]) || shapeOnly(*N, I))
         continue;
       std::vector<int64_t> S = operandStrides(*N, I);
       S.insert(S.begin(), Dims.size() - S.size(), 0); // a scalar shape
@@ -128,6 +133,8 @@ void emitFusedLoop(llvm::IRBuilderBase &B, llvm::Module &M,
             llvm::ConstantFP::get(F32, 0.0), llvm::ConstantFP::get(F32, 0.0),
             llvm::ConstantFP::get(F32, 0.0), Calls[NI].F, Calls[NI].P};
         for (size_t I = 0; I < N->Inputs.size() && I < 3; ++I) {
+          if (shapeOnly(*N, I))
+            continue;
           if (auto It = Vals.find(N->Inputs[I]); It != Vals.end()) {
             Args[I] = It->second;
             continue;

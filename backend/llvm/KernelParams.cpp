@@ -683,6 +683,11 @@ KernelCall scalarCall(const Node &N) {
   case OpKind::Clip:
     C.F = {A.getFloat("min"), A.getFloat("max")};
     break;
+  case OpKind::ReduceGrad:
+    C.F = {A.getInt("mean") ? double(N.Inputs[0]->Type.numElements()) /
+                                  double(N.Outputs[0]->Type.numElements())
+                            : 1.0};
+    break;
   case OpKind::UnaryGrad: {
     C.P = {unaryGradCode(A.getString("op"))};
     C.F = {A.getFloat("slope"), A.getFloat("alpha"), A.getFloat("beta"),
@@ -699,6 +704,13 @@ std::vector<int64_t> operandStrides(const Node &N, size_t I) {
   const Shape &Out = N.Outputs[0]->Type.Dims;
   const Shape &In = N.Inputs[I]->Type.Dims;
   std::vector<int64_t> S(Out.size(), 0);
+  if (N.Op == OpKind::ReduceGrad) {
+    // dy, reduced: its own strides on the kept axes, 0 on the reduced ones
+    // (with or without keepdims). "like" is only a shape: never read.
+    if (I == 1)
+      return S;
+    return keptStrides(Out, reducedAxes(N, Out.size()));
+  }
   if (N.Op == OpKind::PRelu && I == 1) {
     // One slope per channel (axis 1), or one for all.
     if (N.Inputs[1]->Type.numElements() != 1 && Out.size() >= 2)
