@@ -817,8 +817,12 @@ NNC_INLINE int directGradWeights(void *const *T, const int64_t *P, int64_t Task,
 /// convDirectGrad): see convVecGradWork. Taps go in blocks of R rows (c,
 /// kh) of KW taps, R * KW accumulators of 16 output channels each; every
 /// pixel loads one dY vector and R * KW broadcast inputs.
-NNC_INLINE int channelVecGradWeights(void *const *T, const int64_t *P,
-                                     int64_t Task, const Window &G) {
+/// NV vectors of 16 output channels per block: with two (AVX-512, O in
+/// 32s), each broadcast input value feeds two FMAs, and the loop is no
+/// longer bound by its loads.
+template <int64_t NV>
+NNC_INLINE int channelVecGradWeightsWith(void *const *T, const int64_t *P,
+                                         int64_t Task, const Window &G) {
   constexpr int64_t MaxAcc = 12;
   const float *Xp = f32(T, 0), *Dy = f32(T, 1);
   float *Dw = f32(T, 2), *Work = f32(T, 3) + Task * P[19];
@@ -839,7 +843,7 @@ NNC_INLINE int channelVecGradWeights(void *const *T, const int64_t *P,
           for (int64_t O = 0; O < G.O; ++O)
             for (int64_t Px = 0; Px < Pixels; ++Px)
               Dyt[Px * G.O + O] = DyN[O * Pixels + Px];
-          for (int64_t O0 = 0; O0 < G.O; O0 += 16)
+          for (int64_t O0 = 0; O0 < G.O; O0 += 16 * NV)
             for (int64_t Row0 = 0; Row0 < Rows; Row0 += R) {
               // Rows past the last (a short last block) repeat it, unused.
               int64_t RowOff[MaxAcc];
@@ -847,30 +851,42 @@ NNC_INLINE int channelVecGradWeights(void *const *T, const int64_t *P,
                 int64_t Rw = minOf(Row0 + J, Rows - 1);
                 RowOff[J] = ((Rw / G.KH) * Hq + (Rw % G.KH) * G.DH) * Wq;
               }
-              v16 Acc[MaxAcc];
+              v16 Acc[MaxAcc][NV];
 #pragma unroll
               for (int64_t A = 0; A < MaxAcc; ++A)
-                Acc[A] = 0;
+#pragma unroll
+                for (int64_t V = 0; V < NV; ++V)
+                  Acc[A][V] = 0;
               for (int64_t Oh = 0; Oh < G.OH; ++Oh)
                 for (int64_t Ow = 0; Ow < G.OW; ++Ow) {
                   const float *In = Planes + Oh * G.SH * Wq + Ow * G.SW;
-                  v16 D;
-                  __builtin_memcpy(&D, Dyt + (Oh * G.OW + Ow) * G.O + O0,
-                                   sizeof(v16));
+                  v16 D[NV];
+#pragma unroll
+                  for (int64_t V = 0; V < NV; ++V)
+                    __builtin_memcpy(&D[V],
+                                     Dyt + (Oh * G.OW + Ow) * G.O + O0 + 16 * V,
+                                     sizeof(v16));
 #pragma unroll
                   for (int64_t A = 0; A < MaxAcc; ++A)
-                    if (A < R * G.KW)
-                      Acc[A] += In[RowOff[A / G.KW] + (A % G.KW) * G.DW] * D;
+                    if (A < R * G.KW) {
+                      float X = In[RowOff[A / G.KW] + (A % G.KW) * G.DW];
+#pragma unroll
+                      for (int64_t V = 0; V < NV; ++V)
+                        Acc[A][V] += X * D[V];
+                    }
                 }
               for (int64_t A = 0; A < R * G.KW; ++A) {
                 int64_t Tap = Row0 * G.KW + A;
                 if (Tap >= Taps)
                   break;
-                float *S = TapSum + Tap * G.O + O0;
-                v16 Old;
-                __builtin_memcpy(&Old, S, sizeof(v16));
-                Old += Acc[A];
-                __builtin_memcpy(S, &Old, sizeof(v16));
+#pragma unroll
+                for (int64_t V = 0; V < NV; ++V) {
+                  float *S = TapSum + Tap * G.O + O0 + 16 * V;
+                  v16 Old;
+                  __builtin_memcpy(&Old, S, sizeof(v16));
+                  Old += Acc[A][V];
+                  __builtin_memcpy(S, &Old, sizeof(v16));
+                }
               }
             }
         }
@@ -882,6 +898,13 @@ NNC_INLINE int channelVecGradWeights(void *const *T, const int64_t *P,
     for (int64_t Tap = 0; Tap < Taps; ++Tap)
       Out[O * Taps + Tap] = TapSum[Tap * G.O + O];
   return NNC_OK;
+}
+
+NNC_INLINE int channelVecGradWeights(void *const *T, const int64_t *P,
+                                     int64_t Task, const Window &G) {
+  if (nnc_target_vector_bits >= 512 && G.O % 32 == 0)
+    return channelVecGradWeightsWith<2>(T, P, Task, G);
+  return channelVecGradWeightsWith<1>(T, P, Task, G);
 }
 
 NNC_TASK(ConvGradWeights) {
