@@ -335,12 +335,17 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
     for (int64_t K = 0; K < 16; ++K)
       packGemmA(Rows, G.C, Work + L.U + (K * G.O + Os.First) * G.C, G.C, 1,
                 Work + L.UPacked + K * Strip);
+  int64_t ZeroedFor = -1; // the chunk size V's padding tiles were zeroed for
   chunksOf(
       G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) NNC_LAMBDA {
         int64_t Ld = Imgs * Per;
         float *V = Work + L.V, *M = Work + L.M;
         // Packed A: V is written as gemmPackedAB's B panels, so the 16 GEMMs
-        // copy nothing (the padding tiles of the last panel are zero). The 16
+        // copy nothing. The padding tiles of the last panel only make
+        // columns of M no output reads; they are zeroed once per chunk size
+        // (not garbage from the arena, which could be slow denormals), and
+        // the input transform's whole-vector stores leave finite values
+        // there. The 16
         // matrices are a cache line further apart than their size: whole
         // panels would put the 16 stores of a tile in one L1 set.
         // M's rows are whole panels too, so every GEMM store is a full vector,
@@ -349,11 +354,12 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
         int64_t LdV = Packed ? roundUp(Ld, NR) : Ld;
         int64_t KStride = Packed ? G.C * LdV + 16 : G.C * Ld;
         int64_t MStride = G.O * LdV + 16;
-        if (Packed && LdV > Ld)
+        if (Packed && LdV > Ld && ZeroedFor != Ld)
           for (int64_t K = 0; K < 16; ++K)
             for (int64_t C = 0; C < G.C; ++C)
               zero(V + K * KStride + ((Ld / NR) * G.C + C) * NR + Ld % NR,
                    LdV - Ld);
+        ZeroedFor = Ld;
         for (int64_t I = 0; I < Imgs; ++I)
           winogradInput(Xp + (N0 + I) * G.C * G.H * G.W, G, LdV, KStride,
                         I * Per, NR, Work + L.Plane, V);
