@@ -63,14 +63,18 @@ std::vector<std::string> kernelOps(const passes::KernelProgram &P) {
 }
 
 /// Fused JIT, unfused JIT and the interpreter agree on entry "infer".
-void expectSameResults(Net &N, bool Training = false) {
-  auto Fused = makeEngine(N.G, backend::EngineKind::Jit, 2, "", true);
-  auto Unfused = makeEngine(N.G, backend::EngineKind::Jit, 2, "", false);
-  auto Ref = makeEngine(N.G, backend::EngineKind::Interp);
+void expectSameResults(Graph &G, const interp::TensorMap &Feed, bool Training,
+                       double Tol) {
+  auto Fused = makeEngine(G, backend::EngineKind::Jit, 2, "", true);
+  auto Unfused = makeEngine(G, backend::EngineKind::Jit, 2, "", false);
+  auto Ref = makeEngine(G, backend::EngineKind::Interp);
   interp::Options O;
   O.Training = Training;
-  expectEnginesAgree(*Fused, *Ref, "infer", N.Feed, 1e-5, O);
-  expectEnginesAgree(*Fused, *Unfused, "infer", N.Feed, 1e-5, O);
+  expectEnginesAgree(*Fused, *Ref, "infer", Feed, Tol, O);
+  expectEnginesAgree(*Fused, *Unfused, "infer", Feed, Tol, O);
+}
+void expectSameResults(Net &N, bool Training = false) {
+  expectSameResults(N.G, N.Feed, Training, 1e-5);
 }
 
 } // namespace
@@ -300,13 +304,7 @@ TEST(Fusion, MaxPoolingGradientRunsInsideTheBatchNormGradient) {
     EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "PoolGrad"), 0);
     EXPECT_EQ(std::count(Ops.begin(), Ops.end(), "BatchNormTrain+Relu+MaxPool"),
               1);
-    auto Fused = makeEngine(N.G, backend::EngineKind::Jit, 2, "", true);
-    auto Unfused = makeEngine(N.G, backend::EngineKind::Jit, 2, "", false);
-    auto Ref = makeEngine(N.G, backend::EngineKind::Interp);
-    interp::Options O;
-    O.Training = true;
-    expectEnginesAgree(*Fused, *Ref, "infer", N.Feed, 1e-4, O);
-    expectEnginesAgree(*Fused, *Unfused, "infer", N.Feed, 1e-4, O);
+    expectSameResults(N.G, N.Feed, true, 1e-4);
   }
 }
 

@@ -91,17 +91,31 @@ INSTANTIATE_TEST_SUITE_P(Examples, ArenaPlans,
                          ::testing::Values("xor_mlp", "lenet5", "convbn",
                                            "alexnet_tiny", "vgg_tiny", "rbf"));
 
+namespace {
+
+/// convbn's training graph, shapes bound for Batch.
+Expected<Graph> convbnTraining(int64_t Batch) {
+  Expected<Graph> G = frontend::loadModel(std::string(NNC_SOURCE_DIR) +
+                                          "/examples/models/convbn.json");
+  if (!G.ok())
+    return G;
+  if (auto T = passes::buildTrainStep(*G); !T.ok())
+    return T.status();
+  if (Status S = inferShapes(*G, Batch); !S.ok())
+    return S;
+  return G;
+}
+
+} // namespace
+
 TEST(KernelPrograms, BatchNormGradientWritesOverABufferThatDiesThere) {
   // convbn's fused PoolGrad+UnaryGrad+BatchNormGrad kernels: dx takes over
   // the buffer of the BatchNorm's x (the conv's output), which dies there;
   // dy is the pooled gradient, a quarter of dx. Unfused, the pooling
   // gradient (dx's size) is stored and peaks beside dx, so the fused step's
   // arena is smaller by about that gradient (3.2 of 27.3 MB at batch 64).
-  Expected<Graph> G = frontend::loadModel(std::string(NNC_SOURCE_DIR) +
-                                          "/examples/models/convbn.json");
+  Expected<Graph> G = convbnTraining(64);
   ASSERT_OK(G);
-  ASSERT_OK(passes::buildTrainStep(*G));
-  ASSERT_OK(inferShapes(*G, 64));
   passes::KernelProgram Fused = lower(*G, "train_step", true, true),
                         Unfused = lower(*G, "train_step", true, false);
   int InPlace = 0;
@@ -123,11 +137,8 @@ TEST(KernelPrograms, BatchNormGradientWritesOverABufferThatDiesThere) {
 TEST(KernelPrograms, BatchNormKeepsItsStatisticsForItsGradient) {
   // Fused, each BatchNormTrain kernel and the BatchNormGrad kernel of the
   // same x share a buffer of two doubles per channel; unfused, none.
-  Expected<Graph> G = frontend::loadModel(std::string(NNC_SOURCE_DIR) +
-                                          "/examples/models/convbn.json");
+  Expected<Graph> G = convbnTraining(8);
   ASSERT_OK(G);
-  ASSERT_OK(passes::buildTrainStep(*G));
-  ASSERT_OK(inferShapes(*G, 8));
   passes::KernelProgram Fused = lower(*G, "train_step", true, true),
                         Unfused = lower(*G, "train_step", true, false);
   std::map<const Value *, const passes::Kernel *> Forward;
