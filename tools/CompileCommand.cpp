@@ -4,12 +4,12 @@
 #include "frontend/ModelIO.h"
 #include "ir/Verifier.h"
 #include "passes/TrainStep.h"
+#include "runtime/ThreadPool.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
 
 #include <cstdio>
 #include <sstream>
-#include <thread>
 
 namespace nnc::tools {
 
@@ -52,6 +52,8 @@ void printReport(const std::string &Entry, const backend::CompileReport &R) {
               T.Lower * 1e3, T.Emit * 1e3, T.Link * 1e3, T.Optimize * 1e3,
               T.Machine * 1e3,
               (T.Lower + T.Emit + T.Link + T.Optimize + T.Machine) * 1e3);
+  if (!R.CacheNote.empty())
+    std::printf("  %s\n", R.CacheNote.c_str());
 }
 
 } // namespace
@@ -94,7 +96,7 @@ Status runCompile(const Args &A) {
       backend::CompileReport R;
       backend::EngineOptions O = *EO;
       if (O.Threads == 0)
-        O.Threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
+        O.Threads = runtime::availableCpus();
       NNC_TRY(backend::compileOnly(From, *E, O, Name == "train_step", R)
                   .withPrefix(Path));
       printReport(Name, R);
