@@ -20,7 +20,7 @@ enum class EngineKind { Jit, Interp };
 
 struct EngineOptions {
   EngineKind Kind = EngineKind::Jit;
-  /// Threads for compiled kernels; 0: one per core.
+  /// Threads for compiled kernels; 0: the CPUs this process may use.
   int64_t Threads = 0;
   /// LLVM CPU name, or "" for this machine.
   std::string TargetCpu;
@@ -29,9 +29,16 @@ struct EngineOptions {
   /// the preceding conv's epilogue.
   bool FuseElementwise = true, FuseConvBn = true, FuseConvAct = true;
   void setFuse(bool On) { FuseElementwise = FuseConvBn = FuseConvAct = On; }
+  /// Where compiled machine code is kept between runs (CompileCache.h);
+  /// "" keeps nothing.
+  std::string CacheDir;
   /// Print per-pass and LLVM compile times to stderr.
   bool Verbose = false;
 };
+
+/// Where the tools keep compiled code by default: $XDG_CACHE_HOME/nnc, else
+/// $HOME/.cache/nnc, else "" (nothing kept). Defined in CompileCache.cpp.
+std::string defaultCompileCacheDir();
 
 /// "jit" or "interp".
 Expected<EngineKind> parseEngineKind(const std::string &Name);

@@ -84,6 +84,8 @@ void run(benchmark::State &S, Case C) {
   backend::EngineOptions O;
   O.Kind = C.Kind;
   O.Threads = Threads;
+  O.CacheDir =
+      backend::defaultCompileCacheDir(); // runs after the first skip LLVM
   auto E = backend::createEngine(*G, O);
   if (!E.ok()) {
     S.SkipWithError(E.status().message().c_str());
@@ -180,6 +182,7 @@ void block(benchmark::State &S, bool Training, bool Fuse) {
   }
   backend::EngineOptions O;
   O.Threads = Threads;
+  O.CacheDir = backend::defaultCompileCacheDir();
   O.setFuse(Fuse);
   auto E = backend::createEngine(G, O);
   interp::TensorMap In = {

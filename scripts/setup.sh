@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nnc needs, only those that are missing.
 # Idempotent: a second run installs nothing and does not touch the network
-# unless something is missing. --bench also installs python3-torch, the
-# baseline of bench/pytorch_compare.py (large; not needed to build or test).
+# unless something is missing. python3-torch is the tests' PyTorch oracle,
+# on OpenBLAS (libopenblas0-pthread: without it torch.mm runs on the
+# reference BLAS at a few GFLOP/s). --bench adds what the benchmarks use
+# besides (GNU time for peak RSS).
 set -euo pipefail
 
 PACKAGES=(
@@ -12,8 +14,9 @@ PACKAGES=(
   libeigen3-dev libgtest-dev libbenchmark-dev
   dataset-fashion-mnist
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
+  python3-torch libopenblas0-pthread
 )
-if [[ "${1:-}" == "--bench" ]]; then PACKAGES+=(python3-torch); fi
+if [[ "${1:-}" == "--bench" ]]; then PACKAGES+=(time); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

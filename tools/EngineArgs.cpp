@@ -7,7 +7,9 @@ std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> Options) {
                      "jit (default: compiled with LLVM) or interp (the "
                      "reference interpreter)"});
   Options.push_back(
-      {"--threads", "N", "threads for compiled kernels (default: all cores)"});
+      {"--threads", "N",
+       "threads for compiled kernels (default: the CPUs this process may "
+       "use, after its affinity mask and cgroup CPU quota)"});
   Options.push_back({"--target-cpu", "CPU",
                      "compile for this CPU instead of the host (x86-64-v3, "
                      "znver4, ...)"});
@@ -15,6 +17,11 @@ std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> Options) {
   Options.push_back({"--fuse", "LIST",
                      "only these fusions: conv-bn, conv-act, elementwise "
                      "(default: all)"});
+  Options.push_back({"--cache-dir", "DIR",
+                     "keep compiled machine code here between runs (default: "
+                     "$XDG_CACHE_HOME/nnc, else ~/.cache/nnc)"});
+  Options.push_back(
+      {"--no-cache", "", "compile everything afresh; keep nothing"});
   Options.push_back({"-v", "", "print compile times and memory plans"});
   return Options;
 }
@@ -52,6 +59,12 @@ Expected<backend::EngineOptions> engineOptions(const Args &A) {
                      "' (expected conv-bn, conv-act, elementwise)");
     }
   }
+  if (A.has("--no-cache") && A.has("--cache-dir"))
+    return error("--no-cache and --cache-dir contradict each other");
+  if (!A.has("--no-cache"))
+    O.CacheDir = A.get("--cache-dir", backend::defaultCompileCacheDir());
+  if (A.has("--cache-dir") && O.CacheDir.empty())
+    return error("--cache-dir needs a folder");
   O.Verbose = A.has("-v");
   return O;
 }

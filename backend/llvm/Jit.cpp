@@ -5,7 +5,6 @@
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/RTDyldObjectLinkingLayer.h>
-#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/ExecutionEngine/SectionMemoryManager.h>
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
@@ -227,10 +226,10 @@ struct JitModule::Impl {
 JitModule::JitModule() : I(std::make_unique<Impl>()) {}
 JitModule::~JitModule() = default;
 
-Expected<std::unique_ptr<JitModule>>
-JitModule::create(std::unique_ptr<llvm::LLVMContext> Ctx,
-                  std::unique_ptr<llvm::Module> M, const CodegenOptions &Opts,
-                  SharedObject Shared) {
+/// An LLJIT for Opts' target that resolves libm, memcpy, the profiling hook
+/// and, when given, the shared kernels.
+static Expected<std::unique_ptr<llvm::orc::LLJIT>>
+startJit(const CodegenOptions &Opts, const SharedObject &Shared) {
   Expected<llvm::orc::JITTargetMachineBuilder> JTMB = machineBuilder(Opts);
   if (!JTMB.ok())
     return JTMB.status();
@@ -272,9 +271,18 @@ JitModule::create(std::unique_ptr<llvm::LLVMContext> Ctx,
     if (llvm::Error E = (*J)->addObjectFile(llvm::MemoryBuffer::getMemBuffer(
             Shared->getMemBufferRef(), /*RequiresNullTerminator=*/false)))
       return fromLlvm(std::move(E), "cannot add the shared kernels");
-  if (llvm::Error E = (*J)->addIRModule(
-          llvm::orc::ThreadSafeModule(std::move(M), std::move(Ctx))))
-    return fromLlvm(std::move(E), "cannot add the module to the JIT");
+  return std::move(*J);
+}
+
+Expected<std::unique_ptr<JitModule>>
+JitModule::createFromObject(const std::vector<char> &Object,
+                            const CodegenOptions &Opts, SharedObject Shared) {
+  Expected<std::unique_ptr<llvm::orc::LLJIT>> J = startJit(Opts, Shared);
+  if (!J.ok())
+    return J.status();
+  if (llvm::Error E = (*J)->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(
+          llvm::StringRef(Object.data(), Object.size()), "nnc.entry.o")))
+    return fromLlvm(std::move(E), "cannot add the object to the JIT");
   std::unique_ptr<JitModule> Out(new JitModule());
   Out->I->J = std::move(*J);
   Out->I->Shared = std::move(Shared);

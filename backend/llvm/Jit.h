@@ -92,10 +92,10 @@ Expected<std::string> sharedKernelsOrigin(const CodegenOptions &Opts);
 /// An optimized module compiled to machine code in this process.
 class JitModule {
 public:
+  /// An object file emitted for Opts' target (emitObject), linked as is.
   static Expected<std::unique_ptr<JitModule>>
-  create(std::unique_ptr<llvm::LLVMContext> Ctx,
-         std::unique_ptr<llvm::Module> M, const CodegenOptions &Opts,
-         SharedObject Shared = nullptr);
+  createFromObject(const std::vector<char> &Object, const CodegenOptions &Opts,
+                   SharedObject Shared = nullptr);
   ~JitModule();
   Expected<nnc_entry_fn> lookup(const std::string &Name);
 

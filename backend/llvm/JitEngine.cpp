@@ -1,6 +1,7 @@
 #include "backend/llvm/JitEngine.h"
 
 #include "backend/llvm/CodeGen.h"
+#include "backend/llvm/CompileCache.h"
 #include "backend/llvm/KernelParams.h"
 #include "ir/Initializers.h"
 #include "runtime/ThreadPool.h"
@@ -65,30 +66,6 @@ std::vector<double> fromHost(const void *Src, DType T, int64_t N) {
 }
 
 size_t elementBytes(DType T) { return T == DType::I64 ? 8 : 4; }
-
-/// The optimized module M as machine code in this process, and its
-/// "nnc_entry"; the time goes to R.
-Expected<std::unique_ptr<JitModule>>
-toMachineCode(std::unique_ptr<llvm::LLVMContext> Ctx,
-              std::unique_ptr<llvm::Module> M, const std::string &Cpu,
-              nnc_entry_fn &Fn, CompileReport &R) {
-  auto Start = std::chrono::steady_clock::now();
-  const Expected<SharedObject> &Shared = sharedKernels({Cpu}).get();
-  R.Times.SharedWait += since(Start);
-  if (!Shared.ok())
-    return Shared.status();
-  Start = std::chrono::steady_clock::now();
-  Expected<std::unique_ptr<JitModule>> J =
-      JitModule::create(std::move(Ctx), std::move(M), {Cpu}, *Shared);
-  if (!J.ok())
-    return J.status();
-  Expected<nnc_entry_fn> Entry = (*J)->lookup("nnc_entry");
-  if (!Entry.ok())
-    return Entry.status();
-  Fn = *Entry;
-  R.Times.Machine += since(Start);
-  return J;
-}
 
 class JitEngine : public Engine {
 public:
@@ -166,16 +143,10 @@ JitEngine::compiled(const EntryPoint &E, int64_t Batch, bool Training) {
     return &It->second;
   EngineOptions O = Opts;
   O.Threads = Pool.threads();
-  auto Ctx = std::make_unique<llvm::LLVMContext>();
-  auto M = std::make_unique<llvm::Module>("nnc." + E.Name, *Ctx);
   CompileReport R;
-  NNC_TRY(compileEntry(G, E, O, Training, *M, "nnc_entry", R)
-              .withPrefix("compiling '" + E.Name + "'"));
-  nnc_entry_fn Fn = nullptr;
-  Expected<std::unique_ptr<JitModule>> J =
-      toMachineCode(std::move(Ctx), std::move(M), Opts.TargetCpu, Fn, R);
-  if (!J.ok())
-    return J.status();
+  Expected<CompiledEntry> CE = compileEntry(G, E, O, Training, R);
+  if (!CE.ok())
+    return CE.status().withPrefix("compiling '" + E.Name + "'");
   if (Opts.Verbose)
     std::fprintf(stderr,
                  "jit: %s at batch %lld: %zu kernels (%zu fused loops of %zu "
@@ -190,9 +161,11 @@ JitEngine::compiled(const EntryPoint &E, int64_t Batch, bool Training) {
                  R.Times.Lower * 1e3, R.Times.Emit * 1e3, R.Times.Link * 1e3,
                  R.Times.Optimize * 1e3, R.Times.Machine * 1e3,
                  R.Times.SharedWait * 1e3);
+  if (Opts.Verbose && !R.CacheNote.empty())
+    std::fprintf(stderr, "jit: %s: %s\n", E.Name.c_str(), R.CacheNote.c_str());
   Compiled &C = Cache[Key];
-  C.Module = std::move(*J);
-  C.Fn = Fn;
+  C.Module = std::move(CE->Module);
+  C.Fn = CE->Fn;
   C.ArenaBytes = R.ArenaBytes;
   C.Labels = std::move(R.Labels);
   return &C;
@@ -402,34 +375,82 @@ Status compileEntryIR(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
   return Status::success();
 }
 
-Status compileEntry(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
-                    bool Training, llvm::Module &M, const std::string &FnName,
-                    CompileReport &R) {
-  // Started now, the shared kernels compile while this entry does.
-  (void)sharedKernels({Opts.TargetCpu});
-  // NNC_PROFILE=1: timestamps between kernels (see Jit.h).
-  NNC_TRY(compileEntryIR(G, E, Opts, Training, M, FnName, R,
-                         std::getenv("NNC_PROFILE") != nullptr));
-
+/// The optimized module's object file: from the compile cache when it holds
+/// one for this module, target and build, else optimized and emitted here
+/// (and stored).
+static Expected<std::vector<char>> machineCode(llvm::Module &M,
+                                               const EngineOptions &Opts,
+                                               const std::string &FnName,
+                                               CompileReport &R) {
   Expected<std::unique_ptr<llvm::TargetMachine>> TM =
       createTargetMachine({Opts.TargetCpu});
   if (!TM.ok())
     return TM.status();
-  return optimizeModule(M, **TM, {FnName}, R.Times,
-                        /*SharedKernelsElsewhere=*/true);
+  // NNC_DUMP_IR asks for the optimized module, which a cached entry lacks.
+  bool UseCache = !Opts.CacheDir.empty() && !std::getenv("NNC_DUMP_IR") &&
+                  !nncBuildId().empty();
+  CompileCache Cache(Opts.CacheDir);
+  CacheKey Key{};
+  if (UseCache) {
+    auto Start = std::chrono::steady_clock::now();
+    Key = CompileCache::key(M, **TM);
+    std::string Why;
+    std::optional<std::vector<char>> Hit = Cache.load(Key, Why);
+    R.Times.Machine += since(Start);
+    if (Hit) {
+      R.CacheNote =
+          "machine code from the compile cache (" + Cache.pathOf(Key) + ")";
+      return std::move(*Hit);
+    }
+    if (Why != "not cached")
+      R.CacheNote = Why + "; recompiled";
+  }
+  NNC_TRY(optimizeModule(M, **TM, {FnName}, R.Times,
+                         /*SharedKernelsElsewhere=*/true));
+  auto Start = std::chrono::steady_clock::now();
+  Expected<std::vector<char>> Object = emitObject(M, **TM);
+  R.Times.Machine += since(Start);
+  if (!Object.ok() || !UseCache)
+    return Object;
+  if (Status S = Cache.store(Key, *Object); !S.ok())
+    R.CacheNote = S.message() + " (compiled code not cached)";
+  return Object;
+}
+
+Expected<CompiledEntry> compileEntry(Graph &G, const EntryPoint &E,
+                                     const EngineOptions &Opts, bool Training,
+                                     CompileReport &R) {
+  // Started now, the shared kernels compile while this entry does.
+  (void)sharedKernels({Opts.TargetCpu});
+  llvm::LLVMContext Ctx;
+  llvm::Module M("nnc." + E.Name, Ctx);
+  // NNC_PROFILE=1: timestamps between kernels (see Jit.h).
+  NNC_TRY(compileEntryIR(G, E, Opts, Training, M, "nnc_entry", R,
+                         std::getenv("NNC_PROFILE") != nullptr));
+  Expected<std::vector<char>> Object = machineCode(M, Opts, "nnc_entry", R);
+  if (!Object.ok())
+    return Object.status();
+
+  auto Start = std::chrono::steady_clock::now();
+  const Expected<SharedObject> &Shared = sharedKernels({Opts.TargetCpu}).get();
+  R.Times.SharedWait += since(Start);
+  if (!Shared.ok())
+    return Shared.status();
+  Start = std::chrono::steady_clock::now();
+  Expected<std::unique_ptr<JitModule>> J =
+      JitModule::createFromObject(*Object, {Opts.TargetCpu}, *Shared);
+  if (!J.ok())
+    return J.status();
+  Expected<nnc_entry_fn> Fn = (*J)->lookup("nnc_entry");
+  if (!Fn.ok())
+    return Fn.status();
+  R.Times.Machine += since(Start);
+  return CompiledEntry{std::move(*J), *Fn};
 }
 
 Status compileOnly(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
                    bool Training, CompileReport &R) {
-  auto Ctx = std::make_unique<llvm::LLVMContext>();
-  auto M = std::make_unique<llvm::Module>("nnc." + E.Name, *Ctx);
-  NNC_TRY(compileEntry(G, E, Opts, Training, *M, "nnc_entry", R));
-  nnc_entry_fn Fn = nullptr;
-  Expected<std::unique_ptr<JitModule>> J =
-      toMachineCode(std::move(Ctx), std::move(M), Opts.TargetCpu, Fn, R);
-  if (!J.ok())
-    return J.status();
-  return Status::success();
+  return compileEntry(G, E, Opts, Training, R).status();
 }
 
 Expected<std::unique_ptr<Engine>> createJitEngine(Graph &G,

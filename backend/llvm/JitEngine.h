@@ -23,6 +23,8 @@ struct CompileReport {
   CompileTimes Times;
   /// One label per kernel: "Conv[64,6,28,28]", "fused Add+Relu[...]".
   std::vector<std::string> Labels;
+  /// What the compile cache did, when it is worth saying (-v).
+  std::string CacheNote;
 };
 
 /// Lowers entry E of G at G's bound shapes and emits it into M as function
@@ -40,10 +42,17 @@ Status compileOnly(ir::Graph &G, const ir::EntryPoint &E,
                    const EngineOptions &Opts, bool Training,
                    CompileReport &Report);
 
-/// compileEntryIR, then the kernel library linked in and the module
-/// optimized for the target: the steps `nnc compile -v` reports on.
-Status compileEntry(ir::Graph &G, const ir::EntryPoint &E,
-                    const EngineOptions &Opts, bool Training, llvm::Module &M,
-                    const std::string &FnName, CompileReport &Report);
+/// An entry point as machine code in this process.
+struct CompiledEntry {
+  std::unique_ptr<JitModule> Module;
+  nnc_entry_fn Fn = nullptr;
+};
+
+/// compileEntryIR, then the kernel library linked in, the module optimized
+/// for the target and compiled to machine code (or that code taken from the
+/// compile cache, Opts.CacheDir): the steps `nnc compile -v` reports on.
+Expected<CompiledEntry> compileEntry(ir::Graph &G, const ir::EntryPoint &E,
+                                     const EngineOptions &Opts, bool Training,
+                                     CompileReport &Report);
 
 } // namespace nnc::backend

@@ -167,6 +167,61 @@ TEST(NncTool, RunReadsRawAndNpyAndWritesBoth) {
   EXPECT_EQ(Reread->Dims, Images.Dims);
 }
 
+TEST(NncTool, CompileCacheServesASecondRunAndRejectsACorruptEntry) {
+  TempDir D;
+  Tensor Images = randomTensor({2, 1, 28, 28}, 5, 0, 1);
+  ASSERT_OK(tools::writeTensorFile(D.file("images.bin"), Images, false));
+  std::string Run = "run " + example("lenet5.json") +
+                    " --input image=" + D.file("images.bin") + " --cache-dir " +
+                    D.file("cache") + " -v --output-dir ";
+  Result First = runNnc(Run + D.file("first"));
+  ASSERT_EQ(First.Exit, 0) << First.Err;
+  EXPECT_EQ(First.Err.find("compile cache"), std::string::npos) << First.Err;
+  std::vector<std::filesystem::path> Entries;
+  for (const auto &E : std::filesystem::directory_iterator(D.file("cache")))
+    Entries.push_back(E.path());
+  ASSERT_EQ(Entries.size(), 1u); // one entry point at one batch size
+
+  Result Second = runNnc(Run + D.file("second"));
+  ASSERT_EQ(Second.Exit, 0) << Second.Err;
+  EXPECT_NE(Second.Err.find("machine code from the compile cache"),
+            std::string::npos)
+      << Second.Err;
+  EXPECT_EQ(readText(D.file("first/logits.bin")),
+            readText(D.file("second/logits.bin")));
+
+  // One flipped bit in the object: detected, recompiled and replaced.
+  std::string Entry = readText(Entries[0].string());
+  Entry[Entry.size() / 2] ^= 1;
+  writeText(Entries[0].string(), Entry);
+  Result Third = runNnc(Run + D.file("third"));
+  ASSERT_EQ(Third.Exit, 0) << Third.Err;
+  EXPECT_NE(Third.Err.find("fails its checksum; recompiled"), std::string::npos)
+      << Third.Err;
+  EXPECT_EQ(readText(D.file("first/logits.bin")),
+            readText(D.file("third/logits.bin")));
+  Result Fourth = runNnc(Run + D.file("fourth"));
+  EXPECT_NE(Fourth.Err.find("machine code from the compile cache"),
+            std::string::npos)
+      << Fourth.Err;
+
+  // The default folder is $XDG_CACHE_HOME/nnc; --no-cache writes nothing.
+  ASSERT_EQ(setenv("XDG_CACHE_HOME", D.file("xdg").c_str(), 1), 0);
+  std::string Plain = "run " + example("lenet5.json") +
+                      " --input image=" + D.file("images.bin") +
+                      " --output-dir " + D.file("plain");
+  Result Off = runNnc(Plain + " --no-cache");
+  ASSERT_EQ(Off.Exit, 0) << Off.Err;
+  EXPECT_FALSE(std::filesystem::exists(D.file("xdg")));
+  Result Default = runNnc(Plain);
+  unsetenv("XDG_CACHE_HOME");
+  ASSERT_EQ(Default.Exit, 0) << Default.Err;
+  EXPECT_TRUE(std::filesystem::exists(D.file("xdg/nnc/") +
+                                      Entries[0].filename().string()));
+  EXPECT_EQ(readText(D.file("first/logits.bin")),
+            readText(D.file("plain/logits.bin")));
+}
+
 TEST(NncTool, RunNamesWhatIsMissingOrWrong) {
   TempDir D;
   std::string Model = example("lenet5.json");
