@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/onnx/OnnxInternal.h"
+#include "ir/Initializers.h"
 
 #include <algorithm>
 
@@ -190,8 +191,29 @@ Value *convTranspose3d(Context &C, Value *X, Value *W, Value *B,
   return Y;
 }
 
+/// N's data input: the source of the pending zero Pad it reads, if so.
+Value *dataInput(Context &C, const onnx::NodeProto &N) {
+  auto It = C.Pads.find(N.input(0));
+  return It == C.Pads.end() ? C.value(N, 0) : C.Values.at(It->second.Source);
+}
+
+/// Adds the spatial pads of the pending Pad that N reads to Win's (both in
+/// ONNX's layout: the begins, then the ends).
+void addPendingPads(const Context &C, const onnx::NodeProto &N, Window &Win) {
+  const PendingPad &P = C.Pads.at(N.input(0));
+  size_t Rank = P.Pads.size() / 2, K = Win.Pads.size() / 2;
+  for (size_t I = 0; I < K; ++I) {
+    Win.Pads[I] += P.Pads[Rank - K + I];
+    Win.Pads[K + I] += P.Pads[2 * Rank - K + I];
+  }
+}
+
 Status convertConvLike(Context &C, const onnx::NodeProto &N, OpKind K) {
-  Value *X = C.value(N, 0), *W = C.value(N, 1), *B = C.value(N, 2);
+  bool Padded = C.Pads.count(N.input(0)) > 0;
+  if (Padded &&
+      (K != OpKind::Conv || attrString(N, "auto_pad", "NOTSET") != "NOTSET"))
+    return error("a Pad before it folds only into a Conv with explicit pads");
+  Value *X = dataInput(C, N), *W = C.value(N, 1), *B = C.value(N, 2);
   bool Transposed = K == OpKind::ConvTranspose;
   NNC_TRY(
       checkRank(Transposed ? "transposed convolution" : "convolution", X, W));
@@ -199,6 +221,8 @@ Status convertConvLike(Context &C, const onnx::NodeProto &N, OpKind K) {
   Expected<Window> Win = windowOf(N, X->Type.Dims, spatial(W->Type.Dims));
   if (!Win.ok())
     return Win.status();
+  if (Padded)
+    addPendingPads(C, N, *Win);
   int64_t G = attrInt(N, "group", 1);
   if (Transposed) {
     // SAME and output_shape fix the total padding: stride (in - 1) +
@@ -240,7 +264,8 @@ Status convertConvLike(Context &C, const onnx::NodeProto &N, OpKind K) {
 }
 
 Value *pool2d(Context &C, bool Max, const onnx::NodeProto &N, Value *X,
-              const Window &Win, const std::string &Name) {
+              const Window &Win, const std::string &Name,
+              bool CountPad = false) {
   Attributes A = attrs({{"kernel_shape", Win.Kernel},
                         {"strides", Win.Strides},
                         {"pads", Win.Pads},
@@ -248,12 +273,14 @@ Value *pool2d(Context &C, bool Max, const onnx::NodeProto &N, Value *X,
   if (Max)
     A.set("dilations", Win.Dil);
   else
-    A.set("count_include_pad", attrInt(N, "count_include_pad", 0));
+    A.set("count_include_pad",
+          CountPad ? 1 : attrInt(N, "count_include_pad", 0));
   return C.B.op(Max ? OpKind::MaxPool : OpKind::AvgPool, {X}, A, Name);
 }
 
 Status convertPool(Context &C, const onnx::NodeProto &N, bool Max) {
-  Value *X = C.value(N, 0);
+  bool Padded = C.Pads.count(N.input(0)) > 0;
+  Value *X = dataInput(C, N);
   int64_t Rank = X->Type.rank() - 2;
   Ints Kernel = attrInts(N, "kernel_shape");
   if (Rank < 1 || Rank > 3 || int64_t(Kernel.size()) != Rank)
@@ -265,6 +292,21 @@ Status convertPool(Context &C, const onnx::NodeProto &N, bool Max) {
   Expected<Window> Win = windowOf(N, X->Type.Dims, Kernel);
   if (!Win.ok())
     return Win.status();
+  if (Padded) {
+    // The Pad's zeros are elements of the window: they count, which the
+    // pool's own padding must then do as well.
+    bool OwnPads = false;
+    for (int64_t P : Win->Pads)
+      OwnPads |= P != 0;
+    if (Max || Rank != 2 || attrString(N, "auto_pad", "NOTSET") != "NOTSET" ||
+        (OwnPads && !attrInt(N, "count_include_pad", 0)))
+      return error("a Pad before it folds only into a 2-D AveragePool with "
+                   "explicit pads that counts them (count_include_pad=1) or "
+                   "has none");
+    addPendingPads(C, N, *Win);
+    C.define(N, {pool2d(C, false, N, X, *Win, C.name(N), true)});
+    return Status::success();
+  }
   std::string Name = C.name(N);
   bool Indices = Max && N.output_size() > 1 && !N.output(1).empty();
   if (Indices && Rank != 2)
@@ -316,6 +358,45 @@ Status convertMaxPool(Context &C, const onnx::NodeProto &N) {
 }
 Status convertAveragePool(Context &C, const onnx::NodeProto &N) {
   return convertPool(C, N, false);
+}
+
+Status convertPad(Context &C, const onnx::NodeProto &N) {
+  std::string Mode = attrString(N, "mode", "constant");
+  if (Mode != "constant")
+    return error("mode '", Mode, "' is not supported (constant only)");
+  Ints Pads = attrInts(N, "pads");
+  double Fill = attrFloat(N, "value", 0.0);
+  if (C.Opset >= 11) {
+    const OnnxTensor *P = C.constant(N, 1);
+    if (!P)
+      return error("the pads must be known at import");
+    std::vector<double> D = decode(P->Raw, P->Elt);
+    Pads.assign(D.begin(), D.end());
+    Fill = 0;
+    if (const OnnxTensor *V = C.constant(N, 2))
+      Fill = decode(V->Raw, V->Elt).at(0);
+    else if (N.input_size() > 2 && !N.input(2).empty())
+      return error("the constant_value must be known at import");
+  }
+  Value *X = C.value(N, 0);
+  size_t Rank = size_t(X->Type.rank());
+  if (Pads.size() != 2 * Rank)
+    return error(Pads.size(), " pads for a tensor of rank ", Rank);
+  bool Any = false, Negative = false, OnBatchOrChannels = false;
+  for (size_t I = 0; I < Pads.size(); ++I) {
+    Any |= Pads[I] != 0;
+    Negative |= Pads[I] < 0;
+    OnBatchOrChannels |= Pads[I] != 0 && I % Rank < 2;
+  }
+  if (!Any) { // PyTorch's AvgPool2d exports often pad by nothing
+    C.Values[N.output(0)] = X;
+    return Status::success();
+  }
+  if (Fill != 0 || Negative || OnBatchOrChannels || Rank < 3)
+    return error("this pad is not supported: only a zero pad on spatial axes, "
+                 "folded into the following Conv or AveragePool");
+  C.Pads[N.output(0)] = {N.input(0), Pads};
+  return Status::success();
 }
 
 } // namespace nnc::frontend::onnx_import

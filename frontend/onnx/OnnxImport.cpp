@@ -2,6 +2,7 @@
 #include "frontend/onnx/OnnxInternal.h"
 #include "ir/Verifier.h"
 
+#include <algorithm>
 #include <set>
 
 namespace nnc::frontend {
@@ -23,6 +24,13 @@ const OnnxTensor *Context::constant(const onnx::NodeProto &N, int I) const {
     return nullptr;
   auto It = Constants.find(N.input(I));
   return It == Constants.end() ? nullptr : &It->second;
+}
+
+const Folded *Context::known(const onnx::NodeProto &N, int I) const {
+  if (I >= N.input_size())
+    return nullptr;
+  auto It = Known.find(N.input(I));
+  return It == Known.end() ? nullptr : &It->second;
 }
 
 std::string Context::name(const onnx::NodeProto &N) const {
@@ -104,7 +112,8 @@ std::vector<std::string> findProblems(const onnx::ModelProto &M,
     }
     const OpConverter *C = findConverter(N.op_type());
     if (!C) {
-      P.push_back(Where + ": unsupported op");
+      if (!isFoldable(N.op_type()))
+        P.push_back(Where + ": unsupported op");
       continue;
     }
     for (const std::string &Problem : unknownAttributes(N))
@@ -123,14 +132,20 @@ bool isStaticOperand(const onnx::NodeProto &N, int I) {
   return (I == 1 &&
           (Op == "Reshape" || Op == "ReduceSum" || Op == "ReduceMean" ||
            Op == "Squeeze" || Op == "Unsqueeze")) ||
-         ((I == 1 || I == 2) && (Op == "Dropout" || Op == "Clip"));
+         ((I == 1 || I == 2) &&
+          (Op == "Dropout" || Op == "Clip" || Op == "Pad"));
 }
 
-/// An initializer or a bound input. An empty one (axes []) is only a
-/// constant for converters to read, with no tensor in the graph.
+/// An initializer or a bound input. Constants (integer initializers, bound
+/// inputs) are known at import and become IR values only when an op reads
+/// them at run time (materializeKnown).
 void addStored(Context &C, const std::string &Name, Role R,
                const OnnxTensor &T) {
   C.Constants[Name] = T;
+  if (R == Role::Constant) {
+    C.Known[Name] = foldedOf(T);
+    return;
+  }
   if (numElements(T.Dims) == 0) {
     C.Values[Name] = nullptr;
     return;
@@ -138,6 +153,50 @@ void addStored(Context &C, const std::string &Name, Role R,
   Value *V = C.G.addValue(Name, R, TensorType{T.Elt, T.Dims});
   V->Data = T.Raw;
   C.Values[Name] = V;
+}
+
+/// Evaluates N at import when its inputs are known, else builds its IR.
+Status convertNode(Context &C, const onnx::NodeProto &N) {
+  std::string Where = "node '" + C.name(N) + "' (" + N.op_type() + ")";
+  for (int I = 0; I < N.input_size(); ++I) {
+    const std::string &In = N.input(I);
+    if (!In.empty() && !C.Values.count(In) && !C.Known.count(In) &&
+        !C.Pads.count(In))
+      return error(Where, ": input '", In,
+                   "' is not defined before it (missing initializer?)");
+  }
+  Expected<bool> Folded = foldNode(C, N);
+  if (!Folded.ok())
+    return Folded.status().withPrefix(Where);
+  if (*Folded)
+    return Status::success();
+  const OpConverter *Converter = findConverter(N.op_type());
+  for (int I = 0; I < N.input_size(); ++I) {
+    const std::string &In = N.input(I);
+    if (In.empty())
+      continue;
+    if (!Converter && !C.Known.count(In))
+      return error(Where, ": not supported at run time (nnc evaluates it ",
+                   "at import, from shapes and constants), and input '", In,
+                   "' is computed at run time");
+    bool ReadsPad = N.op_type() == "Conv" || N.op_type() == "AveragePool";
+    if (C.Pads.count(In) && !(ReadsPad && I == 0))
+      return error(Where, ": reads '", In, "', a Pad, which is not supported ",
+                   "except folded into the padding of a following Conv or ",
+                   "AveragePool");
+    if (C.Known.count(In) && !isStaticOperand(N, I))
+      NNC_TRY(materializeKnown(C, In).withPrefix(Where));
+    else if (C.Values.count(In) && !C.Values.at(In) && !isStaticOperand(N, I))
+      return error(Where, ": input '", In,
+                   "' has no elements; empty tensors are not supported "
+                   "as data");
+  }
+  NNC_TRY(Converter->Convert(C, N).withPrefix(Where));
+  // The builder's messages name the node already when it is this one.
+  Status Built = C.B.status();
+  if (!Built.ok() && !Built.message().starts_with(Where))
+    return Built.withPrefix(Where);
+  return Built;
 }
 
 Expected<onnx::ModelProto> parse(const std::vector<uint8_t> &Bytes,
@@ -162,7 +221,8 @@ onnxGraphInputs(const std::vector<uint8_t> &Bytes, const std::string &Name) {
     Inits.insert(T.name());
   for (const onnx::NodeProto &N : GP.node())
     for (int I = 0; I < N.input_size(); ++I)
-      if (isStaticOperand(N, I))
+      if (isStaticOperand(N, I) ||
+          (isFoldable(N.op_type()) && !findConverter(N.op_type())))
         Static.insert(N.input(I));
   std::vector<OnnxGraphInput> Out;
   for (const onnx::ValueInfoProto &In : GP.input())
@@ -188,7 +248,8 @@ Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
   if (Opset < 0 && DefaultDomain)
     Problems.push_back("no ai.onnx opset is imported");
   for (const std::string &P : findProblems(M, Opset < 0 ? 13 : Opset))
-    Problems.push_back(P);
+    if (std::find(Problems.begin(), Problems.end(), P) == Problems.end())
+      Problems.push_back(P);
   if (!Problems.empty()) {
     std::string All;
     for (const std::string &P : Problems)
@@ -219,7 +280,7 @@ Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
   }
   std::vector<Value *> Inputs;
   for (const onnx::ValueInfoProto &In : GP.input()) {
-    if (C.Values.count(In.name()))
+    if (C.Values.count(In.name()) || C.Known.count(In.name()))
       continue; // an initializer listed as an input (opset < 9 style)
     if (auto It = Bind.find(In.name()); It != Bind.end()) {
       addStored(C, In.name(), Role::Constant, It->second);
@@ -236,28 +297,22 @@ Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
     C.Values[In.name()] = V;
     Inputs.push_back(V);
   }
-  for (const onnx::NodeProto &N : GP.node()) {
-    std::string Where = "node '" + C.name(N) + "' (" + N.op_type() + ")";
-    for (int I = 0; I < N.input_size(); ++I)
-      if (!N.input(I).empty() && !C.Values.count(N.input(I)))
-        return error(Name, ": ", Where, ": input '", N.input(I),
-                     "' is not defined before it (missing initializer?)");
-      else if (!N.input(I).empty() && !C.Values[N.input(I)] &&
-               !isStaticOperand(N, I))
-        return error(Name, ": ", Where, ": input '", N.input(I),
-                     "' has no elements; empty tensors are not supported "
-                     "as data");
-    NNC_TRY(findConverter(N.op_type())
-                ->Convert(C, N)
-                .withPrefix(Name + ": " + Where));
-    // The builder's messages name the node already when it is this one.
-    Status Built = C.B.status();
-    if (!Built.ok())
-      return Built.withPrefix(
-          Built.message().starts_with(Where) ? Name : Name + ": " + Where);
-  }
+  for (const onnx::NodeProto &N : GP.node())
+    for (const std::string &In : N.input())
+      C.Consumed.insert(In);
+  for (const onnx::ValueInfoProto &Out : GP.output())
+    C.Consumed.insert(Out.name());
+  for (const onnx::NodeProto &N : GP.node())
+    NNC_TRY(convertNode(C, N).withPrefix(Name));
   std::vector<Value *> Outputs;
   for (const onnx::ValueInfoProto &Out : GP.output()) {
+    if (C.Known.count(Out.name()))
+      NNC_TRY(materializeKnown(C, Out.name())
+                  .withPrefix(Name + ": graph output '" + Out.name() + "'"));
+    if (C.Pads.count(Out.name()))
+      return error(Name, ": graph output '", Out.name(), "' is a Pad, which ",
+                   "is not supported except folded into a following Conv or "
+                   "AveragePool");
     auto It = C.Values.find(Out.name());
     if (It == C.Values.end())
       return error(Name, ": graph output '", Out.name(), "' is never computed");

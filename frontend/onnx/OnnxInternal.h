@@ -2,14 +2,24 @@
 #pragma once
 
 #include "frontend/onnx/Onnx.h"
+#include "frontend/onnx/OnnxFold.h"
 #include "ir/Builder.h"
 
 #include <map>
 #include <onnx/onnx_pb.h>
+#include <set>
 
 namespace nnc::frontend::onnx_import {
 
 Expected<OnnxTensor> convertTensor(const onnx::TensorProto &T);
+
+/// A zero Pad on spatial axes, waiting to be folded into the padding of the
+/// Conv or AveragePool that reads it (PyTorch exports AvgPool2d so).
+struct PendingPad {
+  std::string Source;
+  std::vector<int64_t>
+      Pads; // ONNX order: the begins of every axis, then the ends
+};
 
 struct Context {
   ir::Graph &G;
@@ -17,10 +27,22 @@ struct Context {
   int64_t Opset = 13;
   std::map<std::string, ir::Value *> Values;   // by ONNX name
   std::map<std::string, OnnxTensor> Constants; // initializers, Constant ops
+  /// Values known at import, by ONNX name; those not (yet) needed at run
+  /// time have no IR value.
+  std::map<std::string, Folded> Known;
+  std::map<std::string, PendingPad> Pads;
+  /// Names some node or graph output reads.
+  std::set<std::string> Consumed;
+  /// Every IR value's dimensions at batch 2, computed when Batch2Nodes
+  /// differs from the graph's node count (OnnxFold.cpp).
+  std::map<const ir::Value *, ir::Shape> DimsAtBatch2;
+  size_t Batch2Nodes = size_t(-1);
 
   ir::Value *value(const onnx::NodeProto &N, int I) const;
   /// The data of a constant input (a shape, axes), if it is one.
   const OnnxTensor *constant(const onnx::NodeProto &N, int I) const;
+  /// A known input, possibly batch-dependent, if it is one.
+  const Folded *known(const onnx::NodeProto &N, int I) const;
   /// Names node N's outputs.
   void define(const onnx::NodeProto &N, std::vector<ir::Value *> Outs);
   std::string name(const onnx::NodeProto &N) const;
@@ -49,6 +71,25 @@ Status convertSoftmaxCrossEntropyLoss(Context &C, const onnx::NodeProto &N);
 Status convertNegativeLogLikelihoodLoss(Context &C, const onnx::NodeProto &N);
 
 const OpConverter *findConverter(const std::string &OpType);
+
+/// Whether nodes of this type can be evaluated at import (OnnxFold.cpp).
+bool isFoldable(const std::string &OpType);
+/// Evaluates N into C.Known (and C.Constants) when all its inputs are known
+/// (Shape and Size need only their input's shape); false when some input is
+/// computed at run time.
+Expected<bool> foldNode(Context &C, const onnx::NodeProto &N);
+/// Makes the known value Name an IR constant, for an op that reads it at
+/// run time or a graph output; an error when that cannot be (bool data, a
+/// value that depends on the batch size).
+Status materializeKnown(Context &C, const std::string &Name);
+/// A Reshape target computed from Shape(x): elements equal to the batch
+/// size become 0 (copy) or -1 (infer), for input X.
+Expected<std::vector<int64_t>> reshapeTarget(Context &C, const Folded &Shape,
+                                             const ir::Value *X);
+
+/// Pad: a zero pad of no size is the identity; a zero pad on spatial axes
+/// is left for the following Conv or AveragePool to fold (OnnxConvPool.cpp).
+Status convertPad(Context &C, const onnx::NodeProto &N);
 /// Attributes of N that its converter does not understand.
 std::vector<std::string> unknownAttributes(const onnx::NodeProto &N);
 

@@ -208,7 +208,17 @@ Status convertBatchNorm(Context &C, const onnx::NodeProto &N) {
     Ins.push_back(C.value(N, I));
   double Eps = attrFloat(N, "epsilon", 1e-5);
   double Momentum = 1 - attrFloat(N, "momentum", 0.9);
-  if (attrInt(N, "training_mode", 0)) {
+  // Opsets 9 to 13 have no training_mode: naming the running statistics'
+  // outputs (PyTorch's training exports) is what means training. The saved
+  // mean and variance are for ONNX's own gradient, which nnc derives.
+  bool Training = attrInt(N, "training_mode", 0) != 0;
+  for (int I = 1; I < N.output_size(); ++I)
+    Training |= !N.output(I).empty();
+  for (int I = 3; I < N.output_size(); ++I)
+    if (C.Consumed.count(N.output(I)))
+      return error("output '", N.output(I), "' (the saved batch statistics) ",
+                   "is read, which is not supported");
+  if (Training) {
     C.define(N, C.B.ops(OpKind::BatchNormTrain, Ins,
                         attrs({{"epsilon", Eps},
                                {"momentum", Momentum},
@@ -228,10 +238,6 @@ Problems checkBatchNorm(const onnx::NodeProto &N, int64_t) {
     P.push_back("attribute spatial=0");
   if (hasAttr(N, "is_test") && attrInt(N, "is_test", 0) == 0)
     P.push_back("attribute is_test=0 (training before opset 7)");
-  if (!attrInt(N, "training_mode", 0))
-    for (int I = 1; I < N.output_size(); ++I)
-      if (!N.output(I).empty())
-        P.push_back("training outputs without training_mode");
   return P;
 }
 
@@ -252,25 +258,24 @@ Status runTimeValue(const onnx::NodeProto &N, int I, const char *What) {
                N.input(I), "=FILE.pb)");
 }
 
-// Inference Dropout is the identity; the ratio is kept for training.
+// Dropout is the identity at inference; nnc's training lowering applies it
+// in train_step at its ratio. A training-mode export (training_mode true)
+// is the same op: its randomness is nnc's, not NumPy's.
 Status convertDropout(Context &C, const onnx::NodeProto &N) {
   double Ratio = attrFloat(N, "ratio", 0.5);
   if (const OnnxTensor *R = C.constant(N, 1))
     Ratio = decode(R->Raw, R->Elt).at(0);
+  else if (N.input_size() > 1 && !N.input(1).empty())
+    return runTimeValue(N, 1, "ratio");
   if (N.input_size() > 2 && !N.input(2).empty() && !C.constant(N, 2))
     return runTimeValue(N, 2, "training_mode");
-  if (const OnnxTensor *T = C.constant(N, 2); T && decode(T->Raw, T->Elt).at(0))
-    return error("training_mode=true is not supported (its expected "
-                 "outputs come from NumPy's random generator)");
+  // Training exports name the mask; it is fine as long as nothing reads it.
+  if (N.output_size() > 1 && C.Consumed.count(N.output(1)))
+    return error("output 'mask' is read, which is not supported (bool "
+                 "tensors cannot be computed at run time)");
   C.define(N, {C.B.op(OpKind::Dropout, {C.value(N, 0)},
                       attrs({{"ratio", Ratio}}), C.name(N))});
   return Status::success();
-}
-
-Problems checkDropout(const onnx::NodeProto &N, int64_t) {
-  if (N.output_size() > 1 && !N.output(1).empty())
-    return {"output 'mask' (element type BOOL is not supported)"};
-  return {};
 }
 
 Status convertFlatten(Context &C, const onnx::NodeProto &N) {
@@ -279,8 +284,18 @@ Status convertFlatten(Context &C, const onnx::NodeProto &N) {
 
 Status convertReshape(Context &C, const onnx::NodeProto &N) {
   const OnnxTensor *Shape = C.constant(N, 1);
-  if (!Shape)
-    return runTimeValue(N, 1, "shape");
+  if (!Shape) {
+    // Computed from Shape(x) with a dynamic batch axis.
+    const Folded *Symbolic = C.known(N, 1);
+    if (!Symbolic)
+      return runTimeValue(N, 1, "shape");
+    Expected<Ints> Target = reshapeTarget(C, *Symbolic, C.value(N, 0));
+    if (!Target.ok())
+      return Target.status();
+    C.define(N, {C.B.op(OpKind::Reshape, {C.value(N, 0)},
+                        attrs({{"shape", *Target}}), C.name(N))});
+    return Status::success();
+  }
   std::vector<double> D = decode(Shape->Raw, Shape->Elt);
   // allowzero=1 makes a 0 a real zero-size dimension instead of "copy".
   if (attrInt(N, "allowzero", 0) &&
@@ -411,41 +426,6 @@ Status convertSoftmax(Context &C, const onnx::NodeProto &N) {
 }
 Status convertLogSoftmax(Context &C, const onnx::NodeProto &N) {
   return softmax(C, N, OpKind::LogSoftmax);
-}
-
-Status convertConstant(Context &C, const onnx::NodeProto &N) {
-  OnnxTensor T;
-  if (const auto *A = findAttr(N, "value")) {
-    Expected<OnnxTensor> V = convertTensor(A->t());
-    if (!V.ok())
-      return V.status();
-    T = std::move(*V);
-  } else if (const auto *F = findAttr(N, "value_float")) {
-    T.Elt = DType::F32;
-    T.Raw = encode({F->f()}, DType::F32);
-  } else if (const auto *I = findAttr(N, "value_int")) {
-    T.Elt = DType::I64;
-    T.Raw = encode({double(I->i())}, DType::I64);
-  } else if (const auto *Fs = findAttr(N, "value_floats")) {
-    T.Elt = DType::F32;
-    T.Dims = {Fs->floats_size()};
-    T.Raw =
-        encode(std::vector<double>(Fs->floats().begin(), Fs->floats().end()),
-               DType::F32);
-  } else if (const auto *Is = findAttr(N, "value_ints")) {
-    T.Elt = DType::I64;
-    T.Dims = {Is->ints_size()};
-    T.Raw = encode(std::vector<double>(Is->ints().begin(), Is->ints().end()),
-                   DType::I64);
-  } else {
-    return error("no value");
-  }
-  Value *V =
-      C.G.addValue(N.output(0), Role::Constant, TensorType{T.Elt, T.Dims});
-  V->Data = T.Raw;
-  C.Values[N.output(0)] = V;
-  C.Constants[N.output(0)] = std::move(T);
-  return Status::success();
 }
 
 Status reduce(Context &C, const onnx::NodeProto &N, OpKind K) {
@@ -648,9 +628,10 @@ const std::vector<Entry> &table() {
        {"epsilon", "momentum", "training_mode", "is_test", "spatial"},
        {checkBatchNorm, convertBatchNorm}},
       {"LRN", {"alpha", "beta", "bias", "size"}, {None, convertLRN}},
-      {"Dropout", {"ratio", "seed", "is_test"}, {checkDropout, convertDropout}},
+      {"Dropout", {"ratio", "seed", "is_test"}, {None, convertDropout}},
       {"Flatten", {"axis"}, {None, convertFlatten}},
       {"Reshape", {"allowzero"}, {None, convertReshape}},
+      {"Pad", {"mode", "pads", "value"}, {None, convertPad}},
       {"Transpose", {"perm"}, {None, convertTranspose}},
       {"Squeeze", {"axes"}, {None, convertSqueeze}},
       {"Unsqueeze", {"axes"}, {None, convertUnsqueeze}},
@@ -658,9 +639,6 @@ const std::vector<Entry> &table() {
       {"Concat", {"axis"}, {None, convertConcat}},
       {"Softmax", {"axis"}, {None, convertSoftmax}},
       {"LogSoftmax", {"axis"}, {None, convertLogSoftmax}},
-      {"Constant",
-       {"value", "value_float", "value_int", "value_floats", "value_ints"},
-       {None, convertConstant}},
       {"ReduceSum",
        {"axes", "keepdims", "noop_with_empty_axes"},
        {None, convertReduceSum}},

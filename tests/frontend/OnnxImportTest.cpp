@@ -274,3 +274,102 @@ TEST(OnnxImport, Pool1dAnd3dGradients) {
               {{"kernel_shape", {2, 2, 3}}, {"pads", {1, 1, 1, 0, 0, 1}}},
               {{"count_include_pad", 1}}));
 }
+
+namespace {
+
+/// A model with input x [N, 3, 2, 2] (N symbolic), output y, opset 13.
+onnx::ModelProto dynamicBatchModel() {
+  onnx::ModelProto M;
+  M.set_ir_version(8);
+  M.add_opset_import()->set_version(13);
+  onnx::ValueInfoProto *X = M.mutable_graph()->add_input();
+  X->set_name("x");
+  auto *T = X->mutable_type()->mutable_tensor_type();
+  T->set_elem_type(onnx::TensorProto::FLOAT);
+  T->mutable_shape()->add_dim()->set_dim_param("N");
+  for (int D : {3, 2, 2})
+    T->mutable_shape()->add_dim()->set_dim_value(D);
+  M.mutable_graph()->add_output()->set_name("y");
+  return M;
+}
+
+onnx::NodeProto *addNode(onnx::ModelProto &M, const std::string &Op,
+                         std::vector<std::string> In, const std::string &Out) {
+  onnx::NodeProto *N = M.mutable_graph()->add_node();
+  N->set_op_type(Op);
+  N->set_name(Out);
+  for (const std::string &I : In)
+    N->add_input(I);
+  N->add_output(Out);
+  return N;
+}
+
+void addInts(onnx::ModelProto &M, const std::string &Name,
+             std::vector<int64_t> V, bool Scalar = false) {
+  onnx::TensorProto *T = M.mutable_graph()->add_initializer();
+  T->set_name(Name);
+  T->set_data_type(onnx::TensorProto::INT64);
+  if (!Scalar)
+    T->add_dims(int64_t(V.size()));
+  for (int64_t X : V)
+    T->add_int64_data(X);
+}
+
+} // namespace
+
+TEST(OnnxImport, ShapeArithmeticIsEvaluatedAndFollowsTheBatch) {
+  // y = x.view(x.size(0), -1), as PyTorch exports it.
+  onnx::ModelProto M = dynamicBatchModel();
+  addInts(M, "zero", {0}, true);
+  addInts(M, "axes", {0});
+  addInts(M, "rest", {-1});
+  addNode(M, "Shape", {"x"}, "shape");
+  addNode(M, "Gather", {"shape", "zero"}, "n");
+  addNode(M, "Unsqueeze", {"n", "axes"}, "n1");
+  addNode(M, "Concat", {"n1", "rest"}, "target")->add_attribute()->CopyFrom([] {
+    onnx::AttributeProto A;
+    A.set_name("axis");
+    A.set_type(onnx::AttributeProto::INT);
+    A.set_i(0);
+    return A;
+  }());
+  addNode(M, "Reshape", {"x", "target"}, "y");
+  Expected<Graph> G = import(M);
+  ASSERT_OK(G);
+  ASSERT_EQ(G->nodes().size(), 1u); // only the Reshape reaches the IR
+  EXPECT_EQ(G->nodes()[0]->Attrs.getInts("shape"),
+            (std::vector<int64_t>{0, -1}));
+  ASSERT_OK(inferShapes(*G, 5));
+  EXPECT_EQ(G->EntryPoints[0].Outputs[0]->Type.Dims, (Shape{5, 12}));
+}
+
+TEST(OnnxImport, BatchDependentDataAndRunTimeBoolsNameTheNode) {
+  onnx::ModelProto M = dynamicBatchModel();
+  addNode(M, "Shape", {"x"}, "shape");
+  addNode(M, "ConstantOfShape", {"shape"}, "zeros");
+  addNode(M, "Add", {"x", "zeros"}, "y");
+  Expected<Graph> G = import(M);
+  ASSERT_FALSE(G.ok());
+  EXPECT_NE(G.status().message().find("node 'zeros' (ConstantOfShape): the "
+                                      "shape of a filled tensor depends on "
+                                      "the batch size"),
+            std::string::npos)
+      << G.status().message();
+
+  onnx::ModelProto B = dynamicBatchModel();
+  addInts(B, "one", {1});
+  addNode(B, "Cast", {"one"}, "flag")->add_attribute()->CopyFrom([] {
+    onnx::AttributeProto A;
+    A.set_name("to");
+    A.set_type(onnx::AttributeProto::INT);
+    A.set_i(onnx::TensorProto::BOOL);
+    return A;
+  }());
+  addNode(B, "Mul", {"x", "flag"}, "y");
+  G = import(B);
+  ASSERT_FALSE(G.ok());
+  EXPECT_NE(G.status().message().find("node 'y' (Mul): 'flag' is bool and "
+                                      "needed at run time"),
+            std::string::npos)
+      << G.status().message();
+}

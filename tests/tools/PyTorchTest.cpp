@@ -109,3 +109,43 @@ TEST(PyTorch, ExportedLeNet5RunsAndMatchesPyTorch) {
     EXPECT_LT(Diff / Scale, 1e-5);
   }
 }
+
+// Ordinary modules exported as tutorials do (tests/tools/torch/exports.py):
+// AvgPool2d's Pad, x.view(x.size(0), -1) and other shape arithmetic on a
+// dynamic batch axis, a training-mode export's Dropout with its mask, a
+// residual block with torch.cat and adaptive pooling. Each runs at two batch
+// sizes it was not traced at, on the JIT and the interpreter.
+TEST(PyTorch, OrdinaryExportsImportAndMatchAtAnyBatch) {
+  if (shell("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0)
+    FAIL() << "python3-torch is not installed (bash scripts/setup.sh "
+              "installs it)";
+  TempDir D;
+  ASSERT_EQ(shell("/usr/bin/python3 " + std::string(NNC_SOURCE_DIR) +
+                  "/tests/tools/torch/exports.py " + D.Path +
+                  " >/dev/null 2>&1"),
+            0);
+  std::ifstream Manifest(D.file("manifest.txt"));
+  int Cases = 0;
+  for (std::string Name, Batch; Manifest >> Name >> Batch;) {
+    std::string Stem = D.file(Name + "_b" + Batch);
+    for (const char *Engine : {"jit", "interp"}) {
+      SCOPED_TRACE(Name + " at batch " + Batch + " on " + Engine);
+      std::string Out = Stem + "_" + Engine;
+      ASSERT_EQ(shell(std::string(NNC_TOOL) + " run " + D.file(Name) +
+                      ".onnx --input x=" + Stem + "_x.bin --output-dir " + Out +
+                      " --engine " + Engine + " --no-cache >/dev/null"),
+                0);
+      std::vector<float> Want = floats(Stem + "_y.bin"),
+                         Got = floats(Out + "/y.bin");
+      ASSERT_EQ(Got.size(), Want.size());
+      double Scale = 1e-3, Diff = 0;
+      for (size_t I = 0; I < Want.size(); ++I) {
+        Scale = std::max(Scale, double(std::fabs(Want[I])));
+        Diff = std::max(Diff, double(std::fabs(Want[I] - Got[I])));
+      }
+      EXPECT_LT(Diff / Scale, 1e-4);
+    }
+    ++Cases;
+  }
+  EXPECT_EQ(Cases, 22);
+}
