@@ -28,6 +28,20 @@ std::vector<float> floats(const std::string &Path) {
   return V;
 }
 
+/// Runs a PyTorch script of the source tree (path relative to it) with Out
+/// as its argument; fails, rather than skips, when torch is missing.
+::testing::AssertionResult runTorchScript(const std::string &Script,
+                                          const std::string &Out) {
+  if (shell("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0)
+    return ::testing::AssertionFailure()
+           << "python3-torch is not installed (bash scripts/setup.sh "
+              "installs it)";
+  if (shell("/usr/bin/python3 " + std::string(NNC_SOURCE_DIR) + "/" + Script +
+            " " + Out + " >/dev/null 2>&1") != 0)
+    return ::testing::AssertionFailure() << Script << " failed";
+  return ::testing::AssertionSuccess();
+}
+
 /// Every file of Want has a twin in Got within Tol of the largest value.
 void expectSameFiles(const std::string &Want, const std::string &Got,
                      double Tol) {
@@ -51,14 +65,8 @@ void expectSameFiles(const std::string &Want, const std::string &Got,
 } // namespace
 
 TEST(PyTorch, GradAndSevenOptimizersMatchPyTorch) {
-  if (shell("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0)
-    FAIL() << "python3-torch is not installed (bash scripts/setup.sh "
-              "installs it)";
   TempDir D;
-  ASSERT_EQ(shell("/usr/bin/python3 " + std::string(NNC_SOURCE_DIR) +
-                  "/tests/tools/torch/reference.py " + D.Path +
-                  " >/dev/null 2>&1"),
-            0);
+  ASSERT_TRUE(runTorchScript("tests/tools/torch/reference.py", D.Path));
   std::string Tool = NNC_TOOL, Model = D.file("model.onnx");
   std::string In =
       " --input x=" + D.file("x.bin") + " --input y=" + D.file("y.bin");
@@ -82,14 +90,8 @@ TEST(PyTorch, GradAndSevenOptimizersMatchPyTorch) {
 }
 
 TEST(PyTorch, ExportedLeNet5RunsAndMatchesPyTorch) {
-  if (shell("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0)
-    FAIL() << "python3-torch is not installed (bash scripts/setup.sh "
-              "installs it)";
   TempDir D;
-  ASSERT_EQ(shell("/usr/bin/python3 " + std::string(NNC_SOURCE_DIR) +
-                  "/examples/onnx/export_lenet5.py " + D.Path +
-                  " >/dev/null 2>&1"),
-            0);
+  ASSERT_TRUE(runTorchScript("examples/onnx/export_lenet5.py", D.Path));
   for (const char *Engine : {"jit", "interp"}) {
     SCOPED_TRACE(Engine);
     std::string Out = D.file(std::string("nnc_") + Engine);
@@ -116,14 +118,8 @@ TEST(PyTorch, ExportedLeNet5RunsAndMatchesPyTorch) {
 // residual block with torch.cat and adaptive pooling. Each runs at two batch
 // sizes it was not traced at, on the JIT and the interpreter.
 TEST(PyTorch, OrdinaryExportsImportAndMatchAtAnyBatch) {
-  if (shell("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0)
-    FAIL() << "python3-torch is not installed (bash scripts/setup.sh "
-              "installs it)";
   TempDir D;
-  ASSERT_EQ(shell("/usr/bin/python3 " + std::string(NNC_SOURCE_DIR) +
-                  "/tests/tools/torch/exports.py " + D.Path +
-                  " >/dev/null 2>&1"),
-            0);
+  ASSERT_TRUE(runTorchScript("tests/tools/torch/exports.py", D.Path));
   std::ifstream Manifest(D.file("manifest.txt"));
   int Cases = 0;
   for (std::string Name, Batch; Manifest >> Name >> Batch;) {
