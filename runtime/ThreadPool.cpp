@@ -158,9 +158,8 @@ void ThreadPool::runTasks(uint32_t Gen) {
 void ThreadPool::work() {
   uint32_t Seen = 0;
   for (;;) {
-    auto NewJob = [&] {
-      return Generation.load(std::memory_order_acquire) != Seen;
-    };
+    // Sequentially consistent, for the handshake with the caller below.
+    auto NewJob = [&] { return Generation.load() != Seen; };
     if (!spinUntil(NewJob, WorkerSpin)) {
       Sleepers.fetch_add(1);
       // Sleepers is raised before Generation is read again, and the caller
@@ -201,33 +200,14 @@ void ThreadPool::run(int64_t N, nnc_task_fn F, void *A) {
 void ThreadPool::parallelFor(void *Pool, int64_t N, nnc_task_fn Body,
                              void *Arg) {
   auto *P = static_cast<ThreadPool *>(Pool);
-  if (P->Workers.empty() || N <= 1) {
+  // Task indices are claimed 32 bits at a time (State); kernels split their
+  // work into a few tasks per thread, far fewer.
+  if (P->Workers.empty() || N <= 1 || N > std::numeric_limits<int32_t>::max()) {
     for (int64_t I = 0; I < N; ++I)
       Body(Arg, I);
     return;
   }
-  // Task indices are claimed 32 bits at a time; more tasks than that run as
-  // several jobs of consecutive indices.
-  constexpr int64_t MaxJob = std::numeric_limits<int32_t>::max();
-  if (N <= MaxJob) {
-    P->run(N, Body, Arg);
-    return;
-  }
-  struct Slice {
-    nnc_task_fn Body;
-    void *Arg;
-    int64_t First;
-  };
-  for (int64_t First = 0; First < N; First += MaxJob) {
-    Slice S{Body, Arg, First};
-    P->run(
-        std::min(MaxJob, N - First),
-        [](void *Ctx, int64_t I) {
-          auto *S = static_cast<Slice *>(Ctx);
-          S->Body(S->Arg, S->First + I);
-        },
-        &S);
-  }
+  P->run(N, Body, Arg);
 }
 
 } // namespace nnc::runtime
