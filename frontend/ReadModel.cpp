@@ -278,6 +278,9 @@ private:
       P.LrDecay = Opt(O->lr_decay());
       P.InitialAccumulatorValue = Opt(O->initial_accumulator_value());
       P.DecoupledWeightDecay = O->decoupled_weight_decay();
+      P.Amsgrad = O->amsgrad();
+      P.Centered = O->centered();
+      P.Maximize = O->maximize();
       // PyTorch spells Nesterov momentum SGD(..., nesterov=True).
       if (O->nesterov()) {
         if (P.Kind != OptimizerKind::SGD && P.Kind != OptimizerKind::Momentum &&

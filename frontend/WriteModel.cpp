@@ -55,7 +55,8 @@ fbs::Offset<fb::Training> writeTraining(fbs::FlatBufferBuilder &B,
       B, static_cast<fb::OptimizerKind>(O.Kind), Opt(O.Lr), Opt(O.Momentum),
       Opt(O.Dampening), Opt(O.WeightDecay), Opt(O.Alpha), Opt(O.Eps),
       Opt(O.Rho), Betas, Opt(O.LrDecay), Opt(O.InitialAccumulatorValue),
-      O.DecoupledWeightDecay);
+      O.DecoupledWeightDecay, /*nesterov=*/false, O.Amsgrad, O.Centered,
+      O.Maximize);
   std::vector<fbs::Offset<fbs::String>> Metrics;
   for (const std::string &M : T.Metrics)
     Metrics.push_back(B.CreateString(M));

@@ -120,6 +120,9 @@ struct OptimizerConfig {
   std::optional<double> Lr, Momentum, Dampening, WeightDecay, Alpha, Eps, Rho,
       Beta1, Beta2, LrDecay, InitialAccumulatorValue;
   bool DecoupledWeightDecay = false;
+  /// Adam/AdamW's AMSGrad, RMSprop's centered variant, and ascent instead
+  /// of descent (every optimizer), as PyTorch's flags of those names.
+  bool Amsgrad = false, Centered = false, Maximize = false;
 };
 
 struct TrainingConfig {

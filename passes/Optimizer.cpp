@@ -44,6 +44,15 @@ Expected<ResolvedOptimizer> resolveOptimizer(const OptimizerConfig &C) {
   R.LrDecay = C.LrDecay.value_or(0);
   R.InitialAccumulatorValue = C.InitialAccumulatorValue.value_or(0);
   R.Decoupled = C.DecoupledWeightDecay;
+  R.Amsgrad = C.Amsgrad;
+  R.Centered = C.Centered;
+  R.Maximize = C.Maximize;
+  if (R.Amsgrad && C.Kind != K::Adam)
+    return error("optimizer: 'amsgrad' applies to Adam and AdamW, not ",
+                 optimizerName(C.Kind));
+  if (R.Centered && C.Kind != K::RMSprop)
+    return error("optimizer: 'centered' applies to RMSprop, not ",
+                 optimizerName(C.Kind));
   if (R.Lr < 0 || R.WeightDecay < 0 || R.Eps < 0 || R.Momentum < 0)
     return error("optimizer: lr, weight_decay, eps and momentum must be >= 0");
   if (R.Nesterov && (R.Momentum <= 0 || R.Dampening != 0))
@@ -96,16 +105,24 @@ void describe(const ResolvedOptimizer &R, OpKind &Op, Attributes &A,
     A.set("alpha", R.Alpha);
     A.set("eps", R.Eps);
     A.set("momentum", R.Momentum);
+    A.set("centered", int64_t(R.Centered));
     Slots = {{"square_avg", 0}};
-    if (R.Momentum != 0)
+    // grad_avg comes after the momentum buffer, which is then kept (and
+    // stays zero without momentum).
+    if (R.Momentum != 0 || R.Centered)
       Slots.push_back({"momentum_buffer", 0});
+    if (R.Centered)
+      Slots.push_back({"grad_avg", 0});
     return;
   case K::Adam:
     Op = OpKind::AdamUpdate;
     A.set("beta1", R.Beta1);
     A.set("beta2", R.Beta2);
     A.set("eps", R.Eps);
+    A.set("amsgrad", int64_t(R.Amsgrad));
     Slots = {{"exp_avg", 0}, {"exp_avg_sq", 0}};
+    if (R.Amsgrad)
+      Slots.push_back({"max_exp_avg_sq", 0});
     return;
   }
 }
@@ -122,7 +139,11 @@ Status appendOptimizer(Graph &G, const ResolvedOptimizer &R,
   std::vector<Slot> Slots;
   describe(R, Op, A, Slots);
   for (const auto &[Param, Grad] : Grads) {
-    std::vector<Value *> Operands = {Param, Grad, In.Lr, In.WeightDecay,
+    // maximize: every rule of PyTorch's negates the gradient first.
+    Value *Step = R.Maximize
+                      ? B.op(OpKind::Neg, {Grad}, {}, Param->Name + ".ascent")
+                      : Grad;
+    std::vector<Value *> Operands = {Param, Step, In.Lr, In.WeightDecay,
                                      In.Step};
     std::vector<Value *> State;
     for (const Slot &S : Slots) {

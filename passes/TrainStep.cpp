@@ -47,7 +47,7 @@ Value *scalarInput(Graph &G, const char *Name) {
 
 } // namespace
 
-Expected<TrainStep> buildTrainStep(Graph &G) {
+Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics) {
   if (!G.Training || !G.Training->Loss)
     return error("the model has no training table (loss and optimizer)");
   TrainStep S;
@@ -59,7 +59,8 @@ Expected<TrainStep> buildTrainStep(Graph &G) {
   const Node *LossNode = S.Loss->Producer;
 
   std::vector<Update> Updates;
-  NNC_TRY(lowerForTraining(G, Updates));
+  NNC_TRY(lowerForTraining(G, Updates, /*LowerDropout=*/true,
+                           /*LowerBatchNorm=*/BatchStatistics));
 
   std::vector<const Value *> Fed;
   G.nodesReaching({S.Loss}, &Fed);

@@ -12,7 +12,7 @@ struct ResolvedOptimizer {
   ir::OptimizerKind Kind;
   double Lr, WeightDecay, Momentum, Dampening, Alpha, Eps, Rho, Beta1, Beta2,
       LrDecay, InitialAccumulatorValue;
-  bool Nesterov, Decoupled;
+  bool Nesterov, Decoupled, Amsgrad, Centered, Maximize;
 };
 Expected<ResolvedOptimizer> resolveOptimizer(const ir::OptimizerConfig &C);
 
@@ -39,12 +39,14 @@ struct TrainStep {
 ///                      checkpoint).
 /// lr, weight decay and the step number (1 on the first step) are runtime
 /// inputs "train.lr", "train.weight_decay", "train.step". G is modified; keep
-/// a clone for inference.
-Expected<TrainStep> buildTrainStep(ir::Graph &G);
+/// a clone for inference. Without BatchStatistics, BatchNorm keeps using
+/// (and does not move) its running statistics, as PyTorch's BatchNorm in
+/// eval() (nnc step --bn-mode eval).
+Expected<TrainStep> buildTrainStep(ir::Graph &G, bool BatchStatistics = true);
 
 /// The first lowering step alone: training semantics for Dropout and
 /// BatchNorm. Appends the running-statistics updates to Updates.
 Status lowerForTraining(ir::Graph &G, std::vector<ir::Update> &Updates,
-                        bool LowerDropout = true);
+                        bool LowerDropout = true, bool LowerBatchNorm = true);
 
 } // namespace nnc::passes

@@ -7,7 +7,7 @@ namespace nnc::passes {
 using namespace nnc::ir;
 
 Status lowerForTraining(Graph &G, std::vector<Update> &Updates,
-                        bool LowerDropout) {
+                        bool LowerDropout, bool LowerBatchNorm) {
   Builder B(G);
   std::vector<Node *> Nodes;
   for (const auto &N : G.nodes())
@@ -22,7 +22,7 @@ Status lowerForTraining(Graph &G, std::vector<Update> &Updates,
       N->Op = OpKind::Mul;
       N->Inputs = {N->Inputs[0], Mask};
       N->Attrs = Attributes();
-    } else if (N->Op == OpKind::BatchNorm) {
+    } else if (LowerBatchNorm && N->Op == OpKind::BatchNorm) {
       N->Op = OpKind::BatchNormTrain;
       for (int I = 3; I < 5; ++I) {
         Value *Running = N->Inputs[size_t(I)];

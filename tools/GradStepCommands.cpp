@@ -13,6 +13,7 @@
 #include "passes/TrainStep.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
+#include "tools/OptimizerArgs.h"
 #include "tools/TensorFiles.h"
 
 #include <cctype>
@@ -46,16 +47,23 @@ const CommandSpec StepSpec = {
     "--output-dir DIR",
     "Runs K optimizer steps on one batch from the initial parameters with\n"
     "fresh optimizer state and writes every trainable parameter as\n"
-    "DIR/<param>.bin (raw float32). --hparams takes PyTorch's names: lr,\n"
-    "momentum, dampening, nesterov, weight_decay, betas, eps, alpha, rho,\n"
-    "lr_decay, initial_accumulator_value. Dropout is off; BatchNorm uses the\n"
-    "batch's statistics and moves its running ones, as in PyTorch's train().",
+    "DIR/<param>.bin (raw float32). --hparams takes torch.optim's arguments\n"
+    "by name (lr, momentum, dampening, nesterov, weight_decay, betas, eps,\n"
+    "alpha, rho, lr_decay, initial_accumulator_value, amsgrad, centered,\n"
+    "maximize; foreach, capturable, differentiable and fused are accepted\n"
+    "and ignored). Dropout is off; BatchNorm uses the batch's statistics\n"
+    "and moves its running ones, as in PyTorch's train() (--bn-mode eval:\n"
+    "the running ones, unmoved, as in eval()).",
     withEngineOptions(
         {{"--loss", "NAME", "the value minimized (a scalar)"},
          {"--optimizer", "KIND",
-          "sgd, momentum, nesterov, adagrad, adadelta, rmsprop or adam"},
+          "sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam or "
+          "adamw"},
          {"--hparams", "JSON", "hyper-parameters, e.g. {\"lr\":0.001}"},
          {"--steps", "K", "optimizer steps (default 1)"},
+         {"--bn-mode", "train|eval",
+          "BatchNorm on the batch's statistics, moving the running ones "
+          "(default, PyTorch's train()), or on the running ones (eval())"},
          {"--input", "NAME=FILE", "feed input NAME from FILE", true},
          {"--output-dir", "DIR", "where the files go (created if needed)"}}),
     1,
@@ -81,6 +89,13 @@ Expected<Setup> load(const Args &A, const char *Cmd) {
   Expected<Graph> G = frontend::loadModel(Path);
   if (!G.ok())
     return G.status();
+  if (Mode == "eval")
+    for (const auto &N : G->nodes())
+      if (N->Op == OpKind::BatchNormTrain)
+        return error(Path, ": --bn-mode eval: ", N->describe(),
+                     " was exported in training mode and computes batch "
+                     "statistics; export the model in eval mode to use the "
+                     "running ones");
   Setup S{std::move(*G)};
   S.Loss = S.G.findValue(A.get("--loss"));
   if (!S.Loss)
@@ -131,77 +146,6 @@ std::vector<Value *> trainable(const Graph &G) {
     if (P->Trainable)
       Ps.push_back(P);
   return Ps;
-}
-
-/// A flat JSON object of numbers, booleans and number arrays.
-Expected<std::map<std::string, std::vector<double>>>
-parseHparams(const std::string &S) {
-  std::map<std::string, std::vector<double>> Out;
-  size_t I = 0;
-  auto Skip = [&] {
-    while (I < S.size() && std::isspace(static_cast<unsigned char>(S[I])))
-      ++I;
-  };
-  auto Fail = [&](const char *What) {
-    return error("--hparams: ", What, " at offset ", I, " of '", S, "'");
-  };
-  Skip();
-  if (I >= S.size() || S[I++] != '{')
-    return Fail("expected '{'");
-  for (;;) {
-    Skip();
-    if (I < S.size() && S[I] == '}')
-      break;
-    if (I >= S.size() || S[I++] != '"')
-      return Fail("expected a quoted name");
-    size_t End = S.find('"', I);
-    if (End == std::string::npos)
-      return Fail("unterminated name");
-    std::string Key = S.substr(I, End - I);
-    I = End + 1;
-    Skip();
-    if (I >= S.size() || S[I++] != ':')
-      return Fail("expected ':'");
-    Skip();
-    std::vector<double> Vals;
-    auto Number = [&]() -> bool {
-      Skip();
-      if (S.compare(I, 4, "true") == 0)
-        return Vals.push_back(1), I += 4, true;
-      if (S.compare(I, 5, "false") == 0)
-        return Vals.push_back(0), I += 5, true;
-      char *EndP = nullptr;
-      double V = std::strtod(S.c_str() + I, &EndP);
-      if (EndP == S.c_str() + I)
-        return false;
-      Vals.push_back(V);
-      I = size_t(EndP - S.c_str());
-      return true;
-    };
-    if (I < S.size() && S[I] == '[') {
-      ++I;
-      do {
-        if (!Number())
-          return Fail("expected a number");
-        Skip();
-      } while (I < S.size() && S[I] == ',' && ++I);
-      if (I >= S.size() || S[I++] != ']')
-        return Fail("expected ']'");
-    } else if (!Number()) {
-      return Fail("expected a number, true or false");
-    }
-    Out[Key] = Vals;
-    Skip();
-    if (I < S.size() && S[I] == ',') {
-      ++I;
-      continue;
-    }
-    Skip();
-    if (I >= S.size() || S[I] != '}')
-      return Fail("expected ',' or '}'");
-    break;
-  }
-  return Out;
 }
 
 } // namespace
@@ -270,57 +214,13 @@ Status runStep(const Args &A) {
   if (*Steps < 1)
     return error("nnc step: --steps must be >= 1");
   OptimizerConfig OC;
-  bool Found = false;
-  for (OptimizerKind K :
-       {OptimizerKind::SGD, OptimizerKind::Momentum, OptimizerKind::Nesterov,
-        OptimizerKind::Adagrad, OptimizerKind::Adadelta, OptimizerKind::RMSprop,
-        OptimizerKind::Adam})
-    if (optimizerName(K) == A.get("--optimizer", "sgd"))
-      OC.Kind = K, Found = true;
-  if (!Found)
-    return error("nnc step: unknown optimizer '", A.get("--optimizer"), "'");
-  Expected<std::map<std::string, std::vector<double>>> H =
-      parseHparams(A.get("--hparams", "{}"));
-  if (!H.ok())
-    return H.status();
-  for (const auto &[K, V] : *H) {
-    auto One = [&](std::optional<double> &Slot) -> Status {
-      if (V.size() != 1)
-        return error("--hparams: '", K, "' takes one number");
-      Slot = V[0];
-      return Status::success();
-    };
-    // PyTorch's names of the one-number hyper-parameters.
-    const std::pair<const char *, std::optional<double> *> Slots[] = {
-        {"lr", &OC.Lr},
-        {"momentum", &OC.Momentum},
-        {"dampening", &OC.Dampening},
-        {"weight_decay", &OC.WeightDecay},
-        {"eps", &OC.Eps},
-        {"alpha", &OC.Alpha},
-        {"rho", &OC.Rho},
-        {"lr_decay", &OC.LrDecay},
-        {"initial_accumulator_value", &OC.InitialAccumulatorValue}};
-    std::optional<double> *Slot = nullptr;
-    for (const auto &[Name, Where] : Slots)
-      if (K == Name)
-        Slot = Where;
-    if (Slot)
-      NNC_TRY(One(*Slot));
-    else if (K == "nesterov") {
-      if (V.size() == 1 && V[0] != 0)
-        OC.Kind = OptimizerKind::Nesterov;
-    } else if (K == "betas") {
-      if (V.size() != 2)
-        return error("--hparams: 'betas' takes two numbers");
-      OC.Beta1 = V[0], OC.Beta2 = V[1];
-    } else
-      return error("--hparams: unknown hyper-parameter '", K, "'");
-  }
+  NNC_TRY(setOptimizer(A.get("--optimizer", "sgd"), OC).withPrefix("nnc step"));
+  NNC_TRY(applyHparams(A.get("--hparams", "{}"), OC));
   G.Training = TrainingConfig();
   G.Training->Loss = S->Loss;
   G.Training->Optimizer = OC;
-  Expected<passes::TrainStep> TS = passes::buildTrainStep(G);
+  Expected<passes::TrainStep> TS =
+      passes::buildTrainStep(G, A.get("--bn-mode", "train") == "train");
   if (!TS.ok())
     return TS.status();
   Expected<interp::TensorMap> In = readInputs(A, G);

@@ -3,6 +3,7 @@
 #include "passes/AttachLoss.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
+#include "tools/OptimizerArgs.h"
 #include "tools/Trainer.h"
 
 #include <cmath>
@@ -30,8 +31,11 @@ const CommandSpec TrainSpec = {
          {"--batch", "B",
           "minibatch size (default 64); the last batch is smaller"},
          {"--optimizer", "NAME",
-          "sgd, momentum, nesterov, adagrad, adadelta, rmsprop or adam "
+          "sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam or adamw "
           "(default: the model's)"},
+         {"--hparams", "JSON",
+          "torch.optim's arguments by name, e.g. {\"betas\": [0.9, 0.99], "
+          "\"amsgrad\": true} (see nnc step --help)"},
          {"--lr", "X", "learning rate (default: the model's, else PyTorch's)"},
          {"--weight-decay", "X", "weight decay (default: the model's, else 0)"},
          {"--momentum", "X", "momentum for sgd, momentum, nesterov, rmsprop"},
@@ -64,16 +68,6 @@ const CommandSpec TrainSpec = {
     1};
 
 namespace {
-
-std::optional<OptimizerKind> parseOptimizer(const std::string &Name) {
-  for (OptimizerKind K :
-       {OptimizerKind::SGD, OptimizerKind::Momentum, OptimizerKind::Nesterov,
-        OptimizerKind::Adagrad, OptimizerKind::Adadelta, OptimizerKind::RMSprop,
-        OptimizerKind::Adam})
-    if (optimizerName(K) == Name)
-      return K;
-  return std::nullopt;
-}
 
 Expected<double> getDouble(const Args &A, const std::string &Name) {
   std::string S = A.get(Name);
@@ -178,12 +172,13 @@ Status runTrain(const Args &A) {
   O.Augment.Noise = Noise.value_or(0);
   O.Augment.Brightness = Brightness.value_or(0);
   if (A.has("--optimizer")) {
-    O.Optimizer = parseOptimizer(A.get("--optimizer"));
-    if (!O.Optimizer)
-      return error("nnc train: unknown optimizer '", A.get("--optimizer"),
-                   "' (sgd, momentum, nesterov, adagrad, adadelta, rmsprop, "
-                   "adam)");
+    O.Optimizer = A.get("--optimizer");
+    OptimizerConfig Check; // a wrong name fails before the data is read
+    NNC_TRY(setOptimizer(*O.Optimizer, Check).withPrefix("nnc train"));
   }
+  O.Hparams = A.get("--hparams", "");
+  if (!O.Hparams.empty())
+    NNC_TRY(parseHparams(O.Hparams).status().withPrefix("nnc train"));
 
   const std::string &ModelPath = A.positional()[0];
   Expected<Graph> Model = frontend::loadModel(ModelPath);

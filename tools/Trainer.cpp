@@ -1,4 +1,5 @@
 #include "tools/Trainer.h"
+#include "tools/OptimizerArgs.h"
 
 #include "frontend/ModelIO.h"
 #include "ir/Initializers.h"
@@ -36,11 +37,16 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
   T->Opts = Options;
   TrainingConfig &TC = *Model.Training;
   OptimizerConfig &OC = TC.Optimizer;
-  if (Options.Optimizer && *Options.Optimizer != OC.Kind) {
+  if (Options.Optimizer) {
+    OptimizerConfig Named;
+    NNC_TRY(setOptimizer(*Options.Optimizer, Named));
     // Another optimizer: the model's hyper-parameters were meant for its own.
-    OC = OptimizerConfig();
-    OC.Kind = *Options.Optimizer;
+    if (Named.Kind != OC.Kind ||
+        Named.DecoupledWeightDecay != OC.DecoupledWeightDecay)
+      OC = Named;
   }
+  if (!Options.Hparams.empty())
+    NNC_TRY(applyHparams(Options.Hparams, OC));
   if (Options.Lr)
     OC.Lr = *Options.Lr;
   if (Options.WeightDecay)

@@ -26,7 +26,8 @@ struct TrainOptions {
   int64_t Epochs = 1;
   int64_t Batch = 64;
   /// Overrides of the model's training table.
-  std::optional<ir::OptimizerKind> Optimizer;
+  std::optional<std::string> Optimizer; // a name for setOptimizer()
+  std::string Hparams;                  // JSON for applyHparams()
   std::optional<double> Lr, WeightDecay, Momentum;
   /// constant | step (x Gamma every StepSize epochs) | cosine (to 0 over the
   /// whole run)

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "backend/interp/Kernels.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace nnc::interp {
@@ -93,11 +94,18 @@ Status evalRmsprop(const Node &N, EvalContext &, const Args &In, Results &Out) {
   Common C = common(N, In);
   double Alpha = N.Attrs.getFloat("alpha"), Eps = N.Attrs.getFloat("eps"),
          Mom = N.Attrs.getFloat("momentum");
+  bool Centered = N.Attrs.getInt("centered") != 0;
   const Tensor &P = *In[0], &G = *In[1], &Sq = *In[5];
   for (int64_t I = 0; I < P.numElements(); ++I) {
     double Param = P[I], D = decay(C, G[I], Param);
     double S = Alpha * Sq[I] + (1 - Alpha) * D * D;
-    double Avg = std::sqrt(S) + Eps;
+    double Var = S;
+    if (Centered) { // the variance about the running mean of the gradient
+      double Mean = Alpha * (*In[7])[I] + (1 - Alpha) * D;
+      Out[3][I] = Mean;
+      Var = S - Mean * Mean;
+    }
+    double Avg = std::sqrt(Var) + Eps;
     Out[1][I] = S;
     if (Mom > 0) {
       double Buf = Mom * (*In[6])[I] + D / Avg;
@@ -116,6 +124,7 @@ Status evalAdam(const Node &N, EvalContext &, const Args &In, Results &Out) {
   Common C = common(N, In);
   double B1 = N.Attrs.getFloat("beta1"), B2 = N.Attrs.getFloat("beta2"),
          Eps = N.Attrs.getFloat("eps");
+  bool Amsgrad = N.Attrs.getInt("amsgrad") != 0;
   double StepSize = C.Lr / (1 - std::pow(B1, C.Step));
   double Bc2Sqrt = std::sqrt(1 - std::pow(B2, C.Step));
   const Tensor &P = *In[0], &G = *In[1], &M = *In[5], &V = *In[6];
@@ -125,6 +134,10 @@ Status evalAdam(const Node &N, EvalContext &, const Args &In, Results &Out) {
     double Vi = B2 * V[I] + (1 - B2) * D * D;
     Out[1][I] = Mi;
     Out[2][I] = Vi;
+    if (Amsgrad) { // the largest second moment so far
+      Vi = std::max((*In[7])[I], Vi);
+      Out[3][I] = Vi;
+    }
     Out[0][I] = Param - StepSize * Mi / (std::sqrt(Vi) / Bc2Sqrt + Eps);
   }
   return Status::success();

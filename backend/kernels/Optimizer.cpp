@@ -98,20 +98,27 @@ NNC_KERNEL(AdadeltaUpdate) {
   return NNC_OK;
 }
 
-// RMSprop: F = alpha, eps, momentum. T[5] square_avg and, when S = 2,
-// T[6] the momentum buffer.
+// RMSprop: F = alpha, eps, momentum; P[3] centered. T[5] square_avg and,
+// when S >= 2, T[6] the momentum buffer; when centered, T[7] grad_avg.
 NNC_KERNEL(RmspropUpdate) {
   Common C = common(T, P);
   float Alpha = float(F[0]), Eps = float(F[1]), Mom = float(F[2]);
-  bool HasBuf = P[2] > 1;
-  int O = 7;
+  bool HasBuf = P[2] > 1, Centered = P[3] != 0;
+  int O = 8;
   const float *Sq = f32(T, 5), *Buf = HasBuf ? f32(T, 6) : nullptr;
+  const float *Mean = Centered ? f32(T, 7) : nullptr;
   float *Out = f32(T, O), *NewSq = f32(T, O + 1);
   float *NewBuf = HasBuf ? f32(T, O + 2) : nullptr;
+  float *NewMean = Centered ? f32(T, O + 3) : nullptr;
   for (int64_t I = 0; I < C.Count; ++I) {
     float Param = C.P[I], D = decay(C, C.G[I], Param);
-    float S = Alpha * Sq[I] + (1 - Alpha) * D * D;
-    float Avg = __builtin_sqrtf(S) + Eps;
+    float S = Alpha * Sq[I] + (1 - Alpha) * D * D, Var = S;
+    if (Centered) {
+      float M = Alpha * Mean[I] + (1 - Alpha) * D;
+      NewMean[I] = M;
+      Var = S - M * M;
+    }
+    float Avg = __builtin_sqrtf(Var) + Eps;
     NewSq[I] = S;
     if (Mom > 0) {
       float B = Mom * Buf[I] + D / Avg;
@@ -126,16 +133,19 @@ NNC_KERNEL(RmspropUpdate) {
   return NNC_OK;
 }
 
-// Adam: F = beta1, beta2, eps. T[5] m, T[6] v -> T[7] param', T[8] m',
-// T[9] v'.
+// Adam: F = beta1, beta2, eps; P[3] amsgrad. T[5] m, T[6] v, T[7] the
+// largest v (amsgrad) -> T[8] param', T[9] m', T[10] v', T[11] largest v'.
 NNC_KERNEL(AdamUpdate) {
   Common C = common(T, P);
   double B1 = F[0], B2 = F[1];
   float Eps = float(F[2]);
+  bool Amsgrad = P[3] != 0;
   float StepSize = float(double(C.Lr) / (1 - __builtin_pow(B1, C.Step)));
   float Bc2Sqrt = float(__builtin_sqrt(1 - __builtin_pow(B2, C.Step)));
   const float *M = f32(T, 5), *V = f32(T, 6);
-  float *Out = f32(T, 7), *NewM = f32(T, 8), *NewV = f32(T, 9);
+  const float *MaxV = Amsgrad ? f32(T, 7) : nullptr;
+  float *Out = f32(T, 8), *NewM = f32(T, 9), *NewV = f32(T, 10);
+  float *NewMaxV = Amsgrad ? f32(T, 11) : nullptr;
   float B1f = float(B1), B2f = float(B2);
   for (int64_t I = 0; I < C.Count; ++I) {
     float Param = C.P[I], D = decay(C, C.G[I], Param);
@@ -143,6 +153,10 @@ NNC_KERNEL(AdamUpdate) {
     float Vi = B2f * V[I] + (1 - B2f) * D * D;
     NewM[I] = Mi;
     NewV[I] = Vi;
+    if (Amsgrad) {
+      Vi = maxOf(MaxV[I], Vi);
+      NewMaxV[I] = Vi;
+    }
     Out[I] = Param - StepSize * Mi / (__builtin_sqrtf(Vi) / Bc2Sqrt + Eps);
   }
   return NNC_OK;

@@ -520,9 +520,11 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
       C.F = {A.getFloat("rho"), A.getFloat("eps")};
       break;
     case OpKind::RmspropUpdate:
+      C.P.push_back(A.getInt("centered"));
       C.F = {A.getFloat("alpha"), A.getFloat("eps"), A.getFloat("momentum")};
       break;
     default:
+      C.P.push_back(A.getInt("amsgrad"));
       C.F = {A.getFloat("beta1"), A.getFloat("beta2"), A.getFloat("eps")};
       break;
     }

@@ -37,6 +37,14 @@ Status inferSgd(const Node &N, const Types &In, Types &Out) {
 Status inferRmsprop(const Node &N, const Types &In, Types &Out) {
   if (N.Attrs.getFloat("momentum") != 0 && In.size() < 7)
     return error("momentum needs a momentum_buffer operand");
+  if (N.Attrs.getInt("centered") && In.size() < 8)
+    return error("centered needs momentum_buffer and grad_avg operands");
+  return inferUpdate(N, In, Out);
+}
+
+Status inferAdam(const Node &N, const Types &In, Types &Out) {
+  if (N.Attrs.getInt("amsgrad") && In.size() < 8)
+    return error("amsgrad needs a max_exp_avg_sq operand");
   return inferUpdate(N, In, Out);
 }
 
@@ -100,21 +108,27 @@ void registerOptimizerOps() {
           .Infer = inferUpdate,
           .Flops = updateFlops});
   define({.Kind = OpKind::RmspropUpdate,
-          .Operands = operands({"square_avg", "momentum_buffer"}),
+          .Operands = operands({"square_avg", "momentum_buffer", "grad_avg"}),
           .MinInputs = 6,
           .NumOutputs = -1,
-          .Attrs =
-              {{"alpha", 0.99}, {"eps", 1e-8}, {"momentum", 0.0}, decoupled()},
+          .Attrs = {{"alpha", 0.99},
+                    {"eps", 1e-8},
+                    {"momentum", 0.0},
+                    {"centered", int64_t(0)},
+                    decoupled()},
           .Infer = inferRmsprop,
           .Flops = updateFlops});
-  define(
-      {.Kind = OpKind::AdamUpdate,
-       .Operands = operands({"exp_avg", "exp_avg_sq"}),
-       .MinInputs = 7,
-       .NumOutputs = -1,
-       .Attrs = {{"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8}, decoupled()},
-       .Infer = inferUpdate,
-       .Flops = updateFlops});
+  define({.Kind = OpKind::AdamUpdate,
+          .Operands = operands({"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}),
+          .MinInputs = 7,
+          .NumOutputs = -1,
+          .Attrs = {{"beta1", 0.9},
+                    {"beta2", 0.999},
+                    {"eps", 1e-8},
+                    {"amsgrad", int64_t(0)},
+                    decoupled()},
+          .Infer = inferAdam,
+          .Flops = updateFlops});
   define({.Kind = OpKind::OnnxAdagrad,
           .Operands = {"r", "t", "x", "g", "h"},
           .MinInputs = 5,

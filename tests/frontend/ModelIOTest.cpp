@@ -304,3 +304,29 @@ TEST(ModelIO, NesterovFlagAsPyTorchSpellsIt) {
             std::string::npos)
       << G.status().message();
 }
+
+TEST(ModelIO, TorchOptimFlagsReadAndRoundTrip) {
+  TempDir D;
+  std::string Json = readText(example("lenet5.json"));
+  size_t At = Json.find("\"optimizer\"");
+  ASSERT_NE(At, std::string::npos);
+  size_t End = Json.find('}', At);
+  writeText(D.file("m.json"),
+            Json.substr(0, At) +
+                R"("optimizer": {"kind": "ADAM", "amsgrad": true,
+                   "maximize": true, "decoupled_weight_decay": true,
+                   "foreach": false, "capturable": false,
+                   "differentiable": false, "fused": false})" +
+                Json.substr(End + 1));
+  Expected<Graph> G = loadModel(D.file("m.json"));
+  ASSERT_OK(G);
+  const OptimizerConfig &O = G->Training->Optimizer;
+  EXPECT_TRUE(O.Amsgrad && O.Maximize && O.DecoupledWeightDecay);
+  EXPECT_FALSE(O.Centered);
+  ASSERT_OK(frontend::saveModel(*G, D.file("back.nnc")));
+  Expected<Graph> Back = loadModel(D.file("back.nnc"));
+  ASSERT_OK(Back);
+  const OptimizerConfig &B = Back->Training->Optimizer;
+  EXPECT_TRUE(B.Amsgrad && B.Maximize && B.DecoupledWeightDecay);
+  EXPECT_FALSE(B.Centered);
+}

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <sys/wait.h>
 
 using namespace nnc;
@@ -370,4 +371,37 @@ TEST(NncTool, ImportBindsAnInputThatFixesAShape) {
   EXPECT_NE(R.Err.find("'nosuch', which is not a graph input"),
             std::string::npos)
       << R.Err;
+}
+
+TEST(NncTool, StepWithBatchNormInEvalMode) {
+  TempDir D;
+  Tensor Images = randomTensor({4, 1, 28, 28}, 3, 0, 1);
+  ASSERT_OK(tools::writeTensorFile(D.file("image.bin"), Images, false));
+  Tensor Labels(DType::I64, {4}, {1, 2, 3, 4});
+  ASSERT_OK(tools::writeTensorFile(D.file("label.bin"), Labels, false));
+  auto Step = [&](const std::string &Mode, const std::string &Engine) {
+    std::string Out = D.file(Mode + "_" + Engine);
+    Result R = runNnc("step " + example("convbn.json") +
+                      " --loss loss --optimizer sgd --hparams '{\"lr\":0.1}' "
+                      "--steps 2 --input image=" +
+                      D.file("image.bin") +
+                      " --input label=" + D.file("label.bin") + " --bn-mode " +
+                      Mode + " --engine " + Engine + " --output-dir " + Out);
+    EXPECT_EQ(R.Exit, 0) << R.Err;
+    std::string Bytes = readText(Out + "/fc1.w.bin");
+    std::vector<float> W(Bytes.size() / 4);
+    std::memcpy(W.data(), Bytes.data(), W.size() * 4);
+    return W;
+  };
+  std::vector<float> Train = Step("train", "jit"), Eval = Step("eval", "jit"),
+                     EvalInterp = Step("eval", "interp");
+  ASSERT_EQ(Eval.size(), EvalInterp.size());
+  ASSERT_EQ(Train.size(), Eval.size());
+  double Apart = 0, Agree = 0;
+  for (size_t I = 0; I < Eval.size(); ++I) {
+    Apart = std::max(Apart, double(std::fabs(Train[I] - Eval[I])));
+    Agree = std::max(Agree, double(std::fabs(Eval[I] - EvalInterp[I])));
+  }
+  EXPECT_GT(Apart, 1e-4); // running statistics are not the batch's
+  EXPECT_LT(Agree, 1e-5);
 }

@@ -48,7 +48,7 @@ Trained trainConvbn(bool InterpretTail) {
   O.Batch = 32;
   O.Seed = 3;
   O.InterpretTail = InterpretTail;
-  O.Optimizer = OptimizerKind::Momentum;
+  O.Optimizer = std::string(optimizerName(OptimizerKind::Momentum));
   O.Lr = 0.05;
   O.Momentum = 0.9;
   auto T = tools::Trainer::create(std::move(*G), O);

@@ -40,7 +40,7 @@ TEST_P(XorTraining, ReachesFullAccuracy) {
                                           "/examples/models/xor_mlp.json");
   ASSERT_OK(G);
   tools::TrainOptions O;
-  O.Optimizer = C.Kind;
+  O.Optimizer = std::string(optimizerName(C.Kind));
   O.Lr = C.Lr;
   O.Epochs = C.Epochs;
   O.Batch = 4;

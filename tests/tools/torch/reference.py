@@ -61,6 +61,45 @@ OPTIMIZERS = [
      lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.5)),
     ("adam", "adam", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-7},
      lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.8, 0.99), eps=1e-7)),
+    # The arguments that change the math, and those that only pick an
+    # implementation (accepted, ignored).
+    ("rmsprop_centered", "rmsprop",
+     {"lr": 0.01, "alpha": 0.9, "centered": True, "weight_decay": 0.01},
+     lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, centered=True,
+                                   weight_decay=0.01)),
+    ("rmsprop_centered_momentum", "rmsprop",
+     {"lr": 0.01, "momentum": 0.5, "centered": True},
+     lambda p: torch.optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True)),
+    ("rmsprop_maximize", "rmsprop", {"lr": 0.01, "maximize": True},
+     lambda p: torch.optim.RMSprop(p, lr=0.01, maximize=True)),
+    # beta2 0.5: v follows the shrinking gradients down, so its running
+    # maximum differs from it within three steps.
+    ("adam_amsgrad", "adam",
+     {"lr": 0.05, "betas": [0.9, 0.5], "amsgrad": True, "weight_decay": 0.01},
+     lambda p: torch.optim.Adam(p, lr=0.05, betas=(0.9, 0.5), amsgrad=True,
+                                weight_decay=0.01)),
+    ("adamw", "adamw", {"lr": 0.01},
+     lambda p: torch.optim.AdamW(p, lr=0.01)),
+    ("adamw_amsgrad", "adamw",
+     {"lr": 0.05, "betas": [0.9, 0.5], "amsgrad": True, "weight_decay": 0.1},
+     lambda p: torch.optim.AdamW(p, lr=0.05, betas=(0.9, 0.5), amsgrad=True,
+                                 weight_decay=0.1)),
+    ("sgd_maximize", "momentum",
+     {"lr": 0.05, "momentum": 0.9, "maximize": True, "weight_decay": 0.01},
+     lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, maximize=True,
+                               weight_decay=0.01)),
+    ("adagrad_maximize", "adagrad", {"lr": 0.05, "maximize": True},
+     lambda p: torch.optim.Adagrad(p, lr=0.05, maximize=True)),
+    ("adadelta_maximize", "adadelta",
+     {"lr": 1.0, "maximize": True, "weight_decay": 0.01},
+     lambda p: torch.optim.Adadelta(p, lr=1.0, maximize=True,
+                                    weight_decay=0.01)),
+    ("adam_implementation_args", "adam",
+     {"lr": 0.01, "maximize": True, "foreach": False, "capturable": False,
+      "differentiable": False, "fused": False},
+     lambda p: torch.optim.Adam(p, lr=0.01, maximize=True, foreach=False,
+                                capturable=False, differentiable=False,
+                                fused=False)),
 ]
 
 
@@ -98,7 +137,8 @@ def main():
             opt.step()
         for pname, p in m.named_parameters():
             save(os.path.join(out, "step_" + name, pname + ".bin"), p)
-        lines.append(f"{name} {kind} {json.dumps(hparams, separators=(',', ':'))}")
+        hp = json.dumps(hparams, separators=(',', ':'))
+        lines.append(f"{name} {kind} {hp}")
     with open(os.path.join(out, "manifest.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
