@@ -46,6 +46,8 @@ Expected<Folded> squeezeOrUnsqueeze(Context &C, const onnx::NodeProto &N,
       Expected<int64_t> Ax = axisIn(A, Rank);
       if (!Ax.ok())
         return Ax.status();
+      if (New[size_t(*Ax)])
+        return error("axis ", A, " is given twice");
       New[size_t(*Ax)] = true;
     }
     Shape Out;

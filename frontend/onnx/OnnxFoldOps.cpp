@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/onnx/OnnxFold.h"
-#include <onnx/onnx_pb.h>
 #include "ir/Initializers.h"
+#include <onnx/onnx_pb.h>
 
 #include <algorithm>
 #include <cmath>
@@ -52,6 +52,22 @@ Ints stridesOf(const Shape &S) {
   return St;
 }
 
+/// Import-time tensors are shapes and small constants; a larger one (from a
+/// malformed file) is refused before anything is allocated.
+constexpr int64_t MaxFoldedElements = int64_t(1) << 24;
+
+Status fits(const Shape &S) {
+  int64_t N = 1;
+  for (int64_t D : S) {
+    if (D < 0 || (D > 0 && N > MaxFoldedElements / D))
+      return error("a tensor of shape ", shapeString(S),
+                   " evaluated at import is not supported (at most ",
+                   MaxFoldedElements, " elements)");
+    N *= D;
+  }
+  return Status::success();
+}
+
 Expected<Shape> broadcast(const Shape &X, const Shape &Y) {
   Shape Out(std::max(X.size(), Y.size()), 1);
   for (size_t I = 0; I < Out.size(); ++I) {
@@ -62,6 +78,7 @@ Expected<Shape> broadcast(const Shape &X, const Shape &Y) {
                    " do not broadcast");
     Out[I] = std::max(A, B);
   }
+  NNC_TRY(fits(Out));
   return Out;
 }
 
@@ -167,8 +184,11 @@ Expected<Ints> intsOf(const Folded &F, const char *What) {
   if (F.batchDependent())
     return dependsOnBatch(What);
   Ints Out;
-  for (const Affine &X : F.E)
+  for (const Affine &X : F.E) {
+    if (!(std::fabs(X.B) <= 0x1p62))
+      return error(What, " ", X.B, " is out of range");
     Out.push_back(int64_t(X.B));
+  }
   return Out;
 }
 
@@ -192,6 +212,7 @@ Expected<Folded> gather(const Folded &X, const Folded &Idx, int64_t Axis) {
   Shape Out(X.Dims.begin(), X.Dims.begin() + *A);
   Out.insert(Out.end(), Idx.Dims.begin(), Idx.Dims.end());
   Out.insert(Out.end(), X.Dims.begin() + *A + 1, X.Dims.end());
+  NNC_TRY(fits(Out));
   int64_t Outer = count(Shape(X.Dims.begin(), X.Dims.begin() + *A));
   int64_t Inner = count(Shape(X.Dims.begin() + *A + 1, X.Dims.end()));
   int64_t Size = X.Dims[size_t(*A)];
@@ -213,8 +234,15 @@ Expected<Folded> concat(const std::vector<const Folded *> &Xs, int64_t Axis) {
   if (!A.ok())
     return A.status();
   Out[size_t(*A)] = 0;
-  for (const Folded *X : Xs)
+  for (const Folded *X : Xs) {
+    for (size_t K = 0; K < Out.size(); ++K)
+      if (X->Dims.size() != Out.size() ||
+          (K != size_t(*A) && X->Dims[K] != Out[K]))
+        return error("Concat of shapes ", shapeString(Xs[0]->Dims), " and ",
+                     shapeString(X->Dims), " on axis ", *A);
     Out[size_t(*A)] += X->Dims[size_t(*A)];
+  }
+  NNC_TRY(fits(Out));
   int64_t Outer = count(Shape(Out.begin(), Out.begin() + *A));
   Folded R{Xs[0]->Elt, Out, {}};
   for (int64_t O = 0; O < Outer; ++O)
@@ -243,16 +271,17 @@ Expected<Folded> slice(const Folded &X, const Ints &Starts, const Ints &Ends,
     int64_t D = X.Dims[size_t(*A)], S = Steps[I];
     if (S == 0)
       return error("Slice step 0");
-    auto Clamp = [&](int64_t V, bool End) {
-      V = V < 0 ? V + D : V;
-      return S > 0 ? std::clamp<int64_t>(V, 0, D)
-                   : std::clamp<int64_t>(V, -1, D - 1 + int64_t(End) * 0);
+    // A step longer than the axis takes at most one element.
+    S = std::clamp<int64_t>(S, -(D + 1), D + 1);
+    // ONNX: negative bounds count from the end; then starts are clamped to
+    // [0, D] ([0, D-1] stepping back), ends to [0, D] ([-1, D-1]).
+    auto Bound = [&](int64_t V, int64_t Lo, int64_t Hi) {
+      return std::clamp<int64_t>(V < 0 ? V + D : V, Lo, Hi);
     };
-    int64_t B = Clamp(Starts[I], false), E = Clamp(Ends[I], true);
-    if (S < 0)
-      B = std::min(B, D - 1);
-    int64_t N = S > 0 ? std::max<int64_t>(0, (E - B + S - 1) / S)
-                      : std::max<int64_t>(0, (B - E - S - 1) / -S);
+    int64_t B = S > 0 ? Bound(Starts[I], 0, D) : Bound(Starts[I], 0, D - 1);
+    int64_t E = S > 0 ? Bound(Ends[I], 0, D) : Bound(Ends[I], -1, D - 1);
+    int64_t N = S > 0 ? (E > B ? 1 + (E - B - 1) / S : 0)
+                      : (B > E ? 1 + (B - E - 1) / -S : 0);
     First[size_t(*A)] = B;
     Step[size_t(*A)] = S;
     Out[size_t(*A)] = N;
@@ -270,17 +299,23 @@ Expected<Folded> slice(const Folded &X, const Ints &Starts, const Ints &Ends,
 
 Expected<Folded> reshapeKnown(const Folded &X, const Ints &Target) {
   Shape Out;
-  int64_t Known = 1, Infer = -1;
+  int64_t Infer = -1;
   for (size_t I = 0; I < Target.size(); ++I) {
     int64_t D = Target[I] == 0 && I < X.Dims.size() ? X.Dims[I] : Target[I];
-    if (D == -1)
+    if (D == -1 && Infer < 0)
       Infer = int64_t(I);
-    else
-      Known *= D;
+    else if (D < 0)
+      return error("cannot reshape to ", shapeString(Shape(Target)));
     Out.push_back(D);
   }
-  if (Infer >= 0 && Known > 0)
-    Out[size_t(Infer)] = count(X.Dims) / Known;
+  if (Infer >= 0) {
+    Shape Rest = Out;
+    Rest[size_t(Infer)] = 1;
+    NNC_TRY(fits(Rest));
+    int64_t Known = count(Rest);
+    Out[size_t(Infer)] = Known > 0 ? count(X.Dims) / Known : 0;
+  }
+  NNC_TRY(fits(Out));
   if (count(Out) != count(X.Dims))
     return error("cannot reshape ", shapeString(X.Dims), " to ",
                  shapeString(Out));
@@ -321,7 +356,10 @@ Expected<Folded> fill(const Folded &Value, const Folded &ShapeIn) {
   if (!S.ok())
     return S.status();
   Folded R{Value.Elt, Shape(S->begin(), S->end()), {}};
-  R.E.assign(size_t(count(R.Dims)), Value.E.at(0));
+  NNC_TRY(fits(R.Dims));
+  if (Value.E.empty())
+    return error("the fill value is an empty tensor");
+  R.E.assign(size_t(count(R.Dims)), Value.E[0]);
   return R;
 }
 
@@ -346,7 +384,11 @@ Expected<Folded> range(const Folded &Start, const Folded &Limit,
   double S = Start.E[0].B, L = Limit.E[0].B, D = Delta.E[0].B;
   if (D == 0)
     return error("Range with delta 0");
-  int64_t N = std::max<int64_t>(0, int64_t(std::ceil((L - S) / D)));
+  double Count = std::max(0.0, std::ceil((L - S) / D));
+  if (!(Count <= double(MaxFoldedElements)))
+    return error("a Range of ", Count, " elements is not supported (at most ",
+                 MaxFoldedElements, ")");
+  auto N = int64_t(Count);
   Folded R{Start.Elt, {N}, {}};
   for (int64_t I = 0; I < N; ++I)
     R.E.push_back({0, S + double(I) * D});

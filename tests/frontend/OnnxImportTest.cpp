@@ -373,3 +373,42 @@ TEST(OnnxImport, BatchDependentDataAndRunTimeBoolsNameTheNode) {
             std::string::npos)
       << G.status().message();
 }
+
+TEST(OnnxImport, MalformedShapeArithmeticIsAnErrorNotACrash) {
+  auto Refused = [](onnx::ModelProto M, const std::string &Want) {
+    Expected<Graph> G = import(M);
+    ASSERT_FALSE(G.ok());
+    EXPECT_NE(G.status().message().find(Want), std::string::npos)
+        << G.status().message();
+  };
+  // A filled tensor of 2^40 elements is refused before it is allocated.
+  onnx::ModelProto Huge = dynamicBatchModel();
+  addInts(Huge, "shape", {int64_t(1) << 20, int64_t(1) << 20});
+  addNode(Huge, "ConstantOfShape", {"shape"}, "zeros");
+  addNode(Huge, "Add", {"x", "zeros"}, "y");
+  Refused(Huge, "evaluated at import is not supported");
+  // A shape element beyond int64's range.
+  onnx::ModelProto Wide = dynamicBatchModel();
+  onnx::AttributeProto *F =
+      addNode(Wide, "Constant", {}, "big")->add_attribute();
+  F->set_name("value_floats");
+  F->set_type(onnx::AttributeProto::FLOATS);
+  F->add_floats(1e30f);
+  addNode(Wide, "Cast", {"big"}, "bigint")->add_attribute()->CopyFrom([] {
+    onnx::AttributeProto A;
+    A.set_name("to");
+    A.set_type(onnx::AttributeProto::INT);
+    A.set_i(onnx::TensorProto::INT64);
+    return A;
+  }());
+  addNode(Wide, "ConstantOfShape", {"bigint"}, "zeros");
+  addNode(Wide, "Add", {"x", "zeros"}, "y");
+  Refused(Wide, "out of range");
+  // Unsqueeze with an axis given twice.
+  onnx::ModelProto Twice = dynamicBatchModel();
+  addInts(Twice, "v", {3});
+  addInts(Twice, "axes", {0, 0});
+  addNode(Twice, "Unsqueeze", {"v", "axes"}, "u");
+  addNode(Twice, "Reshape", {"x", "u"}, "y");
+  Refused(Twice, "axis 0 is given twice");
+}
