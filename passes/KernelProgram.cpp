@@ -22,6 +22,7 @@ bool isFusablePointwise(const Node &N, bool Training) {
   case OpKind::Sqrt:
   case OpKind::Neg:
   case OpKind::Abs:
+  case OpKind::Erf:
   case OpKind::Add:
   case OpKind::Sub:
   case OpKind::Mul:

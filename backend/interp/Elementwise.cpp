@@ -39,6 +39,7 @@ UNARY(Log, std::log(X))
 UNARY(Sqrt, std::sqrt(X))
 UNARY(Neg, -X)
 UNARY(Abs, std::fabs(X))
+UNARY(Erf, std::erf(X))
 #undef UNARY
 
 // Inverted dropout: kept elements are scaled by 1 / (1 - ratio) so the
@@ -130,6 +131,7 @@ void kernels::registerElementwise() {
   define(OpKind::Exp, evalExp);
   define(OpKind::Log, evalLog);
   define(OpKind::Sqrt, evalSqrt);
+  define(OpKind::Erf, evalErf);
   define(OpKind::Neg, evalNeg);
   define(OpKind::Abs, evalAbs);
   define(OpKind::Dropout, evalDropout);

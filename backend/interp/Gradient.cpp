@@ -3,6 +3,7 @@
 #include "backend/interp/Kernels.h"
 
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace nnc::interp {
@@ -43,7 +44,12 @@ double derivative(const Node &N, const std::string &Op, double X, double Y) {
     return 0.5 / Y;
   if (Op == "Neg")
     return -1;
-  return X > 0 ? 1 : X < 0 ? -1 : 0; // Abs
+  if (Op == "Erf") // 2 / sqrt(pi) exp(-x^2)
+    return 1.1283791670955126 * std::exp(-X * X);
+  if (Op == "Abs")
+    return X > 0 ? 1 : X < 0 ? -1 : 0;
+  // inferUnaryGrad admits only the ops above.
+  return std::numeric_limits<double>::quiet_NaN();
 }
 
 Status evalUnaryGrad(const Node &N, EvalContext &, const Args &In,

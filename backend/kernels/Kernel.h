@@ -169,8 +169,8 @@ NNC_INLINE void activateV(v16 &V, int64_t Code, const double *A) {
 
 /// op'(x) of UnaryGrad from x and y = op(x), by code: 0 Identity or
 /// Dropout, 1 Step, 2 Sigmoid, 3 Tanh, 4 Relu, 5 LeakyRelu, 6 Elu, 7 Swish,
-/// 8 Clip, 9 Exp, 10 Log, 11 Sqrt, 12 Neg, 13 Abs. F: slope, alpha, beta,
-/// min, max.
+/// 8 Clip, 9 Exp, 10 Log, 11 Sqrt, 12 Neg, 13 Abs, 14 Erf (-1: unknown, NaN).
+/// F: slope, alpha, beta, min, max.
 NNC_INLINE float unaryDerivative(int64_t Code, float X, float Y,
                                  const double *F) {
   switch (Code) {
@@ -202,8 +202,12 @@ NNC_INLINE float unaryDerivative(int64_t Code, float X, float Y,
     return 0.5f / Y;
   case 12:
     return -1.f;
-  default:
+  case 13:
     return X > 0 ? 1.f : X < 0 ? -1.f : 0.f;
+  case 14: // 2 / sqrt(pi) exp(-x^2)
+    return 1.1283791670955126f * __builtin_expf(-X * X);
+  default:
+    return __builtin_nanf("");
   }
 }
 

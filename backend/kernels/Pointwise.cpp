@@ -32,6 +32,7 @@ NNC_SCALAR(Log) { return __builtin_logf(a); }
 NNC_SCALAR(Sqrt) { return __builtin_sqrtf(a); }
 NNC_SCALAR(Neg) { return -a; }
 NNC_SCALAR(Abs) { return __builtin_fabsf(a); }
+NNC_SCALAR(Erf) { return __builtin_erff(a); }
 NNC_SCALAR(Add) { return a + b; }
 NNC_SCALAR(Sub) { return a - b; }
 NNC_SCALAR(Mul) { return a * b; }

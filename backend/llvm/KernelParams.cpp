@@ -587,13 +587,16 @@ void activationCode(const Node *Act, int64_t &Code, double &A, double &B) {
 /// nnck::unaryDerivative's code of a UnaryGrad's op; Dropout is the
 /// identity.
 int64_t unaryGradCode(const std::string &Op) {
-  static const char *const Ops[] = {
-      "Identity", "Step", "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Elu",
-      "Swish",    "Clip", "Exp",     "Log",  "Sqrt", "Neg",       "Abs"};
+  static const char *const Ops[] = {"Identity", "Step",      "Sigmoid", "Tanh",
+                                    "Relu",     "LeakyRelu", "Elu",     "Swish",
+                                    "Clip",     "Exp",       "Log",     "Sqrt",
+                                    "Neg",      "Abs",       "Erf"};
+  if (Op == "Dropout")
+    return 0;
   for (int64_t I = 0; I < int64_t(std::size(Ops)); ++I)
     if (Op == Ops[I])
       return I;
-  return 0;
+  return -1; // nnck::unaryDerivative's NaN; inferUnaryGrad admits none
 }
 
 } // namespace

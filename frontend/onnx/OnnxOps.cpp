@@ -72,6 +72,7 @@ SIMPLE(Log, Log)
 SIMPLE(Sqrt, Sqrt)
 SIMPLE(Neg, Neg)
 SIMPLE(Abs, Abs)
+SIMPLE(Erf, Erf)
 SIMPLE(Identity, Identity)
 SIMPLE(GlobalAveragePool, GlobalAvgPool)
 SIMPLE(GlobalMaxPool, GlobalMaxPool)
@@ -593,6 +594,7 @@ const std::vector<Entry> &table() {
       {"Exp", {}, {None, convertExp}},
       {"Log", {}, {None, convertLog}},
       {"Sqrt", {}, {None, convertSqrt}},
+      {"Erf", {}, {None, convertErf}},
       {"Neg", {}, {None, convertNeg}},
       {"Abs", {}, {None, convertAbs}},
       {"Identity", {}, {None, convertIdentity}},

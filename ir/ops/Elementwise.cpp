@@ -76,6 +76,7 @@ void registerElementwiseOps() {
   unary(OpKind::Sqrt);
   unary(OpKind::Neg);
   unary(OpKind::Abs);
+  unary(OpKind::Erf); // GELU's exports are written with it
   // Identity at inference; inverted dropout when training, seeded.
   unary(OpKind::Dropout, {{"ratio", 0.5}, {"seed", int64_t(0)}}, inferDropout,
         noFlops);

@@ -21,9 +21,9 @@ Status sameAs(const Node &N, const Types &In, size_t I, size_t J) {
 // 'op' (with that op's attributes), given its input x and output y.
 Status inferUnaryGrad(const Node &N, const Types &In, Types &Out) {
   static const char *const Known[] = {
-      "Identity",  "Step", "Sigmoid", "Tanh", "Relu",
-      "LeakyRelu", "Elu",  "Swish",   "Clip", "Exp",
-      "Log",       "Sqrt", "Neg",     "Abs",  "Dropout"};
+      "Identity", "Step",  "Sigmoid", "Tanh",   "Relu", "LeakyRelu",
+      "Elu",      "Swish", "Clip",    "Exp",    "Log",  "Sqrt",
+      "Neg",      "Abs",   "Erf",     "Dropout"};
   const std::string &Op = N.Attrs.getString("op");
   if (std::find(std::begin(Known), std::end(Known), Op) == std::end(Known))
     return error("attribute 'op' names '", Op,

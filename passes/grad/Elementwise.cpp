@@ -132,10 +132,11 @@ Status dropoutMask(Context &, std::vector<Value *> &) {
 } // namespace
 
 void registerElementwise() {
-  for (OpKind K : {OpKind::Identity, OpKind::Step, OpKind::Sigmoid,
-                   OpKind::Tanh, OpKind::Relu, OpKind::LeakyRelu, OpKind::Elu,
-                   OpKind::Swish, OpKind::Clip, OpKind::Exp, OpKind::Log,
-                   OpKind::Sqrt, OpKind::Neg, OpKind::Abs, OpKind::Dropout})
+  for (OpKind K :
+       {OpKind::Identity, OpKind::Step, OpKind::Sigmoid, OpKind::Tanh,
+        OpKind::Relu, OpKind::LeakyRelu, OpKind::Elu, OpKind::Swish,
+        OpKind::Clip, OpKind::Exp, OpKind::Log, OpKind::Sqrt, OpKind::Neg,
+        OpKind::Abs, OpKind::Erf, OpKind::Dropout})
     define(K, unary);
   define(OpKind::Add, add);
   define(OpKind::Sub, sub);

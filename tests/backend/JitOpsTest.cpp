@@ -72,6 +72,7 @@ std::vector<OpCase> pointwiseCases() {
     Cs.push_back({K, {rnd({3, 4, 5}, 1, -2, 2)}, {true}});
   Cs.push_back({OpKind::Log, {rnd({3, 4, 5}, 2, 0.2, 3)}, {true}});
   Cs.push_back({OpKind::Sqrt, {rnd({3, 4, 5}, 3, 0.2, 3)}, {true}});
+  Cs.push_back({OpKind::Erf, {rnd({3, 4, 5}, 4, -2.5, 2.5)}, {true}});
   Cs.push_back({OpKind::Sigmoid,
                 {rnd({7, 9}, 4, -3, 3)},
                 {true},

@@ -29,6 +29,7 @@ TEST(Gradients, PointwiseUnary) {
   }
   EXPECT_GRADIENTS_MATCH(unary(OpKind::Log, {}, 0.2, 3));
   EXPECT_GRADIENTS_MATCH(unary(OpKind::Sqrt, {}, 0.2, 3));
+  EXPECT_GRADIENTS_MATCH(unary(OpKind::Erf, {}, -2.5, 2.5));
   EXPECT_GRADIENTS_MATCH(unary(OpKind::Sigmoid, attrs({{"slope", 1.7}})));
   EXPECT_GRADIENTS_MATCH(unary(OpKind::LeakyRelu, attrs({{"alpha", 0.2}})));
   EXPECT_GRADIENTS_MATCH(unary(OpKind::Elu, attrs({{"alpha", 0.7}})));

@@ -77,6 +77,9 @@ CASES = {
     "avgpool_ceil": (
         lambda: nn.AvgPool2d(3, 2, padding=1, ceil_mode=True), {}),
     "flatten_by_view": (FlattenByView, {}),
+    # GELU exports as Div, Erf, Add, Mul, Mul.
+    "gelu": (lambda: nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.GELU(),
+                                   nn.Linear(16, 4)), {}),
     "reshape_by_shape": (ReshapeByShape, {}),
     "residual_cat_adaptive": (Residual, {}),
     # A training-mode export: Dropout names its (unused) mask. Compared in
