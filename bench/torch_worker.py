@@ -24,13 +24,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def lenet5():
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
-        nn.Linear(84, 10))
+# LeNet-5 as scripts/gen_examples.py defines it, from the export example.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "examples", "onnx"))
+from export_lenet5 import lenet5  # noqa: E402
 
 
 def convbn():

@@ -279,24 +279,30 @@ TEST(ModelIOErrors, UnknownExtensionAndMissingFile) {
             std::string::npos);
 }
 
-TEST(ModelIO, NesterovFlagAsPyTorchSpellsIt) {
-  TempDir D;
+namespace {
+
+/// lenet5.json with its optimizer table replaced by Table.
+std::string lenet5WithOptimizer(const std::string &Table) {
   std::string Json = readText(example("lenet5.json"));
   size_t At = Json.find("\"optimizer\"");
-  ASSERT_NE(At, std::string::npos);
+  EXPECT_NE(At, std::string::npos);
   size_t End = Json.find('}', At);
-  std::string Sgd = Json.substr(0, At) +
-                    R"("optimizer": {"kind": "SGD", "lr": 0.1, "momentum": 0.9,
-                       "nesterov": true})" +
-                    Json.substr(End + 1);
+  return Json.substr(0, At) + "\"optimizer\": " + Table + Json.substr(End + 1);
+}
+
+} // namespace
+
+TEST(ModelIO, NesterovFlagAsPyTorchSpellsIt) {
+  TempDir D;
+  std::string Sgd = lenet5WithOptimizer(
+      R"({"kind": "SGD", "lr": 0.1, "momentum": 0.9, "nesterov": true})");
   writeText(D.file("sgd.json"), Sgd);
   Expected<Graph> G = loadModel(D.file("sgd.json"));
   ASSERT_OK(G);
   EXPECT_EQ(G->Training->Optimizer.Kind, OptimizerKind::Nesterov);
   EXPECT_EQ(G->Training->Optimizer.Momentum, 0.9);
-  std::string Adam = Json.substr(0, At) +
-                     R"("optimizer": {"kind": "ADAM", "nesterov": true})" +
-                     Json.substr(End + 1);
+  std::string Adam =
+      lenet5WithOptimizer(R"({"kind": "ADAM", "nesterov": true})");
   writeText(D.file("adam.json"), Adam);
   G = loadModel(D.file("adam.json"));
   ASSERT_FALSE(G.ok());
@@ -307,17 +313,12 @@ TEST(ModelIO, NesterovFlagAsPyTorchSpellsIt) {
 
 TEST(ModelIO, TorchOptimFlagsReadAndRoundTrip) {
   TempDir D;
-  std::string Json = readText(example("lenet5.json"));
-  size_t At = Json.find("\"optimizer\"");
-  ASSERT_NE(At, std::string::npos);
-  size_t End = Json.find('}', At);
   writeText(D.file("m.json"),
-            Json.substr(0, At) +
-                R"("optimizer": {"kind": "ADAM", "amsgrad": true,
-                   "maximize": true, "decoupled_weight_decay": true,
-                   "foreach": false, "capturable": false,
-                   "differentiable": false, "fused": false})" +
-                Json.substr(End + 1));
+            lenet5WithOptimizer(
+                R"({"kind": "ADAM", "amsgrad": true, "maximize": true,
+                    "decoupled_weight_decay": true, "foreach": false,
+                    "capturable": false, "differentiable": false,
+                    "fused": false})"));
   Expected<Graph> G = loadModel(D.file("m.json"));
   ASSERT_OK(G);
   const OptimizerConfig &O = G->Training->Optimizer;

@@ -304,6 +304,14 @@ onnx::NodeProto *addNode(onnx::ModelProto &M, const std::string &Op,
   return N;
 }
 
+/// Sets integer attribute Name of N.
+void setInt(onnx::NodeProto *N, const char *Name, int64_t V) {
+  onnx::AttributeProto *A = N->add_attribute();
+  A->set_name(Name);
+  A->set_type(onnx::AttributeProto::INT);
+  A->set_i(V);
+}
+
 void addInts(onnx::ModelProto &M, const std::string &Name,
              std::vector<int64_t> V, bool Scalar = false) {
   onnx::TensorProto *T = M.mutable_graph()->add_initializer();
@@ -326,13 +334,7 @@ TEST(OnnxImport, ShapeArithmeticIsEvaluatedAndFollowsTheBatch) {
   addNode(M, "Shape", {"x"}, "shape");
   addNode(M, "Gather", {"shape", "zero"}, "n");
   addNode(M, "Unsqueeze", {"n", "axes"}, "n1");
-  addNode(M, "Concat", {"n1", "rest"}, "target")->add_attribute()->CopyFrom([] {
-    onnx::AttributeProto A;
-    A.set_name("axis");
-    A.set_type(onnx::AttributeProto::INT);
-    A.set_i(0);
-    return A;
-  }());
+  setInt(addNode(M, "Concat", {"n1", "rest"}, "target"), "axis", 0);
   addNode(M, "Reshape", {"x", "target"}, "y");
   Expected<Graph> G = import(M);
   ASSERT_OK(G);
@@ -358,13 +360,7 @@ TEST(OnnxImport, BatchDependentDataAndRunTimeBoolsNameTheNode) {
 
   onnx::ModelProto B = dynamicBatchModel();
   addInts(B, "one", {1});
-  addNode(B, "Cast", {"one"}, "flag")->add_attribute()->CopyFrom([] {
-    onnx::AttributeProto A;
-    A.set_name("to");
-    A.set_type(onnx::AttributeProto::INT);
-    A.set_i(onnx::TensorProto::BOOL);
-    return A;
-  }());
+  setInt(addNode(B, "Cast", {"one"}, "flag"), "to", onnx::TensorProto::BOOL);
   addNode(B, "Mul", {"x", "flag"}, "y");
   G = import(B);
   ASSERT_FALSE(G.ok());
@@ -394,13 +390,8 @@ TEST(OnnxImport, MalformedShapeArithmeticIsAnErrorNotACrash) {
   F->set_name("value_floats");
   F->set_type(onnx::AttributeProto::FLOATS);
   F->add_floats(1e30f);
-  addNode(Wide, "Cast", {"big"}, "bigint")->add_attribute()->CopyFrom([] {
-    onnx::AttributeProto A;
-    A.set_name("to");
-    A.set_type(onnx::AttributeProto::INT);
-    A.set_i(onnx::TensorProto::INT64);
-    return A;
-  }());
+  setInt(addNode(Wide, "Cast", {"big"}, "bigint"), "to",
+         onnx::TensorProto::INT64);
   addNode(Wide, "ConstantOfShape", {"bigint"}, "zeros");
   addNode(Wide, "Add", {"x", "zeros"}, "y");
   Refused(Wide, "out of range");
