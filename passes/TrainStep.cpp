@@ -59,6 +59,8 @@ Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics) {
   const Node *LossNode = S.Loss->Producer;
 
   std::vector<Update> Updates;
+  if (!BatchStatistics)
+    NNC_TRY(useRunningStatistics(G));
   NNC_TRY(lowerForTraining(G, Updates, /*LowerDropout=*/true,
                            /*LowerBatchNorm=*/BatchStatistics));
 

@@ -45,8 +45,14 @@ struct TrainStep {
 Expected<TrainStep> buildTrainStep(ir::Graph &G, bool BatchStatistics = true);
 
 /// The first lowering step alone: training semantics for Dropout and
-/// BatchNorm. Appends the running-statistics updates to Updates.
+/// BatchNorm. Appends the running-statistics updates to Updates, also for
+/// the BatchNormTrain nodes a training-mode export already has.
 Status lowerForTraining(ir::Graph &G, std::vector<ir::Update> &Updates,
                         bool LowerDropout = true, bool LowerBatchNorm = true);
+
+/// PyTorch's eval() for a graph with BatchNormTrain nodes (a training-mode
+/// ONNX export): each becomes a BatchNorm on its running statistics, which
+/// its running-statistics outputs then pass on unchanged.
+Status useRunningStatistics(ir::Graph &G);
 
 } // namespace nnc::passes

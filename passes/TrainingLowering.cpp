@@ -34,10 +34,32 @@ Status lowerForTraining(Graph &G, std::vector<Update> &Updates,
         if (Running->Kind == Role::State)
           Updates.push_back({Running, Next});
       }
+    } else if (LowerBatchNorm && N->Op == OpKind::BatchNormTrain) {
+      for (size_t I = 1; I < N->Outputs.size() && I < 3; ++I)
+        if (N->Inputs[2 + I]->Kind == Role::State)
+          Updates.push_back({N->Inputs[2 + I], N->Outputs[I]});
     }
   }
   NNC_TRY(B.status());
   // The masks were appended after their users.
+  return G.sortTopologically();
+}
+
+Status useRunningStatistics(Graph &G) {
+  std::vector<Node *> Nodes;
+  for (const auto &N : G.nodes())
+    if (N->Op == OpKind::BatchNormTrain)
+      Nodes.push_back(N.get());
+  for (Node *N : Nodes) {
+    N->Op = OpKind::BatchNorm;
+    N->Attrs = attrs({{"epsilon", N->Attrs.getFloat("epsilon")},
+                      {"momentum", N->Attrs.getFloat("momentum")}});
+    for (size_t I = 1; I < N->Outputs.size(); ++I)
+      N->Outputs[I]->Producer =
+          G.addNode(OpKind::Identity, N->Name + ".running" + std::to_string(I),
+                    {N->Inputs[2 + I]}, {N->Outputs[I]});
+    N->Outputs.resize(1);
+  }
   return G.sortTopologically();
 }
 

@@ -13,6 +13,7 @@
 #include "passes/TrainStep.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
+#include "tools/FoldedBatchNorm.h"
 #include "tools/OptimizerArgs.h"
 #include "tools/TensorFiles.h"
 
@@ -89,13 +90,8 @@ Expected<Setup> load(const Args &A, const char *Cmd) {
   Expected<Graph> G = frontend::loadModel(Path);
   if (!G.ok())
     return G.status();
-  if (Mode == "eval")
-    for (const auto &N : G->nodes())
-      if (N->Op == OpKind::BatchNormTrain)
-        return error(Path, ": --bn-mode eval: ", N->describe(),
-                     " was exported in training mode and computes batch "
-                     "statistics; export the model in eval mode to use the "
-                     "running ones");
+  if (Mode == "eval") // a training-mode export's BatchNorm too
+    NNC_TRY(passes::useRunningStatistics(*G).withPrefix(Path));
   Setup S{std::move(*G)};
   S.Loss = S.G.findValue(A.get("--loss"));
   if (!S.Loss)
@@ -208,6 +204,7 @@ Status runStep(const Args &A) {
   if (!S.ok())
     return S.status();
   Graph &G = S->G;
+  warnIfBatchNormFolded(G, A.positional()[0]);
   Expected<int64_t> Steps = A.getInt("--steps", 1);
   if (!Steps.ok())
     return Steps.status();

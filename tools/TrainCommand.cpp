@@ -3,6 +3,7 @@
 #include "passes/AttachLoss.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
+#include "tools/FoldedBatchNorm.h"
 #include "tools/OptimizerArgs.h"
 #include "tools/Trainer.h"
 
@@ -209,6 +210,7 @@ Status runTrain(const Args &A) {
   if (!Model->Training)
     return error(ModelPath, ": the model has no loss; name one with --loss "
                             "KIND (and --output NAME) to train it");
+  warnIfBatchNormFolded(*Model, ModelPath);
 
   Expected<std::unique_ptr<Trainer>> T = Trainer::create(std::move(*Model), O);
   if (!T.ok())

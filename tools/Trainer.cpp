@@ -63,6 +63,9 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
   TC.Seed = T->Seed;
 
   T->Base = std::move(Model);
+  // A training-mode export's BatchNorm evaluates (and is saved) on its
+  // running statistics, which train_step moves, as PyTorch's eval().
+  NNC_TRY(passes::useRunningStatistics(T->Base));
   T->TrainG = T->Base.clone();
   Expected<passes::TrainStep> TS = passes::buildTrainStep(T->TrainG);
   if (!TS.ok())

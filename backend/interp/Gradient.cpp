@@ -333,6 +333,20 @@ Status evalReduceGrad(const Node &N, EvalContext &, const Args &In,
   return Status::success();
 }
 
+// Each element of dy goes back to the element of x it was padded from
+// (several, for reflect and edge); the constant's take none.
+Status evalPadGrad(const Node &N, EvalContext &, const Args &In, Results &Out) {
+  const Tensor &Dy = *In[0];
+  std::fill(Out[0].Data.begin(), Out[0].Data.end(), 0.0);
+  forEachPadded(Out[0].Dims, Dy.Dims, N.Attrs.getInts("pads"),
+                padMode(N.Attrs.getString("mode")),
+                [&](int64_t I, int64_t Src) {
+                  if (Src >= 0)
+                    Out[0][Src] += Dy[I];
+                });
+  return Status::success();
+}
+
 Status evalLossGrad(const Node &N, EvalContext &, const Args &In,
                     Results &Out) {
   const Tensor &P = *In[0], &T = *In[1];
@@ -407,6 +421,7 @@ void kernels::registerGradient() {
   define(OpKind::BatchNormGrad, evalBatchNormGrad);
   define(OpKind::LRNGrad, evalLRNGrad);
   define(OpKind::ReduceGrad, evalReduceGrad);
+  define(OpKind::PadGrad, evalPadGrad);
   define(OpKind::LossGrad, evalLossGrad);
   define(OpKind::NllLossGrad, evalNllLossGrad);
 }

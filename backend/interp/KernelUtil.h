@@ -12,6 +12,7 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <string>
 #include <vector>
 
 namespace nnc::interp {
@@ -53,6 +54,47 @@ template <typename F> void forEachIndex(const ir::Shape &Dims, F Fn) {
       Idx[D] = 0;
     }
   }
+}
+
+/// Pad's modes, numbered as the compiled kernels number them.
+inline int padMode(const std::string &Mode) {
+  return Mode == "reflect" ? 1 : Mode == "edge" ? 2 : 0;
+}
+
+/// The element of an axis of N elements, padded by Begin, that padded
+/// index O copies, or -1 for the constant. Reflect mirrors without repeating
+/// the edge, again and again for pads longer than the axis (NumPy's).
+inline int64_t padSource(int64_t O, int64_t N, int64_t Begin, int Mode) {
+  int64_t I = O - Begin;
+  if (I >= 0 && I < N)
+    return I;
+  if (Mode == 0)
+    return -1;
+  if (Mode == 2 || N == 1)
+    return I < 0 ? 0 : N - 1;
+  int64_t Period = 2 * (N - 1);
+  I %= Period;
+  if (I < 0)
+    I += Period;
+  return I < N ? I : Period - I;
+}
+
+/// Calls Fn(flat index of Padded, flat index of X or -1) for every element
+/// of X padded by Pads to Padded.
+template <typename F>
+void forEachPadded(const ir::Shape &XDims, const ir::Shape &Padded,
+                   const std::vector<int64_t> &Pads, int Mode, F Fn) {
+  std::vector<int64_t> XStrides = stridesOf(XDims);
+  forEachIndex(Padded, [&](int64_t I, const std::vector<int64_t> &Idx) {
+    int64_t Src = 0;
+    for (size_t D = 0; D < Idx.size(); ++D) {
+      int64_t S = padSource(Idx[D], XDims[D], Pads[D], Mode);
+      if (S < 0)
+        return Fn(I, int64_t(-1));
+      Src += S * XStrides[D];
+    }
+    Fn(I, Src);
+  });
 }
 
 /// For every element of InDims, the flat index of the element it folds into
@@ -171,8 +213,7 @@ inline std::vector<double> lrnScales(const Tensor &X, int64_t Size,
           double V = X[(B * C + K) * Inner + I];
           Sq += V * V;
         }
-        S[size_t((B * C + Ch) * Inner + I)] =
-            Bias + Alpha / double(Size) * Sq;
+        S[size_t((B * C + Ch) * Inner + I)] = Bias + Alpha / double(Size) * Sq;
       }
   return S;
 }

@@ -98,6 +98,47 @@ Status evalReduce(const Node &N, EvalContext &, const Args &In, Results &Out) {
   return Status::success();
 }
 
+// NaN wins, as in PyTorch's amax/amin.
+template <bool Max>
+Status evalReduceExtreme(const Node &N, EvalContext &, const Args &In,
+                         Results &Out) {
+  const Tensor &X = *In[0];
+  std::vector<int64_t> Map =
+      reductionMap(X.Dims, reducedAxes(N, int64_t(X.Dims.size())));
+  std::fill(Out[0].Data.begin(), Out[0].Data.end(), Max ? -INFINITY : INFINITY);
+  for (int64_t I = 0; I < X.numElements(); ++I) {
+    double &Y = Out[0][Map[size_t(I)]];
+    if (!std::isnan(Y) && (std::isnan(X[I]) || (Max ? X[I] > Y : X[I] < Y)))
+      Y = X[I];
+  }
+  return Status::success();
+}
+
+// x read with stride 0 along the axes it broadcasts on (right-aligned).
+Status evalExpand(const Node &, EvalContext &, const Args &In, Results &Out) {
+  const Tensor &X = *In[0];
+  size_t Rank = Out[0].Dims.size(), Off = Rank - X.Dims.size();
+  std::vector<int64_t> XStrides = stridesOf(X.Dims);
+  forEachIndex(Out[0].Dims, [&](int64_t I, const std::vector<int64_t> &Idx) {
+    int64_t Src = 0;
+    for (size_t D = Off; D < Rank; ++D)
+      if (X.Dims[D - Off] != 1)
+        Src += Idx[D] * XStrides[D - Off];
+    Out[0][I] = X[Src];
+  });
+  return Status::success();
+}
+
+Status evalPad(const Node &N, EvalContext &, const Args &In, Results &Out) {
+  const Tensor &X = *In[0];
+  double Value = N.Attrs.getFloat("value");
+  forEachPadded(
+      X.Dims, Out[0].Dims, N.Attrs.getInts("pads"),
+      padMode(N.Attrs.getString("mode")),
+      [&](int64_t I, int64_t Src) { Out[0][I] = Src < 0 ? Value : X[Src]; });
+  return Status::success();
+}
+
 Status evalArgMax(const Node &N, EvalContext &, const Args &In, Results &Out) {
   const Tensor &X = *In[0];
   int64_t Rank = int64_t(X.Dims.size()), Axis = N.Attrs.getInt("axis");
@@ -127,6 +168,10 @@ void kernels::registerLayout() {
   define(OpKind::ChannelShuffle, evalChannelShuffle);
   define(OpKind::ReduceSum, evalReduce<false>);
   define(OpKind::ReduceMean, evalReduce<true>);
+  define(OpKind::ReduceMax, evalReduceExtreme<true>);
+  define(OpKind::ReduceMin, evalReduceExtreme<false>);
+  define(OpKind::Expand, evalExpand);
+  define(OpKind::Pad, evalPad);
   define(OpKind::ArgMax, evalArgMax);
 }
 

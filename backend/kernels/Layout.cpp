@@ -61,6 +61,108 @@ NNC_KERNEL(Reduce) {
   return NNC_OK;
 }
 
+// ReduceExtreme: the maximum (F[0] = 1) or the minimum (F[0] = -1) in
+// Reduce's P layout, NaN winning as in PyTorch. ReduceMax, ReduceMin.
+NNC_KERNEL(ReduceExtreme) {
+  const float *X = f32(T, 0);
+  float *Y = f32(T, int(P[13]));
+  const int64_t *D = P, *S = P + 6;
+  float Sign = float(F[0]);
+  for (int64_t I = 0; I < P[12]; ++I)
+    Y[I] = -__builtin_inff();
+  FOR6(D) {
+    float *Dst = Y + OFFSET5(S);
+    for (int64_t I5 = 0; I5 < D[5]; ++I5) {
+      float V = Sign * X[I5], &M = Dst[I5 * S[5]];
+      if ((V > M || V != V) && M == M)
+        M = V;
+    }
+    X += D[5];
+  }
+  for (int64_t I = 0; I < P[12]; ++I)
+    Y[I] *= Sign;
+  return NNC_OK;
+}
+
+// The element of an axis of N elements, padded by Begin, that padded index
+// O copies, or -1 for the constant (mode 0). Mode 1 reflects without
+// repeating the edge (again for pads longer than the axis), 2 repeats it.
+NNC_INLINE int64_t padSource(int64_t O, int64_t N, int64_t Begin,
+                             int64_t Mode) {
+  int64_t I = O - Begin;
+  if (I >= 0 && I < N)
+    return I;
+  if (Mode == 0)
+    return -1;
+  if (Mode == 2 || N == 1)
+    return I < 0 ? 0 : N - 1;
+  int64_t Period = 2 * (N - 1);
+  I %= Period;
+  if (I < 0)
+    I += Period;
+  return I < N ? I : Period - I;
+}
+
+// Pad and PadGrad walk the padded tensor's rows: Row is the offset in x of
+// the row that padded row (I0..I4) copies, or -1 for a constant row.
+#define PAD_ROW(D, XD, B, XS, Mode)                                            \
+  int64_t Row = 0;                                                             \
+  {                                                                            \
+    const int64_t Idx[5] = {I0, I1, I2, I3, I4};                               \
+    for (int K = 0; K < 5 && Row >= 0; ++K) {                                  \
+      int64_t Src = padSource(Idx[K], XD[K], B[K], Mode);                      \
+      Row = Src < 0 ? -1 : Row + Src * XS[K];                                  \
+    }                                                                          \
+  }
+
+NNC_INLINE void padStrides(const int64_t *XD, int64_t *XS) {
+  XS[5] = 1;
+  for (int K = 4; K >= 0; --K)
+    XS[K] = XS[K + 1] * XD[K + 1];
+}
+
+// Pad: P[0..5] the padded dims, P[6..11] x's, P[12..17] the begin pads (rank
+// 6: leading 1s and 0s), P[18] the mode; F[0] the constant. T: x, y.
+NNC_KERNEL(Pad) {
+  const float *X = f32(T, 0);
+  float *Y = f32(T, 1);
+  const int64_t *D = P, *XD = P + 6, *B = P + 12;
+  int64_t Mode = P[18], XS[6];
+  padStrides(XD, XS);
+  float Value = float(F[0]);
+  FOR6(D) {
+    PAD_ROW(D, XD, B, XS, Mode)
+    for (int64_t I5 = 0; I5 < D[5]; ++I5) {
+      int64_t Src = Row < 0 ? -1 : padSource(I5, XD[5], B[5], Mode);
+      Y[I5] = Src < 0 ? Value : X[Row + Src];
+    }
+    Y += D[5];
+  }
+  return NNC_OK;
+}
+
+// PadGrad: Pad's P, with dy (padded) and like (x) in; dx = T[2] gets every
+// element of dy that was copied from it.
+NNC_KERNEL(PadGrad) {
+  const float *Dy = f32(T, 0);
+  float *Dx = f32(T, 2);
+  const int64_t *D = P, *XD = P + 6, *B = P + 12;
+  int64_t Mode = P[18], XS[6];
+  padStrides(XD, XS);
+  zero(Dx, XS[0] * XD[0]);
+  FOR6(D) {
+    PAD_ROW(D, XD, B, XS, Mode)
+    if (Row >= 0)
+      for (int64_t I5 = 0; I5 < D[5]; ++I5) {
+        int64_t Src = padSource(I5, XD[5], B[5], Mode);
+        if (Src >= 0)
+          Dx[Row + Src] += Dy[I5];
+      }
+    Dy += D[5];
+  }
+  return NNC_OK;
+}
+
 // Concat: P[0] inputs n, P[1] outer, P[2] the output's row (axis and inner
 // elements), P[3 + k] input k's row. T: n inputs, then the output.
 NNC_KERNEL(Concat) {

@@ -418,6 +418,42 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     C.P.insert(C.P.end(), {numElements(Y0), 1});
     return C;
   }
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin: {
+    std::vector<int64_t> Axes = reducedAxes(N, X0.size());
+    C.Symbol = "nnc_k_ReduceExtreme";
+    C.F = {N.Op == OpKind::ReduceMax ? 1.0 : -1.0};
+    NNC_TRY(pushStrided(N, X0, keptStrides(X0, Axes), C.P));
+    C.P.insert(C.P.end(), {numElements(Y0), 1});
+    return C;
+  }
+  case OpKind::Expand: {
+    // x read with stride 0 along the axes it broadcasts on.
+    size_t Off = Y0.size() - X0.size();
+    std::vector<int64_t> XS = rowMajorStrides(X0), S(Y0.size(), 0);
+    for (size_t D = 0; D < X0.size(); ++D)
+      S[Off + D] = X0[D] == 1 ? 0 : XS[D];
+    C.Symbol = "nnc_k_Gather";
+    C.F = {1.0};
+    NNC_TRY(pushStrided(N, Y0, S, C.P));
+    C.P.push_back(2); // after x and batch_like (null when absent)
+    return C;
+  }
+  case OpKind::Pad:
+  case OpKind::PadGrad: {
+    // Both walk the padded shape: Pad's output, PadGrad's dy.
+    bool Grad = N.Op == OpKind::PadGrad;
+    const Shape &Padded = Grad ? X0 : Y0, &Plain = Grad ? Y0 : X0;
+    std::vector<int64_t> Pads = A.getInts("pads"), Begins(Plain.size());
+    std::copy_n(Pads.begin(), Plain.size(), Begins.begin());
+    NNC_TRY(pushStrided(N, Padded, rowMajorStrides(Padded), C.P));
+    C.P.resize(MaxRank); // the strides are not needed
+    NNC_TRY(pushStrided(N, Plain, Begins, C.P));
+    std::string Mode = A.getString("mode");
+    C.P.push_back(Mode == "reflect" ? 1 : Mode == "edge" ? 2 : 0);
+    C.F = {A.getFloat("value")};
+    return C;
+  }
   case OpKind::SumTo: {
     // Right-aligned: x's leading dims and the target's 1s are summed.
     size_t Off = X0.size() - Y0.size();

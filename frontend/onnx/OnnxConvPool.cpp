@@ -209,10 +209,9 @@ void addPendingPads(const Context &C, const onnx::NodeProto &N, Window &Win) {
 }
 
 Status convertConvLike(Context &C, const onnx::NodeProto &N, OpKind K) {
+  if (K != OpKind::Conv || attrString(N, "auto_pad", "NOTSET") != "NOTSET")
+    NNC_TRY(materializePad(C, N.input(0)));
   bool Padded = C.Pads.count(N.input(0)) > 0;
-  if (Padded &&
-      (K != OpKind::Conv || attrString(N, "auto_pad", "NOTSET") != "NOTSET"))
-    return error("a Pad before it folds only into a Conv with explicit pads");
   Value *X = dataInput(C, N), *W = C.value(N, 1), *B = C.value(N, 2);
   bool Transposed = K == OpKind::ConvTranspose;
   NNC_TRY(
@@ -278,7 +277,23 @@ Value *pool2d(Context &C, bool Max, const onnx::NodeProto &N, Value *X,
   return C.B.op(Max ? OpKind::MaxPool : OpKind::AvgPool, {X}, A, Name);
 }
 
+/// Whether the pool N can take the pending zero Pad it reads into its own
+/// padding: the Pad's zeros are elements of the window and count, which the
+/// pool's own padding must then do as well.
+bool takesPad(const Context &C, const onnx::NodeProto &N, bool Max) {
+  auto It = C.Pads.find(N.input(0));
+  if (It == C.Pads.end() || Max || It->second.Pads.size() != 8 ||
+      attrString(N, "auto_pad", "NOTSET") != "NOTSET")
+    return false;
+  for (int64_t P : attrInts(N, "pads"))
+    if (P != 0 && !attrInt(N, "count_include_pad", 0))
+      return false;
+  return true;
+}
+
 Status convertPool(Context &C, const onnx::NodeProto &N, bool Max) {
+  if (!takesPad(C, N, Max))
+    NNC_TRY(materializePad(C, N.input(0)));
   bool Padded = C.Pads.count(N.input(0)) > 0;
   Value *X = dataInput(C, N);
   int64_t Rank = X->Type.rank() - 2;
@@ -293,16 +308,6 @@ Status convertPool(Context &C, const onnx::NodeProto &N, bool Max) {
   if (!Win.ok())
     return Win.status();
   if (Padded) {
-    // The Pad's zeros are elements of the window: they count, which the
-    // pool's own padding must then do as well.
-    bool OwnPads = false;
-    for (int64_t P : Win->Pads)
-      OwnPads |= P != 0;
-    if (Max || Rank != 2 || attrString(N, "auto_pad", "NOTSET") != "NOTSET" ||
-        (OwnPads && !attrInt(N, "count_include_pad", 0)))
-      return error("a Pad before it folds only into a 2-D AveragePool with "
-                   "explicit pads that counts them (count_include_pad=1) or "
-                   "has none");
     addPendingPads(C, N, *Win);
     C.define(N, {pool2d(C, false, N, X, *Win, C.name(N), true)});
     return Status::success();
@@ -358,45 +363,6 @@ Status convertMaxPool(Context &C, const onnx::NodeProto &N) {
 }
 Status convertAveragePool(Context &C, const onnx::NodeProto &N) {
   return convertPool(C, N, false);
-}
-
-Status convertPad(Context &C, const onnx::NodeProto &N) {
-  std::string Mode = attrString(N, "mode", "constant");
-  if (Mode != "constant")
-    return error("mode '", Mode, "' is not supported (constant only)");
-  Ints Pads = attrInts(N, "pads");
-  double Fill = attrFloat(N, "value", 0.0);
-  if (C.Opset >= 11) {
-    const OnnxTensor *P = C.constant(N, 1);
-    if (!P)
-      return error("the pads must be known at import");
-    std::vector<double> D = decode(P->Raw, P->Elt);
-    Pads.assign(D.begin(), D.end());
-    Fill = 0;
-    if (const OnnxTensor *V = C.constant(N, 2))
-      Fill = decode(V->Raw, V->Elt).at(0);
-    else if (N.input_size() > 2 && !N.input(2).empty())
-      return error("the constant_value must be known at import");
-  }
-  Value *X = C.value(N, 0);
-  size_t Rank = size_t(X->Type.rank());
-  if (Pads.size() != 2 * Rank)
-    return error(Pads.size(), " pads for a tensor of rank ", Rank);
-  bool Any = false, Negative = false, OnBatchOrChannels = false;
-  for (size_t I = 0; I < Pads.size(); ++I) {
-    Any |= Pads[I] != 0;
-    Negative |= Pads[I] < 0;
-    OnBatchOrChannels |= Pads[I] != 0 && I % Rank < 2;
-  }
-  if (!Any) { // PyTorch's AvgPool2d exports often pad by nothing
-    C.Values[N.output(0)] = X;
-    return Status::success();
-  }
-  if (Fill != 0 || Negative || OnBatchOrChannels || Rank < 3)
-    return error("this pad is not supported: only a zero pad on spatial axes, "
-                 "folded into the following Conv or AveragePool");
-  C.Pads[N.output(0)] = {N.input(0), Pads};
-  return Status::success();
 }
 
 } // namespace nnc::frontend::onnx_import

@@ -10,8 +10,10 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/onnx/OnnxInternal.h"
+
 #include "ir/Initializers.h"
 #include "ir/Verifier.h"
+#include <algorithm>
 
 #include <cmath>
 #include <functional>
@@ -198,6 +200,8 @@ Expected<Folded> evaluate(Context &C, const onnx::NodeProto &N,
     return binary(Op, *In[0], *In[1]);
   if (Op == "Where")
     return where(*In[0], *In[1], *In[2]);
+  if (Op == "Transpose")
+    return transpose(*In[0], attrInts(N, "perm"));
   if (Op == "Gather")
     return gather(*In[0], *In[1], attrInt(N, "axis", 0));
   if (Op == "Concat")
@@ -225,7 +229,13 @@ Expected<Folded> evaluate(Context &C, const onnx::NodeProto &N,
     for (size_t K = 1; K < 5; ++K) {
       if (!Need(K))
         continue;
-      Expected<Ints> V = intsOf(*In[K], "a Slice bound");
+      // PyTorch's reversing slices end at INT64_MIN; ONNX clamps bounds to
+      // the axis anyway.
+      Folded Bound = *In[K];
+      for (Affine &E : Bound.E)
+        if (E.A == 0)
+          E.B = std::clamp(E.B, -0x1p62, 0x1p62);
+      Expected<Ints> V = intsOf(Bound, "a Slice bound");
       if (!V.ok())
         return V.status();
       Args[K - 1] = *V;
@@ -239,32 +249,14 @@ Expected<Folded> evaluate(Context &C, const onnx::NodeProto &N,
 }
 
 const std::set<std::string> &foldable() {
-  static const std::set<std::string> Ops = {"Constant",
-                                            "Shape",
-                                            "Size",
-                                            "Identity",
-                                            "Cast",
-                                            "Neg",
-                                            "Not",
-                                            "Add",
-                                            "Sub",
-                                            "Mul",
-                                            "Div",
-                                            "Equal",
-                                            "Less",
-                                            "Greater",
-                                            "And",
-                                            "Or",
-                                            "Where",
-                                            "Gather",
-                                            "Concat",
-                                            "Unsqueeze",
-                                            "Squeeze",
-                                            "Reshape",
-                                            "ConstantOfShape",
-                                            "Expand",
-                                            "Range",
-                                            "Slice"};
+  static const std::set<std::string> Ops = {
+      "Constant",  "Shape",   "Size",      "Identity",
+      "Cast",      "Neg",     "Not",       "Add",
+      "Sub",       "Mul",     "Div",       "Equal",
+      "Less",      "Greater", "And",       "Or",
+      "Where",     "Gather",  "Transpose", "Concat",
+      "Unsqueeze", "Squeeze", "Reshape",   "ConstantOfShape",
+      "Expand",    "Range",   "Slice"};
   return Ops;
 }
 

@@ -45,6 +45,7 @@ Expected<Folded> binary(const std::string &Op, const Folded &X,
 Expected<Ints> intsOf(const Folded &F, const char *What);
 Expected<int64_t> axisIn(int64_t Axis, int64_t Rank);
 Folded reshaped(Folded F, ir::Shape S);
+Expected<Folded> transpose(const Folded &X, Ints Perm);
 Expected<Folded> gather(const Folded &X, const Folded &Idx, int64_t Axis);
 Expected<Folded> concat(const std::vector<const Folded *> &Xs, int64_t Axis);
 Expected<Folded> slice(const Folded &X, const Ints &Starts, const Ints &Ends,

@@ -100,14 +100,23 @@ bool integral(DType T) { return T == DType::I64 || T == DType::I32; }
 /// Truncates toward zero, as integer tensors do.
 Affine toIntegral(Affine X) { return {std::trunc(X.A), std::trunc(X.B)}; }
 
+/// X < Y, X > Y or X == Y for every batch size N >= 1, or an error when
+/// the answer depends on N. X - Y = A N + B.
 Expected<bool> compare(const std::string &Op, Affine X, Affine Y) {
-  if (X.A != Y.A)
+  double A = X.A - Y.A, B = X.B - Y.B;
+  if (Op == "Equal") {
+    if (A == 0)
+      return B == 0;
+    double Root = -B / A; // the only batch size at which they are equal
+    if (Root < 1 || Root != std::floor(Root))
+      return false;
     return dependsOnBatch("a comparison");
-  if (Op == "Equal")
-    return X.B == Y.B;
-  if (X.A != 0 && X.B != Y.B)
-    return dependsOnBatch("an ordering");
-  return Op == "Less" ? X.B < Y.B : X.B > Y.B;
+  }
+  // A N + B keeps its sign at N = 1 for every larger N when A goes its way.
+  double AtOne = A + B;
+  if (A == 0 || (A > 0 && AtOne > 0) || (A < 0 && AtOne < 0))
+    return Op == "Less" ? AtOne < 0 : AtOne > 0;
+  return dependsOnBatch("an ordering");
 }
 
 } // namespace
@@ -202,6 +211,31 @@ Expected<int64_t> axisIn(int64_t Axis, int64_t Rank) {
 Folded reshaped(Folded F, Shape S) {
   F.Dims = std::move(S);
   return F;
+}
+
+Expected<Folded> transpose(const Folded &X, Ints Perm) {
+  size_t Rank = X.Dims.size();
+  if (Perm.empty())
+    for (size_t I = Rank; I-- > 0;)
+      Perm.push_back(int64_t(I));
+  std::vector<bool> Seen(Rank, false);
+  for (int64_t P : Perm) {
+    if (Perm.size() != Rank || P < 0 || P >= int64_t(Rank) || Seen[size_t(P)])
+      return error("perm ", attrValueString(Perm), " is not a permutation of ",
+                   Rank, " axes");
+    Seen[size_t(P)] = true;
+  }
+  Folded R{X.Elt, Shape(Rank), {}};
+  for (size_t I = 0; I < Rank; ++I)
+    R.Dims[I] = X.Dims[size_t(Perm[I])];
+  Ints XSt = stridesOf(X.Dims), RSt = stridesOf(R.Dims);
+  for (int64_t Flat = 0; Flat < count(R.Dims); ++Flat) {
+    int64_t Src = 0;
+    for (size_t I = 0; I < Rank; ++I)
+      Src += Flat / RSt[I] % R.Dims[I] * XSt[size_t(Perm[I])];
+    R.E.push_back(X.E[size_t(Src)]);
+  }
+  return R;
 }
 
 Expected<Folded> gather(const Folded &X, const Folded &Idx, int64_t Axis) {

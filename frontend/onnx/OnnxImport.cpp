@@ -91,6 +91,24 @@ Expected<DType> dtypeOf(const onnx::ValueInfoProto &V) {
   }
 }
 
+/// How to export a model without op OpType, where there is a way.
+std::string workAround(const std::string &OpType) {
+  if (OpType == "LayerNormalization")
+    return "; re-export with opset_version=16 or lower, where torch.onnx "
+           "writes layer_norm as ReduceMean, Sub, Pow, Sqrt, Add and Div";
+  if (OpType == "ATen")
+    return "; re-export with the default operator_export_type "
+           "(OperatorExportTypes.ONNX) so that the op is written in ONNX ops";
+  if (OpType == "PythonOp")
+    return "; a torch.autograd.Function needs a symbolic() to export as "
+           "ONNX ops";
+  if (OpType == "Loop" || OpType == "If" || OpType == "Scan" ||
+      OpType == "SequenceConstruct")
+    return "; trace the model (torch.onnx.export of a module that is not "
+           "torch.jit.script-ed) so that control flow is unrolled";
+  return "";
+}
+
 /// Everything unsupported in the file, so the user sees it all at once.
 std::vector<std::string> findProblems(const onnx::ModelProto &M,
                                       int64_t Opset) {
@@ -99,7 +117,9 @@ std::vector<std::string> findProblems(const onnx::ModelProto &M,
   // spatial, legacy broadcast and axis, shapes as attributes) that are
   // handled or reported below like any other.
   if (Opset < 1 || Opset > 17)
-    P.push_back("opset " + std::to_string(Opset) + " (nnc reads 1 to 17)");
+    P.push_back(
+        "opset " + std::to_string(Opset) + " (nnc reads 1 to 17" +
+        (Opset > 17 ? "; re-export with opset_version=17 or lower)" : ")"));
   for (const onnx::NodeProto &N : M.graph().node()) {
     std::string Where = "node '" + (N.name().empty() ? N.output(0) : N.name()) +
                         "' (" + N.op_type() + ")";
@@ -113,7 +133,7 @@ std::vector<std::string> findProblems(const onnx::ModelProto &M,
     const OpConverter *C = findConverter(N.op_type());
     if (!C) {
       if (!isFoldable(N.op_type()))
-        P.push_back(Where + ": unsupported op");
+        P.push_back(Where + ": unsupported op" + workAround(N.op_type()));
       continue;
     }
     for (const std::string &Problem : unknownAttributes(N))
@@ -124,16 +144,17 @@ std::vector<std::string> findProblems(const onnx::ModelProto &M,
   return P;
 }
 
-/// Operands whose values are compiled into the graph: Reshape's shape, the
-/// axes of reductions and (un)squeezes, Dropout's ratio and mode, Clip's
-/// bounds.
+/// Operands whose values are compiled into the graph: Reshape's and
+/// Expand's shape, the axes of reductions and (un)squeezes, Dropout's ratio
+/// and mode, Clip's bounds, Pad's pads, value and axes.
 bool isStaticOperand(const onnx::NodeProto &N, int I) {
   const std::string &Op = N.op_type();
   return (I == 1 &&
-          (Op == "Reshape" || Op == "ReduceSum" || Op == "ReduceMean" ||
+          (Op == "Reshape" || Op == "Expand" || Op == "ReduceSum" ||
+           Op == "ReduceMean" || Op == "ReduceMax" || Op == "ReduceMin" ||
            Op == "Squeeze" || Op == "Unsqueeze")) ||
-         ((I == 1 || I == 2) &&
-          (Op == "Dropout" || Op == "Clip" || Op == "Pad"));
+         ((I == 1 || I == 2) && (Op == "Dropout" || Op == "Clip")) ||
+         (I >= 1 && Op == "Pad");
 }
 
 /// An initializer or a bound input. Constants (integer initializers, bound
@@ -181,9 +202,7 @@ Status convertNode(Context &C, const onnx::NodeProto &N) {
                    "' is computed at run time");
     bool ReadsPad = N.op_type() == "Conv" || N.op_type() == "AveragePool";
     if (C.Pads.count(In) && !(ReadsPad && I == 0))
-      return error(Where, ": reads '", In, "', a Pad, which is not supported ",
-                   "except folded into the padding of a following Conv or ",
-                   "AveragePool");
+      NNC_TRY(materializePad(C, In).withPrefix(Where));
     if (C.Known.count(In) && !isStaticOperand(N, I))
       NNC_TRY(materializeKnown(C, In).withPrefix(Where));
     else if (C.Values.count(In) && !C.Values.at(In) && !isStaticOperand(N, I))
@@ -262,6 +281,7 @@ Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
   Graph G;
   G.Name = GP.name();
   Context C{G, Builder(G), Opset, {}, {}};
+  C.FromPyTorch = M.producer_name() == "pytorch";
   for (const onnx::TensorProto &T : GP.initializer()) {
     Expected<OnnxTensor> Data = convertTensor(T);
     if (!Data.ok())
@@ -309,10 +329,8 @@ Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
     if (C.Known.count(Out.name()))
       NNC_TRY(materializeKnown(C, Out.name())
                   .withPrefix(Name + ": graph output '" + Out.name() + "'"));
-    if (C.Pads.count(Out.name()))
-      return error(Name, ": graph output '", Out.name(), "' is a Pad, which ",
-                   "is not supported except folded into a following Conv or "
-                   "AveragePool");
+    NNC_TRY(materializePad(C, Out.name())
+                .withPrefix(Name + ": graph output '" + Out.name() + "'"));
     auto It = C.Values.find(Out.name());
     if (It == C.Values.end())
       return error(Name, ": graph output '", Out.name(), "' is never computed");

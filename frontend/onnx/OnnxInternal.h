@@ -18,13 +18,17 @@ Expected<OnnxTensor> convertTensor(const onnx::TensorProto &T);
 struct PendingPad {
   std::string Source;
   std::vector<int64_t>
-      Pads; // ONNX order: the begins of every axis, then the ends
+      Pads;         // ONNX order: the begins of every axis, then the ends
+  std::string Node; // the Pad's name, for the op if it is not folded
 };
 
 struct Context {
   ir::Graph &G;
   ir::Builder B;
   int64_t Opset = 13;
+  /// Exported by torch.onnx, whose semantics win where they differ from
+  /// ONNX's reference (the running variance's update).
+  bool FromPyTorch = false;
   std::map<std::string, ir::Value *> Values;   // by ONNX name
   std::map<std::string, OnnxTensor> Constants; // initializers, Constant ops
   /// Values known at import, by ONNX name; those not (yet) needed at run
@@ -87,9 +91,25 @@ Status materializeKnown(Context &C, const std::string &Name);
 Expected<std::vector<int64_t>> reshapeTarget(Context &C, const Folded &Shape,
                                              const ir::Value *X);
 
-/// Pad: a zero pad of no size is the identity; a zero pad on spatial axes
-/// is left for the following Conv or AveragePool to fold (OnnxConvPool.cpp).
+// Converters in OnnxLayout.cpp.
+Status convertReshape(Context &C, const onnx::NodeProto &N);
+Status convertSqueeze(Context &C, const onnx::NodeProto &N);
+Status convertUnsqueeze(Context &C, const onnx::NodeProto &N);
+Status convertReduceSum(Context &C, const onnx::NodeProto &N);
+Status convertReduceMean(Context &C, const onnx::NodeProto &N);
+Status convertReduceMax(Context &C, const onnx::NodeProto &N);
+Status convertReduceMin(Context &C, const onnx::NodeProto &N);
+Status convertExpand(Context &C, const onnx::NodeProto &N);
+/// Pad: a pad of no size is the identity; a zero pad on spatial axes is
+/// left pending for the following Conv or AveragePool to fold; any other
+/// pad is an op.
 Status convertPad(Context &C, const onnx::NodeProto &N);
+/// Makes the pending Pad Name an op, for a reader that cannot fold it (no
+/// effect if Name is not a pending Pad).
+Status materializePad(Context &C, const std::string &Name);
+/// An operand compiled into the graph (a shape, axes, bounds) that is not
+/// known at import.
+Status runTimeValue(const onnx::NodeProto &N, int I, const char *What);
 /// Attributes of N that its converter does not understand.
 std::vector<std::string> unknownAttributes(const onnx::NodeProto &N);
 

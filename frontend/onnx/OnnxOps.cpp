@@ -220,10 +220,12 @@ Status convertBatchNorm(Context &C, const onnx::NodeProto &N) {
       return error("output '", N.output(I), "' (the saved batch statistics) ",
                    "is read, which is not supported");
   if (Training) {
+    // ONNX moves the running variance by the batch's biased variance,
+    // PyTorch by the unbiased one.
     C.define(N, C.B.ops(OpKind::BatchNormTrain, Ins,
                         attrs({{"epsilon", Eps},
                                {"momentum", Momentum},
-                               {"unbiased", int64_t(0)}}),
+                               {"unbiased", int64_t(C.FromPyTorch)}}),
                         3, C.name(N)));
     return Status::success();
   }
@@ -250,15 +252,6 @@ Status convertLRN(Context &C, const onnx::NodeProto &N) {
                      {"bias", attrFloat(N, "bias", 1.0)}}));
 }
 
-/// An operand compiled into the graph (a shape, axes, bounds) that is not
-/// a constant: its value must be given at import.
-Status runTimeValue(const onnx::NodeProto &N, int I, const char *What) {
-  return error("the ", What, " comes at run time from '", N.input(I),
-               "'; nnc compiles static graphs and this is not supported "
-               "unless its value is given at import (nnc import --bind ",
-               N.input(I), "=FILE.pb)");
-}
-
 // Dropout is the identity at inference; nnc's training lowering applies it
 // in train_step at its ratio. A training-mode export (training_mode true)
 // is the same op: its randomness is nnc's, not NumPy's.
@@ -281,95 +274,6 @@ Status convertDropout(Context &C, const onnx::NodeProto &N) {
 
 Status convertFlatten(Context &C, const onnx::NodeProto &N) {
   return same(C, N, OpKind::Flatten, attrs({{"axis", attrInt(N, "axis", 1)}}));
-}
-
-Status convertReshape(Context &C, const onnx::NodeProto &N) {
-  const OnnxTensor *Shape = C.constant(N, 1);
-  if (!Shape) {
-    // Computed from Shape(x) with a dynamic batch axis.
-    const Folded *Symbolic = C.known(N, 1);
-    if (!Symbolic)
-      return runTimeValue(N, 1, "shape");
-    Expected<Ints> Target = reshapeTarget(C, *Symbolic, C.value(N, 0));
-    if (!Target.ok())
-      return Target.status();
-    C.define(N, {C.B.op(OpKind::Reshape, {C.value(N, 0)},
-                        attrs({{"shape", *Target}}), C.name(N))});
-    return Status::success();
-  }
-  std::vector<double> D = decode(Shape->Raw, Shape->Elt);
-  // allowzero=1 makes a 0 a real zero-size dimension instead of "copy".
-  if (attrInt(N, "allowzero", 0) &&
-      std::find(D.begin(), D.end(), 0.0) != D.end())
-    return error("allowzero=1 with a 0 in the shape makes an empty tensor, "
-                 "which is not supported");
-  C.define(N,
-           {C.B.op(OpKind::Reshape, {C.value(N, 0)},
-                   attrs({{"shape", Ints(D.begin(), D.end())}}), C.name(N))});
-  return Status::success();
-}
-
-/// Squeeze's or Unsqueeze's axes: the attribute before opset 13, a
-/// constant input from 13 on.
-Expected<Ints> squeezeAxes(Context &C, const onnx::NodeProto &N) {
-  if (const OnnxTensor *A = C.constant(N, 1)) {
-    std::vector<double> D = decode(A->Raw, A->Elt);
-    return Ints(D.begin(), D.end());
-  }
-  if (C.value(N, 1))
-    return runTimeValue(N, 1, "axes");
-  return attrInts(N, "axes");
-}
-
-/// A reshape to S that keeps a leading batch dimension symbolic (0: copy)
-/// when S starts with X's first dimension.
-Status reshapeTo(Context &C, const onnx::NodeProto &N, Value *X, Shape S) {
-  Ints Target(S.begin(), S.end());
-  if (!Target.empty() && X->Type.rank() > 0 && Target[0] == X->Type.Dims[0])
-    Target[0] = 0;
-  C.define(
-      N, {C.B.op(OpKind::Reshape, {X}, attrs({{"shape", Target}}), C.name(N))});
-  return Status::success();
-}
-
-Status convertSqueeze(Context &C, const onnx::NodeProto &N) {
-  Value *X = C.value(N, 0);
-  Expected<Ints> Axes = squeezeAxes(C, N);
-  if (!Axes.ok())
-    return Axes.status();
-  int64_t R = X->Type.rank();
-  std::vector<bool> Drop(size_t(R), Axes->empty());
-  for (int64_t A : *Axes) {
-    int64_t Ax = A < 0 ? A + R : A;
-    if (Ax < 0 || Ax >= R || X->Type.Dims[size_t(Ax)] != 1)
-      return error("axis ", A, " of ", X->Type.str(), " is not of size 1");
-    Drop[size_t(Ax)] = true;
-  }
-  Shape S;
-  for (int64_t I = 0; I < R; ++I)
-    if (!Drop[size_t(I)] || X->Type.Dims[size_t(I)] != 1)
-      S.push_back(X->Type.Dims[size_t(I)]);
-  return reshapeTo(C, N, X, S);
-}
-
-Status convertUnsqueeze(Context &C, const onnx::NodeProto &N) {
-  Value *X = C.value(N, 0);
-  Expected<Ints> Axes = squeezeAxes(C, N);
-  if (!Axes.ok())
-    return Axes.status();
-  int64_t R = X->Type.rank() + int64_t(Axes->size());
-  std::vector<bool> New(size_t(R), false);
-  for (int64_t A : *Axes) {
-    int64_t Ax = A < 0 ? A + R : A;
-    if (Ax < 0 || Ax >= R || New[size_t(Ax)])
-      return error("axis ", A, " is out of range or repeated for ",
-                   X->Type.str());
-    New[size_t(Ax)] = true;
-  }
-  Shape S;
-  for (int64_t I = 0, J = 0; I < R; ++I)
-    S.push_back(New[size_t(I)] ? 1 : X->Type.Dims[size_t(J++)]);
-  return reshapeTo(C, N, X, S);
 }
 
 // Clip: bounds as attributes before opset 11, as optional constant inputs
@@ -427,34 +331,6 @@ Status convertSoftmax(Context &C, const onnx::NodeProto &N) {
 }
 Status convertLogSoftmax(Context &C, const onnx::NodeProto &N) {
   return softmax(C, N, OpKind::LogSoftmax);
-}
-
-Status reduce(Context &C, const onnx::NodeProto &N, OpKind K) {
-  Ints Axes = attrInts(N, "axes");
-  if (const OnnxTensor *A = C.constant(N, 1)) { // opset 13+ ReduceSum
-    std::vector<double> D = decode(A->Raw, A->Elt);
-    Axes.assign(D.begin(), D.end());
-  } else if (C.value(N, 1)) {
-    return runTimeValue(N, 1, "axes");
-  }
-  // Opset 13's noop_with_empty_axes: no axes is the identity, not "all".
-  if (Axes.empty() && attrInt(N, "noop_with_empty_axes", 0)) {
-    C.define(N, {C.B.op(OpKind::Identity, {C.value(N, 0)}, {}, C.name(N))});
-    return Status::success();
-  }
-  C.define(
-      N,
-      {C.B.op(K, {C.value(N, 0)},
-              attrs({{"axes", Axes}, {"keepdims", attrInt(N, "keepdims", 1)}}),
-              C.name(N))});
-  return Status::success();
-}
-
-Status convertReduceSum(Context &C, const onnx::NodeProto &N) {
-  return reduce(C, N, OpKind::ReduceSum);
-}
-Status convertReduceMean(Context &C, const onnx::NodeProto &N) {
-  return reduce(C, N, OpKind::ReduceMean);
 }
 
 /// clip(alpha x + beta, 0, 1) from nnc ops.
@@ -645,6 +521,9 @@ const std::vector<Entry> &table() {
        {"axes", "keepdims", "noop_with_empty_axes"},
        {None, convertReduceSum}},
       {"ReduceMean", {"axes", "keepdims"}, {None, convertReduceMean}},
+      {"ReduceMax", {"axes", "keepdims"}, {None, convertReduceMax}},
+      {"ReduceMin", {"axes", "keepdims"}, {None, convertReduceMin}},
+      {"Expand", {}, {None, convertExpand}},
       {"HardSigmoid", {"alpha", "beta"}, {None, convertHardSigmoid}},
       {"HardSwish", {}, {None, convertHardSwish}},
       {"SoftmaxCrossEntropyLoss",

@@ -150,6 +150,18 @@ Status inferReduceGrad(const Node &N, const Types &In, Types &Out) {
   return Status::success();
 }
 
+// PadGrad(dy, x): dy summed back onto the elements of x it was padded from.
+Status inferPadGrad(const Node &N, const Types &In, Types &Out) {
+  NNC_TRY(expectFloat(N, In, 0));
+  Shape Padded;
+  NNC_TRY(checkPad(N, In[1], Padded));
+  if (Padded != In[0].Dims)
+    return error(operand(N, In, 0), " is not ", operand(N, In, 1),
+                 " padded by 'pads'");
+  Out = {TensorType{In[0].Elt, In[1].Dims}};
+  return Status::success();
+}
+
 // LossGrad(prediction, target, dloss) -> dprediction of the loss named by
 // 'loss', including the 1 / count of the mean.
 Status inferLossGrad(const Node &N, const Types &In, Types &Out) {
@@ -274,6 +286,14 @@ void registerGradientOps() {
                     {"keepdims", int64_t(1)},
                     {"mean", int64_t(0)}},
           .Infer = inferReduceGrad,
+          .Flops = flopsPerOutput});
+  define({.Kind = OpKind::PadGrad,
+          .Operands = {"dy", "like"},
+          .MinInputs = 2,
+          .Attrs = {{"pads", Ints{}, true},
+                    {"mode", std::string("constant")},
+                    {"value", 0.0}},
+          .Infer = inferPadGrad,
           .Flops = flopsPerOutput});
   define({.Kind = OpKind::LossGrad,
           .Operands = {"prediction", "target", "dloss"},

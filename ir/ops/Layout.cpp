@@ -156,6 +156,36 @@ Status inferArgMax(const Node &N, const Types &In, Types &Out) {
   return Status::success();
 }
 
+// Expand(x, batch_like?): x broadcast against 'shape' by NumPy's rules
+// (ONNX's Expand, whose result may be larger than 'shape' where x is). A 0
+// in 'shape' is the batch size: dimension 0 of operand 'batch_like'.
+Status inferExpand(const Node &N, const Types &In, Types &Out) {
+  NNC_TRY(expectFloat(N, In, 0));
+  Ints Target = N.Attrs.getInts("shape");
+  for (int64_t &D : Target) {
+    if (D == 0 && In.size() > 1 && In[1].rank() > 0)
+      D = In[1].Dims[0];
+    else if (D < 1)
+      return error("shape ", attrValueString(N.Attrs.getInts("shape")),
+                   " has a dimension ", D, ", expected at least 1 (0 for the ",
+                   "batch size of operand 'batch_like')");
+  }
+  Expected<Shape> S = broadcast(In[0].Dims, Target);
+  if (!S.ok())
+    return error("cannot expand ", operand(N, In, 0), " to shape ",
+                 attrValueString(Target), ": ", S.status().message());
+  Out = {TensorType{In[0].Elt, *S}};
+  return Status::success();
+}
+
+Status inferPad(const Node &N, const Types &In, Types &Out) {
+  NNC_TRY(expectFloat(N, In, 0));
+  Shape Padded;
+  NNC_TRY(checkPad(N, In[0], Padded));
+  Out = {TensorType{In[0].Elt, Padded}};
+  return Status::success();
+}
+
 int64_t inputElements(const Node &N) { return N.Inputs[0]->Type.numElements(); }
 
 } // namespace
@@ -197,6 +227,25 @@ void registerLayoutOps() {
           .Attrs = {{"axes", Ints{}}, {"keepdims", int64_t(1)}},
           .Infer = inferReduce,
           .Flops = inputElements});
+  for (OpKind K : {OpKind::ReduceMax, OpKind::ReduceMin})
+    define({.Kind = K,
+            .Operands = {"x"},
+            .Attrs = {{"axes", Ints{}}, {"keepdims", int64_t(1)}},
+            .Infer = inferReduce,
+            .Flops = inputElements});
+  define({.Kind = OpKind::Expand,
+          .Operands = {"x", "batch_like"},
+          .MinInputs = 1,
+          .Attrs = {{"shape", Ints{}, true}},
+          .Infer = inferExpand,
+          .Flops = noFlops});
+  define({.Kind = OpKind::Pad,
+          .Operands = {"x"},
+          .Attrs = {{"pads", Ints{}, true},
+                    {"mode", std::string("constant")},
+                    {"value", 0.0}},
+          .Infer = inferPad,
+          .Flops = noFlops});
   define({.Kind = OpKind::ArgMax,
           .Operands = {"x"},
           .Attrs = {{"axis", int64_t(-1)}, {"keepdims", int64_t(0)}},

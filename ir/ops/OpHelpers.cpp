@@ -96,4 +96,31 @@ int64_t outputElements(const Node &N) {
 int64_t flopsPerOutput(const Node &N) { return outputElements(N); }
 int64_t noFlops(const Node &) { return 0; }
 
+// Pad and PadGrad: 'pads' holds every axis's begin, then every axis's end
+// (ONNX's order; negative crops); 'mode' is constant, reflect or edge.
+Status checkPad(const Node &N, const TensorType &X, Shape &Padded) {
+  const Ints &P = N.Attrs.getInts("pads");
+  int64_t Rank = X.rank();
+  if (int64_t(P.size()) != 2 * Rank)
+    return error("attribute 'pads' has ", P.size(), " values for a tensor of ",
+                 "rank ", Rank, ", expected ", 2 * Rank);
+  const std::string &Mode = N.Attrs.getString("mode");
+  if (Mode != "constant" && Mode != "reflect" && Mode != "edge")
+    return error("attribute 'mode' is '", Mode,
+                 "', expected constant, reflect or edge");
+  Padded = X.Dims;
+  for (int64_t D = 0; D < Rank; ++D) {
+    int64_t Begin = P[size_t(D)], End = P[size_t(Rank + D)];
+    constexpr int64_t Limit = int64_t(1) << 40;
+    if (Begin < -Limit || Begin > Limit || End < -Limit || End > Limit)
+      return error("pads ", Begin, " and ", End, " on axis ", D,
+                   " exceed 2^40");
+    if (X.Dims[size_t(D)] + Begin + End < 1)
+      return error("pads ", Begin, " and ", End, " on axis ", D,
+                   " leave no elements of its ", X.Dims[size_t(D)]);
+    Padded[size_t(D)] += Begin + End;
+  }
+  return Status::success();
+}
+
 } // namespace nnc::ir::ops

@@ -22,6 +22,9 @@ Status inferLikeFirst(const Node &N, const Types &In, Types &Out);
 /// BatchNorm and BatchNormTrain: operands 1..4 (scale, bias, mean, var) hold
 /// one value per channel (dim 1) of operand 0; epsilon > 0, momentum in [0,1].
 Status checkBatchNorm(const Node &N, const Types &In);
+/// Pad and PadGrad: 'pads' (every axis's begin, then every end; negative
+/// crops) and 'mode' are valid for X; Padded is the padded shape.
+Status checkPad(const Node &N, const TensorType &X, Shape &Padded);
 /// Resolves a possibly negative axis against Rank, or fails naming it.
 Expected<int64_t> normalizeAxis(int64_t Axis, int64_t Rank);
 /// NumPy broadcasting of two shapes.

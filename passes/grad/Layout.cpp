@@ -1,6 +1,8 @@
 //===- passes/grad/Layout.cpp - Rules for data movement and losses --------===//
 #include "passes/grad/GradRules.h"
 
+#include <algorithm>
+
 namespace nnc::passes::grad {
 namespace {
 
@@ -59,6 +61,54 @@ template <int Mean> Status reduce(Context &C, std::vector<Value *> &DIn) {
   return Status::success();
 }
 
+/// A Reshape target for the result of reduction C.N with the reduced axes
+/// kept as 1s, and those axes. A kept batch axis stays symbolic (0: copy).
+Ints keptShape(const Context &C, Ints &Axes) {
+  Ints Kept = C.in(0)->Type.Dims;
+  int64_t Rank = int64_t(Kept.size());
+  for (int64_t A : C.N.Attrs.getInts("axes"))
+    Axes.push_back(A < 0 ? A + Rank : A);
+  if (Axes.empty())
+    for (int64_t A = 0; A < Rank; ++A)
+      Axes.push_back(A);
+  for (int64_t A : Axes)
+    Kept[size_t(A)] = 1;
+  if (Rank > 0 && std::find(Axes.begin(), Axes.end(), 0) == Axes.end())
+    Kept[0] = 0;
+  return Kept;
+}
+
+// The gradient goes to the elements equal to the result, shared equally by
+// ties (PyTorch's amax/amin): for a maximum y, the mask is 1 - step(y - x).
+template <bool Max>
+Status reduceExtreme(Context &C, std::vector<Value *> &DIn) {
+  Value *X = C.in(0), *Y = C.out(0), *Dy = C.DOut[0];
+  Ints Axes, Kept = keptShape(C, Axes);
+  if (!C.N.Attrs.getInt("keepdims")) {
+    Y = C.op(OpKind::Reshape, {Y}, attrs({{"shape", Kept}}));
+    Dy = C.op(OpKind::Reshape, {Dy}, attrs({{"shape", Kept}}));
+  }
+  Value *Gap = Max ? C.op(OpKind::Sub, {Y, X}) : C.op(OpKind::Sub, {X, Y});
+  Value *One = C.B.constant(C.out(0)->Name + ".one", {}, {1.0}, X->Type.Elt);
+  Value *Mask = C.op(OpKind::Sub, {One, C.op(OpKind::Step, {Gap})});
+  Value *Count = C.op(OpKind::ReduceSum, {Mask},
+                      attrs({{"axes", Axes}, {"keepdims", int64_t(1)}}));
+  DIn[0] = C.op(OpKind::Mul, {Mask, C.op(OpKind::Div, {Dy, Count})});
+  return Status::success();
+}
+
+// Summed over the axes x was broadcast along.
+Status expand(Context &C, std::vector<Value *> &DIn) {
+  DIn[0] = C.op(OpKind::SumTo, {C.DOut[0], C.in(0)});
+  return Status::success();
+}
+
+Status pad(Context &C, std::vector<Value *> &DIn) {
+  DIn[0] =
+      C.op(OpKind::PadGrad, {C.DOut[0], C.in(0)}, C.attrsFor(OpKind::PadGrad));
+  return Status::success();
+}
+
 Status loss(Context &C, std::vector<Value *> &DIn) {
   Value *D = C.op(OpKind::LossGrad, {C.in(0), C.in(1), C.DOut[0]},
                   attrs({{"loss", std::string(C.N.opName())}}));
@@ -98,6 +148,10 @@ void registerLayout() {
   define(OpKind::ChannelShuffle, channelShuffle);
   define(OpKind::ReduceSum, reduce<0>);
   define(OpKind::ReduceMean, reduce<1>);
+  define(OpKind::ReduceMax, reduceExtreme<true>);
+  define(OpKind::ReduceMin, reduceExtreme<false>);
+  define(OpKind::Expand, expand);
+  define(OpKind::Pad, pad);
   for (OpKind K : {OpKind::MseLoss, OpKind::BceLoss, OpKind::BceWithLogitsLoss,
                    OpKind::SoftmaxCrossEntropy})
     define(K, loss);

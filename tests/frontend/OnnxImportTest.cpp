@@ -403,3 +403,55 @@ TEST(OnnxImport, MalformedShapeArithmeticIsAnErrorNotACrash) {
   addNode(Twice, "Reshape", {"x", "u"}, "y");
   Refused(Twice, "axis 0 is given twice");
 }
+
+TEST(OnnxImport, ZeroPadFoldsIntoAConvAndIsAnOpBeforeAnythingElse) {
+  auto Padded = [](const std::string &Reader) {
+    onnx::ModelProto M = dynamicBatchModel();
+    addInts(M, "pads", {0, 0, 1, 1, 0, 0, 1, 1});
+    addNode(M, "Pad", {"x", "pads"}, "p");
+    std::vector<std::string> In = {"p"};
+    if (Reader == "Conv") {
+      onnx::TensorProto *W = M.mutable_graph()->add_initializer();
+      W->set_name("w");
+      W->set_data_type(onnx::TensorProto::FLOAT);
+      for (int D : {2, 3, 2, 2})
+        W->add_dims(D);
+      for (int I = 0; I < 24; ++I)
+        W->add_float_data(0.1f * float(I % 5) - 0.2f);
+      In.push_back("w");
+    }
+    onnx::AttributeProto *K = addNode(M, Reader, In, "y")->add_attribute();
+    K->set_name("kernel_shape");
+    K->set_type(onnx::AttributeProto::INTS);
+    K->add_ints(2);
+    K->add_ints(2);
+    return import(M);
+  };
+  Expected<Graph> Conv = Padded("Conv");
+  ASSERT_OK(Conv);
+  for (const auto &N : Conv->nodes())
+    EXPECT_NE(N->Op, OpKind::Pad) << "a zero spatial pad folds into the conv";
+  Expected<Graph> Max = Padded("MaxPool");
+  ASSERT_OK(Max);
+  ASSERT_EQ(Max->nodes().size(), 2u);
+  EXPECT_EQ(Max->nodes()[0]->Op, OpKind::Pad);
+  ASSERT_OK(inferShapes(*Max, 3));
+  EXPECT_EQ(Max->EntryPoints[0].Outputs[0]->Type.Dims, (Shape{3, 3, 3, 3}));
+}
+
+TEST(OnnxImport, UnsupportedOpsWithAWorkAroundSayIt) {
+  onnx::ModelProto M = dynamicBatchModel();
+  M.mutable_opset_import(0)->set_version(18);
+  addNode(M, "LayerNormalization", {"x"}, "y");
+  Expected<Graph> G = import(M);
+  ASSERT_FALSE(G.ok());
+  std::string E = G.status().message();
+  EXPECT_NE(E.find("opset 18 (nnc reads 1 to 17; re-export with "
+                   "opset_version=17 or lower)"),
+            std::string::npos)
+      << E;
+  EXPECT_NE(E.find("(LayerNormalization): unsupported op; re-export with "
+                   "opset_version=16 or lower"),
+            std::string::npos)
+      << E;
+}

@@ -231,6 +231,49 @@ TEST(Gradients, Layout) {
   EXPECT_GRADIENTS_MATCH(
       gradCheckOp(OpKind::ReduceMean, {rnd({3, 4, 2}, 59)}, {true},
                   attrs({{"axes", Ints{0, 2}}, {"keepdims", int64_t(0)}})));
+  EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::ReduceMax, {rnd({3, 4, 2}, 158)},
+                                     {true}, attrs({{"axes", Ints{1}}})));
+  EXPECT_GRADIENTS_MATCH(
+      gradCheckOp(OpKind::ReduceMin, {rnd({3, 4, 2}, 159)}, {true},
+                  attrs({{"axes", Ints{0, 2}}, {"keepdims", int64_t(0)}})));
+  EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::Expand, {rnd({3, 1}, 160)}, {true},
+                                     attrs({{"shape", Ints{2, 1, 4}}})));
+  for (const char *Mode : {"constant", "reflect", "edge"}) {
+    SCOPED_TRACE(Mode);
+    EXPECT_GRADIENTS_MATCH(gradCheckOp(OpKind::Pad, {rnd({2, 3, 4}, 161)},
+                                       {true},
+                                       attrs({{"pads", Ints{1, 0, 5, 0, 2, -1}},
+                                              {"mode", std::string(Mode)},
+                                              {"value", 0.5}})));
+  }
+}
+
+TEST(Gradients, ReduceMaxAndMinShareTheGradientAmongTies) {
+  // PyTorch's amax/amin: dy divided equally among the elements equal to
+  // the result.
+  for (OpKind K : {OpKind::ReduceMax, OpKind::ReduceMin}) {
+    Graph G;
+    Builder B(G);
+    Value *X = B.input("x", {2, 3});
+    Value *Y =
+        B.op(K, {X}, attrs({{"axes", Ints{1}}, {"keepdims", int64_t(0)}}), "y");
+    Value *R = B.constant("r", {2}, {3.0, -2.0});
+    Value *L = B.op(OpKind::ReduceSum, {B.op(OpKind::Mul, {Y, R})},
+                    attrs({{"keepdims", int64_t(0)}}));
+    ASSERT_OK(B.status());
+    auto D = passes::differentiate(G, L, {X});
+    ASSERT_OK(D);
+    G.EntryPoints.push_back({"g", {X}, {D->Grads.at(X)}, {}});
+    ASSERT_OK(verify(G));
+    auto I = interp::Interpreter::create(G);
+    ASSERT_OK(I);
+    double T = K == OpKind::ReduceMax ? 2 : -1; // the tied extreme
+    auto Out =
+        I->run("g", {{"x", tensor({2, 3}, {0.5, 0.5, 0.5, T, 0.5, T})}}, {});
+    ASSERT_OK(Out);
+    EXPECT_EQ(Out->at(D->Grads.at(X)->Name).Data,
+              (std::vector<double>{1, 1, 1, -1, 0, -1}));
+  }
 }
 
 TEST(Gradients, Losses) {

@@ -8,6 +8,10 @@ it writes, under OUT:
   (PyTorch's output in eval mode), and a line "<case> <N>" in manifest.txt.
 The exports are run at batch sizes other than the one they were traced at,
 so shapes computed from x.size(0) must follow the batch.
+
+For the gradients, <case>_loss.onnx is the same model with a scalar loss
+sum(model(x) * r) (r fixed), and <case>_b<N>_grad/ holds d loss / d x (as
+x.bin) and d loss / d p for every parameter, named as in the export.
 """
 import os
 import sys
@@ -54,6 +58,59 @@ class Residual(nn.Module):
         return self.fc(torch.flatten(h, 1))
 
 
+class Maxout(nn.Module):
+    """Maxout over pairs of channels, written as view(...).amax."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3)
+
+    def forward(self, x):
+        h = self.conv(x)
+        return h.view(h.size(0), 2, 2, 6, 6).amax(2)
+
+
+class MinMax(nn.Module):
+    """torch.max over a dimension (values only) and amin over two."""
+
+    def forward(self, x):
+        values, _ = torch.max(x, dim=3)
+        return values + x.amin(dim=(1, 2), keepdim=False).unsqueeze(1)
+
+
+class ExpandAs(nn.Module):
+    """A per-channel parameter expanded to x, and a learned token expanded
+    over the batch (as ViT's class token)."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.randn(1, 3, 1, 1))
+        self.token = nn.Parameter(torch.randn(1, 3, 8, 8))
+        self.conv = nn.Conv2d(1, 3, 1)
+
+    def forward(self, x):
+        h = self.conv(x)
+        token = self.token.expand(x.size(0), -1, -1, -1)
+        return self.scale.expand_as(h) * h + token
+
+
+class Padded(nn.Module):
+    """F.pad in one mode, then a conv, so that the pad is an op."""
+
+    def __init__(self, mode, pads, value=0.0, channels=2):
+        super().__init__()
+        self.mode, self.pads, self.value = mode, pads, value
+        self.conv = nn.Conv2d(channels, 2, 3)
+
+    def forward(self, x):
+        h = torch.cat([x, x * x], dim=1)
+        if self.mode == "constant":
+            h = F.pad(h, self.pads, value=self.value)
+        else:
+            h = F.pad(h, self.pads, mode=self.mode)
+        return self.conv(h)
+
+
 def conv_bn_relu():
     return nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU())
 
@@ -81,6 +138,20 @@ CASES = {
     "gelu": (lambda: nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.GELU(),
                                    nn.Linear(16, 4)), {}),
     "reshape_by_shape": (ReshapeByShape, {}),
+    # LayerNormalization is an op from opset 17; up to 16 PyTorch writes it
+    # as ReduceMean, Sub, Pow, Sqrt, Add, Div (the error's work-around).
+    "layernorm_opset16": (lambda: nn.Sequential(nn.Conv2d(1, 3, 3),
+                                                nn.LayerNorm([3, 6, 6])),
+                          {"opset": 16}),
+    "maxout_amax": (Maxout, {}),
+    "max_dim_amin": (MinMax, {}),
+    "expand_as_and_batch": (ExpandAs, {}),
+    "pad_reflect": (lambda: Padded("reflect", (1, 2, 2, 1)), {}),
+    "pad_replicate": (lambda: Padded("replicate", (3, 0, 1, 2)), {}),
+    "pad_constant_value": (lambda: Padded("constant", (1, 1, 0, 2), 0.5), {}),
+    "pad_channels_and_crop": (lambda: Padded("constant", (-1, 1, 0, 0, 1, 2),
+                                                     channels=5),
+                              {}),
     "residual_cat_adaptive": (Residual, {}),
     # A training-mode export: Dropout names its (unused) mask. Compared in
     # eval mode (nnc run is inference; dropout applies in train_step).
@@ -91,6 +162,39 @@ CASES = {
     "batchnorm_training_opset14": (conv_bn_relu, dict(TRAINING, opset=14)),
     "batchnorm_training_opset15": (conv_bn_relu, dict(TRAINING, opset=15)),
 }
+
+
+class WithLoss(nn.Module):
+    """sum(model(x) * r): a scalar whose gradient reaches every output."""
+
+    def __init__(self, model, r):
+        super().__init__()
+        self.m = model
+        self.register_buffer("r", r)
+
+    def forward(self, x):
+        return (self.m(x) * self.r).sum()
+
+
+def export(model, x, path, opset, options, outputs):
+    axes = {"x": {0: "batch"}}
+    if outputs == ["y"]:
+        axes["y"] = {0: "batch"}
+    torch.onnx.export(model, (x,), path, input_names=["x"],
+                      output_names=outputs, dynamic_axes=axes,
+                      opset_version=opset, **options)
+
+
+def save_grads(model, xb, out):
+    """d loss / d x and d loss / d p of every parameter, into out/."""
+    os.makedirs(out, exist_ok=True)
+    xb = xb.clone().requires_grad_(True)
+    model.zero_grad()
+    model(xb).backward()
+    save(os.path.join(out, "x.bin"), xb.grad)
+    for name, p in model.named_parameters():
+        if p.grad is not None:
+            save(os.path.join(out, name + ".bin"), p.grad)
 
 
 def save(path, t):
@@ -110,21 +214,33 @@ def main():
         opset = options.pop("opset", 13)
         training = options.get("training") == torch.onnx.TrainingMode.TRAINING
         model.train(training)
-        torch.onnx.export(model, (x,), os.path.join(out, name + ".onnx"),
-                          input_names=["x"], output_names=["y"],
-                          dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
-                          opset_version=opset, **options)
+        export(model, x, os.path.join(out, name + ".onnx"), opset, options,
+               ["y"])
+        with torch.no_grad():
+            r = torch.randn(model(x).shape[1:])
+        # Parameters keep their names: nothing is folded into them.
+        loss = WithLoss(model, r)
+        export(loss, x, os.path.join(out, name + "_loss.onnx"), opset,
+               dict(options, do_constant_folding=False), ["loss"])
         # Batch statistics for a training BatchNorm, else inference.
         model.train(training and name.startswith("batchnorm"))
         for batch in (3, 5):
-            xb = torch.rand(batch, 1, 8, 8)
+            xb = torch.rand(batch, 1, 8, 8) - 0.5
             with torch.no_grad():
                 y = model(xb)
-            save(os.path.join(out, f"{name}_b{batch}_x.bin"), xb)
-            save(os.path.join(out, f"{name}_b{batch}_y.bin"), y)
+            stem = os.path.join(out, f"{name}_b{batch}")
+            save(stem + "_x.bin", xb)
+            save(stem + "_y.bin", y)
+            save_grads(loss, xb, stem + "_grad")
             manifest.append(f"{name} {batch}")
     with open(os.path.join(out, "manifest.txt"), "w") as f:
         f.write("\n".join(manifest) + "\n")
+    # For nnc train on Fashion-MNIST: a training-mode export with BatchNorm.
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 8, 3), nn.BatchNorm2d(8), nn.ReLU(),
+                        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 13 * 13, 10))
+    export(net.train(), torch.rand(2, 1, 28, 28),
+           os.path.join(out, "fashion_bn_training.onnx"), 13, TRAINING, ["y"])
 
 
 if __name__ == "__main__":

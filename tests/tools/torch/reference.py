@@ -3,8 +3,11 @@
 
 Builds a small conv-BatchNorm-ReLU-pool-linear classifier whose loss is part
 of the model, exports it to ONNX, and writes, under OUT:
-  model.onnx, x.bin (float32 [4,1,6,6]), y.bin (int64 [4]);
-  grad/<param>.bin and grad/loss.bin: gradients in train() mode;
+  model.onnx, x.bin (float32 [4,1,6,6]), y.bin (int64 [4]); folded.onnx:
+  the model exported in eval(), its BatchNorm folded into the conv;
+  grad/<param>.bin and grad/loss.bin: gradients in train() mode, and
+  grad/<buffer>.bin: the running statistics after that forward pass;
+  grad_eval/: the gradients in eval() mode (on random running statistics);
   step_<name>/<param>.bin: the parameters after 3 steps of each optimizer on
   the same batch, and manifest.txt: "<name> <nnc optimizer> <hparams JSON>".
 """
@@ -109,15 +112,25 @@ def main():
     model = WithLoss(Net())
     x = torch.rand(4, 1, 6, 6)
     y = torch.tensor([1, 7, 3, 3])
+    with torch.no_grad():  # for eval(); drawn after x
+        model.net.bn.running_mean.uniform_(-0.5, 0.5)
+        model.net.bn.running_var.uniform_(0.5, 2)
     save(os.path.join(out, "x.bin"), x)
     save(os.path.join(out, "y.bin"), y)
     initial = copy.deepcopy(model)
     # Exported as trained: eval mode would fold the BatchNorm into the conv.
-    torch.onnx.export(copy.deepcopy(model).train(), (x, y),
-                      os.path.join(out, "model.onnx"),
+    # Tracing runs the forward pass once in train(): the running statistics
+    # saved in the file have moved once, and nnc starts from those.
+    exported = copy.deepcopy(model).train()
+    torch.onnx.export(exported, (x, y), os.path.join(out, "model.onnx"),
                       input_names=["x", "y"], output_names=["loss"],
                       opset_version=15, do_constant_folding=False,
                       training=torch.onnx.TrainingMode.TRAINING)
+    # An eval() export, in which PyTorch folds the BatchNorm into the conv.
+    torch.onnx.export(copy.deepcopy(model).eval(), (x, y),
+                      os.path.join(out, "folded.onnx"),
+                      input_names=["x", "y"], output_names=["loss"],
+                      opset_version=15)
     params = dict(model.named_parameters())
 
     model.train()
@@ -126,6 +139,16 @@ def main():
     save(os.path.join(out, "grad", "loss.bin"), loss)
     for name, p in params.items():
         save(os.path.join(out, "grad", name + ".bin"), p.grad)
+    moved = copy.deepcopy(exported).train()
+    moved(x, y)
+    for name in ("running_mean", "running_var"):
+        save(os.path.join(out, "grad", "net.bn." + name + ".bin"),
+             getattr(moved.net.bn, name))
+
+    evaluated = copy.deepcopy(exported).eval()
+    evaluated(x, y).backward()
+    for name, p in evaluated.named_parameters():
+        save(os.path.join(out, "grad_eval", name + ".bin"), p.grad)
 
     lines = []
     for name, kind, hparams, make in OPTIMIZERS:
