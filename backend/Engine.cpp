@@ -2,6 +2,9 @@
 
 #include "backend/llvm/JitEngine.h"
 
+#include <cstdio>
+#include <unistd.h>
+
 namespace nnc::backend {
 
 Expected<EngineKind> parseEngineKind(const std::string &Name) {
@@ -9,7 +12,36 @@ Expected<EngineKind> parseEngineKind(const std::string &Name) {
     return EngineKind::Jit;
   if (Name == "interp")
     return EngineKind::Interp;
-  return error("unknown engine '", Name, "' (expected jit or interp)");
+  return usageError("unknown engine '", Name, "' (expected jit or interp)");
+}
+
+uint64_t memoryLimit(const EngineOptions &O) {
+  if (O.MaxMemory)
+    return O.MaxMemory;
+  long Pages = sysconf(_SC_PHYS_PAGES), Page = sysconf(_SC_PAGE_SIZE);
+  return Pages > 0 && Page > 0 ? uint64_t(Pages) * uint64_t(Page)
+                               : ~uint64_t(0);
+}
+
+std::string byteSize(double Bytes) {
+  const char *Units[] = {"bytes", "KB", "MB", "GB", "TB", "PB", "EB"};
+  int U = 0;
+  for (; Bytes >= 1024 && U < 6; ++U)
+    Bytes /= 1024;
+  char Text[32];
+  std::snprintf(Text, sizeof Text, U ? "%.1f %s" : "%.0f %s", Bytes, Units[U]);
+  return Text;
+}
+
+Status checkMemory(uint64_t Bytes, const EngineOptions &O,
+                   const std::string &What) {
+  uint64_t Limit = memoryLimit(O);
+  if (Bytes <= Limit)
+    return Status::success();
+  return error(What, " needs ", byteSize(double(Bytes)),
+               ", more than the memory limit of ", byteSize(double(Limit)),
+               O.MaxMemory ? " (--max-memory)"
+                           : " (this machine's memory; --max-memory sets it)");
 }
 
 namespace {

@@ -34,7 +34,19 @@ struct EngineOptions {
   std::string CacheDir;
   /// Print per-pass and LLVM compile times to stderr.
   bool Verbose = false;
+  /// Bytes a compiled entry point may need (arena, parameters, inputs and
+  /// outputs), checked before anything is allocated; 0: the machine's
+  /// physical memory.
+  uint64_t MaxMemory = 0;
 };
+
+/// O.MaxMemory, or the machine's physical memory when that is 0.
+uint64_t memoryLimit(const EngineOptions &O);
+/// An error naming What, its Bytes and the limit when Bytes exceeds it.
+Status checkMemory(uint64_t Bytes, const EngineOptions &O,
+                   const std::string &What);
+/// "1.5 GB": bytes in the largest unit that keeps a number >= 1.
+std::string byteSize(double Bytes);
 
 /// Where the tools keep compiled code by default: $XDG_CACHE_HOME/nnc, else
 /// $HOME/.cache/nnc, else "" (nothing kept). Defined in CompileCache.cpp.

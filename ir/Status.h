@@ -27,18 +27,31 @@ public:
     return S;
   }
 
+  /// A mistake in how a tool was called (a missing or malformed option),
+  /// not in what it read: command-line tools exit with 2 for it.
+  static Status usage(std::string Message) {
+    Status S = failure(std::move(Message));
+    S.Usage = true;
+    return S;
+  }
+
   bool ok() const { return !Failed; }
+  bool isUsage() const { return Usage; }
   const std::string &message() const { return Msg; }
   /// Lets generic code treat Status and Expected<T> alike.
   const Status &status() const { return *this; }
 
   /// Returns a copy whose message is "Prefix: message".
   Status withPrefix(const std::string &Prefix) const {
-    return ok() ? *this : failure(Prefix + ": " + Msg);
+    if (ok())
+      return *this;
+    Status S = *this;
+    S.Msg = Prefix + ": " + Msg;
+    return S;
   }
 
 private:
-  bool Failed = false;
+  bool Failed = false, Usage = false;
   std::string Msg;
 };
 
@@ -47,6 +60,13 @@ template <typename... Ts> Status error(const Ts &...Parts) {
   std::ostringstream OS;
   (OS << ... << Parts);
   return Status::failure(OS.str());
+}
+
+/// error() for a mistake in how a tool was called (Status::usage).
+template <typename... Ts> Status usageError(const Ts &...Parts) {
+  std::ostringstream OS;
+  (OS << ... << Parts);
+  return Status::usage(OS.str());
 }
 
 template <typename T> class [[nodiscard]] Expected {

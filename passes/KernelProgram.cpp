@@ -235,7 +235,8 @@ std::vector<Kernel> groupKernels(const std::vector<const Node *> &Schedule,
       // Before that, the gradient of the max pooling that the activation
       // fed: the element's own window says whether it was the maximum.
       const Node *U = soleUser(N->Outputs[0], Schedule, Wanted);
-      if (U && U->Inputs[2] == N->Outputs[0] && U->Inputs[0] != N->Outputs[0] &&
+      if (U && U->Op == OpKind::UnaryGrad && U->Inputs.size() == 3 &&
+          U->Inputs[2] == N->Outputs[0] && U->Inputs[0] != N->Outputs[0] &&
           U->Inputs[1] != N->Outputs[0] &&
           batchNormGradOf(*U, Schedule, Wanted)) {
         Prologue[U] = N;

@@ -4,7 +4,9 @@
 
 #include "runtime/Idx.h"
 
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -59,12 +61,27 @@ bool loadIdxDataset(const std::string &Dir, bool Train, Dataset &Out,
                /*KeepBytes=*/true) ||
       !readIdx(findIdx(Dir, Prefix + "-labels-idx1-ubyte"), Labels, Error))
     return false;
+  auto ShapeText = [](const std::vector<int64_t> &Dims) {
+    std::string T = "[";
+    for (size_t I = 0; I < Dims.size(); ++I)
+      T += (I ? ", " : "") + std::to_string(Dims[I]);
+    return T + "]";
+  };
   if (Images.Dims.size() != 3 || Labels.Dims.size() != 1 ||
       Images.Dims[0] != Labels.Dims[0]) {
-    Error = Dir + ": expected images [N, H, W] and labels [N], found " +
-            std::to_string(Images.Dims.size()) + "-D images and " +
-            std::to_string(Labels.Dims[0]) + " labels";
+    Error = Dir + ": expected images [N, H, W] and labels [N], found images " +
+            ShapeText(Images.Dims) + " and labels " + ShapeText(Labels.Dims);
     return false;
+  }
+  for (size_t I = 0; I < Labels.Values.size(); ++I) {
+    double L = Labels.Values[I];
+    if (!(L >= 0 && L < 1e9 && L == std::floor(L))) {
+      char Value[32];
+      std::snprintf(Value, sizeof Value, "%g", L);
+      Error = Dir + ": label " + std::to_string(I) + " is " + Value +
+              ", expected a class index (an integer >= 0)";
+      return false;
+    }
   }
   Out.Count = Images.Dims[0];
   Out.ExampleDims = {1, Images.Dims[1], Images.Dims[2]};
@@ -101,17 +118,26 @@ bool loadCsv(const std::string &Path, Dataset &Out, std::string &Error) {
     std::vector<double> Row;
     std::stringstream SS(Line);
     std::string Cell;
-    bool Ok = true;
+    std::string Bad;
+    bool NonFinite = false;
     while (std::getline(SS, Cell, ',')) {
+      // The whole cell is the number ("1abc" is not 1), spaces aside.
       char *End = nullptr;
       double V = std::strtod(Cell.c_str(), &End);
-      Ok &= End != Cell.c_str();
+      bool Number = End != Cell.c_str();
+      for (; Number && *End; ++End)
+        Number = std::isspace(static_cast<unsigned char>(*End));
+      if (Bad.empty() && (!Number || !std::isfinite(V))) {
+        Bad = Cell;
+        NonFinite = Number;
+      }
       Row.push_back(V);
     }
-    if (!Ok) {
-      if (LineNo == 1)
+    if (!Bad.empty()) {
+      if (LineNo == 1 && !NonFinite)
         continue; // a header
-      Error = Path + ":" + std::to_string(LineNo) + ": not a number";
+      Error = Path + ":" + std::to_string(LineNo) + ": '" + Bad + "' is " +
+              (NonFinite ? "not a finite number" : "not a number");
       return false;
     }
     if (Columns < 0)

@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <system_error>
 
 #if defined(__linux__)
 #include <sched.h>
@@ -118,8 +119,12 @@ int64_t availableCpus() {
 ThreadPool::ThreadPool(int64_t Threads) {
   if (Threads <= 0)
     Threads = availableCpus();
-  for (int64_t I = 1; I < Threads; ++I)
-    Workers.emplace_back([this] { work(); });
+  // A system that refuses more threads gets a smaller pool, not an abort.
+  try {
+    for (int64_t I = 1; I < Threads; ++I)
+      Workers.emplace_back([this] { work(); });
+  } catch (const std::system_error &) {
+  }
 }
 
 ThreadPool::~ThreadPool() {

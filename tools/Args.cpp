@@ -80,7 +80,7 @@ Expected<int64_t> Args::getInt(const std::string &Name, int64_t Default) const {
   auto [End, Err] = std::from_chars(S.data(), S.data() + S.size(), V);
   if (Err == std::errc() && End == S.data() + S.size())
     return V;
-  return error("option '", Name, "' needs an integer, found '", S, "'");
+  return usageError("option '", Name, "' needs an integer, found '", S, "'");
 }
 
 std::string helpText(const CommandSpec &Spec) {

@@ -68,7 +68,7 @@ Status runCompile(const Args &A) {
     return Batch.status();
   std::vector<std::string> Entries = splitList(A.get("--entry", "infer"));
   if (Entries.empty())
-    return error("nnc compile: --entry names no entry point");
+    return usageError("nnc compile: --entry names no entry point");
   Expected<Graph> G = frontend::loadModel(Path);
   if (!G.ok())
     return G.status();
@@ -105,7 +105,7 @@ Status runCompile(const Args &A) {
   }
 
   if (!A.has("-o"))
-    return error("nnc compile --aot: -o OUT/NAME is required");
+    return usageError("nnc compile --aot: -o OUT/NAME is required");
   std::string Out = A.get("-o");
   std::string Base = Out.substr(Out.find_last_of('/') + 1);
   backend::AotOptions O;

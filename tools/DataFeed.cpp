@@ -165,7 +165,7 @@ Status loadData(const std::string &Spec, runtime::Dataset &Train,
     if (Dir.empty() && Kind == "fashion-mnist")
       Dir = "/usr/share/datasets/fashion-mnist";
     if (Dir.empty())
-      return error("--data ", Kind, ":DIR needs a directory");
+      return usageError("--data ", Kind, ":DIR needs a directory");
     if (!runtime::loadIdxDataset(Dir, true, Train, Err) ||
         !runtime::loadIdxDataset(Dir, false, Test, Err))
       return error(Err, Kind == "fashion-mnist" && Arg.empty()
@@ -175,7 +175,7 @@ Status loadData(const std::string &Spec, runtime::Dataset &Train,
   } else if (Kind == "csv") {
     std::string TrainPath = Arg.substr(0, Arg.find(','));
     if (TrainPath.empty())
-      return error("--data csv:TRAIN[,TEST] needs a file");
+      return usageError("--data csv:TRAIN[,TEST] needs a file");
     if (!runtime::loadCsv(TrainPath, Train, Err))
       return Status::failure(Err);
     if (size_t Comma = Arg.find(',');
@@ -183,7 +183,7 @@ Status loadData(const std::string &Spec, runtime::Dataset &Train,
         !runtime::loadCsv(Arg.substr(Comma + 1), Test, Err))
       return Status::failure(Err);
   } else {
-    return error(
+    return usageError(
         "unknown --data '", Spec,
         "' (fashion-mnist[:DIR], mnist:DIR, idx:DIR, csv:TRAIN[,TEST])");
   }

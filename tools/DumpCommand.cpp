@@ -74,9 +74,10 @@ Status runDump(const Args &A) {
   std::string After = A.get("--print-after", "load");
   if (After != "load" && After != "train-step" && After != "fuse" &&
       After != "all")
-    return error("nnc dump: --print-after must be load, train-step, fuse or "
-                 "all, found '",
-                 After, "'");
+    return usageError(
+        "nnc dump: --print-after must be load, train-step, fuse or "
+        "all, found '",
+        After, "'");
   Expected<backend::EngineOptions> EO = engineOptions(A);
   if (!EO.ok())
     return EO.status().withPrefix("nnc dump");
@@ -108,7 +109,7 @@ Status runDump(const Args &A) {
     return Status::success();
   const EntryPoint *E = G->findEntry(Entry);
   if (!E)
-    return error("nnc dump: no entry point '", Entry, "'");
+    return usageError("nnc dump: no entry point '", Entry, "'");
   bool Training = A.has("--training") || Entry == "train_step";
   passes::LoweringOptions LO;
   LO.Training = A.has("--training");

@@ -22,8 +22,32 @@ std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> Options) {
                      "$XDG_CACHE_HOME/nnc, else ~/.cache/nnc)"});
   Options.push_back(
       {"--no-cache", "", "compile everything afresh; keep nothing"});
+  Options.push_back({"--max-memory", "SIZE",
+                     "refuse to compile what needs more memory than this "
+                     "(bytes, or with K, M, G, T; default: physical memory)"});
   Options.push_back({"-v", "", "print compile times and memory plans"});
   return Options;
+}
+
+Expected<uint64_t> parseByteSize(const std::string &Text) {
+  size_t End = 0;
+  double V = 0;
+  try {
+    V = std::stod(Text, &End);
+  } catch (const std::exception &) {
+    End = 0;
+  }
+  std::string Unit = Text.substr(End);
+  double Scale = Unit.empty()  ? 1
+                 : Unit == "K" ? 0x1p10
+                 : Unit == "M" ? 0x1p20
+                 : Unit == "G" ? 0x1p30
+                 : Unit == "T" ? 0x1p40
+                               : 0;
+  if (End == 0 || Scale == 0 || !(V * Scale >= 1 && V * Scale < 0x1p63))
+    return usageError("--max-memory needs a size such as 8G, 512M or a byte ",
+                      "count, found '", Text, "'");
+  return uint64_t(V * Scale);
 }
 
 Expected<backend::EngineOptions> engineOptions(const Args &A) {
@@ -36,8 +60,9 @@ Expected<backend::EngineOptions> engineOptions(const Args &A) {
   Expected<int64_t> Threads = A.getInt("--threads", 0);
   if (!Threads.ok())
     return Threads.status();
-  if (*Threads < 0)
-    return error("--threads must be >= 0 (0: one per core)");
+  if (*Threads < 0 || *Threads > 1024)
+    return usageError("--threads must be between 0 (the CPUs this process ",
+                      "may use) and 1024, found ", *Threads);
   O.Threads = *Threads;
   O.TargetCpu = A.get("--target-cpu", "");
   O.setFuse(!A.has("--no-fuse"));
@@ -55,17 +80,23 @@ Expected<backend::EngineOptions> engineOptions(const Args &A) {
       else if (F == "conv-act")
         O.FuseConvAct = true;
       else if (!F.empty())
-        return error("--fuse: unknown fusion '", F,
-                     "' (expected conv-bn, conv-act, elementwise)");
+        return usageError("--fuse: unknown fusion '", F,
+                          "' (expected conv-bn, conv-act, elementwise)");
     }
   }
   if (A.has("--no-cache") && A.has("--cache-dir"))
-    return error("--no-cache and --cache-dir contradict each other");
+    return usageError("--no-cache and --cache-dir contradict each other");
   if (!A.has("--no-cache"))
     O.CacheDir = A.get("--cache-dir", backend::defaultCompileCacheDir());
   if (A.has("--cache-dir") && O.CacheDir.empty())
-    return error("--cache-dir needs a folder");
+    return usageError("--cache-dir needs a folder");
   O.Verbose = A.has("-v");
+  if (A.has("--max-memory")) {
+    Expected<uint64_t> Bytes = parseByteSize(A.get("--max-memory"));
+    if (!Bytes.ok())
+      return Bytes.status();
+    O.MaxMemory = *Bytes;
+  }
   return O;
 }
 

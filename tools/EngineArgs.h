@@ -6,10 +6,14 @@
 
 namespace nnc::tools {
 
-/// Options plus --engine, --threads, --target-cpu, --no-fuse and -v.
+/// Options plus --engine, --threads, --target-cpu, --no-fuse, --fuse,
+/// --cache-dir, --no-cache, --max-memory and -v.
 std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> Options);
 
 Expected<backend::EngineOptions> engineOptions(const Args &A);
+
+/// "8G", "512M", "64K", "1T" or a byte count.
+Expected<uint64_t> parseByteSize(const std::string &Text);
 
 /// The engine the command line asks for, running G.
 Expected<std::unique_ptr<backend::Engine>> createEngine(const Args &A,

@@ -27,10 +27,10 @@ const CommandSpec EvalSpec = {
 
 Status runEval(const Args &A) {
   if (!A.has("--data"))
-    return error("nnc eval: --data SPEC is required");
+    return usageError("nnc eval: --data SPEC is required");
   std::string Split = A.get("--split", "test");
   if (Split != "test" && Split != "train")
-    return error("nnc eval: --split must be test or train");
+    return usageError("nnc eval: --split must be test or train");
   Expected<int64_t> Batch = A.getInt("--batch", 256);
   Expected<int64_t> Limit = A.getInt("--limit", 0);
   if (!Batch.ok())
@@ -38,7 +38,7 @@ Status runEval(const Args &A) {
   if (!Limit.ok())
     return Limit.status();
   if (*Batch < 1)
-    return error("nnc eval: --batch must be >= 1");
+    return usageError("nnc eval: --batch must be >= 1");
   const std::string &Path = A.positional()[0];
   Expected<ir::Graph> G = frontend::loadModel(Path);
   if (!G.ok())
@@ -49,7 +49,7 @@ Status runEval(const Args &A) {
                    UseTrain ? 1 : *Limit));
   const runtime::Dataset &D = UseTrain ? Train : Test;
   if (D.Count == 0)
-    return error("--data ", A.get("--data"), " has no ", Split, " split");
+    return usageError("--data ", A.get("--data"), " has no ", Split, " split");
   Expected<backend::EngineOptions> EO = engineOptions(A);
   if (!EO.ok())
     return EO.status().withPrefix("nnc eval");

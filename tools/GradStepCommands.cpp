@@ -80,12 +80,12 @@ struct Setup {
 
 Expected<Setup> load(const Args &A, const char *Cmd) {
   if (!A.has("--loss") || !A.has("--output-dir"))
-    return error("nnc ", Cmd,
-                 ": --loss NAME and --output-dir DIR are required");
+    return usageError("nnc ", Cmd,
+                      ": --loss NAME and --output-dir DIR are required");
   std::string Mode = A.get("--bn-mode", "train");
   if (Mode != "train" && Mode != "eval")
-    return error("nnc ", Cmd, ": --bn-mode must be train or eval, found '",
-                 Mode, "'");
+    return usageError("nnc ", Cmd, ": --bn-mode must be train or eval, found '",
+                      Mode, "'");
   const std::string &Path = A.positional()[0];
   Expected<Graph> G = frontend::loadModel(Path);
   if (!G.ok())
@@ -111,7 +111,7 @@ Expected<interp::TensorMap> readInputs(const Args &A, const Graph &G) {
   for (const std::string &Spec : A.getAll("--input")) {
     size_t Eq = Spec.find('=');
     if (Eq == std::string::npos || Eq == 0)
-      return error("--input needs NAME=FILE, found '", Spec, "'");
+      return usageError("--input needs NAME=FILE, found '", Spec, "'");
     std::string Name = Spec.substr(0, Eq);
     const Value *V = G.findValue(Name);
     if (!V || isComputed(V->Kind) || isStored(V->Kind))
@@ -209,7 +209,7 @@ Status runStep(const Args &A) {
   if (!Steps.ok())
     return Steps.status();
   if (*Steps < 1)
-    return error("nnc step: --steps must be >= 1");
+    return usageError("nnc step: --steps must be >= 1");
   OptimizerConfig OC;
   NNC_TRY(setOptimizer(A.get("--optimizer", "sgd"), OC).withPrefix("nnc step"));
   NNC_TRY(applyHparams(A.get("--hparams", "{}"), OC));

@@ -50,7 +50,7 @@ Status runGradcheck(const Args &A) {
   double Tol =
       A.has("--tolerance") ? std::atof(A.get("--tolerance").c_str()) : 1e-6;
   if (*Batch < 1 || !(H > 0))
-    return error("nnc gradcheck: --batch must be >= 1 and --step > 0");
+    return usageError("nnc gradcheck: --batch must be >= 1 and --step > 0");
   const std::string &Path = A.positional()[0];
   Expected<Graph> G = frontend::loadModel(Path);
   if (!G.ok())

@@ -25,13 +25,14 @@ const CommandSpec ImportSpec = {
 
 Status runImport(const Args &A) {
   if (!A.has("-o"))
-    return error("nnc import: -o OUT is required");
+    return usageError("nnc import: -o OUT is required");
   const std::string &Path = A.positional()[0];
   frontend::OnnxBindings Bind;
   for (const std::string &B : A.getAll("--bind")) {
     size_t Eq = B.find('=');
     if (Eq == std::string::npos || Eq == 0)
-      return error("nnc import: --bind expects NAME=FILE.pb, found '", B, "'");
+      return usageError("nnc import: --bind expects NAME=FILE.pb, found '", B,
+                        "'");
     Expected<frontend::OnnxTensor> T =
         frontend::readOnnxTensor(B.substr(Eq + 1));
     if (!T.ok())

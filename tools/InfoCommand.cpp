@@ -74,6 +74,23 @@ void printPlan(const char *What, int64_t Batch,
               P.Kernels.size());
 }
 
+/// Forward FLOPs and activation bytes per example of entry point E.
+void printCosts(const Graph &G, const EntryPoint &E) {
+  std::vector<const Node *> Nodes =
+      G.nodesReaching({E.Outputs.begin(), E.Outputs.end()});
+  int64_t Flops = 0, ActBytes = 0;
+  for (const Node *N : Nodes) {
+    Flops += N->info().Flops(*N);
+    for (const Value *Out : N->Outputs)
+      ActBytes += int64_t(Out->Type.bytes());
+  }
+  std::printf("forward FLOPs per example (%s): %s (%.3f MFLOP)\n",
+              E.Name.c_str(), grouped(Flops).c_str(), double(Flops) / 1e6);
+  std::printf("activation bytes per example (%s): %s (%s), %zu nodes\n",
+              E.Name.c_str(), grouped(ActBytes).c_str(),
+              humanBytes(double(ActBytes)).c_str(), Nodes.size());
+}
+
 /// The activation arena of the compiled inference at batch 1 and of the
 /// training step at the model's batch size (64 if it names none).
 void printArena(const Graph &G) {
@@ -144,23 +161,15 @@ Status runInfo(const Args &A) {
 
   // Costs of the inference entry (or the first one), at batch size 1.
   const EntryPoint *E = G->findEntry("infer");
-  if (!E)
+  if (!E && !G->EntryPoints.empty())
     E = &G->EntryPoints.front();
-  std::vector<const Node *> Nodes =
-      G->nodesReaching({E->Outputs.begin(), E->Outputs.end()});
-  int64_t Flops = 0, ActBytes = 0;
-  for (const Node *N : Nodes) {
-    Flops += N->info().Flops(*N);
-    for (const Value *Out : N->Outputs)
-      ActBytes += int64_t(Out->Type.bytes());
+  if (E) {
+    printCosts(*G, *E);
+    printArena(*G);
+  } else {
+    std::printf("entry points: none (nothing to run; nnc train builds "
+                "train_step from the training table)\n");
   }
-  std::printf("forward FLOPs per example (%s): %s (%.3f MFLOP)\n",
-              E->Name.c_str(), grouped(Flops).c_str(), double(Flops) / 1e6);
-  std::printf("activation bytes per example (%s): %s (%s), %zu nodes\n",
-              E->Name.c_str(), grouped(ActBytes).c_str(),
-              humanBytes(double(ActBytes)).c_str(), Nodes.size());
-
-  printArena(*G);
 
   if (G->Training) {
     const TrainingConfig &T = *G->Training;

@@ -23,9 +23,10 @@ Status setOptimizer(const std::string &Name, OptimizerConfig &C) {
       C.Kind = K;
       return Status::success();
     }
-  return error("unknown optimizer '", Name,
-               "' (sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, "
-               "adamw)");
+  return usageError(
+      "unknown optimizer '", Name,
+      "' (sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, "
+      "adamw)");
 }
 
 namespace {
@@ -39,13 +40,13 @@ bool implementationChoice(const std::string &K) {
 Status applyFlag(const std::string &K, const std::vector<double> &V,
                  OptimizerConfig &C) {
   if (V.size() > 1)
-    return error("--hparams: '", K, "' takes true or false");
+    return usageError("--hparams: '", K, "' takes true or false");
   bool On = !V.empty() && V[0] != 0;
   if (K == "nesterov") {
     if (On && C.Kind != OptimizerKind::SGD &&
         C.Kind != OptimizerKind::Momentum && C.Kind != OptimizerKind::Nesterov)
-      return error("--hparams: 'nesterov' applies to SGD, not ",
-                   optimizerName(C.Kind));
+      return usageError("--hparams: 'nesterov' applies to SGD, not ",
+                        optimizerName(C.Kind));
     if (On)
       C.Kind = OptimizerKind::Nesterov;
   } else if (K == "amsgrad") {
@@ -81,21 +82,22 @@ Status applyHparams(const std::string &Json, OptimizerConfig &C) {
         Slot = Where;
     if (Slot) {
       if (V.size() != 1)
-        return error("--hparams: '", K, "' takes one number");
+        return usageError("--hparams: '", K, "' takes one number");
       *Slot = V[0];
     } else if (K == "betas") {
       if (V.size() != 2)
-        return error("--hparams: 'betas' takes two numbers");
+        return usageError("--hparams: 'betas' takes two numbers");
       C.Beta1 = V[0], C.Beta2 = V[1];
     } else if (K == "nesterov" || K == "amsgrad" || K == "centered" ||
                K == "maximize") {
       NNC_TRY(applyFlag(K, V, C));
     } else if (!implementationChoice(K)) {
-      return error("--hparams: unknown hyper-parameter '", K,
-                   "' (lr, momentum, dampening, nesterov, weight_decay, "
-                   "betas, eps, alpha, rho, lr_decay, "
-                   "initial_accumulator_value, amsgrad, centered, maximize, "
-                   "foreach, capturable, differentiable, fused)");
+      return usageError(
+          "--hparams: unknown hyper-parameter '", K,
+          "' (lr, momentum, dampening, nesterov, weight_decay, "
+          "betas, eps, alpha, rho, lr_decay, "
+          "initial_accumulator_value, amsgrad, centered, maximize, "
+          "foreach, capturable, differentiable, fused)");
     }
   }
   return Status::success();
@@ -111,7 +113,7 @@ parseHparams(const std::string &S) {
       ++I;
   };
   auto Fail = [&](const char *What) {
-    return error("--hparams: ", What, " at offset ", I, " of '", S, "'");
+    return usageError("--hparams: ", What, " at offset ", I, " of '", S, "'");
   };
   Skip();
   if (I >= S.size() || S[I++] != '{')

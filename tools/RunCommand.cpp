@@ -52,10 +52,11 @@ void printPreview(const std::string &Name, const interp::Tensor &T) {
 Status runRun(const Args &A) {
   const std::string &Path = A.positional()[0];
   if (!A.has("--output-dir"))
-    return error("nnc run: --output-dir DIR is required");
+    return usageError("nnc run: --output-dir DIR is required");
   std::string Format = A.get("--format", "bin");
   if (Format != "bin" && Format != "npy")
-    return error("nnc run: --format must be bin or npy, found '", Format, "'");
+    return usageError("nnc run: --format must be bin or npy, found '", Format,
+                      "'");
   Expected<backend::EngineOptions> EO = engineOptions(A);
   if (!EO.ok())
     return EO.status().withPrefix("nnc run");
@@ -78,7 +79,7 @@ Status runRun(const Args &A) {
   for (const std::string &Spec : A.getAll("--input")) {
     size_t Eq = Spec.find('=');
     if (Eq == std::string::npos || Eq == 0)
-      return error("nnc run: --input needs NAME=FILE, found '", Spec, "'");
+      return usageError("nnc run: --input needs NAME=FILE, found '", Spec, "'");
     std::string Name = Spec.substr(0, Eq), File = Spec.substr(Eq + 1);
     const Value *Target = nullptr;
     for (const Value *V : E->Inputs)

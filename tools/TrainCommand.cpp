@@ -116,7 +116,7 @@ void printStep(const StepReport &R, bool Bar) {
 
 Status runTrain(const Args &A) {
   if (!A.has("--data"))
-    return error("nnc train: --data SPEC is required");
+    return usageError("nnc train: --data SPEC is required");
   TrainOptions O;
   Expected<backend::EngineOptions> EO = engineOptions(A);
   if (!EO.ok())
@@ -143,7 +143,7 @@ Status runTrain(const Args &A) {
   }
   if (A.has("--seed")) {
     if (Seed < 0)
-      return error("nnc train: --seed must be >= 0");
+      return usageError("nnc train: --seed must be >= 0");
     O.Seed = uint64_t(Seed);
   }
   O.Augment.Translate = Translate;
@@ -219,10 +219,13 @@ Status runTrain(const Args &A) {
   (*T)->compileAhead();
   runtime::Dataset Train, Test;
   NNC_TRY(loadData(A.get("--data"), Train, Test, LimitTrain, LimitTest));
+  if (A.has("--batch") && O.Batch > Train.Count)
+    return usageError("nnc train: --batch ", O.Batch, " is more than the ",
+                      Train.Count, " training examples");
   std::string Mode =
       A.get("--progress", isatty(STDOUT_FILENO) ? "bar" : "lines");
   if (Mode != "bar" && Mode != "lines" && Mode != "none")
-    return error("nnc train: --progress must be bar, lines or none");
+    return usageError("nnc train: --progress must be bar, lines or none");
   const passes::ResolvedOptimizer &R = (*T)->optimizer();
   std::printf(
       "%s: %lld training and %lld test examples, batch %lld, %s lr %g, "

@@ -28,11 +28,11 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
   if (!Model.Training)
     return error("the model has no training table (loss and optimizer)");
   if (Options.Batch < 1 || Options.Epochs < 1)
-    return error("--batch and --epochs must be >= 1");
+    return usageError("--batch and --epochs must be >= 1");
   if (Options.Schedule != "constant" && Options.Schedule != "step" &&
       Options.Schedule != "cosine")
-    return error("unknown learning-rate schedule '", Options.Schedule,
-                 "' (constant, step, cosine)");
+    return usageError("unknown learning-rate schedule '", Options.Schedule,
+                      "' (constant, step, cosine)");
   std::unique_ptr<Trainer> T(new Trainer());
   T->Opts = Options;
   TrainingConfig &TC = *Model.Training;
@@ -71,6 +71,17 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
   if (!TS.ok())
     return TS.status();
   T->TS = *TS;
+  // The batch's inputs alone, before any of them is allocated.
+  double BatchBytes = 0;
+  for (const Value *V : T->TS.DataInputs) {
+    double Elements = 1;
+    for (int64_t D : V->DeclaredDims)
+      Elements *= double(D == -1 ? Options.Batch : D);
+    BatchBytes += Elements * double(dtypeSize(V->Type.Elt));
+  }
+  NNC_TRY(backend::checkMemory(uint64_t(std::min(BatchBytes, 0x1p63)),
+                               Options.Engine,
+                               "a batch of " + std::to_string(Options.Batch)));
   Expected<DataBinding> B = bindData(T->TrainG, T->TS.Loss);
   if (!B.ok())
     return B.status();

@@ -65,7 +65,7 @@ int main(int Argc, char **Argv) {
     }
     if (!S.ok()) {
       std::fprintf(stderr, "error: %s\n", S.message().c_str());
-      return 1;
+      return S.isUsage() ? 2 : 1;
     }
     return 0;
   }

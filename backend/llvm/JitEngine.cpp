@@ -337,6 +337,15 @@ Status compileEntryIR(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
   R.ArenaBytes = KP.Plan.ArenaBytes;
   R.LowerBound = KP.Plan.LowerBound;
   R.PersistentBytes = Layout.Bytes;
+  uint64_t Io = 0;
+  for (const auto *Vs : {&E.Inputs, &E.Outputs})
+    for (const Value *V : *Vs)
+      Io += V->Type.bytes();
+  NNC_TRY(checkMemory(KP.Plan.ArenaBytes + Layout.Bytes + Io, Opts,
+                      "entry point '" + E.Name + "' (activations " +
+                          byteSize(double(KP.Plan.ArenaBytes)) +
+                          ", inputs and outputs " + byteSize(double(Io)) +
+                          ")"));
   R.Kernels = KP.Kernels.size();
   for (const passes::Kernel &K : KP.Kernels) {
     std::string L = K.Fused ? "fused " : "";

@@ -2,6 +2,7 @@
 #include "ir/ops/OpHelpers.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace nnc::ir::ops {
 namespace {
@@ -14,10 +15,15 @@ Status inferFlatten(const Node &N, const Types &In, Types &Out) {
   if (Axis < 0 || Axis > Rank)
     return error("attribute 'axis' (", N.Attrs.getInt("axis"),
                  ") is out of range for ", operand(N, In, 0));
-  int64_t Outer = 1, Inner = 1;
-  for (int64_t I = 0; I < Rank; ++I)
-    (I < Axis ? Outer : Inner) *= In[0].Dims[I];
-  Out = {TensorType{In[0].Elt, {Outer, Inner}}};
+  // Each part has at most the input's elements, which shapes keep in range.
+  std::optional<int64_t> Outer =
+      checkedNumElements(Shape(In[0].Dims.begin(), In[0].Dims.begin() + Axis));
+  std::optional<int64_t> Inner =
+      checkedNumElements(Shape(In[0].Dims.begin() + Axis, In[0].Dims.end()));
+  if (!Outer || !Inner)
+    return error(operand(N, In, 0), " has more than ", MaxElements,
+                 " elements");
+  Out = {TensorType{In[0].Elt, {*Outer, *Inner}}};
   return Status::success();
 }
 
@@ -44,7 +50,10 @@ Status inferReshape(const Node &N, const Types &In, Types &Out) {
     } else {
       S[I] = Target[I];
     }
-    Known *= S[I];
+    if (S[I] > MaxElements || __builtin_mul_overflow(Known, S[I], &Known) ||
+        Known > MaxElements)
+      return error("shape ", attrValueString(Target), " has more than ",
+                   MaxElements, " elements");
   }
   int64_t Total = In[0].numElements();
   if (Infer >= 0) {
@@ -174,6 +183,9 @@ Status inferExpand(const Node &N, const Types &In, Types &Out) {
   if (!S.ok())
     return error("cannot expand ", operand(N, In, 0), " to shape ",
                  attrValueString(Target), ": ", S.status().message());
+  if (!checkedNumElements(*S))
+    return error("shape ", attrValueString(Target), " has more than ",
+                 MaxElements, " elements");
   Out = {TensorType{In[0].Elt, *S}};
   return Status::success();
 }

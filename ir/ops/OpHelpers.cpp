@@ -120,6 +120,9 @@ Status checkPad(const Node &N, const TensorType &X, Shape &Padded) {
                    " leave no elements of its ", X.Dims[size_t(D)]);
     Padded[size_t(D)] += Begin + End;
   }
+  if (!checkedNumElements(Padded))
+    return error("the padded shape ", shapeString(Padded), " has more than ",
+                 MaxElements, " elements");
   return Status::success();
 }
 

@@ -238,3 +238,24 @@ TEST(ShapeInference, AttributeErrors) {
       shapeOf(OpKind::LeakyRelu, {f32({3})}, attrs({{"alpha", int64_t(0)}})),
       Shape{3});
 }
+
+TEST(ShapeInference, HugeShapesAreErrorsNotOverflows) {
+  const int64_t Big = int64_t(1) << 62;
+  EXPECT_NE(
+      errorOf(OpKind::Reshape, {f32({4})}, attrs({{"shape", Ints{Big, Big}}}))
+          .find("more than"),
+      std::string::npos);
+  EXPECT_NE(
+      errorOf(OpKind::Reshape, {f32({4})}, attrs({{"shape", Ints{Big, -1}}}))
+          .find("more than"),
+      std::string::npos);
+  EXPECT_EQ(
+      shapeOf(OpKind::Flatten, {f32({2, 3, 4})}, attrs({{"axis", int64_t(2)}})),
+      (Shape{6, 4}));
+  EXPECT_NE(
+      errorOf(OpKind::Expand, {f32({1})}, attrs({{"shape", Ints{Big, Big}}})),
+      "");
+  EXPECT_NE(errorOf(OpKind::Pad, {f32({2})}, attrs({{"pads", Ints{Big, 0}}}))
+                .find("exceed"),
+            std::string::npos);
+}

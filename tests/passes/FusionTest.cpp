@@ -350,3 +350,28 @@ TEST(Fusion, NoTrainingFusionWhenTheNormalizedValueHasAnotherUser) {
   EXPECT_EQ(std::count(Ops2.begin(), Ops2.end(), "BatchNormTrain+Relu"), 1);
   expectSameResults(M, true);
 }
+
+TEST(Fusion, PoolGradientReadByAOneInputConcatGradientIsNotAPrologue) {
+  // relu -> Concat(one input) -> max pooling: the pooling gradient's sole
+  // user is the concat's Slice, which has one operand, not an activation
+  // gradient (its operands were once read unchecked).
+  Expected<Graph> G = frontend::loadModel(std::string(NNC_SOURCE_DIR) +
+                                          "/examples/models/convbn.json");
+  ASSERT_OK(G);
+  Node *Pool = nullptr;
+  for (const auto &N : G->nodes())
+    if (N->Name == "pool1")
+      Pool = N.get();
+  ASSERT_NE(Pool, nullptr);
+  Builder B(*G);
+  Pool->Inputs[0] = B.op(OpKind::Concat, {Pool->Inputs[0]}, {}, "cat1");
+  ASSERT_OK(B.status());
+  ASSERT_OK(G->sortTopologically());
+  ASSERT_OK(passes::buildTrainStep(*G));
+  ASSERT_OK(inferShapes(*G, 4));
+  std::vector<std::string> Ops =
+      kernelOps(passes::lowerToKernels(*G, *G->findEntry("train_step"), {}));
+  EXPECT_EQ(std::count(Ops.begin(), Ops.end(),
+                       "PoolGrad+UnaryGrad+BatchNormGrad+ReduceSum"),
+            1);
+}

@@ -3,6 +3,7 @@
 #include "runtime/Idx.h"
 
 #include <algorithm>
+#include <cstring>
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -128,12 +129,48 @@ TEST(Dataset, CsvErrorsNameTheLine) {
   runtime::Dataset D;
   std::string Err;
   EXPECT_FALSE(runtime::loadCsv(T.file("bad.csv"), D, Err));
-  EXPECT_NE(Err.find("bad.csv:2: not a number"), std::string::npos) << Err;
+  EXPECT_NE(Err.find("bad.csv:2: 'x' is not a number"), std::string::npos)
+      << Err;
+  // The whole cell is the number; spaces and a CR around it are fine.
+  writeText(T.file("suffix.csv"), "1, 2 ,0\r\n1abc,2,1\n");
+  EXPECT_FALSE(runtime::loadCsv(T.file("suffix.csv"), D, Err));
+  EXPECT_NE(Err.find("suffix.csv:2: '1abc' is not a number"), std::string::npos)
+      << Err;
+  writeText(T.file("nan.csv"), "1,2,0\n3,nan,1\n");
+  EXPECT_FALSE(runtime::loadCsv(T.file("nan.csv"), D, Err));
+  EXPECT_NE(Err.find("nan.csv:2: 'nan' is not a finite number"),
+            std::string::npos)
+      << Err;
   writeText(T.file("ragged.csv"), "1,2,0\n3,1\n");
   EXPECT_FALSE(runtime::loadCsv(T.file("ragged.csv"), D, Err));
   EXPECT_NE(Err.find("ragged.csv:2: expected 3 columns, found 2"),
             std::string::npos)
       << Err;
+}
+
+TEST(Idx, LabelsMustBeOneClassIndexPerImage) {
+  TempDir T;
+  std::vector<uint8_t> Images = {0, 0, 8, 3, 0, 0, 0, 2, 0,
+                                 0, 0, 1, 0, 0, 0, 1, 7, 9};
+  writeBytes(T.file("train-images-idx3-ubyte"), Images);
+  runtime::Dataset D;
+  std::string Err;
+  // A rank-0 label file once crashed the error message.
+  writeBytes(T.file("train-labels-idx1-ubyte"), {0, 0, 8, 0, 3});
+  EXPECT_FALSE(runtime::loadIdxDataset(T.Path, true, D, Err));
+  EXPECT_NE(Err.find("found images [2, 1, 1] and labels []"), std::string::npos)
+      << Err;
+  // Float labels: 2.5 is no class (it used to become 2).
+  std::vector<uint8_t> Floats = {0, 0, 0x0D, 1, 0, 0, 0, 2};
+  for (float L : {1.0f, 2.5f}) {
+    uint32_t U;
+    std::memcpy(&U, &L, 4);
+    for (int B = 3; B >= 0; --B)
+      Floats.push_back(uint8_t(U >> (8 * B)));
+  }
+  writeBytes(T.file("train-labels-idx1-ubyte"), Floats);
+  EXPECT_FALSE(runtime::loadIdxDataset(T.Path, true, D, Err));
+  EXPECT_NE(Err.find("label 1 is 2.5"), std::string::npos) << Err;
 }
 
 TEST(Idx, ReadsGzippedAndRejectsTruncated) {

@@ -2,6 +2,7 @@
 #include "../TempDir.h"
 #include "../TestUtil.h"
 #include "frontend/FileIO.h"
+#include "frontend/ModelIO.h"
 #include "tools/TensorFiles.h"
 
 #include <array>
@@ -35,9 +36,11 @@ std::string example(const std::string &Name) {
   return std::string(NNC_SOURCE_DIR) + "/examples/models/" + Name;
 }
 
-/// Exit code 1 and exactly one line on stderr that contains Want.
-void expectOneLineError(const Result &R, const std::string &Want) {
-  EXPECT_EQ(R.Exit, 1) << R.Err;
+/// Exit code Exit (2: a usage error) and exactly one line on stderr that
+/// contains Want.
+void expectOneLineError(const Result &R, const std::string &Want,
+                        int Exit = 1) {
+  EXPECT_EQ(R.Exit, Exit) << R.Err;
   EXPECT_EQ(R.Err.rfind("error: ", 0), 0u) << R.Err;
   EXPECT_EQ(std::count(R.Err.begin(), R.Err.end(), '\n'), 1) << R.Err;
   EXPECT_NE(R.Err.find(Want), std::string::npos) << R.Err;
@@ -55,6 +58,18 @@ TEST(NncTool, InfoReportsParameterCounts) {
   EXPECT_EQ(R.Exit, 0) << R.Err;
   EXPECT_NE(R.Out.find("parameters: 421,834 "), std::string::npos) << R.Out;
   EXPECT_NE(R.Out.find("state: 192 values"), std::string::npos) << R.Out;
+}
+
+TEST(NncTool, InfoOnAModelWithoutEntryPoints) {
+  // It once crashed taking the first entry point of none.
+  Expected<ir::Graph> G = frontend::loadModel(example("lenet5.json"));
+  ASSERT_TRUE(G.ok()) << G.message();
+  G->EntryPoints.clear();
+  TempDir D;
+  ASSERT_TRUE(frontend::saveModel(*G, D.file("none.nnc")).ok());
+  Result R = runNnc("info " + D.file("none.nnc"));
+  EXPECT_EQ(R.Exit, 0) << R.Err;
+  EXPECT_NE(R.Out.find("entry points: none"), std::string::npos) << R.Out;
 }
 
 TEST(NncTool, EverySubcommandHasHelp) {
@@ -76,6 +91,36 @@ TEST(NncTool, UsageErrorsExitTwo) {
   EXPECT_EQ(R.Exit, 2);
   EXPECT_NE(R.Err.find("unknown option '--colour'"), std::string::npos);
   EXPECT_EQ(runNnc("info").Exit, 2);
+  // Malformed or out-of-range option values are usage errors too.
+  std::string M = example("lenet5.json");
+  expectOneLineError(runNnc("train " + M + " --data fashion-mnist --epochs -1"),
+                     "must be >= 1", 2);
+  expectOneLineError(runNnc("train " + M + " --data fashion-mnist --batch abc"),
+                     "needs an integer, found 'abc'", 2);
+  expectOneLineError(runNnc("run " + M + " --output-dir /tmp --threads 100000"),
+                     "--threads must be between 0", 2);
+  expectOneLineError(runNnc("run " + M + " --output-dir /tmp --engine gpu"),
+                     "unknown engine 'gpu'", 2);
+  expectOneLineError(runNnc("train " + M +
+                            " --data fashion-mnist --limit-train 100 "
+                            "--batch 128"),
+                     "--batch 128 is more than the 100 training examples", 2);
+  expectOneLineError(runNnc("run " + M + " --output-dir /tmp --max-memory 8X"),
+                     "--max-memory needs a size", 2);
+}
+
+TEST(NncTool, MemoryBeyondTheLimitIsRefusedBeforeAllocating) {
+  std::string M = example("lenet5.json");
+  // A terabyte batch, against the machine's memory: refused with figures,
+  // not attempted.
+  expectOneLineError(
+      runNnc("train " + M + " --data fashion-mnist --batch 1000000000"),
+      "a batch of 1000000000 needs 2.9 TB, more than the memory limit of");
+  // The compiled step's arena against --max-memory.
+  expectOneLineError(runNnc("train " + M +
+                            " --data fashion-mnist --limit-train 20000 "
+                            "--batch 20000 --max-memory 100M --no-cache"),
+                     "(--max-memory)");
 }
 
 TEST(NncTool, BadModelFilesGiveOneLineErrors) {
@@ -317,18 +362,18 @@ TEST(NncTool, StepScheduleDecaysPerEpoch) {
 
 TEST(NncTool, TrainErrors) {
   std::string M = example("lenet5.json");
-  expectOneLineError(runNnc("train " + M), "--data SPEC is required");
+  expectOneLineError(runNnc("train " + M), "--data SPEC is required", 2);
   expectOneLineError(
       runNnc("train " + M + " --data fashion-mnist --optimizer lbfgs"),
-      "unknown optimizer 'lbfgs'");
+      "unknown optimizer 'lbfgs'", 2);
   expectOneLineError(
       runNnc("train " + M + " --data fashion-mnist:/nonexistent"),
       "/nonexistent/train-images-idx3-ubyte.gz: cannot open");
   expectOneLineError(runNnc("train " + M + " --data floppy:/dev/fd0"),
-                     "unknown --data 'floppy:/dev/fd0'");
+                     "unknown --data 'floppy:/dev/fd0'", 2);
   expectOneLineError(
       runNnc("train " + M + " --data fashion-mnist --schedule zigzag"),
-      "unknown learning-rate schedule 'zigzag'");
+      "unknown learning-rate schedule 'zigzag'", 2);
   expectOneLineError(
       runNnc("train " + example("xor_mlp.json") +
              " --data fashion-mnist --limit-train 10"),
