@@ -14,8 +14,9 @@
 
 namespace nnc::frontend {
 
-/// The schema version this build reads and writes.
-constexpr uint32_t SchemaVersion = 1;
+/// The schema version this build reads and writes. From version 2 on, a
+/// binary file ends with a checksum (frontend/Checksum.h).
+constexpr uint32_t SchemaVersion = 2;
 /// Files larger than this are refused before parsing.
 constexpr size_t MaxModelBytes = size_t(1) << 31;
 

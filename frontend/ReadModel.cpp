@@ -5,6 +5,7 @@
 // the graph, and ir::verify checks the rest (arity, shapes, cycles).
 //
 //===----------------------------------------------------------------------===//
+#include "frontend/Checksum.h"
 #include "frontend/FileIO.h"
 #include "frontend/ModelIO.h"
 #include "frontend/onnx/Onnx.h"
@@ -357,8 +358,15 @@ Expected<Graph> loadModel(const std::string &Path) {
     Bytes = jsonToBinary(Text, Path);
     if (!Bytes.ok())
       return Bytes.status();
+    return readBinaryModel(*Bytes, Path, directoryOf(Path));
   }
-  return readBinaryModel(*Bytes, Path, directoryOf(Path));
+  bool Summed = false;
+  NNC_TRY(stripChecksum(*Bytes, Path, Summed));
+  Expected<Graph> G = readBinaryModel(*Bytes, Path, directoryOf(Path));
+  if (G.ok() && !Summed && fb::GetModel(Bytes->data())->schema_version() >= 2)
+    return error(Path, ": the checksum at the end of the file is missing "
+                       "(truncated or damaged); it is not loaded");
+  return G;
 }
 
 } // namespace nnc::frontend

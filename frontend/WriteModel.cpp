@@ -1,4 +1,5 @@
 //===- frontend/WriteModel.cpp - IR -> .nnc / .json -----------------------===//
+#include "frontend/Checksum.h"
 #include "frontend/FileIO.h"
 #include "frontend/ModelIO.h"
 
@@ -143,8 +144,10 @@ Status saveModel(const Graph &G, const std::string &Path,
   if (!Options.WeightsFile.empty())
     NNC_TRY(writeFileAtomically(directoryOf(Path) + "/" + Options.WeightsFile,
                                 Side.data(), Side.size()));
-  if (Ext == "nnc")
+  if (Ext == "nnc") {
+    appendChecksum(Bytes);
     return writeFileAtomically(Path, Bytes.data(), Bytes.size());
+  }
   Expected<std::string> Json = binaryToJson(Bytes, Path);
   if (!Json.ok())
     return Json.status();
@@ -167,9 +170,14 @@ Status convertModel(const std::string &In, const std::string &Out) {
     Bytes = jsonToBinary(std::string(Bytes->begin(), Bytes->end()), In);
     if (!Bytes.ok())
       return Bytes.status();
+  } else {
+    bool Summed = false; // loadModel checked it
+    NNC_TRY(stripChecksum(*Bytes, In, Summed));
   }
-  if (OutExt == "nnc")
+  if (OutExt == "nnc") {
+    appendChecksum(*Bytes);
     return writeFileAtomically(Out, Bytes->data(), Bytes->size());
+  }
   Expected<std::string> Json = binaryToJson(*Bytes, In);
   if (!Json.ok())
     return Json.status();

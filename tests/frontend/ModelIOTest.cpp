@@ -4,6 +4,7 @@
 #include "frontend/FileIO.h"
 #include "ir/Printer.h"
 
+#include <filesystem>
 #include <sstream>
 
 using namespace nnc;
@@ -148,6 +149,41 @@ TEST(ModelIO, SavingIsAtomicAndLeavesNoTemporaryFiles) {
   Status S = frontend::saveModel(*G, D.file("missing/dir/a.nnc"));
   ASSERT_FALSE(S.ok());
   EXPECT_NE(S.message().find("missing/dir/a.nnc"), std::string::npos);
+}
+
+TEST(ModelIO, StaleTemporariesOfAKilledWriterAreRemoved) {
+  Expected<Graph> G = loadModel(example("xor_mlp.json"));
+  ASSERT_OK(G);
+  TempDir D;
+  // Left by a writer killed mid-save (nobody holds its lock), and an
+  // unrelated file that merely looks alike.
+  writeText(D.file("a.nnc.tmp-Ab12Cd"), "half a checkpoint");
+  writeText(D.file("b.nnc.tmp-Ab12Cd"), "another checkpoint's");
+  ASSERT_OK(frontend::saveModel(*G, D.file("a.nnc")));
+  EXPECT_FALSE(std::filesystem::exists(D.file("a.nnc.tmp-Ab12Cd")));
+  EXPECT_TRUE(std::filesystem::exists(D.file("b.nnc.tmp-Ab12Cd")));
+}
+
+TEST(ModelIOErrors, EveryFlippedBitOfACheckpointIsAnError) {
+  Expected<Graph> G = loadModel(example("xor_mlp.json"));
+  ASSERT_OK(G);
+  TempDir D;
+  ASSERT_OK(frontend::saveModel(*G, D.file("m.nnc")));
+  std::vector<uint8_t> Good = *frontend::readFile(D.file("m.nnc"));
+  for (size_t Byte = 0; Byte < Good.size(); ++Byte) {
+    std::vector<uint8_t> Bad = Good;
+    Bad[Byte] ^= uint8_t(1 << (Byte % 8));
+    writeBytes(D.file("bad.nnc"), Bad);
+    Expected<Graph> B = loadModel(D.file("bad.nnc"));
+    ASSERT_FALSE(B.ok()) << "byte " << Byte << " flipped was accepted";
+    EXPECT_EQ(B.status().message().rfind(D.file("bad.nnc"), 0), 0u);
+  }
+  // Cut off: the checksum is missing, or checks other bytes.
+  for (size_t Cut : {size_t(1), size_t(16), size_t(17)}) {
+    writeBytes(D.file("short.nnc"),
+               std::vector<uint8_t>(Good.begin(), Good.end() - long(Cut)));
+    EXPECT_FALSE(loadModel(D.file("short.nnc")).ok()) << Cut;
+  }
 }
 
 TEST(ModelIO, ConvertRoundTripsByteForByte) {
