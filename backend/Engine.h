@@ -52,6 +52,10 @@ std::string byteSize(double Bytes);
 /// $HOME/.cache/nnc, else "" (nothing kept). Defined in CompileCache.cpp.
 std::string defaultCompileCacheDir();
 
+/// The code generator this build uses and the machine it targets by
+/// default: "LLVM 19.1.7, host CPU znver3".
+std::string toolchainDescription();
+
 /// "jit" or "interp".
 Expected<EngineKind> parseEngineKind(const std::string &Name);
 

@@ -91,8 +91,14 @@ bool loadIdxDataset(const std::string &Dir, bool Train, Dataset &Out,
     Out.PixelScale = float(1 / 255.0);
   } else {
     Out.Features.resize(Images.Values.size());
-    for (size_t I = 0; I < Images.Values.size(); ++I)
+    for (size_t I = 0; I < Images.Values.size(); ++I) {
+      if (!std::isfinite(Images.Values[I])) {
+        Error = Dir + ": image value " + std::to_string(I) +
+                " is not a finite number";
+        return false;
+      }
       Out.Features[I] = float(Images.Values[I] / 255.0);
+    }
   }
   Out.Targets = std::move(Labels.Values);
   Out.NumClasses = 0;

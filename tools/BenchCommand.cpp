@@ -13,6 +13,7 @@
 #include "tools/Commands.h"
 #include "tools/DataFeed.h"
 #include "tools/EngineArgs.h"
+#include "tools/ModelChecks.h"
 
 #include <algorithm>
 #include <chrono>
@@ -84,7 +85,7 @@ Status runBench(const Args &A) {
           return TS.status().withPrefix(Path);
       }
     if (!G[0].findEntry(Entry))
-      return error(Path, ": no entry point '", Entry, "'");
+      return error(Path, ": no entry point '", Entry, "'", entryNames(G[0]));
     backend::EngineOptions O[2] = {*EO, *EO};
     O[0].setFuse(true);
     O[1].setFuse(false);

@@ -7,6 +7,7 @@
 #include "runtime/ThreadPool.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
+#include "tools/ModelChecks.h"
 
 #include <cstdio>
 #include <sstream>
@@ -92,7 +93,7 @@ Status runCompile(const Args &A) {
       Graph &From = Name == "train_step" ? *G : Base;
       const EntryPoint *E = From.findEntry(Name);
       if (!E)
-        return error(Path, ": no entry point '", Name, "'");
+        return error(Path, ": no entry point '", Name, "'", entryNames(From));
       backend::CompileReport R;
       backend::EngineOptions O = *EO;
       if (O.Threads == 0)

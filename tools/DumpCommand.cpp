@@ -7,6 +7,7 @@
 #include "passes/TrainStep.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
+#include "tools/ModelChecks.h"
 
 #include <iostream>
 
@@ -109,7 +110,7 @@ Status runDump(const Args &A) {
     return Status::success();
   const EntryPoint *E = G->findEntry(Entry);
   if (!E)
-    return usageError("nnc dump: no entry point '", Entry, "'");
+    return usageError("nnc dump: no entry point '", Entry, "'", entryNames(*G));
   bool Training = A.has("--training") || Entry == "train_step";
   passes::LoweringOptions LO;
   LO.Training = A.has("--training");

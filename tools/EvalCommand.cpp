@@ -4,7 +4,9 @@
 #include "tools/Commands.h"
 #include "tools/DataFeed.h"
 #include "tools/EngineArgs.h"
+#include "tools/ModelChecks.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace nnc::tools {
@@ -43,6 +45,9 @@ Status runEval(const Args &A) {
   Expected<ir::Graph> G = frontend::loadModel(Path);
   if (!G.ok())
     return G.status();
+  if (const ir::Value *V = firstNonFiniteTensor(*G))
+    return error(Path, ": tensor '", V->Name, "' holds NaN or infinity; ",
+                 "the model is not evaluated");
   runtime::Dataset Train, Test;
   bool UseTrain = Split == "train";
   NNC_TRY(loadData(A.get("--data"), Train, Test, UseTrain ? *Limit : 1,
@@ -59,6 +64,8 @@ Status runEval(const Args &A) {
   Expected<EvalResult> R = evaluate(*G, **I, D, *Batch);
   if (!R.ok())
     return R.status().withPrefix(Path);
+  if (!std::isfinite(R->Loss))
+    return error(Path, ": the loss on the ", Split, " split is ", R->Loss);
   if (A.has("--predictions")) {
     std::string Text;
     for (int64_t P : R->Predictions)

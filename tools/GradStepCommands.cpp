@@ -13,7 +13,7 @@
 #include "passes/TrainStep.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
-#include "tools/FoldedBatchNorm.h"
+#include "tools/ModelChecks.h"
 #include "tools/OptimizerArgs.h"
 #include "tools/TensorFiles.h"
 
@@ -95,7 +95,8 @@ Expected<Setup> load(const Args &A, const char *Cmd) {
   Setup S{std::move(*G)};
   S.Loss = S.G.findValue(A.get("--loss"));
   if (!S.Loss)
-    return error(Path, ": no value named '", A.get("--loss"), "'");
+    return error(Path, ": no value named '", A.get("--loss"), "'",
+                 scalarNames(S.G));
   if (S.Loss->Type.numElements() != 1 || S.Loss->Type.Elt != DType::F32)
     return error(Path, ": loss '", S.Loss->Name, "' must be an f32 scalar, is ",
                  S.Loss->Type.str());

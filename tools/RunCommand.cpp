@@ -3,6 +3,7 @@
 #include "frontend/ModelIO.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
+#include "tools/ModelChecks.h"
 #include "tools/TensorFiles.h"
 
 #include <cstdio>
@@ -73,7 +74,7 @@ Status runRun(const Args &A) {
   std::string EntryName = A.get("--entry", "infer");
   const EntryPoint *E = G->findEntry(EntryName);
   if (!E)
-    return error(Path, ": no entry point '", EntryName, "'");
+    return error(Path, ": no entry point '", EntryName, "'", entryNames(*G));
 
   interp::TensorMap Inputs;
   for (const std::string &Spec : A.getAll("--input")) {
@@ -87,7 +88,7 @@ Status runRun(const Args &A) {
         Target = V;
     if (!Target)
       return error(Path, ": entry point '", EntryName, "' has no input '", Name,
-                   "'");
+                   "'", inputNames(E->Inputs));
     std::optional<int64_t> Keep;
     if (*Limit > 0)
       Keep = *Limit;

@@ -3,7 +3,7 @@
 #include "passes/AttachLoss.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
-#include "tools/FoldedBatchNorm.h"
+#include "tools/ModelChecks.h"
 #include "tools/OptimizerArgs.h"
 #include "tools/Trainer.h"
 

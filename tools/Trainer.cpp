@@ -1,4 +1,5 @@
 #include "tools/Trainer.h"
+#include "tools/ModelChecks.h"
 #include "tools/OptimizerArgs.h"
 
 #include "frontend/ModelIO.h"
@@ -307,7 +308,12 @@ Graph Trainer::checkpoint() const {
 Status Trainer::save(const std::string &Path) const {
   // checkpoint() reads Base, which an evaluation compile binds.
   NNC_TRY(joinCompiles());
-  return frontend::saveModel(checkpoint(), Path);
+  Graph C = checkpoint();
+  if (const Value *V = firstNonFiniteTensor(C))
+    return error(Path, ": not saved: after step ", Step, ", tensor '", V->Name,
+                 "' holds NaN or infinity (lower the learning rate?); the "
+                 "file keeps what it had");
+  return frontend::saveModel(C, Path);
 }
 
 } // namespace nnc::tools

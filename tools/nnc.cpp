@@ -1,4 +1,5 @@
 //===- tools/nnc.cpp - The nnc command-line tool --------------------------===//
+#include "backend/Engine.h"
 #include "tools/Commands.h"
 
 #include <cstdio>
@@ -20,13 +21,45 @@ const Command Commands[] = {
     {StepSpec, runStep},
 };
 
+/// A command's summary up to its first full stop, on lines of at most 80
+/// columns after the command's name.
+std::string firstSentence(const std::string &Summary) {
+  std::string Text;
+  for (char C : Summary)
+    Text += C == '\n' ? ' ' : C;
+  if (size_t Stop = Text.find(". "); Stop != std::string::npos)
+    Text.resize(Stop + 1);
+  while (!Text.empty() && Text.back() == ' ')
+    Text.pop_back();
+  std::string Out, Line;
+  for (size_t At = 0; At < Text.size();) {
+    size_t Space = Text.find(' ', At);
+    std::string Word = Text.substr(At, Space - At);
+    if (!Line.empty() && Line.size() + 1 + Word.size() > 66) {
+      Out += Line + "\n             ";
+      Line.clear();
+    }
+    Line += (Line.empty() ? "" : " ") + Word;
+    At = Space == std::string::npos ? Text.size() : Space + 1;
+  }
+  return Out + Line;
+}
+
 void printUsage(std::FILE *To) {
   std::fprintf(To, "usage: nnc COMMAND [ARGS]\n\n"
                    "A static compiler for neural networks.\n\ncommands:\n");
   for (const Command &C : Commands)
     std::fprintf(To, "  %-10s %s\n", C.Spec.Name.c_str(),
-                 C.Spec.Summary.substr(0, C.Spec.Summary.find('\n')).c_str());
-  std::fprintf(To, "\n'nnc COMMAND --help' describes a command.\n");
+                 firstSentence(C.Spec.Summary).c_str());
+  std::fprintf(To, "\n'nnc help COMMAND' or 'nnc COMMAND --help' describes a "
+                   "command; 'nnc --version' names this build.\n");
+}
+
+const Command *findCommand(const std::string &Name) {
+  for (const Command &C : Commands)
+    if (C.Spec.Name == Name)
+      return &C;
+  return nullptr;
 }
 
 } // namespace
@@ -37,6 +70,21 @@ int main(int Argc, char **Argv) {
     return 2;
   }
   std::string Name = Argv[1];
+  if (Name == "--version") {
+    std::printf("nnc %s (%s)\n", NNC_VERSION,
+                nnc::backend::toolchainDescription().c_str());
+    return 0;
+  }
+  if (Name == "help" && Argc > 2) {
+    const Command *C = findCommand(Argv[2]);
+    if (!C) {
+      std::fprintf(stderr, "error: unknown command '%s'\n", Argv[2]);
+      printUsage(stderr);
+      return 2;
+    }
+    std::fputs(helpText(C->Spec).c_str(), stdout);
+    return 0;
+  }
   if (Name == "--help" || Name == "-h" || Name == "help") {
     printUsage(stdout);
     return 0;

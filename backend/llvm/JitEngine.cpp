@@ -6,9 +6,11 @@
 #include "ir/Initializers.h"
 #include "runtime/ThreadPool.h"
 
+#include <llvm/Config/llvm-config.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
 
 #include <chrono>
 #include <cmath>
@@ -467,6 +469,11 @@ Expected<std::unique_ptr<Engine>> createJitEngine(Graph &G,
   auto J = std::make_unique<JitEngine>(G, Opts);
   NNC_TRY(J->init());
   return std::unique_ptr<Engine>(std::move(J));
+}
+
+std::string toolchainDescription() {
+  return std::string("LLVM ") + LLVM_VERSION_STRING + ", host CPU " +
+         llvm::sys::getHostCPUName().str();
 }
 
 } // namespace nnc::backend

@@ -3,11 +3,15 @@
 #include "../TestUtil.h"
 #include "frontend/FileIO.h"
 #include "frontend/ModelIO.h"
+#include "ir/Initializers.h"
 #include "tools/TensorFiles.h"
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <sstream>
 #include <sys/wait.h>
 
 using namespace nnc;
@@ -70,6 +74,50 @@ TEST(NncTool, InfoOnAModelWithoutEntryPoints) {
   Result R = runNnc("info " + D.file("none.nnc"));
   EXPECT_EQ(R.Exit, 0) << R.Err;
   EXPECT_NE(R.Out.find("entry points: none"), std::string::npos) << R.Out;
+}
+
+TEST(NncTool, VersionHelpCommandAndWholeSummaries) {
+  Result R = runNnc("--version");
+  EXPECT_EQ(R.Exit, 0) << R.Err;
+  EXPECT_EQ(R.Out.rfind("nnc ", 0), 0u) << R.Out;
+  EXPECT_NE(R.Out.find("(LLVM 19."), std::string::npos) << R.Out;
+  EXPECT_NE(R.Out.find(", host CPU "), std::string::npos) << R.Out;
+  R = runNnc("help train");
+  EXPECT_EQ(R.Exit, 0) << R.Err;
+  EXPECT_EQ(R.Out.rfind("usage: nnc train ", 0), 0u) << R.Out;
+  EXPECT_EQ(runNnc("help frobnicate").Exit, 2);
+  // Every summary line of the overview ends a sentence.
+  R = runNnc("--help");
+  std::istringstream Lines(R.Out);
+  int Commands = 0;
+  bool InCommands = false;
+  std::string Last;
+  for (std::string L; std::getline(Lines, L);) {
+    if (L == "commands:") {
+      InCommands = true;
+      continue;
+    }
+    if (InCommands && L.empty()) {
+      break;
+    } else if (InCommands && L.size() > 2 && L[2] != ' ') {
+      if (!Last.empty())
+        EXPECT_EQ(Last.back(), '.') << Last;
+      ++Commands;
+    }
+    if (InCommands && !L.empty())
+      Last = L;
+  }
+  EXPECT_EQ(Last.back(), '.') << Last;
+  EXPECT_EQ(Commands, 13);
+}
+
+TEST(NncTool, NotFoundSaysWhatExists) {
+  std::string M = example("lenet5.json");
+  expectOneLineError(runNnc("run " + M + " --output-dir /tmp --entry nope"),
+                     "no entry point 'nope' (the model has: infer, "
+                     "train_step)");
+  expectOneLineError(runNnc("run " + M + " --output-dir /tmp --input pic=x"),
+                     "has no input 'pic' (its inputs: image)");
 }
 
 TEST(NncTool, EverySubcommandHasHelp) {
@@ -449,4 +497,28 @@ TEST(NncTool, StepWithBatchNormInEvalMode) {
   }
   EXPECT_GT(Apart, 1e-4); // running statistics are not the batch's
   EXPECT_LT(Agree, 1e-5);
+}
+
+TEST(NncTool, NothingNonFiniteIsSavedOrEvaluated) {
+  TempDir D;
+  std::string M = example("lenet5.json");
+  // One step at an absurd learning rate: the loss was finite, the weights
+  // after it are not; the checkpoint is refused and not written.
+  expectOneLineError(runNnc("train " + M +
+                            " --data fashion-mnist --limit-train 64 "
+                            "--max-steps 1 --lr 1e300 --save " +
+                            D.file("ck.nnc")),
+                     "not saved: after step 1, tensor '");
+  EXPECT_FALSE(std::filesystem::exists(D.file("ck.nnc")));
+  // A model holding NaN is not evaluated.
+  Expected<ir::Graph> G = frontend::loadModel(M);
+  ASSERT_TRUE(G.ok()) << G.message();
+  ir::Value *W = G->findValue("fc1.w");
+  ASSERT_NE(W, nullptr);
+  std::vector<double> Nan(size_t(W->Type.numElements()), std::nan(""));
+  W->Data = ir::encode(Nan, W->Type.Elt);
+  ASSERT_TRUE(frontend::saveModel(*G, D.file("nan.json")).ok());
+  expectOneLineError(
+      runNnc("eval " + D.file("nan.json") + " --data fashion-mnist --limit 10"),
+      "tensor 'fc1.w' holds NaN or infinity");
 }
