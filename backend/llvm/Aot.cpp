@@ -1,8 +1,10 @@
 #include "backend/llvm/Aot.h"
 
+#include "backend/llvm/AotHeader.h"
 #include "backend/llvm/CodeGen.h"
 #include "ir/Initializers.h"
 #include "ir/Verifier.h"
+#include "passes/MemoryPlanner.h"
 #include "passes/TrainStep.h"
 
 #include <llvm/IR/Constants.h>
@@ -17,6 +19,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <sstream>
 
 namespace nnc::backend {
@@ -34,26 +37,27 @@ bool isIdentifier(const std::string &S) {
   return true;
 }
 
-/// A tensor name as part of a C identifier: "train.lr" -> "train_lr".
-std::string cName(const std::string &Name) {
-  std::string Out;
-  for (char C : Name)
-    Out += std::isalnum(static_cast<unsigned char>(C)) ? C : '_';
-  if (Out.empty() || std::isdigit(static_cast<unsigned char>(Out[0])))
-    Out = "t_" + Out;
-  return Out;
-}
-
-std::string upper(std::string S) {
-  for (char &C : S)
-    C = char(std::toupper(static_cast<unsigned char>(C)));
-  return S;
-}
-
-const char *cType(DType T) { return T == DType::I64 ? "int64_t" : "float"; }
-
-bool byValue(const Value *V) {
-  return V->Type.Dims.empty() && V->Type.Elt == DType::F32;
+/// The stored tensors that inference entries read, laid out as
+/// layoutPersistent would: an inference object from a checkpoint carries its
+/// parameters and BatchNorm statistics, not the optimizer's state.
+PersistentLayout layoutRead(const Graph &G,
+                            const std::vector<const EntryPoint *> &Entries) {
+  std::set<const Value *> Read;
+  for (const EntryPoint *E : Entries) {
+    std::vector<const Value *> Wanted(E->Outputs.begin(), E->Outputs.end());
+    for (const Node *N : G.nodesReaching(Wanted))
+      for (const Value *In : N->Inputs)
+        if (In && isStored(In->Kind))
+          Read.insert(In);
+  }
+  PersistentLayout L;
+  for (const auto &V : G.values())
+    if (Read.count(V.get())) {
+      L.Offset[V.get()] = L.Bytes;
+      L.Bytes += (V->Type.bytes() + passes::ArenaAlignment - 1) /
+                 passes::ArenaAlignment * passes::ArenaAlignment;
+    }
+  return L;
 }
 
 /// The exported C function of an entry: (state or weights, inputs...,
@@ -65,7 +69,7 @@ void emitWrapper(llvm::Module &M, const EntryPoint &E, const std::string &Name,
   llvm::Type *Ptr = B.getPtrTy();
   std::vector<llvm::Type *> Params = {Ptr};
   for (const Value *V : E.Inputs)
-    Params.push_back(byValue(V) ? B.getFloatTy() : Ptr);
+    Params.push_back(passedByValue(V) ? B.getFloatTy() : Ptr);
   for (size_t I = 0; I < E.Outputs.size(); ++I)
     Params.push_back(Ptr);
   Params.push_back(Ptr); // arena
@@ -79,7 +83,7 @@ void emitWrapper(llvm::Module &M, const EntryPoint &E, const std::string &Name,
   llvm::Value *Io = B.CreateAlloca(Ptr, B.getInt64(std::max<size_t>(N, 1)));
   for (size_t I = 0; I < N; ++I) {
     llvm::Value *Arg = Fn->getArg(unsigned(1 + I));
-    if (I < E.Inputs.size() && byValue(E.Inputs[I])) {
+    if (I < E.Inputs.size() && passedByValue(E.Inputs[I])) {
       llvm::Value *Slot = B.CreateAlloca(B.getFloatTy());
       B.CreateStore(Arg, Slot);
       Arg = Slot;
@@ -97,30 +101,6 @@ void emitWrapper(llvm::Module &M, const EntryPoint &E, const std::string &Name,
   B.CreateRet(B.CreateCall(
       Impl, {Io, Fn->getArg(0), Fn->getArg(unsigned(N + 1)), Exec}));
 }
-
-/// "void *state, const float *image, ..., float *loss": an entry's C
-/// parameters before the arena and exec.
-std::string parameters(const EntryPoint &E) {
-  std::string S =
-      E.Name == "train_step" ? "void *state" : "const void *weights";
-  for (const Value *V : E.Inputs)
-    S += ", " +
-         (byValue(V) ? std::string("float ")
-                     : std::string("const ") + cType(V->Type.Elt) + " *") +
-         cName(V->Name);
-  for (const Value *V : E.Outputs)
-    S += ", " + std::string(cType(V->Type.Elt)) + " *" + cName(V->Name);
-  return S;
-}
-
-std::string dimsText(const Shape &D) {
-  std::string S = "{";
-  for (size_t I = 0; I < D.size(); ++I)
-    S += (I ? ", " : "") + std::to_string(D[I]);
-  return S + "}";
-}
-
-int64_t elementBytes(DType T) { return T == DType::I64 ? 8 : 4; }
 
 } // namespace
 
@@ -158,7 +138,8 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
   auto Ctx = std::make_unique<llvm::LLVMContext>();
   auto M = std::make_unique<llvm::Module>(O.Prefix, *Ctx);
   AotResult R;
-  PersistentLayout Layout = layoutPersistent(G);
+  PersistentLayout Layout =
+      WantsTraining ? layoutPersistent(G) : layoutRead(Base, Entries);
   R.Weights.assign(Layout.Bytes, 0);
   for (const auto &[V, Off] : Layout.Offset) {
     Expected<std::vector<double>> Data = materialize(*V);
@@ -227,147 +208,11 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
     return Object.status();
   R.Object = std::move(*Object);
 
-  // --- The header. ----------------------------------------------------------
-  std::string P = O.Prefix, PU = upper(O.Prefix);
-  std::ostringstream H;
-  H << "/* " << P << ".h: generated by nnc from " << O.Source
-    << "; do not edit.\n *\n"
-    << " * Model '" << G.Name << "', batch " << O.Batch << ", target CPU "
-    << ((*TM)->getTargetCPU().str()) << ".\n";
-  for (const auto &[Name, Rep] : R.Reports) {
-    char Ratio[32];
-    std::snprintf(
-        Ratio, sizeof(Ratio), "%.3f",
-        Rep.LowerBound ? double(Rep.ArenaBytes) / double(Rep.LowerBound) : 1.0);
-    H << " * " << Name << ": " << Rep.Kernels << " kernels ("
-      << Rep.FusedKernels << " fused loops), arena " << Rep.ArenaBytes
-      << " bytes (planned / lower bound " << Ratio << ").\n";
-  }
-  H << " * State (parameters, optimizer state, constants): " << Layout.Bytes
-    << " bytes.\n *\n"
-    << " * The caller owns all memory: an arena of " << PU
-    << "_ARENA_BYTES aligned to " << PU << "_ARENA_ALIGN,\n"
-    << " * and for training a writable copy of the weights (" << PU
-    << "_STATE_BYTES). Nothing here allocates\n"
-    << " * except the optional " << P
-    << "_arena_new(). Functions return 0, or non-zero for a label\n"
-    << " * outside the class range. exec may be NULL: single-threaded, seed "
-       "0;\n"
-    << " * otherwise its parallel_for runs kernel tasks on the caller's "
-       "threads\n"
-    << " * and its seed drives dropout (vary it per training step).\n"
-    << " * Output buffers must not overlap the inputs or each other: kernels\n"
-    << " * write results there directly, while inputs are still being read.\n"
-    << " */\n";
-  H << "#ifndef " << PU << "_H\n#define " << PU << "_H\n\n"
-    << "#include <stddef.h>\n#include <stdint.h>\n#include <stdlib.h>\n\n"
-    << "#ifndef NNC_EXEC_DEFINED\n#define NNC_EXEC_DEFINED\n"
-    << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n"
-    << "typedef void (*nnc_task_fn)(void *arg, int64_t i);\n"
-    << "typedef void (*nnc_parallel_for_fn)(void *pool, int64_t n, "
-       "nnc_task_fn body, void *arg);\n"
-    << "typedef struct nnc_exec {\n  nnc_parallel_for_fn parallel_for;\n"
-    << "  void *pool;\n  int64_t threads;\n  uint64_t seed;\n} nnc_exec;\n"
-    << "#ifdef __cplusplus\n}\n#endif\n#endif\n\n";
-  // Where each stored tensor lives in the state (to read trained values).
-  std::vector<std::pair<size_t, const Value *>> ByOffset;
-  for (const auto &[V, Off] : Layout.Offset)
-    ByOffset.push_back({Off, V});
-  std::sort(ByOffset.begin(), ByOffset.end());
-  for (const auto &[Off, V] : ByOffset) {
-    std::string N = PU + "_STATE_" + upper(cName(V->Name));
-    H << "#define " << N << "_OFFSET " << Off << "\n#define " << N << "_BYTES "
-      << V->Type.bytes() << "\n";
-  }
-  H << "\n";
-  H << "#define " << PU << "_BATCH " << O.Batch << "\n"
-    << "#define " << PU << "_ARENA_BYTES " << std::max<size_t>(Arena, 64)
-    << "\n#define " << PU << "_ARENA_ALIGN 64\n"
-    << "#define " << PU << "_STATE_BYTES " << Layout.Bytes << "\n\n";
-  for (const EntryPoint *E : Entries) {
-    std::string EU = upper(cName(E->Name));
-    auto Describe = [&](const Value *V, const char *Dir) {
-      std::string N = PU + "_" + EU + "_" + Dir + "_" + upper(cName(V->Name));
-      H << "#define " << N << "_NAME \"" << V->Name << "\"\n"
-        << "#define " << N << "_DTYPE \"" << dtypeName(V->Type.Elt) << "\"\n"
-        << "#define " << N << "_RANK " << V->Type.Dims.size() << "\n"
-        << "#define " << N << "_SHAPE " << dimsText(V->Type.Dims) << "\n"
-        << "#define " << N << "_ELEMENTS " << V->Type.numElements() << "\n"
-        << "#define " << N << "_BYTES "
-        << V->Type.numElements() * elementBytes(V->Type.Elt) << "\n";
-    };
-    for (const Value *V : E->Inputs)
-      Describe(V, "IN");
-    for (const Value *V : E->Outputs)
-      Describe(V, "OUT");
-    H << "\n";
-  }
-  H << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
-  if (!O.WeightsInFile)
-    H << "/* The trained weights: the initial state, read-only. */\n"
-      << "const void *" << P << "_weights(void);\n\n";
-  else
-    H << "/* The weights are in the side file written with this header; load "
-         "them\n   into "
-      << PU << "_STATE_BYTES bytes aligned to 64. */\n\n";
-  for (const EntryPoint *E : Entries) {
-    bool Train = E->Name == "train_step";
-    H << "/* " << E->Name
-      << (Train ? ": one optimizer step; updates the state in place. */\n"
-                : ": reads the weights or a trained state. */\n")
-      << "int " << P << "_" << cName(E->Name) << "(" << parameters(*E)
-      << ", void *arena, const nnc_exec *exec);\n\n";
-  }
-  H << "/* Optional helper: an arena of the right size and alignment (free() "
-       "it). */\n"
-    << "static inline void *" << P << "_arena_new(void) {\n"
-    << "  return aligned_alloc(" << PU << "_ARENA_ALIGN, (" << PU
-    << "_ARENA_BYTES + 63) / 64 * 64);\n}\n\n"
-    << "#ifdef __cplusplus\n} /* extern \"C\" */\n\n"
-    << "#include <memory>\n\n"
-    << "namespace " << P << " {\n"
-    << "constexpr int64_t Batch = " << O.Batch << ";\n"
-    << "constexpr size_t ArenaBytes = " << PU << "_ARENA_BYTES;\n"
-    << "constexpr size_t ArenaAlign = 64;\n"
-    << "constexpr size_t StateBytes = " << PU << "_STATE_BYTES;\n";
-  // Each entry's tensors as constexpr shapes and sizes.
-  for (const EntryPoint *E : Entries) {
-    std::string EN = cName(E->Name);
-    auto Constants = [&](const Value *V, const char *Dir) {
-      std::string N = EN + "_" + Dir + "_" + cName(V->Name);
-      H << "constexpr int64_t " << N << "_shape[] = "
-        << (V->Type.Dims.empty() ? "{1}" : dimsText(V->Type.Dims))
-        << "; // rank " << V->Type.Dims.size() << "\n"
-        << "constexpr size_t " << N
-        << "_bytes = " << V->Type.numElements() * elementBytes(V->Type.Elt)
-        << ";\n";
-    };
-    for (const Value *V : E->Inputs)
-      Constants(V, "in");
-    for (const Value *V : E->Outputs)
-      Constants(V, "out");
-  }
-  H << "\n"
-    << "/* Owns an arena; runs the entry points on the embedded weights or "
-       "a state. */\n"
-    << "class Model {\npublic:\n"
-    << "  Model() : Arena(" << P << "_arena_new(), &free) {}\n"
-    << "  void *arena() const { return Arena.get(); }\n";
-  for (const EntryPoint *E : Entries) {
-    bool Train = E->Name == "train_step";
-    H << "  int " << cName(E->Name) << "(" << parameters(*E)
-      << ", const nnc_exec *exec = nullptr) const {\n    return " << P << "_"
-      << cName(E->Name) << "(" << (Train ? "state" : "weights");
-    for (const Value *V : E->Inputs)
-      H << ", " << cName(V->Name);
-    for (const Value *V : E->Outputs)
-      H << ", " << cName(V->Name);
-    H << ", Arena.get(), exec);\n  }\n";
-  }
-  H << "\nprivate:\n  std::unique_ptr<void, void (*)(void *)> Arena;\n};\n"
-    << "} // namespace " << P << "\n#endif /* __cplusplus */\n\n#endif /* "
-    << PU << "_H */\n";
-  R.Header = H.str();
+  AotHeaderInput HI{
+      O.Prefix, O.Source,        G.Name,  (*TM)->getTargetCPU().str(),
+      O.Batch,  O.WeightsInFile, Entries, &Layout,
+      Arena,    R.Reports};
+  R.Header = aotHeader(HI);
   return R;
 }
 

@@ -6,6 +6,7 @@
 #include "../backend/JitTestUtil.h"
 #include "backend/llvm/CodeGen.h"
 #include "frontend/ModelIO.h"
+#include "ir/Initializers.h"
 #include "passes/TrainStep.h"
 
 #include <cstring>
@@ -295,4 +296,68 @@ TEST(Aot, TrainStepObjectMatchesTheJitAfter100Steps) {
     SCOPED_TRACE(V->Name);
     expectClose(Got, Want, 1e-4);
   }
+}
+
+TEST(Aot, HeadersCompileStrictlyWhateverTheTensorNames) {
+  // Names that sanitize alike (fc1.w, fc1_w), a keyword and the header's
+  // own parameter names, and two prefixes that differ only in case.
+  Expected<Graph> G = frontend::loadModel(model("xor_mlp"));
+  ASSERT_OK(G);
+  G->findValue("x")->Name = "arena";
+  G->findValue("prob")->Name = "int";
+  G->findValue("fc1.b")->Name = "fc1_w";
+  G->findValue("fc2.w")->Name = "state";
+  TempDir D;
+  ASSERT_OK(frontend::saveModel(*G, D.file("odd.json")));
+  for (const char *Prefix : {"Odd", "odd"})
+    ASSERT_EQ(shell(tool() + " compile " + D.file("odd.json") +
+                    " --aot --entry infer,train_step --batch 4 -o " +
+                    D.file(Prefix)),
+              0);
+  std::string Header = readText(D.file("odd.h"));
+  EXPECT_NE(Header.find("ODD_STATE_FC1_W_OFFSET"), std::string::npos);
+  EXPECT_NE(Header.find("ODD_STATE_FC1_W_2_OFFSET"), std::string::npos);
+  writeText(D.file("both.c"), "#include \"Odd.h\"\n#include \"odd.h\"\n"
+                              "int main(void) { return ODD_BATCH - 4; }\n");
+  writeText(D.file("both.cpp"), readText(D.file("both.c")));
+  ASSERT_EQ(shell("cc -std=c99 -pedantic -Wall -Wextra -Werror -I" + D.Path +
+                  " -c " + D.file("both.c") + " -o " + D.file("c.o")),
+            0);
+  ASSERT_EQ(shell("c++ -std=c++11 -pedantic -Wall -Wextra -Werror -I" + D.Path +
+                  " -c " + D.file("both.cpp") + " -o " + D.file("cpp.o")),
+            0);
+}
+
+TEST(Aot, InferenceObjectsFromACheckpointCarryNoOptimizerState) {
+  TempDir D;
+  Expected<Graph> G = frontend::loadModel(model("xor_mlp"));
+  ASSERT_OK(G);
+  ASSERT_OK(frontend::saveModel(*G, D.file("plain.json")));
+  // As a checkpoint carries it: Adam's slots next to the parameters.
+  for (const char *Param : {"fc1.w", "fc2.w"}) {
+    Value *P = G->findValue(Param);
+    Value *S = G->addValue(std::string(Param) + ".exp_avg", Role::State,
+                           P->Type);
+    S->DeclaredDims = P->DeclaredDims;
+    S->Data = encode(std::vector<double>(size_t(P->Type.numElements()), 0.5),
+                     P->Type.Elt);
+  }
+  ASSERT_OK(frontend::saveModel(*G, D.file("ckpt.json")));
+  for (const char *Name : {"plain", "ckpt"})
+    ASSERT_EQ(shell(tool() + " compile " + D.file(std::string(Name) + ".json") +
+                    " --aot --batch 4 -o " + D.file(Name)),
+              0);
+  std::string Plain = readText(D.file("plain.h")),
+              Ckpt = readText(D.file("ckpt.h"));
+  EXPECT_EQ(Ckpt.find("EXP_AVG"), std::string::npos);
+  auto StateBytes = [](const std::string &H, const std::string &P) {
+    std::string Key = "#define " + P + "_STATE_BYTES ";
+    size_t At = H.find(Key);
+    if (At == std::string::npos)
+      return std::string("none");
+    At += Key.size();
+    return H.substr(At, H.find('\n', At) - At);
+  };
+  EXPECT_EQ(StateBytes(Ckpt, "CKPT"), StateBytes(Plain, "PLAIN"));
+  EXPECT_NE(StateBytes(Plain, "PLAIN"), "none");
 }
