@@ -8,6 +8,7 @@
 #pragma once
 
 #include "backend/interp/Tensor.h"
+#include "backend/kernels/PadIndex.h"
 #include "ir/Geometry.h"
 
 #include <Eigen/Core>
@@ -56,27 +57,11 @@ template <typename F> void forEachIndex(const ir::Shape &Dims, F Fn) {
   }
 }
 
-/// Pad's modes, numbered as the compiled kernels number them.
+/// Pad's modes as the compiled kernels number them.
 inline int padMode(const std::string &Mode) {
-  return Mode == "reflect" ? 1 : Mode == "edge" ? 2 : 0;
-}
-
-/// The element of an axis of N elements, padded by Begin, that padded
-/// index O copies, or -1 for the constant. Reflect mirrors without repeating
-/// the edge, again and again for pads longer than the axis (NumPy's).
-inline int64_t padSource(int64_t O, int64_t N, int64_t Begin, int Mode) {
-  int64_t I = O - Begin;
-  if (I >= 0 && I < N)
-    return I;
-  if (Mode == 0)
-    return -1;
-  if (Mode == 2 || N == 1)
-    return I < 0 ? 0 : N - 1;
-  int64_t Period = 2 * (N - 1);
-  I %= Period;
-  if (I < 0)
-    I += Period;
-  return I < N ? I : Period - I;
+  return Mode == "reflect" ? nnck::PadReflect
+         : Mode == "edge"  ? nnck::PadEdge
+                           : nnck::PadConstant;
 }
 
 /// Calls Fn(flat index of Padded, flat index of X or -1) for every element
@@ -88,7 +73,7 @@ void forEachPadded(const ir::Shape &XDims, const ir::Shape &Padded,
   forEachIndex(Padded, [&](int64_t I, const std::vector<int64_t> &Idx) {
     int64_t Src = 0;
     for (size_t D = 0; D < Idx.size(); ++D) {
-      int64_t S = padSource(Idx[D], XDims[D], Pads[D], Mode);
+      int64_t S = nnck::padSource(Idx[D], XDims[D], Pads[D], Mode);
       if (S < 0)
         return Fn(I, int64_t(-1));
       Src += S * XStrides[D];

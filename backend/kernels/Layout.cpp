@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backend/kernels/Kernel.h"
+#include "backend/kernels/PadIndex.h"
 
 using namespace nnck;
 
@@ -82,25 +83,6 @@ NNC_KERNEL(ReduceExtreme) {
   for (int64_t I = 0; I < P[12]; ++I)
     Y[I] *= Sign;
   return NNC_OK;
-}
-
-// The element of an axis of N elements, padded by Begin, that padded index
-// O copies, or -1 for the constant (mode 0). Mode 1 reflects without
-// repeating the edge (again for pads longer than the axis), 2 repeats it.
-NNC_INLINE int64_t padSource(int64_t O, int64_t N, int64_t Begin,
-                             int64_t Mode) {
-  int64_t I = O - Begin;
-  if (I >= 0 && I < N)
-    return I;
-  if (Mode == 0)
-    return -1;
-  if (Mode == 2 || N == 1)
-    return I < 0 ? 0 : N - 1;
-  int64_t Period = 2 * (N - 1);
-  I %= Period;
-  if (I < 0)
-    I += Period;
-  return I < N ? I : Period - I;
 }
 
 // Pad and PadGrad walk the padded tensor's rows: Row is the offset in x of

@@ -1,5 +1,6 @@
 #include "backend/llvm/KernelParams.h"
 
+#include "backend/kernels/PadIndex.h"
 #include "backend/kernels/Workspace.h"
 #include "ir/Geometry.h"
 
@@ -90,6 +91,16 @@ std::vector<int64_t> keptStrides(const Shape &Dims,
   for (size_t I = 0; I < Kept.size(); ++I)
     if (Kept[I] == 1)
       S[I] = 0;
+  return S;
+}
+
+/// Small's row-major strides over Big's axes, right-aligned as NumPy
+/// broadcasts: 0 on Big's leading axes and where Small has a 1.
+std::vector<int64_t> broadcastStrides(const Shape &Small, const Shape &Big) {
+  size_t Off = Big.size() - Small.size();
+  std::vector<int64_t> SS = rowMajorStrides(Small), S(Big.size(), 0);
+  for (size_t D = 0; D < Small.size(); ++D)
+    S[Off + D] = Small[D] == 1 ? 0 : SS[D];
   return S;
 }
 
@@ -408,37 +419,28 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     return C;
   }
   case OpKind::ReduceSum:
-  case OpKind::ReduceMean: {
-    std::vector<int64_t> Axes = reducedAxes(N, X0.size());
-    C.Symbol = "nnc_k_Reduce";
-    C.F = {N.Op == OpKind::ReduceMean
-               ? double(numElements(Y0)) / double(numElements(X0))
-               : 1.0};
-    NNC_TRY(pushStrided(N, X0, keptStrides(X0, Axes), C.P));
-    C.P.insert(C.P.end(), {numElements(Y0), 1});
-    return C;
-  }
+  case OpKind::ReduceMean:
   case OpKind::ReduceMax:
   case OpKind::ReduceMin: {
+    // Sums scaled by F[0]; extremes signed by F[0] (-1: the minimum).
     std::vector<int64_t> Axes = reducedAxes(N, X0.size());
-    C.Symbol = "nnc_k_ReduceExtreme";
-    C.F = {N.Op == OpKind::ReduceMax ? 1.0 : -1.0};
+    bool Extreme = N.Op == OpKind::ReduceMax || N.Op == OpKind::ReduceMin;
+    C.Symbol = Extreme ? "nnc_k_ReduceExtreme" : "nnc_k_Reduce";
+    C.F = {N.Op == OpKind::ReduceMean
+               ? double(numElements(Y0)) / double(numElements(X0))
+           : N.Op == OpKind::ReduceMin ? -1.0
+                                       : 1.0};
     NNC_TRY(pushStrided(N, X0, keptStrides(X0, Axes), C.P));
     C.P.insert(C.P.end(), {numElements(Y0), 1});
     return C;
   }
-  case OpKind::Expand: {
+  case OpKind::Expand:
     // x read with stride 0 along the axes it broadcasts on.
-    size_t Off = Y0.size() - X0.size();
-    std::vector<int64_t> XS = rowMajorStrides(X0), S(Y0.size(), 0);
-    for (size_t D = 0; D < X0.size(); ++D)
-      S[Off + D] = X0[D] == 1 ? 0 : XS[D];
     C.Symbol = "nnc_k_Gather";
     C.F = {1.0};
-    NNC_TRY(pushStrided(N, Y0, S, C.P));
+    NNC_TRY(pushStrided(N, Y0, broadcastStrides(X0, Y0), C.P));
     C.P.push_back(2); // after x and batch_like (null when absent)
     return C;
-  }
   case OpKind::Pad:
   case OpKind::PadGrad: {
     // Both walk the padded shape: Pad's output, PadGrad's dy.
@@ -450,22 +452,19 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     C.P.resize(MaxRank); // the strides are not needed
     NNC_TRY(pushStrided(N, Plain, Begins, C.P));
     std::string Mode = A.getString("mode");
-    C.P.push_back(Mode == "reflect" ? 1 : Mode == "edge" ? 2 : 0);
+    C.P.push_back(Mode == "reflect" ? nnck::PadReflect
+                  : Mode == "edge"  ? nnck::PadEdge
+                                    : nnck::PadConstant);
     C.F = {A.getFloat("value")};
     return C;
   }
-  case OpKind::SumTo: {
-    // Right-aligned: x's leading dims and the target's 1s are summed.
-    size_t Off = X0.size() - Y0.size();
-    std::vector<int64_t> TS = rowMajorStrides(Y0), S(X0.size(), 0);
-    for (size_t D = 0; D < Y0.size(); ++D)
-      S[Off + D] = Y0[D] == 1 ? 0 : TS[D];
+  case OpKind::SumTo:
+    // x's leading dims and the target's 1s are summed.
     C.Symbol = "nnc_k_Reduce";
     C.F = {1.0};
-    NNC_TRY(pushStrided(N, X0, S, C.P));
+    NNC_TRY(pushStrided(N, X0, broadcastStrides(Y0, X0), C.P));
     C.P.insert(C.P.end(), {numElements(Y0), 2}); // after x and like
     return C;
-  }
   case OpKind::Concat: {
     int64_t Axis = normalizedAxis(A.getInt("axis"), Y0.size());
     int64_t Outer = 1, Inner = 1;
