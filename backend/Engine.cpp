@@ -48,17 +48,18 @@ namespace {
 
 class InterpEngine : public Engine {
 public:
-  explicit InterpEngine(interp::Interpreter I) : I(std::move(I)) {}
+  InterpEngine(interp::Interpreter I, bool CheckNumerics)
+      : I(std::move(I)), CheckNumerics(CheckNumerics) {}
   Expected<interp::TensorMap> run(const std::string &Entry,
                                   const interp::TensorMap &Inputs,
                                   const interp::Options &Opts) override {
-    return I.run(Entry, Inputs, Opts);
+    return I.run(Entry, Inputs, withChecks(Opts));
   }
   Expected<interp::TensorMap>
   evaluate(const std::vector<const ir::Value *> &Wanted,
            const interp::TensorMap &Inputs,
            const interp::Options &Opts) override {
-    return I.evaluate(Wanted, Inputs, Opts);
+    return I.evaluate(Wanted, Inputs, withChecks(Opts));
   }
   std::vector<double> read(const ir::Value *V) override {
     return I.stored(V).Data;
@@ -87,7 +88,12 @@ public:
   }
 
 private:
+  interp::Options withChecks(interp::Options O) const {
+    O.CheckNumerics |= CheckNumerics;
+    return O;
+  }
   interp::Interpreter I;
+  bool CheckNumerics;
 };
 
 } // namespace
@@ -99,7 +105,8 @@ Expected<std::unique_ptr<Engine>> createEngine(ir::Graph &G,
   Expected<interp::Interpreter> I = interp::Interpreter::create(G);
   if (!I.ok())
     return I.status();
-  return std::unique_ptr<Engine>(new InterpEngine(std::move(*I)));
+  return std::unique_ptr<Engine>(
+      new InterpEngine(std::move(*I), Opts.CheckNumerics));
 }
 
 } // namespace nnc::backend

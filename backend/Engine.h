@@ -38,6 +38,10 @@ struct EngineOptions {
   /// outputs), checked before anything is allocated; 0: the machine's
   /// physical memory.
   uint64_t MaxMemory = 0;
+  /// After every kernel (interpreter: every node), check the values it
+  /// wrote and fail naming the first one that holds NaN or infinity, as
+  /// TensorFlow's check_numerics; the entry's inputs are checked first.
+  bool CheckNumerics = false;
 };
 
 /// O.MaxMemory, or the machine's physical memory when that is 0.

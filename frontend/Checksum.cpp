@@ -1,12 +1,22 @@
 //===- frontend/Checksum.cpp - Integrity of binary model files ------------===//
 #include "frontend/Checksum.h"
 
+#include <cstdio>
 #include <cstring>
 
 namespace nnc::frontend {
 
 namespace {
 constexpr char Magic[8] = {'N', 'N', 'C', 'S', 'U', 'M', '0', '1'};
+constexpr char JsonMarker[] = "// nnc-checksum fnv1a64 ";
+constexpr size_t JsonMarkerLength = sizeof(JsonMarker) - 1;
+constexpr size_t JsonLineLength = JsonMarkerLength + 16 + 1; // hex, newline
+
+std::string hex64(uint64_t H) {
+  char Buf[17];
+  std::snprintf(Buf, sizeof Buf, "%016llx", (unsigned long long)H);
+  return Buf;
+}
 } // namespace
 
 uint64_t fnv1a64(const uint8_t *Bytes, size_t Size) {
@@ -40,6 +50,34 @@ Status stripChecksum(std::vector<uint8_t> &Bytes, const std::string &Path,
     return error(Path, ": checksum mismatch: the file changed after nnc wrote "
                        "it (damaged or edited); it is not loaded");
   Bytes.resize(Payload);
+  return Status::success();
+}
+
+void appendJsonChecksum(std::string &Text) {
+  if (!Text.empty() && Text.back() != '\n')
+    Text += '\n';
+  uint64_t H =
+      fnv1a64(reinterpret_cast<const uint8_t *>(Text.data()), Text.size());
+  Text += JsonMarker + hex64(H) + "\n";
+}
+
+Status stripJsonChecksum(std::string &Text, const std::string &Path) {
+  size_t End = Text.size();
+  while (End && (Text[End - 1] == '\n' || Text[End - 1] == '\r' ||
+                 Text[End - 1] == ' '))
+    --End; // an editor may have touched the last line's ending
+  size_t Start = Text.rfind('\n', End ? End - 1 : 0);
+  Start = Start == std::string::npos ? 0 : Start + 1;
+  if (Text.compare(Start, JsonMarkerLength, JsonMarker) != 0)
+    return Status::success();
+  std::string Stored =
+      Text.substr(Start + JsonMarkerLength, End - Start - JsonMarkerLength);
+  if (Stored !=
+      hex64(fnv1a64(reinterpret_cast<const uint8_t *>(Text.data()), Start)))
+    return error(Path, ": checksum mismatch: the file changed after nnc wrote "
+                       "it; if you edited it on purpose, delete its last "
+                       "line (the checksum)");
+  Text.resize(Start);
   return Status::success();
 }
 

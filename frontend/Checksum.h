@@ -29,4 +29,10 @@ void appendChecksum(std::vector<uint8_t> &Bytes);
 Status stripChecksum(std::vector<uint8_t> &Bytes, const std::string &Path,
                      bool &HasTrailer);
 
+/// Appends the checksum line to JSON text.
+void appendJsonChecksum(std::string &Text);
+
+/// Checks and removes the checksum line, when the text ends with one.
+Status stripJsonChecksum(std::string &Text, const std::string &Path);
+
 } // namespace nnc::frontend

@@ -13,10 +13,23 @@
 
 #include "nnc_generated.h"
 
+#include <cstring>
+
 namespace nnc::frontend {
 namespace {
 
 using namespace nnc::ir;
+
+/// A vector's elements, copied bytewise: the verifier checks that a vector's
+/// length is aligned, not its 8-byte elements, which a damaged file may put
+/// at any address.
+template <typename T>
+std::vector<T> elementsOf(const flatbuffers::Vector<T> &V) {
+  std::vector<T> Out(V.size());
+  if (!Out.empty())
+    std::memcpy(Out.data(), V.Data(), Out.size() * sizeof(T));
+  return Out;
+}
 
 template <typename E> bool inRange(E V) {
   return uint64_t(V) <= uint64_t(E::MAX);
@@ -87,6 +100,11 @@ private:
         return error("weights file: ", Bytes.message());
       Side = std::move(*Bytes);
       SideLoaded = true;
+      bool Summed = false;
+      NNC_TRY(stripChecksum(Side, Path, Summed));
+      if (!Summed && M.schema_version() >= 2)
+        return error(Path, ": the checksum at the end of the weights file is "
+                           "missing (truncated or damaged)");
     }
     if (B->offset() > Side.size() || B->size() > Side.size() - B->offset())
       return error("tensor '", Tensor, "': buffer #", Index, " spans bytes [",
@@ -109,7 +127,7 @@ private:
         return error(What, ": unknown role ", int(T->role()));
       Shape Dims;
       if (T->shape())
-        Dims.assign(T->shape()->begin(), T->shape()->end());
+        Dims = elementsOf(*T->shape());
       Role R = static_cast<Role>(T->role());
       Value *V =
           G.addValue(Name, R, TensorType{static_cast<DType>(T->dtype()), Dims});
@@ -152,11 +170,9 @@ private:
     else if (A.f())
       N.Attrs.set(Name, double(*A.f()));
     else if (A.ints())
-      N.Attrs.set(Name,
-                  std::vector<int64_t>(A.ints()->begin(), A.ints()->end()));
+      N.Attrs.set(Name, elementsOf(*A.ints()));
     else if (A.floats())
-      N.Attrs.set(Name,
-                  std::vector<double>(A.floats()->begin(), A.floats()->end()));
+      N.Attrs.set(Name, elementsOf(*A.floats()));
     else
       N.Attrs.set(Name, A.s()->str());
     return Status::success();
@@ -295,8 +311,9 @@ private:
         if (O->betas()->size() != 2)
           return error("training: optimizer 'betas' needs 2 values, found ",
                        O->betas()->size());
-        P.Beta1 = O->betas()->Get(0);
-        P.Beta2 = O->betas()->Get(1);
+        std::vector<double> Betas = elementsOf(*O->betas());
+        P.Beta1 = Betas[0];
+        P.Beta2 = Betas[1];
       }
     }
     G.Training = std::move(C);
@@ -355,6 +372,7 @@ Expected<Graph> loadModel(const std::string &Path) {
     return importOnnx(*Bytes, Path);
   if (Ext == "json") {
     std::string Text(Bytes->begin(), Bytes->end());
+    NNC_TRY(stripJsonChecksum(Text, Path));
     Bytes = jsonToBinary(Text, Path);
     if (!Bytes.ok())
       return Bytes.status();

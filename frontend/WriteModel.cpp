@@ -141,9 +141,11 @@ Status saveModel(const Graph &G, const std::string &Path,
     return error(Path, ": the model is ", Bytes.size(),
                  " bytes, over the 2 GiB FlatBuffers limit; save with a "
                  "weights file");
-  if (!Options.WeightsFile.empty())
+  if (!Options.WeightsFile.empty()) {
+    appendChecksum(Side);
     NNC_TRY(writeFileAtomically(directoryOf(Path) + "/" + Options.WeightsFile,
                                 Side.data(), Side.size()));
+  }
   if (Ext == "nnc") {
     appendChecksum(Bytes);
     return writeFileAtomically(Path, Bytes.data(), Bytes.size());
@@ -151,6 +153,7 @@ Status saveModel(const Graph &G, const std::string &Path,
   Expected<std::string> Json = binaryToJson(Bytes, Path);
   if (!Json.ok())
     return Json.status();
+  appendJsonChecksum(*Json);
   return writeFileAtomically(Path, *Json);
 }
 
@@ -167,7 +170,9 @@ Status convertModel(const std::string &In, const std::string &Out) {
   if (!Bytes.ok())
     return Bytes.status();
   if (InExt == "json") {
-    Bytes = jsonToBinary(std::string(Bytes->begin(), Bytes->end()), In);
+    std::string Text(Bytes->begin(), Bytes->end());
+    NNC_TRY(stripJsonChecksum(Text, In)); // loadModel checked it
+    Bytes = jsonToBinary(Text, In);
     if (!Bytes.ok())
       return Bytes.status();
   } else {
@@ -181,6 +186,7 @@ Status convertModel(const std::string &In, const std::string &Out) {
   Expected<std::string> Json = binaryToJson(*Bytes, In);
   if (!Json.ok())
     return Json.status();
+  appendJsonChecksum(*Json);
   return writeFileAtomically(Out, *Json);
 }
 

@@ -156,7 +156,9 @@ bool loadCsv(const std::string &Path, Dataset &Out, std::string &Error) {
     }
     Out.Features.insert(Out.Features.end(), Row.begin(), Row.end() - 1);
     Out.Targets.push_back(Row.back());
-    AllIntegral &= Row.back() >= 0 && Row.back() == std::floor(Row.back());
+    // Class indices as the IDX labels are; 1e300 is a regression target.
+    AllIntegral &= Row.back() >= 0 && Row.back() < 1e9 &&
+                   Row.back() == std::floor(Row.back());
     ++Out.Count;
   }
   if (Out.Count == 0) {

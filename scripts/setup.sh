@@ -9,7 +9,7 @@ set -euo pipefail
 
 PACKAGES=(
   cmake ninja-build g++ pkg-config zlib1g-dev
-  llvm-19-dev clang-19
+  llvm-19-dev clang-19 libclang-rt-19-dev
   libflatbuffers-dev flatbuffers-compiler
   libeigen3-dev libgtest-dev libbenchmark-dev
   dataset-fashion-mnist

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the Release build, then the same suite built with
-# AddressSanitizer and UndefinedBehaviorSanitizer.
-#   scripts/test.sh             both
+# AddressSanitizer and UndefinedBehaviorSanitizer, then each reader's
+# libFuzzer target for a minute (scripts/fuzz.sh).
+#   scripts/test.sh             all three
 #   scripts/test.sh --quick     the Release build only
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +23,7 @@ if [[ "${1:-}" != "--quick" ]]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-sanitize -j"$jobs" --output-on-failure
+
+  echo "== Fuzzing every reader (libFuzzer, ASan+UBSan)"
+  bash scripts/fuzz.sh "${NNC_FUZZ_SECONDS:-60}"
 fi

@@ -36,7 +36,10 @@ const CommandSpec BenchSpec = {
          {"--batch", "LIST", "batch sizes (default: 1,64)"},
          {"--rounds", "N", "alternating rounds (default 9)"},
          {"--min-time", "SECONDS",
-          "time per round and compilation (default 0.2)"}}),
+          "time per round and compilation (default 0.2)"}},
+        // Always fused against unfused, always compiled: --fuse says what
+        // the fused variant fuses.
+        CompiledCode | FuseList | VerboseOutput),
     1,
     1};
 
@@ -86,8 +89,7 @@ Status runBench(const Args &A) {
       }
     if (!G[0].findEntry(Entry))
       return error(Path, ": no entry point '", Entry, "'", entryNames(G[0]));
-    backend::EngineOptions O[2] = {*EO, *EO};
-    O[0].setFuse(true);
+    backend::EngineOptions O[2] = {*EO, *EO}; // fused as --fuse says, unfused
     O[1].setFuse(false);
     for (int64_t Batch : Batches) {
       std::unique_ptr<backend::Engine> E[2];

@@ -34,7 +34,8 @@ const CommandSpec CompileSpec = {
          {"--prefix", "NAME",
           "prefix of every exported symbol (default: NAME of -o)"},
          {"--weights-file", "",
-          "write the weights to OUT/NAME.weights instead of the object"}}),
+          "write the weights to OUT/NAME.weights instead of the object"}},
+        CompiledCode | NoFuse | FuseList | VerboseOutput),
     1,
     1};
 

@@ -32,7 +32,8 @@ const CommandSpec DumpSpec = {
           "entry point for fuse (default: infer, or train_step after "
           "train-step)"},
          {"--training", "",
-          "training semantics for fuse (nnc run --training)"}}),
+          "training semantics for fuse (nnc run --training)"}},
+        NoFuse | FuseList),
     1,
     1};
 

@@ -2,30 +2,40 @@
 
 namespace nnc::tools {
 
-std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> Options) {
-  Options.push_back({"--engine", "NAME",
+std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> Options,
+                                          unsigned Groups) {
+  auto Add = [&](unsigned Group, OptionSpec O) {
+    if (Groups & Group)
+      Options.push_back(std::move(O));
+  };
+  Add(ChooseEngine, {"--engine", "NAME",
                      "jit (default: compiled with LLVM) or interp (the "
                      "reference interpreter)"});
-  Options.push_back(
+  Add(CompiledCode,
       {"--threads", "N",
        "threads for compiled kernels (default: the CPUs this process may "
        "use, after its affinity mask and cgroup CPU quota)"});
-  Options.push_back({"--target-cpu", "CPU",
+  Add(CompiledCode, {"--target-cpu", "CPU",
                      "compile for this CPU instead of the host (x86-64-v3, "
                      "znver4, ...)"});
-  Options.push_back({"--no-fuse", "", "fuse nothing (compare with --fuse)"});
-  Options.push_back({"--fuse", "LIST",
-                     "only these fusions: conv-bn, conv-act, elementwise "
-                     "(default: all)"});
-  Options.push_back({"--cache-dir", "DIR",
+  Add(NoFuse, {"--no-fuse", "", "fuse nothing (compare with --fuse)"});
+  Add(FuseList, {"--fuse", "LIST",
+                 "only these fusions: conv-bn, conv-act, elementwise "
+                 "(default: all)"});
+  Add(CompiledCode, {"--cache-dir", "DIR",
                      "keep compiled machine code here between runs (default: "
                      "$XDG_CACHE_HOME/nnc, else ~/.cache/nnc)"});
-  Options.push_back(
+  Add(CompiledCode,
       {"--no-cache", "", "compile everything afresh; keep nothing"});
-  Options.push_back({"--max-memory", "SIZE",
-                     "refuse to compile what needs more memory than this "
-                     "(bytes, or with K, M, G, T; default: physical memory)"});
-  Options.push_back({"-v", "", "print compile times and memory plans"});
+  Add(CompiledCode,
+      {"--max-memory", "SIZE",
+       "refuse to compile what needs more memory than this (bytes, or with "
+       "K, M, G, T; default: physical memory)"});
+  Add(CheckNumerics,
+      {"--check-numerics", "",
+       "stop at the first kernel (interp: node) whose result holds NaN or "
+       "infinity, naming it and the tensor (slower)"});
+  Add(VerboseOutput, {"-v", "", "print compile times and memory plans"});
   return Options;
 }
 
@@ -57,6 +67,13 @@ Expected<backend::EngineOptions> engineOptions(const Args &A) {
   if (!K.ok())
     return K.status();
   O.Kind = *K;
+  if (O.Kind == backend::EngineKind::Interp)
+    for (const char *Compiled : {"--threads", "--target-cpu", "--no-fuse",
+                                 "--fuse", "--cache-dir", "--no-cache"})
+      if (A.has(Compiled))
+        return usageError(Compiled, " applies to compiled code; --engine "
+                                    "interp runs the reference interpreter");
+  O.CheckNumerics = A.has("--check-numerics");
   Expected<int64_t> Threads = A.getInt("--threads", 0);
   if (!Threads.ok())
     return Threads.status();

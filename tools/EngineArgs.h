@@ -6,10 +6,25 @@
 
 namespace nnc::tools {
 
-/// Options plus --engine, --threads, --target-cpu, --no-fuse, --fuse,
-/// --cache-dir, --no-cache, --max-memory and -v.
-std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> Options);
+/// The engine options a command takes: a command declares only those it
+/// uses, so any other is an unknown option (exit 2), not silently ignored.
+enum EngineOptionGroup : unsigned {
+  ChooseEngine = 1,   // --engine
+  CompiledCode = 2,   // --threads, --target-cpu, --cache-dir, --no-cache,
+                      // --max-memory
+  NoFuse = 4,         // --no-fuse
+  FuseList = 8,       // --fuse LIST
+  CheckNumerics = 16, // --check-numerics
+  VerboseOutput = 32, // -v
+  AllEngineOptions = 63,
+};
 
+/// Options plus the engine options of the groups given.
+std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> Options,
+                                          unsigned Groups = AllEngineOptions);
+
+/// The engine options given. Options for compiled code with --engine
+/// interp are usage errors.
 Expected<backend::EngineOptions> engineOptions(const Args &A);
 
 /// "8G", "512M", "64K", "1T" or a byte count.

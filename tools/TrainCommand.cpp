@@ -87,6 +87,14 @@ std::string clock(double Seconds) {
   return Buf;
 }
 
+/// A loss as 4 decimals, or in exponent form once a diverging run makes
+/// the decimals unreadable.
+std::string lossText(double Loss) {
+  char Buf[48];
+  std::snprintf(Buf, sizeof Buf, std::fabs(Loss) < 1e6 ? "%.4f" : "%.4g", Loss);
+  return Buf;
+}
+
 /// A progress bar redrawn in place on a terminal, or plain lines.
 void printStep(const StepReport &R, bool Bar) {
   char Acc[32] = "";
@@ -96,19 +104,21 @@ void printStep(const StepReport &R, bool Bar) {
     const int64_t Width = 24;
     std::string B(size_t(Width * R.StepInEpoch / R.StepsPerEpoch), '=');
     B.resize(size_t(Width), ' ');
-    std::printf("\repoch %lld/%lld [%s] %lld/%lld loss %.4f%s %.0f img/s "
+    std::printf("\repoch %lld/%lld [%s] %lld/%lld loss %s%s %.0f img/s "
                 "ETA %s ",
                 (long long)(R.Epoch + 1), (long long)R.Epochs, B.c_str(),
-                (long long)R.StepInEpoch, (long long)R.StepsPerEpoch, R.Loss,
-                Acc, R.ExamplesPerSecond, clock(R.EtaSeconds).c_str());
+                (long long)R.StepInEpoch, (long long)R.StepsPerEpoch,
+                lossText(R.Loss).c_str(), Acc, R.ExamplesPerSecond,
+                clock(R.EtaSeconds).c_str());
     std::fflush(stdout);
     return;
   }
-  std::printf("epoch %lld/%lld step %lld/%lld lr %.3g loss %.4f%s %.0f img/s "
+  std::printf("epoch %lld/%lld step %lld/%lld lr %.3g loss %s%s %.0f img/s "
               "ETA %s\n",
               (long long)(R.Epoch + 1), (long long)R.Epochs,
               (long long)R.StepInEpoch, (long long)R.StepsPerEpoch, R.Lr,
-              R.Loss, Acc, R.ExamplesPerSecond, clock(R.EtaSeconds).c_str());
+              lossText(R.Loss).c_str(), Acc, R.ExamplesPerSecond,
+              clock(R.EtaSeconds).c_str());
   std::fflush(stdout);
 }
 
@@ -247,11 +257,11 @@ Status runTrain(const Args &A) {
   (*T)->OnEpoch = [&](const EpochReport &E) {
     if (Mode == "bar")
       std::printf("\n");
-    std::printf("epoch %lld/%lld: train loss %.4f", (long long)(E.Epoch + 1),
-                (long long)E.Epochs, E.TrainLoss);
+    std::printf("epoch %lld/%lld: train loss %s", (long long)(E.Epoch + 1),
+                (long long)E.Epochs, lossText(E.TrainLoss).c_str());
     if (E.Test)
-      std::printf(", test loss %.4f accuracy %.2f%%", E.Test->Loss,
-                  100 * E.Test->accuracy());
+      std::printf(", test loss %s accuracy %.2f%%",
+                  lossText(E.Test->Loss).c_str(), 100 * E.Test->accuracy());
     std::printf(" (%.1f s)\n", E.Seconds);
     std::fflush(stdout);
   };

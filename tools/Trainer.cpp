@@ -235,8 +235,19 @@ Status Trainer::train(const runtime::Dataset &Data,
       return Out.status().withPrefix("step " + std::to_string(Step + 1));
     double Loss = Out->at(TS.Loss->Name).Data[0];
     if (!std::isfinite(Loss))
-      return error("step ", Step + 1, ": the loss is ", Loss,
-                   " (lower the learning rate?)");
+      return error("step ", Step + 1, ": the loss is ",
+                   std::isnan(Loss) ? "NaN" : "infinite",
+                   " (lower the learning rate?); --check-numerics names the "
+                   "first kernel and tensor that went non-finite");
+    // Finite but far beyond any loss a converging run has: say so once,
+    // before it overflows.
+    if (std::fabs(Loss) > HugeLoss && !WarnedHugeLoss) {
+      WarnedHugeLoss = true;
+      std::fprintf(stderr,
+                   "warning: step %lld: the loss is %g; training is probably "
+                   "diverging (lower the learning rate?)\n",
+                   (long long)(Step + 1), Loss);
+    }
     LossSum += Loss * double(Count);
     if (TS.Correct)
       CorrectSum += Out->at(TS.Correct->Name).Data[0];

@@ -117,6 +117,9 @@ private:
   DataBinding Binding; // in TrainG
   int64_t Step = 0;
   uint64_t Seed = 0;
+  /// A loss beyond this is reported once as a diverging run.
+  static constexpr double HugeLoss = 1e20;
+  bool WarnedHugeLoss = false;
 };
 
 } // namespace nnc::tools

@@ -105,6 +105,18 @@ Status bindBatch(Graph &G, const TensorMap &Inputs,
   return Status::success();
 }
 
+/// --check-numerics: an error when T holds NaN or infinity.
+static Status checkFinite(const Tensor &T, const std::string &What) {
+  if (T.Elt != DType::F32 && T.Elt != DType::F64)
+    return Status::success();
+  for (size_t I = 0; I < T.Data.size(); ++I)
+    if (!std::isfinite(T.Data[I]))
+      return error("--check-numerics: ", What, " holding ",
+                   std::isnan(T.Data[I]) ? "NaN" : "infinity", " at element ",
+                   I);
+  return Status::success();
+}
+
 Expected<TensorMap>
 Interpreter::evaluate(const std::vector<const Value *> &Wanted,
                       const TensorMap &Inputs, const Options &Opts) {
@@ -115,8 +127,11 @@ Interpreter::evaluate(const std::vector<const Value *> &Wanted,
   NNC_TRY(bindBatch(*G, Inputs, Fed));
 
   std::map<const Value *, Tensor> Live;
-  for (const Value *V : Fed)
+  for (const Value *V : Fed) {
     Live[V] = Inputs.at(V->Name);
+    if (Opts.CheckNumerics)
+      NNC_TRY(checkFinite(Live[V], "input '" + V->Name + "'"));
+  }
   EvalContext Ctx{Opts, Stored};
   std::vector<const Tensor *> Args;
   std::vector<Tensor> Results;
@@ -129,6 +144,9 @@ Interpreter::evaluate(const std::vector<const Value *> &Wanted,
       Results.emplace_back(Out->Type.Elt, Out->Type.Dims);
     NNC_TRY(
         evalFunction(N->Op)(*N, Ctx, Args, Results).withPrefix(N->describe()));
+    for (size_t I = 0; I < N->Outputs.size() && Opts.CheckNumerics; ++I)
+      NNC_TRY(checkFinite(Results[I], N->describe() + " wrote tensor '" +
+                                          N->Outputs[I]->Name + "'"));
     for (size_t I = 0; I < N->Outputs.size(); ++I)
       Live[N->Outputs[I]] = std::move(Results[I]);
   }

@@ -20,6 +20,9 @@ struct Options {
   bool Training = false;
   /// Mixed into every random op's own seed; vary it per step.
   uint64_t Seed = 0;
+  /// Fail at the first node whose result holds NaN or infinity, naming it
+  /// (inputs are checked first).
+  bool CheckNumerics = false;
 };
 
 using TensorMap = std::map<std::string, Tensor>;

@@ -166,8 +166,8 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
     CompileReport Rep;
     std::string Impl = O.Prefix + "_" + E->Name + "_impl";
     bool Train = E->Name == "train_step";
-    NNC_TRY(compileEntryIR(Train ? G : Base, *E, EO, Train, *M, Impl, Rep,
-                           false, Train ? &Layout : &BaseLayout)
+    NNC_TRY(compileEntryIR(Train ? G : Base, *E, EO, Train, *M, Impl, Rep, {},
+                           Train ? &Layout : &BaseLayout)
                 .withPrefix("compiling '" + E->Name + "'"));
     emitWrapper(*M, *E, O.Prefix + "_" + E->Name, M->getFunction(Impl));
     Exported.push_back(O.Prefix + "_" + E->Name);

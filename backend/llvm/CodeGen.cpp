@@ -40,9 +40,11 @@ public:
       : M(M), Ctx(M.getContext()), B(Ctx), G(G), E(E), KP(KP), L(L) {}
 
   Status emit(const std::string &Name, bool Training, int64_t Threads,
-              bool Profile);
+              Instrumentation Inst);
 
 private:
+  void emitNumericsCheck(llvm::Value *Ptr, const Value *V,
+                         const std::string &What);
   llvm::Value *ptrOf(const Value *V);
   Status emitCall(const passes::Kernel &K, bool Training, int64_t Threads);
   llvm::Constant *params(const std::vector<int64_t> &P);
@@ -228,8 +230,22 @@ Status EntryEmitter::emitCall(const passes::Kernel &K, bool Training,
   return Status::success();
 }
 
+/// nnc_check_numerics(data, count, what) on an f32 buffer.
+void EntryEmitter::emitNumericsCheck(llvm::Value *Data, const Value *V,
+                                     const std::string &What) {
+  if (V->Type.Elt != DType::F32)
+    return;
+  llvm::FunctionCallee Check = M.getOrInsertFunction(
+      "nnc_check_numerics",
+      llvm::FunctionType::get(
+          B.getVoidTy(), {B.getPtrTy(), B.getInt64Ty(), B.getPtrTy()}, false));
+  B.CreateCall(Check, {Data, B.getInt64(V->Type.numElements()),
+                       B.CreateGlobalStringPtr(What)});
+}
+
 Status EntryEmitter::emit(const std::string &Name, bool Training,
-                          int64_t Threads, bool Profile) {
+                          int64_t Threads, Instrumentation Inst) {
+  bool Profile = Inst.Profile;
   llvm::PointerType *Ptr = B.getPtrTy();
   auto *Ty =
       llvm::FunctionType::get(B.getInt32Ty(), {Ptr, Ptr, Ptr, Ptr}, false);
@@ -275,6 +291,9 @@ Status EntryEmitter::emit(const std::string &Name, bool Training,
         llvm::FunctionType::get(B.getVoidTy(), {B.getInt64Ty()}, false));
   if (Profile)
     B.CreateCall(Mark, {B.getInt64(-1)});
+  if (Inst.CheckNumerics)
+    for (const Value *V : E.Inputs)
+      emitNumericsCheck(InputPtr[V], V, "input '" + V->Name + "'");
   for (size_t KI = 0; KI < KP.Kernels.size(); ++KI) {
     const passes::Kernel &K = KP.Kernels[KI];
     if (Profile && KI > 0)
@@ -284,11 +303,20 @@ Status EntryEmitter::emit(const std::string &Name, bool Training,
         if (!isCompiledType(V->Type.Elt))
           return error(N->describe(), ": ", dtypeName(V->Type.Elt),
                        " results are not supported by the compiled backend");
-    if (K.Fused) {
+    if (K.Fused)
       emitFusedLoop(B, M, K, [&](const Value *V) { return ptrOf(V); });
-      continue;
+    else
+      NNC_TRY(emitCall(K, Training, Threads));
+    if (Inst.CheckNumerics) {
+      std::string Ops;
+      for (const Node *N : K.Nodes)
+        Ops += (Ops.empty() ? "" : "+") + std::string(N->opName());
+      for (const Value *V : K.Fused ? K.Writes : K.Outputs)
+        emitNumericsCheck(ptrOf(V), V,
+                          "kernel " + std::to_string(KI) + " (" + Ops +
+                              ", node '" + K.node().Name + "') wrote tensor '" +
+                              V->Name + "'");
     }
-    NNC_TRY(emitCall(K, Training, Threads));
   }
 
   if (Profile && !KP.Kernels.empty())
@@ -320,13 +348,13 @@ Status EntryEmitter::emit(const std::string &Name, bool Training,
 Status emitEntry(llvm::Module &M, const Graph &G, const EntryPoint &E,
                  const passes::KernelProgram &KP,
                  const PersistentLayout &Layout, bool Training, int64_t Threads,
-                 const std::string &FnName, bool Profile) {
+                 const std::string &FnName, Instrumentation Inst) {
   for (const Value *V : E.Inputs)
     if (!isCompiledType(V->Type.Elt))
       return error("input '", V->Name, "' is ", dtypeName(V->Type.Elt),
                    ", which the compiled backend does not support");
   EntryEmitter Em(M, G, E, KP, Layout);
-  return Em.emit(FnName, Training, Threads, Profile);
+  return Em.emit(FnName, Training, Threads, Inst);
 }
 
 } // namespace nnc::backend

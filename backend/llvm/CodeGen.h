@@ -32,10 +32,19 @@ PersistentLayout layoutPersistent(const ir::Graph &G);
 /// Whether the compiled backend can hold a tensor of this type.
 bool isCompiledType(ir::DType T);
 
+/// Calls from generated code into the process running it: JIT only, since
+/// an AOT object links nothing but libc, libm and libpthread (Jit.h).
+struct Instrumentation {
+  /// nnc_profile_mark between kernels (NNC_PROFILE).
+  bool Profile = false;
+  /// nnc_check_numerics on every input and on every value a kernel wrote.
+  bool CheckNumerics = false;
+};
+
 /// Adds function FnName running entry E (lowered to KP) to M.
 Status emitEntry(llvm::Module &M, const ir::Graph &G, const ir::EntryPoint &E,
                  const passes::KernelProgram &KP,
                  const PersistentLayout &Layout, bool Training, int64_t Threads,
-                 const std::string &FnName, bool Profile = false);
+                 const std::string &FnName, Instrumentation Inst = {});
 
 } // namespace nnc::backend

@@ -22,12 +22,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <set>
+#include <utility>
 
 namespace nnc::backend {
 
@@ -264,6 +266,9 @@ startJit(const CodegenOptions &Opts, const SharedObject &Shared) {
   Hooks[(*J)->mangleAndIntern("nnc_profile_mark")] = {
       llvm::orc::ExecutorAddr::fromPtr(&nnc_profile_mark),
       llvm::JITSymbolFlags::Exported};
+  Hooks[(*J)->mangleAndIntern("nnc_check_numerics")] = {
+      llvm::orc::ExecutorAddr::fromPtr(&nnc_check_numerics),
+      llvm::JITSymbolFlags::Exported};
   if (llvm::Error E = (*J)->getMainJITDylib().define(
           llvm::orc::absoluteSymbols(std::move(Hooks))))
     return fromLlvm(std::move(E), "cannot define the profiling hook");
@@ -337,4 +342,26 @@ extern "C" void nnc_profile_mark(int64_t K) {
     ++T.second;
   }
   TheProfile.Last = std::chrono::steady_clock::now();
+}
+
+// --- --check-numerics: the first non-finite value an entry produced. -------
+namespace {
+thread_local std::string NumericsFailure;
+} // namespace
+
+std::string nnc::backend::takeNumericsFailure() {
+  return std::exchange(NumericsFailure, std::string());
+}
+
+extern "C" void nnc_check_numerics(const float *Data, int64_t Count,
+                                   const char *What) {
+  if (!NumericsFailure.empty())
+    return; // the first one is the one to report
+  for (int64_t I = 0; I < Count; ++I)
+    if (!std::isfinite(Data[I])) {
+      NumericsFailure = std::string(What) + " holding " +
+                        (std::isnan(Data[I]) ? "NaN" : "infinity") +
+                        " at element " + std::to_string(I);
+      return;
+    }
 }

@@ -23,7 +23,17 @@ class TargetMachine;
 /// finished, -1 at the start of an entry.
 extern "C" void nnc_profile_mark(int64_t K);
 
+/// Called on every input and every value a kernel wrote when an entry is
+/// compiled with --check-numerics: remembers the first one (on this thread)
+/// that holds NaN or infinity, naming it by What.
+extern "C" void nnc_check_numerics(const float *Data, int64_t Count,
+                                   const char *What);
+
 namespace nnc::backend {
+
+/// The first non-finite value nnc_check_numerics saw on this thread since
+/// the last call, as "what holding NaN at element I", or "".
+std::string takeNumericsFailure();
 
 /// Kernel labels of the entry being run, for the profile (JitEngine).
 void setProfileLabels(const std::vector<std::string> *Labels);

@@ -273,7 +273,10 @@ Status JitEngine::call(Bound &B) {
   Arena.reserve(std::max<size_t>(B.C->ArenaBytes, 64));
   nnc_exec Exec = Pool.exec(B.Seed);
   setProfileLabels(&B.C->Labels);
+  (void)takeNumericsFailure();
   int Rc = B.C->Fn(B.Io.data(), Persistent.Data, Arena.Data, &Exec);
+  if (std::string F = takeNumericsFailure(); !F.empty())
+    return error("entry point '", B.E->Name, "': --check-numerics: ", F);
   if (Rc == 1)
     return error("entry point '", B.E->Name,
                  "': a label is outside [0, number of classes)");
@@ -322,7 +325,7 @@ JitEngine::prepare(const std::string &Entry, const interp::TensorMap &Inputs,
 
 Status compileEntryIR(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
                       bool Training, llvm::Module &M, const std::string &FnName,
-                      CompileReport &R, bool Profile,
+                      CompileReport &R, Instrumentation Inst,
                       const PersistentLayout *Given) {
   auto Start = std::chrono::steady_clock::now();
   int64_t Threads = std::max<int64_t>(Opts.Threads, 1);
@@ -381,7 +384,7 @@ Status compileEntryIR(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
   R.Times.Lower += since(Start);
 
   Start = std::chrono::steady_clock::now();
-  NNC_TRY(emitEntry(M, G, E, KP, Layout, Training, Threads, FnName, Profile));
+  NNC_TRY(emitEntry(M, G, E, KP, Layout, Training, Threads, FnName, Inst));
   R.Times.Emit += since(Start);
   return Status::success();
 }
@@ -436,8 +439,9 @@ Expected<CompiledEntry> compileEntry(Graph &G, const EntryPoint &E,
   llvm::LLVMContext Ctx;
   llvm::Module M("nnc." + E.Name, Ctx);
   // NNC_PROFILE=1: timestamps between kernels (see Jit.h).
-  NNC_TRY(compileEntryIR(G, E, Opts, Training, M, "nnc_entry", R,
-                         std::getenv("NNC_PROFILE") != nullptr));
+  NNC_TRY(compileEntryIR(
+      G, E, Opts, Training, M, "nnc_entry", R,
+      {std::getenv("NNC_PROFILE") != nullptr, Opts.CheckNumerics}));
   Expected<std::vector<char>> Object = machineCode(M, Opts, "nnc_entry", R);
   if (!Object.ok())
     return Object.status();

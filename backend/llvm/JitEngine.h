@@ -33,7 +33,7 @@ struct CompileReport {
 Status compileEntryIR(ir::Graph &G, const ir::EntryPoint &E,
                       const EngineOptions &Opts, bool Training, llvm::Module &M,
                       const std::string &FnName, CompileReport &Report,
-                      bool Profile = false,
+                      Instrumentation Inst = {},
                       const PersistentLayout *Layout = nullptr);
 
 /// Compiles entry E to machine code without running it and reports the

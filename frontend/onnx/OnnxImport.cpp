@@ -2,6 +2,8 @@
 #include "frontend/onnx/OnnxInternal.h"
 #include "ir/Verifier.h"
 
+#include <onnx/defs/schema.h>
+
 #include <algorithm>
 #include <set>
 
@@ -33,8 +35,14 @@ const Folded *Context::known(const onnx::NodeProto &N, int I) const {
   return It == Known.end() ? nullptr : &It->second;
 }
 
+std::string nodeLabel(const onnx::NodeProto &N) {
+  if (!N.name().empty())
+    return N.name();
+  return N.output_size() ? N.output(0) : std::string("?");
+}
+
 std::string Context::name(const onnx::NodeProto &N) const {
-  return N.name().empty() ? N.output(0) : N.name();
+  return nodeLabel(N);
 }
 
 void Context::define(const onnx::NodeProto &N, std::vector<Value *> Outs) {
@@ -109,6 +117,36 @@ std::string workAround(const std::string &OpType) {
   return "";
 }
 
+/// Operand and result counts against ONNX's own schema of the op at the
+/// model's opset; converters then read every required operand unchecked.
+std::vector<std::string> arityProblems(const onnx::NodeProto &N,
+                                       int64_t Opset) {
+  if (!N.domain().empty() && N.domain() != "ai.onnx")
+    return {};
+  const onnx::OpSchema *S = onnx::OpSchemaRegistry::Schema(
+      N.op_type(), int(std::clamp<int64_t>(Opset, 1, 17)), "");
+  if (!S)
+    return {};
+  std::vector<std::string> P;
+  auto Count = [&](const char *What, int Found, int Min, int Max) {
+    if (Found < Min || Found > Max)
+      P.push_back(std::string("takes ") + std::to_string(Min) +
+                  (Max == Min   ? ""
+                   : Max > 1000 ? " or more"
+                                : " to " + std::to_string(Max)) +
+                  " " + What + ", found " + std::to_string(Found));
+  };
+  Count("inputs", N.input_size(), S->min_input(), S->max_input());
+  Count("outputs", N.output_size(), S->min_output(), S->max_output());
+  for (int I = 0; I < N.input_size() && I < int(S->inputs().size()); ++I)
+    if (N.input(I).empty() &&
+        S->inputs()[size_t(I)].GetOption() == onnx::OpSchema::Single)
+      P.push_back("input " + std::to_string(I) + " ('" +
+                  S->inputs()[size_t(I)].GetName() +
+                  "') is required but not given");
+  return P;
+}
+
 /// Everything unsupported in the file, so the user sees it all at once.
 std::vector<std::string> findProblems(const onnx::ModelProto &M,
                                       int64_t Opset) {
@@ -121,8 +159,12 @@ std::vector<std::string> findProblems(const onnx::ModelProto &M,
         "opset " + std::to_string(Opset) + " (nnc reads 1 to 17" +
         (Opset > 17 ? "; re-export with opset_version=17 or lower)" : ")"));
   for (const onnx::NodeProto &N : M.graph().node()) {
-    std::string Where = "node '" + (N.name().empty() ? N.output(0) : N.name()) +
-                        "' (" + N.op_type() + ")";
+    std::string Where = "node '" + nodeLabel(N) + "' (" + N.op_type() + ")";
+    if (N.output_size() == 0) {
+      // Every ONNX op has an output; the importer names values by them.
+      P.push_back(Where + ": has no outputs");
+      continue;
+    }
     bool Training = N.domain() == "ai.onnx.preview.training" &&
                     (N.op_type() == "Adagrad" || N.op_type() == "Momentum" ||
                      N.op_type() == "Adam");
@@ -131,11 +173,15 @@ std::vector<std::string> findProblems(const onnx::ModelProto &M,
       continue;
     }
     const OpConverter *C = findConverter(N.op_type());
-    if (!C) {
-      if (!isFoldable(N.op_type()))
-        P.push_back(Where + ": unsupported op" + workAround(N.op_type()));
+    if (!C && !isFoldable(N.op_type())) {
+      P.push_back(Where + ": unsupported op" + workAround(N.op_type()));
       continue;
     }
+    std::vector<std::string> Arity = arityProblems(N, Opset);
+    for (const std::string &Problem : Arity)
+      P.push_back(Where + ": " + Problem);
+    if (!Arity.empty() || !C)
+      continue;
     for (const std::string &Problem : unknownAttributes(N))
       P.push_back(Where + ": " + Problem);
     for (const std::string &Problem : C->Check(N, Opset))

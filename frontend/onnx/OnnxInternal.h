@@ -52,6 +52,9 @@ struct Context {
   std::string name(const onnx::NodeProto &N) const;
 };
 
+/// How messages name a node: its name, else its first output, else "?".
+std::string nodeLabel(const onnx::NodeProto &N);
+
 /// Attribute access with the ONNX defaults.
 int64_t attrInt(const onnx::NodeProto &N, const char *Name, int64_t Default);
 double attrFloat(const onnx::NodeProto &N, const char *Name, double Default);

@@ -124,11 +124,11 @@ TEST(ModelIO, SavesAndLoadsDataInlineAndInAWeightsFile) {
     ASSERT_OK(Back);
     EXPECT_EQ(Back->findValue("w")->Data, W->Data);
   }
-  // Every tensor of the side file is 64-byte aligned; a short file is caught.
+  // The side file ends with its checksum: a short file is caught.
   std::filesystem::resize_file(D.file("weights.bin"), 10);
   Expected<Graph> Short = loadModel(D.file("side.nnc"));
   ASSERT_FALSE(Short.ok());
-  EXPECT_NE(Short.status().message().find("weights file has 10"),
+  EXPECT_NE(Short.status().message().find("weights.bin: the checksum"),
             std::string::npos)
       << Short.status().message();
   // JSON output parses back too.
@@ -183,6 +183,46 @@ TEST(ModelIOErrors, EveryFlippedBitOfACheckpointIsAnError) {
     writeBytes(D.file("short.nnc"),
                std::vector<uint8_t>(Good.begin(), Good.end() - long(Cut)));
     EXPECT_FALSE(loadModel(D.file("short.nnc")).ok()) << Cut;
+  }
+}
+
+TEST(ModelIOErrors, JsonCheckpointsAndWeightsFilesCarryChecksumsToo) {
+  Expected<Graph> G = loadModel(example("xor_mlp.json"));
+  ASSERT_OK(G);
+  TempDir D;
+  ASSERT_OK(frontend::saveModel(*G, D.file("m.json")));
+  Graph WithData;
+  Builder B(WithData);
+  Value *X = B.input("x", {-1, 3});
+  Value *W = B.constant("w", {2, 3}, {1, 2, 3, 4, 5, 6});
+  B.entry("infer", {X}, {B.op(OpKind::Dense, {X, W}, {}, "y")});
+  ASSERT_OK(B.status());
+  ASSERT_OK(verify(WithData));
+  ASSERT_OK(frontend::saveModel(WithData, D.file("s.nnc"), {"s.bin"}));
+  ASSERT_OK(loadModel(D.file("s.nnc")));
+  std::string Json = readText(D.file("m.json"));
+  ASSERT_NE(Json.find("\n// nnc-checksum fnv1a64 "), std::string::npos);
+  // An initializer's seed changed: still valid JSON, different weights.
+  size_t Digit = Json.find_first_of("123456789", Json.find("\"seed\""));
+  ASSERT_NE(Digit, std::string::npos);
+  std::string Bad = Json;
+  Bad[Digit] = Bad[Digit] == '9' ? '8' : char(Bad[Digit] + 1);
+  writeText(D.file("bad.json"), Bad);
+  Expected<Graph> Loaded = loadModel(D.file("bad.json"));
+  ASSERT_FALSE(Loaded.ok());
+  EXPECT_EQ(
+      Loaded.status().message().rfind(D.file("bad.json") + ": checksum", 0), 0u)
+      << Loaded.status().message();
+  // Edited on purpose: without the checksum line it is hand-written JSON.
+  writeText(D.file("edited.json"), Bad.substr(0, Bad.rfind("// nnc-")));
+  EXPECT_OK(loadModel(D.file("edited.json")));
+  std::vector<uint8_t> Side = *frontend::readFile(D.file("s.bin"));
+  ASSERT_GT(Side.size(), 24u);
+  for (size_t Byte = 0; Byte < Side.size(); Byte += 7) {
+    std::vector<uint8_t> Flipped = Side;
+    Flipped[Byte] ^= 4;
+    writeBytes(D.file("s.bin"), Flipped);
+    EXPECT_FALSE(loadModel(D.file("s.nnc")).ok()) << "byte " << Byte;
   }
 }
 

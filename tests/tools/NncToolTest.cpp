@@ -522,3 +522,66 @@ TEST(NncTool, NothingNonFiniteIsSavedOrEvaluated) {
       runNnc("eval " + D.file("nan.json") + " --data fashion-mnist --limit 10"),
       "tensor 'fc1.w' holds NaN or infinity");
 }
+
+TEST(NncTool, OptionsACommandDoesNotUseAreErrors) {
+  std::string M = example("lenet5.json");
+  // compile always uses LLVM; bench always compares fused with unfused.
+  expectOneLineError(runNnc("compile " + M + " --engine interp"),
+                     "unknown option '--engine'", 2);
+  expectOneLineError(runNnc("bench " + M + " --no-fuse"),
+                     "unknown option '--no-fuse'", 2);
+  expectOneLineError(runNnc("dump " + M + " --threads 2"),
+                     "unknown option '--threads'", 2);
+  for (const char *Compiled : {"--threads 2", "--target-cpu x86-64-v3",
+                               "--no-fuse", "--fuse elementwise", "--no-cache"})
+    expectOneLineError(runNnc("run " + M +
+                              " --output-dir /tmp --engine "
+                              "interp " +
+                              Compiled),
+                       "applies to compiled code; --engine interp", 2);
+}
+
+TEST(NncTool, CheckNumericsNamesTheFirstKernelOrNodeAndTensor) {
+  TempDir D;
+  std::string M = example("xor_mlp.json");
+  writeText(D.file("x.bin"), std::string(8, '\0'));
+  float Nan[2] = {0.5f, std::nanf("")};
+  writeText(D.file("nan.bin"),
+            std::string(reinterpret_cast<const char *>(Nan), sizeof Nan));
+  for (const char *Engine : {"jit", "interp"}) {
+    SCOPED_TRACE(Engine);
+    std::string Run = "run " + M + " --output-dir " + D.file("out") +
+                      " --engine " + Engine + " --check-numerics --input x=";
+    EXPECT_EQ(runNnc(Run + D.file("x.bin")).Exit, 0);
+    expectOneLineError(runNnc(Run + D.file("nan.bin")),
+                       "--check-numerics: input 'x' holding NaN at element 1");
+    // Training diverges: the first non-finite value is named with the step.
+    Result R = runNnc("train " + example("lenet5.json") +
+                      " --data fashion-mnist --limit-train 128 --max-steps 2 "
+                      "--lr 1e300 --progress none --check-numerics --engine " +
+                      Engine);
+    expectOneLineError(R, "--check-numerics: ");
+    EXPECT_NE(R.Err.find("error: step "), std::string::npos) << R.Err;
+    EXPECT_NE(R.Err.find(" holding "), std::string::npos) << R.Err;
+  }
+  // The JIT names the kernel, its ops and the tensor it wrote.
+  Result R = runNnc("train " + example("lenet5.json") +
+                    " --data fashion-mnist --limit-train 128 --max-steps 2 "
+                    "--lr 1e30 --optimizer sgd --progress none "
+                    "--check-numerics");
+  expectOneLineError(R, "wrote tensor '");
+  EXPECT_NE(R.Err.find("kernel "), std::string::npos) << R.Err;
+}
+
+TEST(NncTool, ADivergingLossIsReportedBeforeItOverflows) {
+  Result R = runNnc("train " + example("lenet5.json") +
+                    " --data fashion-mnist --limit-train 256 --max-steps 4 "
+                    "--lr 1e3 --optimizer sgd --progress lines");
+  EXPECT_EQ(R.Exit, 1);
+  size_t Warning = R.Err.find("warning: step ");
+  ASSERT_NE(Warning, std::string::npos) << R.Err;
+  EXPECT_NE(R.Err.find("training is probably diverging"), std::string::npos);
+  EXPECT_EQ(R.Err.find("warning:", Warning + 1), std::string::npos) << R.Err;
+  EXPECT_NE(R.Err.find("the loss is NaN"), std::string::npos) << R.Err;
+  EXPECT_NE(R.Out.find("e+"), std::string::npos) << R.Out; // not 30 digits
+}
