@@ -17,6 +17,9 @@
 extern "C" {
 #endif
 
+/* Guarded: generated headers and nnc_pool.h carry the same definitions. */
+#ifndef NNC_EXEC_DEFINED
+#define NNC_EXEC_DEFINED
 /* Runs body(arg, i) for every i in [0, n), possibly on several threads, and
  * returns when all are done. */
 typedef void (*nnc_task_fn)(void *arg, int64_t i);
@@ -29,6 +32,8 @@ typedef struct nnc_exec {
   int64_t threads;                  /* how many tasks run at once (>= 1) */
   uint64_t seed;                    /* mixed into every random op */
 } nnc_exec;
+#endif
+
 
 /* io: the entry's inputs, then its outputs, in declaration order. Outputs
  * are written while inputs are still read: they must not overlap.
