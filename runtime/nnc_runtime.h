@@ -34,7 +34,6 @@ typedef struct nnc_exec {
 } nnc_exec;
 #endif
 
-
 /* io: the entry's inputs, then its outputs, in declaration order. Outputs
  * are written while inputs are still read: they must not overlap.
  * persistent: parameters, optimizer state and constants.
