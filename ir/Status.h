@@ -23,7 +23,7 @@ public:
   static Status failure(std::string Message) {
     Status S;
     S.Failed = true;
-    S.Msg = std::move(Message);
+    S.Msg = oneLine(std::move(Message));
     return S;
   }
 
@@ -46,11 +46,32 @@ public:
     if (ok())
       return *this;
     Status S = *this;
-    S.Msg = Prefix + ": " + Msg;
+    S.Msg = oneLine(Prefix) + ": " + Msg;
     return S;
   }
 
 private:
+  /// Messages quote names from the user's files, which may hold any byte:
+  /// control characters are escaped, so a message stays one line.
+  static std::string oneLine(std::string M) {
+    static const char Hex[] = "0123456789abcdef";
+    std::string Out;
+    for (char C : M) {
+      auto U = static_cast<unsigned char>(C);
+      if (U >= 0x20 && U != 0x7f)
+        Out += C;
+      else if (C == '\n')
+        Out += "\\n";
+      else if (C == '\t')
+        Out += "\\t";
+      else if (C == '\r')
+        Out += "\\r";
+      else
+        Out += {'\\', 'x', Hex[U >> 4], Hex[U & 15]};
+    }
+    return Out;
+  }
+
   bool Failed = false, Usage = false;
   std::string Msg;
 };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the Release build, then the same suite built with
 # AddressSanitizer and UndefinedBehaviorSanitizer, then each reader's
-# libFuzzer target for a minute (scripts/fuzz.sh).
+# libFuzzer target for 45 s (scripts/fuzz.sh).
 #   scripts/test.sh             all three
 #   scripts/test.sh --quick     the Release build only
 set -euo pipefail
@@ -25,5 +25,5 @@ if [[ "${1:-}" != "--quick" ]]; then
     ctest --test-dir build-sanitize -j"$jobs" --output-on-failure
 
   echo "== Fuzzing every reader (libFuzzer, ASan+UBSan)"
-  bash scripts/fuzz.sh "${NNC_FUZZ_SECONDS:-60}"
+  bash scripts/fuzz.sh "${NNC_FUZZ_SECONDS:-45}"
 fi
