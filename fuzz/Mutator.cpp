@@ -6,13 +6,6 @@
 
 namespace nnc::fuzz {
 
-uint64_t Random::next() {
-  uint64_t Z = (State += 0x9e3779b97f4a7c15ULL);
-  Z = (Z ^ (Z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  Z = (Z ^ (Z >> 27)) * 0x94d049bb133111ebULL;
-  return Z ^ (Z >> 31);
-}
-
 namespace {
 
 /// Values that sit on the edges readers get wrong: sizes, counts, signs.

@@ -11,6 +11,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Initializers.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -18,17 +20,18 @@ namespace nnc::fuzz {
 
 using Bytes = std::vector<uint8_t>;
 
-/// splitmix64: small, fast, and the same on every machine.
+/// ir::SplitMix64 (small, fast, and the same on every machine) with the
+/// draws the mutations need.
 class Random {
 public:
-  explicit Random(uint64_t Seed) : State(Seed) {}
-  uint64_t next();
+  explicit Random(uint64_t Seed) : Gen(Seed) {}
+  uint64_t next() { return Gen.next(); }
   /// Uniform in [0, N); N > 0.
   uint64_t below(uint64_t N) { return next() % N; }
   bool oneIn(uint64_t N) { return below(N) == 0; }
 
 private:
-  uint64_t State;
+  ir::SplitMix64 Gen;
 };
 
 /// A damaged copy of Seeds[k] for some k: 1 to 4 mutations, text-aware when
