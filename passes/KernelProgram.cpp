@@ -1,5 +1,6 @@
 #include "passes/KernelProgram.h"
 #include "ir/Geometry.h"
+#include "ir/Pointwise.h"
 
 #include <algorithm>
 
@@ -7,22 +8,12 @@ namespace nnc::passes {
 
 using namespace nnc::ir;
 
-bool isFusablePointwise(const Node &N, bool Training) {
+namespace {
+
+bool isPointwise(const Node &N) {
+  if (std::optional<Unary> U = unaryOf(N.Op))
+    return *U != Unary::Identity; // a view
   switch (N.Op) {
-  case OpKind::Step:
-  case OpKind::Sigmoid:
-  case OpKind::Tanh:
-  case OpKind::Relu:
-  case OpKind::LeakyRelu:
-  case OpKind::Elu:
-  case OpKind::Swish:
-  case OpKind::Clip:
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Neg:
-  case OpKind::Abs:
-  case OpKind::Erf:
   case OpKind::Add:
   case OpKind::Sub:
   case OpKind::Mul:
@@ -31,10 +22,16 @@ bool isFusablePointwise(const Node &N, bool Training) {
   case OpKind::PRelu:
   case OpKind::UnaryGrad:
   case OpKind::ReduceGrad: // dy read back with stride 0 on reduced axes
-    return N.Outputs[0]->Type.Elt == DType::F32;
-  default:
+    return true;
+  default: // ops with kernels of their own
     return false;
   }
+}
+
+} // namespace
+
+bool isFusablePointwise(const Node &N, bool Training) {
+  return isPointwise(N) && N.Outputs[0]->Type.Elt == DType::F32;
 }
 
 bool isView(const Node &N, bool Training) {
@@ -52,18 +49,8 @@ bool isView(const Node &N, bool Training) {
 }
 
 bool isEpilogueActivation(const Node &N) {
-  switch (N.Op) {
-  case OpKind::Relu:
-  case OpKind::LeakyRelu:
-  case OpKind::Elu:
-  case OpKind::Sigmoid:
-  case OpKind::Tanh:
-  case OpKind::Swish:
-  case OpKind::Clip:
-    return true;
-  default:
-    return false;
-  }
+  std::optional<Unary> U = unaryOf(N.Op);
+  return U && unaryInfo(*U).Epilogue;
 }
 
 namespace {

@@ -1,6 +1,7 @@
 //===- backend/interp/Elementwise.cpp - Pointwise ops ---------------------===//
 #include "backend/interp/KernelUtil.h"
 #include "backend/interp/Kernels.h"
+#include "ir/Pointwise.h"
 
 #include <cmath>
 
@@ -18,29 +19,13 @@ template <typename F> Status mapUnary(const Args &In, Results &Out, F Fn) {
   return Status::success();
 }
 
-#define UNARY(Name, Expr)                                                      \
-  Status eval##Name(const Node &N, EvalContext &, const Args &In,              \
-                    Results &Out) {                                            \
-    return mapUnary(In, Out, [&](double X) { return (Expr); });                \
-  }
-
-UNARY(Identity, X)
-UNARY(Step, X > 0 ? 1.0 : 0.0)
-UNARY(Sigmoid, sigmoid(N.Attrs.getFloat("slope") * X))
-UNARY(Tanh, std::tanh(X))
-UNARY(Relu, X > 0 ? X : 0.0)
-UNARY(LeakyRelu, X > 0 ? X : N.Attrs.getFloat("alpha") * X)
-UNARY(Elu, X > 0 ? X : N.Attrs.getFloat("alpha") * std::expm1(X))
-UNARY(Swish, X *sigmoid(N.Attrs.getFloat("beta") * X))
-UNARY(Clip,
-      std::min(std::max(X, N.Attrs.getFloat("min")), N.Attrs.getFloat("max")))
-UNARY(Exp, std::exp(X))
-UNARY(Log, std::log(X))
-UNARY(Sqrt, std::sqrt(X))
-UNARY(Neg, -X)
-UNARY(Abs, std::fabs(X))
-UNARY(Erf, std::erf(X))
-#undef UNARY
+// The activations of ir/PointwiseOps.def, by their math in double.
+Status evalUnary(const Node &N, EvalContext &, const Args &In, Results &Out) {
+  Unary U = *unaryOf(N.Op);
+  std::array<double, 2> A = unaryAttrs(U, N.Attrs);
+  return mapUnary(In, Out,
+                  [&](double X) { return pointwise::value(U, X, A.data()); });
+}
 
 // Inverted dropout: kept elements are scaled by 1 / (1 - ratio) so the
 // expected value is unchanged and inference is the identity.
@@ -119,21 +104,8 @@ Status evalPRelu(const Node &, EvalContext &, const Args &In, Results &Out) {
 } // namespace
 
 void kernels::registerElementwise() {
-  define(OpKind::Identity, evalIdentity);
-  define(OpKind::Step, evalStep);
-  define(OpKind::Sigmoid, evalSigmoid);
-  define(OpKind::Tanh, evalTanh);
-  define(OpKind::Relu, evalRelu);
-  define(OpKind::LeakyRelu, evalLeakyRelu);
-  define(OpKind::Elu, evalElu);
-  define(OpKind::Swish, evalSwish);
-  define(OpKind::Clip, evalClip);
-  define(OpKind::Exp, evalExp);
-  define(OpKind::Log, evalLog);
-  define(OpKind::Sqrt, evalSqrt);
-  define(OpKind::Erf, evalErf);
-  define(OpKind::Neg, evalNeg);
-  define(OpKind::Abs, evalAbs);
+  for (int64_t I = 0; I < pointwise::NumUnary; ++I)
+    define(opKindOf(Unary(I)), evalUnary);
   define(OpKind::Dropout, evalDropout);
   define(OpKind::Add, evalAdd);
   define(OpKind::Sub, evalSub);

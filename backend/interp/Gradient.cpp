@@ -1,6 +1,7 @@
 //===- backend/interp/Gradient.cpp - Backward ops -------------------------===//
 #include "backend/interp/KernelUtil.h"
 #include "backend/interp/Kernels.h"
+#include "ir/Pointwise.h"
 
 #include <cmath>
 #include <limits>
@@ -13,51 +14,15 @@ using namespace nnc::ir;
 using Args = std::vector<const Tensor *>;
 using Results = std::vector<Tensor>;
 
-/// d op(x) / dx, given x and y = op(x).
-double derivative(const Node &N, const std::string &Op, double X, double Y) {
-  const Attributes &A = N.Attrs;
-  if (Op == "Identity" || Op == "Dropout")
-    return 1;
-  if (Op == "Step")
-    return 0;
-  if (Op == "Sigmoid")
-    return A.getFloat("slope") * Y * (1 - Y);
-  if (Op == "Tanh")
-    return 1 - Y * Y;
-  if (Op == "Relu")
-    return X > 0 ? 1 : 0;
-  if (Op == "LeakyRelu")
-    return X > 0 ? 1 : A.getFloat("alpha");
-  if (Op == "Elu")
-    return X > 0 ? 1 : Y + A.getFloat("alpha");
-  if (Op == "Swish") {
-    double B = A.getFloat("beta"), S = sigmoid(B * X);
-    return S + B * X * S * (1 - S);
-  }
-  if (Op == "Clip") // PyTorch's clamp passes the gradient at the bounds too.
-    return X >= A.getFloat("min") && X <= A.getFloat("max") ? 1 : 0;
-  if (Op == "Exp")
-    return Y;
-  if (Op == "Log")
-    return 1 / X;
-  if (Op == "Sqrt")
-    return 0.5 / Y;
-  if (Op == "Neg")
-    return -1;
-  if (Op == "Erf") // 2 / sqrt(pi) exp(-x^2)
-    return 1.1283791670955126 * std::exp(-X * X);
-  if (Op == "Abs")
-    return X > 0 ? 1 : X < 0 ? -1 : 0;
-  // inferUnaryGrad admits only the ops above.
-  return std::numeric_limits<double>::quiet_NaN();
-}
-
+// dx = dy * op'(x) by the op's math in double; Dropout's op' is 1.
 Status evalUnaryGrad(const Node &N, EvalContext &, const Args &In,
                      Results &Out) {
   const std::string &Op = N.Attrs.getString("op");
+  Unary U = Op == "Dropout" ? Unary::Identity : *unaryNamed(Op);
+  std::array<double, 2> A = unaryAttrs(U, N.Attrs);
   const Tensor &X = *In[0], &Y = *In[1], &Dy = *In[2];
   for (int64_t I = 0; I < X.numElements(); ++I)
-    Out[0][I] = Dy[I] * derivative(N, Op, X[I], Y[I]);
+    Out[0][I] = Dy[I] * pointwise::derivative(U, X[I], Y[I], A.data());
   return Status::success();
 }
 
@@ -366,6 +331,8 @@ Status evalLossGrad(const Node &N, EvalContext &, const Args &In,
     }
     return Status::success();
   }
+  if (Loss != "MseLoss" && Loss != "BceLoss" && Loss != "BceWithLogitsLoss")
+    return error("no reference gradient for loss '", Loss, "'");
   double Count = double(P.numElements());
   for (int64_t I = 0; I < P.numElements(); ++I) {
     double G;
@@ -373,7 +340,7 @@ Status evalLossGrad(const Node &N, EvalContext &, const Args &In,
       G = 2 * (P[I] - T[I]);
     else if (Loss == "BceLoss") // PyTorch's clamp of the denominator
       G = (P[I] - T[I]) / std::max((1 - P[I]) * P[I], 1e-12);
-    else
+    else // BceWithLogitsLoss
       G = sigmoid(P[I]) - T[I];
     Out[0][I] = G * Dl / Count;
   }

@@ -10,6 +10,7 @@
 #include "backend/interp/Tensor.h"
 #include "backend/kernels/PadIndex.h"
 #include "ir/Geometry.h"
+#include "ir/PointwiseMath.h"
 
 #include <Eigen/Core>
 #include <cmath>
@@ -24,12 +25,7 @@ using MapC = Eigen::Map<const Mat>;
 using Map = Eigen::Map<Mat>;
 
 /// Never exponentiates a positive number, so it is exact for large |x|.
-inline double sigmoid(double X) {
-  if (X >= 0)
-    return 1 / (1 + std::exp(-X));
-  double E = std::exp(X);
-  return E / (1 + E);
-}
+inline double sigmoid(double X) { return pointwise::sigmoid(X); }
 
 /// Splits Dims around Axis into (outer, extent, inner) loop counts.
 inline void splitAt(const ir::Shape &Dims, int64_t Axis, int64_t &Outer,

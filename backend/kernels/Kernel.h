@@ -18,6 +18,7 @@
 #pragma once
 
 #include "backend/kernels/Workspace.h"
+#include "ir/PointwiseMath.h"
 #include "runtime/nnc_runtime.h"
 
 #include <stddef.h>
@@ -111,40 +112,15 @@ NNC_INLINE void addShort(float *D, const float *S, int64_t N) {
   moveShort<true>(D, S, N);
 }
 
-/// Never exponentiates a positive number (as the interpreter).
-NNC_INLINE float sigmoid(float X) {
-  if (X >= 0)
-    return 1.f / (1.f + __builtin_expf(-X));
-  float E = __builtin_expf(X);
-  return E / (1.f + E);
-}
+using nnc::pointwise::sigmoid;
+using nnc::pointwise::Unary;
 
-/// An epilogue's activation, by code (backend/llvm/KernelParams.cpp):
-/// 0 none, 1 ReLU, 2 leaky ReLU, 3 ELU, 4 sigmoid, 5 tanh, 6 swish, 7 clip;
-/// A: its parameters (alpha, slope or beta; clip: min, max).
+/// An epilogue's activation: a pointwise::Unary code (Identity: none) and
+/// its attributes A[0], A[1].
 NNC_INLINE float activate(float V, int64_t Code, const double *A) {
-  switch (Code) {
-  case 0:
-    return V;
-  case 1:
-    return V > 0 ? V : 0.f;
-  case 2:
-    return V > 0 ? V : float(A[0]) * V;
-  case 3:
-    return V > 0 ? V : float(A[0]) * __builtin_expm1f(V);
-  case 4:
-    return sigmoid(float(A[0]) * V);
-  case 5:
-    return __builtin_tanhf(V);
-  case 6:
-    return V * sigmoid(float(A[0]) * V);
-  default:
-    return minOf(maxOf(V, float(A[0])), float(A[1]));
-  }
+  return nnc::pointwise::value(Unary(Code), V, A);
 }
 
-/// activate() on a vector: ReLU and the identity as vector operations, the
-/// others lane by lane.
 /// The sum of a vector's 16 lanes.
 NNC_INLINE float laneSum(const v16 &V) {
   typedef float v8x __attribute__((ext_vector_type(8)));
@@ -156,10 +132,12 @@ NNC_INLINE float laneSum(const v16 &V) {
   return (B[0] + B[2]) + (B[1] + B[3]);
 }
 
+/// activate() on a vector: ReLU and the identity as vector operations, the
+/// others lane by lane.
 NNC_INLINE void activateV(v16 &V, int64_t Code, const double *A) {
-  if (Code == 0)
+  if (Code == int64_t(Unary::Identity))
     return;
-  if (Code == 1) {
+  if (Code == int64_t(Unary::Relu)) {
     V = __builtin_elementwise_max(V, v16(0.f));
     return;
   }
@@ -167,48 +145,11 @@ NNC_INLINE void activateV(v16 &V, int64_t Code, const double *A) {
     V[L] = activate(V[L], Code, A);
 }
 
-/// op'(x) of UnaryGrad from x and y = op(x), by code: 0 Identity or
-/// Dropout, 1 Step, 2 Sigmoid, 3 Tanh, 4 Relu, 5 LeakyRelu, 6 Elu, 7 Swish,
-/// 8 Clip, 9 Exp, 10 Log, 11 Sqrt, 12 Neg, 13 Abs, 14 Erf (-1: unknown, NaN).
-/// F: slope, alpha, beta, min, max.
+/// op'(x) of UnaryGrad's op (a pointwise::Unary code) from x and y = op(x);
+/// A: the op's attributes.
 NNC_INLINE float unaryDerivative(int64_t Code, float X, float Y,
-                                 const double *F) {
-  switch (Code) {
-  case 0:
-    return 1.f;
-  case 1:
-    return 0.f;
-  case 2:
-    return float(F[0]) * Y * (1.f - Y);
-  case 3:
-    return 1.f - Y * Y;
-  case 4:
-    return X > 0 ? 1.f : 0.f;
-  case 5:
-    return X > 0 ? 1.f : float(F[1]);
-  case 6:
-    return X > 0 ? 1.f : Y + float(F[1]);
-  case 7: {
-    float B = float(F[2]), S = sigmoid(B * X);
-    return S + B * X * S * (1.f - S);
-  }
-  case 8: // PyTorch's clamp passes the gradient at the bounds too
-    return X >= float(F[3]) && X <= float(F[4]) ? 1.f : 0.f;
-  case 9:
-    return Y;
-  case 10:
-    return 1.f / X;
-  case 11:
-    return 0.5f / Y;
-  case 12:
-    return -1.f;
-  case 13:
-    return X > 0 ? 1.f : X < 0 ? -1.f : 0.f;
-  case 14: // 2 / sqrt(pi) exp(-x^2)
-    return 1.1283791670955126f * __builtin_expf(-X * X);
-  default:
-    return __builtin_nanf("");
-  }
+                                 const double *A) {
+  return nnc::pointwise::derivative(Unary(Code), X, Y, A);
 }
 
 /// The 2-D window of a conv or pooling, P[0..17] in ir::Window2D order.

@@ -190,7 +190,7 @@ struct GradIn {
 
 // BatchNormGrad (x, scale, mean, var, dy) -> (dx, dscale, dbias). P[3]:
 // training (the batch's statistics, through which the gradient flows).
-// A fused activation gradient (P[4] >= 0, the UnaryGrad code; F[1..5] its
+// A fused activation gradient (P[4] >= 0, the UnaryGrad code; F[1..2] its
 // parameters): T[4] is the activation's dy and dy = T[4] * op'(T[9], T[10]),
 // computed as it is read, so the masked gradient is never stored. Before
 // that, a fused 2x2 max pooling's gradient (P[6] x P[7]: the plane pooled):

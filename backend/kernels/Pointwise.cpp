@@ -17,22 +17,11 @@ using namespace nnck;
   extern "C" __attribute__((always_inline)) float nnc_s_##Name(                \
       float a, float b, float c, const double *F, const int64_t *P)
 
-NNC_SCALAR(Identity) { return a; }
+// The activations of ir/PointwiseOps.def; F: their attributes.
+#define NNC_UNARY(Kind, A0, D0, A1, D1, Epi, Onnx, OnnxAttrs)                  \
+  NNC_SCALAR(Kind) { return nnc::pointwise::value(Unary::Kind, a, F); }
+#include "ir/PointwiseOps.def"
 NNC_SCALAR(Dropout) { return a; } // inference: the identity
-NNC_SCALAR(Step) { return a > 0 ? 1.f : 0.f; }
-NNC_SCALAR(Sigmoid) { return sigmoid(float(F[0]) * a); } // F: slope
-NNC_SCALAR(Tanh) { return __builtin_tanhf(a); }
-NNC_SCALAR(Relu) { return a > 0 ? a : 0.f; }
-NNC_SCALAR(LeakyRelu) { return a > 0 ? a : float(F[0]) * a; } // F: alpha
-NNC_SCALAR(Elu) { return a > 0 ? a : float(F[0]) * __builtin_expm1f(a); }
-NNC_SCALAR(Swish) { return a * sigmoid(float(F[0]) * a); } // F: beta
-NNC_SCALAR(Clip) { return minOf(maxOf(a, float(F[0])), float(F[1])); }
-NNC_SCALAR(Exp) { return __builtin_expf(a); }
-NNC_SCALAR(Log) { return __builtin_logf(a); }
-NNC_SCALAR(Sqrt) { return __builtin_sqrtf(a); }
-NNC_SCALAR(Neg) { return -a; }
-NNC_SCALAR(Abs) { return __builtin_fabsf(a); }
-NNC_SCALAR(Erf) { return __builtin_erff(a); }
 NNC_SCALAR(Add) { return a + b; }
 NNC_SCALAR(Sub) { return a - b; }
 NNC_SCALAR(Mul) { return a * b; }
@@ -43,6 +32,5 @@ NNC_SCALAR(PRelu) { return a > 0 ? a : b * a; } // b: the channel's slope
 NNC_SCALAR(ReduceGrad) { return a * float(F[0]); }
 
 // UnaryGrad: dx = dy * op'(x) from a = x, b = y = op(x), c = dy.
-// P[0]: the op (UnaryGradOp in backend/llvm/KernelParams.h); F: slope,
-// alpha, beta, min, max.
+// P[0]: the op's pointwise::Unary code; F: its attributes.
 NNC_SCALAR(UnaryGrad) { return c * unaryDerivative(P[0], a, b, F); }

@@ -3,8 +3,10 @@
 #include "backend/kernels/PadIndex.h"
 #include "backend/kernels/Workspace.h"
 #include "ir/Geometry.h"
+#include "ir/Pointwise.h"
 
 #include <algorithm>
+#include <array>
 
 namespace nnc::backend {
 
@@ -307,11 +309,15 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
   case OpKind::PoolGrad: {
     const std::string &Pool = A.getString("pool");
     int64_t Planes = X0[0] * X0[1];
-    int64_t Kind = Pool == "AvgPool"          ? 1
+    int64_t Kind = Pool == "MaxPool"          ? 0
+                   : Pool == "AvgPool"        ? 1
                    : Pool == "GlobalAvgPool"  ? 3
                    : Pool == "GlobalMaxPool"  ? 4
                    : Pool == "StochasticPool" ? (Training ? 0 : 2)
-                                              : 0;
+                                              : -1;
+    if (Kind < 0)
+      return error(N.describe(), ": no gradient kernel for pooling '", Pool,
+                   "'");
     Window2D G;
     if (Kind <= 2) {
       Expected<Window2D> GOr = poolWindow(N, N.Inputs[0]->Type);
@@ -520,7 +526,10 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     int64_t Kind = Loss == "SoftmaxCrossEntropy" ? 0
                    : Loss == "MseLoss"           ? 1
                    : Loss == "BceLoss"           ? 2
-                                                 : 3;
+                   : Loss == "BceWithLogitsLoss" ? 3
+                                                 : -1;
+    if (Kind < 0)
+      return error(N.describe(), ": no gradient kernel for loss '", Loss, "'");
     if (Kind == 0)
       C.P = {Kind, X0[0], X0[1]};
     else
@@ -588,50 +597,24 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
 
 namespace {
 
-/// nnck::activate's code and parameters for an activation node (null: 0).
+/// nnck::activate's code and attributes for an epilogue's activation
+/// node (null: Identity, none).
 void activationCode(const Node *Act, int64_t &Code, double &A, double &B) {
-  Code = 0, A = 0, B = 0;
+  Code = int64_t(Unary::Identity), A = 0, B = 0;
   if (!Act)
     return;
-  const Attributes &At = Act->Attrs;
-  switch (Act->Op) {
-  case OpKind::Relu:
-    Code = 1;
-    break;
-  case OpKind::LeakyRelu:
-    Code = 2, A = At.getFloat("alpha");
-    break;
-  case OpKind::Elu:
-    Code = 3, A = At.getFloat("alpha");
-    break;
-  case OpKind::Sigmoid:
-    Code = 4, A = At.getFloat("slope");
-    break;
-  case OpKind::Tanh:
-    Code = 5;
-    break;
-  case OpKind::Swish:
-    Code = 6, A = At.getFloat("beta");
-    break;
-  default: // Clip
-    Code = 7, A = At.getFloat("min"), B = At.getFloat("max");
-    break;
-  }
+  Unary U = *unaryOf(Act->Op); // passes::isEpilogueActivation admits no other
+  std::array<double, 2> Attrs = unaryAttrs(U, Act->Attrs);
+  Code = int64_t(U), A = Attrs[0], B = Attrs[1];
 }
 
-/// nnck::unaryDerivative's code of a UnaryGrad's op; Dropout is the
-/// identity.
-int64_t unaryGradCode(const std::string &Op) {
-  static const char *const Ops[] = {"Identity", "Step",      "Sigmoid", "Tanh",
-                                    "Relu",     "LeakyRelu", "Elu",     "Swish",
-                                    "Clip",     "Exp",       "Log",     "Sqrt",
-                                    "Neg",      "Abs",       "Erf"};
-  if (Op == "Dropout")
-    return 0;
-  for (int64_t I = 0; I < int64_t(std::size(Ops)); ++I)
-    if (Op == Ops[I])
-      return I;
-  return -1; // nnck::unaryDerivative's NaN; inferUnaryGrad admits none
+/// The op a UnaryGrad differentiates, as a pointwise::Unary code, and that
+/// op's attributes; Dropout is the identity.
+std::array<double, 2> unaryGradOp(const Node &N, int64_t &Code) {
+  const std::string &Op = N.Attrs.getString("op");
+  Unary U = Op == "Dropout" ? Unary::Identity : *unaryNamed(Op); // verified
+  Code = int64_t(U);
+  return unaryAttrs(U, N.Attrs);
 }
 
 } // namespace
@@ -664,14 +647,8 @@ void addFusedActivation(const Node &Main, const std::vector<const Node *> &Pro,
   }
   if (Main.Op == OpKind::BatchNormGrad && !Pro.empty()) {
     C.P[11] = 1;
-    const Attributes &A = Pro.back()->Attrs; // the UnaryGrad
-    C.P[4] = unaryGradCode(A.getString("op"));
-    C.F = {C.F[0],
-           A.getFloat("slope"),
-           A.getFloat("alpha"),
-           A.getFloat("beta"),
-           A.getFloat("min"),
-           A.getFloat("max")};
+    std::array<double, 2> A = unaryGradOp(*Pro.back(), C.P[4]);
+    C.F = {C.F[0], A[0], A[1]};
   }
 }
 
@@ -708,34 +685,17 @@ void addEpilogueResult(const Node &Main, const Node &Epilogue, size_t Slot,
 KernelCall scalarCall(const Node &N) {
   KernelCall C;
   C.Symbol = "nnc_s_" + std::string(N.opName());
-  const Attributes &A = N.Attrs;
-  switch (N.Op) {
-  case OpKind::Sigmoid:
-    C.F = {A.getFloat("slope")};
-    break;
-  case OpKind::LeakyRelu:
-  case OpKind::Elu:
-    C.F = {A.getFloat("alpha")};
-    break;
-  case OpKind::Swish:
-    C.F = {A.getFloat("beta")};
-    break;
-  case OpKind::Clip:
-    C.F = {A.getFloat("min"), A.getFloat("max")};
-    break;
-  case OpKind::ReduceGrad:
-    C.F = {A.getInt("mean") ? double(N.Inputs[0]->Type.numElements()) /
-                                  double(N.Outputs[0]->Type.numElements())
-                            : 1.0};
-    break;
-  case OpKind::UnaryGrad: {
-    C.P = {unaryGradCode(A.getString("op"))};
-    C.F = {A.getFloat("slope"), A.getFloat("alpha"), A.getFloat("beta"),
-           A.getFloat("min"), A.getFloat("max")};
-    break;
-  }
-  default:
-    break;
+  if (std::optional<Unary> U = unaryOf(N.Op)) {
+    std::array<double, 2> A = unaryAttrs(*U, N.Attrs);
+    C.F.assign(A.begin(), A.end());
+  } else if (N.Op == OpKind::UnaryGrad) {
+    C.P = {0};
+    std::array<double, 2> A = unaryGradOp(N, C.P[0]);
+    C.F.assign(A.begin(), A.end());
+  } else if (N.Op == OpKind::ReduceGrad) {
+    C.F = {N.Attrs.getInt("mean") ? double(N.Inputs[0]->Type.numElements()) /
+                                        double(N.Outputs[0]->Type.numElements())
+                                  : 1.0};
   }
   return C;
 }

@@ -1,6 +1,7 @@
 //===- frontend/onnx/OnnxOps.cpp - ONNX ops as nnc ops --------------------===//
 #include "frontend/onnx/OnnxInternal.h"
 #include "ir/Initializers.h"
+#include "ir/Pointwise.h"
 
 #include <algorithm>
 #include <limits>
@@ -60,20 +61,25 @@ Status same(Context &C, const onnx::NodeProto &N, OpKind K, Attributes A = {}) {
   return Status::success();
 }
 
+// An activation of ir/PointwiseOps.def, from the ONNX op its row names.
+Status convertPointwise(Context &C, const onnx::NodeProto &N) {
+  for (int64_t I = 0; I < pointwise::NumUnary; ++I) {
+    const pointwise::UnaryInfo &Row = pointwise::UnaryTable[I];
+    if (N.op_type() != Row.Onnx)
+      continue;
+    Attributes A;
+    for (int J = 0; Row.OnnxAttrs && J < 2; ++J)
+      if (*Row.Attrs[J])
+        A.set(Row.Attrs[J], attrFloat(N, Row.Attrs[J], Row.Defaults[J]));
+    return same(C, N, opKindOf(Unary(I)), std::move(A));
+  }
+  return error("ONNX op '", N.op_type(), "' is not in the pointwise table");
+}
+
 #define SIMPLE(Op, Kind)                                                       \
   Status convert##Op(Context &C, const onnx::NodeProto &N) {                   \
     return same(C, N, OpKind::Kind);                                           \
   }
-SIMPLE(Relu, Relu)
-SIMPLE(Sigmoid, Sigmoid)
-SIMPLE(Tanh, Tanh)
-SIMPLE(Exp, Exp)
-SIMPLE(Log, Log)
-SIMPLE(Sqrt, Sqrt)
-SIMPLE(Neg, Neg)
-SIMPLE(Abs, Abs)
-SIMPLE(Erf, Erf)
-SIMPLE(Identity, Identity)
 SIMPLE(GlobalAveragePool, GlobalAvgPool)
 SIMPLE(GlobalMaxPool, GlobalMaxPool)
 #undef SIMPLE
@@ -111,15 +117,6 @@ BINARY(Sub)
 BINARY(Mul)
 BINARY(Div)
 #undef BINARY
-
-Status convertLeakyRelu(Context &C, const onnx::NodeProto &N) {
-  return same(C, N, OpKind::LeakyRelu,
-              attrs({{"alpha", attrFloat(N, "alpha", 0.01)}}));
-}
-
-Status convertElu(Context &C, const onnx::NodeProto &N) {
-  return same(C, N, OpKind::Elu, attrs({{"alpha", attrFloat(N, "alpha", 1)}}));
-}
 
 // nnc's PRelu has one slope per channel (dim 1). ONNX broadcasts the slope
 // NumPy-style: PyTorch's [C, 1, 1] is per-channel and maps onto it; any
@@ -463,88 +460,87 @@ struct Entry {
 const std::vector<Entry> &table() {
   using P = Problems (*)(const onnx::NodeProto &, int64_t);
   P None = noProblems;
-  static const std::vector<Entry> T = {
-      {"Relu", {}, {None, convertRelu}},
-      {"Sigmoid", {}, {None, convertSigmoid}},
-      {"Tanh", {}, {None, convertTanh}},
-      {"Exp", {}, {None, convertExp}},
-      {"Log", {}, {None, convertLog}},
-      {"Sqrt", {}, {None, convertSqrt}},
-      {"Erf", {}, {None, convertErf}},
-      {"Neg", {}, {None, convertNeg}},
-      {"Abs", {}, {None, convertAbs}},
-      {"Identity", {}, {None, convertIdentity}},
-      {"LeakyRelu", {"alpha"}, {None, convertLeakyRelu}},
-      {"Elu", {"alpha"}, {None, convertElu}},
-      {"PRelu", {}, {None, convertPRelu}},
-      {"Add", {"broadcast", "axis"}, {None, convertAdd}},
-      {"Sub", {"broadcast", "axis"}, {None, convertSub}},
-      {"Mul", {"broadcast", "axis"}, {None, convertMul}},
-      {"Div", {"broadcast", "axis"}, {None, convertDiv}},
-      {"MatMul", {}, {None, convertMatMul}},
-      {"Gemm",
-       {"alpha", "beta", "transA", "transB", "broadcast"},
-       {None, convertGemm}},
-      {"Conv",
-       {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"},
-       {None, convertConv}},
-      {"ConvTranspose",
-       {"auto_pad", "dilations", "group", "kernel_shape", "output_padding",
-        "output_shape", "pads", "strides"},
-       {None, convertConvTranspose}},
-      {"MaxPool",
-       {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads",
-        "storage_order", "strides"},
-       {None, convertMaxPool}},
-      {"AveragePool",
-       {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads",
-        "strides"},
-       {None, convertAveragePool}},
-      {"GlobalAveragePool", {}, {None, convertGlobalAveragePool}},
-      {"GlobalMaxPool", {}, {None, convertGlobalMaxPool}},
-      {"BatchNormalization",
-       {"epsilon", "momentum", "training_mode", "is_test", "spatial"},
-       {checkBatchNorm, convertBatchNorm}},
-      {"LRN", {"alpha", "beta", "bias", "size"}, {None, convertLRN}},
-      {"Dropout", {"ratio", "seed", "is_test"}, {None, convertDropout}},
-      {"Flatten", {"axis"}, {None, convertFlatten}},
-      {"Reshape", {"allowzero"}, {None, convertReshape}},
-      {"Pad", {"mode", "pads", "value"}, {None, convertPad}},
-      {"Transpose", {"perm"}, {None, convertTranspose}},
-      {"Squeeze", {"axes"}, {None, convertSqueeze}},
-      {"Unsqueeze", {"axes"}, {None, convertUnsqueeze}},
-      {"Clip", {"min", "max"}, {None, convertClip}},
-      {"Concat", {"axis"}, {None, convertConcat}},
-      {"Softmax", {"axis"}, {None, convertSoftmax}},
-      {"LogSoftmax", {"axis"}, {None, convertLogSoftmax}},
-      {"ReduceSum",
-       {"axes", "keepdims", "noop_with_empty_axes"},
-       {None, convertReduceSum}},
-      {"ReduceMean", {"axes", "keepdims"}, {None, convertReduceMean}},
-      {"ReduceMax", {"axes", "keepdims"}, {None, convertReduceMax}},
-      {"ReduceMin", {"axes", "keepdims"}, {None, convertReduceMin}},
-      {"Expand", {}, {None, convertExpand}},
-      {"HardSigmoid", {"alpha", "beta"}, {None, convertHardSigmoid}},
-      {"HardSwish", {}, {None, convertHardSwish}},
-      {"SoftmaxCrossEntropyLoss",
-       {"ignore_index", "reduction"},
-       {None, convertSoftmaxCrossEntropyLoss}},
-      {"NegativeLogLikelihoodLoss",
-       {"ignore_index", "reduction"},
-       {None, convertNegativeLogLikelihoodLoss}},
-      {"Pow", {"broadcast", "axis"}, {None, convertPow}},
-      // Domain ai.onnx.preview.training.
-      {"Adagrad",
-       {"decay_factor", "epsilon", "norm_coefficient"},
-       {checkTrainingUpdate<3>, convertAdagrad}},
-      {"Momentum",
-       {"alpha", "beta", "mode", "norm_coefficient"},
-       {checkTrainingUpdate<3>, convertMomentum}},
-      {"Adam",
-       {"alpha", "beta", "epsilon", "norm_coefficient",
-        "norm_coefficient_post"},
-       {checkTrainingUpdate<4>, convertAdam}},
-  };
+  static const std::vector<Entry> T = [None] {
+    std::vector<Entry> Ops = {
+        {"PRelu", {}, {None, convertPRelu}},
+        {"Add", {"broadcast", "axis"}, {None, convertAdd}},
+        {"Sub", {"broadcast", "axis"}, {None, convertSub}},
+        {"Mul", {"broadcast", "axis"}, {None, convertMul}},
+        {"Div", {"broadcast", "axis"}, {None, convertDiv}},
+        {"MatMul", {}, {None, convertMatMul}},
+        {"Gemm",
+         {"alpha", "beta", "transA", "transB", "broadcast"},
+         {None, convertGemm}},
+        {"Conv",
+         {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"},
+         {None, convertConv}},
+        {"ConvTranspose",
+         {"auto_pad", "dilations", "group", "kernel_shape", "output_padding",
+          "output_shape", "pads", "strides"},
+         {None, convertConvTranspose}},
+        {"MaxPool",
+         {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads",
+          "storage_order", "strides"},
+         {None, convertMaxPool}},
+        {"AveragePool",
+         {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads",
+          "strides"},
+         {None, convertAveragePool}},
+        {"GlobalAveragePool", {}, {None, convertGlobalAveragePool}},
+        {"GlobalMaxPool", {}, {None, convertGlobalMaxPool}},
+        {"BatchNormalization",
+         {"epsilon", "momentum", "training_mode", "is_test", "spatial"},
+         {checkBatchNorm, convertBatchNorm}},
+        {"LRN", {"alpha", "beta", "bias", "size"}, {None, convertLRN}},
+        {"Dropout", {"ratio", "seed", "is_test"}, {None, convertDropout}},
+        {"Flatten", {"axis"}, {None, convertFlatten}},
+        {"Reshape", {"allowzero"}, {None, convertReshape}},
+        {"Pad", {"mode", "pads", "value"}, {None, convertPad}},
+        {"Transpose", {"perm"}, {None, convertTranspose}},
+        {"Squeeze", {"axes"}, {None, convertSqueeze}},
+        {"Unsqueeze", {"axes"}, {None, convertUnsqueeze}},
+        {"Clip", {"min", "max"}, {None, convertClip}},
+        {"Concat", {"axis"}, {None, convertConcat}},
+        {"Softmax", {"axis"}, {None, convertSoftmax}},
+        {"LogSoftmax", {"axis"}, {None, convertLogSoftmax}},
+        {"ReduceSum",
+         {"axes", "keepdims", "noop_with_empty_axes"},
+         {None, convertReduceSum}},
+        {"ReduceMean", {"axes", "keepdims"}, {None, convertReduceMean}},
+        {"ReduceMax", {"axes", "keepdims"}, {None, convertReduceMax}},
+        {"ReduceMin", {"axes", "keepdims"}, {None, convertReduceMin}},
+        {"Expand", {}, {None, convertExpand}},
+        {"HardSigmoid", {"alpha", "beta"}, {None, convertHardSigmoid}},
+        {"HardSwish", {}, {None, convertHardSwish}},
+        {"SoftmaxCrossEntropyLoss",
+         {"ignore_index", "reduction"},
+         {None, convertSoftmaxCrossEntropyLoss}},
+        {"NegativeLogLikelihoodLoss",
+         {"ignore_index", "reduction"},
+         {None, convertNegativeLogLikelihoodLoss}},
+        {"Pow", {"broadcast", "axis"}, {None, convertPow}},
+        // Domain ai.onnx.preview.training.
+        {"Adagrad",
+         {"decay_factor", "epsilon", "norm_coefficient"},
+         {checkTrainingUpdate<3>, convertAdagrad}},
+        {"Momentum",
+         {"alpha", "beta", "mode", "norm_coefficient"},
+         {checkTrainingUpdate<3>, convertMomentum}},
+        {"Adam",
+         {"alpha", "beta", "epsilon", "norm_coefficient",
+          "norm_coefficient_post"},
+         {checkTrainingUpdate<4>, convertAdam}},
+    };
+    for (const pointwise::UnaryInfo &Row : pointwise::UnaryTable)
+      if (*Row.Onnx) {
+        std::vector<std::string> Attrs;
+        for (int J = 0; Row.OnnxAttrs && J < 2; ++J)
+          if (*Row.Attrs[J])
+            Attrs.push_back(Row.Attrs[J]);
+        Ops.push_back({Row.Onnx, Attrs, {None, convertPointwise}});
+      }
+    return Ops;
+  }();
   return T;
 }
 

@@ -1,4 +1,5 @@
 //===- ir/ops/Elementwise.cpp - Pointwise ops -------------------*- C++ -*-===//
+#include "ir/Pointwise.h"
 #include "ir/ops/OpHelpers.h"
 
 namespace nnc::ir::ops {
@@ -62,21 +63,19 @@ void binary(OpKind K) {
 } // namespace
 
 void registerElementwiseOps() {
-  unary(OpKind::Identity, {}, inferLikeFirst, noFlops);
-  unary(OpKind::Step);
-  unary(OpKind::Sigmoid, {{"slope", 1.0}});
-  unary(OpKind::Tanh);
-  unary(OpKind::Relu);
-  unary(OpKind::LeakyRelu, {{"alpha", 0.01}});
-  unary(OpKind::Elu, {{"alpha", 1.0}});
-  unary(OpKind::Swish, {{"beta", 1.0}});
-  unary(OpKind::Clip, {{"min", -Inf}, {"max", Inf}}, inferClip);
-  unary(OpKind::Exp);
-  unary(OpKind::Log);
-  unary(OpKind::Sqrt);
-  unary(OpKind::Neg);
-  unary(OpKind::Abs);
-  unary(OpKind::Erf); // GELU's exports are written with it
+  // The activations of ir/PointwiseOps.def (Erf because GELU's exports are
+  // written with it).
+  for (int64_t I = 0; I < pointwise::NumUnary; ++I) {
+    Unary U = Unary(I);
+    const pointwise::UnaryInfo &Row = unaryInfo(U);
+    std::vector<AttrSpec> Attrs;
+    for (int A = 0; A < 2; ++A)
+      if (*Row.Attrs[A])
+        Attrs.push_back({Row.Attrs[A], Row.Defaults[A]});
+    unary(opKindOf(U), std::move(Attrs),
+          U == Unary::Clip ? inferClip : inferLikeFirst,
+          U == Unary::Identity ? noFlops : flopsPerOutput);
+  }
   // Identity at inference; inverted dropout when training, seeded.
   unary(OpKind::Dropout, {{"ratio", 0.5}, {"seed", int64_t(0)}}, inferDropout,
         noFlops);

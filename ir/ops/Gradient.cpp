@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Geometry.h"
+#include "ir/Pointwise.h"
 #include "ir/ops/OpHelpers.h"
 
 #include <algorithm>
@@ -20,12 +21,8 @@ Status sameAs(const Node &N, const Types &In, size_t I, size_t J) {
 // UnaryGrad(x, y, dy): dy times the derivative of the pointwise op named by
 // 'op' (with that op's attributes), given its input x and output y.
 Status inferUnaryGrad(const Node &N, const Types &In, Types &Out) {
-  static const char *const Known[] = {
-      "Identity", "Step",  "Sigmoid", "Tanh",   "Relu", "LeakyRelu",
-      "Elu",      "Swish", "Clip",    "Exp",    "Log",  "Sqrt",
-      "Neg",      "Abs",   "Erf",     "Dropout"};
   const std::string &Op = N.Attrs.getString("op");
-  if (std::find(std::begin(Known), std::end(Known), Op) == std::end(Known))
+  if (!unaryNamed(Op) && Op != "Dropout")
     return error("attribute 'op' names '", Op,
                  "', which is not a pointwise op with a derivative");
   NNC_TRY(expectFloat(N, In, 0));
@@ -190,20 +187,23 @@ Status inferNllLossGrad(const Node &N, const Types &In, Types &Out) {
 
 int64_t threePerOutput(const Node &N) { return 3 * outputElements(N); }
 
+/// The op's name, and the attributes of every op it may name.
+std::vector<AttrSpec> unaryGradAttrs() {
+  std::vector<AttrSpec> A = {{"op", std::string(), true}};
+  for (AttrSpec &S : unaryAttrUnion())
+    A.push_back(std::move(S));
+  A.push_back({"ratio", 0.0}); // Dropout's
+  A.push_back({"seed", int64_t(0)});
+  return A;
+}
+
 } // namespace
 
 void registerGradientOps() {
   define({.Kind = OpKind::UnaryGrad,
           .Operands = {"x", "y", "dy"},
           .MinInputs = 3,
-          .Attrs = {{"op", std::string(), true},
-                    {"slope", 1.0},
-                    {"alpha", 0.0},
-                    {"beta", 1.0},
-                    {"min", -Inf},
-                    {"max", Inf},
-                    {"ratio", 0.0},
-                    {"seed", int64_t(0)}},
+          .Attrs = unaryGradAttrs(),
           .Infer = inferUnaryGrad,
           .Flops = threePerOutput});
   define({.Kind = OpKind::SumTo,

@@ -1,4 +1,5 @@
 //===- passes/grad/Elementwise.cpp - Rules for pointwise ops --------------===//
+#include "ir/Pointwise.h"
 #include "passes/grad/GradRules.h"
 
 namespace nnc::passes::grad {
@@ -6,30 +7,13 @@ namespace {
 
 using namespace nnc::ir;
 
-/// Whether op'(x) follows from y = op(x) alone: the sign of x is the sign
-/// of y for ReLU, leaky ReLU and ELU with non-negative alpha; the others
-/// use y or nothing. Then the backward reads y in place of x, so x need not
-/// stay alive (or be stored at all: a conv's output can take the
-/// activation in its epilogue).
+/// Whether the backward pass may read y = op(x) in place of x
+/// (pointwise::derivativeFromOutput); Dropout's derivative is 1.
 bool derivativeFromOutput(const Node &N) {
-  switch (N.Op) {
-  case OpKind::Identity:
-  case OpKind::Dropout:
-  case OpKind::Step:
-  case OpKind::Relu:
-  case OpKind::Sigmoid:
-  case OpKind::Tanh:
-  case OpKind::Exp:
-  case OpKind::Sqrt:
-  case OpKind::Neg:
-    return true;
-  case OpKind::LeakyRelu:
-    return N.Attrs.getFloat("alpha") >= 0;
-  case OpKind::Elu:
-    return N.Attrs.getFloat("alpha") > 0;
-  default:
-    return false;
-  }
+  std::optional<Unary> U = unaryOf(N.Op);
+  if (!U)
+    return N.Op == OpKind::Dropout;
+  return pointwise::derivativeFromOutput(*U, unaryAttrs(*U, N.Attrs).data());
 }
 
 // Every pointwise unary op: dx = dy * op'(x), from x and y.
@@ -132,12 +116,9 @@ Status dropoutMask(Context &, std::vector<Value *> &) {
 } // namespace
 
 void registerElementwise() {
-  for (OpKind K :
-       {OpKind::Identity, OpKind::Step, OpKind::Sigmoid, OpKind::Tanh,
-        OpKind::Relu, OpKind::LeakyRelu, OpKind::Elu, OpKind::Swish,
-        OpKind::Clip, OpKind::Exp, OpKind::Log, OpKind::Sqrt, OpKind::Neg,
-        OpKind::Abs, OpKind::Erf, OpKind::Dropout})
-    define(K, unary);
+  for (int64_t I = 0; I < pointwise::NumUnary; ++I)
+    define(opKindOf(Unary(I)), unary);
+  define(OpKind::Dropout, unary);
   define(OpKind::Add, add);
   define(OpKind::Sub, sub);
   define(OpKind::Mul, mul);
