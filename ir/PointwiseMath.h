@@ -99,6 +99,10 @@ template <typename T> NNC_PW_INLINE T value(Unary Op, T X, const double *A) {
     return absOf(X);
   case Unary::Erf:
     return erfOf(X);
+  case Unary::Softplus: { // PyTorch's: log(1 + e^(beta x)) / beta, linear
+    T Bx = X * T(A[0]);   // above the threshold
+    return Bx > T(A[1]) ? X : log1pOf(expOf(Bx)) / T(A[0]);
+  }
   }
   return T(__builtin_nan("")); // not a code of this table
 }
@@ -139,6 +143,13 @@ NNC_PW_INLINE T derivative(Unary Op, T X, T Y, const double *A) {
     return X > 0 ? T(1) : X < 0 ? T(-1) : T(0);
   case Unary::Erf: // 2 / sqrt(pi) exp(-x^2)
     return T(1.1283791670955126) * expOf(-X * X);
+  case Unary::Softplus: { // sigmoid(beta x), as PyTorch computes it
+    T Bx = X * T(A[0]);
+    if (Bx > T(A[1]))
+      return T(1);
+    T Z = expOf(Bx);
+    return Z / (Z + T(1));
+  }
   }
   return T(__builtin_nan(""));
 }
@@ -167,6 +178,7 @@ constexpr bool derivativeFromOutput(Unary Op, const double *A) {
   case Unary::Log:
   case Unary::Abs:
   case Unary::Erf:
+  case Unary::Softplus:
     return false;
   }
   return false;

@@ -51,6 +51,19 @@ TEST(InterpElementwise, Activations) {
       OpKind::Sqrt, [](double X) { return std::pow(X, 0.5); }, {}, 0.1, 5);
 }
 
+// PyTorch's softplus: log(1 + e^(beta x)) / beta, and x where beta x
+// exceeds the threshold.
+TEST(InterpElementwise, Softplus) {
+  checkUnary(OpKind::Softplus,
+             [](double X) { return std::log(1 + std::exp(X)); });
+  checkUnary(
+      OpKind::Softplus,
+      [](double X) {
+        return 2 * X > 1.5 ? X : std::log(1 + std::exp(2 * X)) / 2;
+      },
+      attrs({{"beta", 2.0}, {"threshold", 1.5}}));
+}
+
 TEST(InterpElementwise, SigmoidIsStableForLargeInputs) {
   Expected<Tensor> Y =
       runOp(OpKind::Sigmoid, {tensor({4}, {-1e4, -800, 800, 1e4})});

@@ -86,6 +86,10 @@ std::vector<OpCase> pointwiseCases() {
       {OpKind::Elu, {rnd({7, 9}, 6)}, {true}, attrs({{"alpha", 0.7}})});
   Cs.push_back(
       {OpKind::Swish, {rnd({7, 9}, 7)}, {true}, attrs({{"beta", 1.3}})});
+  Cs.push_back({OpKind::Softplus,
+                {rnd({7, 9}, 9, -3, 3)},
+                {true},
+                attrs({{"beta", 2.0}, {"threshold", 1.5}})});
   Cs.push_back({OpKind::Clip,
                 {rnd({7, 9}, 8)},
                 {true},

@@ -94,7 +94,8 @@ TEST(Fusion, EveryEpilogueActivationFuses) {
       {OpKind::Elu, attrs({{"alpha", 0.7}})},
       {OpKind::Sigmoid, attrs({{"slope", 1.5}})},
       {OpKind::Swish, attrs({{"beta", 1.2}})},
-      {OpKind::Clip, attrs({{"min", -0.4}, {"max", 0.5}})}};
+      {OpKind::Clip, attrs({{"min", -0.4}, {"max", 0.5}})},
+      {OpKind::Softplus, attrs({{"beta", 2.0}, {"threshold", 0.5}})}};
   // And every activation of the table that says it fuses, with defaults.
   for (const pointwise::UnaryInfo &Row : pointwise::UnaryTable)
     if (Row.Epilogue)

@@ -34,6 +34,9 @@ TEST(Gradients, PointwiseUnary) {
   EXPECT_GRADIENTS_MATCH(unary(OpKind::LeakyRelu, attrs({{"alpha", 0.2}})));
   EXPECT_GRADIENTS_MATCH(unary(OpKind::Elu, attrs({{"alpha", 0.7}})));
   EXPECT_GRADIENTS_MATCH(unary(OpKind::Swish, attrs({{"beta", 1.3}})));
+  // Both sides of the threshold (the inputs avoid it).
+  EXPECT_GRADIENTS_MATCH(
+      unary(OpKind::Softplus, attrs({{"beta", 2.0}, {"threshold", 1.5}})));
   // Clip between the bounds and outside them (the inputs avoid the bounds).
   EXPECT_GRADIENTS_MATCH(
       unary(OpKind::Clip, attrs({{"min", -0.73}, {"max", 0.61}})));

@@ -137,6 +137,11 @@ CASES = {
     # GELU exports as Div, Erf, Add, Mul, Mul.
     "gelu": (lambda: nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.GELU(),
                                    nn.Linear(16, 4)), {}),
+    # Softplus exports as ONNX Softplus (beta != 1: between Mul and Div).
+    "softplus": (lambda: nn.Sequential(nn.Conv2d(1, 3, 3), nn.Softplus()),
+                 {}),
+    "softplus_beta": (lambda: nn.Sequential(nn.Conv2d(1, 3, 3),
+                                            nn.Softplus(beta=2.0)), {}),
     "reshape_by_shape": (ReshapeByShape, {}),
     # LayerNormalization is an op from opset 17; up to 16 PyTorch writes it
     # as ReduceMean, Sub, Pow, Sqrt, Add, Div (the error's work-around).
