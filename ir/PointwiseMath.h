@@ -103,6 +103,8 @@ template <typename T> NNC_PW_INLINE T value(Unary Op, T X, const double *A) {
     T Bx = X * T(A[0]);   // above the threshold
     return Bx > T(A[1]) ? X : log1pOf(expOf(Bx)) / T(A[0]);
   }
+  case Unary::Gelu: // x Phi(x), PyTorch's exact GELU
+    return X * T(0.5) * (T(1) + erfOf(X * T(0.70710678118654752440)));
   }
   return T(__builtin_nan("")); // not a code of this table
 }
@@ -150,6 +152,11 @@ NNC_PW_INLINE T derivative(Unary Op, T X, T Y, const double *A) {
     T Z = expOf(Bx);
     return Z / (Z + T(1));
   }
+  case Unary::Gelu: { // Phi(x) + x phi(x)
+    T Cdf = T(0.5) * (T(1) + erfOf(X * T(0.70710678118654752440)));
+    T Pdf = expOf(T(-0.5) * X * X) * T(0.39894228040143267794);
+    return Cdf + X * Pdf;
+  }
   }
   return T(__builtin_nan(""));
 }
@@ -179,6 +186,7 @@ constexpr bool derivativeFromOutput(Unary Op, const double *A) {
   case Unary::Abs:
   case Unary::Erf:
   case Unary::Softplus:
+  case Unary::Gelu:
     return false;
   }
   return false;

@@ -64,6 +64,12 @@ TEST(InterpElementwise, Softplus) {
       attrs({{"beta", 2.0}, {"threshold", 1.5}}));
 }
 
+// PyTorch's exact GELU: x Phi(x).
+TEST(InterpElementwise, Gelu) {
+  checkUnary(OpKind::Gelu,
+             [](double X) { return X * 0.5 * std::erfc(-X / std::sqrt(2.0)); });
+}
+
 TEST(InterpElementwise, SigmoidIsStableForLargeInputs) {
   Expected<Tensor> Y =
       runOp(OpKind::Sigmoid, {tensor({4}, {-1e4, -800, 800, 1e4})});
