@@ -301,7 +301,8 @@ Expected<Graph> importOnnx(const std::vector<uint8_t> &Bytes,
   Expected<onnx::ModelProto> Parsed = parse(Bytes, Name);
   if (!Parsed.ok())
     return Parsed.status();
-  const onnx::ModelProto &M = *Parsed;
+  onnx::ModelProto &M = *Parsed;
+  recognizeCompositions(*M.mutable_graph());
   int64_t Opset = -1;
   for (const auto &O : M.opset_import())
     if (O.domain().empty() || O.domain() == "ai.onnx")

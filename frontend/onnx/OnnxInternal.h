@@ -79,6 +79,10 @@ Status convertNegativeLogLikelihoodLoss(Context &C, const onnx::NodeProto &N);
 
 const OpConverter *findConverter(const std::string &OpType);
 
+/// Replaces chains of ONNX ops that exporters write for an op nnc has
+/// (PyTorch's GELU) by that op (OnnxPatterns.cpp).
+void recognizeCompositions(onnx::GraphProto &G);
+
 /// Whether nodes of this type can be evaluated at import (OnnxFold.cpp).
 bool isFoldable(const std::string &OpType);
 /// Evaluates N into C.Known (and C.Constants) when all its inputs are known

@@ -455,3 +455,72 @@ TEST(OnnxImport, UnsupportedOpsWithAWorkAroundSayIt) {
             std::string::npos)
       << E;
 }
+
+namespace {
+
+/// x * (erf(x / sqrt(2)) + 1) * Half, as torch.onnx writes nn.GELU() at
+/// opsets below 20, on x of shape [2, 3].
+onnx::ModelProto exportedGelu(float Half) {
+  onnx::ModelProto M;
+  M.set_ir_version(7);
+  M.add_opset_import()->set_version(13);
+  onnx::GraphProto *G = M.mutable_graph();
+  auto Value = [](onnx::ValueInfoProto *V, const std::string &Name) {
+    V->set_name(Name);
+    auto *T = V->mutable_type()->mutable_tensor_type();
+    T->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t D : {2, 3})
+      T->mutable_shape()->add_dim()->set_dim_value(D);
+  };
+  Value(G->add_input(), "x");
+  Value(G->add_output(), "y");
+  auto Constant = [G](const std::string &Name, float V) {
+    onnx::NodeProto *N = G->add_node();
+    N->set_op_type("Constant");
+    N->add_output(Name);
+    onnx::AttributeProto *A = N->add_attribute();
+    A->set_name("value");
+    A->set_type(onnx::AttributeProto::TENSOR);
+    A->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);
+    A->mutable_t()->add_float_data(V);
+  };
+  auto Op = [G](const char *Type, std::vector<std::string> In,
+                const std::string &Out) {
+    onnx::NodeProto *N = G->add_node();
+    N->set_op_type(Type);
+    for (const std::string &I : In)
+      N->add_input(I);
+    N->add_output(Out);
+  };
+  Constant("sqrt2", 1.4142135f);
+  Constant("one", 1.f);
+  Constant("half", Half);
+  Op("Div", {"x", "sqrt2"}, "d");
+  Op("Erf", {"d"}, "e");
+  Op("Add", {"e", "one"}, "a");
+  Op("Mul", {"x", "a"}, "m");
+  Op("Mul", {"m", "half"}, "y");
+  return M;
+}
+
+} // namespace
+
+TEST(OnnxImport, PyTorchsGeluChainBecomesTheGeluOp) {
+  Expected<Graph> G = import(exportedGelu(0.5f));
+  ASSERT_OK(G);
+  ASSERT_EQ(G->nodes().size(), 1u);
+  EXPECT_EQ(G->nodes()[0]->Op, OpKind::Gelu);
+  Tensor X = randomTensor({2, 3}, 3, -3, 3);
+  auto I = interp::Interpreter::create(*G);
+  ASSERT_OK(I);
+  auto Out = I->run("infer", {{"x", X}});
+  ASSERT_OK(Out);
+  std::vector<double> Want;
+  for (double V : X.Data)
+    Want.push_back(V * 0.5 * (1 + std::erf(V / std::sqrt(2.0))));
+  expectNear(Out->at("y"), Want, 1e-12);
+  // Another constant: not GELU, imported op by op.
+  G = import(exportedGelu(0.25f));
+  ASSERT_OK(G);
+  EXPECT_EQ(G->nodes().size(), 5u);
+}

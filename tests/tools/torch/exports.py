@@ -142,6 +142,8 @@ CASES = {
                  {}),
     "softplus_beta": (lambda: nn.Sequential(nn.Conv2d(1, 3, 3),
                                             nn.Softplus(beta=2.0)), {}),
+    "gelu_after_conv": (lambda: nn.Sequential(nn.Conv2d(1, 3, 3), nn.GELU()),
+                        {}),
     "reshape_by_shape": (ReshapeByShape, {}),
     # LayerNormalization is an op from opset 17; up to 16 PyTorch writes it
     # as ReduceMean, Sub, Pow, Sqrt, Add, Div (the error's work-around).
