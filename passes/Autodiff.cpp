@@ -15,6 +15,15 @@ static std::vector<Rule> *Building = nullptr;
 
 void define(OpKind K, Rule R) { (*Building)[size_t(K)] = R; }
 
+namespace {
+Status rejectGradient(Context &C, std::vector<Value *> &) {
+  return error(C.N.opName(), " is not differentiable");
+}
+} // namespace
+
+void notDifferentiable(OpKind K) { define(K, rejectGradient); }
+bool isNotDifferentiable(OpKind K) { return ruleFor(K) == rejectGradient; }
+
 Rule ruleFor(OpKind K) {
   static const std::vector<Rule> Table = [] {
     std::vector<Rule> T(NumOpKinds, nullptr);
@@ -23,6 +32,7 @@ Rule ruleFor(OpKind K) {
     registerContraction();
     registerPooling();
     registerLayout();
+    registerNotDifferentiable();
     Building = nullptr;
     return T;
   }();

@@ -31,9 +31,15 @@ using Rule = Status (*)(Context &C, std::vector<ir::Value *> &DIn);
 Rule ruleFor(ir::OpKind K);
 
 void define(ir::OpKind K, Rule R);
+/// Says that K has no gradient (an argmax, an optimizer update, a gradient
+/// op: nnc takes no second derivatives); autodiff then reports K as not
+/// differentiable where the loss depends on it through K.
+void notDifferentiable(ir::OpKind K);
+bool isNotDifferentiable(ir::OpKind K);
 void registerElementwise();
 void registerContraction();
 void registerPooling();
 void registerLayout();
+void registerNotDifferentiable();
 
 } // namespace nnc::passes::grad
