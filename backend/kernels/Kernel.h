@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "backend/kernels/Codes.h"
 #include "backend/kernels/Workspace.h"
 #include "ir/PointwiseMath.h"
 #include "runtime/nnc_runtime.h"

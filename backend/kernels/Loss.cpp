@@ -157,15 +157,14 @@ NNC_KERNEL(CorrectCount) {
 }
 
 // LossGrad (prediction, target, dloss) -> d prediction. P[0]: the loss
-// (backend/llvm/KernelParams.cpp: 0 softmax cross-entropy,
-// 1 MSE, 2 BCE, 3 BCE with logits); P[1], P[2]: rows and columns
+// (LossGradKind, Codes.h); P[1], P[2]: rows and columns
 // (row losses) or P[1]: elements.
 NNC_KERNEL(LossGrad) {
   const float *Pr = f32(T, 0);
   float Dl = *f32(T, 2);
   float *G = f32(T, 3);
   int64_t Kind = P[0];
-  if (Kind == 0) {
+  if (Kind == LossGradSoftmaxCrossEntropy) {
     const int64_t *L = in<int64_t>(T, 1);
     int64_t N = P[1], C = P[2];
     float Scale = Dl / float(N);
@@ -188,11 +187,11 @@ NNC_KERNEL(LossGrad) {
   float Scale = Dl / float(Count);
   for (int64_t I = 0; I < Count; ++I) {
     float Pi = Pr[I], D;
-    if (Kind == 1)
+    if (Kind == LossGradMse)
       D = 2 * (Pi - Tg[I]);
-    else if (Kind == 2) // PyTorch's clamp of the denominator
+    else if (Kind == LossGradBce) // PyTorch's clamp of the denominator
       D = float((double(Pi) - Tg[I]) / maxOf((1 - double(Pi)) * Pi, 1e-12));
-    else
+    else // LossGradBceWithLogits
       D = sigmoid(Pi) - Tg[I];
     G[I] = D * Scale;
   }

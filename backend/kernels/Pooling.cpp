@@ -268,8 +268,7 @@ NNC_KERNEL(GlobalMaxPool) {
 }
 
 // PoolGrad (x, y, dy) -> dx. P: the window, then P[18] the pooling
-// (PoolGradKind in backend/llvm/KernelParams.h: 0 max or sampled stochastic,
-// 1 average, 2 stochastic expectation, 3 global average, 4 global max),
+// (PoolGradKind, Codes.h),
 // P[19] count_include_pad, P[20] planes, P[21] elements per plane (global).
 // P[22] tasks split the planes; each task clears and fills its own.
 NNC_KERNEL(PoolGrad) { return NNC_OK; }
@@ -279,7 +278,7 @@ NNC_TASK(PoolGrad) {
   float *Dx = f32(T, 3);
   int64_t Kind = P[18], NPlanes = P[20], Size = P[21];
   Planes Mine{NPlanes * Task / P[22], NPlanes * (Task + 1) / P[22]};
-  if (Kind == 0 && G.KH == 2 && G.KW == 2 && G.SH == 2 && G.SW == 2 &&
+  if (Kind == PoolGradMax && G.KH == 2 && G.KW == 2 && G.SH == 2 && G.SW == 2 &&
       G.DH == 1 && G.DW == 1 && G.PadT == 0 && G.PadL == 0 && G.H == 2 * G.OH &&
       G.W == 2 * G.OW) {
     // 2x2 windows tiling the input, the common case: every dx element is
@@ -306,9 +305,9 @@ NNC_TASK(PoolGrad) {
     return NNC_OK;
   }
   zero(Dx + Mine.First * Size, (Mine.End - Mine.First) * Size);
-  if (Kind >= 3) {
+  if (Kind == PoolGradGlobalAvg || Kind == PoolGradGlobalMax) {
     for (int64_t Pl = Mine.First; Pl < Mine.End; ++Pl) {
-      if (Kind == 3) {
+      if (Kind == PoolGradGlobalAvg) {
         for (int64_t I = 0; I < Size; ++I)
           Dx[Pl * Size + I] = Dy[Pl] / float(Size);
         continue;
@@ -324,10 +323,10 @@ NNC_TASK(PoolGrad) {
   forEachWindow(
       G,
       [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) NNC_LAMBDA {
-        if (Kind == 1) {
+        if (Kind == PoolGradAvg) {
           float D = Dy[O] / avgCount(G, P[19] != 0, Oh, Ow, C);
           FOR_WINDOW(G, C, Base, I) Dx[I] += D;
-        } else if (Kind == 2) {
+        } else if (Kind == PoolGradStochasticExpectation) {
           float Sum = 0;
           FOR_WINDOW(G, C, Base, I) Sum += maxOf(X[I], 0.f);
           if (Sum > 0)

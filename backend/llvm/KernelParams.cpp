@@ -1,5 +1,6 @@
 #include "backend/llvm/KernelParams.h"
 
+#include "backend/kernels/Codes.h"
 #include "backend/kernels/PadIndex.h"
 #include "backend/kernels/Workspace.h"
 #include "ir/Geometry.h"
@@ -309,17 +310,20 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
   case OpKind::PoolGrad: {
     const std::string &Pool = A.getString("pool");
     int64_t Planes = X0[0] * X0[1];
-    int64_t Kind = Pool == "MaxPool"          ? 0
-                   : Pool == "AvgPool"        ? 1
-                   : Pool == "GlobalAvgPool"  ? 3
-                   : Pool == "GlobalMaxPool"  ? 4
-                   : Pool == "StochasticPool" ? (Training ? 0 : 2)
-                                              : -1;
+    using namespace nnck;
+    int64_t Kind =
+        Pool == "MaxPool"         ? PoolGradMax
+        : Pool == "AvgPool"       ? PoolGradAvg
+        : Pool == "GlobalAvgPool" ? PoolGradGlobalAvg
+        : Pool == "GlobalMaxPool" ? PoolGradGlobalMax
+        : Pool == "StochasticPool"
+            ? (Training ? PoolGradMax : PoolGradStochasticExpectation)
+            : int64_t(-1);
     if (Kind < 0)
       return error(N.describe(), ": no gradient kernel for pooling '", Pool,
                    "'");
     Window2D G;
-    if (Kind <= 2) {
+    if (Kind != PoolGradGlobalAvg && Kind != PoolGradGlobalMax) {
       Expected<Window2D> GOr = poolWindow(N, N.Inputs[0]->Type);
       if (!GOr.ok())
         return GOr.status().withPrefix(poolName(Pool));
@@ -523,14 +527,15 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     return C;
   case OpKind::LossGrad: {
     const std::string &Loss = A.getString("loss");
-    int64_t Kind = Loss == "SoftmaxCrossEntropy" ? 0
-                   : Loss == "MseLoss"           ? 1
-                   : Loss == "BceLoss"           ? 2
-                   : Loss == "BceWithLogitsLoss" ? 3
-                                                 : -1;
+    using namespace nnck;
+    int64_t Kind = Loss == "SoftmaxCrossEntropy" ? LossGradSoftmaxCrossEntropy
+                   : Loss == "MseLoss"           ? LossGradMse
+                   : Loss == "BceLoss"           ? LossGradBce
+                   : Loss == "BceWithLogitsLoss" ? LossGradBceWithLogits
+                                                 : int64_t(-1);
     if (Kind < 0)
       return error(N.describe(), ": no gradient kernel for loss '", Loss, "'");
-    if (Kind == 0)
+    if (Kind == LossGradSoftmaxCrossEntropy)
       C.P = {Kind, X0[0], X0[1]};
     else
       C.P = {Kind, numElements(X0)};
