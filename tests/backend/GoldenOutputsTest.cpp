@@ -43,26 +43,11 @@ uint64_t fingerprint(const std::vector<double> &Data, bool AsFloat) {
   return H;
 }
 
-/// Inputs of entry E at batch Batch: images in (0, 1], class labels in
-/// [0, 10), float labels in {0, 1}, the train step's scalars.
+/// inputsFor's, with weight decay.
 interp::TensorMap feed(const EntryPoint &E, int64_t Batch, uint64_t Seed) {
-  interp::TensorMap In;
-  SplitMix64 Rng(Seed);
-  for (const Value *V : E.Inputs) {
-    Shape Dims = V->DeclaredDims;
-    if (!Dims.empty() && Dims[0] == -1)
-      Dims[0] = Batch;
-    Tensor T(V->Type.Elt, Dims);
-    for (double &X : T.Data)
-      X = isInteger(V->Type.Elt)   ? double(Rng.next() % 10)
-          : V->Kind == Role::Label ? double(Rng.next() % 2)
-                                   : Rng.uniform() + 1e-3;
-    In[V->Name] = std::move(T);
-  }
-  if (In.count("train.lr")) {
-    In["train.lr"] = tensor({}, {0.01});
+  interp::TensorMap In = inputsFor(E, Batch, Seed);
+  if (In.count("train.weight_decay"))
     In["train.weight_decay"] = tensor({}, {1e-4});
-  }
   return In;
 }
 

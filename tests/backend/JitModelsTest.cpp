@@ -13,29 +13,6 @@ using namespace nnc::test;
 
 namespace {
 
-/// Random inputs of entry E at batch Batch: images in [0, 1), class labels
-/// in [0, 10); the train step's scalars set.
-interp::TensorMap inputsFor(const EntryPoint &E, int64_t Batch, uint64_t Seed) {
-  interp::TensorMap In;
-  SplitMix64 Rng(Seed);
-  for (const Value *V : E.Inputs) {
-    Shape Dims = V->DeclaredDims;
-    if (!Dims.empty() && Dims[0] == -1)
-      Dims[0] = Batch;
-    Tensor T(V->Type.Elt, Dims);
-    for (double &X : T.Data)
-      X = isInteger(V->Type.Elt)   ? double(Rng.next() % 10)
-          : V->Kind == Role::Label ? double(Rng.next() % 2)
-                                   : Rng.uniform() + 1e-3;
-    In[V->Name] = std::move(T);
-  }
-  if (In.count("train.lr")) {
-    In["train.lr"] = tensor({}, {0.01});
-    In["train.weight_decay"] = tensor({}, {0.0});
-  }
-  return In;
-}
-
 struct Variant {
   const char *Model;
   int64_t Threads;
