@@ -1,4 +1,5 @@
 #include "backend/llvm/KernelParams.h"
+#include "backend/llvm/KernelCalls.h"
 
 #include "backend/kernels/Codes.h"
 #include "backend/kernels/PadIndex.h"
@@ -12,331 +13,18 @@
 namespace nnc::backend {
 
 using namespace nnc::ir;
+using namespace calls;
 
 namespace {
 
-constexpr int MaxRank = 6;
-
-std::vector<int64_t> rowMajorStrides(const Shape &Dims) {
-  std::vector<int64_t> S(Dims.size(), 1);
-  for (int64_t I = int64_t(Dims.size()) - 2; I >= 0; --I)
-    S[size_t(I)] = S[size_t(I) + 1] * Dims[size_t(I) + 1];
-  return S;
-}
-
-/// Appends dims and strides padded in front to rank 6.
-Status pushStrided(const Node &N, const Shape &Dims,
-                   const std::vector<int64_t> &Strides,
-                   std::vector<int64_t> &P) {
-  if (Dims.size() > size_t(MaxRank))
-    return error(N.describe(), ": rank ", Dims.size(),
-                 " is more than the compiled backend's ", MaxRank);
-  size_t Pad = MaxRank - Dims.size();
-  for (size_t I = 0; I < Pad; ++I)
-    P.push_back(1);
-  P.insert(P.end(), Dims.begin(), Dims.end());
-  for (size_t I = 0; I < Pad; ++I)
-    P.push_back(0);
-  P.insert(P.end(), Strides.begin(), Strides.end());
-  return Status::success();
-}
-
-void pushWindow(const Window2D &G, std::vector<int64_t> &P) {
-  P.insert(P.end(), {G.N, G.C, G.H, G.W, G.KH, G.KW, G.SH, G.SW, G.PadT, G.PadL,
-                     G.PadB, G.PadR, G.DH, G.DW, G.OH, G.OW, G.O, G.Groups});
-}
-
-int64_t normalizedAxis(int64_t Axis, size_t Rank) {
-  return Axis < 0 ? Axis + int64_t(Rank) : Axis;
-}
-
-/// Outer, extent, inner around an axis.
-void pushSplit(const Shape &Dims, int64_t Axis, std::vector<int64_t> &P) {
-  int64_t Outer = 1, Inner = 1;
-  for (int64_t I = 0; I < int64_t(Dims.size()); ++I)
-    if (I < Axis)
-      Outer *= Dims[size_t(I)];
-    else if (I > Axis)
-      Inner *= Dims[size_t(I)];
-  P.insert(P.end(), {Outer, Dims[size_t(Axis)], Inner});
-}
-
-/// N, C, elements per channel and image.
-void pushChannels(const Shape &Dims, std::vector<int64_t> &P) {
-  int64_t N = Dims[0], C = Dims.size() > 1 ? Dims[1] : 1;
-  P.insert(P.end(), {N, C, numElements(Dims) / std::max<int64_t>(N * C, 1)});
-}
-
-uint64_t seedMix(const Node &N) {
-  uint64_t Seed = N.Attrs.has("seed") ? uint64_t(N.Attrs.getInt("seed")) : 0;
-  return Seed * 0x9e3779b97f4a7c15ULL ^ (uint64_t(N.Id) << 32);
-}
-
-/// Sorted, normalized reduction axes; all of them when 'axes' is empty.
-std::vector<int64_t> reducedAxes(const Node &N, size_t Rank) {
-  std::vector<int64_t> Axes;
-  for (int64_t A : N.Attrs.getInts("axes"))
-    Axes.push_back(normalizedAxis(A, Rank));
-  if (Axes.empty())
-    for (size_t I = 0; I < Rank; ++I)
-      Axes.push_back(int64_t(I));
-  return Axes;
-}
-
-/// Strides of the reduced tensor (reduced dims kept as 1) over Dims, 0 on
-/// the reduced dims.
-std::vector<int64_t> keptStrides(const Shape &Dims,
-                                 const std::vector<int64_t> &Axes) {
-  Shape Kept = Dims;
-  for (int64_t A : Axes)
-    Kept[size_t(A)] = 1;
-  std::vector<int64_t> S = rowMajorStrides(Kept);
-  for (size_t I = 0; I < Kept.size(); ++I)
-    if (Kept[I] == 1)
-      S[I] = 0;
-  return S;
-}
-
-/// Small's row-major strides over Big's axes, right-aligned as NumPy
-/// broadcasts: 0 on Big's leading axes and where Small has a 1.
-std::vector<int64_t> broadcastStrides(const Shape &Small, const Shape &Big) {
-  size_t Off = Big.size() - Small.size();
-  std::vector<int64_t> SS = rowMajorStrides(Small), S(Big.size(), 0);
-  for (size_t D = 0; D < Small.size(); ++D)
-    S[Off + D] = Small[D] == 1 ? 0 : SS[D];
-  return S;
-}
-
-/// Tasks for splitting Planes planes of Elements elements in all: none
-/// worth the hand-off below 32K elements.
-int64_t planeTasks(int64_t Planes, int64_t Elements, int64_t Threads) {
-  if (Elements < (1 << 15))
-    return 1;
-  return std::max<int64_t>(1, std::min(Planes, Threads));
-}
-
-/// Tasks for a GEMM of Rows rows and MACs multiply-adds: whole register
-/// blocks each, none below 256K multiply-adds.
-int64_t gemmTasks(int64_t Rows, int64_t MACs, int64_t Threads) {
-  if (MACs < (1 << 18))
-    return 1;
-  int64_t Blocks = (Rows + nnck::GemmMR - 1) / nnck::GemmMR;
-  return std::max<int64_t>(1, std::min(Blocks, Threads));
-}
-
-int64_t tasksFor(int64_t Batch, int64_t Threads) {
-  return std::max<int64_t>(1, std::min(Batch, Threads));
-}
-
-Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
-                              int64_t Threads) {
-  const Value *X = N.Inputs[0];
-  const TensorType &Wt = GradW ? N.Outputs[0]->Type : N.Inputs[1]->Type;
-  Expected<Window2D> GOr = convWindow(N, X->Type, Wt);
-  if (!GOr.ok())
-    return GOr.status();
-  const Window2D &G = *GOr;
-  KernelCall C;
-  C.Symbol = Transposed ? "nnc_k_ConvTranspose"
-             : GradW    ? "nnc_k_ConvGradWeights"
-                        : "nnc_k_Conv";
-  pushWindow(G, C.P);
-  int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
-  int64_t Kind = Transposed ? nnck::ConvTransposed
-                 : GradW    ? nnck::ConvBackwardWeights
-                            : nnck::ConvForward;
-  int64_t Pixels = Transposed ? G.H * G.W : G.OH * G.OW;
-  int64_t Images =
-      nnck::convChunkImages(G.N, nnck::convColRows(Kind, Cg, Og, KK), Pixels);
-  // Weight gradients of wide layers are dot products of many long rows: as
-  // many images as keep the column matrix in L2 (measured: convbn's 32->64
-  // layer 3.5 -> 2.3 ms; LeNet's narrow layers are faster with the default).
-  if (Kind == nnck::ConvBackwardWeights && Og >= 32 && Cg * KK >= 64) {
-    int64_t PerTaskImages = (G.N + Threads - 1) / std::max<int64_t>(Threads, 1);
-    int64_t InL2 = (int64_t(1) << 18) / std::max<int64_t>(Cg * KK * Pixels, 1);
-    Images = std::max<int64_t>(1, std::min(InL2, PerTaskImages));
-  }
-  int64_t PerTask = nnck::convWork(Kind, Cg, Og, G.O, KK, Pixels, Images).Total;
-  if (Kind == nnck::ConvForward &&
-      nnck::convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
-                         G.O)) {
-    Images = nnck::winogradChunkImages(G.N, G.C, G.O,
-                                       nnck::winogradTiles(G.OH, G.OW));
-    PerTask = nnck::winogradWork(G.C, G.O, G.OH, G.OW, Images).Total;
-  }
-  if (Kind == nnck::ConvForward &&
-      nnck::convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
-    PerTask = nnck::convDirectFloats(G.C, G.KH, G.KW, G.OH, G.OW);
-  bool ChannelVec =
-      Kind == nnck::ConvForward &&
-      !nnck::convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
-                          G.O) &&
-      !nnck::convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C) &&
-      nnck::convChannelVec(G.KH, G.KW, G.Groups, G.C, G.O);
-  if (ChannelVec) {
-    // One image per chunk: the planes are per image.
-    Images = 1;
-    PerTask = nnck::convVecFloats(G.C, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.OH,
-                                  G.OW, G.O);
-  }
-  bool TransposeWinograd =
-      Kind == nnck::ConvTransposed &&
-      nnck::convTransposeWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups,
-                                  G.C, G.O, G.PadT, G.PadL);
-  if (TransposeWinograd) {
-    Images = nnck::winogradChunkImages(G.N, G.C, G.O,
-                                       nnck::winogradTiles(G.OH, G.OW));
-    PerTask = nnck::winogradWork(G.C, G.O, G.OH, G.OW, Images).Total;
-  } else if (Kind == nnck::ConvTransposed &&
-             nnck::convTransposeGather(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW,
-                                       G.Groups, G.C, G.PadT, G.PadL)) {
-    Images = 1; // the transposed input is per image
-    PerTask = nnck::convGatherWork(G.C, G.O, G.KH, G.KW, G.OH, G.OW).Total;
-  }
-  if (Kind == nnck::ConvBackwardWeights &&
-      nnck::convDirectGrad(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
-    PerTask = nnck::convDirectGradFloats(G.C, G.KH, G.KW, G.OH, G.OW, G.O);
-  else if (Kind == nnck::ConvBackwardWeights &&
-           nnck::convChannelVec(G.KH, G.KW, G.Groups, G.C, G.O)) {
-    Images = 1; // the planes and transposed dY are per image
-    PerTask = nnck::convVecGradWork(G.C, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW,
-                                    G.OH, G.OW, G.O)
-                  .Total;
-  }
-  int64_t Chunks = (G.N + Images - 1) / Images;
-  int64_t Tasks = tasksFor(Chunks, Threads);
-  // Fewer chunks than threads (small batches): the direct and Winograd
-  // paths split the output channels instead (nnck::channelsOf).
-  if (Chunks < Threads && G.O >= 8 * Threads &&
-      ((Kind == nnck::ConvForward &&
-        (nnck::convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
-                            G.O) ||
-         nnck::convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups,
-                          G.C))) ||
-       TransposeWinograd))
-    Tasks = Threads;
-  C.P.insert(C.P.end(), {Tasks, PerTask, Images});
-  // The Winograd path's epilogue reads P[21], P[22] (no BatchNorm, no
-  // activation), which only a conv's fusion adds.
-  if (Transposed)
-    C.P.insert(C.P.end(), {0, 0});
-  C.Tasks = Tasks;
-  C.WorkspaceBytes = size_t(Tasks * PerTask) * sizeof(float);
-  return C;
-}
-
-const char *poolName(const std::string &Pool) { return Pool.c_str(); }
-
-} // namespace
-
-Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
-  KernelCall C;
-  C.Symbol = "nnc_k_" + std::string(N.opName());
-  const Shape &X0 = N.Inputs.empty() ? Shape{} : N.Inputs[0]->Type.Dims;
-  const Shape &Y0 = N.Outputs[0]->Type.Dims;
-  const Attributes &A = N.Attrs;
+/// Softmax, maxout and normalization.
+Expected<KernelCall> channelCall(const Node &N, bool Training,
+                                 int64_t Threads) {
+  KernelCall C = namedCall(N);
+  [[maybe_unused]] const Shape &X0 = firstDims(N);
+  [[maybe_unused]] const Shape &Y0 = N.Outputs[0]->Type.Dims;
+  [[maybe_unused]] const Attributes &A = N.Attrs;
   switch (N.Op) {
-  case OpKind::MatMul: {
-    const Shape &B = N.Inputs[1]->Type.Dims;
-    int64_t K = B[B.size() - 2], Cols = B.back();
-    int64_t Batches = numElements(B) / std::max<int64_t>(K * Cols, 1);
-    int64_t M = numElements(X0) / std::max<int64_t>(K * Batches, 1);
-    // One operand matrix: tasks split A's rows; batched: the batches.
-    C.Tasks = Batches == 1 ? gemmTasks(M, M * Cols * K, Threads)
-                           : std::min(Batches, std::max<int64_t>(Threads, 1));
-    int64_t Rows = Batches == 1 ? (M + C.Tasks - 1) / C.Tasks : M;
-    int64_t PerTask =
-        nnck::roundUp(nnck::gemmWorkspace(Rows + nnck::GemmMR, Cols, K), 16);
-    C.P = {M, Cols, K, C.Tasks, PerTask, Batches};
-    C.WorkspaceBytes = size_t(C.Tasks * PerTask) * 4;
-    return C;
-  }
-  case OpKind::Dense: {
-    int64_t Rows = X0[0], K = X0[1], M = N.Inputs[1]->Type.Dims[0];
-    // A few rows are dot products over W's rows, split by output feature
-    // (batch-1 inference reads all of W: two cores read it faster).
-    C.Tasks = Rows > nnck::DenseDotRows
-                  ? gemmTasks(Rows, Rows * M * K, Threads)
-                  : (Rows * M * K < (1 << 16) ? 1 : std::min(M, Threads));
-    int64_t PerTask =
-        Rows > nnck::DenseDotRows
-            ? nnck::roundUp(nnck::gemmWorkspace((Rows + C.Tasks - 1) / C.Tasks +
-                                                    nnck::GemmMR,
-                                                M, K),
-                            16)
-            : 0;
-    C.P = {Rows, K, M, C.Tasks, PerTask};
-    C.WorkspaceBytes = size_t(C.Tasks * PerTask) * 4;
-    return C;
-  }
-  case OpKind::Conv:
-    return convCall(N, false, false, Threads);
-  case OpKind::ConvTranspose:
-    return convCall(N, true, false, Threads);
-  case OpKind::ConvGradWeights:
-    return convCall(N, false, true, Threads);
-  case OpKind::Rbf:
-  case OpKind::RbfGrad:
-    C.P = {X0[0], X0[1], N.Inputs[1]->Type.Dims[0]};
-    return C;
-  case OpKind::MaxPool:
-  case OpKind::AvgPool:
-  case OpKind::StochasticPool: {
-    Expected<Window2D> G = poolWindow(N, N.Inputs[0]->Type);
-    if (!G.ok())
-      return G.status();
-    pushWindow(*G, C.P);
-    if (N.Op == OpKind::StochasticPool) { // sequential: one random stream
-      C.P.insert(C.P.end(), {int64_t(seedMix(N)), Training ? 1 : 0});
-      return C;
-    }
-    C.P.push_back(N.Op == OpKind::AvgPool ? A.getInt("count_include_pad") : 0);
-    C.Tasks = planeTasks(G->N * G->C, numElements(X0), Threads);
-    C.P.push_back(C.Tasks);
-    return C;
-  }
-  case OpKind::MaxPoolIndices: {
-    Expected<Window2D> G = poolWindow(N, N.Inputs[0]->Type);
-    if (!G.ok())
-      return G.status();
-    pushWindow(*G, C.P);
-    C.P.push_back(A.getInt("storage_order"));
-    return C;
-  }
-  case OpKind::GlobalAvgPool:
-  case OpKind::GlobalMaxPool:
-    C.P = {X0[0] * X0[1], numElements(X0) / (X0[0] * X0[1])};
-    return C;
-  case OpKind::PoolGrad: {
-    const std::string &Pool = A.getString("pool");
-    int64_t Planes = X0[0] * X0[1];
-    using namespace nnck;
-    int64_t Kind =
-        Pool == "MaxPool"         ? PoolGradMax
-        : Pool == "AvgPool"       ? PoolGradAvg
-        : Pool == "GlobalAvgPool" ? PoolGradGlobalAvg
-        : Pool == "GlobalMaxPool" ? PoolGradGlobalMax
-        : Pool == "StochasticPool"
-            ? (Training ? PoolGradMax : PoolGradStochasticExpectation)
-            : int64_t(-1);
-    if (Kind < 0)
-      return error(N.describe(), ": no gradient kernel for pooling '", Pool,
-                   "'");
-    Window2D G;
-    if (Kind != PoolGradGlobalAvg && Kind != PoolGradGlobalMax) {
-      Expected<Window2D> GOr = poolWindow(N, N.Inputs[0]->Type);
-      if (!GOr.ok())
-        return GOr.status().withPrefix(poolName(Pool));
-      G = *GOr;
-    }
-    pushWindow(G, C.P);
-    C.Tasks = planeTasks(Planes, numElements(X0), Threads);
-    C.P.insert(C.P.end(),
-               {Kind,
-                A.has("count_include_pad") ? A.getInt("count_include_pad") : 0,
-                Planes, numElements(X0) / Planes, C.Tasks});
-    return C;
-  }
   case OpKind::Softmax:
   case OpKind::LogSoftmax:
     pushSplit(X0, normalizedAxis(A.getInt("axis"), X0.size()), C.P);
@@ -403,106 +91,20 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
     C.P.push_back(A.getInt("size"));
     C.F = {A.getFloat("alpha"), A.getFloat("beta"), A.getFloat("bias")};
     return C;
-  case OpKind::Transpose: {
-    std::vector<int64_t> Perm = A.getInts("perm");
-    if (Perm.empty())
-      for (int64_t I = int64_t(X0.size()) - 1; I >= 0; --I)
-        Perm.push_back(I);
-    std::vector<int64_t> In = rowMajorStrides(X0), S;
-    for (int64_t D : Perm)
-      S.push_back(In[size_t(D)]);
-    C.Symbol = "nnc_k_Gather";
-    C.F = {1.0};
-    NNC_TRY(pushStrided(N, Y0, S, C.P));
-    C.P.push_back(1); // the output's slot
-    return C;
+  default:
+    return error(N.describe(), ": ", N.opName(),
+                 " is not a softmax, maxout or normalization op");
   }
-  case OpKind::ReduceGrad: {
-    // dy (reduced) read back over x's shape, scaled for a mean.
-    std::vector<int64_t> Axes = reducedAxes(N, Y0.size());
-    C.Symbol = "nnc_k_Gather";
-    C.F = {A.getInt("mean") ? double(N.Inputs[0]->Type.numElements()) /
-                                  double(numElements(Y0))
-                            : 1.0};
-    NNC_TRY(pushStrided(N, Y0, keptStrides(Y0, Axes), C.P));
-    C.P.push_back(2); // after dy and like
-    return C;
-  }
-  case OpKind::ReduceSum:
-  case OpKind::ReduceMean:
-  case OpKind::ReduceMax:
-  case OpKind::ReduceMin: {
-    // Sums scaled by F[0]; extremes signed by F[0] (-1: the minimum).
-    std::vector<int64_t> Axes = reducedAxes(N, X0.size());
-    bool Extreme = N.Op == OpKind::ReduceMax || N.Op == OpKind::ReduceMin;
-    C.Symbol = Extreme ? "nnc_k_ReduceExtreme" : "nnc_k_Reduce";
-    C.F = {N.Op == OpKind::ReduceMean
-               ? double(numElements(Y0)) / double(numElements(X0))
-           : N.Op == OpKind::ReduceMin ? -1.0
-                                       : 1.0};
-    NNC_TRY(pushStrided(N, X0, keptStrides(X0, Axes), C.P));
-    C.P.insert(C.P.end(), {numElements(Y0), 1});
-    return C;
-  }
-  case OpKind::Expand:
-    // x read with stride 0 along the axes it broadcasts on.
-    C.Symbol = "nnc_k_Gather";
-    C.F = {1.0};
-    NNC_TRY(pushStrided(N, Y0, broadcastStrides(X0, Y0), C.P));
-    C.P.push_back(2); // after x and batch_like (null when absent)
-    return C;
-  case OpKind::Pad:
-  case OpKind::PadGrad: {
-    // Both walk the padded shape: Pad's output, PadGrad's dy.
-    bool Grad = N.Op == OpKind::PadGrad;
-    const Shape &Padded = Grad ? X0 : Y0, &Plain = Grad ? Y0 : X0;
-    std::vector<int64_t> Pads = A.getInts("pads"), Begins(Plain.size());
-    std::copy_n(Pads.begin(), Plain.size(), Begins.begin());
-    NNC_TRY(pushStrided(N, Padded, rowMajorStrides(Padded), C.P));
-    C.P.resize(MaxRank); // the strides are not needed
-    NNC_TRY(pushStrided(N, Plain, Begins, C.P));
-    std::string Mode = A.getString("mode");
-    C.P.push_back(Mode == "reflect" ? nnck::PadReflect
-                  : Mode == "edge"  ? nnck::PadEdge
-                                    : nnck::PadConstant);
-    C.F = {A.getFloat("value")};
-    return C;
-  }
-  case OpKind::SumTo:
-    // x's leading dims and the target's 1s are summed.
-    C.Symbol = "nnc_k_Reduce";
-    C.F = {1.0};
-    NNC_TRY(pushStrided(N, X0, broadcastStrides(Y0, X0), C.P));
-    C.P.insert(C.P.end(), {numElements(Y0), 2}); // after x and like
-    return C;
-  case OpKind::Concat: {
-    int64_t Axis = normalizedAxis(A.getInt("axis"), Y0.size());
-    int64_t Outer = 1, Inner = 1;
-    for (int64_t D = 0; D < int64_t(Y0.size()); ++D)
-      if (D < Axis)
-        Outer *= Y0[size_t(D)];
-      else if (D > Axis)
-        Inner *= Y0[size_t(D)];
-    C.P = {int64_t(N.Inputs.size()), Outer, Y0[size_t(Axis)] * Inner};
-    for (const Value *In : N.Inputs)
-      C.P.push_back(In->Type.Dims[size_t(Axis)] * Inner);
-    return C;
-  }
-  case OpKind::ChannelShuffle: {
-    int64_t G = A.getInt("groups");
-    C.P = {X0[0], G, X0[1] / G, numElements(X0) / (X0[0] * X0[1])};
-    return C;
-  }
-  case OpKind::ArgMax:
-    pushSplit(X0, normalizedAxis(A.getInt("axis"), X0.size()), C.P);
-    return C;
-  case OpKind::Slice: {
-    int64_t Axis = normalizedAxis(A.getInt("axis"), X0.size());
-    pushSplit(X0, Axis, C.P);
-    C.P.insert(C.P.end(),
-               {A.getInt("start"), A.getInt("end") - A.getInt("start")});
-    return C;
-  }
+}
+
+/// Losses, dropout and optimizer updates.
+Expected<KernelCall> trainingCall(const Node &N, bool Training,
+                                  int64_t Threads) {
+  KernelCall C = namedCall(N);
+  [[maybe_unused]] const Shape &X0 = firstDims(N);
+  [[maybe_unused]] const Shape &Y0 = N.Outputs[0]->Type.Dims;
+  [[maybe_unused]] const Attributes &A = N.Attrs;
+  switch (N.Op) {
   case OpKind::MseLoss:
   case OpKind::BceLoss:
   case OpKind::BceWithLogitsLoss:
@@ -595,9 +197,94 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
            A.getFloat("norm_coefficient"), A.getFloat("norm_coefficient_post")};
     return C;
   default:
-    return error(N.describe(), ": the compiled backend has no kernel for ",
-                 N.opName());
+    return error(N.describe(), ": ", N.opName(),
+                 " is not a loss, dropout or optimizer op");
   }
+}
+
+} // namespace
+
+Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
+  switch (N.Op) {
+  case OpKind::MatMul:
+  case OpKind::Dense:
+  case OpKind::Conv:
+  case OpKind::ConvTranspose:
+  case OpKind::ConvGradWeights:
+  case OpKind::Rbf:
+  case OpKind::RbfGrad:
+    return contractionCall(N, Training, Threads);
+  case OpKind::MaxPool:
+  case OpKind::AvgPool:
+  case OpKind::StochasticPool:
+  case OpKind::MaxPoolIndices:
+  case OpKind::GlobalAvgPool:
+  case OpKind::GlobalMaxPool:
+  case OpKind::PoolGrad:
+    return poolingCall(N, Training, Threads);
+  case OpKind::Transpose:
+  case OpKind::ReduceGrad:
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMean:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+  case OpKind::Expand:
+  case OpKind::Pad:
+  case OpKind::PadGrad:
+  case OpKind::SumTo:
+  case OpKind::Concat:
+  case OpKind::ChannelShuffle:
+  case OpKind::ArgMax:
+  case OpKind::Slice:
+    return layoutCall(N, Training, Threads);
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+  case OpKind::SoftmaxGrad:
+  case OpKind::Maxout:
+  case OpKind::MaxoutGrad:
+  case OpKind::PReluGrad:
+  case OpKind::BatchNorm:
+  case OpKind::BatchNormTrain:
+  case OpKind::BatchNormGrad:
+  case OpKind::LRN:
+  case OpKind::LRNGrad:
+    return channelCall(N, Training, Threads);
+  case OpKind::MseLoss:
+  case OpKind::BceLoss:
+  case OpKind::BceWithLogitsLoss:
+  case OpKind::NllLoss:
+  case OpKind::NllLossGrad:
+  case OpKind::SoftmaxCrossEntropy:
+  case OpKind::CorrectCount:
+  case OpKind::LossGrad:
+  case OpKind::DropoutMask:
+  case OpKind::Dropout:
+  case OpKind::SgdUpdate:
+  case OpKind::AdagradUpdate:
+  case OpKind::AdadeltaUpdate:
+  case OpKind::RmspropUpdate:
+  case OpKind::AdamUpdate:
+  case OpKind::OnnxAdagrad:
+  case OpKind::OnnxMomentum:
+  case OpKind::OnnxAdam:
+    return trainingCall(N, Training, Threads);
+#define NNC_UNARY(Kind, A0, D0, A1, D1, Epi, Onnx, OnnxAttrs) case OpKind::Kind:
+#include "ir/PointwiseOps.def"
+  case OpKind::Add:
+  case OpKind::Sub:
+  case OpKind::Mul:
+  case OpKind::Div:
+  case OpKind::Pow:
+  case OpKind::PRelu:
+  case OpKind::UnaryGrad:
+  case OpKind::Flatten:
+  case OpKind::Reshape:
+  case OpKind::ReshapeLike:
+    return error(N.describe(), ": ", N.opName(),
+                 " has no kernel of its own: it runs in a fused loop or is a "
+                 "view");
+  }
+  return error(N.describe(), ": unknown op kind ", int(N.Op));
 }
 
 namespace {

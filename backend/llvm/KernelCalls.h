@@ -1,0 +1,156 @@
+//===- backend/llvm/KernelCalls.h - Packing a kernel's parameters -*- C++
+//-*-===//
+//
+// Internal to backend/llvm: the helpers that kernelCall's families
+// (KernelParams.cpp, ContractionCalls.cpp, PoolingCalls.cpp,
+// LayoutCalls.cpp) share to pack shapes, windows and task counts into a
+// kernel's P array.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "backend/kernels/Workspace.h"
+#include "backend/llvm/KernelParams.h"
+#include "ir/Geometry.h"
+
+#include <algorithm>
+
+namespace nnc::backend::calls {
+
+using namespace nnc::ir;
+
+inline constexpr int MaxRank = 6;
+
+inline std::vector<int64_t> rowMajorStrides(const Shape &Dims) {
+  std::vector<int64_t> S(Dims.size(), 1);
+  for (int64_t I = int64_t(Dims.size()) - 2; I >= 0; --I)
+    S[size_t(I)] = S[size_t(I) + 1] * Dims[size_t(I) + 1];
+  return S;
+}
+
+/// Appends dims and strides padded in front to rank 6.
+inline Status pushStrided(const Node &N, const Shape &Dims,
+                          const std::vector<int64_t> &Strides,
+                          std::vector<int64_t> &P) {
+  if (Dims.size() > size_t(MaxRank))
+    return error(N.describe(), ": rank ", Dims.size(),
+                 " is more than the compiled backend's ", MaxRank);
+  size_t Pad = MaxRank - Dims.size();
+  for (size_t I = 0; I < Pad; ++I)
+    P.push_back(1);
+  P.insert(P.end(), Dims.begin(), Dims.end());
+  for (size_t I = 0; I < Pad; ++I)
+    P.push_back(0);
+  P.insert(P.end(), Strides.begin(), Strides.end());
+  return Status::success();
+}
+
+inline void pushWindow(const Window2D &G, std::vector<int64_t> &P) {
+  P.insert(P.end(), {G.N, G.C, G.H, G.W, G.KH, G.KW, G.SH, G.SW, G.PadT, G.PadL,
+                     G.PadB, G.PadR, G.DH, G.DW, G.OH, G.OW, G.O, G.Groups});
+}
+
+inline int64_t normalizedAxis(int64_t Axis, size_t Rank) {
+  return Axis < 0 ? Axis + int64_t(Rank) : Axis;
+}
+
+/// Outer, extent, inner around an axis.
+inline void pushSplit(const Shape &Dims, int64_t Axis,
+                      std::vector<int64_t> &P) {
+  int64_t Outer = 1, Inner = 1;
+  for (int64_t I = 0; I < int64_t(Dims.size()); ++I)
+    if (I < Axis)
+      Outer *= Dims[size_t(I)];
+    else if (I > Axis)
+      Inner *= Dims[size_t(I)];
+  P.insert(P.end(), {Outer, Dims[size_t(Axis)], Inner});
+}
+
+/// N, C, elements per channel and image.
+inline void pushChannels(const Shape &Dims, std::vector<int64_t> &P) {
+  int64_t N = Dims[0], C = Dims.size() > 1 ? Dims[1] : 1;
+  P.insert(P.end(), {N, C, numElements(Dims) / std::max<int64_t>(N * C, 1)});
+}
+
+inline uint64_t seedMix(const Node &N) {
+  uint64_t Seed = N.Attrs.has("seed") ? uint64_t(N.Attrs.getInt("seed")) : 0;
+  return Seed * 0x9e3779b97f4a7c15ULL ^ (uint64_t(N.Id) << 32);
+}
+
+/// Sorted, normalized reduction axes; all of them when 'axes' is empty.
+inline std::vector<int64_t> reducedAxes(const Node &N, size_t Rank) {
+  std::vector<int64_t> Axes;
+  for (int64_t A : N.Attrs.getInts("axes"))
+    Axes.push_back(normalizedAxis(A, Rank));
+  if (Axes.empty())
+    for (size_t I = 0; I < Rank; ++I)
+      Axes.push_back(int64_t(I));
+  return Axes;
+}
+
+/// Strides of the reduced tensor (reduced dims kept as 1) over Dims, 0 on
+/// the reduced dims.
+inline std::vector<int64_t> keptStrides(const Shape &Dims,
+                                        const std::vector<int64_t> &Axes) {
+  Shape Kept = Dims;
+  for (int64_t A : Axes)
+    Kept[size_t(A)] = 1;
+  std::vector<int64_t> S = rowMajorStrides(Kept);
+  for (size_t I = 0; I < Kept.size(); ++I)
+    if (Kept[I] == 1)
+      S[I] = 0;
+  return S;
+}
+
+/// Small's row-major strides over Big's axes, right-aligned as NumPy
+/// broadcasts: 0 on Big's leading axes and where Small has a 1.
+inline std::vector<int64_t> broadcastStrides(const Shape &Small,
+                                             const Shape &Big) {
+  size_t Off = Big.size() - Small.size();
+  std::vector<int64_t> SS = rowMajorStrides(Small), S(Big.size(), 0);
+  for (size_t D = 0; D < Small.size(); ++D)
+    S[Off + D] = Small[D] == 1 ? 0 : SS[D];
+  return S;
+}
+
+/// Tasks for splitting Planes planes of Elements elements in all: none
+/// worth the hand-off below 32K elements.
+inline int64_t planeTasks(int64_t Planes, int64_t Elements, int64_t Threads) {
+  if (Elements < (1 << 15))
+    return 1;
+  return std::max<int64_t>(1, std::min(Planes, Threads));
+}
+
+/// Tasks for a GEMM of Rows rows and MACs multiply-adds: whole register
+/// blocks each, none below 256K multiply-adds.
+inline int64_t gemmTasks(int64_t Rows, int64_t MACs, int64_t Threads) {
+  if (MACs < (1 << 18))
+    return 1;
+  int64_t Blocks = (Rows + nnck::GemmMR - 1) / nnck::GemmMR;
+  return std::max<int64_t>(1, std::min(Blocks, Threads));
+}
+
+inline int64_t tasksFor(int64_t Batch, int64_t Threads) {
+  return std::max<int64_t>(1, std::min(Batch, Threads));
+}
+
+/// A call of nnc_k_<op>, parameters to be packed.
+inline KernelCall namedCall(const Node &N) {
+  KernelCall C;
+  C.Symbol = "nnc_k_" + std::string(N.opName());
+  return C;
+}
+
+/// The first operand's dimensions (none for an op without operands).
+inline const Shape &firstDims(const Node &N) {
+  static const Shape None;
+  return N.Inputs.empty() ? None : N.Inputs[0]->Type.Dims;
+}
+
+// The families of kernelCall, each for the ops it lists.
+Expected<KernelCall> contractionCall(const Node &N, bool Training,
+                                     int64_t Threads);
+Expected<KernelCall> poolingCall(const Node &N, bool Training, int64_t Threads);
+Expected<KernelCall> layoutCall(const Node &N, bool Training, int64_t Threads);
+
+} // namespace nnc::backend::calls
