@@ -113,15 +113,8 @@ Status runDump(const Args &A) {
   if (!E)
     return usageError("nnc dump: no entry point '", Entry, "'", entryNames(*G));
   bool Training = A.has("--training") || Entry == "train_step";
-  passes::LoweringOptions LO;
-  LO.Training = A.has("--training");
-  LO.FuseElementwise = EO->FuseElementwise;
-  LO.FuseConvBn = EO->FuseConvBn;
-  LO.FuseConvAct = EO->FuseConvAct;
-  LO.Workspace = [&](const passes::Kernel &K) {
-    return backend::kernelWorkspace(K, Training, 1);
-  };
-  passes::KernelProgram P = passes::lowerToKernels(*G, *E, LO);
+  passes::KernelProgram P =
+      passes::lowerToKernels(*G, *E, backend::loweringOptions(*EO, Training));
   if (!Dot) {
     printKernels(*G, *E, P);
     return Status::success();

@@ -56,12 +56,9 @@ std::string valueList(const std::vector<Value *> &Vs) {
 /// The compiled kernel program of an entry at G's bound shapes.
 passes::KernelProgram lower(const Graph &G, const EntryPoint &E,
                             bool Training) {
-  passes::LoweringOptions O;
-  O.Training = Training;
-  O.Workspace = [&](const passes::Kernel &K) {
-    return backend::kernelWorkspace(K, Training, 1);
-  };
-  return passes::lowerToKernels(G, E, O);
+  backend::EngineOptions O;
+  O.Threads = 1;
+  return passes::lowerToKernels(G, E, backend::loweringOptions(O, Training));
 }
 
 void printPlan(const char *What, int64_t Batch,

@@ -329,15 +329,8 @@ Status compileEntryIR(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
                       const PersistentLayout *Given) {
   auto Start = std::chrono::steady_clock::now();
   int64_t Threads = std::max<int64_t>(Opts.Threads, 1);
-  passes::LoweringOptions LO;
-  LO.FuseElementwise = Opts.FuseElementwise;
-  LO.FuseConvBn = Opts.FuseConvBn;
-  LO.FuseConvAct = Opts.FuseConvAct;
-  LO.Training = Training;
-  LO.Workspace = [&](const passes::Kernel &K) {
-    return kernelWorkspace(K, Training, Threads);
-  };
-  passes::KernelProgram KP = passes::lowerToKernels(G, E, LO);
+  passes::KernelProgram KP =
+      passes::lowerToKernels(G, E, loweringOptions(Opts, Training));
   PersistentLayout Layout = Given ? *Given : layoutPersistent(G);
   R.ArenaBytes = KP.Plan.ArenaBytes;
   R.LowerBound = KP.Plan.LowerBound;

@@ -204,6 +204,20 @@ Expected<KernelCall> trainingCall(const Node &N, bool Training,
 
 } // namespace
 
+passes::LoweringOptions loweringOptions(const EngineOptions &Opts,
+                                        bool Training) {
+  passes::LoweringOptions LO;
+  LO.FuseElementwise = Opts.FuseElementwise;
+  LO.FuseConvBn = Opts.FuseConvBn;
+  LO.FuseConvAct = Opts.FuseConvAct;
+  LO.Training = Training;
+  int64_t Threads = std::max<int64_t>(Opts.Threads, 1);
+  LO.Workspace = [Training, Threads](const passes::Kernel &K) {
+    return kernelWorkspace(K, Training, Threads);
+  };
+  return LO;
+}
+
 Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
   switch (N.Op) {
   case OpKind::MatMul:

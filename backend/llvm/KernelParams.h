@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "backend/Engine.h"
 #include "ir/Graph.h"
 #include "passes/KernelProgram.h"
 
@@ -27,6 +28,12 @@ struct KernelCall {
   /// before nnc_k_<kernel> finishes.
   int64_t Tasks = 0;
 };
+
+/// How the compiled backend lowers an entry for Opts: its fusion flags,
+/// training semantics, and each kernel's workspace at Opts.Threads tasks.
+/// The JIT, the AOT compiler, nnc dump and nnc info all lower with it.
+passes::LoweringOptions loweringOptions(const EngineOptions &Opts,
+                                        bool Training);
 
 /// The kernel running a non-fused node. Threads sizes per-task workspace.
 Expected<KernelCall> kernelCall(const ir::Node &N, bool Training,
