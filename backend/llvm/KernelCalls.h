@@ -1,4 +1,4 @@
-//===- backend/llvm/KernelCalls.h - Packing a kernel's parameters -*- C++
+//===- backend/llvm/KernelCalls.h - Packing kernels' parameters -*- C++ -*-===//
 //-*-===//
 //
 // Internal to backend/llvm: the helpers that kernelCall's families

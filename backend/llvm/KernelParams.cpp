@@ -2,8 +2,6 @@
 #include "backend/llvm/KernelCalls.h"
 
 #include "backend/kernels/Codes.h"
-#include "backend/kernels/PadIndex.h"
-#include "backend/kernels/Workspace.h"
 #include "ir/Geometry.h"
 #include "ir/Pointwise.h"
 

@@ -1,4 +1,4 @@
-//===- backend/llvm/LayoutCalls.cpp - Layout kernels' parameters ===//
+//===- backend/llvm/LayoutCalls.cpp - Layout kernels' parameters ----------===//
 #include "backend/kernels/PadIndex.h"
 #include "backend/llvm/KernelCalls.h"
 

@@ -1,4 +1,4 @@
-//===- backend/llvm/PoolingCalls.cpp - Pooling kernels' parameters ===//
+//===- backend/llvm/PoolingCalls.cpp - Pooling kernels' parameters --------===//
 #include "backend/kernels/Codes.h"
 #include "backend/llvm/KernelCalls.h"
 
