@@ -3,7 +3,7 @@
 #include "frontend/FileIO.h"
 #include "frontend/ModelIO.h"
 #include "ir/Verifier.h"
-#include "passes/TrainStep.h"
+#include "passes/EntryGraphs.h"
 #include "runtime/ThreadPool.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
@@ -77,31 +77,19 @@ Status runCompile(const Args &A) {
 
   if (!A.has("--aot")) {
     // Compile only, as the JIT would, and report.
-    bool Train = false;
-    for (const std::string &E : Entries)
-      Train |= E == "train_step";
-    // Entries other than train_step keep inference semantics (BatchNorm's
-    // running statistics, no dropout): they come from the model as loaded.
-    Graph Base = G->clone();
-    NNC_TRY(inferShapes(Base, *Batch).withPrefix(Path));
-    if (Train) {
-      Expected<passes::TrainStep> TS = passes::buildTrainStep(*G);
-      if (!TS.ok())
-        return TS.status().withPrefix(Path);
-    }
-    NNC_TRY(inferShapes(*G, *Batch).withPrefix(Path));
-    for (const std::string &Name : Entries) {
-      Graph &From = Name == "train_step" ? *G : Base;
-      const EntryPoint *E = From.findEntry(Name);
-      if (!E)
-        return error(Path, ": no entry point '", Name, "'", entryNames(From));
+    Expected<passes::EntryGraphs> EG =
+        passes::prepareEntries(*G, Entries, *Batch);
+    if (!EG.ok())
+      return EG.status().withPrefix(Path);
+    for (const passes::EntryToCompile &E : EG->Entries) {
       backend::CompileReport R;
       backend::EngineOptions O = *EO;
       if (O.Threads == 0)
         O.Threads = runtime::availableCpus();
-      NNC_TRY(backend::compileOnly(From, *E, O, Name == "train_step", R)
-                  .withPrefix(Path));
-      printReport(Name, R);
+      NNC_TRY(
+          backend::compileOnly(EG->graphOf(E, *G), *E.Entry, O, E.Training, R)
+              .withPrefix(Path));
+      printReport(E.Entry->Name, R);
     }
     return Status::success();
   }
@@ -114,10 +102,7 @@ Status runCompile(const Args &A) {
   O.Prefix = A.get("--prefix", Base);
   O.Entries = Entries;
   O.Batch = *Batch;
-  O.TargetCpu = EO->TargetCpu;
-  if (EO->Threads > 0)
-    O.Threads = EO->Threads;
-  O.Fusion = *EO;
+  O.Engine = *EO;
   O.WeightsInFile = A.has("--weights-file");
   O.Source = Path;
   Expected<backend::AotResult> R = backend::compileAot(*G, O);

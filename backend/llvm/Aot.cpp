@@ -4,8 +4,8 @@
 #include "backend/llvm/CodeGen.h"
 #include "ir/Initializers.h"
 #include "ir/Verifier.h"
+#include "passes/EntryGraphs.h"
 #include "passes/MemoryPlanner.h"
-#include "passes/TrainStep.h"
 
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/GlobalVariable.h>
@@ -109,31 +109,18 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
     return error("prefix '", O.Prefix, "' is not a C identifier");
   if (O.Batch < 1)
     return error("--batch must be >= 1, found ", O.Batch);
-  bool WantsTraining = false;
-  for (const std::string &E : O.Entries)
-    WantsTraining |= E == "train_step";
-  // Other entries keep inference semantics: they are compiled from the model
-  // as loaded, over the training graph's state layout.
-  Graph Base = G.clone();
-  NNC_TRY(inferShapes(Base, O.Batch));
-  if (WantsTraining) {
-    Expected<passes::TrainStep> TS = passes::buildTrainStep(G);
-    if (!TS.ok())
-      return TS.status().withPrefix("train_step");
-  }
-  NNC_TRY(inferShapes(G, O.Batch));
+  // Entries other than train_step keep inference semantics: they are
+  // compiled from the model as loaded, over the training graph's state
+  // layout.
+  Expected<passes::EntryGraphs> EG =
+      passes::prepareEntries(G, O.Entries, O.Batch);
+  if (!EG.ok())
+    return EG.status();
+  bool WantsTraining = EG->WantsTraining;
+  Graph &Base = EG->Inference;
   std::vector<const EntryPoint *> Entries;
-  for (const std::string &Name : O.Entries) {
-    const EntryPoint *E = (Name == "train_step" ? G : Base).findEntry(Name);
-    if (!E) {
-      std::string Known;
-      for (const EntryPoint &X : G.EntryPoints)
-        Known += (Known.empty() ? "" : ", ") + X.Name;
-      return error("no entry point '", Name, "' (the model has: ", Known,
-                   "; train_step is built from a training table)");
-    }
-    Entries.push_back(E);
-  }
+  for (const passes::EntryToCompile &E : EG->Entries)
+    Entries.push_back(E.Entry);
 
   auto Ctx = std::make_unique<llvm::LLVMContext>();
   auto M = std::make_unique<llvm::Module>(O.Prefix, *Ctx);
@@ -149,12 +136,9 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
     std::memcpy(R.Weights.data() + Off, Raw.data(), Raw.size());
   }
 
-  EngineOptions EO;
-  EO.Threads = O.Threads;
-  EO.TargetCpu = O.TargetCpu;
-  EO.FuseElementwise = O.Fusion.FuseElementwise;
-  EO.FuseConvBn = O.Fusion.FuseConvBn;
-  EO.FuseConvAct = O.Fusion.FuseConvAct;
+  EngineOptions EO = O.Engine;
+  if (EO.Threads == 0)
+    EO.Threads = AotOptions::DefaultThreads;
   size_t Arena = 0;
   std::vector<std::string> Exported;
   PersistentLayout BaseLayout;
@@ -193,7 +177,7 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
   }
 
   Expected<std::unique_ptr<llvm::TargetMachine>> TM =
-      createTargetMachine({O.TargetCpu}, /*ForObject=*/true);
+      createTargetMachine({EO.TargetCpu}, /*ForObject=*/true);
   if (!TM.ok())
     return TM.status();
   CompileTimes Times;

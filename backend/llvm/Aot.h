@@ -21,11 +21,11 @@ struct AotOptions {
   std::string Prefix;               // a C identifier
   std::vector<std::string> Entries; // "infer", "train_step", ...
   int64_t Batch = 1;
-  std::string TargetCpu; // "" : this machine
-  /// Tasks a parallel kernel is split into (the parallel_for hook may run
-  /// them on that many threads).
-  int64_t Threads = 4;
-  EngineOptions Fusion; // its Fuse* flags
+  /// Its fusion flags, target CPU ("": this machine) and Threads, the
+  /// tasks a parallel kernel is split into (the parallel_for hook may run
+  /// them on that many threads; 0: DefaultThreads).
+  EngineOptions Engine;
+  static constexpr int64_t DefaultThreads = 4;
   /// Weights go to a side file instead of the object.
   bool WeightsInFile = false;
   std::string Source; // the model file, for the header's comment
