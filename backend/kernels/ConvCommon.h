@@ -105,4 +105,21 @@ NNC_INLINE void chunksOf(const Window &G, const int64_t *P, float *Work,
   }
 }
 
+/// One image's input channels into zero-padded planes whose rows are whole
+/// vectors (the direct paths' layout: Hq = OH + KH - 1 rows of Wq floats).
+NNC_INLINE void paddedPlanes(const float *X, const Window &G, int64_t Hq,
+                             int64_t Wq, float *Planes) {
+  for (int64_t C = 0; C < G.C; ++C)
+    for (int64_t R = 0; R < Hq; ++R) {
+      float *Dst = Planes + (C * Hq + R) * Wq;
+      int64_t Ih = R - G.PadT;
+      zero(Dst, Wq);
+      if (Ih < 0 || Ih >= G.H)
+        continue;
+      int64_t Lo = minOf(Wq, maxOf<int64_t>(G.PadL, 0));
+      int64_t Hi = minOf(Wq, G.W + G.PadL);
+      copyShort(Dst + Lo, X + (C * G.H + Ih) * G.W + Lo - G.PadL, Hi - Lo);
+    }
+}
+
 } // namespace nnck
