@@ -102,7 +102,7 @@ Graph Graph::clone() const {
         M->Outputs[I]->Producer = M;
   }
   for (const EntryPoint &E : EntryPoints) {
-    EntryPoint F{E.Name, Map(E.Inputs), Map(E.Outputs), {}};
+    EntryPoint F{E.Name, Map(E.Inputs), Map(E.Outputs), {}, E.Training};
     for (const Update &U : E.Updates)
       F.Updates.push_back({VMap.at(U.Target), VMap.at(U.NewValue)});
     C.EntryPoints.push_back(std::move(F));

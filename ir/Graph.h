@@ -100,6 +100,9 @@ struct EntryPoint {
   std::vector<Value *> Inputs;
   std::vector<Value *> Outputs;
   std::vector<Update> Updates;
+  /// Training semantics (dropout applies, BatchNorm on batch statistics):
+  /// set by the training lowering on the train step it builds.
+  bool Training = false;
 };
 
 enum class OptimizerKind : uint8_t {

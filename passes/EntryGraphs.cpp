@@ -33,7 +33,7 @@ prepareEntries(Graph &G, const std::vector<std::string> &Names, int64_t Batch) {
                  "model has not";
       return error("no entry point '", Name, "' (the model has: ", Known, ")");
     }
-    R.Entries.push_back({E, Training});
+    R.Entries.push_back({E, E->Training});
   }
   return R;
 }

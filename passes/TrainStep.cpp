@@ -91,7 +91,7 @@ Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics) {
   NNC_TRY(appendOptimizer(G, S.Optimizer, Grads, {S.Lr, S.WeightDecay, S.Step},
                           Updates));
 
-  EntryPoint E{"train_step", S.DataInputs, {S.Loss}, Updates};
+  EntryPoint E{"train_step", S.DataInputs, {S.Loss}, Updates, true};
   E.Inputs.insert(E.Inputs.end(), {S.Lr, S.WeightDecay, S.Step});
   // Accuracy for the [N, C] classification losses.
   if (LossNode && LossNode->Inputs[0]->Type.rank() == 2 &&

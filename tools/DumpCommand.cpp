@@ -112,7 +112,7 @@ Status runDump(const Args &A) {
   const EntryPoint *E = G->findEntry(Entry);
   if (!E)
     return usageError("nnc dump: no entry point '", Entry, "'", entryNames(*G));
-  bool Training = A.has("--training") || Entry == "train_step";
+  bool Training = A.has("--training") || E->Training;
   passes::KernelProgram P =
       passes::lowerToKernels(*G, *E, backend::loweringOptions(*EO, Training));
   if (!Dot) {

@@ -149,7 +149,7 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
   for (const EntryPoint *E : Entries) {
     CompileReport Rep;
     std::string Impl = O.Prefix + "_" + E->Name + "_impl";
-    bool Train = E->Name == "train_step";
+    bool Train = E->Training;
     NNC_TRY(compileEntryIR(Train ? G : Base, *E, EO, Train, *M, Impl, Rep, {},
                            Train ? &Layout : &BaseLayout)
                 .withPrefix("compiling '" + E->Name + "'"));

@@ -95,8 +95,7 @@ int64_t elementBytes(DType T) { return T == DType::I64 ? 8 : 4; }
 /// "void *state, const float *image, ..., float *loss": an entry's C
 /// parameters before the arena and exec.
 std::string parameters(const EntryPoint &E, Identifiers &Id) {
-  std::string S =
-      E.Name == "train_step" ? "void *state" : "const void *weights";
+  std::string S = E.Training ? "void *state" : "const void *weights";
   for (const Value *V : E.Inputs)
     S +=
         ", " +
@@ -214,7 +213,7 @@ void writeFunctions(std::ostringstream &H, const AotHeaderInput &In,
          "them\n   into "
       << PU << "_STATE_BYTES bytes aligned to 64. */\n\n";
   for (const EntryPoint *E : In.Entries) {
-    bool Train = E->Name == "train_step";
+    bool Train = E->Training;
     H << "/* " << E->Name
       << (Train ? ": one optimizer step; updates the state in place. */\n"
                 : ": reads the weights or a trained state. */\n")
@@ -265,7 +264,7 @@ void writeCppClass(std::ostringstream &H, const AotHeaderInput &In,
     << "  Model() : Arena(" << P << "_arena_new(), &free) {}\n"
     << "  void *arena() const { return Arena.get(); }\n";
   for (const EntryPoint *E : In.Entries) {
-    bool Train = E->Name == "train_step";
+    bool Train = E->Training;
     H << "  int " << cName(E->Name) << "(" << parameters(*E, Id)
       << ", const nnc_exec *exec = nullptr) const {\n    return " << P << "_"
       << cName(E->Name) << "(" << (Train ? "state" : "weights");
