@@ -1,3 +1,4 @@
+//===- ir/Pointwise.cpp - The pointwise table, seen from the host ---------===//
 #include "ir/Pointwise.h"
 
 namespace nnc::ir {
