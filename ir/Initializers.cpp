@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 namespace nnc::ir {
 
@@ -108,11 +110,30 @@ std::vector<double> decode(const std::vector<uint8_t> &Raw, DType T) {
   return Out;
 }
 
+namespace {
+
+/// V in T, integers saturating at T's range (NaN: 0): a value that is
+/// out of range, such as INT64_MAX after its round trip through double
+/// (2^63), has no conversion.
+template <typename T> T convertTo(double V) {
+  if constexpr (std::is_integral_v<T>) {
+    if (V != V)
+      return 0;
+    if (V >= double(std::numeric_limits<T>::max()))
+      return std::numeric_limits<T>::max();
+    if (V <= double(std::numeric_limits<T>::min()))
+      return std::numeric_limits<T>::min();
+  }
+  return static_cast<T>(V);
+}
+
+} // namespace
+
 std::vector<uint8_t> encode(const std::vector<double> &Values, DType T) {
   std::vector<uint8_t> Out(Values.size() * dtypeSize(T));
   auto Write = [&](auto Zero) {
     for (size_t I = 0; I < Values.size(); ++I) {
-      auto X = static_cast<decltype(Zero)>(Values[I]);
+      auto X = convertTo<decltype(Zero)>(Values[I]);
       std::memcpy(Out.data() + I * sizeof(X), &X, sizeof(X));
     }
   };
@@ -134,6 +155,13 @@ std::vector<uint8_t> encode(const std::vector<double> &Values, DType T) {
     Write(uint8_t());
     break;
   }
+  return Out;
+}
+
+std::vector<int64_t> decodeInts(const std::vector<uint8_t> &Raw, DType T) {
+  std::vector<int64_t> Out;
+  for (double V : decode(Raw, T))
+    Out.push_back(convertTo<int64_t>(V));
   return Out;
 }
 

@@ -28,6 +28,8 @@ Expected<std::vector<double>> materialize(const Value &V);
 std::vector<double> decode(const std::vector<uint8_t> &Raw, DType T);
 /// Encodes values as raw little-endian data of the given type.
 std::vector<uint8_t> encode(const std::vector<double> &Values, DType T);
+/// decode() as int64 (shapes, axes), saturating at int64's range; NaN is 0.
+std::vector<int64_t> decodeInts(const std::vector<uint8_t> &Raw, DType T);
 
 class SplitMix64 {
 public:

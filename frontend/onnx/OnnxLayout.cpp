@@ -32,15 +32,13 @@ Status convertReshape(Context &C, const onnx::NodeProto &N) {
                         attrs({{"shape", *Target}}), C.name(N))});
     return Status::success();
   }
-  std::vector<double> D = decode(Shape->Raw, Shape->Elt);
+  Ints D = decodeInts(Shape->Raw, Shape->Elt);
   // allowzero=1 makes a 0 a real zero-size dimension instead of "copy".
-  if (attrInt(N, "allowzero", 0) &&
-      std::find(D.begin(), D.end(), 0.0) != D.end())
+  if (attrInt(N, "allowzero", 0) && std::find(D.begin(), D.end(), 0) != D.end())
     return error("allowzero=1 with a 0 in the shape makes an empty tensor, "
                  "which is not supported");
-  C.define(N,
-           {C.B.op(OpKind::Reshape, {C.value(N, 0)},
-                   attrs({{"shape", Ints(D.begin(), D.end())}}), C.name(N))});
+  C.define(N, {C.B.op(OpKind::Reshape, {C.value(N, 0)}, attrs({{"shape", D}}),
+                      C.name(N))});
   return Status::success();
 }
 
@@ -48,8 +46,7 @@ Status convertReshape(Context &C, const onnx::NodeProto &N) {
 /// constant input from 13 on.
 static Expected<Ints> squeezeAxes(Context &C, const onnx::NodeProto &N) {
   if (const OnnxTensor *A = C.constant(N, 1)) {
-    std::vector<double> D = decode(A->Raw, A->Elt);
-    return Ints(D.begin(), D.end());
+    return decodeInts(A->Raw, A->Elt);
   }
   if (C.value(N, 1))
     return runTimeValue(N, 1, "axes");
@@ -111,8 +108,7 @@ Status convertUnsqueeze(Context &C, const onnx::NodeProto &N) {
 static Status reduce(Context &C, const onnx::NodeProto &N, OpKind K) {
   Ints Axes = attrInts(N, "axes");
   if (const OnnxTensor *A = C.constant(N, 1)) { // opset 13+ ReduceSum
-    std::vector<double> D = decode(A->Raw, A->Elt);
-    Axes.assign(D.begin(), D.end());
+    Axes = decodeInts(A->Raw, A->Elt);
   } else if (C.value(N, 1)) {
     return runTimeValue(N, 1, "axes");
   }
