@@ -320,6 +320,9 @@ Expected<Ints> reshapeTarget(Context &C, const Folded &Shape, const Value *X) {
   for (size_t I = 0; I < Shape.E.size(); ++I) {
     const Affine &D = Shape.E[I];
     if (D.A == 0) {
+      if (!(std::fabs(D.B) <= 0x1p62))
+        return error("the target shape of a Reshape has a dimension ", D.B,
+                     ", out of range");
       Out.push_back(int64_t(D.B));
       if (D.B == -1)
         Inferred = int64_t(I);
