@@ -18,6 +18,14 @@ using namespace nnc::ir;
 using Args = std::vector<const Tensor *>;
 using Results = std::vector<Tensor>;
 
+/// Eigen blocks its GEMM by the cache sizes CPUID reports, and the blocking
+/// decides the order in which sums are taken: fixed sizes (a common server
+/// core's) give the reference the same bits on every machine.
+struct FixedGemmBlocking {
+  FixedGemmBlocking() { Eigen::setCpuCacheSizes(32 << 10, 1 << 20, 32 << 20); }
+};
+const FixedGemmBlocking GemmBlocking;
+
 Status evalMatMul(const Node &, EvalContext &, const Args &In, Results &Out) {
   const Tensor &A = *In[0], &B = *In[1];
   size_t R = B.Dims.size();
