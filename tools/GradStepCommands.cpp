@@ -121,6 +121,7 @@ Expected<interp::TensorMap> readInputs(const Args &A, const Graph &G) {
         readTensorFile(Spec.substr(Eq + 1), *V, std::nullopt);
     if (!T.ok())
       return T.status();
+    warnIfNonFinite(Spec.substr(Eq + 1), Name, *T);
     In[Name] = std::move(*T);
   }
   return In;

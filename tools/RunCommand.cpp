@@ -95,6 +95,8 @@ Status runRun(const Args &A) {
     Expected<interp::Tensor> T = readTensorFile(File, *Target, Keep);
     if (!T.ok())
       return T.status();
+    if (!EO->CheckNumerics) // which stops at it, naming it
+      warnIfNonFinite(File, Name, *T);
     Inputs[Name] = std::move(*T);
   }
 

@@ -6,6 +6,8 @@
 #include "runtime/Idx.h"
 
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 
 namespace nnc::tools {
@@ -205,6 +207,24 @@ Expected<Tensor> readTensorFile(const std::string &Path, const Value &Target,
     return error(Path, ": ", Bytes->size(), " bytes is not a whole number of ",
                  dtypeName(Want), " values for tensor '", Target.Name, "'");
   return fitTo(decode(*Bytes, Want), Want, Target, Limit, Path);
+}
+
+void warnIfNonFinite(const std::string &File, const std::string &Name,
+                     const Tensor &T) {
+  size_t Count = 0, First = 0;
+  for (size_t I = T.Data.size(); I-- > 0;)
+    if (!std::isfinite(T.Data[I])) {
+      ++Count;
+      First = I;
+    }
+  if (Count == 0)
+    return;
+  double V = T.Data[First];
+  std::fprintf(stderr,
+               "warning: %s: input '%s' holds %s at element %zu (%zu "
+               "non-finite values in all)\n",
+               File.c_str(), Name.c_str(),
+               std::isnan(V) ? "NaN" : (V > 0 ? "+inf" : "-inf"), First, Count);
 }
 
 Status writeTensorFile(const std::string &Path, const Tensor &T, bool Npy) {

@@ -21,6 +21,12 @@ Expected<interp::Tensor> readTensorFile(const std::string &Path,
                                         const ir::Value &Target,
                                         std::optional<int64_t> Limit);
 
+/// Says on stderr, as a warning, that input Name read from File holds NaN
+/// or infinity (the first and how many), if it does: such data would
+/// otherwise vanish silently through ReLU or max-pooling.
+void warnIfNonFinite(const std::string &File, const std::string &Name,
+                     const interp::Tensor &T);
+
 /// Writes raw little-endian data of the tensor's dtype, or .npy.
 Status writeTensorFile(const std::string &Path, const interp::Tensor &T,
                        bool Npy);
