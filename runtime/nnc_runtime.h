@@ -38,7 +38,15 @@ typedef struct nnc_exec {
  * are written while inputs are still read: they must not overlap.
  * persistent: parameters, optimizer state and constants.
  * arena: the activation arena, aligned to 64 bytes.
- * Returns 0. */
+ * Returns NNC_OK, or an error code below. */
+#ifndef NNC_STATUS_CODES_DEFINED
+#define NNC_STATUS_CODES_DEFINED
+#define NNC_OK 0
+#define NNC_ERR_LABEL 1 /* a class label outside [0, classes) */
+#define NNC_ERR_CPU 2   /* an AOT object on a CPU none of its variants runs on \
+                         */
+#endif
+
 typedef int (*nnc_entry_fn)(void *const *io, char *persistent, char *arena,
                             const nnc_exec *exec);
 

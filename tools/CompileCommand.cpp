@@ -62,7 +62,8 @@ void printReport(const std::string &Entry, const backend::CompileReport &R) {
 
 Status runCompile(const Args &A) {
   const std::string &Path = A.positional()[0];
-  Expected<backend::EngineOptions> EO = engineOptions(A);
+  Expected<backend::EngineOptions> EO =
+      engineOptions(A, /*CpuListAllowed=*/A.has("--aot"));
   if (!EO.ok())
     return EO.status().withPrefix("nnc compile");
   Expected<int64_t> Batch = A.getInt("--batch", 1);

@@ -17,7 +17,9 @@ std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> Options,
        "use, after its affinity mask and cgroup CPU quota)"});
   Add(CompiledCode, {"--target-cpu", "CPU",
                      "compile for this CPU instead of the host (x86-64-v3, "
-                     "znver4, ...)"});
+                     "znver4, ...); with compile --aot a list, "
+                     "x86-64-v3,x86-64-v4: one object that runs the best "
+                     "variant the CPU it runs on supports"});
   Add(NoFuse, {"--no-fuse", "", "fuse nothing (compare with --fuse)"});
   Add(FuseList, {"--fuse", "LIST",
                  "only these fusions: conv-bn, conv-act, elementwise "
@@ -60,7 +62,8 @@ Expected<uint64_t> parseByteSize(const std::string &Text) {
   return uint64_t(V * Scale);
 }
 
-Expected<backend::EngineOptions> engineOptions(const Args &A) {
+Expected<backend::EngineOptions> engineOptions(const Args &A,
+                                               bool CpuListAllowed) {
   backend::EngineOptions O;
   Expected<backend::EngineKind> K =
       backend::parseEngineKind(A.get("--engine", "jit"));
@@ -82,6 +85,10 @@ Expected<backend::EngineOptions> engineOptions(const Args &A) {
                       "may use) and 1024, found ", *Threads);
   O.Threads = *Threads;
   O.TargetCpu = A.get("--target-cpu", "");
+  if (!CpuListAllowed && O.TargetCpu.find(',') != std::string::npos)
+    return usageError("--target-cpu '", O.TargetCpu,
+                      "': code compiled to run here needs one CPU; lists "
+                      "are for nnc compile --aot");
   O.setFuse(!A.has("--no-fuse"));
   if (A.has("--fuse")) {
     // Only the fusions named.

@@ -24,8 +24,11 @@ std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> Options,
                                           unsigned Groups = AllEngineOptions);
 
 /// The engine options given. Options for compiled code with --engine
-/// interp are usage errors.
-Expected<backend::EngineOptions> engineOptions(const Args &A);
+/// interp are usage errors, and so is a list of target CPUs unless
+/// CpuListAllowed (an AOT object holds a variant per CPU; code compiled to
+/// run here needs one).
+Expected<backend::EngineOptions> engineOptions(const Args &A,
+                                               bool CpuListAllowed = false);
 
 /// "8G", "512M", "64K", "1T" or a byte count.
 Expected<uint64_t> parseByteSize(const std::string &Text);

@@ -45,8 +45,6 @@
 /// specialized on the constant parameters with the rest of the task.
 #define NNC_LAMBDA __attribute__((always_inline))
 
-enum { NNC_OK = 0, NNC_ERR_LABEL = 1 };
-
 namespace nnck {
 
 typedef float v16 __attribute__((ext_vector_type(16), aligned(4)));

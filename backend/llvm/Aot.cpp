@@ -1,5 +1,6 @@
 #include "backend/llvm/Aot.h"
 
+#include "backend/llvm/AotDispatch.h"
 #include "backend/llvm/AotHeader.h"
 #include "backend/llvm/CodeGen.h"
 #include "ir/Initializers.h"
@@ -12,6 +13,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
+#include <llvm/Linker/Linker.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
@@ -60,11 +62,9 @@ PersistentLayout layoutRead(const Graph &G,
   return L;
 }
 
-/// The exported C function of an entry: (state or weights, inputs...,
-/// outputs..., arena, exec) around the internal nnc_entry_fn.
-void emitWrapper(llvm::Module &M, const EntryPoint &E, const std::string &Name,
-                 llvm::Function *Impl) {
-  llvm::LLVMContext &Ctx = M.getContext();
+/// The C signature of an entry: (state or weights, inputs..., outputs...,
+/// arena, exec) -> status.
+llvm::FunctionType *entryType(llvm::LLVMContext &Ctx, const EntryPoint &E) {
   llvm::IRBuilder<> B(Ctx);
   llvm::Type *Ptr = B.getPtrTy();
   std::vector<llvm::Type *> Params = {Ptr};
@@ -74,9 +74,17 @@ void emitWrapper(llvm::Module &M, const EntryPoint &E, const std::string &Name,
     Params.push_back(Ptr);
   Params.push_back(Ptr); // arena
   Params.push_back(Ptr); // exec
+  return llvm::FunctionType::get(B.getInt32Ty(), Params, false);
+}
+
+/// The C function of an entry (entryType) around the internal nnc_entry_fn.
+void emitWrapper(llvm::Module &M, const EntryPoint &E, const std::string &Name,
+                 llvm::Function *Impl) {
+  llvm::LLVMContext &Ctx = M.getContext();
+  llvm::IRBuilder<> B(Ctx);
+  llvm::Type *Ptr = B.getPtrTy();
   auto *Fn = llvm::Function::Create(
-      llvm::FunctionType::get(B.getInt32Ty(), Params, false),
-      llvm::GlobalValue::ExternalLinkage, Name, M);
+      entryType(Ctx, E), llvm::GlobalValue::ExternalLinkage, Name, M);
   Fn->setDoesNotThrow();
   B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", Fn));
   size_t N = E.Inputs.size() + E.Outputs.size();
@@ -92,14 +100,74 @@ void emitWrapper(llvm::Module &M, const EntryPoint &E, const std::string &Name,
   }
   // A null exec runs single-threaded with seed 0.
   llvm::Value *Exec = Fn->getArg(unsigned(N + 2));
-  llvm::Value *Serial = B.CreateAlloca(
-      llvm::StructType::get(Ctx, {Ptr, Ptr, B.getInt64Ty(), B.getInt64Ty()}));
-  B.CreateStore(llvm::Constant::getNullValue(llvm::StructType::get(
-                    Ctx, {Ptr, Ptr, B.getInt64Ty(), B.getInt64Ty()})),
-                Serial);
+  auto *ExecTy =
+      llvm::StructType::get(Ctx, {Ptr, Ptr, B.getInt64Ty(), B.getInt64Ty()});
+  llvm::Value *Serial = B.CreateAlloca(ExecTy);
+  B.CreateStore(llvm::Constant::getNullValue(ExecTy), Serial);
   Exec = B.CreateSelect(B.CreateIsNull(Exec), Serial, Exec);
   B.CreateRet(B.CreateCall(
       Impl, {Io, Fn->getArg(0), Fn->getArg(unsigned(N + 1)), Exec}));
+}
+
+/// What every variant compiles: each entry from its graph, over its layout.
+struct EntrySources {
+  Graph &Training, &Inference;
+  const PersistentLayout &TrainingLayout, &InferenceLayout;
+  std::vector<const EntryPoint *> Entries;
+};
+
+/// Compiles every entry for V's CPU into a module of its own, optimizes it
+/// for that CPU, and links it into Into, where only the dispatcher calls it.
+Status compileVariant(const EntrySources &S, const AotOptions &O,
+                      EngineOptions EO, const AotVariant &V, llvm::Module &Into,
+                      AotResult &R, bool KeepReports) {
+  EO.TargetCpu = V.Cpu;
+  auto M =
+      std::make_unique<llvm::Module>(O.Prefix + "." + V.Cpu, Into.getContext());
+  std::vector<std::string> Names;
+  for (const EntryPoint *E : S.Entries) {
+    CompileReport Rep;
+    std::string Impl = O.Prefix + "_" + E->Name + "_impl";
+    bool Train = E->Training;
+    NNC_TRY(compileEntryIR(Train ? S.Training : S.Inference, *E, EO, Train, *M,
+                           Impl, Rep, {},
+                           Train ? &S.TrainingLayout : &S.InferenceLayout)
+                .withPrefix("compiling '" + E->Name + "' for " + V.Cpu));
+    Names.push_back(variantName(O.Prefix + "_" + E->Name, V.Cpu));
+    emitWrapper(*M, *E, Names.back(), M->getFunction(Impl));
+    R.ArenaBytes = std::max(R.ArenaBytes, Rep.ArenaBytes);
+    if (KeepReports)
+      R.Reports.push_back({E->Name, Rep});
+  }
+  CompileTimes Times;
+  NNC_TRY(optimizeModule(*M, *V.Machine, Names, Times));
+  for (llvm::GlobalValue &GV : M->global_values())
+    if (GV.hasLocalLinkage())
+      GV.setName(O.Prefix + "_" + V.Cpu + "_" + GV.getName().str());
+  if (llvm::Linker::linkModules(Into, std::move(M)))
+    return error("linking the ", V.Cpu, " variant into the object failed");
+  for (const std::string &Name : Names)
+    Into.getFunction(Name)->setLinkage(llvm::GlobalValue::InternalLinkage);
+  return Status::success();
+}
+
+/// The initial persistent image, read-only, and the getter that returns it.
+void emitWeights(llvm::Module &M, const std::string &Prefix,
+                 const std::vector<uint8_t> &Weights) {
+  llvm::LLVMContext &Ctx = M.getContext();
+  llvm::IRBuilder<> B(Ctx);
+  auto *Ty = llvm::ArrayType::get(B.getInt8Ty(), Weights.size());
+  auto *GV = new llvm::GlobalVariable(
+      M, Ty, true, llvm::GlobalValue::InternalLinkage,
+      llvm::ConstantDataArray::get(
+          Ctx, llvm::ArrayRef<uint8_t>(Weights.data(), Weights.size())),
+      Prefix + "_weight_data");
+  GV->setAlignment(llvm::Align(64));
+  auto *Get = llvm::Function::Create(
+      llvm::FunctionType::get(B.getPtrTy(), {}, false),
+      llvm::GlobalValue::ExternalLinkage, Prefix + "_weights", M);
+  B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", Get));
+  B.CreateRet(GV);
 }
 
 } // namespace
@@ -116,6 +184,15 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
       passes::prepareEntries(G, O.Entries, O.Batch);
   if (!EG.ok())
     return EG.status();
+  for (const passes::EntryToCompile &E : EG->Entries) {
+    const std::string &Name = E.Entry->Name;
+    // The object exports <prefix>_<entry> beside these functions.
+    if (!isIdentifier(Name) || Name == "weights" || Name == "target_cpu" ||
+        Name == "arena_new")
+      return error("entry point '", Name,
+                   "' cannot name a C function of the object: expected an "
+                   "identifier other than weights, target_cpu, arena_new");
+  }
   bool WantsTraining = EG->WantsTraining;
   Graph &Base = EG->Inference;
   std::vector<const EntryPoint *> Entries;
@@ -135,67 +212,56 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
     std::vector<uint8_t> Raw = encode(*Data, V->Type.Elt);
     std::memcpy(R.Weights.data() + Off, Raw.data(), Raw.size());
   }
-
-  EngineOptions EO = O.Engine;
-  if (EO.Threads == 0)
-    EO.Threads = AotOptions::DefaultThreads;
-  size_t Arena = 0;
-  std::vector<std::string> Exported;
   PersistentLayout BaseLayout;
   BaseLayout.Bytes = Layout.Bytes;
   for (const auto &[V, Off] : Layout.Offset)
     if (const Value *BV = Base.findValue(V->Name))
       BaseLayout.Offset[BV] = Off;
+
+  EngineOptions EO = O.Engine;
+  if (EO.Threads == 0)
+    EO.Threads = AotOptions::DefaultThreads;
+  Expected<std::vector<AotVariant>> Variants = aotVariants(EO.TargetCpu);
+  if (!Variants.ok())
+    return Variants.status();
+  // What every CPU runs: the weights, the CPU check and the dispatch.
+  Expected<std::unique_ptr<llvm::TargetMachine>> Baseline =
+      createTargetMachine({"x86-64"}, /*ForObject=*/true);
+  if (!Baseline.ok())
+    return Baseline.status();
+  std::vector<std::string> Exported = {O.Prefix + "_target_cpu"};
+  std::vector<std::pair<std::string, llvm::FunctionType *>> Dispatched;
   for (const EntryPoint *E : Entries) {
-    CompileReport Rep;
-    std::string Impl = O.Prefix + "_" + E->Name + "_impl";
-    bool Train = E->Training;
-    NNC_TRY(compileEntryIR(Train ? G : Base, *E, EO, Train, *M, Impl, Rep, {},
-                           Train ? &Layout : &BaseLayout)
-                .withPrefix("compiling '" + E->Name + "'"));
-    emitWrapper(*M, *E, O.Prefix + "_" + E->Name, M->getFunction(Impl));
-    Exported.push_back(O.Prefix + "_" + E->Name);
-    Arena = std::max(Arena, Rep.ArenaBytes);
-    R.Reports.push_back({E->Name, Rep});
+    Dispatched.push_back({O.Prefix + "_" + E->Name, entryType(*Ctx, *E)});
+    Exported.push_back(Dispatched.back().first);
   }
-  llvm::IRBuilder<> B(*Ctx);
+  emitDispatch(*M, O.Prefix, Dispatched, *Variants);
   if (!O.WeightsInFile) {
-    // The initial persistent image, read-only; a getter returns it.
-    auto *Ty = llvm::ArrayType::get(B.getInt8Ty(), R.Weights.size());
-    auto *GV = new llvm::GlobalVariable(
-        *M, Ty, true, llvm::GlobalValue::InternalLinkage,
-        llvm::ConstantDataArray::get(
-            *Ctx, llvm::ArrayRef<uint8_t>(R.Weights.data(), R.Weights.size())),
-        O.Prefix + "_weight_data");
-    GV->setAlignment(llvm::Align(64));
-    auto *Get = llvm::Function::Create(
-        llvm::FunctionType::get(B.getPtrTy(), {}, false),
-        llvm::GlobalValue::ExternalLinkage, O.Prefix + "_weights", *M);
-    B.SetInsertPoint(llvm::BasicBlock::Create(*Ctx, "entry", Get));
-    B.CreateRet(GV);
+    emitWeights(*M, O.Prefix, R.Weights);
     Exported.push_back(O.Prefix + "_weights");
   }
-
-  Expected<std::unique_ptr<llvm::TargetMachine>> TM =
-      createTargetMachine({EO.TargetCpu}, /*ForObject=*/true);
-  if (!TM.ok())
-    return TM.status();
   CompileTimes Times;
-  NNC_TRY(optimizeModule(*M, **TM, Exported, Times));
+  NNC_TRY(optimizeModule(*M, **Baseline, Exported, Times));
+
+  EntrySources Sources{G, Base, Layout, BaseLayout, Entries};
+  for (const AotVariant &V : *Variants)
+    NNC_TRY(compileVariant(Sources, O, EO, V, *M, R, &V == &Variants->front()));
   // Kernel-library functions are internal now; give what remains local a
   // prefixed name too, so two models never clash even in symbol tables.
   for (llvm::GlobalValue &GV : M->global_values())
     if (GV.hasLocalLinkage() && !GV.getName().starts_with(O.Prefix + "_"))
       GV.setName(O.Prefix + "_" + GV.getName().str());
-  Expected<std::vector<char>> Object = emitObject(*M, **TM);
+  Expected<std::vector<char>> Object = emitObject(*M, **Baseline);
   if (!Object.ok())
     return Object.status();
   R.Object = std::move(*Object);
 
-  AotHeaderInput HI{
-      O.Prefix, O.Source,        G.Name,  (*TM)->getTargetCPU().str(),
-      O.Batch,  O.WeightsInFile, Entries, &Layout,
-      Arena,    R.Reports};
+  std::vector<std::string> Cpus;
+  for (const AotVariant &V : *Variants)
+    Cpus.push_back(V.Cpu + " (" + featureNames(V.Features) + ")");
+  AotHeaderInput HI{O.Prefix,     O.Source,        G.Name,  Cpus,
+                    O.Batch,      O.WeightsInFile, Entries, &Layout,
+                    R.ArenaBytes, R.Reports};
   R.Header = aotHeader(HI);
   return R;
 }

@@ -21,9 +21,11 @@ struct AotOptions {
   std::string Prefix;               // a C identifier
   std::vector<std::string> Entries; // "infer", "train_step", ...
   int64_t Batch = 1;
-  /// Its fusion flags, target CPU ("": this machine) and Threads, the
-  /// tasks a parallel kernel is split into (the parallel_for hook may run
-  /// them on that many threads; 0: DefaultThreads).
+  /// Its fusion flags, target CPUs and Threads, the tasks a parallel kernel
+  /// is split into (the parallel_for hook may run them on that many
+  /// threads; 0: DefaultThreads). TargetCpu may list several CPUs,
+  /// "x86-64-v3,x86-64-v4": the object then holds a variant for each and
+  /// picks one at run time (AotDispatch.h); "" is this machine.
   EngineOptions Engine;
   static constexpr int64_t DefaultThreads = 4;
   /// Weights go to a side file instead of the object.
@@ -35,6 +37,7 @@ struct AotResult {
   std::vector<char> Object;
   std::string Header;
   std::vector<uint8_t> Weights; // the persistent image (always filled)
+  size_t ArenaBytes = 0;        // the largest entry's, on any variant
   std::vector<std::pair<std::string, CompileReport>> Reports;
 };
 

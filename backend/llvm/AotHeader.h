@@ -20,7 +20,10 @@
 namespace nnc::backend {
 
 struct AotHeaderInput {
-  std::string Prefix, Source, ModelName, TargetCpu;
+  std::string Prefix, Source, ModelName;
+  /// The variants' CPUs, in the order they are preferred, each with the
+  /// features it needs.
+  std::vector<std::string> TargetCpus;
   int64_t Batch = 1;
   bool WeightsInFile = false;
   std::vector<const ir::EntryPoint *> Entries;

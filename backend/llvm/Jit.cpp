@@ -40,6 +40,8 @@ void initializeLlvm() {
   std::call_once(Once, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    // AOT objects check the CPU with inline assembly (CPUID, XGETBV).
+    llvm::InitializeNativeTargetAsmParser();
   });
 }
 

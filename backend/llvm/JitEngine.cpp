@@ -277,7 +277,7 @@ Status JitEngine::call(Bound &B) {
   int Rc = B.C->Fn(B.Io.data(), Persistent.Data, Arena.Data, &Exec);
   if (std::string F = takeNumericsFailure(); !F.empty())
     return error("entry point '", B.E->Name, "': --check-numerics: ", F);
-  if (Rc == 1)
+  if (Rc == NNC_ERR_LABEL)
     return error("entry point '", B.E->Name,
                  "': a label is outside [0, number of classes)");
   if (Rc != 0)

@@ -207,6 +207,84 @@ TEST(Aot, MachineIndependentTargetsRun) {
   }
 }
 
+namespace {
+
+/// Builds tests/tools/aot/variant.c against the lenet5 object D/net.o and
+/// runs it: "CPU STATUS" on the first line, then the outputs.
+std::string runVariantApp(const TempDir &D) {
+  EXPECT_EQ(shell("cc -O2 -I" + D.Path +
+                  " -DMODEL_HEADER='\"net.h\"' -DP=net"
+                  " -DIN_ELEMENTS=NET_INFER_IN_IMAGE_ELEMENTS"
+                  " -DOUT_ELEMENTS=NET_INFER_OUT_LOGITS_ELEMENTS " +
+                  source("tests/tools/aot/variant.c") + " " + D.file("net.o") +
+                  " -lm -o " + D.file("app")),
+            0);
+  std::string Out;
+  EXPECT_EQ(shell(D.file("app"), &Out), 0);
+  return Out;
+}
+
+} // namespace
+
+TEST(Aot, OneObjectRunsTheBestVariantThisCpuSupports) {
+  TempDir D;
+  ASSERT_EQ(shell(tool() + " compile " + model("lenet5") +
+                  " --aot --prefix net -o " + D.file("net") +
+                  " --target-cpu x86-64-v3,x86-64-v2,x86-64-v4"),
+            0);
+  std::string Best = __builtin_cpu_supports("x86-64-v4")   ? "x86-64-v4"
+                     : __builtin_cpu_supports("x86-64-v3") ? "x86-64-v3"
+                                                           : "x86-64-v2";
+  std::istringstream Out(runVariantApp(D));
+  std::string Cpu;
+  int Status = -1;
+  Out >> Cpu >> Status;
+  EXPECT_EQ(Cpu, Best);
+  EXPECT_EQ(Status, 0);
+  std::ostringstream Rest;
+  Rest << Out.rdbuf();
+  expectClose(numbers(Rest.str()), jitPattern("lenet5"));
+  // The header lists the variants as they are preferred.
+  std::string H = readText(D.file("net.h"));
+  EXPECT_LT(H.find(" x86-64-v4 ("), H.find(" x86-64-v3 ("));
+  EXPECT_LT(H.find(" x86-64-v3 ("), H.find(" x86-64-v2 ("));
+  EXPECT_NE(H.find("avx512f"), std::string::npos);
+}
+
+TEST(Aot, ACpuNoVariantSupportsGetsAnErrorCodeNotAnIllegalInstruction) {
+  // Excavator (bdver4) has XOP and FMA4, which no Intel CPU and no Zen has.
+  TempDir D;
+  ASSERT_EQ(shell(tool() + " compile " + model("lenet5") +
+                  " --aot --prefix net -o " + D.file("net") +
+                  " --target-cpu bdver4"),
+            0);
+  bool Runs = __builtin_cpu_supports("xop") && __builtin_cpu_supports("fma4") &&
+              __builtin_cpu_supports("avx2");
+  std::string Out = runVariantApp(D);
+  EXPECT_EQ(Out.substr(0, Out.find('\n')), Runs ? "bdver4 0" : "none 2");
+}
+
+TEST(Aot, EntryNamesThatWouldClashWithTheObjectsFunctionsAreRefused) {
+  TempDir D;
+  for (const char *Name : {"weights", "target_cpu", "arena_new", "in-fer"}) {
+    SCOPED_TRACE(Name);
+    ASSERT_EQ(shell("sed 's/\"name\": \"infer\"/\"name\": \"" +
+                    std::string(Name) + "\"/' " + model("xor_mlp") + " > " +
+                    D.file("m.json")),
+              0);
+    std::string Cmd = tool() + " compile " + D.file("m.json") +
+                      " --aot --batch 4 --entry " + Name + " -o " +
+                      D.file("m") + " 2>" + D.file("err");
+    int Status = std::system(Cmd.c_str());
+    EXPECT_EQ(WIFEXITED(Status) ? WEXITSTATUS(Status) : -1, 1);
+    EXPECT_NE(readText(D.file("err"))
+                  .find("entry point '" + std::string(Name) +
+                        "' cannot name a C function of the object"),
+              std::string::npos)
+        << readText(D.file("err"));
+  }
+}
+
 TEST(Aot, WeightsInASideFile) {
   TempDir D;
   ASSERT_EQ(shell(tool() + " compile " + model("lenet5") +
@@ -336,8 +414,8 @@ TEST(Aot, InferenceObjectsFromACheckpointCarryNoOptimizerState) {
   // As a checkpoint carries it: Adam's slots next to the parameters.
   for (const char *Param : {"fc1.w", "fc2.w"}) {
     Value *P = G->findValue(Param);
-    Value *S = G->addValue(std::string(Param) + ".exp_avg", Role::State,
-                           P->Type);
+    Value *S =
+        G->addValue(std::string(Param) + ".exp_avg", Role::State, P->Type);
     S->DeclaredDims = P->DeclaredDims;
     S->Data = encode(std::vector<double>(size_t(P->Type.numElements()), 0.5),
                      P->Type.Elt);

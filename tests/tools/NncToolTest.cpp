@@ -541,6 +541,28 @@ TEST(NncTool, OptionsACommandDoesNotUseAreErrors) {
                        "applies to compiled code; --engine interp", 2);
 }
 
+TEST(NncTool, TargetCpuListsAreForAotObjectsOnly) {
+  TempDir D;
+  std::string M = example("xor_mlp.json");
+  expectOneLineError(runNnc("run " + M +
+                            " --output-dir /tmp --target-cpu x86-64-v3,"
+                            "x86-64-v4"),
+                     "lists are for nnc compile --aot", 2);
+  expectOneLineError(runNnc("compile " + M + " --target-cpu x86-64,x86-64-v3"),
+                     "lists are for nnc compile --aot", 2);
+  std::string Aot =
+      "compile " + M + " --aot -o " + D.file("m") + " --batch 4 --target-cpu ";
+  expectOneLineError(runNnc(Aot + "x86-64-v3,x86-64-v3"),
+                     "'x86-64-v3' and 'x86-64-v3' need the same instruction "
+                     "sets",
+                     1);
+  expectOneLineError(runNnc(Aot + "x86-64-v3,pentium-9000"),
+                     "unknown target CPU 'pentium-9000'", 1);
+  expectOneLineError(runNnc(Aot + "x86-64-v3,"),
+                     "an empty name in the list 'x86-64-v3,'", 1);
+  EXPECT_FALSE(std::filesystem::exists(D.file("m.o")));
+}
+
 TEST(NncTool, CheckNumericsNamesTheFirstKernelOrNodeAndTensor) {
   TempDir D;
   std::string M = example("xor_mlp.json");
@@ -555,6 +577,15 @@ TEST(NncTool, CheckNumericsNamesTheFirstKernelOrNodeAndTensor) {
     EXPECT_EQ(runNnc(Run + D.file("x.bin")).Exit, 0);
     expectOneLineError(runNnc(Run + D.file("nan.bin")),
                        "--check-numerics: input 'x' holding NaN at element 1");
+    // Without it, the input is still reported when it is read.
+    std::string Plain = "run " + M + " --output-dir " + D.file("out") +
+                        " --engine " + Engine + " --input x=";
+    Result Warned = runNnc(Plain + D.file("nan.bin"));
+    EXPECT_EQ(Warned.Exit, 0);
+    EXPECT_EQ(Warned.Err, "warning: " + D.file("nan.bin") +
+                              ": input 'x' holds NaN at element 1 (1 "
+                              "non-finite values in all)\n");
+    EXPECT_EQ(runNnc(Plain + D.file("x.bin")).Err, "");
     // Training diverges: the first non-finite value is named with the step.
     Result R = runNnc("train " + example("lenet5.json") +
                       " --data fashion-mnist --limit-train 128 --max-steps 2 "
