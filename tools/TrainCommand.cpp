@@ -122,12 +122,14 @@ void printStep(const StepReport &R, bool Bar) {
   std::fflush(stdout);
 }
 
-} // namespace
+/// The data options that are not TrainOptions.
+struct DataLimits {
+  int64_t Train = 0, Test = 0;
+};
 
-Status runTrain(const Args &A) {
-  if (!A.has("--data"))
-    return usageError("nnc train: --data SPEC is required");
-  TrainOptions O;
+/// TrainOptions from the command line; every malformed value is an error
+/// before anything is loaded.
+Status parseTrainOptions(const Args &A, TrainOptions &O, DataLimits &Limits) {
   Expected<backend::EngineOptions> EO = engineOptions(A);
   if (!EO.ok())
     return EO.status().withPrefix("nnc train");
@@ -136,15 +138,15 @@ Status runTrain(const Args &A) {
     const char *Name;
     int64_t *Slot;
   };
-  int64_t Translate = 0, LimitTrain = 0, LimitTest = 0, Seed = -1;
+  int64_t Translate = 0, Seed = -1;
   for (IntOpt I : {IntOpt{"--epochs", &O.Epochs},
                    {"--batch", &O.Batch},
                    {"--step-size", &O.StepSize},
                    {"--checkpoint-every", &O.CheckpointEvery},
                    {"--max-steps", &O.MaxSteps},
                    {"--translate", &Translate},
-                   {"--limit-train", &LimitTrain},
-                   {"--limit-test", &LimitTest},
+                   {"--limit-train", &Limits.Train},
+                   {"--limit-test", &Limits.Test},
                    {"--seed", &Seed}}) {
     Expected<int64_t> V = A.getInt(I.Name, *I.Slot);
     if (!V.ok())
@@ -190,7 +192,12 @@ Status runTrain(const Args &A) {
   O.Hparams = A.get("--hparams", "");
   if (!O.Hparams.empty())
     NNC_TRY(parseHparams(O.Hparams).status().withPrefix("nnc train"));
+  return Status::success();
+}
 
+/// The model to train: MODEL, or the checkpoint --resume names (which must
+/// hold MODEL's parameters), with the loss --loss attaches.
+Expected<Graph> loadTrainingModel(const Args &A) {
   const std::string &ModelPath = A.positional()[0];
   Expected<Graph> Model = frontend::loadModel(ModelPath);
   if (!Model.ok())
@@ -206,7 +213,6 @@ Status runTrain(const Args &A) {
                      ": parameter '", P->Name, "' is missing or differs");
     Model = std::move(Ckpt);
   }
-
   if (A.has("--loss") && !Model->Training) {
     Expected<OpKind> Loss = passes::parseLoss(A.get("--loss"));
     if (!Loss.ok())
@@ -216,19 +222,54 @@ Status runTrain(const Args &A) {
     NNC_TRY(passes::attachLoss(*Model, *Loss, A.get("--output"), Adam)
                 .withPrefix(ModelPath));
   }
-
   if (!Model->Training)
     return error(ModelPath, ": the model has no loss; name one with --loss "
                             "KIND (and --output NAME) to train it");
   warnIfBatchNormFolded(*Model, ModelPath);
+  return Model;
+}
 
+/// Prints steps (as Mode says) and every epoch's losses and accuracy.
+void reportProgress(Trainer &T, const std::string &Mode, int64_t Every) {
+  T.OnStep = [Mode, Every](const StepReport &S) {
+    if (Mode == "bar")
+      printStep(S, true);
+    else if (Mode == "lines" &&
+             (S.StepInEpoch % Every == 0 || S.StepInEpoch == S.StepsPerEpoch))
+      printStep(S, false);
+  };
+  T.OnEpoch = [Mode](const EpochReport &E) {
+    if (Mode == "bar")
+      std::printf("\n");
+    std::printf("epoch %lld/%lld: train loss %s", (long long)(E.Epoch + 1),
+                (long long)E.Epochs, lossText(E.TrainLoss).c_str());
+    if (E.Test)
+      std::printf(", test loss %s accuracy %.2f%%",
+                  lossText(E.Test->Loss).c_str(), 100 * E.Test->accuracy());
+    std::printf(" (%.1f s)\n", E.Seconds);
+    std::fflush(stdout);
+  };
+}
+
+} // namespace
+
+Status runTrain(const Args &A) {
+  if (!A.has("--data"))
+    return usageError("nnc train: --data SPEC is required");
+  TrainOptions O;
+  DataLimits Limits;
+  NNC_TRY(parseTrainOptions(A, O, Limits));
+  const std::string &ModelPath = A.positional()[0];
+  Expected<Graph> Model = loadTrainingModel(A);
+  if (!Model.ok())
+    return Model.status();
   Expected<std::unique_ptr<Trainer>> T = Trainer::create(std::move(*Model), O);
   if (!T.ok())
     return T.status().withPrefix(ModelPath);
   // The JIT compiles the step while the data loads.
   (*T)->compileAhead();
   runtime::Dataset Train, Test;
-  NNC_TRY(loadData(A.get("--data"), Train, Test, LimitTrain, LimitTest));
+  NNC_TRY(loadData(A.get("--data"), Train, Test, Limits.Train, Limits.Test));
   if (A.has("--batch") && O.Batch > Train.Count)
     return usageError("nnc train: --batch ", O.Batch, " is more than the ",
                       Train.Count, " training examples");
@@ -246,25 +287,7 @@ Status runTrain(const Args &A) {
       (*T)->step()
           ? (", resuming at step " + std::to_string((*T)->step())).c_str()
           : "");
-  int64_t Every = std::max<int64_t>(1, (Train.Count / O.Batch) / 10);
-  (*T)->OnStep = [&](const StepReport &S) {
-    if (Mode == "bar")
-      printStep(S, true);
-    else if (Mode == "lines" &&
-             (S.StepInEpoch % Every == 0 || S.StepInEpoch == S.StepsPerEpoch))
-      printStep(S, false);
-  };
-  (*T)->OnEpoch = [&](const EpochReport &E) {
-    if (Mode == "bar")
-      std::printf("\n");
-    std::printf("epoch %lld/%lld: train loss %s", (long long)(E.Epoch + 1),
-                (long long)E.Epochs, lossText(E.TrainLoss).c_str());
-    if (E.Test)
-      std::printf(", test loss %s accuracy %.2f%%",
-                  lossText(E.Test->Loss).c_str(), 100 * E.Test->accuracy());
-    std::printf(" (%.1f s)\n", E.Seconds);
-    std::fflush(stdout);
-  };
+  reportProgress(**T, Mode, std::max<int64_t>(1, (Train.Count / O.Batch) / 10));
   NNC_TRY((*T)->train(Train, Test.Count ? &Test : nullptr));
   if (!O.SavePath.empty())
     std::printf("saved %s (step %lld)\n", O.SavePath.c_str(),

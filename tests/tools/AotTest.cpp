@@ -4,12 +4,14 @@
 #include "../TempDir.h"
 #include "../TestUtil.h"
 #include "../backend/JitTestUtil.h"
+#include "RunNnc.h"
 #include "backend/llvm/CodeGen.h"
 #include "frontend/ModelIO.h"
 #include "ir/Initializers.h"
 #include "passes/TrainStep.h"
 
 #include <cstring>
+#include <filesystem>
 #include <set>
 #include <sstream>
 #include <sys/wait.h>
@@ -283,6 +285,28 @@ TEST(Aot, EntryNamesThatWouldClashWithTheObjectsFunctionsAreRefused) {
               std::string::npos)
         << readText(D.file("err"));
   }
+}
+
+TEST(Aot, TargetCpuListsAreForAotObjectsOnly) {
+  TempDir D;
+  std::string M = model("xor_mlp");
+  expectOneLineError(runNnc("run " + M +
+                            " --output-dir /tmp --target-cpu x86-64-v3,"
+                            "x86-64-v4"),
+                     "lists are for nnc compile --aot", 2);
+  expectOneLineError(runNnc("compile " + M + " --target-cpu x86-64,x86-64-v3"),
+                     "lists are for nnc compile --aot", 2);
+  std::string Aot =
+      "compile " + M + " --aot -o " + D.file("m") + " --batch 4 --target-cpu ";
+  expectOneLineError(runNnc(Aot + "x86-64-v3,x86-64-v3"),
+                     "'x86-64-v3' and 'x86-64-v3' need the same instruction "
+                     "sets",
+                     1);
+  expectOneLineError(runNnc(Aot + "x86-64-v3,pentium-9000"),
+                     "unknown target CPU 'pentium-9000'", 1);
+  expectOneLineError(runNnc(Aot + "x86-64-v3,"),
+                     "an empty name in the list 'x86-64-v3,'", 1);
+  EXPECT_FALSE(std::filesystem::exists(D.file("m.o")));
 }
 
 TEST(Aot, WeightsInASideFile) {

@@ -1,6 +1,7 @@
 // Runs the nnc binary as a user would and checks exit codes and messages.
 #include "../TempDir.h"
 #include "../TestUtil.h"
+#include "RunNnc.h"
 #include "frontend/FileIO.h"
 #include "frontend/ModelIO.h"
 #include "ir/Initializers.h"
@@ -19,35 +20,8 @@ using namespace nnc::test;
 
 namespace {
 
-struct Result {
-  int Exit = -1;
-  std::string Out, Err;
-};
-
-Result runNnc(const std::string &Args) {
-  TempDir D;
-  std::string Cmd = std::string(NNC_TOOL) + " " + Args + " >" + D.file("out") +
-                    " 2>" + D.file("err");
-  int Status = std::system(Cmd.c_str());
-  Result R;
-  R.Exit = WIFEXITED(Status) ? WEXITSTATUS(Status) : -1;
-  R.Out = readText(D.file("out"));
-  R.Err = readText(D.file("err"));
-  return R;
-}
-
 std::string example(const std::string &Name) {
   return std::string(NNC_SOURCE_DIR) + "/examples/models/" + Name;
-}
-
-/// Exit code Exit (2: a usage error) and exactly one line on stderr that
-/// contains Want.
-void expectOneLineError(const Result &R, const std::string &Want,
-                        int Exit = 1) {
-  EXPECT_EQ(R.Exit, Exit) << R.Err;
-  EXPECT_EQ(R.Err.rfind("error: ", 0), 0u) << R.Err;
-  EXPECT_EQ(std::count(R.Err.begin(), R.Err.end(), '\n'), 1) << R.Err;
-  EXPECT_NE(R.Err.find(Want), std::string::npos) << R.Err;
 }
 
 } // namespace
@@ -539,28 +513,6 @@ TEST(NncTool, OptionsACommandDoesNotUseAreErrors) {
                               "interp " +
                               Compiled),
                        "applies to compiled code; --engine interp", 2);
-}
-
-TEST(NncTool, TargetCpuListsAreForAotObjectsOnly) {
-  TempDir D;
-  std::string M = example("xor_mlp.json");
-  expectOneLineError(runNnc("run " + M +
-                            " --output-dir /tmp --target-cpu x86-64-v3,"
-                            "x86-64-v4"),
-                     "lists are for nnc compile --aot", 2);
-  expectOneLineError(runNnc("compile " + M + " --target-cpu x86-64,x86-64-v3"),
-                     "lists are for nnc compile --aot", 2);
-  std::string Aot =
-      "compile " + M + " --aot -o " + D.file("m") + " --batch 4 --target-cpu ";
-  expectOneLineError(runNnc(Aot + "x86-64-v3,x86-64-v3"),
-                     "'x86-64-v3' and 'x86-64-v3' need the same instruction "
-                     "sets",
-                     1);
-  expectOneLineError(runNnc(Aot + "x86-64-v3,pentium-9000"),
-                     "unknown target CPU 'pentium-9000'", 1);
-  expectOneLineError(runNnc(Aot + "x86-64-v3,"),
-                     "an empty name in the list 'x86-64-v3,'", 1);
-  EXPECT_FALSE(std::filesystem::exists(D.file("m.o")));
 }
 
 TEST(NncTool, CheckNumericsNamesTheFirstKernelOrNodeAndTensor) {
