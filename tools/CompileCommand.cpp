@@ -2,12 +2,10 @@
 #include "backend/llvm/Aot.h"
 #include "frontend/FileIO.h"
 #include "frontend/ModelIO.h"
-#include "ir/Verifier.h"
 #include "passes/EntryGraphs.h"
 #include "runtime/ThreadPool.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
-#include "tools/ModelChecks.h"
 
 #include <cstdio>
 #include <sstream>

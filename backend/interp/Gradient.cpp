@@ -4,7 +4,6 @@
 #include "ir/Pointwise.h"
 
 #include <cmath>
-#include <limits>
 #include <numeric>
 
 namespace nnc::interp {
@@ -341,7 +340,7 @@ Status evalLossGrad(const Node &N, EvalContext &, const Args &In,
     else if (Loss == "BceLoss") // PyTorch's clamp of the denominator
       G = (P[I] - T[I]) / std::max((1 - P[I]) * P[I], 1e-12);
     else // BceWithLogitsLoss
-      G = sigmoid(P[I]) - T[I];
+      G = pointwise::sigmoid(P[I]) - T[I];
     Out[0][I] = G * Dl / Count;
   }
   return Status::success();

@@ -24,9 +24,6 @@ using Mat =
 using MapC = Eigen::Map<const Mat>;
 using Map = Eigen::Map<Mat>;
 
-/// Never exponentiates a positive number, so it is exact for large |x|.
-inline double sigmoid(double X) { return pointwise::sigmoid(X); }
-
 /// Splits Dims around Axis into (outer, extent, inner) loop counts.
 inline void splitAt(const ir::Shape &Dims, int64_t Axis, int64_t &Outer,
                     int64_t &Extent, int64_t &Inner) {

@@ -4,7 +4,6 @@
 #include "backend/llvm/AotHeader.h"
 #include "backend/llvm/CodeGen.h"
 #include "ir/Initializers.h"
-#include "ir/Verifier.h"
 #include "passes/EntryGraphs.h"
 #include "passes/MemoryPlanner.h"
 
