@@ -18,6 +18,7 @@
 #pragma once
 
 #include "backend/kernels/Codes.h"
+#include "backend/kernels/Params.h"
 #include "backend/kernels/Workspace.h"
 #include "ir/PointwiseMath.h"
 #include "runtime/nnc_runtime.h"
@@ -151,15 +152,8 @@ NNC_INLINE float unaryDerivative(int64_t Code, float X, float Y,
   return nnc::pointwise::derivative(Unary(Code), X, Y, A);
 }
 
-/// The 2-D window of a conv or pooling, P[0..17] in ir::Window2D order.
-struct Window {
-  int64_t N, C, H, W, KH, KW, SH, SW, PadT, PadL, PadB, PadR, DH, DW, OH, OW, O,
-      Groups;
-};
-NNC_INLINE Window window(const int64_t *P) {
-  return Window{P[0], P[1],  P[2],  P[3],  P[4],  P[5],  P[6],  P[7],  P[8],
-                P[9], P[10], P[11], P[12], P[13], P[14], P[15], P[16], P[17]};
-}
+/// The window a conv kernel's P starts with (P[0..17]).
+NNC_INLINE Window window(const int64_t *P) { return params<Window>(P); }
 
 /// ir::SplitMix64, bit for bit, so compiled random ops draw what the
 /// interpreter draws.

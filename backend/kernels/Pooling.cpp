@@ -1,8 +1,7 @@
 //===- backend/kernels/Pooling.cpp - Windowed and global pooling ----------===//
 //
-// P: the window (Kernel.h), then per kernel as documented. Window elements
-// are visited kh-major, as the interpreter does, so "the first maximum" is
-// the same element in both.
+// Parameters: Params.h. Window elements are visited kh-major, as the
+// interpreter does, so "the first maximum" is the same element in both.
 //
 //===----------------------------------------------------------------------===//
 #include "backend/kernels/Kernel.h"
@@ -115,10 +114,11 @@ NNC_INLINE float avgCount(const Window &G, bool IncludePad, int64_t Oh,
 
 } // namespace
 
-// Windowed pooling splits the planes into P[19] tasks (nnc_t_<Op>).
+// Windowed pooling splits the planes into tasks (nnc_t_<Op>).
 NNC_KERNEL(MaxPool) { return NNC_OK; }
 NNC_TASK(MaxPool) {
-  Window G = window(P);
+  const PoolParams &Q = params<PoolParams>(P);
+  Window G = Q.G;
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
   if (G.KH == 2 && G.KW == 2 && G.SH == 2 && G.SW == 2 && G.DH == 1 &&
@@ -126,7 +126,7 @@ NNC_TASK(MaxPool) {
       G.W >= 2 * G.OW) {
     // 2x2 windows inside the input: a row of windows at a time, which
     // vectorizes (the generic path's loop over the window does not).
-    Planes R = planesOf(G, Task, P[19]);
+    Planes R = planesOf(G, Task, Q.Tasks);
     for (int64_t Pl = R.First; Pl < R.End; ++Pl)
       for (int64_t Oh = 0; Oh < G.OH; ++Oh) {
         const float *X0 = X + (Pl * G.H + 2 * Oh) * G.W, *X1 = X0 + G.W;
@@ -151,17 +151,18 @@ NNC_TASK(MaxPool) {
         FOR_WINDOW(G, C, Base, I) M = maxOf(M, X[I]);
         Y[O] = M;
       },
-      planesOf(G, Task, P[19]));
+      planesOf(G, Task, Q.Tasks));
   return NNC_OK;
 }
 
 // MaxPoolIndices: the flat index in x of the first maximum, row-major
-// within the plane or, with P[18] = 1, column-major (h + w H).
+// within the plane or column-major (h + w H).
 NNC_KERNEL(MaxPoolIndices) {
-  Window G = window(P);
+  const MaxPoolIndicesParams &Q = params<MaxPoolIndicesParams>(P);
+  Window G = Q.G;
   const float *X = f32(T, 0);
   int64_t *Y = in<int64_t>(T, 1);
-  bool ColumnMajor = P[18] == 1;
+  bool ColumnMajor = Q.ColumnMajor == 1;
   forEachWindow(G, [&](int64_t O, int64_t, int64_t, int64_t Base,
                        Clip C) NNC_LAMBDA {
     float M = -__builtin_inff();
@@ -182,10 +183,10 @@ NNC_KERNEL(MaxPoolIndices) {
   return NNC_OK;
 }
 
-// P[18]: count_include_pad.
 NNC_KERNEL(AvgPool) { return NNC_OK; }
 NNC_TASK(AvgPool) {
-  Window G = window(P);
+  const PoolParams &Q = params<PoolParams>(P);
+  Window G = Q.G;
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
   float Inv = 1.f / float(G.KH * G.KW);
@@ -201,22 +202,23 @@ NNC_TASK(AvgPool) {
       [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) NNC_LAMBDA {
         float S = 0;
         FOR_WINDOW(G, C, Base, I) S += X[I];
-        Y[O] = S / avgCount(G, P[18] != 0, Oh, Ow, C);
+        Y[O] = S / avgCount(G, Q.CountIncludePad != 0, Oh, Ow, C);
       },
-      planesOf(G, Task, P[19]));
+      planesOf(G, Task, Q.Tasks));
   return NNC_OK;
 }
 
 // Stochastic pooling over non-negative activations: p_i = a_i / sum(a).
 // Training samples one a_i with probability p_i, inference returns the
 // expectation sum(p_i a_i). In double, as the interpreter, so both draw the
-// same element. P[18]: the node's seed mix; P[19]: sample (training).
+// same element.
 NNC_KERNEL(StochasticPool) {
-  Window G = window(P);
+  const StochasticPoolParams &Q = params<StochasticPoolParams>(P);
+  Window G = Q.G;
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
-  SplitMix64 Rng = rngFor(uint64_t(P[18]), Exec);
-  bool Sample = P[19] != 0;
+  SplitMix64 Rng = rngFor(uint64_t(Q.SeedMix), Exec);
+  bool Sample = Q.Sample != 0;
   forEachWindow(G, [&](int64_t O, int64_t, int64_t, int64_t Base,
                        Clip C) NNC_LAMBDA {
     double Sum = 0;
@@ -243,41 +245,40 @@ NNC_KERNEL(StochasticPool) {
   return NNC_OK;
 }
 
-// P[0]: planes (N*C), P[1]: elements per plane.
 NNC_KERNEL(GlobalAvgPool) {
+  const GlobalPoolParams &Q = params<GlobalPoolParams>(P);
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
-  for (int64_t Pl = 0; Pl < P[0]; ++Pl) {
+  for (int64_t Pl = 0; Pl < Q.Planes; ++Pl) {
     float S = 0;
-    for (int64_t I = 0; I < P[1]; ++I)
-      S += X[Pl * P[1] + I];
-    Y[Pl] = S / float(P[1]);
+    for (int64_t I = 0; I < Q.Size; ++I)
+      S += X[Pl * Q.Size + I];
+    Y[Pl] = S / float(Q.Size);
   }
   return NNC_OK;
 }
 NNC_KERNEL(GlobalMaxPool) {
+  const GlobalPoolParams &Q = params<GlobalPoolParams>(P);
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
-  for (int64_t Pl = 0; Pl < P[0]; ++Pl) {
+  for (int64_t Pl = 0; Pl < Q.Planes; ++Pl) {
     float M = -__builtin_inff();
-    for (int64_t I = 0; I < P[1]; ++I)
-      M = maxOf(M, X[Pl * P[1] + I]);
+    for (int64_t I = 0; I < Q.Size; ++I)
+      M = maxOf(M, X[Pl * Q.Size + I]);
     Y[Pl] = M;
   }
   return NNC_OK;
 }
 
-// PoolGrad (x, y, dy) -> dx. P: the window, then P[18] the pooling
-// (PoolGradKind, Codes.h),
-// P[19] count_include_pad, P[20] planes, P[21] elements per plane (global).
-// P[22] tasks split the planes; each task clears and fills its own.
+// PoolGrad (x, y, dy) -> dx. Each task clears and fills its own planes.
 NNC_KERNEL(PoolGrad) { return NNC_OK; }
 NNC_TASK(PoolGrad) {
-  Window G = window(P);
+  const PoolGradParams &Q = params<PoolGradParams>(P);
+  Window G = Q.G;
   const float *X = f32(T, 0), *Y = f32(T, 1), *Dy = f32(T, 2);
   float *Dx = f32(T, 3);
-  int64_t Kind = P[18], NPlanes = P[20], Size = P[21];
-  Planes Mine{NPlanes * Task / P[22], NPlanes * (Task + 1) / P[22]};
+  int64_t Kind = Q.Kind, NPlanes = Q.Planes, Size = Q.Size;
+  Planes Mine{NPlanes * Task / Q.Tasks, NPlanes * (Task + 1) / Q.Tasks};
   if (Kind == PoolGradMax && G.KH == 2 && G.KW == 2 && G.SH == 2 && G.SW == 2 &&
       G.DH == 1 && G.DW == 1 && G.PadT == 0 && G.PadL == 0 && G.H == 2 * G.OH &&
       G.W == 2 * G.OW) {
@@ -324,7 +325,7 @@ NNC_TASK(PoolGrad) {
       G,
       [&](int64_t O, int64_t Oh, int64_t Ow, int64_t Base, Clip C) NNC_LAMBDA {
         if (Kind == PoolGradAvg) {
-          float D = Dy[O] / avgCount(G, P[19] != 0, Oh, Ow, C);
+          float D = Dy[O] / avgCount(G, Q.CountIncludePad != 0, Oh, Ow, C);
           FOR_WINDOW(G, C, Base, I) Dx[I] += D;
         } else if (Kind == PoolGradStochasticExpectation) {
           float Sum = 0;

@@ -9,11 +9,15 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "backend/kernels/Params.h"
 #include "backend/kernels/Workspace.h"
 #include "backend/llvm/KernelParams.h"
 #include "ir/Geometry.h"
 
 #include <algorithm>
+#include <cstring>
+#include <iterator>
+#include <type_traits>
 
 namespace nnc::backend::calls {
 
@@ -45,9 +49,26 @@ inline Status pushStrided(const Node &N, const Shape &Dims,
   return Status::success();
 }
 
+/// Makes Params (backend/kernels/Params.h) the kernel's P.
+template <typename T> void setParams(KernelCall &C, const T &Params) {
+  static_assert(std::is_trivially_copyable_v<T> &&
+                    sizeof(T) % sizeof(int64_t) == 0,
+                "kernel parameters are int64_t fields");
+  C.P.resize(sizeof(T) / sizeof(int64_t));
+  std::memcpy(C.P.data(), &Params, sizeof(T));
+}
+
+inline nnck::Window windowParams(const Window2D &G) {
+  return {G.N,    G.C,    G.H,    G.W,  G.KH, G.KW, G.SH, G.SW, G.PadT,
+          G.PadL, G.PadB, G.PadR, G.DH, G.DW, G.OH, G.OW, G.O,  G.Groups};
+}
+
+/// Appends the window, as the conv kernels' P starts.
 inline void pushWindow(const Window2D &G, std::vector<int64_t> &P) {
-  P.insert(P.end(), {G.N, G.C, G.H, G.W, G.KH, G.KW, G.SH, G.SW, G.PadT, G.PadL,
-                     G.PadB, G.PadR, G.DH, G.DW, G.OH, G.OW, G.O, G.Groups});
+  nnck::Window W = windowParams(G);
+  int64_t Fields[sizeof W / sizeof(int64_t)];
+  std::memcpy(Fields, &W, sizeof W);
+  P.insert(P.end(), std::begin(Fields), std::end(Fields));
 }
 
 inline int64_t normalizedAxis(int64_t Axis, size_t Rank) {
