@@ -12,7 +12,7 @@
 
 namespace nnck {
 
-/// LossGrad's P[0]: the loss differentiated.
+/// LossGradParams::Kind: the loss differentiated.
 enum LossGradKind : int64_t {
   LossGradSoftmaxCrossEntropy = 0,
   LossGradMse = 1,
@@ -20,7 +20,14 @@ enum LossGradKind : int64_t {
   LossGradBceWithLogits = 3,
 };
 
-/// PoolGrad's P[18]: where dy goes back to.
+/// NllLossParams::Reduction, as PyTorch's reduction argument.
+enum NllReduction : int64_t {
+  ReductionNone = 0,
+  ReductionSum = 1,
+  ReductionMean = 2,
+};
+
+/// PoolGradParams::Kind: where dy goes back to.
 enum PoolGradKind : int64_t {
   PoolGradMax = 0, // also a sampled stochastic pooling (training)
   PoolGradAvg = 1,

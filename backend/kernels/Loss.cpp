@@ -26,50 +26,54 @@ NNC_INLINE double logSumExp(const float *Z, int64_t C, float &Max) {
 
 } // namespace
 
-// Elementwise losses (prediction, target) -> mean. P[0]: elements.
+// Elementwise losses (prediction, target) -> mean.
 NNC_KERNEL(MseLoss) {
+  int64_t Count = params<ElementwiseLossParams>(P).Elements;
   const float *Pr = f32(T, 0), *Tg = f32(T, 1);
   double S = 0;
-  for (int64_t I = 0; I < P[0]; ++I) {
+  for (int64_t I = 0; I < Count; ++I) {
     float D = Pr[I] - Tg[I];
     S += D * D;
   }
-  *f32(T, 2) = float(S / double(P[0]));
+  *f32(T, 2) = float(S / double(Count));
   return NNC_OK;
 }
 
 // PyTorch clamps each log at -100 so that p = 0 or 1 gives a finite loss.
 NNC_KERNEL(BceLoss) {
+  int64_t Count = params<ElementwiseLossParams>(P).Elements;
   const float *Pr = f32(T, 0), *Tg = f32(T, 1);
   double S = 0;
-  for (int64_t I = 0; I < P[0]; ++I) {
+  for (int64_t I = 0; I < Count; ++I) {
     double Pi = Pr[I], Ti = Tg[I];
     double LogP = maxOf(__builtin_log(Pi), -100.0);
     double Log1mP = maxOf(__builtin_log1p(-Pi), -100.0);
     S -= Ti * LogP + (1 - Ti) * Log1mP;
   }
-  *f32(T, 2) = float(S / double(P[0]));
+  *f32(T, 2) = float(S / double(Count));
   return NNC_OK;
 }
 
 // On logits z: max(z, 0) - z t + log(1 + exp(-|z|)).
 NNC_KERNEL(BceWithLogitsLoss) {
+  int64_t Count = params<ElementwiseLossParams>(P).Elements;
   const float *Z = f32(T, 0), *Tg = f32(T, 1);
   double S = 0;
-  for (int64_t I = 0; I < P[0]; ++I) {
+  for (int64_t I = 0; I < Count; ++I) {
     double Zi = Z[I];
     S += maxOf(Zi, 0.0) - Zi * Tg[I] +
          __builtin_log1p(__builtin_exp(-__builtin_fabs(Zi)));
   }
-  *f32(T, 2) = float(S / double(P[0]));
+  *f32(T, 2) = float(S / double(Count));
   return NNC_OK;
 }
 
-// Row losses (z [N, C], labels i64 [N]) -> mean. P: N, C.
+// Row losses (z [N, C], labels i64 [N]) -> mean.
 NNC_KERNEL(SoftmaxCrossEntropy) {
   const float *Z = f32(T, 0);
   const int64_t *L = in<int64_t>(T, 1);
-  int64_t N = P[0], C = P[1];
+  const RowLossParams &Q = params<RowLossParams>(P);
+  int64_t N = Q.Rows, C = Q.Classes;
   double S = 0;
   for (int64_t R = 0; R < N; ++R) {
     if (badLabel(L[R], C))
@@ -82,13 +86,14 @@ NNC_KERNEL(SoftmaxCrossEntropy) {
 }
 
 // NllLoss (log_probs [N, C, Inner], labels [N, Inner], weights [C]?) ->
-// loss. P (backend/llvm/KernelParams.cpp): N, C, Inner, reduction (0 none,
-// 1 sum, 2 mean), ignore_index, has weights.
+// loss.
 NNC_KERNEL(NllLoss) {
   const float *Lp = f32(T, 0);
   const int64_t *L = in<int64_t>(T, 1);
-  int64_t N = P[0], C = P[1], Inner = P[2], Red = P[3], Ignore = P[4];
-  const float *W = P[5] ? f32(T, 2) : nullptr;
+  const NllLossParams &Q = params<NllLossParams>(P);
+  int64_t N = Q.N, C = Q.C, Inner = Q.Inner, Red = Q.Reduction,
+          Ignore = Q.IgnoreIndex;
+  const float *W = Q.Weighted ? f32(T, 2) : nullptr;
   float *Out = f32(T, 3); // slot 2 is the weights, null when absent
   double S = 0, WSum = 0;
   for (int64_t E = 0; E < N * Inner; ++E) {
@@ -100,25 +105,26 @@ NNC_KERNEL(NllLoss) {
       Term = -Wt * Lp[((E / Inner) * C + L[E]) * Inner + E % Inner];
       WSum += Wt;
     }
-    if (Red == 0)
+    if (Red == ReductionNone)
       Out[E] = Term;
     S += Term;
   }
-  if (Red != 0)
-    *Out = float(Red == 1 ? S : S / WSum);
+  if (Red != ReductionNone)
+    *Out = float(Red == ReductionSum ? S : S / WSum);
   return NNC_OK;
 }
 
-// NllLossGrad (log_probs, labels, dloss, weights?) -> d log_probs. P as
-// NllLoss's.
+// NllLossGrad (log_probs, labels, dloss, weights?) -> d log_probs.
 NNC_KERNEL(NllLossGrad) {
   const int64_t *L = in<int64_t>(T, 1);
   const float *Dl = f32(T, 2);
-  int64_t N = P[0], C = P[1], Inner = P[2], Red = P[3], Ignore = P[4];
-  const float *W = P[5] ? f32(T, 3) : nullptr;
+  const NllLossParams &Q = params<NllLossParams>(P);
+  int64_t N = Q.N, C = Q.C, Inner = Q.Inner, Red = Q.Reduction,
+          Ignore = Q.IgnoreIndex;
+  const float *W = Q.Weighted ? f32(T, 3) : nullptr;
   float *G = f32(T, 4);
-  float Scale = Red == 0 ? 1.0f : *Dl;
-  if (Red == 2) {
+  float Scale = Red == ReductionNone ? 1.0f : *Dl;
+  if (Red == ReductionMean) {
     double WSum = 0;
     for (int64_t E = 0; E < N * Inner; ++E)
       if (L[E] != Ignore && !badLabel(L[E], C))
@@ -133,17 +139,18 @@ NNC_KERNEL(NllLossGrad) {
       return NNC_ERR_LABEL;
     float Wt = W ? W[L[E]] : 1.0f;
     G[((E / Inner) * C + L[E]) * Inner + E % Inner] =
-        -Wt * (Red == 0 ? Dl[E] : 1.0f) * Scale;
+        -Wt * (Red == ReductionNone ? Dl[E] : 1.0f) * Scale;
   }
   return NNC_OK;
 }
 
 // CorrectCount (z [N, C], labels [N]) -> rows whose first maximum is the
-// label, as f32. P: N, C.
+// label, as f32.
 NNC_KERNEL(CorrectCount) {
   const float *Z = f32(T, 0);
   const int64_t *L = in<int64_t>(T, 1);
-  int64_t N = P[0], C = P[1], Correct = 0;
+  const RowLossParams &Q = params<RowLossParams>(P);
+  int64_t N = Q.Rows, C = Q.Classes, Correct = 0;
   for (int64_t R = 0; R < N; ++R) {
     const float *Row = Z + R * C;
     int64_t Best = 0;
@@ -156,17 +163,16 @@ NNC_KERNEL(CorrectCount) {
   return NNC_OK;
 }
 
-// LossGrad (prediction, target, dloss) -> d prediction. P[0]: the loss
-// (LossGradKind, Codes.h); P[1], P[2]: rows and columns
-// (row losses) or P[1]: elements.
+// LossGrad (prediction, target, dloss) -> d prediction.
 NNC_KERNEL(LossGrad) {
   const float *Pr = f32(T, 0);
   float Dl = *f32(T, 2);
   float *G = f32(T, 3);
-  int64_t Kind = P[0];
+  const LossGradParams &Q = params<LossGradParams>(P);
+  int64_t Kind = Q.Kind;
   if (Kind == LossGradSoftmaxCrossEntropy) {
     const int64_t *L = in<int64_t>(T, 1);
-    int64_t N = P[1], C = P[2];
+    int64_t N = Q.Rows, C = Q.Classes;
     float Scale = Dl / float(N);
     for (int64_t R = 0; R < N; ++R) {
       if (badLabel(L[R], C))
@@ -183,7 +189,7 @@ NNC_KERNEL(LossGrad) {
     return NNC_OK;
   }
   const float *Tg = f32(T, 1);
-  int64_t Count = P[1];
+  int64_t Count = Q.Elements;
   float Scale = Dl / float(Count);
   for (int64_t I = 0; I < Count; ++I) {
     float Pi = Pr[I], D;

@@ -1,10 +1,9 @@
 //===- backend/kernels/Optimizer.cpp - PyTorch's update rules -------------===//
 //
 // As backend/interp/Optimizer.cpp, in float: (param, grad, lr, weight_decay,
-// step, state...) -> (param', state'...). P[0]: elements, P[1]: decoupled
-// weight decay, P[2]: state operands present; F: the optimizer's constants
-// as documented. Optional operands absent are null in T, so outputs start
-// after the op's declared operands.
+// step, state...) -> (param', state'...). P: OptimizerParams (Params.h);
+// F: the optimizer's constants as documented. Optional operands absent are null
+// in T, so outputs start after the op's declared operands.
 //
 //===----------------------------------------------------------------------===//
 #include "backend/kernels/Kernel.h"
@@ -20,9 +19,9 @@ struct Common {
   bool Decoupled;
 };
 
-NNC_INLINE Common common(void *const *T, const int64_t *P) {
-  return {f32(T, 0),  f32(T, 1), *f32(T, 2), *f32(T, 3),
-          *f32(T, 4), P[0],      P[1] != 0};
+NNC_INLINE Common common(void *const *T, const OptimizerParams &Q) {
+  return {f32(T, 0),  f32(T, 1),  *f32(T, 2),      *f32(T, 3),
+          *f32(T, 4), Q.Elements, Q.Decoupled != 0};
 }
 
 /// Weight decay: decoupled shrinks the parameter (AdamW), coupled adds
@@ -39,12 +38,13 @@ NNC_INLINE float decay(const Common &C, float G, float &Param) {
 
 } // namespace
 
-// SGD: F = momentum, dampening; P[3] nesterov. T[5] the momentum buffer
+// SGD: F = momentum, dampening; Variant: nesterov. T[5] the momentum buffer
 // when S = 1.
 NNC_KERNEL(SgdUpdate) {
-  Common C = common(T, P);
+  const OptimizerParams &Q = params<OptimizerParams>(P);
+  Common C = common(T, Q);
   float Mom = float(F[0]), Damp = float(F[1]);
-  bool Nesterov = P[3] != 0, HasBuf = P[2] > 0;
+  bool Nesterov = Q.Variant != 0, HasBuf = Q.StateOperands > 0;
   const float *Buf = HasBuf ? f32(T, 5) : nullptr;
   float *Out = f32(T, 6);
   float *NewBuf = HasBuf ? f32(T, 7) : nullptr;
@@ -66,7 +66,8 @@ NNC_KERNEL(SgdUpdate) {
 
 // Adagrad: F = lr_decay, eps. T[5] sum -> T[6] param', T[7] sum'.
 NNC_KERNEL(AdagradUpdate) {
-  Common C = common(T, P);
+  const OptimizerParams &Q = params<OptimizerParams>(P);
+  Common C = common(T, Q);
   float Clr = float(double(C.Lr) / (1 + (double(C.Step) - 1) * F[0]));
   float Eps = float(F[1]);
   const float *Sum = f32(T, 5);
@@ -83,7 +84,8 @@ NNC_KERNEL(AdagradUpdate) {
 // Adadelta: F = rho, eps. T[5] square_avg, T[6] acc_delta -> T[7] param',
 // T[8] square_avg', T[9] acc_delta'.
 NNC_KERNEL(AdadeltaUpdate) {
-  Common C = common(T, P);
+  const OptimizerParams &Q = params<OptimizerParams>(P);
+  Common C = common(T, Q);
   float Rho = float(F[0]), Eps = float(F[1]);
   const float *Sq = f32(T, 5), *Acc = f32(T, 6);
   float *Out = f32(T, 7), *NewSq = f32(T, 8), *NewAcc = f32(T, 9);
@@ -98,12 +100,13 @@ NNC_KERNEL(AdadeltaUpdate) {
   return NNC_OK;
 }
 
-// RMSprop: F = alpha, eps, momentum; P[3] centered. T[5] square_avg and,
+// RMSprop: F = alpha, eps, momentum; Variant: centered. T[5] square_avg and,
 // when S >= 2, T[6] the momentum buffer; when centered, T[7] grad_avg.
 NNC_KERNEL(RmspropUpdate) {
-  Common C = common(T, P);
+  const OptimizerParams &Q = params<OptimizerParams>(P);
+  Common C = common(T, Q);
   float Alpha = float(F[0]), Eps = float(F[1]), Mom = float(F[2]);
-  bool HasBuf = P[2] > 1, Centered = P[3] != 0;
+  bool HasBuf = Q.StateOperands > 1, Centered = Q.Variant != 0;
   int O = 8;
   const float *Sq = f32(T, 5), *Buf = HasBuf ? f32(T, 6) : nullptr;
   const float *Mean = Centered ? f32(T, 7) : nullptr;
@@ -133,13 +136,14 @@ NNC_KERNEL(RmspropUpdate) {
   return NNC_OK;
 }
 
-// Adam: F = beta1, beta2, eps; P[3] amsgrad. T[5] m, T[6] v, T[7] the
+// Adam: F = beta1, beta2, eps; Variant: amsgrad. T[5] m, T[6] v, T[7] the
 // largest v (amsgrad) -> T[8] param', T[9] m', T[10] v', T[11] largest v'.
 NNC_KERNEL(AdamUpdate) {
-  Common C = common(T, P);
+  const OptimizerParams &Q = params<OptimizerParams>(P);
+  Common C = common(T, Q);
   double B1 = F[0], B2 = F[1];
   float Eps = float(F[2]);
-  bool Amsgrad = P[3] != 0;
+  bool Amsgrad = Q.Variant != 0;
   float StepSize = float(double(C.Lr) / (1 - __builtin_pow(B1, C.Step)));
   float Bc2Sqrt = float(__builtin_sqrt(1 - __builtin_pow(B2, C.Step)));
   const float *M = f32(T, 5), *V = f32(T, 6);
@@ -163,8 +167,8 @@ NNC_KERNEL(AdamUpdate) {
 }
 
 // ai.onnx.preview.training (r, t, x, g, state...) -> (x', state'...): r a
-// float scalar, t an int64 step count (steps done before this one). P[0]:
-// elements, P[1]: Nesterov (Momentum). The optional operands are all
+// float scalar, t an int64 step count (steps done before this one). P:
+// OnnxOptimizerParams. The optional operands are all
 // present, so outputs start at T[5] (Adagrad, Momentum) or T[6] (Adam).
 
 // F: decay_factor, epsilon, norm_coefficient.
@@ -174,7 +178,7 @@ NNC_KERNEL(OnnxAdagrad) {
   float Eps = float(F[1]), Norm = float(F[2]);
   const float *X = f32(T, 2), *G = f32(T, 3), *H = f32(T, 4);
   float *Xn = f32(T, 5), *Hn = f32(T, 6);
-  for (int64_t I = 0; I < P[0]; ++I) {
+  for (int64_t I = 0; I < params<OnnxOptimizerParams>(P).Elements; ++I) {
     float Gr = Norm * X[I] + G[I];
     float Hi = H[I] + Gr * Gr;
     Hn[I] = Hi;
@@ -189,10 +193,10 @@ NNC_KERNEL(OnnxMomentum) {
   int64_t Step = *in<int64_t>(T, 1);
   float Alpha = float(F[0]), Beta = Step > 0 ? float(F[1]) : 1.f;
   float Norm = float(F[2]);
-  bool Nesterov = P[1] != 0;
+  bool Nesterov = params<OnnxOptimizerParams>(P).Nesterov != 0;
   const float *X = f32(T, 2), *G = f32(T, 3), *V = f32(T, 4);
   float *Xn = f32(T, 5), *Vn = f32(T, 6);
-  for (int64_t I = 0; I < P[0]; ++I) {
+  for (int64_t I = 0; I < params<OnnxOptimizerParams>(P).Elements; ++I) {
     float Gr = Norm * X[I] + G[I];
     float Vi = Alpha * V[I] + Beta * Gr;
     Vn[I] = Vi;
@@ -213,7 +217,7 @@ NNC_KERNEL(OnnxAdam) {
         Norm = float(F[3]), Post = float(F[4]);
   const float *X = f32(T, 2), *G = f32(T, 3), *V = f32(T, 4), *H = f32(T, 5);
   float *Xn = f32(T, 6), *Vn = f32(T, 7), *Hn = f32(T, 8);
-  for (int64_t I = 0; I < P[0]; ++I) {
+  for (int64_t I = 0; I < params<OnnxOptimizerParams>(P).Elements; ++I) {
     float Gr = Norm * X[I] + G[I];
     float Vi = A * V[I] + (1 - A) * Gr;
     float Hi = B * H[I] + (1 - B) * Gr * Gr;

@@ -55,6 +55,49 @@ struct PoolGradParams {
   int64_t Tasks;
 };
 
+/// MseLoss, BceLoss, BceWithLogitsLoss: the mean over Elements.
+struct ElementwiseLossParams {
+  int64_t Elements;
+};
+
+/// SoftmaxCrossEntropy and CorrectCount over [Rows, Classes] logits.
+struct RowLossParams {
+  int64_t Rows, Classes;
+};
+
+/// NllLoss and NllLossGrad over log-probabilities [N, C, Inner].
+struct NllLossParams {
+  int64_t N, C, Inner;
+  int64_t Reduction; // NllReduction (Codes.h)
+  int64_t IgnoreIndex;
+  int64_t Weighted; // 1: class weights are an operand
+};
+
+/// LossGrad: Rows and Classes for the row losses, Elements for the others.
+struct LossGradParams {
+  int64_t Kind; // LossGradKind (Codes.h)
+  int64_t Rows, Classes, Elements;
+};
+
+/// DropoutMask and training-mode Dropout.
+struct DropoutParams {
+  int64_t SeedMix, Elements;
+};
+
+/// The torch.optim updates (param, grad, lr, weight decay, step, state...).
+struct OptimizerParams {
+  int64_t Elements;
+  int64_t Decoupled;     // AdamW-style weight decay
+  int64_t StateOperands; // how many state tensors follow
+  int64_t Variant;       // SGD nesterov, RMSprop centered, Adam amsgrad
+};
+
+/// ONNX's Adagrad, Momentum and Adam training ops.
+struct OnnxOptimizerParams {
+  int64_t Elements;
+  int64_t Nesterov; // Momentum
+};
+
 template <typename T> inline const T &params(const int64_t *P) {
   return *reinterpret_cast<const T *>(P);
 }

@@ -4,13 +4,13 @@
 using namespace nnck;
 
 // DropoutMask (x) -> mask: 0 with probability F[0], else 1 / (1 - F[0]).
-// P: the node's seed mix, elements.
 NNC_KERNEL(DropoutMask) {
   float *M = f32(T, 1);
   double Prob = F[0];
   float Keep = float(1 / (1 - Prob));
-  SplitMix64 Rng = rngFor(uint64_t(P[0]), Exec);
-  for (int64_t I = 0; I < P[1]; ++I)
+  const DropoutParams &Q = params<DropoutParams>(P);
+  SplitMix64 Rng = rngFor(uint64_t(Q.SeedMix), Exec);
+  for (int64_t I = 0; I < Q.Elements; ++I)
     M[I] = Rng.uniform() < Prob ? 0.f : Keep;
   return NNC_OK;
 }
@@ -21,8 +21,9 @@ NNC_KERNEL(DropoutTrain) {
   float *Y = f32(T, 1);
   double Prob = F[0];
   float Keep = float(1 / (1 - Prob));
-  SplitMix64 Rng = rngFor(uint64_t(P[0]), Exec);
-  for (int64_t I = 0; I < P[1]; ++I)
+  const DropoutParams &Q = params<DropoutParams>(P);
+  SplitMix64 Rng = rngFor(uint64_t(Q.SeedMix), Exec);
+  for (int64_t I = 0; I < Q.Elements; ++I)
     Y[I] = Rng.uniform() < Prob ? 0.f : Xv[I] * Keep;
   return NNC_OK;
 }

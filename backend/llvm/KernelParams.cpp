@@ -98,6 +98,7 @@ Expected<KernelCall> channelCall(const Node &N, bool Training,
 /// Losses, dropout and optimizer updates.
 Expected<KernelCall> trainingCall(const Node &N, bool Training,
                                   int64_t Threads) {
+  using namespace nnck;
   KernelCall C = namedCall(N);
   [[maybe_unused]] const Shape &X0 = firstDims(N);
   [[maybe_unused]] const Shape &Y0 = N.Outputs[0]->Type.Dims;
@@ -106,28 +107,30 @@ Expected<KernelCall> trainingCall(const Node &N, bool Training,
   case OpKind::MseLoss:
   case OpKind::BceLoss:
   case OpKind::BceWithLogitsLoss:
-    C.P = {numElements(X0)};
+    setParams(C, ElementwiseLossParams{numElements(X0)});
     return C;
   case OpKind::NllLoss:
   case OpKind::NllLossGrad: {
     const std::string &R = A.getString("reduction");
-    C.P = {X0[0],
-           X0[1],
-           numElements(X0) / (X0[0] * X0[1]),
-           R == "none"  ? 0
-           : R == "sum" ? 1
-                        : 2,
-           A.getInt("ignore_index"),
-           int64_t(N.Inputs.size()) > (N.Op == OpKind::NllLoss ? 2 : 3)};
+    int64_t Reduction = R == "none"   ? ReductionNone
+                        : R == "sum"  ? ReductionSum
+                        : R == "mean" ? ReductionMean
+                                      : int64_t(-1);
+    if (Reduction < 0)
+      return error(N.describe(), ": unknown reduction '", R,
+                   "' (expected none, sum, mean)");
+    setParams(C, NllLossParams{X0[0], X0[1], numElements(X0) / (X0[0] * X0[1]),
+                               Reduction, A.getInt("ignore_index"),
+                               int64_t(N.Inputs.size()) >
+                                   (N.Op == OpKind::NllLoss ? 2 : 3)});
     return C;
   }
   case OpKind::SoftmaxCrossEntropy:
   case OpKind::CorrectCount:
-    C.P = {X0[0], X0[1]};
+    setParams(C, RowLossParams{X0[0], X0[1]});
     return C;
   case OpKind::LossGrad: {
     const std::string &Loss = A.getString("loss");
-    using namespace nnck;
     int64_t Kind = Loss == "SoftmaxCrossEntropy" ? LossGradSoftmaxCrossEntropy
                    : Loss == "MseLoss"           ? LossGradMse
                    : Loss == "BceLoss"           ? LossGradBce
@@ -135,19 +138,18 @@ Expected<KernelCall> trainingCall(const Node &N, bool Training,
                                                  : int64_t(-1);
     if (Kind < 0)
       return error(N.describe(), ": no gradient kernel for loss '", Loss, "'");
-    if (Kind == LossGradSoftmaxCrossEntropy)
-      C.P = {Kind, X0[0], X0[1]};
-    else
-      C.P = {Kind, numElements(X0)};
+    bool Rows = Kind == LossGradSoftmaxCrossEntropy;
+    setParams(C, LossGradParams{Kind, Rows ? X0[0] : 0, Rows ? X0[1] : 0,
+                                numElements(X0)});
     return C;
   }
   case OpKind::DropoutMask:
-    C.P = {int64_t(seedMix(N)), numElements(Y0)};
+    setParams(C, DropoutParams{int64_t(seedMix(N)), numElements(Y0)});
     C.F = {A.getFloat("ratio")};
     return C;
   case OpKind::Dropout: // training mode; inference is a view
     C.Symbol = "nnc_k_DropoutTrain";
-    C.P = {int64_t(seedMix(N)), numElements(Y0)};
+    setParams(C, DropoutParams{int64_t(seedMix(N)), numElements(Y0)});
     C.F = {A.getFloat("ratio")};
     return C;
   case OpKind::SgdUpdate:
@@ -155,11 +157,10 @@ Expected<KernelCall> trainingCall(const Node &N, bool Training,
   case OpKind::AdadeltaUpdate:
   case OpKind::RmspropUpdate:
   case OpKind::AdamUpdate: {
-    C.P = {numElements(X0), A.getInt("decoupled"),
-           int64_t(N.Inputs.size()) - 5};
+    int64_t Variant = 0;
     switch (N.Op) {
     case OpKind::SgdUpdate:
-      C.P.push_back(A.getInt("nesterov"));
+      Variant = A.getInt("nesterov");
       C.F = {A.getFloat("momentum"), A.getFloat("dampening")};
       break;
     case OpKind::AdagradUpdate:
@@ -169,28 +170,31 @@ Expected<KernelCall> trainingCall(const Node &N, bool Training,
       C.F = {A.getFloat("rho"), A.getFloat("eps")};
       break;
     case OpKind::RmspropUpdate:
-      C.P.push_back(A.getInt("centered"));
+      Variant = A.getInt("centered");
       C.F = {A.getFloat("alpha"), A.getFloat("eps"), A.getFloat("momentum")};
       break;
     default:
-      C.P.push_back(A.getInt("amsgrad"));
+      Variant = A.getInt("amsgrad");
       C.F = {A.getFloat("beta1"), A.getFloat("beta2"), A.getFloat("eps")};
       break;
     }
+    setParams(C, OptimizerParams{numElements(X0), A.getInt("decoupled"),
+                                 int64_t(N.Inputs.size()) - 5, Variant});
     return C;
   }
   case OpKind::OnnxAdagrad:
-    C.P = {numElements(N.Inputs[2]->Type.Dims), 0};
+    setParams(C, OnnxOptimizerParams{numElements(N.Inputs[2]->Type.Dims), 0});
     C.F = {A.getFloat("decay_factor"), A.getFloat("epsilon"),
            A.getFloat("norm_coefficient")};
     return C;
   case OpKind::OnnxMomentum:
-    C.P = {numElements(N.Inputs[2]->Type.Dims), A.getInt("nesterov")};
+    setParams(C, OnnxOptimizerParams{numElements(N.Inputs[2]->Type.Dims),
+                                     A.getInt("nesterov")});
     C.F = {A.getFloat("alpha"), A.getFloat("beta"),
            A.getFloat("norm_coefficient")};
     return C;
   case OpKind::OnnxAdam:
-    C.P = {numElements(N.Inputs[2]->Type.Dims), 0};
+    setParams(C, OnnxOptimizerParams{numElements(N.Inputs[2]->Type.Dims), 0});
     C.F = {A.getFloat("alpha"), A.getFloat("beta"), A.getFloat("epsilon"),
            A.getFloat("norm_coefficient"), A.getFloat("norm_coefficient_post")};
     return C;
