@@ -5,10 +5,11 @@ using namespace nnck;
 
 namespace {
 
-/// Softmax or log-softmax along an axis split as P: outer, extent, inner;
-/// the max is shifted out so large logits neither overflow nor lose bits.
+/// Softmax or log-softmax along an axis; the max is shifted out so large
+/// logits neither overflow nor lose bits.
 NNC_INLINE void softmax(const float *X, float *Y, const int64_t *P, bool Log) {
-  int64_t Outer = P[0], Extent = P[1], Inner = P[2];
+  const SoftmaxParams &Q = params<SoftmaxParams>(P);
+  int64_t Outer = Q.Outer, Extent = Q.Extent, Inner = Q.Inner;
   for (int64_t O = 0; O < Outer; ++O)
     for (int64_t I = 0; I < Inner; ++I) {
       const float *Xr = X + O * Extent * Inner + I;
@@ -45,13 +46,14 @@ NNC_KERNEL(LogSoftmax) {
   return NNC_OK;
 }
 
-// SoftmaxGrad (y, dy) -> dx. P: outer, extent, inner, log.
+// SoftmaxGrad (y, dy) -> dx.
 // Softmax: dx = y (dy - sum(dy y)); LogSoftmax: dx = dy - e^y sum(dy).
 NNC_KERNEL(SoftmaxGrad) {
   const float *Y = f32(T, 0), *Dy = f32(T, 1);
   float *Dx = f32(T, 2);
-  int64_t Outer = P[0], Extent = P[1], Inner = P[2];
-  bool Log = P[3] != 0;
+  const SoftmaxParams &Q = params<SoftmaxParams>(P);
+  int64_t Outer = Q.Outer, Extent = Q.Extent, Inner = Q.Inner;
+  bool Log = Q.Log != 0;
   for (int64_t O = 0; O < Outer; ++O)
     for (int64_t I = 0; I < Inner; ++I) {
       int64_t Base = O * Extent * Inner + I;
@@ -69,12 +71,12 @@ NNC_KERNEL(SoftmaxGrad) {
   return NNC_OK;
 }
 
-// Maxout: X [outer, C*K, inner] -> Y [outer, C, inner]. P: outer, C, inner,
-// K (pieces).
+// Maxout: X [outer, C*K, inner] -> Y [outer, C, inner], K pieces.
 NNC_KERNEL(Maxout) {
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
-  int64_t Outer = P[0], C = P[1], Inner = P[2], K = P[3];
+  const MaxoutParams &Q = params<MaxoutParams>(P);
+  int64_t Outer = Q.Outer, C = Q.C, Inner = Q.Inner, K = Q.Pieces;
   for (int64_t O = 0; O < Outer; ++O)
     for (int64_t Ch = 0; Ch < C; ++Ch) {
       float *Dst = Y + (O * C + Ch) * Inner;
@@ -89,11 +91,11 @@ NNC_KERNEL(Maxout) {
 }
 
 // MaxoutGrad (x, dy) -> dx: dy goes to the first piece holding the max.
-// P as Maxout.
 NNC_KERNEL(MaxoutGrad) {
   const float *X = f32(T, 0), *Dy = f32(T, 1);
   float *Dx = f32(T, 2);
-  int64_t Outer = P[0], C = P[1], Inner = P[2], K = P[3];
+  const MaxoutParams &Q = params<MaxoutParams>(P);
+  int64_t Outer = Q.Outer, C = Q.C, Inner = Q.Inner, K = Q.Pieces;
   zero(Dx, Outer * C * K * Inner);
   for (int64_t O = 0; O < Outer; ++O)
     for (int64_t Ch = 0; Ch < C; ++Ch)
@@ -109,12 +111,13 @@ NNC_KERNEL(MaxoutGrad) {
   return NNC_OK;
 }
 
-// PReluGrad (x, slope, dy) -> (dx, dslope). P: C, inner, per-channel.
+// PReluGrad (x, slope, dy) -> (dx, dslope).
 NNC_KERNEL(PReluGrad) {
   const float *X = f32(T, 0), *Slope = f32(T, 1), *Dy = f32(T, 2);
   float *Dx = f32(T, 3), *Ds = f32(T, 4);
-  int64_t C = P[0], Inner = P[1], Total = P[3];
-  bool PerChannel = P[2] != 0;
+  const PReluGradParams &Q = params<PReluGradParams>(P);
+  int64_t C = Q.C, Inner = Q.Inner, Total = Q.Elements;
+  bool PerChannel = Q.PerChannel != 0;
   zero(Ds, PerChannel ? C : 1);
   for (int64_t I = 0; I < Total; ++I) {
     int64_t Ch = PerChannel ? (I / Inner) % C : 0;
@@ -126,11 +129,11 @@ NNC_KERNEL(PReluGrad) {
 }
 
 // Rbf (x [N,D], mu [K,D], beta [K]) -> y [N,K] = exp(-beta |x - mu|^2).
-// P: N, D, K.
 NNC_KERNEL(Rbf) {
   const float *X = f32(T, 0), *Mu = f32(T, 1), *Beta = f32(T, 2);
   float *Y = f32(T, 3);
-  int64_t N = P[0], D = P[1], K = P[2];
+  const RbfParams &Q = params<RbfParams>(P);
+  int64_t N = Q.N, D = Q.D, K = Q.K;
   for (int64_t I = 0; I < N; ++I)
     for (int64_t J = 0; J < K; ++J) {
       float Dist = 0;
@@ -143,12 +146,13 @@ NNC_KERNEL(Rbf) {
   return NNC_OK;
 }
 
-// RbfGrad (x, mu, beta, y, dy) -> (dx, dmu, dbeta). P: N, D, K.
+// RbfGrad (x, mu, beta, y, dy) -> (dx, dmu, dbeta).
 NNC_KERNEL(RbfGrad) {
   const float *X = f32(T, 0), *Mu = f32(T, 1), *Beta = f32(T, 2),
               *Y = f32(T, 3), *Dy = f32(T, 4);
   float *Dx = f32(T, 5), *Dmu = f32(T, 6), *Db = f32(T, 7);
-  int64_t N = P[0], D = P[1], K = P[2];
+  const RbfParams &Q = params<RbfParams>(P);
+  int64_t N = Q.N, D = Q.D, K = Q.K;
   zero(Dx, N * D);
   zero(Dmu, K * D);
   zero(Db, K);

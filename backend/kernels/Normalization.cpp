@@ -1,8 +1,8 @@
 //===- backend/kernels/Normalization.cpp - BatchNorm and LRN --------------===//
 //
-// BatchNorm kernels: P = N, C, inner (elements per channel and image), then
-// as documented, and P[5] tasks splitting the channels (nnc_t_<Op>);
-// F[0] = epsilon. Channel statistics accumulate in double.
+// BatchNorm kernels: P is BatchNormParams (Params.h), split into tasks over
+// the channels (nnc_t_<Op>); F[0] = epsilon. Channel statistics accumulate
+// in double.
 //
 //===----------------------------------------------------------------------===//
 #include "backend/kernels/Kernel.h"
@@ -67,17 +67,18 @@ NNC_INLINE void normalize(const float *X, float *Y, int64_t N, int64_t C,
 
 } // namespace
 
-// BatchNorm (x, scale, bias, mean, var) -> y. P[3]: use the batch's
-// statistics (nnc run --training) instead of the running ones.
+// BatchNorm (x, scale, bias, mean, var) -> y, by the running statistics or
+// (Mode) the batch's.
 NNC_KERNEL(BatchNorm) { return NNC_OK; }
 NNC_TASK(BatchNorm) {
   const float *X = f32(T, 0), *Scale = f32(T, 1), *Bias = f32(T, 2),
               *Mean = f32(T, 3), *Var = f32(T, 4);
   float *Y = f32(T, 5);
-  int64_t N = P[0], C = P[1], Inner = P[2];
-  for (int64_t Ch = C * Task / P[5]; Ch < C * (Task + 1) / P[5]; ++Ch) {
+  const BatchNormParams &Q = params<BatchNormParams>(P);
+  int64_t N = Q.N, C = Q.C, Inner = Q.Inner;
+  for (int64_t Ch = C * Task / Q.Tasks; Ch < C * (Task + 1) / Q.Tasks; ++Ch) {
     double M = Mean[Ch], V = Var[Ch];
-    if (P[3])
+    if (Q.Mode)
       moments(X, N, C, Inner, Ch, M, V);
     normalize(X, Y, N, C, Inner, Ch, Scale[Ch], Bias[Ch], M, V, F[0]);
   }
@@ -87,28 +88,29 @@ NNC_TASK(BatchNorm) {
 // BatchNormTrain (x, scale, bias, running_mean, running_var) ->
 // (y, running_mean', running_var'): y from the batch's mean and biased
 // variance; the running statistics move toward the batch's mean and
-// (P[3] ? unbiased : biased) variance by F[1] = momentum (PyTorch). A fused
-// activation (P[4], parameters F[2], F[3]) applies in the same pass. P[6] >
-// 0: the batch's mean and variance go to T[P[6]] (doubles, by channel) for
-// the gradient's kernel. P[9] > 0: y's P[7] x P[8] planes max-pooled over
-// 2x2 windows into T[P[9]] too.
+// (Mode ? unbiased : biased) variance by F[1] = momentum (PyTorch). A fused
+// activation (parameters F[2], F[3]) applies in the same pass; the batch's
+// statistics and y max-pooled 2x2 may go to further slots (Params.h).
 NNC_KERNEL(BatchNormTrain) { return NNC_OK; }
 NNC_TASK(BatchNormTrain) {
   const float *X = f32(T, 0), *Scale = f32(T, 1), *Bias = f32(T, 2),
               *RMean = f32(T, 3), *RVar = f32(T, 4);
   float *Y = f32(T, 5), *NewMean = f32(T, 6), *NewVar = f32(T, 7);
-  int64_t N = P[0], C = P[1], Inner = P[2];
+  const BatchNormParams &Q = params<BatchNormParams>(P);
+  int64_t N = Q.N, C = Q.C, Inner = Q.Inner;
   double Count = double(N * Inner), Mom = F[1];
-  for (int64_t Ch = C * Task / P[5]; Ch < C * (Task + 1) / P[5]; ++Ch) {
+  for (int64_t Ch = C * Task / Q.Tasks; Ch < C * (Task + 1) / Q.Tasks; ++Ch) {
     double M, V;
     moments(X, N, C, Inner, Ch, M, V);
-    normalize(X, Y, N, C, Inner, Ch, Scale[Ch], Bias[Ch], M, V, F[0], P[4],
-              F + 2, P[9] ? f32(T, int(P[9])) : nullptr, P[7], P[8]);
-    if (P[6]) {
-      in<double>(T, int(P[6]))[2 * Ch] = M;
-      in<double>(T, int(P[6]))[2 * Ch + 1] = V;
+    normalize(X, Y, N, C, Inner, Ch, Scale[Ch], Bias[Ch], M, V, F[0],
+              Q.Activation, F + 2,
+              Q.PooledSlot ? f32(T, int(Q.PooledSlot)) : nullptr, Q.PoolH,
+              Q.PoolW);
+    if (Q.StatisticsSlot) {
+      in<double>(T, int(Q.StatisticsSlot))[2 * Ch] = M;
+      in<double>(T, int(Q.StatisticsSlot))[2 * Ch + 1] = V;
     }
-    double Unbiased = P[3] ? V * Count / (Count - 1) : V;
+    double Unbiased = Q.Mode ? V * Count / (Count - 1) : V;
     NewMean[Ch] = float((1 - Mom) * RMean[Ch] + Mom * M);
     NewVar[Ch] = float((1 - Mom) * RVar[Ch] + Mom * Unbiased);
   }
@@ -188,41 +190,39 @@ struct GradIn {
 
 } // namespace
 
-// BatchNormGrad (x, scale, mean, var, dy) -> (dx, dscale, dbias). P[3]:
+// BatchNormGrad (x, scale, mean, var, dy) -> (dx, dscale, dbias). Mode:
 // training (the batch's statistics, through which the gradient flows).
-// A fused activation gradient (P[4] >= 0, the UnaryGrad code; F[1..2] its
-// parameters): T[4] is the activation's dy and dy = T[4] * op'(T[9], T[10]),
-// computed as it is read, so the masked gradient is never stored. Before
-// that, a fused 2x2 max pooling's gradient (P[6] x P[7]: the plane pooled):
-// T[4] is the pooling's dy, T[11] and T[12] its x and y. P[8] > 0: the
-// batch statistics in T[P[8]], kept by BatchNormTrain's kernel. P[9] > 0:
-// dx summed by channel into T[P[9]] as well (a conv bias's gradient), in
-// rows of P[10]. P[11]: with prologues, the workspace T[8] keeps each
-// task's dy for the second pass (N x inner floats).
+// A fused activation gradient (Activation >= 0, the UnaryGrad code; F[1..2]
+// its parameters): T[4] is the activation's dy and dy = T[4] *
+// op'(T[9], T[10]), computed as it is read, so the masked gradient is never
+// stored. Before that, a fused 2x2 max pooling's gradient: T[4] is the
+// pooling's dy, T[11] and T[12] its x and y. With prologues, the workspace
+// T[8] keeps each task's dy for the second pass (N x inner floats).
 NNC_KERNEL(BatchNormGrad) { return NNC_OK; }
 NNC_TASK(BatchNormGrad) {
   const float *X = f32(T, 0), *Scale = f32(T, 1), *Mean = f32(T, 2),
               *Var = f32(T, 3);
   float *Dx = f32(T, 5), *Dscale = f32(T, 6), *Dbias = f32(T, 7);
-  int64_t N = P[0], C = P[1], Inner = P[2], Op = P[4];
+  const BatchNormParams &Q = params<BatchNormParams>(P);
+  int64_t N = Q.N, C = Q.C, Inner = Q.Inner, Op = Q.Activation;
   GradIn Dy{f32(T, 4),
             Op >= 0 ? f32(T, 9) : nullptr,
             Op >= 0 ? f32(T, 10) : nullptr,
-            P[7] ? f32(T, 11) : nullptr,
-            P[7] ? f32(T, 12) : nullptr,
+            Q.PoolW ? f32(T, 11) : nullptr,
+            Q.PoolW ? f32(T, 12) : nullptr,
             Op,
-            P[6],
-            P[7],
+            Q.PoolH,
+            Q.PoolW,
             F + 1};
-  bool Training = P[3] != 0;
+  bool Training = Q.Mode != 0;
   double M = double(N * Inner);
   // With prologues, dy through them is kept for the second pass.
-  float *Kept = P[11] ? f32(T, 8) + Task * N * Inner : nullptr;
-  for (int64_t Ch = C * Task / P[5]; Ch < C * (Task + 1) / P[5]; ++Ch) {
+  float *Kept = Q.DyInWorkspace ? f32(T, 8) + Task * N * Inner : nullptr;
+  for (int64_t Ch = C * Task / Q.Tasks; Ch < C * (Task + 1) / Q.Tasks; ++Ch) {
     double Mu = Mean[Ch], V = Var[Ch];
-    if (Training && P[8]) {
-      Mu = in<double>(T, int(P[8]))[2 * Ch];
-      V = in<double>(T, int(P[8]))[2 * Ch + 1];
+    if (Training && Q.StatisticsSlot) {
+      Mu = in<double>(T, int(Q.StatisticsSlot))[2 * Ch];
+      V = in<double>(T, int(Q.StatisticsSlot))[2 * Ch + 1];
     } else if (Training) {
       moments(X, N, C, Inner, Ch, Mu, V);
     }
@@ -272,20 +272,20 @@ NNC_TASK(BatchNormGrad) {
         Write(I, Len, Buf);
       }
     }
-    if (P[9]) {
-      // Summed as the Reduce kernel sums (rows of P[10], in order), so the
+    if (Q.DxSumSlot) {
+      // Summed as the Reduce kernel sums (rows of SumRows, in order), so the
       // fused and unfused steps agree: a bias before a BatchNorm has a
       // gradient of zero, and what both compute is rounding.
       float Sum = 0;
       for (int64_t B = 0; B < N; ++B)
-        for (int64_t R = 0; R < Inner; R += P[10]) {
+        for (int64_t R = 0; R < Inner; R += Q.SumRows) {
           const float *Row = Dx + (B * C + Ch) * Inner + R;
           float Part = 0;
-          for (int64_t J = 0; J < P[10]; ++J)
+          for (int64_t J = 0; J < Q.SumRows; ++J)
             Part += Row[J];
           Sum += Part;
         }
-      f32(T, int(P[9]))[Ch] = Sum;
+      f32(T, int(Q.DxSumSlot))[Ch] = Sum;
     }
   }
   return NNC_OK;
@@ -308,11 +308,12 @@ NNC_INLINE float lrnScale(const float *X, int64_t C, int64_t Inner, int64_t B,
 }
 } // namespace
 
-// LRN: P = N, C, inner, size; F = alpha, beta, bias.
+// LRN: F = alpha, beta, bias.
 NNC_KERNEL(LRN) {
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
-  int64_t N = P[0], C = P[1], Inner = P[2], Size = P[3];
+  const LrnParams &Q = params<LrnParams>(P);
+  int64_t N = Q.N, C = Q.C, Inner = Q.Inner, Size = Q.Size;
   float Alpha = float(F[0]), Beta = float(F[1]), Bias = float(F[2]);
   for (int64_t B = 0; B < N; ++B)
     for (int64_t Ch = 0; Ch < C; ++Ch)
@@ -324,12 +325,13 @@ NNC_KERNEL(LRN) {
   return NNC_OK;
 }
 
-// LRNGrad (x, dy) -> dx, P and F as LRN:
+// LRNGrad (x, dy) -> dx, F as LRN:
 // dx_i = dy_i S_i^-beta - 2 alpha beta / size x_i sum_c dy_c x_c S_c^(-beta-1).
 NNC_KERNEL(LRNGrad) {
   const float *X = f32(T, 0), *Dy = f32(T, 1);
   float *Dx = f32(T, 2);
-  int64_t N = P[0], C = P[1], Inner = P[2], Size = P[3];
+  const LrnParams &Q = params<LrnParams>(P);
+  int64_t N = Q.N, C = Q.C, Inner = Q.Inner, Size = Q.Size;
   float Alpha = float(F[0]), Beta = float(F[1]), Bias = float(F[2]);
   int64_t Before = (Size - 1) / 2, After = Size - 1 - Before;
   for (int64_t B = 0; B < N; ++B)

@@ -98,6 +98,61 @@ struct OnnxOptimizerParams {
   int64_t Nesterov; // Momentum
 };
 
+/// Softmax, LogSoftmax and SoftmaxGrad along an axis split in three.
+struct SoftmaxParams {
+  int64_t Outer, Extent, Inner;
+  int64_t Log; // SoftmaxGrad: of LogSoftmax
+};
+
+/// Maxout and MaxoutGrad: x [Outer, C * Pieces, Inner] -> y [Outer, C, Inner].
+struct MaxoutParams {
+  int64_t Outer, C, Inner, Pieces;
+};
+
+/// PReluGrad (x, slope, dy) -> (dx, dslope).
+struct PReluGradParams {
+  int64_t C, Inner;
+  int64_t PerChannel; // else one slope
+  int64_t Elements;
+};
+
+/// BatchNorm, BatchNormTrain and BatchNormGrad over x [N, C, Inner], split
+/// into Tasks tasks over the channels. Fusion fills the fields after Tasks
+/// (backend/llvm/KernelParams.cpp); a slot of 0 means none.
+struct BatchNormParams {
+  int64_t N, C, Inner;
+  /// BatchNorm: normalize by the batch's statistics (nnc run --training);
+  /// BatchNormTrain: the running variance moves by the unbiased variance;
+  /// BatchNormGrad: training (the gradient flows through the statistics).
+  int64_t Mode;
+  /// BatchNormTrain: a fused activation's pointwise::Unary code (Identity:
+  /// none); BatchNormGrad: a fused activation gradient's (-1: none).
+  int64_t Activation;
+  int64_t Tasks;
+  /// A fused 2x2 max pooling: BatchNormTrain pools y's PoolH x PoolW
+  /// planes into T[PooledSlot]; BatchNormGrad takes the gradient of one
+  /// that pooled PoolH x PoolW planes.
+  int64_t PoolH, PoolW, PooledSlot;
+  /// The batch's mean and variance (doubles, by channel), which
+  /// BatchNormTrain writes and BatchNormGrad reads.
+  int64_t StatisticsSlot;
+  /// BatchNormGrad: dx summed by channel too (a conv bias's gradient), in
+  /// rows of SumRows as the Reduce kernel sums.
+  int64_t DxSumSlot, SumRows;
+  /// BatchNormGrad with prologues: the workspace keeps each task's dy.
+  int64_t DyInWorkspace;
+};
+
+/// Rbf and RbfGrad: x [N, D], centers [K, D].
+struct RbfParams {
+  int64_t N, D, K;
+};
+
+/// LRN and LRNGrad over x [N, C, Inner].
+struct LrnParams {
+  int64_t N, C, Inner, Size;
+};
+
 template <typename T> inline const T &params(const int64_t *P) {
   return *reinterpret_cast<const T *>(P);
 }

@@ -152,7 +152,7 @@ Expected<KernelCall> contractionCall(const Node &N, bool Training,
     return convCall(N, false, true, Threads);
   case OpKind::Rbf:
   case OpKind::RbfGrad:
-    C.P = {X0[0], X0[1], N.Inputs[1]->Type.Dims[0]};
+    setParams(C, nnck::RbfParams{X0[0], X0[1], N.Inputs[1]->Type.Dims[0]});
     return C;
   default:
     return error(N.describe(), ": ", N.opName(), " is not a contraction op");

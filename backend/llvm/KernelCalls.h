@@ -15,6 +15,7 @@
 #include "ir/Geometry.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <iterator>
 #include <type_traits>
@@ -58,6 +59,15 @@ template <typename T> void setParams(KernelCall &C, const T &Params) {
   std::memcpy(C.P.data(), &Params, sizeof(T));
 }
 
+/// The parameters setParams gave C (a T, or the call is not T's kernel's:
+/// a bug in the caller).
+template <typename T> T paramsOf(const KernelCall &C) {
+  assert(C.P.size() * sizeof(int64_t) == sizeof(T) && "not T's kernel");
+  T Params{};
+  std::memcpy(&Params, C.P.data(), std::min(sizeof(T), C.P.size() * 8));
+  return Params;
+}
+
 inline nnck::Window windowParams(const Window2D &G) {
   return {G.N,    G.C,    G.H,    G.W,  G.KH, G.KW, G.SH, G.SW, G.PadT,
           G.PadL, G.PadB, G.PadR, G.DH, G.DW, G.OH, G.OW, G.O,  G.Groups};
@@ -75,22 +85,34 @@ inline int64_t normalizedAxis(int64_t Axis, size_t Rank) {
   return Axis < 0 ? Axis + int64_t(Rank) : Axis;
 }
 
-/// Outer, extent, inner around an axis.
-inline void pushSplit(const Shape &Dims, int64_t Axis,
-                      std::vector<int64_t> &P) {
-  int64_t Outer = 1, Inner = 1;
+/// Dims as the loops outside an axis, the axis and the loops inside it.
+struct Split {
+  int64_t Outer, Extent, Inner;
+};
+inline Split splitAround(const Shape &Dims, int64_t Axis) {
+  Split S{1, Dims[size_t(Axis)], 1};
   for (int64_t I = 0; I < int64_t(Dims.size()); ++I)
     if (I < Axis)
-      Outer *= Dims[size_t(I)];
+      S.Outer *= Dims[size_t(I)];
     else if (I > Axis)
-      Inner *= Dims[size_t(I)];
-  P.insert(P.end(), {Outer, Dims[size_t(Axis)], Inner});
+      S.Inner *= Dims[size_t(I)];
+  return S;
 }
 
-/// N, C, elements per channel and image.
-inline void pushChannels(const Shape &Dims, std::vector<int64_t> &P) {
+/// Appends outer, extent, inner around an axis.
+inline void pushSplit(const Shape &Dims, int64_t Axis,
+                      std::vector<int64_t> &P) {
+  Split S = splitAround(Dims, Axis);
+  P.insert(P.end(), {S.Outer, S.Extent, S.Inner});
+}
+
+/// N, C and the elements per channel and image of an NC... tensor.
+struct Channels {
+  int64_t N, C, Inner;
+};
+inline Channels channelsOf(const Shape &Dims) {
   int64_t N = Dims[0], C = Dims.size() > 1 ? Dims[1] : 1;
-  P.insert(P.end(), {N, C, numElements(Dims) / std::max<int64_t>(N * C, 1)});
+  return {N, C, numElements(Dims) / std::max<int64_t>(N * C, 1)};
 }
 
 inline uint64_t seedMix(const Node &N) {

@@ -18,6 +18,7 @@ namespace {
 /// Softmax, maxout and normalization.
 Expected<KernelCall> channelCall(const Node &N, bool Training,
                                  int64_t Threads) {
+  using namespace nnck;
   KernelCall C = namedCall(N);
   [[maybe_unused]] const Shape &X0 = firstDims(N);
   [[maybe_unused]] const Shape &Y0 = N.Outputs[0]->Type.Dims;
@@ -25,57 +26,44 @@ Expected<KernelCall> channelCall(const Node &N, bool Training,
   switch (N.Op) {
   case OpKind::Softmax:
   case OpKind::LogSoftmax:
-    pushSplit(X0, normalizedAxis(A.getInt("axis"), X0.size()), C.P);
+  case OpKind::SoftmaxGrad: {
+    Split S = splitAround(X0, normalizedAxis(A.getInt("axis"), X0.size()));
+    setParams(C,
+              SoftmaxParams{S.Outer, S.Extent, S.Inner,
+                            N.Op == OpKind::SoftmaxGrad ? A.getInt("log") : 0});
     return C;
-  case OpKind::SoftmaxGrad:
-    pushSplit(X0, normalizedAxis(A.getInt("axis"), X0.size()), C.P);
-    C.P.push_back(A.getInt("log"));
-    return C;
+  }
   case OpKind::Maxout:
-    pushSplit(Y0, 1, C.P);
-    C.P.push_back(A.getInt("pieces"));
+  case OpKind::MaxoutGrad: {
+    Split S =
+        splitAround(N.Op == OpKind::Maxout ? Y0 : N.Inputs[1]->Type.Dims, 1);
+    setParams(C, MaxoutParams{S.Outer, S.Extent, S.Inner, A.getInt("pieces")});
     return C;
-  case OpKind::MaxoutGrad:
-    pushSplit(N.Inputs[1]->Type.Dims, 1, C.P);
-    C.P.push_back(A.getInt("pieces"));
-    return C;
+  }
   case OpKind::PReluGrad: {
     int64_t Ch = X0.size() >= 2 ? X0[1] : 1, Inner = 1;
     for (size_t I = 2; I < X0.size(); ++I)
       Inner *= X0[I];
-    C.P = {Ch, Inner, N.Inputs[1]->Type.numElements() != 1 ? 1 : 0,
-           numElements(X0)};
+    setParams(C, PReluGradParams{Ch, Inner,
+                                 N.Inputs[1]->Type.numElements() != 1 ? 1 : 0,
+                                 numElements(X0)});
     return C;
   }
   case OpKind::BatchNorm:
   case OpKind::BatchNormTrain:
-  case OpKind::BatchNormGrad:
-    pushChannels(X0, C.P);
-    C.P.push_back(N.Op == OpKind::BatchNorm        ? (Training ? 1 : 0)
-                  : N.Op == OpKind::BatchNormTrain ? A.getInt("unbiased")
-                                                   : A.getInt("training"));
-    // P[4]: a fused activation (BatchNormTrain; 0 none) or activation
-    // gradient (BatchNormGrad; -1 none), see addFusedActivation.
-    C.P.push_back(N.Op == OpKind::BatchNormGrad ? -1 : 0);
-    C.Tasks = planeTasks(C.P[1], numElements(X0), Threads); // channels
-    C.P.push_back(C.Tasks);
-    // P[6], P[7]: BatchNormGrad's fused max-pooling gradient, the pooled
-    // input's height and width (0: none). Then the slot of the saved batch
-    // statistics (0: none; BatchNormTrain's P[6], BatchNormGrad's P[8]),
-    // and BatchNormGrad's P[9], the slot of dx's channel sums (0: none),
-    // P[10] the rows they are summed in (as the Reduce kernel sums).
-    if (N.Op == OpKind::BatchNormGrad)
-      C.P.insert(C.P.end(), {0, 0});
-    if (N.Op != OpKind::BatchNorm)
-      C.P.push_back(0);
-    // BatchNormGrad's P[11]: the workspace holds each task's dy through
-    // the prologues (see kernelWorkspace).
-    if (N.Op == OpKind::BatchNormGrad)
-      C.P.insert(C.P.end(), {0, X0.size() >= 3 ? X0.back() : 1, 0});
-    // BatchNormTrain's P[7], P[8], P[9]: a 2x2 max pooling of each plane
-    // written (height, width; 0: none) and the slot of its result.
-    if (N.Op == OpKind::BatchNormTrain)
-      C.P.insert(C.P.end(), {0, 0, 0});
+  case OpKind::BatchNormGrad: {
+    BatchNormParams B{};
+    Channels Ch = channelsOf(X0);
+    B.N = Ch.N, B.C = Ch.C, B.Inner = Ch.Inner;
+    B.Mode = N.Op == OpKind::BatchNorm        ? (Training ? 1 : 0)
+             : N.Op == OpKind::BatchNormTrain ? A.getInt("unbiased")
+                                              : A.getInt("training");
+    // Fused loops set these (addFusedActivation).
+    B.Activation =
+        N.Op == OpKind::BatchNormGrad ? -1 : int64_t(Unary::Identity);
+    C.Tasks = B.Tasks = planeTasks(B.C, numElements(X0), Threads);
+    B.SumRows = X0.size() >= 3 ? X0.back() : 1;
+    setParams(C, B);
     C.F = {A.getFloat("epsilon"),
            A.has("momentum") ? A.getFloat("momentum") : 0.0,
            0,
@@ -83,12 +71,14 @@ Expected<KernelCall> channelCall(const Node &N, bool Training,
            0,
            0};
     return C;
+  }
   case OpKind::LRN:
-  case OpKind::LRNGrad:
-    pushChannels(X0, C.P);
-    C.P.push_back(A.getInt("size"));
+  case OpKind::LRNGrad: {
+    Channels Ch = channelsOf(X0);
+    setParams(C, LrnParams{Ch.N, Ch.C, Ch.Inner, A.getInt("size")});
     C.F = {A.getFloat("alpha"), A.getFloat("beta"), A.getFloat("bias")};
     return C;
+  }
   default:
     return error(N.describe(), ": ", N.opName(),
                  " is not a softmax, maxout or normalization op");
@@ -340,28 +330,32 @@ void addConvEpilogue(const std::vector<const Node *> &Epilogue, KernelCall &C) {
 
 void addFusedActivation(const Node &Main, const std::vector<const Node *> &Pro,
                         const std::vector<const Node *> &Epi, KernelCall &C) {
+  if (Main.Op != OpKind::BatchNormTrain && Main.Op != OpKind::BatchNormGrad)
+    return;
+  nnck::BatchNormParams Bn = paramsOf<nnck::BatchNormParams>(C);
   if (Main.Op == OpKind::BatchNormTrain && !Epi.empty() &&
       Epi[0]->Op != OpKind::MaxPool) {
-    int64_t Code;
     double A, B;
-    activationCode(Epi[0], Code, A, B);
-    C.P[4] = Code;
+    activationCode(Epi[0], Bn.Activation, A, B);
     C.F[2] = A, C.F[3] = B;
   }
   if (Main.Op == OpKind::BatchNormGrad && Pro.size() == 2) {
     const Shape &X = Pro[0]->Inputs[0]->Type.Dims; // the PoolGrad's
-    C.P[6] = X[2];
-    C.P[7] = X[3];
+    Bn.PoolH = X[2];
+    Bn.PoolW = X[3];
   }
   if (Main.Op == OpKind::BatchNormGrad && !Pro.empty()) {
-    C.P[11] = 1;
-    std::array<double, 2> A = unaryGradOp(*Pro.back(), C.P[4]);
+    Bn.DyInWorkspace = 1;
+    std::array<double, 2> A = unaryGradOp(*Pro.back(), Bn.Activation);
     C.F = {C.F[0], A[0], A[1]};
   }
+  setParams(C, Bn);
 }
 
-void addSavedStatistics(const Node &Main, size_t Slot, KernelCall &C) {
-  C.P[Main.Op == OpKind::BatchNormTrain ? 6 : 8] = int64_t(Slot);
+void addSavedStatistics(const Node &, size_t Slot, KernelCall &C) {
+  nnck::BatchNormParams Bn = paramsOf<nnck::BatchNormParams>(C);
+  Bn.StatisticsSlot = int64_t(Slot);
+  setParams(C, Bn);
 }
 
 size_t kernelWorkspace(const passes::Kernel &K, bool Training,
@@ -380,14 +374,16 @@ size_t kernelWorkspace(const passes::Kernel &K, bool Training,
 
 void addEpilogueResult(const Node &Main, const Node &Epilogue, size_t Slot,
                        KernelCall &C) {
+  nnck::BatchNormParams Bn = paramsOf<nnck::BatchNormParams>(C);
   if (Main.Op == OpKind::BatchNormGrad) {
-    C.P[9] = int64_t(Slot);
-    return;
+    Bn.DxSumSlot = int64_t(Slot);
+  } else {
+    const Shape &X = Epilogue.Inputs[0]->Type.Dims; // the pooled planes
+    Bn.PoolH = X[2];
+    Bn.PoolW = X[3];
+    Bn.PooledSlot = int64_t(Slot);
   }
-  const Shape &X = Epilogue.Inputs[0]->Type.Dims; // the pooled planes
-  C.P[7] = X[2];
-  C.P[8] = X[3];
-  C.P[9] = int64_t(Slot);
+  setParams(C, Bn);
 }
 
 KernelCall scalarCall(const Node &N) {
