@@ -36,4 +36,15 @@ enum PoolGradKind : int64_t {
   PoolGradGlobalMax = 4,
 };
 
+/// ConvParams::Algorithm: how a conv kernel computes its form, chosen once
+/// on the host (backend/llvm/ContractionCalls.cpp, from Workspace.h's
+/// shape tests).
+enum ConvAlgorithm : int64_t {
+  ConvByIm2col = 0,         // any form: im2col or col2im around the GEMM
+  ConvByWinograd = 1,       // forward and transposed 3x3, stride 1
+  ConvByDirect = 2,         // forward and weight gradient of tiny filters
+  ConvByChannelVectors = 3, // forward and weight gradient, 16 channels wide
+  ConvByGather = 4,         // transposed, input channels in sixteens
+};
+
 } // namespace nnck

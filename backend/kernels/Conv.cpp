@@ -7,10 +7,11 @@
 //   backward-weights  dW_g += dY_g x col(X_g)^T       summed over chunks
 //   transposed        col = W_g^T x X_g, then col2im  (also backward-data)
 // Chunks are split across tasks; each task has its own workspace slice
-// (Workspace.h). P: the window (Kernel.h), then P[18] tasks, P[19] floats
-// per task, P[20] images per chunk. The tasks are nnc_t_<Op>. Shared pieces
-// are in ConvCommon.h, the Winograd path in Winograd.h; the transposed and
-// backward-weights kernels in ConvGrad.cpp.
+// (Workspace.h). P: the window (Kernel.h), then convParams(P).Tasks tasks,
+// convParams(P).PerTask floats per task, convParams(P).Images images per chunk.
+// The tasks are nnc_t_<Op>. Shared pieces are in ConvCommon.h, the Winograd
+// path in Winograd.h; the transposed and backward-weights kernels in
+// ConvGrad.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "backend/kernels/ConvCommon.h"
@@ -21,7 +22,7 @@ using namespace nnck;
 
 // Conv: X [N,C,H,W], W [O,C/g,KH,KW], optional bias [O] -> Y [N,O,OH,OW],
 // then the epilogue on each output row while it is in cache: the bias, a
-// folded BatchNorm, an activation (P[21], P[22]).
+// folded BatchNorm, an activation (ConvParams).
 /// The direct path of nnc_t_Conv (convDirect): per image, the input
 /// channels copied into zero-padded planes whose rows are whole vectors,
 /// then for blocks of CB output channels and NV vectors of 16 outputs of a
@@ -35,8 +36,8 @@ NNC_INLINE int directConvWith(void *const *T, const int64_t *P, const double *F,
   const float *Xp = f32(T, 0), *Wt = f32(T, 1);
   float *Y = f32(T, 3);
   int64_t Hq = G.OH + G.KH - 1, Wq = convDirectCols(G.OW, G.KW);
-  int64_t Taps = G.C * G.KH * G.KW, Act = P[22];
-  float *Planes = f32(T, 4) + Task * P[19];
+  int64_t Taps = G.C * G.KH * G.KW, Act = convParams(P).Activation;
+  float *Planes = f32(T, 4) + Task * convParams(P).PerTask;
   Channels Mine = channelsOf(G, P, Task);
   chunksOf(
       G, P, f32(T, 4), Task, [&](int64_t N0, int64_t Imgs, float *) NNC_LAMBDA {
@@ -117,8 +118,8 @@ NNC_INLINE int channelVecConv(void *const *T, const int64_t *P, const double *F,
   float *Y = f32(T, 3);
   int64_t Hq = convVecRows(G.OH, G.KH, G.SH, G.DH);
   int64_t Wq = convVecCols(G.OW, G.KW, G.SW, G.DW);
-  int64_t Taps = G.C * G.KH * G.KW, Act = P[22];
-  float *Wtr = f32(T, 4) + Task * P[19];
+  int64_t Taps = G.C * G.KH * G.KW, Act = convParams(P).Activation;
+  float *Wtr = f32(T, 4) + Task * convParams(P).PerTask;
   float *Planes = Wtr + roundUp(Taps * G.O, 16);
   for (int64_t O = 0; O < G.O; ++O)
     for (int64_t K = 0; K < Taps; ++K)
@@ -177,17 +178,19 @@ NNC_INLINE int channelVecConv(void *const *T, const int64_t *P, const double *F,
 NNC_KERNEL(Conv) { return NNC_OK; }
 NNC_TASK(Conv) {
   Window G = window(P);
-  if (convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C, G.O))
+  int64_t Algorithm = convParams(P).Algorithm;
+  if (Algorithm == ConvByWinograd)
     return winogradConv(T, P, F, Task, false);
-  if (convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
+  if (Algorithm == ConvByDirect)
     return directConv(T, P, F, Task, G);
-  if (convChannelVec(G.KH, G.KW, G.Groups, G.C, G.O))
+  if (Algorithm == ConvByChannelVectors)
     return channelVecConv(T, P, F, Task, G);
   const float *Xp = f32(T, 0), *Wt = f32(T, 1);
   float *Y = f32(T, 3);
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
-  int64_t K = Cg * KK, Pixels = G.OH * G.OW, Act = P[22];
-  ConvWork L = convWork(ConvForward, Cg, Og, G.O, KK, Pixels, P[20]);
+  int64_t K = Cg * KK, Pixels = G.OH * G.OW, Act = convParams(P).Activation;
+  ConvWork L =
+      convWork(ConvForward, Cg, Og, G.O, KK, Pixels, convParams(P).Images);
   chunksOf(G, P, f32(T, 4), Task,
            [&](int64_t N0, int64_t Imgs, float *Work) NNC_LAMBDA {
              int64_t Cols = Imgs * Pixels;

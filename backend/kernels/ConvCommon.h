@@ -11,6 +11,10 @@
 
 namespace nnck {
 
+NNC_INLINE const ConvParams &convParams(const int64_t *P) {
+  return params<ConvParams>(P);
+}
+
 /// Column matrix of one image's channel group into Col with row stride Ld:
 /// row (c, kh, kw), column (oh, ow); zero where the window reaches into
 /// padding.
@@ -59,16 +63,17 @@ NNC_INLINE void gatherChannels(const float *X, int64_t C, int64_t P, int64_t N0,
 }
 
 /// Output channel Ch's affine epilogue y = acc * Scale + Shift: the conv's
-/// bias, and when P[21] a folded inference BatchNorm (T[5..8]: scale, bias,
-/// mean, var; F[0]: epsilon): BN(acc + b) = acc * s + (b - mean) * s + beta
-/// with s = scale / sqrt(var + eps), as folding s into the weights would.
+/// bias, and when convParams(P).FoldedBatchNorm a folded inference BatchNorm
+/// (T[5..8]: scale, bias, mean, var; F[0]: epsilon): BN(acc + b) = acc * s + (b
+/// - mean) * s + beta with s = scale / sqrt(var + eps), as folding s into the
+/// weights would.
 NNC_INLINE void affine(void *const *T, const int64_t *P, const double *F,
                        int64_t Ch, float &Scale, float &Shift) {
   const float *Bias = f32(T, 2);
   float B = Bias ? Bias[Ch] : 0.f;
   Scale = 1.f;
   Shift = B;
-  if (!P[21])
+  if (!convParams(P).FoldedBatchNorm)
     return;
   const float *S = f32(T, 5), *Beta = f32(T, 6), *Mean = f32(T, 7),
               *Var = f32(T, 8);
@@ -84,7 +89,8 @@ struct Channels {
 };
 NNC_INLINE Channels channelsOf(const Window &G, const int64_t *P,
                                int64_t Task) {
-  int64_t Chunks = (G.N + P[20] - 1) / P[20], Tasks = P[18];
+  int64_t Chunks = (G.N + convParams(P).Images - 1) / convParams(P).Images,
+          Tasks = convParams(P).Tasks;
   if (Tasks <= Chunks)
     return Channels{0, G.O};
   return Channels{G.O * Task / Tasks, G.O * (Task + 1) / Tasks};
@@ -95,7 +101,8 @@ NNC_INLINE Channels channelsOf(const Window &G, const int64_t *P,
 template <typename F>
 NNC_INLINE void chunksOf(const Window &G, const int64_t *P, float *Work,
                          int64_t Task, F Body) {
-  int64_t Tasks = P[18], PerTask = P[19], Imgs = P[20];
+  int64_t Tasks = convParams(P).Tasks, PerTask = convParams(P).PerTask,
+          Imgs = convParams(P).Images;
   int64_t Chunks = (G.N + Imgs - 1) / Imgs;
   bool All = Tasks > Chunks;
   for (int64_t C = All ? 0 : Chunks * Task / Tasks;

@@ -21,8 +21,8 @@ NNC_INLINE int gatherConvTransposeWith(void *const *T, const int64_t *P,
   const float *Xp = f32(T, 0), *Wt = f32(T, 1), *Bias = f32(T, 2);
   float *Y = f32(T, 3);
   ConvGatherWork L = convGatherWork(G.C, G.O, G.KH, G.KW, G.OH, G.OW);
-  float *Wf = f32(T, 4) + Task * P[19] + L.Weights;
-  float *Xt = f32(T, 4) + Task * P[19] + L.Input;
+  float *Wf = f32(T, 4) + Task * convParams(P).PerTask + L.Weights;
+  float *Xt = f32(T, 4) + Task * convParams(P).PerTask + L.Input;
   int64_t KK = G.KH * G.KW, Wq = G.OW + G.KW - 1, Hq = G.OH + G.KH - 1;
   int64_t Top = G.KH - 1 - G.PadT, Left = G.KW - 1 - G.PadL;
   // Wf[o, k, c] = W[c, o, KK - 1 - k].
@@ -105,17 +105,17 @@ NNC_INLINE int gatherConvTranspose(void *const *T, const int64_t *P,
 NNC_KERNEL(ConvTranspose) { return NNC_OK; }
 NNC_TASK(ConvTranspose) {
   Window G = window(P);
-  if (convTransposeWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
-                            G.O, G.PadT, G.PadL))
+  int64_t Algorithm = convParams(P).Algorithm;
+  if (Algorithm == ConvByWinograd)
     return winogradConv(T, P, F, Task, true);
-  if (convTransposeGather(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
-                          G.PadT, G.PadL))
+  if (Algorithm == ConvByGather)
     return gatherConvTranspose(T, P, Task, G);
   const float *Xp = f32(T, 0), *Wt = f32(T, 1), *Bias = f32(T, 2);
   float *Y = f32(T, 3);
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
   int64_t Pixels = G.H * G.W, OutPixels = G.OH * G.OW;
-  ConvWork L = convWork(ConvTransposed, Cg, Og, G.O, KK, Pixels, P[20]);
+  ConvWork L =
+      convWork(ConvTransposed, Cg, Og, G.O, KK, Pixels, convParams(P).Images);
   chunksOf(G, P, f32(T, 4), Task,
            [&](int64_t N0, int64_t Imgs, float *Work) NNC_LAMBDA {
              int64_t Cols = Imgs * Pixels;
@@ -176,7 +176,7 @@ NNC_INLINE int directGradWeights(void *const *T, const int64_t *P, int64_t Task,
                                  const Window &G) {
   typedef float v16u __attribute__((ext_vector_type(16), aligned(4)));
   const float *Xp = f32(T, 0), *Dy = f32(T, 1);
-  float *Dw = f32(T, 2), *Work = f32(T, 3) + Task * P[19];
+  float *Dw = f32(T, 2), *Work = f32(T, 3) + Task * convParams(P).PerTask;
   int64_t Hq = G.OH + G.KH - 1, OWr = roundUp(G.OW, 16), Wq = OWr + G.KW - 1;
   int64_t Taps = G.C * G.KH * G.KW;
   float *Planes = Work;
@@ -248,7 +248,7 @@ NNC_INLINE int channelVecGradWeightsWith(void *const *T, const int64_t *P,
                                          int64_t Task, const Window &G) {
   constexpr int64_t MaxAcc = 12;
   const float *Xp = f32(T, 0), *Dy = f32(T, 1);
-  float *Dw = f32(T, 2), *Work = f32(T, 3) + Task * P[19];
+  float *Dw = f32(T, 2), *Work = f32(T, 3) + Task * convParams(P).PerTask;
   ConvVecGradWork L =
       convVecGradWork(G.C, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.OH, G.OW, G.O);
   int64_t Hq = convVecRows(G.OH, G.KH, G.SH, G.DH);
@@ -332,16 +332,18 @@ NNC_INLINE int channelVecGradWeights(void *const *T, const int64_t *P,
 
 NNC_TASK(ConvGradWeights) {
   Window G = window(P);
-  if (convDirectGrad(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
+  int64_t Algorithm = convParams(P).Algorithm;
+  if (Algorithm == ConvByDirect)
     return directGradWeights(T, P, Task, G);
-  if (convChannelVec(G.KH, G.KW, G.Groups, G.C, G.O))
+  if (Algorithm == ConvByChannelVectors)
     return channelVecGradWeights(T, P, Task, G);
   const float *Xp = f32(T, 0), *Dy = f32(T, 1);
   float *Dw = f32(T, 2), *Work = f32(T, 3);
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
   int64_t K = Cg * KK, Pixels = G.OH * G.OW;
-  ConvWork L = convWork(ConvBackwardWeights, Cg, Og, G.O, KK, Pixels, P[20]);
-  float *Acc = Task == 0 ? Dw : Work + Task * P[19] + L.Partial;
+  ConvWork L = convWork(ConvBackwardWeights, Cg, Og, G.O, KK, Pixels,
+                        convParams(P).Images);
+  float *Acc = Task == 0 ? Dw : Work + Task * convParams(P).PerTask + L.Partial;
   zero(Acc, G.O * K);
   chunksOf(G, P, Work, Task,
            [&](int64_t N0, int64_t Imgs, float *W) NNC_LAMBDA {
@@ -369,19 +371,20 @@ NNC_KERNEL(ConvGradWeights) {
   Window G = window(P);
   float *Dw = f32(T, 2), *Work = f32(T, 3);
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
-  ConvWork L =
-      convWork(ConvBackwardWeights, Cg, Og, G.O, KK, G.OH * G.OW, P[20]);
+  ConvWork L = convWork(ConvBackwardWeights, Cg, Og, G.O, KK, G.OH * G.OW,
+                        convParams(P).Images);
+  int64_t Algorithm = convParams(P).Algorithm;
   int64_t PartialAt =
-      convDirectGrad(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C)
+      Algorithm == ConvByDirect
           ? convDirectGradPartial(G.C, G.KH, G.KW, G.OH, G.OW, G.O)
-      : convChannelVec(G.KH, G.KW, G.Groups, G.C, G.O)
+      : Algorithm == ConvByChannelVectors
           ? convVecGradWork(G.C, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.OH, G.OW,
                             G.O)
                 .Partial
           : L.Partial;
   int64_t WFloats = G.O * Cg * KK;
-  for (int64_t Task = 1; Task < P[18]; ++Task) {
-    const float *Partial = Work + Task * P[19] + PartialAt;
+  for (int64_t Task = 1; Task < convParams(P).Tasks; ++Task) {
+    const float *Partial = Work + Task * convParams(P).PerTask + PartialAt;
     for (int64_t I = 0; I < WFloats; ++I)
       Dw[I] += Partial[I];
   }

@@ -21,6 +21,17 @@ struct Window {
       Groups;
 };
 
+/// Conv, ConvTranspose and ConvGradWeights: chunks of Images images split
+/// into Tasks tasks, each with PerTask floats of workspace.
+struct ConvParams {
+  Window G;
+  int64_t Tasks, PerTask, Images;
+  int64_t Algorithm; // ConvAlgorithm (Codes.h)
+  /// Conv's epilogue on each output row: a folded inference BatchNorm
+  /// (T[5..8]) and a pointwise::Unary activation (Identity: none).
+  int64_t FoldedBatchNorm, Activation;
+};
+
 /// MaxPool and AvgPool, split into Tasks tasks over the planes.
 struct PoolParams {
   Window G;

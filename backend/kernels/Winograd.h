@@ -159,7 +159,8 @@ NNC_INLINE void winogradOutput(const float *__restrict M, const Window &G,
                                int64_t Ld, int64_t KStride, int64_t Tile0,
                                float *__restrict Y, void *const *T,
                                const int64_t *P, const double *F, Channels Os) {
-  int64_t TY = (G.OH + 1) / 2, TX = (G.OW + 1) / 2, Act = P[22];
+  int64_t TY = (G.OH + 1) / 2, TX = (G.OW + 1) / 2,
+          Act = convParams(P).Activation;
   for (int64_t O = Os.First; O < Os.End; ++O) {
     float Scale, Shift;
     affine(T, P, F, O, Scale, Shift);
@@ -220,8 +221,8 @@ NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
   const float *Xp = f32(T, 0), *Wt = f32(T, 1);
   float *Y = f32(T, 3);
   int64_t Per = winogradTiles(G.OH, G.OW);
-  WinogradWork L = winogradWork(G.C, G.O, G.OH, G.OW, P[20]);
-  float *Work = f32(T, 4) + Task * P[19];
+  WinogradWork L = winogradWork(G.C, G.O, G.OH, G.OW, convParams(P).Images);
+  float *Work = f32(T, 4) + Task * convParams(P).PerTask;
   Channels Os = channelsOf(G, P, Task);
   winogradWeights(Wt, G.O, G.C, Os, Transposed, Work + L.U);
   // The 16 weight matrices are the A of every chunk's GEMMs: packed once.

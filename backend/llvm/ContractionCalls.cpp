@@ -1,12 +1,86 @@
 //===- backend/llvm/ContractionCalls.cpp - Contraction kernels' parameters ===//
 #include "backend/llvm/KernelCalls.h"
+#include "ir/Pointwise.h"
 
 namespace nnc::backend::calls {
 
 namespace {
 
+/// The one place a conv's algorithm is chosen; the kernels follow it.
+nnck::ConvAlgorithm convAlgorithm(int64_t Kind, const Window2D &G) {
+  using namespace nnck;
+  if (Kind == ConvForward) {
+    if (convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C, G.O))
+      return ConvByWinograd;
+    if (convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
+      return ConvByDirect;
+    if (convChannelVec(G.KH, G.KW, G.Groups, G.C, G.O))
+      return ConvByChannelVectors;
+    return ConvByIm2col;
+  }
+  if (Kind == ConvTransposed) {
+    if (convTransposeWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
+                              G.O, G.PadT, G.PadL))
+      return ConvByWinograd;
+    if (convTransposeGather(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
+                            G.PadT, G.PadL))
+      return ConvByGather;
+    return ConvByIm2col;
+  }
+  if (convDirectGrad(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
+    return ConvByDirect;
+  if (convChannelVec(G.KH, G.KW, G.Groups, G.C, G.O))
+    return ConvByChannelVectors;
+  return ConvByIm2col;
+}
+
+/// Images per chunk and workspace floats per task for the algorithm.
+void convWorkspace(int64_t Kind, nnck::ConvAlgorithm Algorithm,
+                   const Window2D &G, int64_t Threads, int64_t &Images,
+                   int64_t &PerTask) {
+  using namespace nnck;
+  int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
+  int64_t Pixels = Kind == ConvTransposed ? G.H * G.W : G.OH * G.OW;
+  Images = convChunkImages(G.N, convColRows(Kind, Cg, Og, KK), Pixels);
+  // Weight gradients of wide layers are dot products of many long rows: as
+  // many images as keep the column matrix in L2 (measured: convbn's 32->64
+  // layer 3.5 -> 2.3 ms; LeNet's narrow layers are faster with the default).
+  if (Kind == ConvBackwardWeights && Og >= 32 && Cg * KK >= 64) {
+    int64_t PerTaskImages = (G.N + Threads - 1) / std::max<int64_t>(Threads, 1);
+    int64_t InL2 = (int64_t(1) << 18) / std::max<int64_t>(Cg * KK * Pixels, 1);
+    Images = std::max<int64_t>(1, std::min(InL2, PerTaskImages));
+  }
+  PerTask = convWork(Kind, Cg, Og, G.O, KK, Pixels, Images).Total;
+  switch (Algorithm) {
+  case ConvByIm2col:
+    return;
+  case ConvByWinograd:
+    Images = winogradChunkImages(G.N, G.C, G.O, winogradTiles(G.OH, G.OW));
+    PerTask = winogradWork(G.C, G.O, G.OH, G.OW, Images).Total;
+    return;
+  case ConvByDirect:
+    PerTask = Kind == ConvForward
+                  ? convDirectFloats(G.C, G.KH, G.KW, G.OH, G.OW)
+                  : convDirectGradFloats(G.C, G.KH, G.KW, G.OH, G.OW, G.O);
+    return;
+  case ConvByChannelVectors:
+    Images = 1; // the planes (and transposed dY) are per image
+    PerTask = Kind == ConvForward ? convVecFloats(G.C, G.KH, G.KW, G.SH, G.SW,
+                                                  G.DH, G.DW, G.OH, G.OW, G.O)
+                                  : convVecGradWork(G.C, G.KH, G.KW, G.SH, G.SW,
+                                                    G.DH, G.DW, G.OH, G.OW, G.O)
+                                        .Total;
+    return;
+  case ConvByGather:
+    Images = 1; // the transposed input is per image
+    PerTask = convGatherWork(G.C, G.O, G.KH, G.KW, G.OH, G.OW).Total;
+    return;
+  }
+}
+
 Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
                               int64_t Threads) {
+  using namespace nnck;
   const Value *X = N.Inputs[0];
   const TensorType &Wt = GradW ? N.Outputs[0]->Type : N.Inputs[1]->Type;
   Expected<Window2D> GOr = convWindow(N, X->Type, Wt);
@@ -17,86 +91,22 @@ Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
   C.Symbol = Transposed ? "nnc_k_ConvTranspose"
              : GradW    ? "nnc_k_ConvGradWeights"
                         : "nnc_k_Conv";
-  pushWindow(G, C.P);
-  int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
-  int64_t Kind = Transposed ? nnck::ConvTransposed
-                 : GradW    ? nnck::ConvBackwardWeights
-                            : nnck::ConvForward;
-  int64_t Pixels = Transposed ? G.H * G.W : G.OH * G.OW;
-  int64_t Images =
-      nnck::convChunkImages(G.N, nnck::convColRows(Kind, Cg, Og, KK), Pixels);
-  // Weight gradients of wide layers are dot products of many long rows: as
-  // many images as keep the column matrix in L2 (measured: convbn's 32->64
-  // layer 3.5 -> 2.3 ms; LeNet's narrow layers are faster with the default).
-  if (Kind == nnck::ConvBackwardWeights && Og >= 32 && Cg * KK >= 64) {
-    int64_t PerTaskImages = (G.N + Threads - 1) / std::max<int64_t>(Threads, 1);
-    int64_t InL2 = (int64_t(1) << 18) / std::max<int64_t>(Cg * KK * Pixels, 1);
-    Images = std::max<int64_t>(1, std::min(InL2, PerTaskImages));
-  }
-  int64_t PerTask = nnck::convWork(Kind, Cg, Og, G.O, KK, Pixels, Images).Total;
-  if (Kind == nnck::ConvForward &&
-      nnck::convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
-                         G.O)) {
-    Images = nnck::winogradChunkImages(G.N, G.C, G.O,
-                                       nnck::winogradTiles(G.OH, G.OW));
-    PerTask = nnck::winogradWork(G.C, G.O, G.OH, G.OW, Images).Total;
-  }
-  if (Kind == nnck::ConvForward &&
-      nnck::convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
-    PerTask = nnck::convDirectFloats(G.C, G.KH, G.KW, G.OH, G.OW);
-  bool ChannelVec =
-      Kind == nnck::ConvForward &&
-      !nnck::convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
-                          G.O) &&
-      !nnck::convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C) &&
-      nnck::convChannelVec(G.KH, G.KW, G.Groups, G.C, G.O);
-  if (ChannelVec) {
-    // One image per chunk: the planes are per image.
-    Images = 1;
-    PerTask = nnck::convVecFloats(G.C, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.OH,
-                                  G.OW, G.O);
-  }
-  bool TransposeWinograd =
-      Kind == nnck::ConvTransposed &&
-      nnck::convTransposeWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups,
-                                  G.C, G.O, G.PadT, G.PadL);
-  if (TransposeWinograd) {
-    Images = nnck::winogradChunkImages(G.N, G.C, G.O,
-                                       nnck::winogradTiles(G.OH, G.OW));
-    PerTask = nnck::winogradWork(G.C, G.O, G.OH, G.OW, Images).Total;
-  } else if (Kind == nnck::ConvTransposed &&
-             nnck::convTransposeGather(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW,
-                                       G.Groups, G.C, G.PadT, G.PadL)) {
-    Images = 1; // the transposed input is per image
-    PerTask = nnck::convGatherWork(G.C, G.O, G.KH, G.KW, G.OH, G.OW).Total;
-  }
-  if (Kind == nnck::ConvBackwardWeights &&
-      nnck::convDirectGrad(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C))
-    PerTask = nnck::convDirectGradFloats(G.C, G.KH, G.KW, G.OH, G.OW, G.O);
-  else if (Kind == nnck::ConvBackwardWeights &&
-           nnck::convChannelVec(G.KH, G.KW, G.Groups, G.C, G.O)) {
-    Images = 1; // the planes and transposed dY are per image
-    PerTask = nnck::convVecGradWork(G.C, G.KH, G.KW, G.SH, G.SW, G.DH, G.DW,
-                                    G.OH, G.OW, G.O)
-                  .Total;
-  }
+  int64_t Kind = Transposed ? ConvTransposed
+                 : GradW    ? ConvBackwardWeights
+                            : ConvForward;
+  ConvAlgorithm Algorithm = convAlgorithm(Kind, G);
+  int64_t Images = 1, PerTask = 0;
+  convWorkspace(Kind, Algorithm, G, Threads, Images, PerTask);
   int64_t Chunks = (G.N + Images - 1) / Images;
   int64_t Tasks = tasksFor(Chunks, Threads);
   // Fewer chunks than threads (small batches): the direct and Winograd
   // paths split the output channels instead (nnck::channelsOf).
   if (Chunks < Threads && G.O >= 8 * Threads &&
-      ((Kind == nnck::ConvForward &&
-        (nnck::convWinograd(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups, G.C,
-                            G.O) ||
-         nnck::convDirect(G.KH, G.KW, G.SH, G.SW, G.DH, G.DW, G.Groups,
-                          G.C))) ||
-       TransposeWinograd))
+      (Algorithm == ConvByWinograd ||
+       (Kind == ConvForward && Algorithm == ConvByDirect)))
     Tasks = Threads;
-  C.P.insert(C.P.end(), {Tasks, PerTask, Images});
-  // The Winograd path's epilogue reads P[21], P[22] (no BatchNorm, no
-  // activation), which only a conv's fusion adds.
-  if (Transposed)
-    C.P.insert(C.P.end(), {0, 0});
+  setParams(C, ConvParams{windowParams(G), Tasks, PerTask, Images, Algorithm, 0,
+                          int64_t(Unary::Identity)});
   C.Tasks = Tasks;
   C.WorkspaceBytes = size_t(Tasks * PerTask) * sizeof(float);
   return C;

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "backend/kernels/Codes.h"
 #include "backend/kernels/Params.h"
 #include "backend/kernels/Workspace.h"
 #include "backend/llvm/KernelParams.h"

@@ -321,10 +321,11 @@ void addConvEpilogue(const std::vector<const Node *> &Epilogue, KernelCall &C) {
   const Node *Bn = nullptr, *Act = nullptr;
   for (const Node *N : Epilogue)
     (N->Op == OpKind::BatchNorm ? Bn : Act) = N;
-  int64_t Code;
+  nnck::ConvParams Conv = paramsOf<nnck::ConvParams>(C);
   double A, B;
-  activationCode(Act, Code, A, B);
-  C.P.insert(C.P.end(), {Bn ? 1 : 0, Code});
+  activationCode(Act, Conv.Activation, A, B);
+  Conv.FoldedBatchNorm = Bn ? 1 : 0;
+  setParams(C, Conv);
   C.F.insert(C.F.end(), {Bn ? Bn->Attrs.getFloat("epsilon") : 0.0, A, B});
 }
 
