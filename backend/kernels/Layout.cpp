@@ -17,14 +17,13 @@ using namespace nnck;
 
 #define OFFSET5(S) (I0 * S[0] + I1 * S[1] + I2 * S[2] + I3 * S[3] + I4 * S[4])
 
-// Gather: out[i] = F[0] * in[sum_d i_d S_d] over the output's dims
-// P[0..5] with input strides P[6..11] (0 where the input broadcasts); the
-// output is T[P[12]]. Transpose (permuted strides) and ReduceGrad
-// (broadcast, scaled).
+// Gather (GatherParams). Transpose (permuted strides), Expand and
+// ReduceGrad (broadcast, scaled).
 NNC_KERNEL(Gather) {
+  const GatherParams &Q = params<GatherParams>(P);
   const float *X = f32(T, 0);
-  float *Y = f32(T, int(P[12]));
-  const int64_t *D = P, *S = P + 6;
+  float *Y = f32(T, int(Q.OutputSlot));
+  const int64_t *D = Q.Dims, *S = Q.Strides;
   float Scale = float(F[0]);
   FOR6(D) {
     const float *Src = X + OFFSET5(S);
@@ -34,15 +33,14 @@ NNC_KERNEL(Gather) {
   return NNC_OK;
 }
 
-// Reduce: out[sum_d i_d S_d] += F[0] * in[i] over the input's dims
-// P[0..5], with output strides P[6..11] (0 on reduced dims); P[12] is the
-// output's element count, and the output is T[P[13]]. ReduceSum,
-// ReduceMean, SumTo.
+// Reduce (ReduceParams), the sums scaled by F[0]. ReduceSum, ReduceMean,
+// SumTo.
 NNC_KERNEL(Reduce) {
+  const ReduceParams &Q = params<ReduceParams>(P);
   const float *X = f32(T, 0);
-  float *Y = f32(T, int(P[13]));
-  const int64_t *D = P, *S = P + 6;
-  zero(Y, P[12]);
+  float *Y = f32(T, int(Q.OutputSlot));
+  const int64_t *D = Q.Dims, *S = Q.Strides;
+  zero(Y, Q.OutputElements);
   FOR6(D) {
     float *Dst = Y + OFFSET5(S);
     if (S[5] == 0) {
@@ -57,19 +55,20 @@ NNC_KERNEL(Reduce) {
     X += D[5];
   }
   if (F[0] != 1.0)
-    for (int64_t I = 0; I < P[12]; ++I)
+    for (int64_t I = 0; I < Q.OutputElements; ++I)
       Y[I] *= float(F[0]);
   return NNC_OK;
 }
 
-// ReduceExtreme: the maximum (F[0] = 1) or the minimum (F[0] = -1) in
-// Reduce's P layout, NaN winning as in PyTorch. ReduceMax, ReduceMin.
+// ReduceExtreme: the maximum (F[0] = 1) or the minimum (F[0] = -1), with
+// Reduce's parameters, NaN winning as in PyTorch. ReduceMax, ReduceMin.
 NNC_KERNEL(ReduceExtreme) {
+  const ReduceParams &Q = params<ReduceParams>(P);
   const float *X = f32(T, 0);
-  float *Y = f32(T, int(P[13]));
-  const int64_t *D = P, *S = P + 6;
+  float *Y = f32(T, int(Q.OutputSlot));
+  const int64_t *D = Q.Dims, *S = Q.Strides;
   float Sign = float(F[0]);
-  for (int64_t I = 0; I < P[12]; ++I)
+  for (int64_t I = 0; I < Q.OutputElements; ++I)
     Y[I] = -__builtin_inff();
   FOR6(D) {
     float *Dst = Y + OFFSET5(S);
@@ -80,7 +79,7 @@ NNC_KERNEL(ReduceExtreme) {
     }
     X += D[5];
   }
-  for (int64_t I = 0; I < P[12]; ++I)
+  for (int64_t I = 0; I < Q.OutputElements; ++I)
     Y[I] *= Sign;
   return NNC_OK;
 }
@@ -103,13 +102,13 @@ NNC_INLINE void padStrides(const int64_t *XD, int64_t *XS) {
     XS[K] = XS[K + 1] * XD[K + 1];
 }
 
-// Pad: P[0..5] the padded dims, P[6..11] x's, P[12..17] the begin pads (rank
-// 6: leading 1s and 0s), P[18] the mode; F[0] the constant. T: x, y.
+// Pad (PadParams); F[0] the constant. T: x, y.
 NNC_KERNEL(Pad) {
+  const PadParams &Q = params<PadParams>(P);
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
-  const int64_t *D = P, *XD = P + 6, *B = P + 12;
-  int64_t Mode = P[18], XS[6];
+  const int64_t *D = Q.Dims, *XD = Q.XDims, *B = Q.Begins;
+  int64_t Mode = Q.Mode, XS[6];
   padStrides(XD, XS);
   float Value = float(F[0]);
   FOR6(D) {
@@ -123,13 +122,14 @@ NNC_KERNEL(Pad) {
   return NNC_OK;
 }
 
-// PadGrad: Pad's P, with dy (padded) and like (x) in; dx = T[2] gets every
-// element of dy that was copied from it.
+// PadGrad: Pad's parameters, with dy (padded) and like (x) in; dx = T[2]
+// gets every element of dy that was copied from it.
 NNC_KERNEL(PadGrad) {
+  const PadParams &Q = params<PadParams>(P);
   const float *Dy = f32(T, 0);
   float *Dx = f32(T, 2);
-  const int64_t *D = P, *XD = P + 6, *B = P + 12;
-  int64_t Mode = P[18], XS[6];
+  const int64_t *D = Q.Dims, *XD = Q.XDims, *B = Q.Begins;
+  int64_t Mode = Q.Mode, XS[6];
   padStrides(XD, XS);
   zero(Dx, XS[0] * XD[0]);
   FOR6(D) {
@@ -145,15 +145,17 @@ NNC_KERNEL(PadGrad) {
   return NNC_OK;
 }
 
-// Concat: P[0] inputs n, P[1] outer, P[2] the output's row (axis and inner
-// elements), P[3 + k] input k's row. T: n inputs, then the output.
+// Concat (ConcatParams, then each input's row). T: the inputs, then the
+// output.
 NNC_KERNEL(Concat) {
-  int64_t Count = P[0], Outer = P[1], OutRow = P[2];
+  const ConcatParams &Q = params<ConcatParams>(P);
+  const int64_t *Rows = P + sizeof(ConcatParams) / sizeof(int64_t);
+  int64_t Count = Q.Count, Outer = Q.Outer, OutRow = Q.OutRow;
   float *Y = f32(T, int(Count));
   int64_t Offset = 0;
   for (int64_t K = 0; K < Count; ++K) {
     const float *X = f32(T, int(K));
-    int64_t Row = P[3 + K];
+    int64_t Row = Rows[K];
     for (int64_t O = 0; O < Outer; ++O)
       copy(Y + O * OutRow + Offset, X + O * Row, Row);
     Offset += Row;
@@ -162,11 +164,12 @@ NNC_KERNEL(Concat) {
 }
 
 // ChannelShuffle: channels viewed as [groups, C/groups] are transposed.
-// P: batch, groups, channels per group, inner.
 NNC_KERNEL(ChannelShuffle) {
+  const ChannelShuffleParams &Q = params<ChannelShuffleParams>(P);
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
-  int64_t Batch = P[0], G = P[1], Per = P[2], Inner = P[3], C = G * Per;
+  int64_t Batch = Q.Batch, G = Q.Groups, Per = Q.PerGroup, Inner = Q.Inner,
+          C = G * Per;
   for (int64_t B = 0; B < Batch; ++B)
     for (int64_t Grp = 0; Grp < G; ++Grp)
       for (int64_t K = 0; K < Per; ++K)
@@ -175,11 +178,12 @@ NNC_KERNEL(ChannelShuffle) {
   return NNC_OK;
 }
 
-// ArgMax -> i64 indices, the first maximum. P: outer, extent, inner.
+// ArgMax -> i64 indices, the first maximum.
 NNC_KERNEL(ArgMax) {
+  const AxisParams &Q = params<AxisParams>(P);
   const float *X = f32(T, 0);
   int64_t *Y = in<int64_t>(T, 1);
-  int64_t Outer = P[0], Extent = P[1], Inner = P[2];
+  int64_t Outer = Q.Outer, Extent = Q.Extent, Inner = Q.Inner;
   for (int64_t O = 0; O < Outer; ++O)
     for (int64_t I = 0; I < Inner; ++I) {
       const float *Src = X + O * Extent * Inner + I;
@@ -195,11 +199,13 @@ NNC_KERNEL(ArgMax) {
   return NNC_OK;
 }
 
-// Slice along an axis. P: outer, extent, inner, start, length.
+// Slice along an axis.
 NNC_KERNEL(Slice) {
+  const SliceParams &Q = params<SliceParams>(P);
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
-  int64_t Outer = P[0], Extent = P[1], Inner = P[2], Start = P[3], Len = P[4];
+  int64_t Outer = Q.Outer, Extent = Q.Extent, Inner = Q.Inner, Start = Q.Start,
+          Len = Q.Length;
   for (int64_t O = 0; O < Outer; ++O)
     copy(Y + O * Len * Inner, X + (O * Extent + Start) * Inner, Len * Inner);
   return NNC_OK;

@@ -164,6 +164,51 @@ struct LrnParams {
   int64_t N, C, Inner, Size;
 };
 
+/// Layout kernels walk shapes padded in front to rank 6 (leading 1s).
+constexpr int StridedRank = 6;
+
+/// Gather: y[i] = F[0] * x[sum_d i_d Strides_d] over y's Dims (stride 0
+/// where x broadcasts). Transpose, Expand, ReduceGrad.
+struct GatherParams {
+  int64_t Dims[StridedRank], Strides[StridedRank];
+  int64_t OutputSlot; // y is T[OutputSlot]
+};
+
+/// Reduce and ReduceExtreme: y[sum_d i_d Strides_d] accumulates x[i] over
+/// x's Dims (stride 0 on reduced dims).
+struct ReduceParams {
+  int64_t Dims[StridedRank], Strides[StridedRank];
+  int64_t OutputElements;
+  int64_t OutputSlot; // y is T[OutputSlot]
+};
+
+/// Pad and PadGrad: the padded dims, x's, and the pads before each.
+struct PadParams {
+  int64_t Dims[StridedRank], XDims[StridedRank], Begins[StridedRank];
+  int64_t Mode; // PadMode (PadIndex.h)
+};
+
+/// Concat of Count inputs; Count row lengths (axis times inner elements,
+/// one per input) follow the struct in P.
+struct ConcatParams {
+  int64_t Count, Outer, OutRow;
+};
+
+/// ChannelShuffle: channels viewed as [Groups, PerGroup] are transposed.
+struct ChannelShuffleParams {
+  int64_t Batch, Groups, PerGroup, Inner;
+};
+
+/// ArgMax along an axis split in three.
+struct AxisParams {
+  int64_t Outer, Extent, Inner;
+};
+
+/// Slice along an axis: Length elements from Start.
+struct SliceParams {
+  int64_t Outer, Extent, Inner, Start, Length;
+};
+
 template <typename T> inline const T &params(const int64_t *P) {
   return *reinterpret_cast<const T *>(P);
 }

@@ -100,13 +100,6 @@ inline Split splitAround(const Shape &Dims, int64_t Axis) {
   return S;
 }
 
-/// Appends outer, extent, inner around an axis.
-inline void pushSplit(const Shape &Dims, int64_t Axis,
-                      std::vector<int64_t> &P) {
-  Split S = splitAround(Dims, Axis);
-  P.insert(P.end(), {S.Outer, S.Extent, S.Inner});
-}
-
 /// N, C and the elements per channel and image of an NC... tensor.
 struct Channels {
   int64_t N, C, Inner;
