@@ -298,22 +298,23 @@ NNC_INLINE void rowsOf(int64_t Rows, int64_t Task, int64_t Tasks,
 }
 
 // MatMul: A [M, K] (any leading shape), B [K, N]; or batched, Batches
-// products of A [M, K] and B [K, N]. P: M, N, K, tasks (splitting the rows,
-// or the batches), floats of workspace per task, Batches.
+// products of A [M, K] and B [K, N] (MatMulParams).
 NNC_KERNEL(MatMul) { return NNC_OK; }
 NNC_TASK(MatMul) {
-  int64_t M = P[0], N = P[1], K = P[2], Batches = P[5], First, End;
+  const MatMulParams &Q = params<MatMulParams>(P);
+  int64_t M = Q.M, N = Q.N, K = Q.K, Batches = Q.Batches, First, End;
+  float *Work = f32(T, 3) + Task * Q.PerTask;
   if (Batches > 1) {
-    for (int64_t I = Batches * Task / P[3]; I < Batches * (Task + 1) / P[3];
-         ++I)
+    for (int64_t I = Batches * Task / Q.Tasks;
+         I < Batches * (Task + 1) / Q.Tasks; ++I)
       gemm(M, N, K, f32(T, 0) + I * M * K, K, 1, f32(T, 1) + I * K * N, N, 1,
-           f32(T, 2) + I * M * N, N, false, f32(T, 3) + Task * P[4]);
+           f32(T, 2) + I * M * N, N, false, Work);
     return NNC_OK;
   }
-  rowsOf(M, Task, P[3], First, End);
+  rowsOf(M, Task, Q.Tasks, First, End);
   if (First < End)
     gemm(End - First, N, K, f32(T, 0) + First * K, K, 1, f32(T, 1), N, 1,
-         f32(T, 2) + First * N, N, false, f32(T, 3) + Task * P[4]);
+         f32(T, 2) + First * N, N, false, Work);
   return NNC_OK;
 }
 
@@ -352,19 +353,19 @@ NNC_INLINE int64_t denseDots(const float *X, const float *W, const float *Bias,
 }
 
 // Dense: X [N, K], W [M, K], optional bias [M]; Y = X W^T + b.
-// P: N, K, M, tasks, floats per task. A few rows (batch-1 inference) are
-// dot products over W's contiguous rows: packing W for the GEMM would cost
-// more than using it.
+// DenseParams. A few rows (batch-1 inference) are dot products over W's
+// contiguous rows: packing W for the GEMM would cost more than using it.
 NNC_KERNEL(Dense) { return NNC_OK; }
 NNC_TASK(Dense) {
-  int64_t N = P[0], K = P[1], M = P[2], First, End;
+  const DenseParams &Q = params<DenseParams>(P);
+  int64_t N = Q.Rows, K = Q.K, M = Q.Features, First, End;
   const float *X = f32(T, 0), *W = f32(T, 1);
   float *Y = f32(T, 3);
   const float *Bias = f32(T, 2);
   if (N <= DenseDotRows) {
     // Tasks split the output features here.
     for (int64_t I = 0; I < N; ++I) {
-      int64_t J = M * Task / P[3], End = M * (Task + 1) / P[3];
+      int64_t J = M * Task / Q.Tasks, End = M * (Task + 1) / Q.Tasks;
       if (nnc_target_vector_bits >= 512)
         J = denseDots<8>(X + I * K, W, Bias, Y + I * M, K, J, End);
       else
@@ -379,11 +380,11 @@ NNC_TASK(Dense) {
     }
     return NNC_OK;
   }
-  rowsOf(N, Task, P[3], First, End);
+  rowsOf(N, Task, Q.Tasks, First, End);
   if (First >= End)
     return NNC_OK;
   gemm(End - First, M, K, X + First * K, K, 1, W, 1, K, Y + First * M, M, false,
-       f32(T, 4) + Task * P[4]);
+       f32(T, 4) + Task * Q.PerTask);
   if (Bias)
     for (int64_t I = First; I < End; ++I)
       for (int64_t J = 0; J < M; ++J)

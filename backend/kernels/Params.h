@@ -21,6 +21,19 @@ struct Window {
       Groups;
 };
 
+/// MatMul: A [M, K] x B [K, N], or Batches such products; Tasks split A's
+/// rows (one product) or the batches, each with PerTask floats of
+/// workspace.
+struct MatMulParams {
+  int64_t M, N, K, Tasks, PerTask, Batches;
+};
+
+/// Dense: X [Rows, K] x W [Features, K]^T; Tasks split the rows, or the
+/// features for a few rows (dot products), each with PerTask floats.
+struct DenseParams {
+  int64_t Rows, K, Features, Tasks, PerTask;
+};
+
 /// Conv, ConvTranspose and ConvGradWeights: chunks of Images images split
 /// into Tasks tasks, each with PerTask floats of workspace.
 struct ConvParams {

@@ -132,7 +132,7 @@ Expected<KernelCall> contractionCall(const Node &N, bool Training,
     int64_t Rows = Batches == 1 ? (M + C.Tasks - 1) / C.Tasks : M;
     int64_t PerTask =
         nnck::roundUp(nnck::gemmWorkspace(Rows + nnck::GemmMR, Cols, K), 16);
-    C.P = {M, Cols, K, C.Tasks, PerTask, Batches};
+    setParams(C, nnck::MatMulParams{M, Cols, K, C.Tasks, PerTask, Batches});
     C.WorkspaceBytes = size_t(C.Tasks * PerTask) * 4;
     return C;
   }
@@ -150,7 +150,7 @@ Expected<KernelCall> contractionCall(const Node &N, bool Training,
                                                 M, K),
                             16)
             : 0;
-    C.P = {Rows, K, M, C.Tasks, PerTask};
+    setParams(C, nnck::DenseParams{Rows, K, M, C.Tasks, PerTask});
     C.WorkspaceBytes = size_t(C.Tasks * PerTask) * 4;
     return C;
   }
