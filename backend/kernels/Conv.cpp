@@ -177,7 +177,7 @@ NNC_INLINE int channelVecConv(void *const *T, const int64_t *P, const double *F,
 
 NNC_KERNEL(Conv) { return NNC_OK; }
 NNC_TASK(Conv) {
-  Window G = window(P);
+  Window G = convParams(P).G;
   int64_t Algorithm = convParams(P).Algorithm;
   if (Algorithm == ConvByWinograd)
     return winogradConv(T, P, F, Task, false);

@@ -104,7 +104,7 @@ NNC_INLINE int gatherConvTranspose(void *const *T, const int64_t *P,
 // ConvTranspose: X [N,C,H,W], W [C,O/g,KH,KW], optional bias [O].
 NNC_KERNEL(ConvTranspose) { return NNC_OK; }
 NNC_TASK(ConvTranspose) {
-  Window G = window(P);
+  Window G = convParams(P).G;
   int64_t Algorithm = convParams(P).Algorithm;
   if (Algorithm == ConvByWinograd)
     return winogradConv(T, P, F, Task, true);
@@ -331,7 +331,7 @@ NNC_INLINE int channelVecGradWeights(void *const *T, const int64_t *P,
 }
 
 NNC_TASK(ConvGradWeights) {
-  Window G = window(P);
+  Window G = convParams(P).G;
   int64_t Algorithm = convParams(P).Algorithm;
   if (Algorithm == ConvByDirect)
     return directGradWeights(T, P, Task, G);
@@ -368,7 +368,7 @@ NNC_TASK(ConvGradWeights) {
 }
 
 NNC_KERNEL(ConvGradWeights) {
-  Window G = window(P);
+  Window G = convParams(P).G;
   float *Dw = f32(T, 2), *Work = f32(T, 3);
   int64_t Cg = G.C / G.Groups, Og = G.O / G.Groups, KK = G.KH * G.KW;
   ConvWork L = convWork(ConvBackwardWeights, Cg, Og, G.O, KK, G.OH * G.OW,

@@ -10,9 +10,10 @@
 //   int nnc_k_<Op>(void *const *T, const int64_t *P, const double *F,
 //                  const nnc_exec *X)
 // T: the op's operands in order (null for an absent optional one), then its
-// outputs, then its workspace in the arena, if it asked for one. P and F: the
-// op's integer and real parameters, packed by backend/llvm/KernelParams.cpp
-// as each kernel below documents. Returns 0, or an NNC_ERR_* code.
+// outputs, then its workspace in the arena, if it asked for one. P: the
+// op's parameter struct (Params.h); F: its real parameters, as each kernel
+// documents. Both are packed by backend/llvm/*Calls.cpp. Returns 0, or an
+// NNC_ERR_* code.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -29,7 +30,8 @@
 #define NNC_KERNEL(Name)                                                       \
   extern "C" int nnc_k_##Name(void *const *T, const int64_t *P,                \
                               const double *F, const nnc_exec *Exec)
-// Kernels that split their work into P[18] independent tasks also have
+// Kernels that split their work into independent tasks (a Tasks field of
+// their parameters, Params.h) also have
 //   int nnc_t_<Op>(T, P, F, Exec, int64_t Task)
 // which the generated code runs for every task, through the runtime's
 // parallel_for when there is one; nnc_k_<Op> then finishes (a reduction of
@@ -151,9 +153,6 @@ NNC_INLINE float unaryDerivative(int64_t Code, float X, float Y,
                                  const double *A) {
   return nnc::pointwise::derivative(Unary(Code), X, Y, A);
 }
-
-/// The window a conv kernel's P starts with (P[0..17]).
-NNC_INLINE Window window(const int64_t *P) { return params<Window>(P); }
 
 /// ir::SplitMix64, bit for bit, so compiled random ops draw what the
 /// interpreter draws.

@@ -5,8 +5,8 @@
 // (params<T>(P)), so both sides name every field and cannot disagree on an
 // order. Every field is an int64_t: the generated code passes the struct as
 // a constant int64 array, which makes each field a constant in the kernel
-// specialized on it. Kernels not yet moved here read P[n] as documented
-// where they are defined.
+// specialized on it. The double parameters (F) are still positional, as
+// each kernel documents.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -220,6 +220,11 @@ struct AxisParams {
 /// Slice along an axis: Length elements from Start.
 struct SliceParams {
   int64_t Outer, Extent, Inner, Start, Length;
+};
+
+/// UnaryGrad's scalar function in fused loops: the op differentiated.
+struct UnaryGradParams {
+  int64_t Op; // pointwise::Unary
 };
 
 template <typename T> inline const T &params(const int64_t *P) {

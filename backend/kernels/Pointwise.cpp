@@ -32,5 +32,7 @@ NNC_SCALAR(PRelu) { return a > 0 ? a : b * a; } // b: the channel's slope
 NNC_SCALAR(ReduceGrad) { return a * float(F[0]); }
 
 // UnaryGrad: dx = dy * op'(x) from a = x, b = y = op(x), c = dy.
-// P[0]: the op's pointwise::Unary code; F: its attributes.
-NNC_SCALAR(UnaryGrad) { return c * unaryDerivative(P[0], a, b, F); }
+// F: the op's attributes.
+NNC_SCALAR(UnaryGrad) {
+  return c * unaryDerivative(params<UnaryGradParams>(P).Op, a, b, F);
+}

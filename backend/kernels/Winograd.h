@@ -213,7 +213,7 @@ NNC_INLINE void winogradOutput(const float *__restrict M, const Window &G,
 /// with the epilogue.
 NNC_INLINE int winogradConv(void *const *T, const int64_t *P, const double *F,
                             int64_t Task, bool Transposed) {
-  Window G = window(P);
+  Window G = convParams(P).G;
   if (Transposed) {
     G.PadT = 2 - G.PadT;
     G.PadL = 2 - G.PadL;

@@ -394,8 +394,9 @@ KernelCall scalarCall(const Node &N) {
     std::array<double, 2> A = unaryAttrs(*U, N.Attrs);
     C.F.assign(A.begin(), A.end());
   } else if (N.Op == OpKind::UnaryGrad) {
-    C.P = {0};
-    std::array<double, 2> A = unaryGradOp(N, C.P[0]);
+    nnck::UnaryGradParams Q{};
+    std::array<double, 2> A = unaryGradOp(N, Q.Op);
+    setParams(C, Q);
     C.F.assign(A.begin(), A.end());
   } else if (N.Op == OpKind::ReduceGrad) {
     C.F = {N.Attrs.getInt("mean") ? double(N.Inputs[0]->Type.numElements()) /
