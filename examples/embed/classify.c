@@ -64,6 +64,11 @@ int main(int Argc, char **Argv) {
     fprintf(stderr, "usage: %s IMAGES LABELS [PREDICTIONS]\n", Argv[0]);
     return 2;
   }
+  if (!lenet5_target_cpu()) {
+    fprintf(stderr, "error: this CPU lacks the instruction sets lenet5.o was "
+                    "compiled for (lenet5.h lists them)\n");
+    return 1;
+  }
   long N, Pixels, NLabels, One;
   unsigned char *Images = readIdx(Argv[1], 3, &N, &Pixels);
   unsigned char *Labels = readIdx(Argv[2], 1, &NLabels, &One);
