@@ -174,8 +174,8 @@ void writeExecType(std::ostringstream &H) {
 }
 
 /// Sizes, shapes and where each stored tensor lives in the state.
-void writeMacros(std::ostringstream &H, const AotHeaderInput &In,
-                 Identifiers &Id) {
+void writeMacroDefinitions(std::ostringstream &H, const AotHeaderInput &In,
+                           Identifiers &Id) {
   const std::string PU = upper(In.Prefix);
   std::vector<std::pair<size_t, const Value *>> ByOffset;
   for (const auto &[V, Off] : In.Layout->Offset)
@@ -210,6 +210,30 @@ void writeMacros(std::ostringstream &H, const AotHeaderInput &In,
       Describe(V, "OUT");
     H << "\n";
   }
+}
+
+/// The macros, checked against any of the same spelling defined before:
+/// prefixes that differ only in case (Foo, foo) share it, and two such
+/// headers may be included together only if their macros agree.
+void writeMacros(std::ostringstream &H, const AotHeaderInput &In,
+                 Identifiers &Id) {
+  const std::string PU = upper(In.Prefix);
+  std::ostringstream Defs;
+  writeMacroDefinitions(Defs, In, Id);
+  uint64_t Hash = 0xcbf29ce484222325ULL;
+  for (char C : Defs.str())
+    Hash = (Hash ^ uint8_t(C)) * 0x100000001b3ULL;
+  char Id48[24];
+  std::snprintf(Id48, sizeof Id48, "0x%012llx",
+                (unsigned long long)(Hash & 0xffffffffffffULL));
+  H << "#if defined(" << PU << "_MACROS_ID) && " << PU
+    << "_MACROS_ID != " << Id48 << "\n"
+    << "#error \"" << PU
+    << "_* macros are defined already, differently, by the header of another "
+       "nnc model whose prefix differs from '"
+    << In.Prefix << "' only in case: compile one with another --prefix\"\n"
+    << "#endif\n"
+    << Defs.str() << "#define " << PU << "_MACROS_ID " << Id48 << "\n\n";
 }
 
 void writeFunctions(std::ostringstream &H, const AotHeaderInput &In,

@@ -309,6 +309,27 @@ TEST(Aot, TargetCpuListsAreForAotObjectsOnly) {
   EXPECT_FALSE(std::filesystem::exists(D.file("m.o")));
 }
 
+TEST(Aot, PrefixesDifferingOnlyInCaseRefuseToShareOneProgram) {
+  TempDir D;
+  // Two different models (batch 4 and 8): their NET_* macros differ.
+  for (const char *Prefix : {"Net", "net"})
+    ASSERT_EQ(shell(tool() + " compile " + model("xor_mlp") + " --aot -o " +
+                    D.file(Prefix) + " --batch " +
+                    (Prefix[0] == 'N' ? "4" : "8")),
+              0);
+  writeText(D.file("both.c"), "#include \"Net.h\"\n#include \"net.h\"\n"
+                              "int main(void) { return 0; }\n");
+  std::string Cmd = "cc -c -I" + D.Path + " " + D.file("both.c") + " -o " +
+                    D.file("both.o") + " 2>" + D.file("err");
+  EXPECT_NE(std::system(Cmd.c_str()), 0);
+  EXPECT_NE(readText(D.file("err"))
+                .find("NET_* macros are defined already, differently, by the "
+                      "header of another nnc model whose prefix differs from "
+                      "'net' only in case"),
+            std::string::npos)
+      << readText(D.file("err"));
+}
+
 TEST(Aot, WeightsInASideFile) {
   TempDir D;
   ASSERT_EQ(shell(tool() + " compile " + model("lenet5") +
