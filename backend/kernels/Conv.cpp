@@ -85,7 +85,7 @@ NNC_INLINE int directConvWith(void *const *T, const int64_t *P, const double *F,
                     float *Out =
                         Y + ((N * G.O + O0 + J) * G.OH + Oh) * G.OW + At;
                     v16 R = Acc[J][V] * Scale[J] + Shift[J];
-                    activateV(R, Act, F + 1);
+                    activateV(R, Act, reals<ConvReals>(F).Attrs);
                     if (Valid == 16)
                       __builtin_memcpy(Out, &R, sizeof(v16));
                     else
@@ -163,7 +163,7 @@ NNC_INLINE int channelVecConv(void *const *T, const int64_t *P, const double *F,
                 float *Out = Y + ((N * G.O + O0) * G.OH + Oh) * G.OW + Ow0;
                 for (int64_t J = 0; J < Valid; ++J) {
                   v16 R = Acc[J] * Scale + Shift;
-                  activateV(R, Act, F + 1);
+                  activateV(R, Act, reals<ConvReals>(F).Attrs);
 #pragma unroll
                   for (int64_t L = 0; L < 16; ++L)
                     Out[L * G.OH * G.OW + J] = R[L];
@@ -212,7 +212,8 @@ NNC_TASK(Conv) {
                    const float *Src =
                        Imgs == 1 ? Out : Buf + O * Cols + I * Pixels;
                    for (int64_t Px = 0; Px < Pixels; ++Px)
-                     Out[Px] = activate(Src[Px] * Scale + Shift, Act, F + 1);
+                     Out[Px] = activate(Src[Px] * Scale + Shift, Act,
+                                        reals<ConvReals>(F).Attrs);
                  }
                }
              }

@@ -63,10 +63,10 @@ NNC_INLINE void gatherChannels(const float *X, int64_t C, int64_t P, int64_t N0,
 }
 
 /// Output channel Ch's affine epilogue y = acc * Scale + Shift: the conv's
-/// bias, and when convParams(P).FoldedBatchNorm a folded inference BatchNorm
-/// (T[5..8]: scale, bias, mean, var; F[0]: epsilon): BN(acc + b) = acc * s + (b
-/// - mean) * s + beta with s = scale / sqrt(var + eps), as folding s into the
-/// weights would.
+/// bias, and with FoldedBatchNorm a folded inference BatchNorm (T[5..8]:
+/// scale, bias, mean, var; ConvReals::Epsilon): BN(acc + b) = acc * s +
+/// (b - mean) * s + beta with s = scale / sqrt(var + eps), as folding s into
+/// the weights would.
 NNC_INLINE void affine(void *const *T, const int64_t *P, const double *F,
                        int64_t Ch, float &Scale, float &Shift) {
   const float *Bias = f32(T, 2);
@@ -77,7 +77,8 @@ NNC_INLINE void affine(void *const *T, const int64_t *P, const double *F,
     return;
   const float *S = f32(T, 5), *Beta = f32(T, 6), *Mean = f32(T, 7),
               *Var = f32(T, 8);
-  Scale = float(double(S[Ch]) / __builtin_sqrt(double(Var[Ch]) + F[0]));
+  Scale = float(double(S[Ch]) /
+                __builtin_sqrt(double(Var[Ch]) + reals<ConvReals>(F).Epsilon));
   Shift = (B - Mean[Ch]) * Scale + Beta[Ch];
 }
 

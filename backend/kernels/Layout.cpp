@@ -24,7 +24,7 @@ NNC_KERNEL(Gather) {
   const float *X = f32(T, 0);
   float *Y = f32(T, int(Q.OutputSlot));
   const int64_t *D = Q.Dims, *S = Q.Strides;
-  float Scale = float(F[0]);
+  float Scale = float(reals<ScaleReals>(F).Scale);
   FOR6(D) {
     const float *Src = X + OFFSET5(S);
     for (int64_t I5 = 0; I5 < D[5]; ++I5)
@@ -33,7 +33,7 @@ NNC_KERNEL(Gather) {
   return NNC_OK;
 }
 
-// Reduce (ReduceParams), the sums scaled by F[0]. ReduceSum, ReduceMean,
+// Reduce (ReduceParams), the sums scaled by ScaleReals. ReduceSum, ReduceMean,
 // SumTo.
 NNC_KERNEL(Reduce) {
   const ReduceParams &Q = params<ReduceParams>(P);
@@ -54,20 +54,21 @@ NNC_KERNEL(Reduce) {
     }
     X += D[5];
   }
-  if (F[0] != 1.0)
+  double Scale = reals<ScaleReals>(F).Scale;
+  if (Scale != 1.0)
     for (int64_t I = 0; I < Q.OutputElements; ++I)
-      Y[I] *= float(F[0]);
+      Y[I] *= float(Scale);
   return NNC_OK;
 }
 
-// ReduceExtreme: the maximum (F[0] = 1) or the minimum (F[0] = -1), with
+// ReduceExtreme: the maximum (scale 1) or the minimum (scale -1), with
 // Reduce's parameters, NaN winning as in PyTorch. ReduceMax, ReduceMin.
 NNC_KERNEL(ReduceExtreme) {
   const ReduceParams &Q = params<ReduceParams>(P);
   const float *X = f32(T, 0);
   float *Y = f32(T, int(Q.OutputSlot));
   const int64_t *D = Q.Dims, *S = Q.Strides;
-  float Sign = float(F[0]);
+  float Sign = float(reals<ScaleReals>(F).Scale);
   for (int64_t I = 0; I < Q.OutputElements; ++I)
     Y[I] = -__builtin_inff();
   FOR6(D) {
@@ -102,7 +103,7 @@ NNC_INLINE void padStrides(const int64_t *XD, int64_t *XS) {
     XS[K] = XS[K + 1] * XD[K + 1];
 }
 
-// Pad (PadParams); F[0] the constant. T: x, y.
+// Pad (PadParams, PadReals). T: x, y.
 NNC_KERNEL(Pad) {
   const PadParams &Q = params<PadParams>(P);
   const float *X = f32(T, 0);
@@ -110,7 +111,7 @@ NNC_KERNEL(Pad) {
   const int64_t *D = Q.Dims, *XD = Q.XDims, *B = Q.Begins;
   int64_t Mode = Q.Mode, XS[6];
   padStrides(XD, XS);
-  float Value = float(F[0]);
+  float Value = float(reals<PadReals>(F).Value);
   FOR6(D) {
     PAD_ROW(D, XD, B, XS, Mode)
     for (int64_t I5 = 0; I5 < D[5]; ++I5) {

@@ -1,7 +1,7 @@
 //===- backend/kernels/Normalization.cpp - BatchNorm and LRN --------------===//
 //
 // BatchNorm kernels: P is BatchNormParams (Params.h), split into tasks over
-// the channels (nnc_t_<Op>); F[0] = epsilon. Channel statistics accumulate
+// the channels (nnc_t_<Op>); F: BatchNormReals. Channel statistics accumulate
 // in double.
 //
 //===----------------------------------------------------------------------===//
@@ -80,7 +80,8 @@ NNC_TASK(BatchNorm) {
     double M = Mean[Ch], V = Var[Ch];
     if (Q.Mode)
       moments(X, N, C, Inner, Ch, M, V);
-    normalize(X, Y, N, C, Inner, Ch, Scale[Ch], Bias[Ch], M, V, F[0]);
+    normalize(X, Y, N, C, Inner, Ch, Scale[Ch], Bias[Ch], M, V,
+              reals<BatchNormReals>(F).Epsilon);
   }
   return NNC_OK;
 }
@@ -88,8 +89,8 @@ NNC_TASK(BatchNorm) {
 // BatchNormTrain (x, scale, bias, running_mean, running_var) ->
 // (y, running_mean', running_var'): y from the batch's mean and biased
 // variance; the running statistics move toward the batch's mean and
-// (Mode ? unbiased : biased) variance by F[1] = momentum (PyTorch). A fused
-// activation (parameters F[2], F[3]) applies in the same pass; the batch's
+// (Mode ? unbiased : biased) variance by the momentum (PyTorch). A fused
+// activation (its attributes in Attrs) applies in the same pass; the batch's
 // statistics and y max-pooled 2x2 may go to further slots (Params.h).
 NNC_KERNEL(BatchNormTrain) { return NNC_OK; }
 NNC_TASK(BatchNormTrain) {
@@ -98,12 +99,13 @@ NNC_TASK(BatchNormTrain) {
   float *Y = f32(T, 5), *NewMean = f32(T, 6), *NewVar = f32(T, 7);
   const BatchNormParams &Q = params<BatchNormParams>(P);
   int64_t N = Q.N, C = Q.C, Inner = Q.Inner;
-  double Count = double(N * Inner), Mom = F[1];
+  const BatchNormReals &R = reals<BatchNormReals>(F);
+  double Count = double(N * Inner), Mom = R.Momentum;
   for (int64_t Ch = C * Task / Q.Tasks; Ch < C * (Task + 1) / Q.Tasks; ++Ch) {
     double M, V;
     moments(X, N, C, Inner, Ch, M, V);
-    normalize(X, Y, N, C, Inner, Ch, Scale[Ch], Bias[Ch], M, V, F[0],
-              Q.Activation, F + 2,
+    normalize(X, Y, N, C, Inner, Ch, Scale[Ch], Bias[Ch], M, V, R.Epsilon,
+              Q.Activation, R.Attrs,
               Q.PooledSlot ? f32(T, int(Q.PooledSlot)) : nullptr, Q.PoolH,
               Q.PoolW);
     if (Q.StatisticsSlot) {
@@ -192,8 +194,8 @@ struct GradIn {
 
 // BatchNormGrad (x, scale, mean, var, dy) -> (dx, dscale, dbias). Mode:
 // training (the batch's statistics, through which the gradient flows).
-// A fused activation gradient (Activation >= 0, the UnaryGrad code; F[1..2]
-// its parameters): T[4] is the activation's dy and dy = T[4] *
+// A fused activation gradient (Activation >= 0, the UnaryGrad code; Attrs
+// its attributes): T[4] is the activation's dy and dy = T[4] *
 // op'(T[9], T[10]), computed as it is read, so the masked gradient is never
 // stored. Before that, a fused 2x2 max pooling's gradient: T[4] is the
 // pooling's dy, T[11] and T[12] its x and y. With prologues, the workspace
@@ -213,7 +215,7 @@ NNC_TASK(BatchNormGrad) {
             Op,
             Q.PoolH,
             Q.PoolW,
-            F + 1};
+            reals<BatchNormReals>(F).Attrs};
   bool Training = Q.Mode != 0;
   double M = double(N * Inner);
   // With prologues, dy through them is kept for the second pass.
@@ -226,7 +228,7 @@ NNC_TASK(BatchNormGrad) {
     } else if (Training) {
       moments(X, N, C, Inner, Ch, Mu, V);
     }
-    double InvStd = 1 / __builtin_sqrt(V + F[0]);
+    double InvStd = 1 / __builtin_sqrt(V + reals<BatchNormReals>(F).Epsilon);
     double SumDy = 0, SumDyXhat = 0;
     float Mf = float(Mu);
     for (int64_t B = 0; B < N; ++B) {
@@ -308,13 +310,14 @@ NNC_INLINE float lrnScale(const float *X, int64_t C, int64_t Inner, int64_t B,
 }
 } // namespace
 
-// LRN: F = alpha, beta, bias.
+// LRN: F = LrnReals.
 NNC_KERNEL(LRN) {
   const float *X = f32(T, 0);
   float *Y = f32(T, 1);
   const LrnParams &Q = params<LrnParams>(P);
   int64_t N = Q.N, C = Q.C, Inner = Q.Inner, Size = Q.Size;
-  float Alpha = float(F[0]), Beta = float(F[1]), Bias = float(F[2]);
+  const LrnReals &R = reals<LrnReals>(F);
+  float Alpha = float(R.Alpha), Beta = float(R.Beta), Bias = float(R.Bias);
   for (int64_t B = 0; B < N; ++B)
     for (int64_t Ch = 0; Ch < C; ++Ch)
       for (int64_t I = 0; I < Inner; ++I) {
@@ -332,7 +335,8 @@ NNC_KERNEL(LRNGrad) {
   float *Dx = f32(T, 2);
   const LrnParams &Q = params<LrnParams>(P);
   int64_t N = Q.N, C = Q.C, Inner = Q.Inner, Size = Q.Size;
-  float Alpha = float(F[0]), Beta = float(F[1]), Bias = float(F[2]);
+  const LrnReals &R = reals<LrnReals>(F);
+  float Alpha = float(R.Alpha), Beta = float(R.Beta), Bias = float(R.Bias);
   int64_t Before = (Size - 1) / 2, After = Size - 1 - Before;
   for (int64_t B = 0; B < N; ++B)
     for (int64_t Ch = 0; Ch < C; ++Ch)

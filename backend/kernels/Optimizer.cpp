@@ -2,8 +2,8 @@
 //
 // As backend/interp/Optimizer.cpp, in float: (param, grad, lr, weight_decay,
 // step, state...) -> (param', state'...). P: OptimizerParams (Params.h);
-// F: the optimizer's constants as documented. Optional operands absent are null
-// in T, so outputs start after the op's declared operands.
+// F: the optimizer's constants (<Optimizer>Reals). Optional operands absent
+// are null in T, so outputs start after the op's declared operands.
 //
 //===----------------------------------------------------------------------===//
 #include "backend/kernels/Kernel.h"
@@ -38,12 +38,13 @@ NNC_INLINE float decay(const Common &C, float G, float &Param) {
 
 } // namespace
 
-// SGD: F = momentum, dampening; Variant: nesterov. T[5] the momentum buffer
+// SGD: SgdReals; Variant: nesterov. T[5] the momentum buffer
 // when S = 1.
 NNC_KERNEL(SgdUpdate) {
   const OptimizerParams &Q = params<OptimizerParams>(P);
   Common C = common(T, Q);
-  float Mom = float(F[0]), Damp = float(F[1]);
+  const SgdReals &R = reals<SgdReals>(F);
+  float Mom = float(R.Momentum), Damp = float(R.Dampening);
   bool Nesterov = Q.Variant != 0, HasBuf = Q.StateOperands > 0;
   const float *Buf = HasBuf ? f32(T, 5) : nullptr;
   float *Out = f32(T, 6);
@@ -64,12 +65,13 @@ NNC_KERNEL(SgdUpdate) {
   return NNC_OK;
 }
 
-// Adagrad: F = lr_decay, eps. T[5] sum -> T[6] param', T[7] sum'.
+// Adagrad: AdagradReals. T[5] sum -> T[6] param', T[7] sum'.
 NNC_KERNEL(AdagradUpdate) {
   const OptimizerParams &Q = params<OptimizerParams>(P);
   Common C = common(T, Q);
-  float Clr = float(double(C.Lr) / (1 + (double(C.Step) - 1) * F[0]));
-  float Eps = float(F[1]);
+  const AdagradReals &R = reals<AdagradReals>(F);
+  float Clr = float(double(C.Lr) / (1 + (double(C.Step) - 1) * R.LrDecay));
+  float Eps = float(R.Eps);
   const float *Sum = f32(T, 5);
   float *Out = f32(T, 6), *NewSum = f32(T, 7);
   for (int64_t I = 0; I < C.Count; ++I) {
@@ -81,12 +83,13 @@ NNC_KERNEL(AdagradUpdate) {
   return NNC_OK;
 }
 
-// Adadelta: F = rho, eps. T[5] square_avg, T[6] acc_delta -> T[7] param',
+// Adadelta: AdadeltaReals. T[5] square_avg, T[6] acc_delta -> T[7] param',
 // T[8] square_avg', T[9] acc_delta'.
 NNC_KERNEL(AdadeltaUpdate) {
   const OptimizerParams &Q = params<OptimizerParams>(P);
   Common C = common(T, Q);
-  float Rho = float(F[0]), Eps = float(F[1]);
+  const AdadeltaReals &R = reals<AdadeltaReals>(F);
+  float Rho = float(R.Rho), Eps = float(R.Eps);
   const float *Sq = f32(T, 5), *Acc = f32(T, 6);
   float *Out = f32(T, 7), *NewSq = f32(T, 8), *NewAcc = f32(T, 9);
   for (int64_t I = 0; I < C.Count; ++I) {
@@ -100,12 +103,13 @@ NNC_KERNEL(AdadeltaUpdate) {
   return NNC_OK;
 }
 
-// RMSprop: F = alpha, eps, momentum; Variant: centered. T[5] square_avg and,
+// RMSprop: RmspropReals; Variant: centered. T[5] square_avg and,
 // when S >= 2, T[6] the momentum buffer; when centered, T[7] grad_avg.
 NNC_KERNEL(RmspropUpdate) {
   const OptimizerParams &Q = params<OptimizerParams>(P);
   Common C = common(T, Q);
-  float Alpha = float(F[0]), Eps = float(F[1]), Mom = float(F[2]);
+  const RmspropReals &R = reals<RmspropReals>(F);
+  float Alpha = float(R.Alpha), Eps = float(R.Eps), Mom = float(R.Momentum);
   bool HasBuf = Q.StateOperands > 1, Centered = Q.Variant != 0;
   int O = 8;
   const float *Sq = f32(T, 5), *Buf = HasBuf ? f32(T, 6) : nullptr;
@@ -136,13 +140,14 @@ NNC_KERNEL(RmspropUpdate) {
   return NNC_OK;
 }
 
-// Adam: F = beta1, beta2, eps; Variant: amsgrad. T[5] m, T[6] v, T[7] the
+// Adam: AdamReals; Variant: amsgrad. T[5] m, T[6] v, T[7] the
 // largest v (amsgrad) -> T[8] param', T[9] m', T[10] v', T[11] largest v'.
 NNC_KERNEL(AdamUpdate) {
   const OptimizerParams &Q = params<OptimizerParams>(P);
   Common C = common(T, Q);
-  double B1 = F[0], B2 = F[1];
-  float Eps = float(F[2]);
+  const AdamReals &R = reals<AdamReals>(F);
+  double B1 = R.Beta1, B2 = R.Beta2;
+  float Eps = float(R.Eps);
   bool Amsgrad = Q.Variant != 0;
   float StepSize = float(double(C.Lr) / (1 - __builtin_pow(B1, C.Step)));
   float Bc2Sqrt = float(__builtin_sqrt(1 - __builtin_pow(B2, C.Step)));
@@ -171,11 +176,11 @@ NNC_KERNEL(AdamUpdate) {
 // OnnxOptimizerParams. The optional operands are all
 // present, so outputs start at T[5] (Adagrad, Momentum) or T[6] (Adam).
 
-// F: decay_factor, epsilon, norm_coefficient.
 NNC_KERNEL(OnnxAdagrad) {
   double R = *f32(T, 0), Step = double(*in<int64_t>(T, 1));
-  float Lr = float(R / (1 + Step * F[0]));
-  float Eps = float(F[1]), Norm = float(F[2]);
+  const OnnxAdagradReals &Q = reals<OnnxAdagradReals>(F);
+  float Lr = float(R / (1 + Step * Q.DecayFactor));
+  float Eps = float(Q.Epsilon), Norm = float(Q.NormCoefficient);
   const float *X = f32(T, 2), *G = f32(T, 3), *H = f32(T, 4);
   float *Xn = f32(T, 5), *Hn = f32(T, 6);
   for (int64_t I = 0; I < params<OnnxOptimizerParams>(P).Elements; ++I) {
@@ -187,12 +192,12 @@ NNC_KERNEL(OnnxAdagrad) {
   return NNC_OK;
 }
 
-// F: alpha, beta, norm_coefficient.
 NNC_KERNEL(OnnxMomentum) {
   float R = *f32(T, 0);
   int64_t Step = *in<int64_t>(T, 1);
-  float Alpha = float(F[0]), Beta = Step > 0 ? float(F[1]) : 1.f;
-  float Norm = float(F[2]);
+  const OnnxMomentumReals &Q = reals<OnnxMomentumReals>(F);
+  float Alpha = float(Q.Alpha), Beta = Step > 0 ? float(Q.Beta) : 1.f;
+  float Norm = float(Q.NormCoefficient);
   bool Nesterov = params<OnnxOptimizerParams>(P).Nesterov != 0;
   const float *X = f32(T, 2), *G = f32(T, 3), *V = f32(T, 4);
   float *Xn = f32(T, 5), *Vn = f32(T, 6);
@@ -205,16 +210,16 @@ NNC_KERNEL(OnnxMomentum) {
   return NNC_OK;
 }
 
-// F: alpha, beta, epsilon, norm_coefficient, norm_coefficient_post.
 NNC_KERNEL(OnnxAdam) {
   double R = *f32(T, 0), Step = double(*in<int64_t>(T, 1));
-  double Alpha = F[0], Beta = F[1];
+  const OnnxAdamReals &Q = reals<OnnxAdamReals>(F);
+  double Alpha = Q.Alpha, Beta = Q.Beta;
   float Ra =
       float(Step > 0 ? R * __builtin_sqrt(1 - __builtin_pow(Beta, Step)) /
                            (1 - __builtin_pow(Alpha, Step))
                      : R);
-  float A = float(Alpha), B = float(Beta), Eps = float(F[2]),
-        Norm = float(F[3]), Post = float(F[4]);
+  float A = float(Alpha), B = float(Beta), Eps = float(Q.Epsilon),
+        Norm = float(Q.NormCoefficient), Post = float(Q.NormCoefficientPost);
   const float *X = f32(T, 2), *G = f32(T, 3), *V = f32(T, 4), *H = f32(T, 5);
   float *Xn = f32(T, 6), *Vn = f32(T, 7), *Hn = f32(T, 8);
   for (int64_t I = 0; I < params<OnnxOptimizerParams>(P).Elements; ++I) {

@@ -5,8 +5,7 @@
 // (params<T>(P)), so both sides name every field and cannot disagree on an
 // order. Every field is an int64_t: the generated code passes the struct as
 // a constant int64 array, which makes each field a constant in the kernel
-// specialized on it. The double parameters (F) are still positional, as
-// each kernel documents.
+// specialized on it. The real parameters (F) are typed the same way.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -180,7 +179,7 @@ struct LrnParams {
 /// Layout kernels walk shapes padded in front to rank 6 (leading 1s).
 constexpr int StridedRank = 6;
 
-/// Gather: y[i] = F[0] * x[sum_d i_d Strides_d] over y's Dims (stride 0
+/// Gather: y[i] = scale * x[sum_d i_d Strides_d] over y's Dims (stride 0
 /// where x broadcasts). Transpose, Expand, ReduceGrad.
 struct GatherParams {
   int64_t Dims[StridedRank], Strides[StridedRank];
@@ -229,6 +228,77 @@ struct UnaryGradParams {
 
 template <typename T> inline const T &params(const int64_t *P) {
   return *reinterpret_cast<const T *>(P);
+}
+
+// The real parameters (F), typed the same way: double fields, filled with
+// setReals and read with reals<T>(F). Pointwise functions in fused loops
+// take their op's attributes (ir/PointwiseOps.def) as an array instead.
+
+/// Gather and Reduce: the factor every value is scaled by (ReduceExtreme:
+/// 1 for the maximum, -1 for the minimum).
+struct ScaleReals {
+  double Scale;
+};
+
+/// Pad: the constant padded with.
+struct PadReals {
+  double Value;
+};
+
+/// DropoutMask and Dropout: the probability of a zero.
+struct DropoutReals {
+  double Ratio;
+};
+
+/// LRN and LRNGrad.
+struct LrnReals {
+  double Alpha, Beta, Bias;
+};
+
+/// The BatchNorm kernels; Attrs: the fused activation's (BatchNormTrain)
+/// or activation gradient's (BatchNormGrad) attributes.
+struct BatchNormReals {
+  double Epsilon, Momentum;
+  double Attrs[2];
+};
+
+/// Conv's epilogue: the folded BatchNorm's epsilon and the activation's
+/// attributes.
+struct ConvReals {
+  double Epsilon;
+  double Attrs[2];
+};
+
+/// The torch.optim updates' constants, by optimizer.
+struct SgdReals {
+  double Momentum, Dampening;
+};
+struct AdagradReals {
+  double LrDecay, Eps;
+};
+struct AdadeltaReals {
+  double Rho, Eps;
+};
+struct RmspropReals {
+  double Alpha, Eps, Momentum;
+};
+struct AdamReals {
+  double Beta1, Beta2, Eps;
+};
+
+/// ONNX's training ops (ai.onnx.preview.training).
+struct OnnxAdagradReals {
+  double DecayFactor, Epsilon, NormCoefficient;
+};
+struct OnnxMomentumReals {
+  double Alpha, Beta, NormCoefficient;
+};
+struct OnnxAdamReals {
+  double Alpha, Beta, Epsilon, NormCoefficient, NormCoefficientPost;
+};
+
+template <typename T> inline const T &reals(const double *F) {
+  return *reinterpret_cast<const T *>(F);
 }
 
 } // namespace nnck

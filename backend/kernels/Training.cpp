@@ -3,10 +3,10 @@
 
 using namespace nnck;
 
-// DropoutMask (x) -> mask: 0 with probability F[0], else 1 / (1 - F[0]).
+// DropoutMask (x) -> mask: 0 with probability p, else 1 / (1 - p).
 NNC_KERNEL(DropoutMask) {
   float *M = f32(T, 1);
-  double Prob = F[0];
+  double Prob = reals<DropoutReals>(F).Ratio;
   float Keep = float(1 / (1 - Prob));
   const DropoutParams &Q = params<DropoutParams>(P);
   SplitMix64 Rng = rngFor(uint64_t(Q.SeedMix), Exec);
@@ -19,7 +19,7 @@ NNC_KERNEL(DropoutMask) {
 NNC_KERNEL(DropoutTrain) {
   const float *Xv = f32(T, 0);
   float *Y = f32(T, 1);
-  double Prob = F[0];
+  double Prob = reals<DropoutReals>(F).Ratio;
   float Keep = float(1 / (1 - Prob));
   const DropoutParams &Q = params<DropoutParams>(P);
   SplitMix64 Rng = rngFor(uint64_t(Q.SeedMix), Exec);

@@ -187,7 +187,7 @@ NNC_INLINE void winogradOutput(const float *__restrict M, const Window &G,
           v16 Row = __builtin_shufflevector(Y0, Y1, 0, 8, 1, 9, 2, 10, 3, 11, 4,
                                             12, 5, 13, 6, 14, 7, 15);
           Row = Row * Scale + Shift;
-          activateV(Row, Act, F + 1);
+          activateV(Row, Act, reals<ConvReals>(F).Attrs);
           float *Dst = Yo + (2 * Ty + R) * G.OW + 2 * Tx;
           if (Cols == 16) {
             __builtin_memcpy(Dst, &Row, sizeof(v16));

@@ -107,6 +107,7 @@ Expected<KernelCall> convCall(const Node &N, bool Transposed, bool GradW,
     Tasks = Threads;
   setParams(C, ConvParams{windowParams(G), Tasks, PerTask, Images, Algorithm, 0,
                           int64_t(Unary::Identity)});
+  setReals(C, ConvReals{0, {0, 0}}); // addConvEpilogue sets Conv's
   C.Tasks = Tasks;
   C.WorkspaceBytes = size_t(Tasks * PerTask) * sizeof(float);
   return C;

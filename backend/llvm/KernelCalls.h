@@ -60,6 +60,24 @@ template <typename T> void setParams(KernelCall &C, const T &Params) {
   std::memcpy(C.P.data(), &Params, sizeof(T));
 }
 
+/// Makes Reals (backend/kernels/Params.h) the kernel's F.
+template <typename T> void setReals(KernelCall &C, const T &Reals) {
+  static_assert(std::is_trivially_copyable_v<T> &&
+                    sizeof(T) % sizeof(double) == 0,
+                "kernel reals are double fields");
+  C.F.resize(sizeof(T) / sizeof(double));
+  std::memcpy(C.F.data(), &Reals, sizeof(T));
+}
+
+/// The reals setReals gave C (a T, or the call is not T's kernel's: a bug
+/// in the caller).
+template <typename T> T realsOf(const KernelCall &C) {
+  assert(C.F.size() * sizeof(double) == sizeof(T) && "not T's kernel");
+  T Reals{};
+  std::memcpy(&Reals, C.F.data(), std::min(sizeof(T), C.F.size() * 8));
+  return Reals;
+}
+
 /// The parameters setParams gave C (a T, or the call is not T's kernel's:
 /// a bug in the caller).
 template <typename T> T paramsOf(const KernelCall &C) {

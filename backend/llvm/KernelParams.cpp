@@ -64,19 +64,17 @@ Expected<KernelCall> channelCall(const Node &N, bool Training,
     C.Tasks = B.Tasks = planeTasks(B.C, numElements(X0), Threads);
     B.SumRows = X0.size() >= 3 ? X0.back() : 1;
     setParams(C, B);
-    C.F = {A.getFloat("epsilon"),
-           A.has("momentum") ? A.getFloat("momentum") : 0.0,
-           0,
-           0,
-           0,
-           0};
+    setReals(C, BatchNormReals{A.getFloat("epsilon"),
+                               A.has("momentum") ? A.getFloat("momentum") : 0.0,
+                               {0, 0}});
     return C;
   }
   case OpKind::LRN:
   case OpKind::LRNGrad: {
     Channels Ch = channelsOf(X0);
     setParams(C, LrnParams{Ch.N, Ch.C, Ch.Inner, A.getInt("size")});
-    C.F = {A.getFloat("alpha"), A.getFloat("beta"), A.getFloat("bias")};
+    setReals(C, LrnReals{A.getFloat("alpha"), A.getFloat("beta"),
+                         A.getFloat("bias")});
     return C;
   }
   default:
@@ -135,12 +133,12 @@ Expected<KernelCall> trainingCall(const Node &N, bool Training,
   }
   case OpKind::DropoutMask:
     setParams(C, DropoutParams{int64_t(seedMix(N)), numElements(Y0)});
-    C.F = {A.getFloat("ratio")};
+    setReals(C, DropoutReals{A.getFloat("ratio")});
     return C;
   case OpKind::Dropout: // training mode; inference is a view
     C.Symbol = "nnc_k_DropoutTrain";
     setParams(C, DropoutParams{int64_t(seedMix(N)), numElements(Y0)});
-    C.F = {A.getFloat("ratio")};
+    setReals(C, DropoutReals{A.getFloat("ratio")});
     return C;
   case OpKind::SgdUpdate:
   case OpKind::AdagradUpdate:
@@ -151,21 +149,23 @@ Expected<KernelCall> trainingCall(const Node &N, bool Training,
     switch (N.Op) {
     case OpKind::SgdUpdate:
       Variant = A.getInt("nesterov");
-      C.F = {A.getFloat("momentum"), A.getFloat("dampening")};
+      setReals(C, SgdReals{A.getFloat("momentum"), A.getFloat("dampening")});
       break;
     case OpKind::AdagradUpdate:
-      C.F = {A.getFloat("lr_decay"), A.getFloat("eps")};
+      setReals(C, AdagradReals{A.getFloat("lr_decay"), A.getFloat("eps")});
       break;
     case OpKind::AdadeltaUpdate:
-      C.F = {A.getFloat("rho"), A.getFloat("eps")};
+      setReals(C, AdadeltaReals{A.getFloat("rho"), A.getFloat("eps")});
       break;
     case OpKind::RmspropUpdate:
       Variant = A.getInt("centered");
-      C.F = {A.getFloat("alpha"), A.getFloat("eps"), A.getFloat("momentum")};
+      setReals(C, RmspropReals{A.getFloat("alpha"), A.getFloat("eps"),
+                               A.getFloat("momentum")});
       break;
     default:
       Variant = A.getInt("amsgrad");
-      C.F = {A.getFloat("beta1"), A.getFloat("beta2"), A.getFloat("eps")};
+      setReals(C, AdamReals{A.getFloat("beta1"), A.getFloat("beta2"),
+                            A.getFloat("eps")});
       break;
     }
     setParams(C, OptimizerParams{numElements(X0), A.getInt("decoupled"),
@@ -174,19 +174,22 @@ Expected<KernelCall> trainingCall(const Node &N, bool Training,
   }
   case OpKind::OnnxAdagrad:
     setParams(C, OnnxOptimizerParams{numElements(N.Inputs[2]->Type.Dims), 0});
-    C.F = {A.getFloat("decay_factor"), A.getFloat("epsilon"),
-           A.getFloat("norm_coefficient")};
+    setReals(C,
+             OnnxAdagradReals{A.getFloat("decay_factor"), A.getFloat("epsilon"),
+                              A.getFloat("norm_coefficient")});
     return C;
   case OpKind::OnnxMomentum:
     setParams(C, OnnxOptimizerParams{numElements(N.Inputs[2]->Type.Dims),
                                      A.getInt("nesterov")});
-    C.F = {A.getFloat("alpha"), A.getFloat("beta"),
-           A.getFloat("norm_coefficient")};
+    setReals(C, OnnxMomentumReals{A.getFloat("alpha"), A.getFloat("beta"),
+                                  A.getFloat("norm_coefficient")});
     return C;
   case OpKind::OnnxAdam:
     setParams(C, OnnxOptimizerParams{numElements(N.Inputs[2]->Type.Dims), 0});
-    C.F = {A.getFloat("alpha"), A.getFloat("beta"), A.getFloat("epsilon"),
-           A.getFloat("norm_coefficient"), A.getFloat("norm_coefficient_post")};
+    setReals(C, OnnxAdamReals{A.getFloat("alpha"), A.getFloat("beta"),
+                              A.getFloat("epsilon"),
+                              A.getFloat("norm_coefficient"),
+                              A.getFloat("norm_coefficient_post")});
     return C;
   default:
     return error(N.describe(), ": ", N.opName(),
@@ -326,7 +329,8 @@ void addConvEpilogue(const std::vector<const Node *> &Epilogue, KernelCall &C) {
   activationCode(Act, Conv.Activation, A, B);
   Conv.FoldedBatchNorm = Bn ? 1 : 0;
   setParams(C, Conv);
-  C.F.insert(C.F.end(), {Bn ? Bn->Attrs.getFloat("epsilon") : 0.0, A, B});
+  setReals(C,
+           nnck::ConvReals{Bn ? Bn->Attrs.getFloat("epsilon") : 0.0, {A, B}});
 }
 
 void addFusedActivation(const Node &Main, const std::vector<const Node *> &Pro,
@@ -334,11 +338,12 @@ void addFusedActivation(const Node &Main, const std::vector<const Node *> &Pro,
   if (Main.Op != OpKind::BatchNormTrain && Main.Op != OpKind::BatchNormGrad)
     return;
   nnck::BatchNormParams Bn = paramsOf<nnck::BatchNormParams>(C);
+  nnck::BatchNormReals Reals = realsOf<nnck::BatchNormReals>(C);
   if (Main.Op == OpKind::BatchNormTrain && !Epi.empty() &&
       Epi[0]->Op != OpKind::MaxPool) {
     double A, B;
     activationCode(Epi[0], Bn.Activation, A, B);
-    C.F[2] = A, C.F[3] = B;
+    Reals.Attrs[0] = A, Reals.Attrs[1] = B;
   }
   if (Main.Op == OpKind::BatchNormGrad && Pro.size() == 2) {
     const Shape &X = Pro[0]->Inputs[0]->Type.Dims; // the PoolGrad's
@@ -348,9 +353,10 @@ void addFusedActivation(const Node &Main, const std::vector<const Node *> &Pro,
   if (Main.Op == OpKind::BatchNormGrad && !Pro.empty()) {
     Bn.DyInWorkspace = 1;
     std::array<double, 2> A = unaryGradOp(*Pro.back(), Bn.Activation);
-    C.F = {C.F[0], A[0], A[1]};
+    Reals.Attrs[0] = A[0], Reals.Attrs[1] = A[1];
   }
   setParams(C, Bn);
+  setReals(C, Reals);
 }
 
 void addSavedStatistics(const Node &, size_t Slot, KernelCall &C) {

@@ -27,7 +27,7 @@ Expected<KernelCall> gatherCall(const Node &N, const Shape &Dims,
   NNC_TRY(stridedWalk(N, Dims, Strides, G.Dims, G.Strides));
   G.OutputSlot = OutputSlot;
   setParams(C, G);
-  C.F = {Scale};
+  setReals(C, nnck::ScaleReals{Scale});
   return C;
 }
 
@@ -42,7 +42,7 @@ Expected<KernelCall> reduceCall(const Node &N, const char *Symbol,
   R.OutputElements = N.Outputs[0]->Type.numElements();
   R.OutputSlot = OutputSlot;
   setParams(C, R);
-  C.F = {Scale};
+  setReals(C, nnck::ScaleReals{Scale});
   return C;
 }
 
@@ -67,7 +67,7 @@ Expected<KernelCall> padCall(const Node &N) {
   NNC_TRY(stridedWalk(N, Plain, Begins, Q.XDims, Q.Begins));
   KernelCall C = namedCall(N);
   setParams(C, Q);
-  C.F = {N.Attrs.getFloat("value")};
+  setReals(C, nnck::PadReals{N.Attrs.getFloat("value")});
   return C;
 }
 
