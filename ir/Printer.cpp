@@ -1,6 +1,6 @@
 #include "ir/Printer.h"
 
-#include <set>
+#include <map>
 
 namespace nnc::ir {
 namespace {
@@ -142,10 +142,12 @@ void printDot(const Graph &G, std::ostream &OS,
          << "\"];\n";
     }
   }
-  std::set<const Value *> Outs;
+  // By id, not address: the same graph prints the same text every run.
+  std::map<int64_t, const Value *> Outs;
   for (const EntryPoint &E : G.EntryPoints)
-    Outs.insert(E.Outputs.begin(), E.Outputs.end());
-  for (const Value *V : Outs) {
+    for (const Value *V : E.Outputs)
+      Outs[V->Id] = V;
+  for (const auto &[Id, V] : Outs) {
     OS << "  o" << V->Id << " [shape=ellipse, style=bold, label=\""
        << dotEscape(V->Name) << "\\n"
        << V->Type.str() << "\"];\n";

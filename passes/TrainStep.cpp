@@ -47,7 +47,8 @@ Value *scalarInput(Graph &G, const char *Name) {
 
 } // namespace
 
-Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics) {
+Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics,
+                                   StepObserver *Obs) {
   if (!G.Training || !G.Training->Loss)
     return error("the model has no training table (loss and optimizer)");
   TrainStep S;
@@ -63,6 +64,7 @@ Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics) {
     NNC_TRY(useRunningStatistics(G));
   NNC_TRY(lowerForTraining(G, Updates, /*LowerDropout=*/true,
                            /*LowerBatchNorm=*/BatchStatistics));
+  NNC_TRY(observe(Obs, TrainStepSteps[0], G));
 
   std::vector<const Value *> Fed;
   G.nodesReaching({S.Loss}, &Fed);
@@ -72,6 +74,7 @@ Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics) {
             [](const Value *A, const Value *B) { return A->Id < B->Id; });
 
   Value *Objective = regularize(G, S.Loss, G.Training->L1, G.Training->L2);
+  NNC_TRY(observe(Obs, TrainStepSteps[1], G));
 
   std::vector<Value *> Params;
   for (Value *P : G.valuesWithRole(Role::Parameter))
@@ -80,6 +83,7 @@ Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics) {
   Expected<AutodiffResult> D = differentiate(G, Objective, Params);
   if (!D.ok())
     return D.status();
+  NNC_TRY(observe(Obs, TrainStepSteps[2], G));
   std::vector<std::pair<Value *, Value *>> Grads;
   for (Value *P : Params)
     if (auto It = D->Grads.find(P); It != D->Grads.end())
@@ -108,6 +112,7 @@ Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics) {
                 [](const EntryPoint &X) { return X.Name == "train_step"; });
   G.EntryPoints.push_back(std::move(E));
   NNC_TRY(verify(G).withPrefix("train step"));
+  NNC_TRY(observe(Obs, TrainStepSteps[3], G));
   return S;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ir/Graph.h"
+#include "passes/StepObserver.h"
 
 namespace nnc::passes {
 
@@ -41,8 +42,12 @@ struct TrainStep {
 /// inputs "train.lr", "train.weight_decay", "train.step". G is modified; keep
 /// a clone for inference. Without BatchStatistics, BatchNorm keeps using
 /// (and does not move) its running statistics, as PyTorch's BatchNorm in
-/// eval() (nnc step --bn-mode eval).
-Expected<TrainStep> buildTrainStep(ir::Graph &G, bool BatchStatistics = true);
+/// eval() (nnc step --bn-mode eval). Obs sees the graph after each step:
+/// TrainStepSteps names them, in order.
+Expected<TrainStep> buildTrainStep(ir::Graph &G, bool BatchStatistics = true,
+                                   StepObserver *Obs = nullptr);
+inline constexpr const char *TrainStepSteps[] = {
+    "training-lowering", "regularization", "autodiff", "optimizer"};
 
 /// The first lowering step alone: training semantics for Dropout and
 /// BatchNorm. Appends the running-statistics updates to Updates, also for

@@ -9,7 +9,9 @@
 #include "tools/EngineArgs.h"
 #include "tools/ModelChecks.h"
 
+#include <algorithm>
 #include <iostream>
+#include <string_view>
 
 namespace nnc::tools {
 
@@ -17,17 +19,20 @@ using namespace nnc::ir;
 
 const CommandSpec DumpSpec = {
     "dump",
-    "MODEL [--dot] [--batch N] [--print-after PASS] [--entry NAME]",
+    "MODEL [--dot] [--batch N] [--print-after STEP] [--entry NAME]",
     "Prints a model's IR as text, or as a Graphviz graph with --dot, after a\n"
-    "step of the pipeline: load (the model as read; default), train-step\n"
-    "(forward, backward and optimizer update), fuse (the kernel program of\n"
-    "--entry: which ops run as one kernel; with --dot, fused kernels are\n"
-    "shaded clusters) or all.",
+    "step of the pipeline: load (the model as read; default); the train\n"
+    "step's training-lowering (Dropout, BatchNorm), regularization,\n"
+    "autodiff and optimizer (train-step: the same); fuse (the kernel\n"
+    "program of --entry: which ops run as one kernel; with --dot, fused\n"
+    "kernels are shaded clusters); or all.",
     withEngineOptions(
         {{"--dot", "", "print Graphviz DOT instead of IR text"},
          {"--batch", "N",
           "bind the batch dimension to N for the shapes shown (default 1)"},
-         {"--print-after", "PASS", "load, train-step, fuse or all"},
+         {"--print-after", "STEP",
+          "load, training-lowering, regularization, autodiff, optimizer "
+          "(or train-step), fuse or all"},
          {"--entry", "NAME",
           "entry point for fuse (default: infer, or train_step after "
           "train-step)"},
@@ -64,6 +69,41 @@ void printKernels(const Graph &G, const EntryPoint &E,
   }
 }
 
+/// The steps --print-after names, in pipeline order: the model as loaded,
+/// the train step's steps, then the kernel program.
+std::vector<std::string> dumpSteps() {
+  std::vector<std::string> Steps = {"load"};
+  Steps.insert(Steps.end(), std::begin(passes::TrainStepSteps),
+               std::end(passes::TrainStepSteps));
+  Steps.push_back("fuse");
+  return Steps;
+}
+
+/// Prints the graph after the step asked for (every step: "all").
+class GraphPrinter : public passes::StepObserver {
+public:
+  GraphPrinter(std::string After, bool Dot)
+      : After(std::move(After)), Dot(Dot) {}
+  bool wants(std::string_view Step) const {
+    return After == "all" || After == Step;
+  }
+  Status after(std::string_view Step, const Graph &G) override {
+    if (!wants(Step))
+      return Status::success();
+    if (After == "all" && !Dot)
+      std::cout << "// after " << Step << "\n";
+    if (Dot)
+      printDot(G, std::cout);
+    else
+      printGraph(G, std::cout);
+    return Status::success();
+  }
+
+private:
+  std::string After;
+  bool Dot;
+};
+
 } // namespace
 
 Status runDump(const Args &A) {
@@ -73,41 +113,39 @@ Status runDump(const Args &A) {
   Expected<int64_t> Batch = A.getInt("--batch", 1);
   if (!Batch.ok())
     return Batch.status();
+  std::vector<std::string> Steps = dumpSteps();
   std::string After = A.get("--print-after", "load");
-  if (After != "load" && After != "train-step" && After != "fuse" &&
-      After != "all")
-    return usageError(
-        "nnc dump: --print-after must be load, train-step, fuse or "
-        "all, found '",
-        After, "'");
+  if (After == "train-step") // the whole train step, as before the steps
+    After = Steps[Steps.size() - 2];
+  if (After != "all" &&
+      std::find(Steps.begin(), Steps.end(), After) == Steps.end()) {
+    std::string Known;
+    for (const std::string &S : Steps)
+      Known += S + ", ";
+    return usageError("nnc dump: --print-after must be ", Known,
+                      "train-step or all, found '", After, "'");
+  }
   Expected<backend::EngineOptions> EO = engineOptions(A);
   if (!EO.ok())
     return EO.status().withPrefix("nnc dump");
   bool Dot = A.has("--dot");
-  auto Print = [&](const char *Title) {
-    if (After == "all" && !Dot)
-      std::cout << "// after " << Title << "\n";
-    if (Dot)
-      printDot(*G, std::cout);
-    else
-      printGraph(*G, std::cout);
-  };
+  GraphPrinter Printer(After, Dot);
   NNC_TRY(inferShapes(*G, *Batch));
-  if (After == "load" || After == "all")
-    Print("load");
+  NNC_TRY(Printer.after("load", *G));
   std::string Entry = A.get("--entry", "infer");
-  if (After == "train-step" || After == "all" ||
-      (After == "fuse" && Entry == "train_step")) {
-    Expected<passes::TrainStep> TS = passes::buildTrainStep(*G);
+  bool TrainStepAsked = After == "all" ||
+                        (After != "load" && After != "fuse") ||
+                        (After == "fuse" && Entry == "train_step");
+  if (TrainStepAsked) {
+    Expected<passes::TrainStep> TS =
+        passes::buildTrainStep(*G, /*BatchStatistics=*/true, &Printer);
     if (!TS.ok())
       return TS.status();
     NNC_TRY(inferShapes(*G, *Batch));
-    if (After != "fuse")
-      Print("train-step");
     if (!A.has("--entry"))
       Entry = "train_step";
   }
-  if (After != "fuse" && After != "all")
+  if (!Printer.wants("fuse"))
     return Status::success();
   const EntryPoint *E = G->findEntry(Entry);
   if (!E)
@@ -116,6 +154,8 @@ Status runDump(const Args &A) {
   passes::KernelProgram P =
       passes::lowerToKernels(*G, *E, backend::loweringOptions(*EO, Training));
   if (!Dot) {
+    if (After == "all")
+      std::cout << "// after fuse\n";
     printKernels(*G, *E, P);
     return Status::success();
   }

@@ -171,6 +171,27 @@ TEST(NncTool, DumpPrintsTextAndDot) {
   EXPECT_EQ(R.Out.rfind("digraph \"lenet5\"", 0), 0u) << R.Out;
 }
 
+TEST(NncTool, DumpPrintsAfterEachStepOfTheTrainStep) {
+  std::string M = example("xor_mlp.json");
+  Result R = runNnc("dump " + M + " --print-after autodiff");
+  EXPECT_EQ(R.Exit, 0) << R.Err;
+  EXPECT_NE(R.Out.find("= LossGrad("), std::string::npos) << R.Out;
+  EXPECT_EQ(R.Out.find("= AdamUpdate("), std::string::npos) << R.Out;
+  R = runNnc("dump " + M + " --print-after optimizer");
+  EXPECT_NE(R.Out.find("= AdamUpdate("), std::string::npos) << R.Out;
+  EXPECT_EQ(runNnc("dump " + M + " --print-after train-step").Out, R.Out);
+  R = runNnc("dump " + M + " --print-after all");
+  size_t At = 0;
+  for (const char *Step : {"load", "training-lowering", "regularization",
+                           "autodiff", "optimizer", "fuse"}) {
+    size_t Next = R.Out.find("// after " + std::string(Step) + "\n", At);
+    EXPECT_NE(Next, std::string::npos) << Step << "\n" << R.Out;
+    At = Next == std::string::npos ? At : Next;
+  }
+  expectOneLineError(runNnc("dump " + M + " --print-after fusion"),
+                     "--print-after must be load, training-lowering", 2);
+}
+
 // nnc convert and flatc read and write the same files.
 TEST(NncTool, ConvertRoundTripsThroughFlatc) {
   TempDir D;
