@@ -288,25 +288,21 @@ std::vector<Kernel> groupKernels(const std::vector<const Node *> &Schedule,
   return Ks;
 }
 
-} // namespace
+using Readers = std::map<const Value *, std::set<int64_t>>; // root -> kernels
+using Intervals = std::map<const Value *, std::pair<int64_t, int64_t>>;
+using Owners = std::map<const Value *, const Value *>; // value -> buffer
 
-KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
-                             const LoweringOptions &Opts) {
-  KernelProgram P;
-  std::vector<const Value *> Wanted(E.Outputs.begin(), E.Outputs.end());
-  for (const Update &U : E.Updates)
-    Wanted.push_back(U.NewValue);
-  std::vector<const Node *> Schedule = G.nodesReaching(Wanted);
-  std::set<const Value *> WantedValues(Wanted.begin(), Wanted.end());
-  P.Kernels = groupKernels(Schedule, WantedValues, Opts, P.Root);
-
-  // Which values each kernel reads and writes (views resolved to roots).
+/// Which kernels read each value (views resolved to roots), and what each
+/// fused chain reads and keeps in memory. Wanted views keep their root
+/// alive to the end.
+Readers recordDataflow(KernelProgram &P,
+                       const std::vector<const Value *> &Wanted) {
   std::map<const Value *, int64_t> Producer;
   for (size_t K = 0; K < P.Kernels.size(); ++K)
     for (const Node *N : P.Kernels[K].Nodes)
       for (const Value *Out : N->Outputs)
         Producer[Out] = int64_t(K);
-  std::map<const Value *, std::set<int64_t>> ReadBy; // root -> kernels
+  Readers ReadBy;
   for (size_t K = 0; K < P.Kernels.size(); ++K) {
     Kernel &Kn = P.Kernels[K];
     for (const Node *N : Kn.Nodes)
@@ -323,7 +319,6 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
           Kn.Reads.push_back(In);
       }
   }
-  // Wanted views keep their root alive to the end.
   for (const Value *V : Wanted)
     ReadBy[P.root(V)].insert(int64_t(P.Kernels.size()));
   for (Kernel &Kn : P.Kernels) {
@@ -333,19 +328,18 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
       if (ReadBy.count(N->Outputs[0]))
         Kn.Writes.push_back(N->Outputs[0]);
   }
+  return ReadBy;
+}
 
-  // Live intervals of arena values: from the writing kernel to the last
-  // reader. Values a fused chain keeps in registers have no buffer.
+/// Live intervals of arena values: from the writing kernel to the last
+/// reader. Values a fused chain keeps in registers have no buffer.
+Intervals liveIntervals(const KernelProgram &P, const Readers &ReadBy,
+                        const std::vector<const Value *> &Wanted) {
   int64_t End = int64_t(P.Kernels.size());
-  std::map<const Value *, std::pair<int64_t, int64_t>> Live;
+  Intervals Live;
   for (size_t K = 0; K < P.Kernels.size(); ++K) {
     const Kernel &Kn = P.Kernels[K];
-    std::vector<const Value *> Outs;
-    if (Kn.Fused)
-      Outs = Kn.Writes;
-    else
-      Outs = Kn.Outputs;
-    for (const Value *V : Outs) {
+    for (const Value *V : Kn.Fused ? Kn.Writes : Kn.Outputs) {
       int64_t Last = int64_t(K);
       if (auto It = ReadBy.find(V); It != ReadBy.end())
         Last = std::max(Last, *It->second.rbegin());
@@ -355,12 +349,13 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
   for (const Value *V : Wanted)
     if (auto It = Live.find(P.root(V)); It != Live.end())
       It->second.second = End;
+  return Live;
+}
 
-  // In place: a fused chain's stored value may take over the buffer of an
-  // arena value it reads elementwise (same shape) that dies in this kernel.
-  std::map<const Value *, const Value *> Owner;
-  for (const auto &[V, I] : Live)
-    Owner[V] = V;
+/// In place: a fused chain's stored value may take over the buffer of an
+/// arena value it reads elementwise (same shape) that dies in this kernel.
+void fusedChainsInPlace(KernelProgram &P, const Intervals &Live,
+                        Owners &Owner) {
   for (size_t K = 0; K < P.Kernels.size(); ++K) {
     Kernel &Kn = P.Kernels[K];
     if (!Kn.Fused)
@@ -385,13 +380,16 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
         break;
       }
   }
+}
 
-  // A BatchNorm gradient (with or without its activation's gradient as a
-  // prologue) writes dx[i] after its last read of dy[i] and x[i] (backend
-  // kernels and the interpreter alike), so dx may take over dy's buffer
-  // when dy dies there: in training, the largest gradient of a conv block.
-  // With a pooling gradient before it, dy is the pooled size; x, which
-  // dies there too in a conv block, is dx's size.
+/// A BatchNorm gradient (with or without its activation's gradient as a
+/// prologue) writes dx[i] after its last read of dy[i] and x[i] (backend
+/// kernels and the interpreter alike), so dx may take over dy's buffer
+/// when dy dies there: in training, the largest gradient of a conv block.
+/// With a pooling gradient before it, dy is the pooled size; x, which
+/// dies there too in a conv block, is dx's size.
+void batchNormGradientsInPlace(KernelProgram &P, const Intervals &Live,
+                               Owners &Owner) {
   for (size_t K = 0; K < P.Kernels.size(); ++K) {
     const Kernel &Kn = P.Kernels[K];
     if (Kn.Fused || Kn.node().Op != OpKind::BatchNormGrad)
@@ -414,8 +412,11 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
     Owner[Dx] = Owner.at(R);
     P.InPlaceOf[Dx] = Dy;
   }
+}
 
-  // One arena buffer per owner, plus one per kernel workspace.
+/// One buffer per owner, spanning its values' intervals.
+std::map<const Value *, LiveBuffer> ownedBuffers(const Intervals &Live,
+                                                 const Owners &Owner) {
   std::map<const Value *, LiveBuffer> Buffers;
   for (const auto &[V, I] : Live) {
     LiveBuffer &B = Buffers[Owner.at(V)];
@@ -427,10 +428,16 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
     B.First = std::min(B.First, I.first);
     B.Last = std::max(B.Last, I.second);
   }
-  // An output's buffer need not be in the arena: the kernels can write the
-  // caller's buffer itself, which saves a copy of every result (a conv
-  // block's whole output). Only where that buffer is exactly one output's
-  // size and no other output shares it.
+  return Buffers;
+}
+
+/// An output's buffer need not be in the arena: the kernels can write the
+/// caller's buffer itself, which saves a copy of every result (a conv
+/// block's whole output). Only where that buffer is exactly one output's
+/// size and no other output shares it.
+void elideOutputBuffers(KernelProgram &P, const EntryPoint &E,
+                        const Owners &Owner,
+                        std::map<const Value *, LiveBuffer> &Buffers) {
   std::map<const Value *, int64_t> OutputsOf; // owner -> outputs over it
   for (const Value *V : E.Outputs)
     if (auto It = Owner.find(P.root(V)); It != Owner.end())
@@ -447,28 +454,16 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
         P.OutputSlot[W] = I;
     Buffers.erase(O);
   }
-  std::vector<const Value *> Index;
-  for (const auto &[V, B] : Buffers)
-    Index.push_back(V);
-  std::sort(Index.begin(), Index.end(),
-            [](const Value *X, const Value *Y) { return X->Id < Y->Id; });
-  std::vector<LiveBuffer> List;
-  for (const Value *V : Index)
-    List.push_back(Buffers.at(V));
-  std::vector<size_t> WorkIndex;
-  for (size_t K = 0; K < P.Kernels.size(); ++K) {
-    Kernel &Kn = P.Kernels[K];
-    if (!Kn.Fused && Opts.Workspace)
-      Kn.WorkspaceBytes = Opts.Workspace(Kn);
-    if (Kn.WorkspaceBytes) {
-      WorkIndex.push_back(K);
-      List.push_back(LiveBuffer{Kn.WorkspaceBytes, int64_t(K), int64_t(K)});
-    }
-  }
-  // Batch statistics from a BatchNormTrain kernel to the BatchNormGrad
-  // kernel of the same x, in training.
-  std::vector<std::pair<size_t, size_t>> Stats; // forward, backward kernel
-  std::map<const Value *, size_t> Forward;      // x -> BatchNormTrain kernel
+}
+
+/// Batch statistics from a BatchNormTrain kernel to the BatchNormGrad
+/// kernel of the same x, in training: (forward, backward) kernels, each pair
+/// with a buffer appended to List.
+std::vector<std::pair<size_t, size_t>>
+shareBatchStatistics(KernelProgram &P, const LoweringOptions &Opts,
+                     std::vector<LiveBuffer> &List) {
+  std::vector<std::pair<size_t, size_t>> Stats;
+  std::map<const Value *, size_t> Forward; // x -> BatchNormTrain kernel
   for (size_t K = 0; Opts.FuseConvBn && K < P.Kernels.size(); ++K) {
     const Kernel &Kn = P.Kernels[K];
     if (Kn.Fused)
@@ -487,6 +482,34 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
         Forward.erase(It);
       }
   }
+  return Stats;
+}
+
+/// The arena: the owned buffers (by value id), then each kernel's
+/// workspace, then the shared batch statistics, planned together.
+void planArena(KernelProgram &P, const LoweringOptions &Opts,
+               const std::map<const Value *, LiveBuffer> &Buffers,
+               const Owners &Owner) {
+  std::vector<const Value *> Index;
+  for (const auto &[V, B] : Buffers)
+    Index.push_back(V);
+  std::sort(Index.begin(), Index.end(),
+            [](const Value *X, const Value *Y) { return X->Id < Y->Id; });
+  std::vector<LiveBuffer> List;
+  for (const Value *V : Index)
+    List.push_back(Buffers.at(V));
+  std::vector<size_t> WorkIndex;
+  for (size_t K = 0; K < P.Kernels.size(); ++K) {
+    Kernel &Kn = P.Kernels[K];
+    if (!Kn.Fused && Opts.Workspace)
+      Kn.WorkspaceBytes = Opts.Workspace(Kn);
+    if (Kn.WorkspaceBytes) {
+      WorkIndex.push_back(K);
+      List.push_back(LiveBuffer{Kn.WorkspaceBytes, int64_t(K), int64_t(K)});
+    }
+  }
+  std::vector<std::pair<size_t, size_t>> Stats =
+      shareBatchStatistics(P, Opts, List);
   P.Plan = planMemory(List);
   P.Buffers = List;
   for (size_t I = 0; I < Stats.size(); ++I) {
@@ -501,6 +524,33 @@ KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
       P.Offset[V] = P.Offset.at(O);
   for (size_t I = 0; I < WorkIndex.size(); ++I)
     P.Kernels[WorkIndex[I]].WorkspaceOffset = P.Plan.Offsets[Index.size() + I];
+}
+
+} // namespace
+
+KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
+                             const LoweringOptions &Opts) {
+  KernelProgram P;
+  std::vector<const Value *> Wanted(E.Outputs.begin(), E.Outputs.end());
+  for (const Update &U : E.Updates)
+    Wanted.push_back(U.NewValue);
+  // Scheduling and fusion.
+  std::vector<const Node *> Schedule = G.nodesReaching(Wanted);
+  std::set<const Value *> WantedValues(Wanted.begin(), Wanted.end());
+  P.Kernels = groupKernels(Schedule, WantedValues, Opts, P.Root);
+  // Liveness.
+  Readers ReadBy = recordDataflow(P, Wanted);
+  Intervals Live = liveIntervals(P, ReadBy, Wanted);
+  // In place: every value owns its buffer unless it takes over another's.
+  Owners Owner;
+  for (const auto &[V, I] : Live)
+    Owner[V] = V;
+  fusedChainsInPlace(P, Live, Owner);
+  batchNormGradientsInPlace(P, Live, Owner);
+  // Memory plan.
+  std::map<const Value *, LiveBuffer> Buffers = ownedBuffers(Live, Owner);
+  elideOutputBuffers(P, E, Owner, Buffers);
+  planArena(P, Opts, Buffers, Owner);
   return P;
 }
 
