@@ -11,17 +11,17 @@ Expected<EntryGraphs>
 prepareEntries(Graph &G, const std::vector<std::string> &Names, int64_t Batch) {
   EntryGraphs R;
   for (const std::string &Name : Names)
-    R.WantsTraining |= Name == "train_step";
+    R.WantsTraining |= Name == TrainStepName;
   R.Inference = G.clone();
   NNC_TRY(inferShapes(R.Inference, Batch));
   if (R.WantsTraining) {
     Expected<TrainStep> TS = buildTrainStep(G);
     if (!TS.ok())
-      return TS.status().withPrefix("train_step");
+      return TS.status().withPrefix(TrainStepName);
   }
   NNC_TRY(inferShapes(G, Batch));
   for (const std::string &Name : Names) {
-    bool Training = Name == "train_step";
+    bool Training = Name == TrainStepName;
     const Graph &From = Training ? G : R.Inference;
     const EntryPoint *E = From.findEntry(Name);
     if (!E) {

@@ -95,7 +95,7 @@ Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics,
   NNC_TRY(appendOptimizer(G, S.Optimizer, Grads, {S.Lr, S.WeightDecay, S.Step},
                           Updates));
 
-  EntryPoint E{"train_step", S.DataInputs, {S.Loss}, Updates, true};
+  EntryPoint E{TrainStepName, S.DataInputs, {S.Loss}, Updates, true};
   E.Inputs.insert(E.Inputs.end(), {S.Lr, S.WeightDecay, S.Step});
   // Accuracy for the [N, C] classification losses.
   if (LossNode && LossNode->Inputs[0]->Type.rank() == 2 &&
@@ -109,7 +109,7 @@ Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics,
     E.Outputs.push_back(S.Correct);
   }
   std::erase_if(G.EntryPoints,
-                [](const EntryPoint &X) { return X.Name == "train_step"; });
+                [](const EntryPoint &X) { return X.Name == TrainStepName; });
   G.EntryPoints.push_back(std::move(E));
   NNC_TRY(verify(G).withPrefix("train step"));
   NNC_TRY(observe(Obs, TrainStepSteps[3], G));

@@ -17,6 +17,9 @@ struct ResolvedOptimizer {
 };
 Expected<ResolvedOptimizer> resolveOptimizer(const ir::OptimizerConfig &C);
 
+/// The name of the entry point buildTrainStep adds.
+inline constexpr const char *TrainStepName = "train_step";
+
 /// The values of a "train_step" entry point that callers feed and read.
 struct TrainStep {
   std::vector<ir::Value *> DataInputs; // images, labels

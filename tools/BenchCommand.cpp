@@ -80,7 +80,7 @@ Status runBench(const Args &A) {
        splitList(A.get("--entry", "infer,train_step"))) {
     // Each variant on its own graph, as separate compilations would be.
     Graph G[2] = {Loaded->clone(), Loaded->clone()};
-    bool Train = Entry == "train_step";
+    bool Train = Entry == passes::TrainStepName;
     for (Graph &X : G)
       if (Train) {
         Expected<passes::TrainStep> TS = passes::buildTrainStep(X);

@@ -135,7 +135,7 @@ Status runDump(const Args &A) {
   std::string Entry = A.get("--entry", "infer");
   bool TrainStepAsked = After == "all" ||
                         (After != "load" && After != "fuse") ||
-                        (After == "fuse" && Entry == "train_step");
+                        (After == "fuse" && Entry == passes::TrainStepName);
   if (TrainStepAsked) {
     Expected<passes::TrainStep> TS =
         passes::buildTrainStep(*G, /*BatchStatistics=*/true, &Printer);
@@ -143,7 +143,7 @@ Status runDump(const Args &A) {
       return TS.status();
     NNC_TRY(inferShapes(*G, *Batch));
     if (!A.has("--entry"))
-      Entry = "train_step";
+      Entry = passes::TrainStepName;
   }
   if (!Printer.wants("fuse"))
     return Status::success();

@@ -236,7 +236,8 @@ Status runStep(const Args &A) {
     Feed["train.weight_decay"] =
         interp::Tensor(DType::F32, {}, {TS->Optimizer.WeightDecay});
     Feed["train.step"] = interp::Tensor(DType::F32, {}, {double(K)});
-    Expected<interp::TensorMap> Out = (*Eng)->run("train_step", Feed, O);
+    Expected<interp::TensorMap> Out =
+        (*Eng)->run(passes::TrainStepName, Feed, O);
     if (!Out.ok())
       return Out.status().withPrefix("step " + std::to_string(K));
   }

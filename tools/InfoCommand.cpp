@@ -104,7 +104,8 @@ void printArena(const Graph &G) {
                 S.ok() ? "cannot bind the batch size" : S.message().c_str());
     return;
   }
-  printPlan("train_step", Batch, lower(T, *T.findEntry("train_step"), true));
+  printPlan(passes::TrainStepName, Batch,
+            lower(T, *T.findEntry(passes::TrainStepName), true));
 }
 
 } // namespace

@@ -101,7 +101,7 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
 void Trainer::compileAhead() {
   if (TrainI->kind() != backend::EngineKind::Jit || TrainAhead.valid())
     return;
-  const EntryPoint *E = TrainG.findEntry("train_step");
+  const EntryPoint *E = TrainG.findEntry(passes::TrainStepName);
   interp::Options RunOpts;
   RunOpts.Training = true;
   TrainAhead = std::async(std::launch::async, [this, E, RunOpts] {
@@ -127,7 +127,7 @@ bool Trainer::tailOnInterpreter(int64_t TailCount) const {
   // A compile costs about half a second (LeNet-5's train_step); the
   // interpreter runs a step at a few GFLOP/s (LeNet-5 at batch 32: 20 ms).
   // Decided from the options alone, so a resumed run decides the same.
-  const EntryPoint *E = TrainG.findEntry("train_step");
+  const EntryPoint *E = TrainG.findEntry(passes::TrainStepName);
   std::vector<const Value *> Wanted(E->Outputs.begin(), E->Outputs.end());
   for (const Update &U : E->Updates)
     Wanted.push_back(U.NewValue);
@@ -156,7 +156,8 @@ Trainer::interpretedStep(const interp::TensorMap &Feed,
       Stored.push_back(V.get());
   for (const Value *V : Stored)
     TailI->write(V, TrainI->read(V));
-  Expected<interp::TensorMap> Out = TailI->run("train_step", Feed, RunOpts);
+  Expected<interp::TensorMap> Out =
+      TailI->run(passes::TrainStepName, Feed, RunOpts);
   if (Out.ok())
     for (const Value *V : Stored)
       TrainI->write(V, TailI->read(V));
@@ -230,7 +231,7 @@ Status Trainer::train(const runtime::Dataset &Data,
     Expected<interp::TensorMap> Out =
         InterpretTail && Count < Opts.Batch
             ? interpretedStep(Feed, RunOpts)
-            : TrainI->run("train_step", Feed, RunOpts);
+            : TrainI->run(passes::TrainStepName, Feed, RunOpts);
     if (!Out.ok())
       return Out.status().withPrefix("step " + std::to_string(Step + 1));
     double Loss = Out->at(TS.Loss->Name).Data[0];
