@@ -7,9 +7,9 @@
 //   backward-weights  dW_g += dY_g x col(X_g)^T       summed over chunks
 //   transposed        col = W_g^T x X_g, then col2im  (also backward-data)
 // Chunks are split across tasks; each task has its own workspace slice
-// (Workspace.h). P: the window (Kernel.h), then convParams(P).Tasks tasks,
-// convParams(P).PerTask floats per task, convParams(P).Images images per chunk.
-// The tasks are nnc_t_<Op>. Shared pieces are in ConvCommon.h, the Winograd
+// (Workspace.h). P: ConvParams (Params.h): the window, the tasks, workspace
+// floats per task, images per chunk, the algorithm the host chose and the
+// epilogue; F: ConvReals. The tasks are nnc_t_<Op>. Shared pieces are in ConvCommon.h, the Winograd
 // path in Winograd.h; the transposed and backward-weights kernels in
 // ConvGrad.cpp.
 //
