@@ -7,15 +7,16 @@ namespace nnc::passes {
 
 using namespace nnc::ir;
 
-Expected<EntryGraphs>
-prepareEntries(Graph &G, const std::vector<std::string> &Names, int64_t Batch) {
+Expected<EntryGraphs> prepareEntries(Graph &G,
+                                     const std::vector<std::string> &Names,
+                                     int64_t Batch, StepObserver *Obs) {
   EntryGraphs R;
   for (const std::string &Name : Names)
     R.WantsTraining |= Name == TrainStepName;
   R.Inference = G.clone();
   NNC_TRY(inferShapes(R.Inference, Batch));
   if (R.WantsTraining) {
-    Expected<TrainStep> TS = buildTrainStep(G);
+    Expected<TrainStep> TS = buildTrainStep(G, /*BatchStatistics=*/true, Obs);
     if (!TS.ok())
       return TS.status().withPrefix(TrainStepName);
   }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "ir/Graph.h"
+#include "passes/StepObserver.h"
 
 #include <string>
 #include <vector>
@@ -40,8 +41,10 @@ struct EntryGraphs {
 /// Entries Names of G at batch Batch. With "train_step" among them, G
 /// gets its train step (passes/TrainStep.h); G's shapes are bound to Batch
 /// either way. An unknown name is an error listing the entries there are.
+/// Obs sees the train step's steps.
 Expected<EntryGraphs> prepareEntries(ir::Graph &G,
                                      const std::vector<std::string> &Names,
-                                     int64_t Batch);
+                                     int64_t Batch,
+                                     StepObserver *Obs = nullptr);
 
 } // namespace nnc::passes

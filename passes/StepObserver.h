@@ -16,6 +16,8 @@ namespace nnc::passes {
 class StepObserver {
 public:
   virtual ~StepObserver() = default;
+  /// Before the pipeline's first step.
+  virtual void started() {}
   /// After step Step; an error stops the pipeline with it.
   virtual Status after(std::string_view Step, const ir::Graph &G) = 0;
 };

@@ -51,6 +51,8 @@ Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics,
                                    StepObserver *Obs) {
   if (!G.Training || !G.Training->Loss)
     return error("the model has no training table (loss and optimizer)");
+  if (Obs)
+    Obs->started();
   TrainStep S;
   Expected<ResolvedOptimizer> Opt = resolveOptimizer(G.Training->Optimizer);
   if (!Opt.ok())

@@ -3,12 +3,15 @@
 #include "frontend/FileIO.h"
 #include "frontend/ModelIO.h"
 #include "passes/EntryGraphs.h"
+#include "passes/TrainStep.h"
 #include "runtime/ThreadPool.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
 
+#include <chrono>
 #include <cstdio>
 #include <sstream>
+#include <string_view>
 
 namespace nnc::tools {
 
@@ -19,8 +22,10 @@ const CommandSpec CompileSpec = {
     "MODEL [--aot -o OUT/NAME] [--entry infer,train_step] [--batch N]",
     "Compiles a model's entry points with LLVM at a fixed batch size. With\n"
     "-v, prints each entry's kernels, memory plan (planned / lower bound) and\n"
-    "the time of every step: lowering, IR emission, linking the kernel\n"
-    "library, optimization and machine code. With --aot, writes NAME.o and\n"
+    "the time of every step: the train step's (training lowering,\n"
+    "regularization, autodiff, optimizer), lowering, IR emission, linking\n"
+    "the kernel library, optimization and machine code. With --aot, writes "
+    "NAME.o and\n"
     "NAME.h for embedding in C or C++ apps (see examples/embed/).",
     withEngineOptions(
         {{"--aot", "", "write an object file and a C header"},
@@ -38,6 +43,23 @@ const CommandSpec CompileSpec = {
     1};
 
 namespace {
+
+/// -v: the time of each step of the train step, printed as it ends.
+class StepTimer : public passes::StepObserver {
+public:
+  void started() override { Last = std::chrono::steady_clock::now(); }
+  Status after(std::string_view Step, const Graph &) override {
+    auto Now = std::chrono::steady_clock::now();
+    std::printf("%s: %.*s %.1f ms\n", passes::TrainStepName, int(Step.size()),
+                Step.data(),
+                std::chrono::duration<double>(Now - Last).count() * 1e3);
+    Last = Now;
+    return Status::success();
+  }
+
+private:
+  std::chrono::steady_clock::time_point Last = std::chrono::steady_clock::now();
+};
 
 void printReport(const std::string &Entry, const backend::CompileReport &R) {
   std::printf("%s: %zu kernels (%zu fused loops of %zu ops); arena %zu "
@@ -76,8 +98,9 @@ Status runCompile(const Args &A) {
 
   if (!A.has("--aot")) {
     // Compile only, as the JIT would, and report.
-    Expected<passes::EntryGraphs> EG =
-        passes::prepareEntries(*G, Entries, *Batch);
+    StepTimer Timer;
+    Expected<passes::EntryGraphs> EG = passes::prepareEntries(
+        *G, Entries, *Batch, EO->Verbose ? &Timer : nullptr);
     if (!EG.ok())
       return EG.status().withPrefix(Path);
     for (const passes::EntryToCompile &E : EG->Entries) {

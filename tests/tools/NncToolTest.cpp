@@ -171,7 +171,7 @@ TEST(NncTool, DumpPrintsTextAndDot) {
   EXPECT_EQ(R.Out.rfind("digraph \"lenet5\"", 0), 0u) << R.Out;
 }
 
-TEST(NncTool, DumpPrintsAfterEachStepOfTheTrainStep) {
+TEST(NncTool, DumpAndCompileShowEachStepOfTheTrainStep) {
   std::string M = example("xor_mlp.json");
   Result R = runNnc("dump " + M + " --print-after autodiff");
   EXPECT_EQ(R.Exit, 0) << R.Err;
@@ -190,6 +190,10 @@ TEST(NncTool, DumpPrintsAfterEachStepOfTheTrainStep) {
   }
   expectOneLineError(runNnc("dump " + M + " --print-after fusion"),
                      "--print-after must be load, training-lowering", 2);
+  R = runNnc("compile " + M + " --entry train_step --batch 4 -v");
+  EXPECT_NE(R.Out.find("train_step: training-lowering "), std::string::npos)
+      << R.Out;
+  EXPECT_NE(R.Out.find("train_step: optimizer "), std::string::npos) << R.Out;
 }
 
 // nnc convert and flatc read and write the same files.
