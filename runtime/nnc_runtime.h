@@ -43,8 +43,7 @@ typedef struct nnc_exec {
 #define NNC_STATUS_CODES_DEFINED
 #define NNC_OK 0
 #define NNC_ERR_LABEL 1 /* a class label outside [0, classes) */
-#define NNC_ERR_CPU 2   /* an AOT object on a CPU none of its variants runs on \
-                         */
+#define NNC_ERR_CPU 2   /* an AOT object on a CPU it has no variant for */
 #endif
 
 typedef int (*nnc_entry_fn)(void *const *io, char *persistent, char *arena,

@@ -9,9 +9,9 @@
 // Chunks are split across tasks; each task has its own workspace slice
 // (Workspace.h). P: ConvParams (Params.h): the window, the tasks, workspace
 // floats per task, images per chunk, the algorithm the host chose and the
-// epilogue; F: ConvReals. The tasks are nnc_t_<Op>. Shared pieces are in ConvCommon.h, the Winograd
-// path in Winograd.h; the transposed and backward-weights kernels in
-// ConvGrad.cpp.
+// epilogue; F: ConvReals. The tasks are nnc_t_<Op>. Shared pieces are in
+// ConvCommon.h, the Winograd path in Winograd.h; the transposed and
+// backward-weights kernels in ConvGrad.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "backend/kernels/ConvCommon.h"

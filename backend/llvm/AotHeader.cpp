@@ -168,8 +168,8 @@ void writeExecType(std::ostringstream &H) {
     << "#ifndef NNC_STATUS_CODES_DEFINED\n#define NNC_STATUS_CODES_DEFINED\n"
     << "#define NNC_OK 0\n"
     << "#define NNC_ERR_LABEL 1 /* a class label outside [0, classes) */\n"
-    << "#define NNC_ERR_CPU 2   /* an AOT object on a CPU none of its "
-       "variants runs on */\n"
+    << "#define NNC_ERR_CPU 2   /* an AOT object on a CPU it has no variant "
+       "for */\n"
     << "#endif\n\n";
 }
 
