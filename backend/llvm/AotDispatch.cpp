@@ -44,7 +44,7 @@ size_t featureRow(const char *Name) {
 /// vectors, then the most extensions.
 std::tuple<bool, bool, bool, int> preference(uint64_t Features) {
   auto Has = [&](const char *Name) {
-    return (Features >> featureRow(Name)) & 1;
+    return ((Features >> featureRow(Name)) & 1) != 0;
   };
   return {Has("avx512f"), Has("avx2"), Has("avx"), std::popcount(Features)};
 }
