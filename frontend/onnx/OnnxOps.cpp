@@ -166,6 +166,9 @@ Value *scalar(Context &C, const std::string &Name, double V, DType T) {
 // Y = alpha * A' B' + beta * C; the common Linear form becomes Dense.
 Status convertGemm(Context &C, const onnx::NodeProto &N) {
   Value *A = C.value(N, 0), *B = C.value(N, 1), *Bias = C.value(N, 2);
+  if (A->Type.rank() != 2 || B->Type.rank() != 2)
+    return error("Gemm's A and B must be matrices, found ", A->Type.str(),
+                 " and ", B->Type.str());
   double Alpha = attrFloat(N, "alpha", 1), Beta = attrFloat(N, "beta", 1);
   bool TA = attrInt(N, "transA", 0), TB = attrInt(N, "transB", 0);
   std::string Name = C.name(N);
