@@ -107,11 +107,17 @@ std::string parameters(const EntryPoint &E, Identifiers &Id) {
   return S;
 }
 
+/// FNV-1a, 64 bits.
+uint64_t fnv1a(const std::string &Text) {
+  uint64_t H = 0xcbf29ce484222325ULL;
+  for (char C : Text)
+    H = (H ^ uint8_t(C)) * 0x100000001b3ULL;
+  return H;
+}
+
 /// The guard: the prefix exactly (Foo and foo differ) and nnc's namespace.
 std::string guardOf(const std::string &Prefix) {
-  uint64_t H = 0xcbf29ce484222325ULL;
-  for (char C : Prefix)
-    H = (H ^ uint8_t(C)) * 0x100000001b3ULL;
+  uint64_t H = fnv1a(Prefix);
   char Hex[17];
   std::snprintf(Hex, sizeof Hex, "%016llx", (unsigned long long)H);
   return "NNC_AOT_" + upper(Prefix) + "_" + Hex + "_H";
@@ -220,9 +226,7 @@ void writeMacros(std::ostringstream &H, const AotHeaderInput &In,
   const std::string PU = upper(In.Prefix);
   std::ostringstream Defs;
   writeMacroDefinitions(Defs, In, Id);
-  uint64_t Hash = 0xcbf29ce484222325ULL;
-  for (char C : Defs.str())
-    Hash = (Hash ^ uint8_t(C)) * 0x100000001b3ULL;
+  uint64_t Hash = fnv1a(Defs.str());
   char Id48[24];
   std::snprintf(Id48, sizeof Id48, "0x%012llx",
                 (unsigned long long)(Hash & 0xffffffffffffULL));

@@ -25,7 +25,6 @@ namespace nnc::backend::calls {
 
 using namespace nnc::ir;
 
-inline constexpr int MaxRank = 6;
 
 inline std::vector<int64_t> rowMajorStrides(const Shape &Dims) {
   std::vector<int64_t> S(Dims.size(), 1);
@@ -34,58 +33,32 @@ inline std::vector<int64_t> rowMajorStrides(const Shape &Dims) {
   return S;
 }
 
-/// Appends dims and strides padded in front to rank 6.
-inline Status pushStrided(const Node &N, const Shape &Dims,
-                          const std::vector<int64_t> &Strides,
-                          std::vector<int64_t> &P) {
-  if (Dims.size() > size_t(MaxRank))
-    return error(N.describe(), ": rank ", Dims.size(),
-                 " is more than the compiled backend's ", MaxRank);
-  size_t Pad = MaxRank - Dims.size();
-  for (size_t I = 0; I < Pad; ++I)
-    P.push_back(1);
-  P.insert(P.end(), Dims.begin(), Dims.end());
-  for (size_t I = 0; I < Pad; ++I)
-    P.push_back(0);
-  P.insert(P.end(), Strides.begin(), Strides.end());
-  return Status::success();
+/// Stores the struct S as the array Out (all its fields of type Elt).
+template <typename Elt, typename T>
+void pack(std::vector<Elt> &Out, const T &S) {
+  static_assert(std::is_trivially_copyable_v<T> && sizeof(T) % sizeof(Elt) == 0,
+                "kernel parameter structs hold fields of one type");
+  Out.resize(sizeof(T) / sizeof(Elt));
+  std::memcpy(Out.data(), &S, sizeof(T));
 }
 
-/// Makes Params (backend/kernels/Params.h) the kernel's P.
+/// The struct pack stored in In (a T, or a bug in the caller).
+template <typename T, typename Elt> T unpack(const std::vector<Elt> &In) {
+  assert(In.size() * sizeof(Elt) == sizeof(T) && "not T's kernel");
+  T S{};
+  std::memcpy(&S, In.data(), std::min(sizeof(T), In.size() * sizeof(Elt)));
+  return S;
+}
+
+/// Params and Reals (backend/kernels/Params.h) as the kernel's P and F.
 template <typename T> void setParams(KernelCall &C, const T &Params) {
-  static_assert(std::is_trivially_copyable_v<T> &&
-                    sizeof(T) % sizeof(int64_t) == 0,
-                "kernel parameters are int64_t fields");
-  C.P.resize(sizeof(T) / sizeof(int64_t));
-  std::memcpy(C.P.data(), &Params, sizeof(T));
+  pack(C.P, Params);
 }
-
-/// Makes Reals (backend/kernels/Params.h) the kernel's F.
 template <typename T> void setReals(KernelCall &C, const T &Reals) {
-  static_assert(std::is_trivially_copyable_v<T> &&
-                    sizeof(T) % sizeof(double) == 0,
-                "kernel reals are double fields");
-  C.F.resize(sizeof(T) / sizeof(double));
-  std::memcpy(C.F.data(), &Reals, sizeof(T));
+  pack(C.F, Reals);
 }
-
-/// The reals setReals gave C (a T, or the call is not T's kernel's: a bug
-/// in the caller).
-template <typename T> T realsOf(const KernelCall &C) {
-  assert(C.F.size() * sizeof(double) == sizeof(T) && "not T's kernel");
-  T Reals{};
-  std::memcpy(&Reals, C.F.data(), std::min(sizeof(T), C.F.size() * 8));
-  return Reals;
-}
-
-/// The parameters setParams gave C (a T, or the call is not T's kernel's:
-/// a bug in the caller).
-template <typename T> T paramsOf(const KernelCall &C) {
-  assert(C.P.size() * sizeof(int64_t) == sizeof(T) && "not T's kernel");
-  T Params{};
-  std::memcpy(&Params, C.P.data(), std::min(sizeof(T), C.P.size() * 8));
-  return Params;
-}
+template <typename T> T paramsOf(const KernelCall &C) { return unpack<T>(C.P); }
+template <typename T> T realsOf(const KernelCall &C) { return unpack<T>(C.F); }
 
 inline nnck::Window windowParams(const Window2D &G) {
   return {G.N,    G.C,    G.H,    G.W,  G.KH, G.KW, G.SH, G.SW, G.PadT,

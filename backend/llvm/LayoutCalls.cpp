@@ -11,10 +11,15 @@ Status stridedWalk(const Node &N, const Shape &Dims,
                    const std::vector<int64_t> &Strides,
                    int64_t (&OutDims)[nnck::StridedRank],
                    int64_t (&OutStrides)[nnck::StridedRank]) {
-  std::vector<int64_t> P;
-  NNC_TRY(pushStrided(N, Dims, Strides, P));
-  std::copy_n(P.begin(), nnck::StridedRank, OutDims);
-  std::copy_n(P.begin() + nnck::StridedRank, nnck::StridedRank, OutStrides);
+  constexpr size_t Rank = nnck::StridedRank;
+  if (Dims.size() > Rank)
+    return error(N.describe(), ": rank ", Dims.size(),
+                 " is more than the compiled backend's ", Rank);
+  size_t Pad = Rank - Dims.size();
+  std::fill_n(OutDims, Pad, 1);
+  std::fill_n(OutStrides, Pad, 0);
+  std::copy(Dims.begin(), Dims.end(), OutDims + Pad);
+  std::copy(Strides.begin(), Strides.end(), OutStrides + Pad);
   return Status::success();
 }
 
