@@ -67,6 +67,10 @@ Expected<Window> windowOf(const onnx::NodeProto &N, const Shape &In,
     return error("strides, dilations, output_padding and pads must have ", K,
                  ", ", K, ", ", K, " and ", 2 * K, " values for ", K,
                  " spatial dimensions");
+  for (size_t I = 0; I < K; ++I)
+    if (W.Strides[I] < 1 || W.Dil[I] < 1)
+      return error("strides and dilations must be at least 1, found ",
+                   W.Strides[I], " and ", W.Dil[I]);
   std::string Auto = attrString(N, "auto_pad", "NOTSET");
   if (Auto == "NOTSET")
     return W;
