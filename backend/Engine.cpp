@@ -1,5 +1,6 @@
 #include "backend/Engine.h"
 
+#include "backend/interp/Interpreter.h"
 #include "backend/llvm/JitEngine.h"
 
 #include <cstdio>

@@ -8,7 +8,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include "backend/interp/Interpreter.h"
+#include "backend/Feed.h"
+#include "backend/Tensor.h"
 #include "ir/Graph.h"
 
 #include <memory>
@@ -77,18 +78,17 @@ public:
   virtual ~Engine() = default;
   /// Compiles (if need be) and binds an entry point to Inputs for timing.
   virtual Expected<std::unique_ptr<PreparedRun>>
-  prepare(const std::string &Entry, const interp::TensorMap &Inputs,
-          const interp::Options &Opts = {}) = 0;
-  /// Runs an entry point, as interp::Interpreter::run.
-  virtual Expected<interp::TensorMap> run(const std::string &Entry,
-                                          const interp::TensorMap &Inputs,
-                                          const interp::Options &Opts = {}) = 0;
-  /// Evaluates the given values from the fed tensors, as
-  /// interp::Interpreter::evaluate (evaluation, tools).
-  virtual Expected<interp::TensorMap>
+  prepare(const std::string &Entry, const TensorMap &Inputs,
+          const RunOptions &Opts = {}) = 0;
+  /// Runs an entry point: Inputs keyed by tensor name, with the declared
+  /// shapes and any batch size; returns the entry's outputs.
+  virtual Expected<TensorMap> run(const std::string &Entry,
+                                  const TensorMap &Inputs,
+                                  const RunOptions &Opts = {}) = 0;
+  /// Evaluates the given values from the fed tensors (evaluation, tools).
+  virtual Expected<TensorMap>
   evaluate(const std::vector<const ir::Value *> &Wanted,
-           const interp::TensorMap &Inputs,
-           const interp::Options &Opts = {}) = 0;
+           const TensorMap &Inputs, const RunOptions &Opts = {}) = 0;
   /// Current contents of a stored tensor (parameter, state, constant).
   virtual std::vector<double> read(const ir::Value *V) = 0;
   virtual void write(const ir::Value *V, const std::vector<double> &Data) = 0;

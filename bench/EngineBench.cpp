@@ -7,6 +7,7 @@
 //   bench/nnc_engine_bench [--benchmark_filter=lenet5] [--threads=N]
 //
 //===----------------------------------------------------------------------===//
+#include "backend/Compile.h"
 #include "backend/Engine.h"
 #include "frontend/ModelIO.h"
 #include "ir/Builder.h"
@@ -32,7 +33,8 @@ namespace {
 /// inputs converted once, outputs left in place. False (the benchmark
 /// marked failed) if it cannot run.
 bool timeRuns(benchmark::State &S, backend::Engine &E, const std::string &Entry,
-              const interp::TensorMap &In, const interp::Options &Opts = {}) {
+              const backend::TensorMap &In,
+              const backend::RunOptions &Opts = {}) {
   auto Run = E.prepare(Entry, In, Opts);
   if (!Run.ok()) {
     S.SkipWithError(Run.status().message().c_str());
@@ -74,12 +76,13 @@ void run(benchmark::State &S, Case C) {
     return;
   }
   auto G = std::make_unique<Graph>(std::move(*Loaded));
-  if (C.Entry == "train_step") {
-    auto TS = passes::buildTrainStep(*G);
-    if (!TS.ok()) {
-      S.SkipWithError(TS.status().message().c_str());
+  if (C.Entry == passes::TrainStepName) {
+    Expected<backend::TrainingGraph> T = backend::buildTrainingGraph(*G);
+    if (!T.ok()) {
+      S.SkipWithError(T.status().message().c_str());
       return;
     }
+    *G = std::move(T->Graph);
   }
   backend::EngineOptions O;
   O.Kind = C.Kind;
@@ -92,9 +95,9 @@ void run(benchmark::State &S, Case C) {
     return;
   }
   const EntryPoint *Entry = G->findEntry(C.Entry);
-  interp::TensorMap In = tools::randomInputs(*Entry, C.Batch);
-  interp::Options Opts;
-  Opts.Training = C.Entry == "train_step";
+  backend::TensorMap In = tools::randomInputs(*Entry, C.Batch);
+  backend::RunOptions Opts;
+  Opts.Training = C.Entry == passes::TrainStepName;
   // Warm-up: compiles (JIT) and binds the shapes.
   auto First = (*E)->run(C.Entry, In, Opts);
   if (!First.ok()) {
@@ -125,7 +128,7 @@ void gemm(benchmark::State &S, int64_t M, int64_t N, int64_t K) {
   backend::EngineOptions O;
   O.Threads = 1;
   auto E = backend::createEngine(G, O);
-  interp::TensorMap In = tools::randomInputs(G.EntryPoints[0], 1);
+  backend::TensorMap In = tools::randomInputs(G.EntryPoints[0], 1);
   if (!timeRuns(S, **E, "infer", In))
     return;
   S.counters["GFLOP/s"] =
@@ -185,10 +188,10 @@ void block(benchmark::State &S, bool Training, bool Fuse) {
   O.CacheDir = backend::defaultCompileCacheDir();
   O.setFuse(Fuse);
   auto E = backend::createEngine(G, O);
-  interp::TensorMap In = {
-      {"x", interp::Tensor(DType::F32, {64, 32, 14, 14},
-                           Random({64, 32, 14, 14}, 0, 1))}};
-  interp::Options Opts;
+  backend::TensorMap In = {
+      {"x", backend::Tensor(DType::F32, {64, 32, 14, 14},
+                            Random({64, 32, 14, 14}, 0, 1))}};
+  backend::RunOptions Opts;
   Opts.Training = Training;
   if (!timeRuns(S, **E, "infer", In, Opts))
     return;

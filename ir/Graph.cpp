@@ -76,14 +76,22 @@ std::string Node::describe() const {
   return "node '" + Name + "' (" + std::string(opName()) + ")";
 }
 
-Graph Graph::clone() const {
+Graph Graph::clone(bool StoredData) const {
   Graph C;
   C.Name = Name;
   C.Description = Description;
   std::map<const Value *, Value *> VMap;
   for (const auto &V : Values) {
     Value *N = C.addValue(V->Name, V->Kind, V->Type);
-    *N = *V;
+    if (StoredData) {
+      *N = *V;
+    } else { // every field of Value but Data
+      N->Id = V->Id;
+      N->DeclaredDims = V->DeclaredDims;
+      N->ShapeDeclared = V->ShapeDeclared;
+      N->Init = V->Init;
+      N->Trainable = V->Trainable;
+    }
     N->Producer = nullptr;
     VMap[V.get()] = N;
   }

@@ -69,6 +69,7 @@ public:
   std::vector<uint8_t> Data;
   Initializer Init;
   bool Trainable = true;
+  // A field added here is copied by Graph::clone's StoredData = false too.
 };
 
 class Node {
@@ -152,7 +153,9 @@ public:
   std::optional<TrainingConfig> Training;
 
   /// A deep copy: same names, types, data, nodes and entry points.
-  Graph clone() const;
+  /// Without StoredData, stored tensors keep their types and initializers
+  /// but not their contents: enough to compile, and no copy of the weights.
+  Graph clone(bool StoredData = true) const;
 
   Value *addValue(std::string Name, Role R, TensorType T);
   /// Adds a node; the outputs' producer becomes this node.

@@ -528,29 +528,41 @@ void planArena(KernelProgram &P, const LoweringOptions &Opts,
 
 } // namespace
 
-KernelProgram lowerToKernels(const Graph &G, const EntryPoint &E,
-                             const LoweringOptions &Opts) {
+Expected<KernelProgram> lowerToKernels(const Graph &G, const EntryPoint &E,
+                                       const LoweringOptions &Opts,
+                                       StepObserver *Obs) {
   KernelProgram P;
+  StepResult Shown{G, &E, &P};
   std::vector<const Value *> Wanted(E.Outputs.begin(), E.Outputs.end());
   for (const Update &U : E.Updates)
     Wanted.push_back(U.NewValue);
-  // Scheduling and fusion.
   std::vector<const Node *> Schedule = G.nodesReaching(Wanted);
   std::set<const Value *> WantedValues(Wanted.begin(), Wanted.end());
   P.Kernels = groupKernels(Schedule, WantedValues, Opts, P.Root);
-  // Liveness.
   Readers ReadBy = recordDataflow(P, Wanted);
-  Intervals Live = liveIntervals(P, ReadBy, Wanted);
-  // In place: every value owns its buffer unless it takes over another's.
+  NNC_TRY(observe(Obs, LoweringSteps[0], Shown));
+  if (stopped(Obs))
+    return P;
+
+  P.Live = liveIntervals(P, ReadBy, Wanted);
+  NNC_TRY(observe(Obs, LoweringSteps[1], Shown));
+  if (stopped(Obs))
+    return P;
+
+  // Every value owns its buffer unless it takes over another's.
   Owners Owner;
-  for (const auto &[V, I] : Live)
+  for (const auto &[V, I] : P.Live)
     Owner[V] = V;
-  fusedChainsInPlace(P, Live, Owner);
-  batchNormGradientsInPlace(P, Live, Owner);
-  // Memory plan.
-  std::map<const Value *, LiveBuffer> Buffers = ownedBuffers(Live, Owner);
+  fusedChainsInPlace(P, P.Live, Owner);
+  batchNormGradientsInPlace(P, P.Live, Owner);
+  NNC_TRY(observe(Obs, LoweringSteps[2], Shown));
+  if (stopped(Obs))
+    return P;
+
+  std::map<const Value *, LiveBuffer> Buffers = ownedBuffers(P.Live, Owner);
   elideOutputBuffers(P, E, Owner, Buffers);
   planArena(P, Opts, Buffers, Owner);
+  NNC_TRY(observe(Obs, LoweringSteps[3], Shown));
   return P;
 }
 

@@ -13,6 +13,7 @@
 
 #include "ir/Graph.h"
 #include "passes/MemoryPlanner.h"
+#include "passes/StepObserver.h"
 
 #include <functional>
 #include <map>
@@ -64,6 +65,9 @@ struct KernelProgram {
   /// Values that are views of another value's buffer (reshapes): value ->
   /// the value owning the buffer (an arena value, an input or a stored one).
   std::map<const ir::Value *, const ir::Value *> Root;
+  /// Kernel positions from the one writing a value to its last reader, for
+  /// the values kernels leave in memory (the entry's end: Kernels.size()).
+  std::map<const ir::Value *, std::pair<int64_t, int64_t>> Live;
   /// Arena offset of every arena-owning value.
   std::map<const ir::Value *, size_t> Offset;
   /// Values computed straight into the caller's buffer of an entry output
@@ -88,9 +92,21 @@ bool isView(const ir::Node &N, bool Training);
 /// Whether a conv kernel can apply this activation in its epilogue.
 bool isEpilogueActivation(const ir::Node &N);
 
+/// The steps of lowerToKernels, in order: scheduling with fusion into
+/// kernels, live intervals, buffers taken over in place, the arena's plan.
+inline constexpr const char *LoweringSteps[] = {"fuse", "liveness", "in-place",
+                                                "memory-plan"};
+
 /// Lowers entry E of G (shapes bound by inferShapes) to kernels and plans
-/// their arena.
-KernelProgram lowerToKernels(const ir::Graph &G, const ir::EntryPoint &E,
-                             const LoweringOptions &Opts);
+/// their arena. Obs sees the program after each of LoweringSteps; when it
+/// has stopped, the program is returned as far as it got.
+Expected<KernelProgram> lowerToKernels(const ir::Graph &G,
+                                       const ir::EntryPoint &E,
+                                       const LoweringOptions &Opts,
+                                       StepObserver *Obs);
+inline KernelProgram lowerToKernels(const ir::Graph &G, const ir::EntryPoint &E,
+                                    const LoweringOptions &Opts) {
+  return std::move(*lowerToKernels(G, E, Opts, nullptr));
+}
 
 } // namespace nnc::passes

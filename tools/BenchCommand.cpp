@@ -5,7 +5,7 @@
 // noisy machine hit both alike; the table shows medians.
 //
 //===----------------------------------------------------------------------===//
-#include "backend/llvm/JitEngine.h"
+#include "backend/Compile.h"
 #include "frontend/ModelIO.h"
 #include "ir/Initializers.h"
 #include "ir/Verifier.h"
@@ -79,14 +79,18 @@ Status runBench(const Args &A) {
   for (const std::string &Entry :
        splitList(A.get("--entry", "infer,train_step"))) {
     // Each variant on its own graph, as separate compilations would be.
-    Graph G[2] = {Loaded->clone(), Loaded->clone()};
     bool Train = Entry == passes::TrainStepName;
-    for (Graph &X : G)
-      if (Train) {
-        Expected<passes::TrainStep> TS = passes::buildTrainStep(X);
-        if (!TS.ok())
-          return TS.status().withPrefix(Path);
+    std::vector<Graph> G;
+    for (int V = 0; V < 2; ++V) {
+      if (!Train) {
+        G.push_back(Loaded->clone());
+        continue;
       }
+      Expected<backend::TrainingGraph> T = backend::buildTrainingGraph(*Loaded);
+      if (!T.ok())
+        return T.status().withPrefix(Path);
+      G.push_back(std::move(T->Graph));
+    }
     if (!G[0].findEntry(Entry))
       return error(Path, ": no entry point '", Entry, "'", entryNames(G[0]));
     backend::EngineOptions O[2] = {*EO, *EO}; // fused as --fuse says, unfused
@@ -95,8 +99,8 @@ Status runBench(const Args &A) {
       std::unique_ptr<backend::Engine> E[2];
       std::unique_ptr<backend::PreparedRun> P[2];
       backend::CompileReport R[2];
-      interp::TensorMap In = randomInputs(*G[0].findEntry(Entry), Batch);
-      interp::Options Run;
+      backend::TensorMap In = randomInputs(*G[0].findEntry(Entry), Batch);
+      backend::RunOptions Run;
       Run.Training = Train;
       for (int V = 0; V < 2; ++V) {
         Expected<std::unique_ptr<backend::Engine>> Eng =
@@ -105,11 +109,17 @@ Status runBench(const Args &A) {
           return Eng.status();
         E[V] = std::move(*Eng);
         NNC_TRY(E[V]->run(Entry, In, Run).status()); // compile, warm up
-        backend::EngineOptions Report = O[V];
-        Report.Threads = std::max<int64_t>(1, O[V].Threads);
-        NNC_TRY(inferShapes(G[V], Batch));
-        NNC_TRY(backend::compileOnly(G[V], *G[V].findEntry(Entry), Report,
-                                     Train, R[V]));
+        // The kernels' traffic and arena, as the engine compiled them.
+        backend::CompileOptions Report;
+        Report.Entries = {Entry};
+        Report.Batch = Batch;
+        Report.Engine = O[V];
+        Report.Engine.Threads = std::max<int64_t>(1, O[V].Threads);
+        Report.StopAfter = "memory-plan";
+        Expected<backend::CompiledProgram> C = backend::compile(G[V], Report);
+        if (!C.ok())
+          return C.status();
+        R[V] = C->Entries.front().Report;
         // Timed as an app runs it: inputs converted once, outputs in place.
         Expected<std::unique_ptr<backend::PreparedRun>> Prepared =
             E[V]->prepare(Entry, In, Run);

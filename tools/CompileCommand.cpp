@@ -1,17 +1,13 @@
 //===- tools/CompileCommand.cpp - nnc compile -----------------------------===//
+#include "backend/Compile.h"
 #include "backend/llvm/Aot.h"
 #include "frontend/FileIO.h"
 #include "frontend/ModelIO.h"
-#include "passes/EntryGraphs.h"
 #include "passes/TrainStep.h"
-#include "runtime/ThreadPool.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
 
-#include <chrono>
 #include <cstdio>
-#include <sstream>
-#include <string_view>
 
 namespace nnc::tools {
 
@@ -22,11 +18,9 @@ const CommandSpec CompileSpec = {
     "MODEL [--aot -o OUT/NAME] [--entry infer,train_step] [--batch N]",
     "Compiles a model's entry points with LLVM at a fixed batch size. With\n"
     "-v, prints each entry's kernels, memory plan (planned / lower bound) and\n"
-    "the time of every step: the train step's (training lowering,\n"
-    "regularization, autodiff, optimizer), lowering, IR emission, linking\n"
-    "the kernel library, optimization and machine code. With --aot, writes "
-    "NAME.o and\n"
-    "NAME.h for embedding in C or C++ apps (see examples/embed/).",
+    "the time of every step of the pipeline (nnc dump --print-after names\n"
+    "them). With --aot, writes NAME.o and NAME.h for embedding in C or C++\n"
+    "apps (see examples/embed/).",
     withEngineOptions(
         {{"--aot", "", "write an object file and a C header"},
          {"-o", "OUT/NAME", "output path without extension (--aot)"},
@@ -44,22 +38,12 @@ const CommandSpec CompileSpec = {
 
 namespace {
 
-/// -v: the time of each step of the train step, printed as it ends.
-class StepTimer : public passes::StepObserver {
-public:
-  void started() override { Last = std::chrono::steady_clock::now(); }
-  Status after(std::string_view Step, const Graph &) override {
-    auto Now = std::chrono::steady_clock::now();
-    std::printf("%s: %.*s %.1f ms\n", passes::TrainStepName, int(Step.size()),
-                Step.data(),
-                std::chrono::duration<double>(Now - Last).count() * 1e3);
-    Last = Now;
-    return Status::success();
-  }
-
-private:
-  std::chrono::steady_clock::time_point Last = std::chrono::steady_clock::now();
-};
+/// The steps' times: "NAME: step 1.2 ms", one line each.
+void printSteps(const char *Name,
+                const std::vector<std::pair<std::string, double>> &Steps) {
+  for (const auto &[Step, Seconds] : Steps)
+    std::printf("%s: %s %.1f ms\n", Name, Step.c_str(), Seconds * 1e3);
+}
 
 void printReport(const std::string &Entry, const backend::CompileReport &R) {
   std::printf("%s: %zu kernels (%zu fused loops of %zu ops); arena %zu "
@@ -68,12 +52,19 @@ void printReport(const std::string &Entry, const backend::CompileReport &R) {
               R.ArenaBytes,
               R.LowerBound ? double(R.ArenaBytes) / double(R.LowerBound) : 1.0,
               R.PersistentBytes);
-  const backend::CompileTimes &T = R.Times;
-  std::printf("  lower %.1f ms, emit IR %.1f ms, link kernels %.1f ms, "
-              "optimize %.1f ms, machine code %.1f ms; total %.1f ms\n",
-              T.Lower * 1e3, T.Emit * 1e3, T.Link * 1e3, T.Optimize * 1e3,
-              T.Machine * 1e3,
-              (T.Lower + T.Emit + T.Link + T.Optimize + T.Machine) * 1e3);
+  double Total = 0;
+  std::string Steps;
+  for (const auto &[Step, Seconds] : R.StepSeconds) {
+    char Line[64];
+    std::snprintf(Line, sizeof(Line), "%s %.1f ms", Step.c_str(),
+                  Seconds * 1e3);
+    Steps += (Steps.empty() ? "" : ", ") + std::string(Line);
+    Total += Seconds;
+  }
+  if (!Steps.empty())
+    std::printf("  %s; total %.1f ms (linking the kernel library %.1f ms of "
+                "optimize)\n",
+                Steps.c_str(), Total * 1e3, R.Times.Link * 1e3);
   if (!R.CacheNote.empty())
     std::printf("  %s\n", R.CacheNote.c_str());
 }
@@ -98,21 +89,21 @@ Status runCompile(const Args &A) {
 
   if (!A.has("--aot")) {
     // Compile only, as the JIT would, and report.
-    StepTimer Timer;
-    Expected<passes::EntryGraphs> EG = passes::prepareEntries(
-        *G, Entries, *Batch, EO->Verbose ? &Timer : nullptr);
-    if (!EG.ok())
-      return EG.status().withPrefix(Path);
-    for (const passes::EntryToCompile &E : EG->Entries) {
-      backend::CompileReport R;
-      backend::EngineOptions O = *EO;
-      if (O.Threads == 0)
-        O.Threads = runtime::availableCpus();
-      NNC_TRY(
-          backend::compileOnly(EG->graphOf(E, *G), *E.Entry, O, E.Training, R)
-              .withPrefix(Path));
-      printReport(E.Entry->Name, R);
+    backend::CompileOptions O;
+    O.Entries = Entries;
+    O.Batch = *Batch;
+    O.Engine = *EO;
+    Expected<backend::CompiledProgram> P = backend::compile(*G, O);
+    if (!P.ok())
+      return P.status().withPrefix(Path);
+    if (EO->Verbose) {
+      // load, then the train step's steps when one was built.
+      printSteps("model", {P->StepSeconds.begin(), P->StepSeconds.begin() + 1});
+      printSteps(passes::TrainStepName,
+                 {P->StepSeconds.begin() + 1, P->StepSeconds.end()});
     }
+    for (const backend::CompiledEntry &E : P->Entries)
+      printReport(E.Entry->Name, E.Report);
     return Status::success();
   }
 

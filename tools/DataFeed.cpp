@@ -7,7 +7,7 @@
 namespace nnc::tools {
 
 using namespace nnc::ir;
-using interp::Tensor;
+using backend::Tensor;
 
 namespace {
 
@@ -56,7 +56,7 @@ Expected<DataBinding> bindData(const Graph &G, const Value *Loss,
 void feedBatch(const DataBinding &B, const runtime::Dataset &D,
                const std::vector<int64_t> &Order, int64_t Begin, int64_t Count,
                const runtime::Augmentation &Aug, uint64_t AugSeed,
-               interp::TensorMap &Feed) {
+               backend::TensorMap &Feed) {
   std::vector<double> X, Y;
   runtime::fillBatch(D, Order, Begin, Count, Aug, AugSeed, X, Y);
   Shape XDims = exampleDims(B.Features), YDims = exampleDims(B.Target);
@@ -88,13 +88,13 @@ Status compileEvaluation(const Graph &G, backend::Engine &I, int64_t Count,
     return Status::success();
   // One batch of zeros (class 0 for every label) through what evaluate()
   // runs: the same entry at the same batch size, so it is compiled.
-  interp::TensorMap Feed;
+  backend::TensorMap Feed;
   for (const Value *V : {B->Features, B->Target}) {
     Shape Dims = exampleDims(V);
     Dims.insert(Dims.begin(), Batch);
     Feed[V->Name] = Tensor(V->Type.Elt, Dims);
   }
-  Expected<interp::TensorMap> Out =
+  Expected<backend::TensorMap> Out =
       I.evaluate({Loss, Loss->Producer->Inputs[0]}, Feed);
   return Out.status();
 }
@@ -121,9 +121,9 @@ Expected<EvalResult> evaluate(const Graph &G, backend::Engine &I,
   std::vector<int64_t> Order = runtime::epochOrder(D.Count, 0, 0, false);
   for (int64_t Begin = 0; Begin < D.Count; Begin += Batch) {
     int64_t Count = std::min(Batch, D.Count - Begin);
-    interp::TensorMap Feed;
+    backend::TensorMap Feed;
     feedBatch(*B, D, Order, Begin, Count, {}, 0, Feed);
-    Expected<interp::TensorMap> Out = I.evaluate({Loss, Pred}, Feed);
+    Expected<backend::TensorMap> Out = I.evaluate({Loss, Pred}, Feed);
     if (!Out.ok())
       return Out.status();
     R.Loss += Out->at(Loss->Name).Data[0] * double(Count);
@@ -192,8 +192,8 @@ Status loadData(const std::string &Spec, runtime::Dataset &Train,
   return Status::success();
 }
 
-interp::TensorMap randomInputs(const EntryPoint &E, int64_t Batch) {
-  interp::TensorMap In;
+backend::TensorMap randomInputs(const EntryPoint &E, int64_t Batch) {
+  backend::TensorMap In;
   SplitMix64 Rng(1);
   for (const Value *V : E.Inputs) {
     Shape Dims = V->DeclaredDims;

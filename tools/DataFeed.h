@@ -23,7 +23,7 @@ Expected<DataBinding> bindData(const ir::Graph &G, const ir::Value *Loss,
 void feedBatch(const DataBinding &B, const runtime::Dataset &D,
                const std::vector<int64_t> &Order, int64_t Begin, int64_t Count,
                const runtime::Augmentation &Aug, uint64_t AugSeed,
-               interp::TensorMap &Feed);
+               backend::TensorMap &Feed);
 
 struct EvalResult {
   double Loss = 0;
@@ -54,7 +54,7 @@ Status compileEvaluation(const ir::Graph &G, backend::Engine &I, int64_t Count,
 /// Random inputs for entry E at batch Batch, for timing: features in [0, 1),
 /// integer labels in [0, 2); a training step's lr 1e-3, weight decay 0,
 /// step 1. The same for every call.
-interp::TensorMap randomInputs(const ir::EntryPoint &E, int64_t Batch);
+backend::TensorMap randomInputs(const ir::EntryPoint &E, int64_t Batch);
 
 /// Loads --data SPEC: fashion-mnist[:DIR] (default DIR: Debian's
 /// dataset-fashion-mnist), mnist:DIR, idx:DIR, or csv:TRAIN[,TEST].

@@ -7,6 +7,7 @@
 // Files are raw little-endian float32 (int64 for class labels).
 //
 //===----------------------------------------------------------------------===//
+#include "backend/Compile.h"
 #include "frontend/ModelIO.h"
 #include "ir/Verifier.h"
 #include "passes/Autodiff.h"
@@ -107,8 +108,8 @@ Expected<Setup> load(const Args &A, const char *Cmd) {
 }
 
 /// --input NAME=FILE for inputs of G.
-Expected<interp::TensorMap> readInputs(const Args &A, const Graph &G) {
-  interp::TensorMap In;
+Expected<backend::TensorMap> readInputs(const Args &A, const Graph &G) {
+  backend::TensorMap In;
   for (const std::string &Spec : A.getAll("--input")) {
     size_t Eq = Spec.find('=');
     if (Eq == std::string::npos || Eq == 0)
@@ -117,7 +118,7 @@ Expected<interp::TensorMap> readInputs(const Args &A, const Graph &G) {
     const Value *V = G.findValue(Name);
     if (!V || isComputed(V->Kind) || isStored(V->Kind))
       return error("the model has no input '", Name, "'");
-    Expected<interp::Tensor> T =
+    Expected<backend::Tensor> T =
         readTensorFile(Spec.substr(Eq + 1), *V, std::nullopt);
     if (!T.ok())
       return T.status();
@@ -127,7 +128,7 @@ Expected<interp::TensorMap> readInputs(const Args &A, const Graph &G) {
   return In;
 }
 
-Status writeAll(const std::string &Dir, const interp::TensorMap &Out,
+Status writeAll(const std::string &Dir, const backend::TensorMap &Out,
                 const std::vector<std::pair<std::string, std::string>> &Files) {
   std::error_code EC;
   std::filesystem::create_directories(Dir, EC);
@@ -183,15 +184,15 @@ Status runGrad(const Args &A) {
     }
   G.EntryPoints.push_back(E);
   NNC_TRY(verify(G));
-  Expected<interp::TensorMap> In = readInputs(A, G);
+  Expected<backend::TensorMap> In = readInputs(A, G);
   if (!In.ok())
     return In.status();
   Expected<std::unique_ptr<backend::Engine>> Eng = createEngine(A, G);
   if (!Eng.ok())
     return Eng.status();
-  interp::Options O;
+  backend::RunOptions O;
   O.Training = A.get("--bn-mode", "train") == "train";
-  Expected<interp::TensorMap> Out = (*Eng)->run("grad", *In, O);
+  Expected<backend::TensorMap> Out = (*Eng)->run("grad", *In, O);
   if (!Out.ok())
     return Out.status();
   NNC_TRY(writeAll(A.get("--output-dir"), *Out, Files));
@@ -218,34 +219,36 @@ Status runStep(const Args &A) {
   G.Training = TrainingConfig();
   G.Training->Loss = S->Loss;
   G.Training->Optimizer = OC;
-  Expected<passes::TrainStep> TS =
-      passes::buildTrainStep(G, A.get("--bn-mode", "train") == "train");
-  if (!TS.ok())
-    return TS.status();
-  Expected<interp::TensorMap> In = readInputs(A, G);
+  Expected<backend::TrainingGraph> TG =
+      backend::buildTrainingGraph(G, A.get("--bn-mode", "train") == "train");
+  if (!TG.ok())
+    return TG.status();
+  Graph &T = TG->Graph;
+  const passes::TrainStep *TS = &TG->Step;
+  Expected<backend::TensorMap> In = readInputs(A, T);
   if (!In.ok())
     return In.status();
-  Expected<std::unique_ptr<backend::Engine>> Eng = createEngine(A, G);
+  Expected<std::unique_ptr<backend::Engine>> Eng = createEngine(A, T);
   if (!Eng.ok())
     return Eng.status();
-  interp::Options O;
+  backend::RunOptions O;
   O.Training = true;
   for (int64_t K = 1; K <= *Steps; ++K) {
-    interp::TensorMap Feed = *In;
-    Feed["train.lr"] = interp::Tensor(DType::F32, {}, {TS->Optimizer.Lr});
+    backend::TensorMap Feed = *In;
+    Feed["train.lr"] = backend::Tensor(DType::F32, {}, {TS->Optimizer.Lr});
     Feed["train.weight_decay"] =
-        interp::Tensor(DType::F32, {}, {TS->Optimizer.WeightDecay});
-    Feed["train.step"] = interp::Tensor(DType::F32, {}, {double(K)});
-    Expected<interp::TensorMap> Out =
+        backend::Tensor(DType::F32, {}, {TS->Optimizer.WeightDecay});
+    Feed["train.step"] = backend::Tensor(DType::F32, {}, {double(K)});
+    Expected<backend::TensorMap> Out =
         (*Eng)->run(passes::TrainStepName, Feed, O);
     if (!Out.ok())
       return Out.status().withPrefix("step " + std::to_string(K));
   }
-  interp::TensorMap Params;
+  backend::TensorMap Params;
   std::vector<std::pair<std::string, std::string>> Files;
-  for (Value *P : trainable(G)) {
+  for (Value *P : trainable(T)) {
     Params[P->Name] =
-        interp::Tensor(P->Type.Elt, P->Type.Dims, (*Eng)->read(P));
+        backend::Tensor(P->Type.Elt, P->Type.Dims, (*Eng)->read(P));
     Files.push_back({P->Name, P->Name});
   }
   NNC_TRY(writeAll(A.get("--output-dir"), Params, Files));

@@ -6,6 +6,7 @@
 // batch statistics).
 //
 //===----------------------------------------------------------------------===//
+#include "backend/interp/Interpreter.h"
 #include "frontend/ModelIO.h"
 #include "ir/Initializers.h"
 #include "ir/Verifier.h"
@@ -21,7 +22,7 @@
 namespace nnc::tools {
 
 using namespace nnc::ir;
-using interp::Tensor;
+using backend::Tensor;
 
 const CommandSpec GradcheckSpec = {
     "gradcheck",
@@ -42,9 +43,10 @@ const CommandSpec GradcheckSpec = {
 namespace {
 
 /// Random inputs in [0, 1); class labels below the logits' width.
-interp::TensorMap randomFeed(const std::vector<Value *> &Fed, const Value *Loss,
-                             int64_t Batch, SplitMix64 &Rng) {
-  interp::TensorMap Feed;
+backend::TensorMap randomFeed(const std::vector<Value *> &Fed,
+                              const Value *Loss, int64_t Batch,
+                              SplitMix64 &Rng) {
+  backend::TensorMap Feed;
   for (const Value *V : Fed) {
     Shape Dims = V->DeclaredDims;
     Dims[0] = Batch;
@@ -64,8 +66,8 @@ interp::TensorMap randomFeed(const std::vector<Value *> &Fed, const Value *Loss,
 /// What a central difference needs: the loss entry, its feed, the step.
 struct Probe {
   interp::Interpreter &I;
-  const interp::TensorMap &Feed;
-  const interp::Options &Opts;
+  const backend::TensorMap &Feed;
+  const backend::RunOptions &Opts;
   std::string LossName;
   double H;
 };
@@ -86,7 +88,7 @@ Expected<double> worstRelativeError(Probe &C, const Value &P,
     double Saved = W[size_t(E)], L[2];
     for (int S = 0; S < 2; ++S) {
       W[size_t(E)] = Saved + (S ? -C.H : C.H);
-      Expected<interp::TensorMap> Out =
+      Expected<backend::TensorMap> Out =
           C.I.run("gradcheck.loss", C.Feed, C.Opts);
       if (!Out.ok())
         return Out.status();
@@ -164,11 +166,11 @@ Status runGradcheck(const Args &A) {
     return I.status();
 
   SplitMix64 Rng{uint64_t(*Seed)};
-  interp::TensorMap Feed = randomFeed(Fed, Loss, *Batch, Rng);
-  interp::Options Opts;
+  backend::TensorMap Feed = randomFeed(Fed, Loss, *Batch, Rng);
+  backend::RunOptions Opts;
   Opts.Training = Training;
   Opts.Seed = uint64_t(*Seed);
-  Expected<interp::TensorMap> Derived = I->run("gradcheck.grads", Feed, Opts);
+  Expected<backend::TensorMap> Derived = I->run("gradcheck.grads", Feed, Opts);
   if (!Derived.ok())
     return Derived.status();
 

@@ -1,8 +1,7 @@
 //===- tools/InfoCommand.cpp - nnc info -----------------------------------===//
-#include "backend/llvm/KernelParams.h"
+#include "backend/Compile.h"
 #include "frontend/ModelIO.h"
 #include "ir/Verifier.h"
-#include "passes/KernelProgram.h"
 #include "passes/TrainStep.h"
 #include "tools/Commands.h"
 
@@ -53,22 +52,28 @@ std::string valueList(const std::vector<Value *> &Vs) {
   return S;
 }
 
-/// The compiled kernel program of an entry at G's bound shapes.
-passes::KernelProgram lower(const Graph &G, const EntryPoint &E,
-                            bool Training) {
-  backend::EngineOptions O;
-  O.Threads = 1;
-  return passes::lowerToKernels(G, E, backend::loweringOptions(O, Training));
-}
-
-void printPlan(const char *What, int64_t Batch,
-               const passes::KernelProgram &P) {
+/// The arena of entry Entry as the compiled kernels plan it at Batch.
+void printPlan(const Graph &G, const char *Entry, int64_t Batch) {
+  backend::CompileOptions O;
+  O.Entries = {Entry};
+  O.Batch = Batch;
+  O.Engine.Threads = 1;
+  O.StopAfter = "memory-plan";
+  Expected<backend::CompiledProgram> P = backend::compile(G, O);
+  if (!P.ok()) { // compile() names train_step in its errors
+    const std::string &Why = P.status().message();
+    bool Named = Why.rfind(std::string(Entry) + ":", 0) == 0;
+    std::printf("  %s%s%s\n", Named ? "" : Entry, Named ? "" : ": ",
+                Why.c_str());
+    return;
+  }
+  const backend::CompileReport &R = P->Entries.front().Report;
   std::printf("  %s at batch %lld: %s planned / %s lower bound = %.3f "
               "(%zu kernels)\n",
-              What, (long long)Batch,
-              humanBytes(double(P.Plan.ArenaBytes)).c_str(),
-              humanBytes(double(P.Plan.LowerBound)).c_str(), P.Plan.ratio(),
-              P.Kernels.size());
+              Entry, (long long)Batch, humanBytes(double(R.ArenaBytes)).c_str(),
+              humanBytes(double(R.LowerBound)).c_str(),
+              R.LowerBound ? double(R.ArenaBytes) / double(R.LowerBound) : 1.0,
+              R.Kernels);
 }
 
 /// Forward FLOPs and activation bytes per example of entry point E.
@@ -92,20 +97,11 @@ void printCosts(const Graph &G, const EntryPoint &E) {
 /// training step at the model's batch size (64 if it names none).
 void printArena(const Graph &G) {
   std::printf("activation arena (64-byte aligned, compiled kernels):\n");
-  if (const EntryPoint *E = G.findEntry("infer"))
-    printPlan("infer", 1, lower(G, *E, false));
-  if (!G.Training)
-    return;
-  int64_t Batch = G.Training->BatchSize ? G.Training->BatchSize : 64;
-  Graph T = G.clone();
-  Expected<passes::TrainStep> S = passes::buildTrainStep(T);
-  if (!S.ok() || !inferShapes(T, Batch).ok()) {
-    std::printf("  train_step: %s\n",
-                S.ok() ? "cannot bind the batch size" : S.message().c_str());
-    return;
-  }
-  printPlan(passes::TrainStepName, Batch,
-            lower(T, *T.findEntry(passes::TrainStepName), true));
+  if (G.findEntry("infer"))
+    printPlan(G, "infer", 1);
+  if (G.Training)
+    printPlan(G, passes::TrainStepName,
+              G.Training->BatchSize ? G.Training->BatchSize : 64);
 }
 
 } // namespace

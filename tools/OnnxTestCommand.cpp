@@ -138,7 +138,7 @@ Outcome runCase(const fs::path &Dir, const backend::EngineOptions &EO,
     return Outcome::Fail;
   }
   for (const fs::path &Set : Sets) {
-    interp::TensorMap Feed;
+    backend::TensorMap Feed;
     frontend::OnnxBindings Bind;
     std::vector<fs::path> Inputs = sorted(Set, "input_");
     for (size_t K = 0; K < Inputs.size() && K < Ins->size(); ++K) {
@@ -152,14 +152,15 @@ Outcome runCase(const fs::path &Dir, const backend::EngineOptions &EO,
       if (In.Static)
         Bind[In.Name] = std::move(*T);
       else
-        Feed[In.Name] = interp::Tensor(T->Elt, T->Dims, decode(T->Raw, T->Elt));
+        Feed[In.Name] =
+            backend::Tensor(T->Elt, T->Dims, decode(T->Raw, T->Elt));
     }
     if (Binds)
       if (Outcome O = compile(*Bytes, Path, Bind, EO, Why, G, Engine);
           O != Outcome::Pass)
         return O;
     const EntryPoint &E = G->EntryPoints.front();
-    Expected<interp::TensorMap> Out = Engine->run("infer", Feed);
+    Expected<backend::TensorMap> Out = Engine->run("infer", Feed);
     if (!Out.ok()) {
       Why = Out.status().message();
       return unsupportedByBackend(Why) ? Outcome::Skip : Outcome::Fail;
@@ -171,7 +172,7 @@ Outcome runCase(const fs::path &Dir, const backend::EngineOptions &EO,
         Why = W.status().message();
         return Outcome::Fail;
       }
-      const interp::Tensor &Got = Out->at(E.Outputs[K]->Name);
+      const backend::Tensor &Got = Out->at(E.Outputs[K]->Name);
       std::vector<double> Want = decode(W->Raw, W->Elt);
       if (Got.Dims != W->Dims &&
           numElements(Got.Dims) != numElements(W->Dims)) {

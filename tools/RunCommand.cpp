@@ -37,7 +37,7 @@ const CommandSpec RunSpec = {
 
 namespace {
 
-void printPreview(const std::string &Name, const interp::Tensor &T) {
+void printPreview(const std::string &Name, const backend::Tensor &T) {
   std::printf("  %-14s %s%s", Name.c_str(),
               std::string(dtypeName(T.Elt)).c_str(),
               shapeString(T.Dims).c_str());
@@ -76,7 +76,7 @@ Status runRun(const Args &A) {
   if (!E)
     return error(Path, ": no entry point '", EntryName, "'", entryNames(*G));
 
-  interp::TensorMap Inputs;
+  backend::TensorMap Inputs;
   for (const std::string &Spec : A.getAll("--input")) {
     size_t Eq = Spec.find('=');
     if (Eq == std::string::npos || Eq == 0)
@@ -92,7 +92,7 @@ Status runRun(const Args &A) {
     std::optional<int64_t> Keep;
     if (*Limit > 0)
       Keep = *Limit;
-    Expected<interp::Tensor> T = readTensorFile(File, *Target, Keep);
+    Expected<backend::Tensor> T = readTensorFile(File, *Target, Keep);
     if (!T.ok())
       return T.status();
     if (!EO->CheckNumerics) // which stops at it, naming it
@@ -103,10 +103,10 @@ Status runRun(const Args &A) {
   Expected<std::unique_ptr<backend::Engine>> I = backend::createEngine(*G, *EO);
   if (!I.ok())
     return I.status().withPrefix(Path);
-  interp::Options Opts;
+  backend::RunOptions Opts;
   Opts.Training = A.has("--training");
   Opts.Seed = uint64_t(*Seed);
-  Expected<interp::TensorMap> Outputs = (*I)->run(EntryName, Inputs, Opts);
+  Expected<backend::TensorMap> Outputs = (*I)->run(EntryName, Inputs, Opts);
   if (!Outputs.ok())
     return Outputs.status().withPrefix(Path);
 
@@ -117,7 +117,7 @@ Status runRun(const Args &A) {
     return error(Dir, ": cannot create directory: ", EC.message());
   std::printf("%s: %s\n", Path.c_str(), EntryName.c_str());
   for (const Value *V : E->Outputs) {
-    const interp::Tensor &T = Outputs->at(V->Name);
+    const backend::Tensor &T = Outputs->at(V->Name);
     std::string File = Dir + "/" + V->Name + "." + Format;
     NNC_TRY(writeTensorFile(File, T, Format == "npy"));
     printPreview(V->Name, T);

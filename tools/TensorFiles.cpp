@@ -13,7 +13,7 @@
 namespace nnc::tools {
 
 using namespace nnc::ir;
-using interp::Tensor;
+using backend::Tensor;
 
 namespace {
 

@@ -17,22 +17,22 @@ namespace nnc::tools {
 /// Reads a file meant for tensor Target. The batch size comes from the file;
 /// Limit keeps only the first examples. Unsigned-byte IDX data feeding a
 /// floating-point tensor is scaled to [0, 1], as torchvision's ToTensor does.
-Expected<interp::Tensor> readTensorFile(const std::string &Path,
-                                        const ir::Value &Target,
-                                        std::optional<int64_t> Limit);
+Expected<backend::Tensor> readTensorFile(const std::string &Path,
+                                         const ir::Value &Target,
+                                         std::optional<int64_t> Limit);
 
 /// Says on stderr, as a warning, that input Name read from File holds NaN
 /// or infinity (the first and how many), if it does: such data would
 /// otherwise vanish silently through ReLU or max-pooling.
 void warnIfNonFinite(const std::string &File, const std::string &Name,
-                     const interp::Tensor &T);
+                     const backend::Tensor &T);
 
 /// Writes raw little-endian data of the tensor's dtype, or .npy.
-Status writeTensorFile(const std::string &Path, const interp::Tensor &T,
+Status writeTensorFile(const std::string &Path, const backend::Tensor &T,
                        bool Npy);
 
 /// Parses a .npy file's bytes.
-Expected<interp::Tensor> parseNpy(const std::vector<uint8_t> &Bytes,
-                                  const std::string &Name);
+Expected<backend::Tensor> parseNpy(const std::vector<uint8_t> &Bytes,
+                                   const std::string &Name);
 
 } // namespace nnc::tools

@@ -1,4 +1,5 @@
 #include "tools/Trainer.h"
+#include "backend/Compile.h"
 #include "tools/ModelChecks.h"
 #include "tools/OptimizerArgs.h"
 
@@ -13,7 +14,7 @@
 namespace nnc::tools {
 
 using namespace nnc::ir;
-using interp::Tensor;
+using backend::Tensor;
 
 namespace {
 
@@ -67,11 +68,11 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
   // A training-mode export's BatchNorm evaluates (and is saved) on its
   // running statistics, which train_step moves, as PyTorch's eval().
   NNC_TRY(passes::useRunningStatistics(T->Base));
-  T->TrainG = T->Base.clone();
-  Expected<passes::TrainStep> TS = passes::buildTrainStep(T->TrainG);
-  if (!TS.ok())
-    return TS.status();
-  T->TS = *TS;
+  Expected<backend::TrainingGraph> TG = backend::buildTrainingGraph(T->Base);
+  if (!TG.ok())
+    return TG.status();
+  T->TrainG = std::move(TG->Graph);
+  T->TS = TG->Step;
   // The batch's inputs alone, before any of them is allocated.
   double BatchBytes = 0;
   for (const Value *V : T->TS.DataInputs) {
@@ -102,7 +103,7 @@ void Trainer::compileAhead() {
   if (TrainI->kind() != backend::EngineKind::Jit || TrainAhead.valid())
     return;
   const EntryPoint *E = TrainG.findEntry(passes::TrainStepName);
-  interp::Options RunOpts;
+  backend::RunOptions RunOpts;
   RunOpts.Training = true;
   TrainAhead = std::async(std::launch::async, [this, E, RunOpts] {
     return TrainI->prepare(E->Name, randomInputs(*E, Opts.Batch), RunOpts)
@@ -139,9 +140,9 @@ bool Trainer::tailOnInterpreter(int64_t TailCount) const {
   return Seconds < 0.5;
 }
 
-Expected<interp::TensorMap>
-Trainer::interpretedStep(const interp::TensorMap &Feed,
-                         const interp::Options &RunOpts) {
+Expected<backend::TensorMap>
+Trainer::interpretedStep(const backend::TensorMap &Feed,
+                         const backend::RunOptions &RunOpts) {
   if (!TailI) {
     backend::EngineOptions O = Opts.Engine;
     O.Kind = backend::EngineKind::Interp;
@@ -156,7 +157,7 @@ Trainer::interpretedStep(const interp::TensorMap &Feed,
       Stored.push_back(V.get());
   for (const Value *V : Stored)
     TailI->write(V, TrainI->read(V));
-  Expected<interp::TensorMap> Out =
+  Expected<backend::TensorMap> Out =
       TailI->run(passes::TrainStepName, Feed, RunOpts);
   if (Out.ok())
     for (const Value *V : Stored)
@@ -217,7 +218,7 @@ Status Trainer::train(const runtime::Dataset &Data,
     }
     int64_t Begin = K * Opts.Batch;
     int64_t Count = std::min(Opts.Batch, Data.Count - Begin);
-    interp::TensorMap Feed;
+    backend::TensorMap Feed;
     feedBatch(Binding, Data, Order, Begin, Count, Opts.Augment,
               runtime::mixSeed(Seed, uint64_t(Step)), Feed);
     double Lr = learningRate(Step, PerEpoch);
@@ -225,10 +226,10 @@ Status Trainer::train(const runtime::Dataset &Data,
     Feed[TS.WeightDecay->Name] =
         Tensor(DType::F32, {}, {TS.Optimizer.WeightDecay});
     Feed[TS.Step->Name] = Tensor(DType::F32, {}, {double(Step + 1)});
-    interp::Options RunOpts;
+    backend::RunOptions RunOpts;
     RunOpts.Training = true;
     RunOpts.Seed = runtime::mixSeed(Seed ^ 0xd20f, uint64_t(Step));
-    Expected<interp::TensorMap> Out =
+    Expected<backend::TensorMap> Out =
         InterpretTail && Count < Opts.Batch
             ? interpretedStep(Feed, RunOpts)
             : TrainI->run(passes::TrainStepName, Feed, RunOpts);

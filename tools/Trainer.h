@@ -99,8 +99,9 @@ private:
   /// Waits for the compiles started ahead and returns how they ended.
   Status joinCompiles() const;
   bool tailOnInterpreter(int64_t TailCount) const;
-  Expected<interp::TensorMap> interpretedStep(const interp::TensorMap &Feed,
-                                              const interp::Options &RunOpts);
+  Expected<backend::TensorMap>
+  interpretedStep(const backend::TensorMap &Feed,
+                  const backend::RunOptions &RunOpts);
 
   TrainOptions Opts;
   ir::Graph Base;   // the model as loaded, for inference and checkpoints

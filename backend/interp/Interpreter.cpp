@@ -10,13 +10,6 @@ namespace nnc::interp {
 
 using namespace nnc::ir;
 
-std::vector<int64_t> stridesOf(const Shape &Dims) {
-  std::vector<int64_t> S(Dims.size(), 1);
-  for (int64_t I = int64_t(Dims.size()) - 2; I >= 0; --I)
-    S[size_t(I)] = S[size_t(I) + 1] * Dims[size_t(I) + 1];
-  return S;
-}
-
 SplitMix64 EvalContext::rngFor(const Node &N) const {
   uint64_t Seed = N.Attrs.has("seed") ? uint64_t(N.Attrs.getInt("seed")) : 0;
   // Mix the node id in so two dropouts with the same seed still differ.
@@ -72,37 +65,11 @@ Expected<Interpreter> Interpreter::create(Graph &G) {
 
 Status bindBatch(Graph &G, const TensorMap &Inputs,
                  const std::vector<const Value *> &Fed) {
-  int64_t Batch = -1;
-  const Value *BatchFrom = nullptr;
-  for (const Value *V : Fed) {
-    auto It = Inputs.find(V->Name);
-    if (It == Inputs.end())
-      return error("missing input '", V->Name, "' (", dtypeName(V->Type.Elt),
-                   shapeString(V->DeclaredDims), ")");
-    const Shape &Given = It->second.Dims;
-    if (Given.size() != V->DeclaredDims.size())
-      return error("input '", V->Name, "' has shape ", shapeString(Given),
-                   ", expected ", shapeString(V->DeclaredDims));
-    if (!V->DeclaredDims.empty() && V->DeclaredDims[0] == -1 &&
-        !Given.empty()) {
-      if (Batch >= 0 && Given[0] != Batch)
-        return error("input '", V->Name, "' has batch size ", Given[0],
-                     " but input '", BatchFrom->Name, "' has ", Batch);
-      Batch = Given[0];
-      BatchFrom = V;
-    }
-  }
-  NNC_TRY(inferShapes(G, Batch < 0 ? 1 : Batch));
-  for (const Value *V : Fed) {
-    const Tensor &T = Inputs.at(V->Name);
-    if (T.Dims != V->Type.Dims)
-      return error("input '", V->Name, "' has shape ", shapeString(T.Dims),
-                   ", expected ", shapeString(V->Type.Dims));
-    if (size_t(numElements(T.Dims)) != T.Data.size())
-      return error("input '", V->Name, "' has ", T.Data.size(),
-                   " values for shape ", shapeString(T.Dims));
-  }
-  return Status::success();
+  Expected<int64_t> Batch = backend::feedBatch(Inputs, Fed);
+  if (!Batch.ok())
+    return Batch.status();
+  NNC_TRY(inferShapes(G, *Batch));
+  return backend::checkFeedShapes(Inputs, Fed);
 }
 
 /// --check-numerics: an error when T holds NaN or infinity.
@@ -154,25 +121,6 @@ Interpreter::evaluate(const std::vector<const Value *> &Wanted,
   for (const Value *V : Wanted)
     Out[V->Name] = isStored(V->Kind) ? Stored.at(V) : Live.at(V);
   return Out;
-}
-
-Expected<const EntryPoint *> findEntry(const Graph &G, const std::string &Entry,
-                                       const TensorMap &Inputs) {
-  const EntryPoint *E = G.findEntry(Entry);
-  if (!E) {
-    std::string Known;
-    for (const EntryPoint &X : G.EntryPoints)
-      Known += (Known.empty() ? "" : ", ") + X.Name;
-    return error("no entry point '", Entry, "' (the model has: ", Known, ")");
-  }
-  for (const auto &[Name, T] : Inputs) {
-    bool Taken = false;
-    for (const Value *V : E->Inputs)
-      Taken |= V->Name == Name;
-    if (!Taken)
-      return error("entry point '", Entry, "' has no input '", Name, "'");
-  }
-  return E;
 }
 
 Expected<TensorMap> Interpreter::run(const std::string &Entry,

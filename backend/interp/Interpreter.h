@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "backend/Feed.h"
 #include "backend/interp/Tensor.h"
 #include "ir/Graph.h"
 
@@ -14,30 +15,15 @@
 
 namespace nnc::interp {
 
-struct Options {
-  /// Training semantics: dropout drops, BatchNorm uses batch statistics and
-  /// updates its running statistics, stochastic pooling samples.
-  bool Training = false;
-  /// Mixed into every random op's own seed; vary it per step.
-  uint64_t Seed = 0;
-  /// Fail at the first node whose result holds NaN or infinity, naming it
-  /// (inputs are checked first).
-  bool CheckNumerics = false;
-};
-
-using TensorMap = std::map<std::string, Tensor>;
+using Options = backend::RunOptions;
+using TensorMap = backend::TensorMap;
+using backend::findEntry;
 
 /// Checks that every fed value is given with its declared shape and one
-/// batch size, then binds the graph's shapes to that batch size. Shared by
-/// every engine, so all report bad inputs alike.
+/// batch size (backend/Feed.h), then binds the graph's shapes to that batch
+/// size.
 Status bindBatch(ir::Graph &G, const TensorMap &Inputs,
                  const std::vector<const ir::Value *> &Fed);
-
-/// The entry point named Entry, or an error listing the model's entries;
-/// also rejects inputs the entry does not take.
-Expected<const ir::EntryPoint *> findEntry(const ir::Graph &G,
-                                           const std::string &Entry,
-                                           const TensorMap &Inputs);
 
 class Interpreter {
 public:

@@ -1,10 +1,10 @@
 #include "backend/llvm/Aot.h"
 
+#include "backend/Compile.h"
 #include "backend/llvm/AotDispatch.h"
 #include "backend/llvm/AotHeader.h"
 #include "backend/llvm/CodeGen.h"
 #include "ir/Initializers.h"
-#include "passes/EntryGraphs.h"
 #include "passes/MemoryPlanner.h"
 
 #include <llvm/IR/Constants.h>
@@ -36,29 +36,6 @@ bool isIdentifier(const std::string &S) {
     if (!std::isalnum(static_cast<unsigned char>(C)) && C != '_')
       return false;
   return true;
-}
-
-/// The stored tensors that inference entries read, laid out as
-/// layoutPersistent would: an inference object from a checkpoint carries its
-/// parameters and BatchNorm statistics, not the optimizer's state.
-PersistentLayout layoutRead(const Graph &G,
-                            const std::vector<const EntryPoint *> &Entries) {
-  std::set<const Value *> Read;
-  for (const EntryPoint *E : Entries) {
-    std::vector<const Value *> Wanted(E->Outputs.begin(), E->Outputs.end());
-    for (const Node *N : G.nodesReaching(Wanted))
-      for (const Value *In : N->Inputs)
-        if (In && isStored(In->Kind))
-          Read.insert(In);
-  }
-  PersistentLayout L;
-  for (const auto &V : G.values())
-    if (Read.count(V.get())) {
-      L.Offset[V.get()] = L.Bytes;
-      L.Bytes += (V->Type.bytes() + passes::ArenaAlignment - 1) /
-                 passes::ArenaAlignment * passes::ArenaAlignment;
-    }
-  return L;
 }
 
 /// The C signature of an entry: (state or weights, inputs..., outputs...,
@@ -108,35 +85,29 @@ void emitWrapper(llvm::Module &M, const EntryPoint &E, const std::string &Name,
       Impl, {Io, Fn->getArg(0), Fn->getArg(unsigned(N + 1)), Exec}));
 }
 
-/// What every variant compiles: each entry from its graph, over its layout.
-struct EntrySources {
-  Graph &Training, &Inference;
-  const PersistentLayout &TrainingLayout, &InferenceLayout;
-  std::vector<const EntryPoint *> Entries;
-};
-
-/// Compiles every entry for V's CPU into a module of its own, optimizes it
-/// for that CPU, and links it into Into, where only the dispatcher calls it.
-Status compileVariant(const EntrySources &S, const AotOptions &O,
+/// Compiles every entry of P for V's CPU into a module of its own, optimizes
+/// it for that CPU, and links it into Into, where only the dispatcher calls
+/// it.
+Status compileVariant(const CompiledProgram &P, const AotOptions &O,
                       EngineOptions EO, const AotVariant &V, llvm::Module &Into,
                       AotResult &R, bool KeepReports) {
   EO.TargetCpu = V.Cpu;
   auto M =
       std::make_unique<llvm::Module>(O.Prefix + "." + V.Cpu, Into.getContext());
   std::vector<std::string> Names;
-  for (const EntryPoint *E : S.Entries) {
+  for (const CompiledEntry &C : P.Entries) {
+    const EntryPoint &E = *C.Entry;
+    const Graph &G = P.graphOf(E);
     CompileReport Rep;
-    std::string Impl = O.Prefix + "_" + E->Name + "_impl";
-    bool Train = E->Training;
-    NNC_TRY(compileEntryIR(Train ? S.Training : S.Inference, *E, EO, Train, *M,
-                           Impl, Rep, {},
-                           Train ? &S.TrainingLayout : &S.InferenceLayout)
-                .withPrefix("compiling '" + E->Name + "' for " + V.Cpu));
-    Names.push_back(variantName(O.Prefix + "_" + E->Name, V.Cpu));
-    emitWrapper(*M, *E, Names.back(), M->getFunction(Impl));
+    std::string Impl = O.Prefix + "_" + E.Name + "_impl";
+    NNC_TRY(emitEntryCode(G, E, EO, layoutFor(P.Layout, G), *M, Impl, {},
+                          nullptr, Rep)
+                .withPrefix("compiling '" + E.Name + "' for " + V.Cpu));
+    Names.push_back(variantName(O.Prefix + "_" + E.Name, V.Cpu));
+    emitWrapper(*M, E, Names.back(), M->getFunction(Impl));
     R.ArenaBytes = std::max(R.ArenaBytes, Rep.ArenaBytes);
     if (KeepReports)
-      R.Reports.push_back({E->Name, Rep});
+      R.Reports.push_back({E.Name, Rep});
   }
   CompileTimes Times;
   NNC_TRY(optimizeModule(*M, *V.Machine, Names, Times));
@@ -171,38 +142,39 @@ void emitWeights(llvm::Module &M, const std::string &Prefix,
 
 } // namespace
 
-Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
+Expected<AotResult> compileAot(const Graph &G, const AotOptions &O) {
   if (!isIdentifier(O.Prefix))
     return error("prefix '", O.Prefix, "' is not a C identifier");
   if (O.Batch < 1)
     return error("--batch must be >= 1, found ", O.Batch);
-  // Entries other than train_step keep inference semantics: they are
-  // compiled from the model as loaded, over the training graph's state
-  // layout.
-  Expected<passes::EntryGraphs> EG =
-      passes::prepareEntries(G, O.Entries, O.Batch);
-  if (!EG.ok())
-    return EG.status();
-  for (const passes::EntryToCompile &E : EG->Entries) {
-    const std::string &Name = E.Entry->Name;
+  EngineOptions EO = O.Engine;
+  if (EO.Threads == 0)
+    EO.Threads = AotOptions::DefaultThreads;
+  // The graph steps once; the entries' steps for each CPU below.
+  CompileOptions CO;
+  CO.Entries = O.Entries;
+  CO.Batch = O.Batch;
+  CO.Engine = EO;
+  CO.StopAfter = "optimizer";
+  Expected<CompiledProgram> P = compile(G, CO);
+  if (!P.ok())
+    return P.status();
+  std::vector<const EntryPoint *> Entries;
+  for (const CompiledEntry &C : P->Entries) {
+    const std::string &Name = C.Entry->Name;
     // The object exports <prefix>_<entry> beside these functions.
     if (!isIdentifier(Name) || Name == "weights" || Name == "target_cpu" ||
         Name == "arena_new")
       return error("entry point '", Name,
                    "' cannot name a C function of the object: expected an "
                    "identifier other than weights, target_cpu, arena_new");
+    Entries.push_back(C.Entry);
   }
-  bool WantsTraining = EG->WantsTraining;
-  Graph &Base = EG->Inference;
-  std::vector<const EntryPoint *> Entries;
-  for (const passes::EntryToCompile &E : EG->Entries)
-    Entries.push_back(E.Entry);
 
   auto Ctx = std::make_unique<llvm::LLVMContext>();
   auto M = std::make_unique<llvm::Module>(O.Prefix, *Ctx);
   AotResult R;
-  PersistentLayout Layout =
-      WantsTraining ? layoutPersistent(G) : layoutRead(Base, Entries);
+  const PersistentLayout &Layout = P->Layout;
   R.Weights.assign(Layout.Bytes, 0);
   for (const auto &[V, Off] : Layout.Offset) {
     Expected<std::vector<double>> Data = materialize(*V);
@@ -211,15 +183,7 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
     std::vector<uint8_t> Raw = encode(*Data, V->Type.Elt);
     std::memcpy(R.Weights.data() + Off, Raw.data(), Raw.size());
   }
-  PersistentLayout BaseLayout;
-  BaseLayout.Bytes = Layout.Bytes;
-  for (const auto &[V, Off] : Layout.Offset)
-    if (const Value *BV = Base.findValue(V->Name))
-      BaseLayout.Offset[BV] = Off;
 
-  EngineOptions EO = O.Engine;
-  if (EO.Threads == 0)
-    EO.Threads = AotOptions::DefaultThreads;
   Expected<std::vector<AotVariant>> Variants = aotVariants(EO.TargetCpu);
   if (!Variants.ok())
     return Variants.status();
@@ -242,9 +206,8 @@ Expected<AotResult> compileAot(Graph &G, const AotOptions &O) {
   CompileTimes Times;
   NNC_TRY(optimizeModule(*M, **Baseline, Exported, Times));
 
-  EntrySources Sources{G, Base, Layout, BaseLayout, Entries};
   for (const AotVariant &V : *Variants)
-    NNC_TRY(compileVariant(Sources, O, EO, V, *M, R, &V == &Variants->front()));
+    NNC_TRY(compileVariant(*P, O, EO, V, *M, R, &V == &Variants->front()));
   // Kernel-library functions are internal now; give what remains local a
   // prefixed name too, so two models never clash even in symbol tables.
   for (llvm::GlobalValue &GV : M->global_values())

@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include "backend/llvm/JitEngine.h"
+#include "backend/Compile.h"
 #include "ir/Graph.h"
 
 #include <string>
@@ -41,8 +41,9 @@ struct AotResult {
   std::vector<std::pair<std::string, CompileReport>> Reports;
 };
 
-/// G must be verified; entries needing training ("train_step") are built
-/// from its training table here.
-Expected<AotResult> compileAot(ir::Graph &G, const AotOptions &Opts);
+/// G must be verified; train_step, when asked, is built from its training
+/// table by compile() (backend/Compile.h), which runs the graph steps; the
+/// entries' steps run once per target CPU.
+Expected<AotResult> compileAot(const ir::Graph &G, const AotOptions &Opts);
 
 } // namespace nnc::backend

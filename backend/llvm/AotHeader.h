@@ -9,8 +9,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "backend/Compile.h"
 #include "backend/llvm/CodeGen.h"
-#include "backend/llvm/JitEngine.h"
 #include "ir/Graph.h"
 
 #include <string>

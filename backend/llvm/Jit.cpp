@@ -19,6 +19,7 @@
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
 #include <llvm/Transforms/IPO/Internalize.h>
+#include <llvm/Transforms/Utils/Cloning.h>
 
 #include <algorithm>
 #include <chrono>
@@ -177,16 +178,34 @@ void runO3(llvm::Module &M, llvm::TargetMachine &TM) {
   MPM.run(M, MAM);
 }
 
-Expected<std::vector<char>> emitObject(llvm::Module &M,
-                                       llvm::TargetMachine &TM) {
+/// M compiled by TM to a file of Type's kind, in memory.
+static Expected<std::vector<char>>
+emitFile(llvm::Module &M, llvm::TargetMachine &TM, llvm::CodeGenFileType Type) {
   llvm::SmallVector<char, 0> Buffer;
   llvm::raw_svector_ostream OS(Buffer);
   llvm::legacy::PassManager PM;
-  if (TM.addPassesToEmitFile(PM, OS, nullptr,
-                             llvm::CodeGenFileType::ObjectFile))
-    return error("the target cannot emit object files");
+  if (TM.addPassesToEmitFile(PM, OS, nullptr, Type))
+    return error("the target cannot emit ",
+                 Type == llvm::CodeGenFileType::ObjectFile ? "object files"
+                                                           : "assembly");
   PM.run(M);
   return std::vector<char>(Buffer.begin(), Buffer.end());
+}
+
+Expected<std::vector<char>> emitObject(llvm::Module &M,
+                                       llvm::TargetMachine &TM) {
+  return emitFile(M, TM, llvm::CodeGenFileType::ObjectFile);
+}
+
+Expected<std::string> emitAssembly(const llvm::Module &M,
+                                   llvm::TargetMachine &TM) {
+  // Code generation changes the module it runs on; M is emitted after.
+  std::unique_ptr<llvm::Module> Copy = llvm::CloneModule(M);
+  Expected<std::vector<char>> Text =
+      emitFile(*Copy, TM, llvm::CodeGenFileType::AssemblyFile);
+  if (!Text.ok())
+    return Text.status();
+  return std::string(Text->begin(), Text->end());
 }
 
 bool isSharedKernel(llvm::StringRef Name) {

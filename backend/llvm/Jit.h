@@ -70,6 +70,10 @@ Status prepareForTarget(llvm::Module &M, llvm::TargetMachine &TM,
 Expected<std::vector<char>> emitObject(llvm::Module &M,
                                        llvm::TargetMachine &TM);
 
+/// M compiled by TM to assembly text (nnc dump --print-after machine-code).
+Expected<std::string> emitAssembly(const llvm::Module &M,
+                                   llvm::TargetMachine &TM);
+
 /// LLVM's O3 pipeline for TM.
 void runO3(llvm::Module &M, llvm::TargetMachine &TM);
 

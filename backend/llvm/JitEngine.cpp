@@ -1,15 +1,10 @@
 #include "backend/llvm/JitEngine.h"
 
-#include "backend/llvm/CodeGen.h"
-#include "backend/llvm/CompileCache.h"
-#include "backend/llvm/KernelParams.h"
 #include "ir/Initializers.h"
 #include "runtime/ThreadPool.h"
 
+#include <llvm/ADT/StringRef.h>
 #include <llvm/Config/llvm-config.h>
-#include <llvm/IR/LLVMContext.h>
-#include <llvm/IR/Module.h>
-#include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
 
 #include <chrono>
@@ -75,12 +70,11 @@ public:
       : G(G), Opts(Opts), Pool(Opts.Threads) {}
 
   Status init();
-  Expected<interp::TensorMap> run(const std::string &Entry,
-                                  const interp::TensorMap &Inputs,
-                                  const interp::Options &RunOpts) override;
-  Expected<interp::TensorMap> evaluate(const std::vector<const Value *> &Wanted,
-                                       const interp::TensorMap &Inputs,
-                                       const interp::Options &RunOpts) override;
+  Expected<TensorMap> run(const std::string &Entry, const TensorMap &Inputs,
+                          const RunOptions &RunOpts) override;
+  Expected<TensorMap> evaluate(const std::vector<const Value *> &Wanted,
+                               const TensorMap &Inputs,
+                               const RunOptions &RunOpts) override;
   std::vector<double> read(const Value *V) override {
     return fromHost(Persistent.Data + Layout.Offset.at(V), V->Type.Elt,
                     V->Type.numElements());
@@ -90,35 +84,36 @@ public:
   }
   EngineKind kind() const override { return EngineKind::Jit; }
   Expected<std::unique_ptr<PreparedRun>>
-  prepare(const std::string &Entry, const interp::TensorMap &Inputs,
-          const interp::Options &RunOpts) override;
+  prepare(const std::string &Entry, const TensorMap &Inputs,
+          const RunOptions &RunOpts) override;
 
 private:
   /// An entry compiled for a batch, with its input and output buffers.
   struct Bound;
-  Expected<std::unique_ptr<Bound>> bind(const EntryPoint &E,
-                                        const interp::TensorMap &Inputs,
-                                        const interp::Options &RunOpts);
+  Expected<std::unique_ptr<Bound>>
+  bind(const EntryPoint &E, const TensorMap &Inputs, const RunOptions &RunOpts);
   Status call(Bound &B);
 
+  /// An entry compiled at a batch size, with the graph copy it came from.
   struct Compiled {
-    std::unique_ptr<JitModule> Module;
+    CompiledProgram Program;
+    const EntryPoint *Entry = nullptr; // in Program
     nnc_entry_fn Fn = nullptr;
     size_t ArenaBytes = 0;
     std::vector<std::string> Labels;
   };
   Expected<Compiled *> compiled(const EntryPoint &E, int64_t Batch,
                                 bool Training);
-  Expected<interp::TensorMap> runEntry(const EntryPoint &E,
-                                       const interp::TensorMap &Inputs,
-                                       const interp::Options &RunOpts);
+  Expected<TensorMap> runEntry(const EntryPoint &E, const TensorMap &Inputs,
+                               const RunOptions &RunOpts);
 
   Graph &G;
   EngineOptions Opts;
   runtime::ThreadPool Pool;
   PersistentLayout Layout;
   AlignedBuffer Persistent, Arena;
-  std::map<std::tuple<std::string, int64_t, bool>, Compiled> Cache;
+  std::map<std::tuple<std::string, int64_t, bool>, std::unique_ptr<Compiled>>
+      Cache;
   /// Entry points made up for evaluate(), keyed by their name.
   std::map<std::string, EntryPoint> Synthetic;
 };
@@ -142,13 +137,36 @@ Expected<JitEngine::Compiled *>
 JitEngine::compiled(const EntryPoint &E, int64_t Batch, bool Training) {
   auto Key = std::make_tuple(E.Name, Batch, Training);
   if (auto It = Cache.find(Key); It != Cache.end())
-    return &It->second;
-  EngineOptions O = Opts;
-  O.Threads = Pool.threads();
-  CompileReport R;
-  Expected<CompiledEntry> CE = compileEntry(G, E, O, Training, R);
-  if (!CE.ok())
-    return CE.status().withPrefix("compiling '" + E.Name + "'");
+    return It->second.get();
+  // An entry evaluate() made up is compiled from a model holding it.
+  Graph WithEntry;
+  const Graph *Model = &G;
+  if (!G.findEntry(E.Name)) {
+    WithEntry = G.clone(/*StoredData=*/false);
+    std::map<std::string_view, Value *> ByName;
+    for (const auto &V : WithEntry.values())
+      ByName[V->Name] = V.get();
+    EntryPoint Copy{E.Name, {}, {}, {}, E.Training};
+    for (const Value *V : E.Inputs)
+      Copy.Inputs.push_back(ByName.at(V->Name));
+    for (const Value *V : E.Outputs)
+      Copy.Outputs.push_back(ByName.at(V->Name));
+    WithEntry.EntryPoints.push_back(std::move(Copy));
+    Model = &WithEntry;
+  }
+  CompileOptions O;
+  O.Entries = {E.Name};
+  O.BuildTrainStep = false;
+  O.CopyStoredData = false; // the persistent buffer holds them
+  O.Batch = Batch;
+  O.Training = Training;
+  O.Engine = Opts;
+  O.Engine.Threads = Pool.threads();
+  O.Layout = &Layout;
+  Expected<CompiledProgram> P = compile(*Model, O);
+  if (!P.ok())
+    return P.status().withPrefix("compiling '" + E.Name + "'");
+  const CompileReport &R = P->Entries.front().Report;
   if (Opts.Verbose)
     std::fprintf(stderr,
                  "jit: %s at batch %lld: %zu kernels (%zu fused loops of %zu "
@@ -165,18 +183,18 @@ JitEngine::compiled(const EntryPoint &E, int64_t Batch, bool Training) {
                  R.Times.SharedWait * 1e3);
   if (Opts.Verbose && !R.CacheNote.empty())
     std::fprintf(stderr, "jit: %s: %s\n", E.Name.c_str(), R.CacheNote.c_str());
-  Compiled &C = Cache[Key];
-  C.Module = std::move(CE->Module);
-  C.Fn = CE->Fn;
-  C.ArenaBytes = R.ArenaBytes;
-  C.Labels = std::move(R.Labels);
-  return &C;
+  auto C = std::make_unique<Compiled>();
+  C->Entry = P->Entries.front().Entry;
+  C->Fn = P->Entries.front().Fn;
+  C->ArenaBytes = R.ArenaBytes;
+  C->Labels = R.Labels;
+  C->Program = std::move(*P);
+  return (Cache[Key] = std::move(C)).get();
 }
 
-Expected<interp::TensorMap>
+Expected<TensorMap>
 JitEngine::evaluate(const std::vector<const Value *> &Wanted,
-                    const interp::TensorMap &Inputs,
-                    const interp::Options &RunOpts) {
+                    const TensorMap &Inputs, const RunOptions &RunOpts) {
   // An entry point of just these values, compiled once.
   std::string Name = "eval";
   for (const Value *V : Wanted)
@@ -193,17 +211,17 @@ JitEngine::evaluate(const std::vector<const Value *> &Wanted,
       E.Outputs.push_back(const_cast<Value *>(V));
     It = Synthetic.emplace(Name, std::move(E)).first;
   }
-  interp::TensorMap Fed;
+  TensorMap Fed;
   for (const Value *V : It->second.Inputs)
     if (auto In = Inputs.find(V->Name); In != Inputs.end())
       Fed.insert(*In);
   return runEntry(It->second, Fed, RunOpts);
 }
 
-Expected<interp::TensorMap> JitEngine::run(const std::string &Entry,
-                                           const interp::TensorMap &Inputs,
-                                           const interp::Options &RunOpts) {
-  Expected<const EntryPoint *> EOr = interp::findEntry(G, Entry, Inputs);
+Expected<TensorMap> JitEngine::run(const std::string &Entry,
+                                   const TensorMap &Inputs,
+                                   const RunOptions &RunOpts) {
+  Expected<const EntryPoint *> EOr = findEntry(G, Entry, Inputs);
   if (!EOr.ok())
     return EOr.status();
   return runEntry(**EOr, Inputs, RunOpts);
@@ -225,29 +243,35 @@ void *lineAligned(std::vector<char> &Buf) {
 }
 
 Expected<std::unique_ptr<JitEngine::Bound>>
-JitEngine::bind(const EntryPoint &E, const interp::TensorMap &Inputs,
-                const interp::Options &RunOpts) {
+JitEngine::bind(const EntryPoint &E, const TensorMap &Inputs,
+                const RunOptions &RunOpts) {
   std::vector<const Value *> Wanted(E.Outputs.begin(), E.Outputs.end());
   for (const Update &U : E.Updates)
     Wanted.push_back(U.NewValue);
   std::vector<const Value *> Fed;
   G.nodesReaching(Wanted, &Fed);
-  NNC_TRY(interp::bindBatch(G, Inputs, Fed));
-  int64_t Batch = 1;
-  for (const Value *V : Fed)
-    if (!V->DeclaredDims.empty() && V->DeclaredDims[0] == -1)
-      Batch = V->Type.Dims[0];
-
-  auto B = std::make_unique<Bound>();
-  B->E = &E;
-  B->Seed = RunOpts.Seed;
-  Expected<Compiled *> C = compiled(E, Batch, RunOpts.Training);
+  Expected<int64_t> Batch = feedBatch(Inputs, Fed);
+  if (!Batch.ok())
+    return Batch.status();
+  Expected<Compiled *> C = compiled(E, *Batch, RunOpts.Training || E.Training);
   if (!C.ok())
     return C.status();
+  // The entry as compiled: its values have the batch's shapes.
+  const EntryPoint &CE = *(*C)->Entry;
+  std::vector<const Value *> BoundFed;
+  for (const Value *V : CE.Inputs)
+    for (const Value *F : Fed)
+      if (F->Name == V->Name)
+        BoundFed.push_back(V);
+  NNC_TRY(checkFeedShapes(Inputs, BoundFed));
+
+  auto B = std::make_unique<Bound>();
+  B->E = &CE;
+  B->Seed = RunOpts.Seed;
   B->C = *C;
   // Inputs converted to the compiled types; outputs poisoned with NaN so an
   // element the code failed to write cannot pass for a result.
-  for (const Value *V : E.Inputs) {
+  for (const Value *V : CE.Inputs) {
     auto It = Inputs.find(V->Name);
     if (It == Inputs.end()) {
       B->Io.push_back(nullptr); // not read by this entry (checked above)
@@ -258,7 +282,7 @@ JitEngine::bind(const EntryPoint &E, const interp::TensorMap &Inputs,
     B->Io.push_back(lineAligned(B->Buffers.back()));
     toHost(It->second.Data, V->Type.Elt, B->Io.back());
   }
-  for (const Value *V : E.Outputs) {
+  for (const Value *V : CE.Outputs) {
     B->Buffers.emplace_back(
         size_t(V->Type.numElements()) * elementBytes(V->Type.Elt) + 64);
     B->Io.push_back(lineAligned(B->Buffers.back()));
@@ -285,27 +309,28 @@ Status JitEngine::call(Bound &B) {
   return Status::success();
 }
 
-Expected<interp::TensorMap>
-JitEngine::runEntry(const EntryPoint &E, const interp::TensorMap &Inputs,
-                    const interp::Options &RunOpts) {
+Expected<TensorMap> JitEngine::runEntry(const EntryPoint &E,
+                                        const TensorMap &Inputs,
+                                        const RunOptions &RunOpts) {
   Expected<std::unique_ptr<Bound>> B = bind(E, Inputs, RunOpts);
   if (!B.ok())
     return B.status();
   NNC_TRY(call(**B));
-  interp::TensorMap Out;
-  for (size_t I = 0; I < E.Outputs.size(); ++I) {
-    const Value *V = E.Outputs[I];
-    Out[V->Name] = interp::Tensor(V->Type.Elt, V->Type.Dims,
-                                  fromHost((*B)->Io[E.Inputs.size() + I],
-                                           V->Type.Elt, V->Type.numElements()));
+  const EntryPoint &CE = *(*B)->E; // shapes bound to the batch
+  TensorMap Out;
+  for (size_t I = 0; I < CE.Outputs.size(); ++I) {
+    const Value *V = CE.Outputs[I];
+    Out[V->Name] = Tensor(V->Type.Elt, V->Type.Dims,
+                          fromHost((*B)->Io[CE.Inputs.size() + I], V->Type.Elt,
+                                   V->Type.numElements()));
   }
   return Out;
 }
 
 Expected<std::unique_ptr<PreparedRun>>
-JitEngine::prepare(const std::string &Entry, const interp::TensorMap &Inputs,
-                   const interp::Options &RunOpts) {
-  Expected<const EntryPoint *> EOr = interp::findEntry(G, Entry, Inputs);
+JitEngine::prepare(const std::string &Entry, const TensorMap &Inputs,
+                   const RunOptions &RunOpts) {
+  Expected<const EntryPoint *> EOr = findEntry(G, Entry, Inputs);
   if (!EOr.ok())
     return EOr.status();
   Expected<std::unique_ptr<Bound>> B = bind(**EOr, Inputs, RunOpts);
@@ -322,144 +347,6 @@ JitEngine::prepare(const std::string &Entry, const interp::TensorMap &Inputs,
 }
 
 } // namespace
-
-Status compileEntryIR(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
-                      bool Training, llvm::Module &M, const std::string &FnName,
-                      CompileReport &R, Instrumentation Inst,
-                      const PersistentLayout *Given) {
-  auto Start = std::chrono::steady_clock::now();
-  int64_t Threads = std::max<int64_t>(Opts.Threads, 1);
-  passes::KernelProgram KP =
-      passes::lowerToKernels(G, E, loweringOptions(Opts, Training));
-  PersistentLayout Layout = Given ? *Given : layoutPersistent(G);
-  R.ArenaBytes = KP.Plan.ArenaBytes;
-  R.LowerBound = KP.Plan.LowerBound;
-  R.PersistentBytes = Layout.Bytes;
-  uint64_t Io = 0;
-  for (const auto *Vs : {&E.Inputs, &E.Outputs})
-    for (const Value *V : *Vs)
-      Io += V->Type.bytes();
-  NNC_TRY(checkMemory(KP.Plan.ArenaBytes + Layout.Bytes + Io, Opts,
-                      "entry point '" + E.Name + "' (activations " +
-                          byteSize(double(KP.Plan.ArenaBytes)) +
-                          ", inputs and outputs " + byteSize(double(Io)) +
-                          ")"));
-  R.Kernels = KP.Kernels.size();
-  for (const passes::Kernel &K : KP.Kernels) {
-    std::string L = K.Fused ? "fused " : "";
-    for (const Node *N : K.Nodes)
-      L += std::string(L.empty() || L == "fused " ? "" : "+") +
-           std::string(N->opName());
-    R.Labels.push_back(L + shapeString(K.Nodes.front()->Outputs[0]->Type.Dims));
-  }
-  for (const passes::Kernel &K : KP.Kernels) {
-    std::set<const Value *> Touched;
-    std::set<const Value *> Inside;
-    for (const Node *N : K.Nodes)
-      for (const Value *Out : N->Outputs)
-        Inside.insert(Out);
-    for (const Node *N : K.Nodes)
-      for (const Value *In : N->Inputs)
-        if (In && !Inside.count(In))
-          Touched.insert(In);
-    if (K.Fused)
-      Touched.insert(K.Writes.begin(), K.Writes.end());
-    else
-      Touched.insert(K.Outputs.begin(), K.Outputs.end());
-    for (const Value *V : Touched)
-      R.TrafficBytes += V->Type.bytes();
-  }
-  for (const passes::Kernel &K : KP.Kernels)
-    if (K.Fused) {
-      ++R.FusedKernels;
-      R.FusedOps += K.Nodes.size();
-    }
-  R.Times.Lower += since(Start);
-
-  Start = std::chrono::steady_clock::now();
-  NNC_TRY(emitEntry(M, G, E, KP, Layout, Training, Threads, FnName, Inst));
-  R.Times.Emit += since(Start);
-  return Status::success();
-}
-
-/// The optimized module's object file: from the compile cache when it holds
-/// one for this module, target and build, else optimized and emitted here
-/// (and stored).
-static Expected<std::vector<char>> machineCode(llvm::Module &M,
-                                               const EngineOptions &Opts,
-                                               const std::string &FnName,
-                                               CompileReport &R) {
-  Expected<std::unique_ptr<llvm::TargetMachine>> TM =
-      createTargetMachine({Opts.TargetCpu});
-  if (!TM.ok())
-    return TM.status();
-  // NNC_DUMP_IR asks for the optimized module, which a cached entry lacks.
-  bool UseCache = !Opts.CacheDir.empty() && !std::getenv("NNC_DUMP_IR") &&
-                  !nncBuildId().empty();
-  CompileCache Cache(Opts.CacheDir);
-  CacheKey Key{};
-  if (UseCache) {
-    auto Start = std::chrono::steady_clock::now();
-    Key = CompileCache::key(M, **TM);
-    std::string Why;
-    std::optional<std::vector<char>> Hit = Cache.load(Key, Why);
-    R.Times.Machine += since(Start);
-    if (Hit) {
-      R.CacheNote =
-          "machine code from the compile cache (" + Cache.pathOf(Key) + ")";
-      return std::move(*Hit);
-    }
-    if (Why != "not cached")
-      R.CacheNote = Why + "; recompiled";
-  }
-  NNC_TRY(optimizeModule(M, **TM, {FnName}, R.Times,
-                         /*SharedKernelsElsewhere=*/true));
-  auto Start = std::chrono::steady_clock::now();
-  Expected<std::vector<char>> Object = emitObject(M, **TM);
-  R.Times.Machine += since(Start);
-  if (!Object.ok() || !UseCache)
-    return Object;
-  if (Status S = Cache.store(Key, *Object); !S.ok())
-    R.CacheNote = S.message() + " (compiled code not cached)";
-  return Object;
-}
-
-Expected<CompiledEntry> compileEntry(Graph &G, const EntryPoint &E,
-                                     const EngineOptions &Opts, bool Training,
-                                     CompileReport &R) {
-  // Started now, the shared kernels compile while this entry does.
-  (void)sharedKernels({Opts.TargetCpu});
-  llvm::LLVMContext Ctx;
-  llvm::Module M("nnc." + E.Name, Ctx);
-  // NNC_PROFILE=1: timestamps between kernels (see Jit.h).
-  NNC_TRY(compileEntryIR(
-      G, E, Opts, Training, M, "nnc_entry", R,
-      {std::getenv("NNC_PROFILE") != nullptr, Opts.CheckNumerics}));
-  Expected<std::vector<char>> Object = machineCode(M, Opts, "nnc_entry", R);
-  if (!Object.ok())
-    return Object.status();
-
-  auto Start = std::chrono::steady_clock::now();
-  const Expected<SharedObject> &Shared = sharedKernels({Opts.TargetCpu}).get();
-  R.Times.SharedWait += since(Start);
-  if (!Shared.ok())
-    return Shared.status();
-  Start = std::chrono::steady_clock::now();
-  Expected<std::unique_ptr<JitModule>> J =
-      JitModule::createFromObject(*Object, {Opts.TargetCpu}, *Shared);
-  if (!J.ok())
-    return J.status();
-  Expected<nnc_entry_fn> Fn = (*J)->lookup("nnc_entry");
-  if (!Fn.ok())
-    return Fn.status();
-  R.Times.Machine += since(Start);
-  return CompiledEntry{std::move(*J), *Fn};
-}
-
-Status compileOnly(Graph &G, const EntryPoint &E, const EngineOptions &Opts,
-                   bool Training, CompileReport &R) {
-  return compileEntry(G, E, Opts, Training, R).status();
-}
 
 Expected<std::unique_ptr<Engine>> createJitEngine(Graph &G,
                                                   const EngineOptions &Opts) {
