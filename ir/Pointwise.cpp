@@ -55,4 +55,16 @@ std::vector<AttrSpec> unaryAttrUnion() {
   return Specs;
 }
 
+bool unaryGradReads(std::string_view Op, std::string_view Attr) {
+  if (Attr == "op")
+    return true;
+  if (Op == "Dropout")
+    return Attr == "ratio" || Attr == "seed";
+  std::optional<Unary> U = unaryNamed(Op);
+  if (!U) // the verifier names the unknown op; show all there is
+    return true;
+  const pointwise::UnaryInfo &I = unaryInfo(*U);
+  return Attr == I.Attrs[0] || Attr == I.Attrs[1];
+}
+
 } // namespace nnc::ir

@@ -30,5 +30,8 @@ std::array<double, 2> unaryAttrs(Unary U, const Attributes &A);
 /// Every attribute of every row, each once, with the first row's default:
 /// what a UnaryGrad node carries from the op it differentiates.
 std::vector<AttrSpec> unaryAttrUnion();
+/// Whether a UnaryGrad of op Op reads attribute Attr: 'op' and the named
+/// op's own attributes; the rest of the union only holds defaults.
+bool unaryGradReads(std::string_view Op, std::string_view Attr);
 
 } // namespace nnc::ir

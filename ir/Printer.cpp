@@ -1,4 +1,5 @@
 #include "ir/Printer.h"
+#include "ir/Pointwise.h"
 
 #include <map>
 
@@ -70,6 +71,9 @@ void printGraph(const Graph &G, std::ostream &OS) {
       OS << " {";
       bool First = true;
       for (const auto &[Name, V] : N->Attrs) {
+        if (N->Op == OpKind::UnaryGrad && N->Attrs.has("op") &&
+            !unaryGradReads(N->Attrs.getString("op"), Name))
+          continue;
         OS << (First ? "" : ", ") << Name << "=" << attrValueString(V);
         First = false;
       }

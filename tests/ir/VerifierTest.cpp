@@ -187,6 +187,27 @@ TEST(Printer, TextAndDot) {
       << Dot.str();
 }
 
+// A UnaryGrad carries every pointwise op's attributes; it shows the ones
+// of the op it differentiates.
+TEST(Printer, UnaryGradShowsItsOpsAttributesOnly) {
+  Graph G;
+  Builder B(G);
+  Value *X = B.input("x", {-1, 3});
+  Value *Y = B.op(OpKind::LeakyRelu, {X}, attrs({{"alpha", 0.2}}), "y");
+  Value *D =
+      B.op(OpKind::UnaryGrad, {X, Y, X},
+           attrs({{"op", std::string("LeakyRelu")}, {"alpha", 0.2}}), "dy");
+  B.entry("grad", {X}, {D});
+  ASSERT_OK(B.status());
+  ASSERT_OK(verify(G));
+  std::ostringstream Text;
+  printGraph(G, Text);
+  EXPECT_NE(
+      Text.str().find("UnaryGrad(%x, %y, %x) {alpha=0.2, op=\"LeakyRelu\"}"),
+      std::string::npos)
+      << Text.str();
+}
+
 TEST(Verifier, HugeShapesAreRejectedNotOverflowed) {
   SmallGraph S;
   S.W->DeclaredDims = S.W->Type.Dims = {int64_t(1) << 40, int64_t(1) << 40};
