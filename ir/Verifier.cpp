@@ -131,13 +131,11 @@ Status checkValue(const Value &V) {
   return Status::success();
 }
 
-/// Every value that Out depends on must be fed by Entry or stored.
-Status checkReachable(const Graph &G, const EntryPoint &E) {
+/// The input or label that Out depends on and Entry does not feed, or null.
+const Value *unfedInput(const EntryPoint &E, const Value *Out) {
   std::set<const Value *> Fed(E.Inputs.begin(), E.Inputs.end());
   std::set<const Value *> Seen;
-  std::vector<const Value *> Work(E.Outputs.begin(), E.Outputs.end());
-  for (const Update &U : E.Updates)
-    Work.push_back(U.NewValue);
+  std::vector<const Value *> Work = {Out};
   while (!Work.empty()) {
     const Value *V = Work.back();
     Work.pop_back();
@@ -145,13 +143,38 @@ Status checkReachable(const Graph &G, const EntryPoint &E) {
       continue;
     if (V->Kind == Role::Input || V->Kind == Role::Label) {
       if (!Fed.count(V))
-        return error("entry point '", E.Name, "' needs ", tensorRef(V),
-                     " but does not take it as an input");
+        return V;
       continue;
     }
     if (V->Producer)
       for (const Value *In : V->Producer->Inputs)
         Work.push_back(In);
+  }
+  return nullptr;
+}
+
+/// Every value that an output or update depends on must be fed by the entry
+/// or stored.
+Status checkReachable(const Graph &G, const EntryPoint &E) {
+  std::vector<const Value *> Results(E.Outputs.begin(), E.Outputs.end());
+  for (const Update &U : E.Updates)
+    Results.push_back(U.NewValue);
+  for (const Value *Out : Results) {
+    const Value *V = unfedInput(E, Out);
+    if (!V)
+      continue;
+    std::string Through = V == Out ? "" : " (for " + tensorRef(Out) + ")";
+    // A loss marked OUTPUT lands in the inputs-to-outputs infer entry.
+    std::string Fix =
+        V->Kind != Role::Label ? ""
+        : G.Training && G.Training->Loss == Out
+            ? "; a loss is not a result of inference: give it role "
+              "ACTIVATION (training.loss names it), or declare "
+              "entry_points"
+            : "; add it to the entry point's inputs, or return "
+              "values that need no label";
+    return error("entry point '", E.Name, "' needs ", tensorRef(V), Through,
+                 " but does not take it as an input", Fix);
   }
   return Status::success();
 }
