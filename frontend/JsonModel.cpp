@@ -1,4 +1,5 @@
 //===- frontend/JsonModel.cpp - FlatBuffers JSON <-> binary ---------------===//
+#include "frontend/JsonNames.h"
 #include "frontend/ModelIO.h"
 
 #include <flatbuffers/idl.h>
@@ -45,7 +46,10 @@ Expected<std::vector<uint8_t>> jsonToBinary(const std::string &Json,
   if (!P.ok())
     return P.status();
   flatbuffers::Parser &Parser = **P;
-  if (!Parser.ParseJson(Json.c_str()))
+  Expected<std::string> Indexed = resolveTensorNames(Json, Name);
+  if (!Indexed.ok())
+    return Indexed.status();
+  if (!Parser.ParseJson(Indexed->c_str()))
     return error(Name, ":", oneLine(Parser.error_));
   const uint8_t *Buf = Parser.builder_.GetBufferPointer();
   return std::vector<uint8_t>(Buf, Buf + Parser.builder_.GetSize());
