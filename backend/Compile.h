@@ -5,14 +5,14 @@
 // steps (compile() in Compile.cpp reads top to bottom):
 //
 //   load                the model copied, its shapes bound to the batch
-//   training-lowering   \
-//   regularization       | the train step, when train_step is asked and
-//   autodiff             | the model has none yet (passes/TrainStep.h)
-//   optimizer           /
-//   fuse                \
-//   liveness             | each entry lowered to kernels over one arena
-//   in-place             | (passes/KernelProgram.h)
-//   memory-plan         /
+//   training-lowering   +
+//   regularization      | the train step, when train_step is asked and
+//   autodiff            | the model has none yet (passes/TrainStep.h)
+//   optimizer           +
+//   fuse                +
+//   liveness            | each entry lowered to kernels over one arena
+//   in-place            | (passes/KernelProgram.h)
+//   memory-plan         +
 //   codegen             the kernels as an LLVM function
 //   optimize            the kernel library linked in, LLVM's O3
 //   machine-code        native code, loaded into this process

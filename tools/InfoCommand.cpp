@@ -4,6 +4,7 @@
 #include "ir/Verifier.h"
 #include "passes/TrainStep.h"
 #include "tools/Commands.h"
+#include "tools/ModelSummary.h"
 
 #include <cstdio>
 #include <set>
@@ -15,21 +16,15 @@ using namespace nnc::ir;
 const CommandSpec InfoSpec = {
     "info",
     "MODEL",
-    "Summarizes a model: inputs, outputs, entry points, parameter count,\n"
-    "forward FLOPs and activation bytes per example (batch 1).",
+    "Summarizes a model: inputs, outputs, entry points; its layers with\n"
+    "output shapes, parameters and FLOPs (batch 1); parameter count, the\n"
+    "compiled arena, every optimizer hyper-parameter and a checkpoint's\n"
+    "state by what it is.",
     {},
     1,
     1};
 
 namespace {
-
-/// 61706 -> "61,706"
-std::string grouped(int64_t N) {
-  std::string S = std::to_string(N);
-  for (int I = int(S.size()) - 3; I > (N < 0 ? 1 : 0); I -= 3)
-    S.insert(size_t(I), ",");
-  return S;
-}
 
 std::string humanBytes(double B) {
   const char *Units[] = {"B", "KiB", "MiB", "GiB"};
@@ -61,7 +56,7 @@ void printPlan(const Graph &G, const char *Entry, int64_t Batch) {
   O.StopAfter = "memory-plan";
   Expected<backend::CompiledProgram> P = backend::compile(G, O);
   if (!P.ok()) { // compile() names train_step in its errors
-    const std::string &Why = P.status().message();
+    std::string Why = P.status().message();
     bool Named = Why.rfind(std::string(Entry) + ":", 0) == 0;
     std::printf("  %s%s%s\n", Named ? "" : Entry, Named ? "" : ": ",
                 Why.c_str());
@@ -132,7 +127,7 @@ Status runInfo(const Args &A) {
               .c_str());
   }
 
-  int64_t Params = 0, ParamBytes = 0, StateCount = 0, Frozen = 0;
+  int64_t Params = 0, ParamBytes = 0, Frozen = 0;
   int ParamTensors = 0;
   for (const auto &V : G->values()) {
     if (V->Kind == Role::Parameter && V->Trainable) {
@@ -141,23 +136,20 @@ Status runInfo(const Args &A) {
       ++ParamTensors;
     } else if (V->Kind == Role::Parameter) {
       Frozen += V->Type.numElements();
-    } else if (V->Kind == Role::State) {
-      StateCount += V->Type.numElements();
     }
   }
   std::printf("parameters: %s (%s) in %d tensors\n", grouped(Params).c_str(),
               humanBytes(double(ParamBytes)).c_str(), ParamTensors);
   if (Frozen)
     std::printf("frozen parameters: %s\n", grouped(Frozen).c_str());
-  if (StateCount)
-    std::printf("state: %s values (BatchNorm running statistics etc.)\n",
-                grouped(StateCount).c_str());
+  printState(*G);
 
   // Costs of the inference entry (or the first one), at batch size 1.
   const EntryPoint *E = G->findEntry("infer");
   if (!E && !G->EntryPoints.empty())
     E = &G->EntryPoints.front();
   if (E) {
+    printLayers(*G, *E);
     printCosts(*G, *E);
     printArena(*G);
   } else {
@@ -165,18 +157,8 @@ Status runInfo(const Args &A) {
                 "train_step from the training table)\n");
   }
 
-  if (G->Training) {
-    const TrainingConfig &T = *G->Training;
-    std::printf("training: loss %s, optimizer %s", T.Loss->Name.c_str(),
-                std::string(optimizerName(T.Optimizer.Kind)).c_str());
-    if (T.Optimizer.Lr)
-      std::printf(" lr=%g", *T.Optimizer.Lr);
-    if (T.L1)
-      std::printf(" l1=%g", T.L1);
-    if (T.L2)
-      std::printf(" l2=%g", T.L2);
-    std::printf("\n");
-  }
+  if (G->Training)
+    printTraining(*G->Training);
   return Status::success();
 }
 

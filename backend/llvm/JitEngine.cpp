@@ -7,12 +7,10 @@
 #include <llvm/Config/llvm-config.h>
 #include <llvm/TargetParser/Host.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <set>
 #include <tuple>
 
 namespace nnc::backend {
@@ -20,11 +18,6 @@ namespace nnc::backend {
 using namespace nnc::ir;
 
 namespace {
-
-double since(std::chrono::steady_clock::time_point T) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - T)
-      .count();
-}
 
 /// 64-byte aligned, zeroed bytes.
 struct AlignedBuffer {
