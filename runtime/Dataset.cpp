@@ -212,6 +212,36 @@ void Dataset::truncate(int64_t N) {
   Targets.resize(size_t(N));
 }
 
+Dataset splitOff(Dataset &D, double Fraction, uint64_t Seed) {
+  int64_t Held = std::clamp<int64_t>(int64_t(double(D.Count) * Fraction + 0.5),
+                                     1, std::max<int64_t>(D.Count - 1, 1));
+  std::vector<int64_t> Order = epochOrder(D.Count, Seed ^ 0x5a11d, -1);
+  std::vector<bool> ToHeld(size_t(D.Count), false);
+  for (int64_t I = 0; I < Held; ++I)
+    ToHeld[size_t(Order[size_t(I)])] = true;
+  Dataset Kept, Out;
+  for (Dataset *X : {&Kept, &Out}) {
+    X->ExampleDims = D.ExampleDims;
+    X->PixelScale = D.PixelScale;
+    X->NumClasses = D.NumClasses;
+    X->ClassNames = D.ClassNames;
+  }
+  int64_t F = D.exampleSize();
+  for (int64_t I = 0; I < D.Count; ++I) {
+    Dataset &To = ToHeld[size_t(I)] ? Out : Kept;
+    if (!D.Pixels.empty())
+      To.Pixels.insert(To.Pixels.end(), D.Pixels.begin() + I * F,
+                       D.Pixels.begin() + (I + 1) * F);
+    else
+      To.Features.insert(To.Features.end(), D.Features.begin() + I * F,
+                         D.Features.begin() + (I + 1) * F);
+    To.Targets.push_back(D.Targets[size_t(I)]);
+    ++To.Count;
+  }
+  D = std::move(Kept);
+  return Out;
+}
+
 void fillBatch(const Dataset &D, const std::vector<int64_t> &Order,
                int64_t Begin, int64_t Count, const Augmentation &Aug,
                uint64_t Seed, std::vector<double> &Features,

@@ -32,7 +32,14 @@ struct Dataset {
   void example(int64_t I, float *Dst) const;
   /// Keeps the first N examples.
   void truncate(int64_t N);
+  /// Names of the classes, when the data set has them (Fashion-MNIST's).
+  std::vector<std::string> ClassNames;
 };
+
+/// Moves Fraction of D's examples (rounded; at least one, and one is left)
+/// into the returned set: which ones is fixed by Seed alone, and both keep
+/// the data's order.
+Dataset splitOff(Dataset &D, double Fraction, uint64_t Seed);
 
 /// Reads an MNIST-format directory: {train,t10k}-{images-idx3,labels-idx1}
 /// -ubyte, gzipped or not. Pixels are scaled to [0, 1].

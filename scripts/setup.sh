@@ -3,7 +3,8 @@
 # Idempotent: a second run installs nothing and does not touch the network
 # unless something is missing. python3-torch is the tests' PyTorch oracle,
 # on OpenBLAS (libopenblas0-pthread: without it torch.mm runs on the
-# reference BLAS at a few GFLOP/s). --bench adds what the benchmarks use
+# reference BLAS at a few GFLOP/s); python3-matplotlib draws nnc plot's
+# curves. --bench adds what the benchmarks use
 # besides (GNU time for peak RSS).
 set -euo pipefail
 
@@ -14,7 +15,7 @@ PACKAGES=(
   libeigen3-dev libgtest-dev libbenchmark-dev
   dataset-fashion-mnist
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
-  python3-torch libopenblas0-pthread
+  python3-torch libopenblas0-pthread python3-matplotlib
 )
 if [[ "${1:-}" == "--bench" ]]; then PACKAGES+=(time); fi
 

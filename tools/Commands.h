@@ -13,7 +13,7 @@ struct Command {
 
 extern const CommandSpec InfoSpec, DumpSpec, ConvertSpec, RunSpec, TrainSpec,
     EvalSpec, GradcheckSpec, ImportSpec, OnnxTestSpec, CompileSpec, BenchSpec,
-    GradSpec, StepSpec;
+    GradSpec, StepSpec, PlotSpec;
 Status runInfo(const Args &A);
 Status runDump(const Args &A);
 Status runConvert(const Args &A);
@@ -27,5 +27,6 @@ Status runBench(const Args &A);
 Status runGrad(const Args &A);
 Status runStep(const Args &A);
 Status runOnnxTest(const Args &A);
+Status runPlot(const Args &A);
 
 } // namespace nnc::tools

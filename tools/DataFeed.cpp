@@ -172,6 +172,10 @@ Status loadData(const std::string &Spec, runtime::Dataset &Train,
                             ? " (install Debian's dataset-fashion-mnist, or "
                               "pass --data fashion-mnist:DIR)"
                             : "");
+    if (Kind == "fashion-mnist") // the data set's own labels, in order
+      Train.ClassNames = Test.ClassNames = {
+          "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+          "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
   } else if (Kind == "csv") {
     std::string TrainPath = Arg.substr(0, Arg.find(','));
     if (TrainPath.empty())

@@ -27,6 +27,27 @@ const CommandSpec EvalSpec = {
     1,
     1};
 
+namespace {
+
+/// Each class's share of its examples classified right, by name when the
+/// data set names its classes.
+void printPerClass(const EvalResult &R, const std::vector<std::string> &Names) {
+  std::printf("per class (right / examples of the class):\n");
+  for (int64_t T = 0; T < R.Classes; ++T) {
+    int64_t Of = 0;
+    for (int64_t P = 0; P < R.Classes; ++P)
+      Of += R.Confusion[size_t(T * R.Classes + P)];
+    int64_t Right = R.Confusion[size_t(T * R.Classes + T)];
+    std::string Name = size_t(T) < Names.size() ? Names[size_t(T)]
+                                                : "class " + std::to_string(T);
+    std::printf("  %5lld %-14s %6.2f%% (%lld/%lld)\n", (long long)T,
+                Name.c_str(), Of ? 100.0 * double(Right) / double(Of) : 0.0,
+                (long long)Right, (long long)Of);
+  }
+}
+
+} // namespace
+
 Status runEval(const Args &A) {
   if (!A.has("--data"))
     return usageError("nnc eval: --data SPEC is required");
@@ -88,8 +109,11 @@ Status runEval(const Args &A) {
     std::printf("%5lld", (long long)T);
     for (int64_t P = 0; P < R->Classes; ++P)
       std::printf("%6lld", (long long)R->Confusion[size_t(T * R->Classes + P)]);
+    if (size_t(T) < D.ClassNames.size())
+      std::printf("  %s", D.ClassNames[size_t(T)].c_str());
     std::printf("\n");
   }
+  printPerClass(*R, D.ClassNames);
   return Status::success();
 }
 

@@ -5,6 +5,7 @@
 #include "tools/EngineArgs.h"
 #include "tools/ModelChecks.h"
 #include "tools/OptimizerArgs.h"
+#include "tools/TrainLog.h"
 #include "tools/Trainer.h"
 
 #include <cmath>
@@ -54,7 +55,20 @@ const CommandSpec TrainSpec = {
          {"--save", "OUT", "checkpoint file (.nnc or .json)"},
          {"--resume", "CKPT", "continue from a checkpoint of MODEL"},
          {"--checkpoint-every", "N", "also checkpoint every N steps"},
-         {"--max-steps", "N", "stop after N steps in total"},
+         {"--max-steps", "N",
+          "stop after N steps in total (then evaluate as after an epoch)"},
+         {"--val-split", "F",
+          "hold out a fraction F of the training set, fixed by the seed, "
+          "and report its loss and accuracy after every epoch"},
+         {"--early-stop", "N",
+          "stop after N epochs without a lower validation loss"},
+         {"--save-best", "OUT",
+          "save the model whenever the validation loss is the lowest yet"},
+         {"--log", "FILE",
+          "one row per epoch, as CSV (.csv) or JSON Lines (.jsonl): step, "
+          "epoch, lr, train, validation and test loss and accuracy, "
+          "images/s, seconds (nnc plot draws it)"},
+         {"--log-every", "N", "also log every N steps"},
          {"--limit-train", "N", "use the first N training examples"},
          {"--limit-test", "N", "use the first N test examples"},
          {"--progress", "MODE",
@@ -122,10 +136,44 @@ void printStep(const StepReport &R, bool Bar) {
   std::fflush(stdout);
 }
 
-/// The data options that are not TrainOptions.
+/// The options that are not TrainOptions.
 struct DataLimits {
   int64_t Train = 0, Test = 0;
+  double ValSplit = 0;
+  std::string Log;
+  int64_t LogEvery = 0;
 };
+
+/// --val-split, --early-stop, --save-best, --log, --log-every.
+Status parseRunControl(const Args &A, TrainOptions &O, DataLimits &Limits) {
+  if (A.has("--val-split")) {
+    Expected<double> F = getDouble(A, "--val-split");
+    if (!F.ok())
+      return F.status();
+    if (!(*F > 0 && *F < 1))
+      return usageError("nnc train: --val-split must be between 0 and 1, "
+                        "found ",
+                        *F);
+    Limits.ValSplit = *F;
+  }
+  for (auto [Name, Slot] : {std::pair{"--early-stop", &O.EarlyStop},
+                            {"--log-every", &Limits.LogEvery}}) {
+    Expected<int64_t> V = A.getInt(Name, 0);
+    if (!V.ok())
+      return V.status();
+    if (*V < 0)
+      return usageError("nnc train: ", Name, " must be >= 0");
+    *Slot = *V;
+  }
+  if ((O.EarlyStop || A.has("--save-best")) && !Limits.ValSplit)
+    return usageError("nnc train: --early-stop and --save-best watch the "
+                      "validation loss: give --val-split");
+  O.SaveBest = A.get("--save-best", "");
+  Limits.Log = A.get("--log", "");
+  if (Limits.LogEvery && Limits.Log.empty())
+    return usageError("nnc train: --log-every needs --log FILE");
+  return Status::success();
+}
 
 /// TrainOptions from the command line; every malformed value is an error
 /// before anything is loaded.
@@ -192,7 +240,7 @@ Status parseTrainOptions(const Args &A, TrainOptions &O, DataLimits &Limits) {
   O.Hparams = A.get("--hparams", "");
   if (!O.Hparams.empty())
     NNC_TRY(parseHparams(O.Hparams).status().withPrefix("nnc train"));
-  return Status::success();
+  return parseRunControl(A, O, Limits);
 }
 
 /// The model to train: MODEL, or the checkpoint --resume names (which must
@@ -229,25 +277,56 @@ Expected<Graph> loadTrainingModel(const Args &A) {
   return Model;
 }
 
-/// Prints steps (as Mode says) and every epoch's losses and accuracy.
-void reportProgress(Trainer &T, const std::string &Mode, int64_t Every) {
-  T.OnStep = [Mode, Every](const StepReport &S) {
+/// " test loss 0.4 accuracy 85.00%"
+std::string evalText(const char *What, const std::optional<EvalResult> &R) {
+  if (!R)
+    return "";
+  std::string S = std::string(", ") + What + " loss " + lossText(R->Loss);
+  if (R->HasAccuracy) {
+    char Buf[32];
+    std::snprintf(Buf, sizeof(Buf), " accuracy %.2f%%", 100 * R->accuracy());
+    S += Buf;
+  }
+  return S;
+}
+
+/// Prints steps (as Mode says) and every epoch's losses and accuracy, and
+/// logs them when Log is set.
+void reportProgress(Trainer &T, const std::string &Mode, int64_t Every,
+                    TrainLog *Log, int64_t LogEvery,
+                    const std::string &SaveBest) {
+  T.OnStep = [=](const StepReport &S) {
     if (Mode == "bar")
       printStep(S, true);
     else if (Mode == "lines" &&
              (S.StepInEpoch % Every == 0 || S.StepInEpoch == S.StepsPerEpoch))
       printStep(S, false);
+    if (Log && LogEvery && S.GlobalStep % LogEvery == 0)
+      Log->step(S);
   };
-  T.OnEpoch = [Mode](const EpochReport &E) {
+  int64_t Patience = T.options().EarlyStop;
+  T.OnEpoch = [=](const EpochReport &E) {
     if (Mode == "bar")
       std::printf("\n");
-    std::printf("epoch %lld/%lld: train loss %s", (long long)(E.Epoch + 1),
-                (long long)E.Epochs, lossText(E.TrainLoss).c_str());
-    if (E.Test)
-      std::printf(", test loss %s accuracy %.2f%%",
-                  lossText(E.Test->Loss).c_str(), 100 * E.Test->accuracy());
-    std::printf(" (%.1f s)\n", E.Seconds);
+    if (E.Partial)
+      std::printf("after step %lld (--max-steps), in epoch %lld/%lld: ",
+                  (long long)E.Step, (long long)(E.Epoch + 1),
+                  (long long)E.Epochs);
+    else
+      std::printf("epoch %lld/%lld: ", (long long)(E.Epoch + 1),
+                  (long long)E.Epochs);
+    std::printf("train loss %s%s%s (%.1f s)\n", lossText(E.TrainLoss).c_str(),
+                evalText("validation", E.Val).c_str(),
+                evalText("test", E.Test).c_str(), E.Seconds);
+    if (E.Best && !SaveBest.empty())
+      std::printf("lowest validation loss yet: saved %s\n", SaveBest.c_str());
+    if (E.EarlyStop)
+      std::printf("stopping early: no lower validation loss for %lld "
+                  "epochs\n",
+                  (long long)Patience);
     std::fflush(stdout);
+    if (Log)
+      Log->epoch(E);
   };
 }
 
@@ -268,8 +347,10 @@ Status runTrain(const Args &A) {
     return T.status().withPrefix(ModelPath);
   // The JIT compiles the step while the data loads.
   (*T)->compileAhead();
-  runtime::Dataset Train, Test;
+  runtime::Dataset Train, Test, Val;
   NNC_TRY(loadData(A.get("--data"), Train, Test, Limits.Train, Limits.Test));
+  if (Limits.ValSplit)
+    Val = runtime::splitOff(Train, Limits.ValSplit, (*T)->seed());
   if (A.has("--batch") && O.Batch > Train.Count)
     return usageError("nnc train: --batch ", O.Batch, " is more than the ",
                       Train.Count, " training examples");
@@ -279,16 +360,27 @@ Status runTrain(const Args &A) {
     return usageError("nnc train: --progress must be bar, lines or none");
   const passes::ResolvedOptimizer &R = (*T)->optimizer();
   std::printf(
-      "%s: %lld training and %lld test examples, batch %lld, %s lr %g, "
-      "seed %llu%s\n",
-      ModelPath.c_str(), (long long)Train.Count, (long long)Test.Count,
-      (long long)O.Batch, std::string(optimizerName(R.Kind)).c_str(), R.Lr,
+      "%s: %lld training, %lld validation and %lld test examples, batch "
+      "%lld, %s lr %g, seed %llu%s\n",
+      ModelPath.c_str(), (long long)Train.Count, (long long)Val.Count,
+      (long long)Test.Count, (long long)O.Batch,
+      std::string(optimizerName(R.Kind)).c_str(), R.Lr,
       (unsigned long long)(*T)->seed(),
       (*T)->step()
           ? (", resuming at step " + std::to_string((*T)->step())).c_str()
           : "");
-  reportProgress(**T, Mode, std::max<int64_t>(1, (Train.Count / O.Batch) / 10));
-  NNC_TRY((*T)->train(Train, Test.Count ? &Test : nullptr));
+  std::unique_ptr<TrainLog> Log;
+  if (!Limits.Log.empty()) {
+    Expected<std::unique_ptr<TrainLog>> L =
+        TrainLog::open(Limits.Log, A.has("--resume"));
+    if (!L.ok())
+      return L.status();
+    Log = std::move(*L);
+  }
+  reportProgress(**T, Mode, std::max<int64_t>(1, (Train.Count / O.Batch) / 10),
+                 Log.get(), Limits.LogEvery, O.SaveBest);
+  NNC_TRY((*T)->train(Train, Test.Count ? &Test : nullptr,
+                      Val.Count ? &Val : nullptr));
   if (!O.SavePath.empty())
     std::printf("saved %s (step %lld)\n", O.SavePath.c_str(),
                 (long long)(*T)->step());

@@ -177,23 +177,55 @@ double Trainer::learningRate(int64_t GlobalStep, int64_t StepsPerEpoch) const {
   return Lr;
 }
 
-Status Trainer::train(const runtime::Dataset &Data,
-                      const runtime::Dataset *Test) {
-  // The evaluation compiles on another thread from here on: while
-  // train_step's compile finishes, then beside the first steps. It touches
-  // only Base and EvalI.
-  if (Test && EvalI->kind() == backend::EngineKind::Jit && !EvalAhead.valid())
-    EvalAhead = std::async(std::launch::async, [this, N = Test->Count] {
-      return compileEvaluation(Base, *EvalI, N, evalBatch());
-    });
-  if (TrainAhead.valid())
-    NNC_TRY(TrainAhead.get());
-  for (const runtime::Dataset *D : {&Data, Test})
+/// What an epoch (or the part of one a run ends in) has seen so far.
+struct Trainer::EpochTotals {
+  double LossSum = 0, CorrectSum = 0, LastLr = 0;
+  int64_t Seen = 0;
+  std::chrono::steady_clock::time_point Start =
+      std::chrono::steady_clock::now();
+};
+
+Expected<bool> Trainer::endEpoch(int64_t Epoch, bool Partial,
+                                 EpochTotals &Totals,
+                                 const runtime::Dataset *Test,
+                                 const runtime::Dataset *Val) {
+  EpochReport R{Epoch, Opts.Epochs, Totals.LossSum / double(Totals.Seen),
+                Totals.CorrectSum / double(Totals.Seen)};
+  R.Seconds = seconds(Totals.Start);
+  R.ExamplesPerSecond = double(Totals.Seen) / R.Seconds;
+  R.Lr = Totals.LastLr;
+  R.HasAccuracy = TS.Correct != nullptr;
+  R.Step = Step;
+  R.Partial = Partial;
+  for (auto [D, Into] : {std::pair{Val, &R.Val}, {Test, &R.Test}})
     if (D) {
-      Expected<DataBinding> B = bindData(TrainG, TS.Loss, D);
-      if (!B.ok())
-        return B.status();
+      Expected<EvalResult> E = evaluate(*D, evalBatch());
+      if (!E.ok())
+        return E.status();
+      *Into = *E;
     }
+  if (R.Val && R.Val->Loss < BestValLoss) {
+    BestValLoss = R.Val->Loss;
+    EpochsWithoutBetter = 0;
+    R.Best = true;
+    if (!Opts.SaveBest.empty())
+      NNC_TRY(save(Opts.SaveBest));
+  } else if (R.Val) {
+    ++EpochsWithoutBetter;
+  }
+  R.EarlyStop = Opts.EarlyStop > 0 && EpochsWithoutBetter >= Opts.EarlyStop;
+  if (!Opts.SavePath.empty())
+    NNC_TRY(save(Opts.SavePath));
+  if (OnEpoch)
+    OnEpoch(R);
+  Totals = EpochTotals();
+  return R.EarlyStop;
+}
+
+Status Trainer::train(const runtime::Dataset &Data,
+                      const runtime::Dataset *Test,
+                      const runtime::Dataset *Val) {
+  NNC_TRY(prepareTraining(Data, Test, Val));
   int64_t TailCount = Data.Count % Opts.Batch;
   bool InterpretTail = TailCount > 0 && tailOnInterpreter(TailCount);
   if (InterpretTail && Opts.Engine.Verbose)
@@ -207,9 +239,7 @@ Status Trainer::train(const runtime::Dataset &Data,
     Total = std::min(Total, Opts.MaxSteps);
   std::vector<int64_t> Order;
   int64_t OrderEpoch = -1;
-  double LossSum = 0, CorrectSum = 0;
-  int64_t Seen = 0;
-  auto EpochStart = std::chrono::steady_clock::now();
+  EpochTotals Totals;
   while (Step < Total) {
     int64_t Epoch = Step / PerEpoch, K = Step % PerEpoch;
     if (Epoch != OrderEpoch) {
@@ -236,57 +266,79 @@ Status Trainer::train(const runtime::Dataset &Data,
     if (!Out.ok())
       return Out.status().withPrefix("step " + std::to_string(Step + 1));
     double Loss = Out->at(TS.Loss->Name).Data[0];
-    if (!std::isfinite(Loss))
-      return error("step ", Step + 1, ": the loss is ",
-                   std::isnan(Loss) ? "NaN" : "infinite",
-                   " (lower the learning rate?); --check-numerics names the "
-                   "first kernel and tensor that went non-finite");
-    // Finite but far beyond any loss a converging run has: say so once,
-    // before it overflows.
-    if (std::fabs(Loss) > HugeLoss && !WarnedHugeLoss) {
-      WarnedHugeLoss = true;
-      std::fprintf(stderr,
-                   "warning: step %lld: the loss is %g; training is probably "
-                   "diverging (lower the learning rate?)\n",
-                   (long long)(Step + 1), Loss);
-    }
-    LossSum += Loss * double(Count);
+    NNC_TRY(checkLoss(Loss));
+    Totals.LossSum += Loss * double(Count);
     if (TS.Correct)
-      CorrectSum += Out->at(TS.Correct->Name).Data[0];
-    Seen += Count;
+      Totals.CorrectSum += Out->at(TS.Correct->Name).Data[0];
+    Totals.Seen += Count;
+    Totals.LastLr = Lr;
     ++Step;
+    // The steps still to run in this epoch: --max-steps may end it early.
+    int64_t Left = std::min(PerEpoch - K - 1, Total - Step);
+    double Elapsed = seconds(Totals.Start);
     if (OnStep)
       OnStep({Epoch, Opts.Epochs, K + 1, PerEpoch, Step, Lr,
-              LossSum / double(Seen), CorrectSum / double(Seen),
-              TS.Correct != nullptr, double(Seen) / seconds(EpochStart),
-              seconds(EpochStart) / double(K + 1) * double(PerEpoch - K - 1)});
+              Totals.LossSum / double(Totals.Seen),
+              Totals.CorrectSum / double(Totals.Seen), TS.Correct != nullptr,
+              double(Totals.Seen) / Elapsed,
+              Elapsed / double(K + 1) * double(Left)});
     if (!Opts.SavePath.empty() && Opts.CheckpointEvery > 0 &&
         Step % Opts.CheckpointEvery == 0)
       NNC_TRY(save(Opts.SavePath));
-    if (K + 1 == PerEpoch) {
-      EpochReport R{Epoch,
-                    Opts.Epochs,
-                    LossSum / double(Seen),
-                    CorrectSum / double(Seen),
-                    std::nullopt,
-                    seconds(EpochStart)};
-      if (Test) {
-        Expected<EvalResult> E = evaluate(*Test, evalBatch());
-        if (!E.ok())
-          return E.status();
-        R.Test = *E;
-      }
-      if (!Opts.SavePath.empty())
-        NNC_TRY(save(Opts.SavePath));
-      if (OnEpoch)
-        OnEpoch(R);
-      LossSum = CorrectSum = 0;
-      Seen = 0;
-      EpochStart = std::chrono::steady_clock::now();
+    // An epoch ends, or the run ends inside one (--max-steps).
+    bool Partial = K + 1 < PerEpoch && Step == Total;
+    if (K + 1 == PerEpoch || Partial) {
+      Expected<bool> Stop = endEpoch(Epoch, Partial, Totals, Test, Val);
+      if (!Stop.ok())
+        return Stop.status();
+      if (*Stop)
+        break;
     }
   }
   if (!Opts.SavePath.empty())
     NNC_TRY(save(Opts.SavePath));
+  return Status::success();
+}
+
+Status Trainer::prepareTraining(const runtime::Dataset &Data,
+                                const runtime::Dataset *Test,
+                                const runtime::Dataset *Val) {
+  // The evaluation compiles on another thread from here on: while
+  // train_step's compile finishes, then beside the first steps. It touches
+  // only Base and EvalI.
+  if (Test && EvalI->kind() == backend::EngineKind::Jit && !EvalAhead.valid())
+    EvalAhead = std::async(std::launch::async, [this, N = Test->Count] {
+      return compileEvaluation(Base, *EvalI, N, evalBatch());
+    });
+  if (TrainAhead.valid())
+    NNC_TRY(TrainAhead.get());
+  for (const runtime::Dataset *D : {&Data, Test, Val})
+    if (D) {
+      Expected<DataBinding> B = bindData(TrainG, TS.Loss, D);
+      if (!B.ok())
+        return B.status();
+    }
+  if (Opts.EarlyStop > 0 && !Val)
+    return usageError("early stopping watches the validation loss: give "
+                      "--val-split");
+  return Status::success();
+}
+
+Status Trainer::checkLoss(double Loss) {
+  if (!std::isfinite(Loss))
+    return error("step ", Step + 1, ": the loss is ",
+                 std::isnan(Loss) ? "NaN" : "infinite",
+                 " (lower the learning rate?); --check-numerics names the "
+                 "first kernel and tensor that went non-finite");
+  // Finite but far beyond any loss a converging run has: say so once,
+  // before it overflows.
+  if (std::fabs(Loss) > HugeLoss && !WarnedHugeLoss) {
+    WarnedHugeLoss = true;
+    std::fprintf(stderr,
+                 "warning: step %lld: the loss is %g; training is probably "
+                 "diverging (lower the learning rate?)\n",
+                 (long long)(Step + 1), Loss);
+  }
   return Status::success();
 }
 

@@ -15,6 +15,7 @@
 #include "runtime/Dataset.h"
 #include "tools/DataFeed.h"
 
+#include <cmath>
 #include <functional>
 #include <future>
 #include <memory>
@@ -43,6 +44,12 @@ struct TrainOptions {
   int64_t CheckpointEvery = 0;
   /// Stop once this many steps are done in total (0: no limit).
   int64_t MaxSteps = 0;
+  /// Stop after this many epochs in a row without a lower validation loss
+  /// (0: never); needs a validation set. A resumed run counts afresh.
+  int64_t EarlyStop = 0;
+  /// Where the model is saved each time the validation loss is the lowest
+  /// so far ("": nowhere).
+  std::string SaveBest;
   /// With the JIT, a smaller last batch may run on the reference
   /// interpreter when that costs less than compiling train_step for its
   /// size (false: always compile).
@@ -56,14 +63,21 @@ struct StepReport {
   double Lr, Loss, Accuracy; // running means over the epoch so far
   bool HasAccuracy;
   double ExamplesPerSecond;
-  double EtaSeconds; // until the end of this epoch
+  double EtaSeconds; // until the end of this epoch, or of the run if sooner
 };
 
 struct EpochReport {
   int64_t Epoch, Epochs;
   double TrainLoss, TrainAccuracy;
-  std::optional<EvalResult> Test;
-  double Seconds;
+  bool HasAccuracy = false; // a classifier's train step counts right rows
+  std::optional<EvalResult> Val, Test;
+  double Seconds = 0, ExamplesPerSecond = 0;
+  double Lr = 0;    // the last step's
+  int64_t Step = 0; // steps taken in all
+  /// The run ended inside this epoch (--max-steps).
+  bool Partial = false;
+  /// The lowest validation loss so far; the run stops early after this.
+  bool Best = false, EarlyStop = false;
 };
 
 class Trainer {
@@ -81,7 +95,10 @@ public:
   /// the data; train() waits for it.
   void compileAhead();
 
-  Status train(const runtime::Dataset &Train, const runtime::Dataset *Test);
+  /// Trains on Train, evaluating Val (if any) and Test (if any) after every
+  /// epoch and at the end of a run that stops inside one.
+  Status train(const runtime::Dataset &Train, const runtime::Dataset *Test,
+               const runtime::Dataset *Val = nullptr);
   Expected<EvalResult> evaluate(const runtime::Dataset &D, int64_t Batch);
   /// The model with the trained values, optimizer state and step count.
   ir::Graph checkpoint() const;
@@ -90,6 +107,7 @@ public:
   int64_t step() const { return Step; }
   uint64_t seed() const { return Seed; }
   const passes::ResolvedOptimizer &optimizer() const { return TS.Optimizer; }
+  const TrainOptions &options() const { return Opts; }
   backend::Engine &trainEngine() { return *TrainI; }
 
 private:
@@ -99,6 +117,18 @@ private:
   /// Waits for the compiles started ahead and returns how they ended.
   Status joinCompiles() const;
   bool tailOnInterpreter(int64_t TailCount) const;
+  /// Waits for train_step, starts the evaluation's compile, checks that
+  /// the model reads the data sets and that the options fit them.
+  Status prepareTraining(const runtime::Dataset &Data,
+                         const runtime::Dataset *Test,
+                         const runtime::Dataset *Val);
+  /// An error for a non-finite loss; a warning, once, for a huge one.
+  Status checkLoss(double Loss);
+  struct EpochTotals;
+  /// Evaluates, saves and reports the epoch; whether to stop early.
+  Expected<bool> endEpoch(int64_t Epoch, bool Partial, EpochTotals &Totals,
+                          const runtime::Dataset *Test,
+                          const runtime::Dataset *Val);
   Expected<backend::TensorMap>
   interpretedStep(const backend::TensorMap &Feed,
                   const backend::RunOptions &RunOpts);
@@ -121,6 +151,8 @@ private:
   /// A loss beyond this is reported once as a diverging run.
   static constexpr double HugeLoss = 1e20;
   bool WarnedHugeLoss = false;
+  double BestValLoss = INFINITY;
+  int64_t EpochsWithoutBetter = 0;
 };
 
 } // namespace nnc::tools

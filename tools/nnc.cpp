@@ -18,7 +18,7 @@ const Command Commands[] = {
     {GradcheckSpec, runGradcheck}, {ImportSpec, runImport},
     {OnnxTestSpec, runOnnxTest},   {CompileSpec, runCompile},
     {BenchSpec, runBench},         {GradSpec, runGrad},
-    {StepSpec, runStep},
+    {StepSpec, runStep},           {PlotSpec, runPlot},
 };
 
 /// A command's summary up to its first full stop, on lines of at most 80

@@ -39,6 +39,31 @@ TEST(Dataset, EpochOrderIsADeterministicPermutation) {
             (std::vector<int64_t>{0, 1, 2, 3}));
 }
 
+// A validation split: its share of the examples, disjoint from what is
+// left, both in the data's order, and which ones is the seed's choice.
+TEST(Dataset, SplitOffIsFixedByTheSeedAndKeepsTheOrder) {
+  auto Split = [](uint64_t Seed) {
+    runtime::Dataset D = ramp(100);
+    for (int64_t I = 0; I < 100; ++I)
+      D.Targets[size_t(I)] = double(I); // which example it was
+    runtime::Dataset Held = runtime::splitOff(D, 0.1, Seed);
+    EXPECT_EQ(Held.Count, 10);
+    EXPECT_EQ(D.Count, 90);
+    EXPECT_EQ(Held.Features.size(), 10u * 12);
+    EXPECT_EQ(D.Features.size(), 90u * 12);
+    EXPECT_TRUE(std::is_sorted(Held.Targets.begin(), Held.Targets.end()));
+    EXPECT_TRUE(std::is_sorted(D.Targets.begin(), D.Targets.end()));
+    std::vector<double> All = D.Targets;
+    All.insert(All.end(), Held.Targets.begin(), Held.Targets.end());
+    std::sort(All.begin(), All.end());
+    for (int64_t I = 0; I < 100; ++I)
+      EXPECT_EQ(All[size_t(I)], double(I));
+    return Held.Targets;
+  };
+  EXPECT_EQ(Split(3), Split(3));
+  EXPECT_NE(Split(3), Split(4));
+}
+
 TEST(Dataset, BatchesCopyExamplesInOrder) {
   runtime::Dataset D = ramp(5);
   std::vector<double> X, Y;
