@@ -13,7 +13,7 @@ struct Command {
 
 extern const CommandSpec InfoSpec, DumpSpec, ConvertSpec, RunSpec, TrainSpec,
     EvalSpec, GradcheckSpec, ImportSpec, OnnxTestSpec, CompileSpec, BenchSpec,
-    GradSpec, StepSpec, PlotSpec;
+    GradSpec, StepSpec, PlotSpec, ExportSpec;
 Status runInfo(const Args &A);
 Status runDump(const Args &A);
 Status runConvert(const Args &A);
@@ -28,5 +28,6 @@ Status runGrad(const Args &A);
 Status runStep(const Args &A);
 Status runOnnxTest(const Args &A);
 Status runPlot(const Args &A);
+Status runExport(const Args &A);
 
 } // namespace nnc::tools

@@ -19,6 +19,7 @@ const Command Commands[] = {
     {OnnxTestSpec, runOnnxTest},   {CompileSpec, runCompile},
     {BenchSpec, runBench},         {GradSpec, runGrad},
     {StepSpec, runStep},           {PlotSpec, runPlot},
+    {ExportSpec, runExport},
 };
 
 /// A command's summary up to its first full stop, on lines of at most 80

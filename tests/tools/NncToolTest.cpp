@@ -82,7 +82,7 @@ TEST(NncTool, VersionHelpCommandAndWholeSummaries) {
       Last = L;
   }
   EXPECT_EQ(Last.back(), '.') << Last;
-  EXPECT_EQ(Commands, 14);
+  EXPECT_EQ(Commands, 15);
 }
 
 TEST(NncTool, NotFoundSaysWhatExists) {
