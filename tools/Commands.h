@@ -30,4 +30,8 @@ Status runOnnxTest(const Args &A);
 Status runPlot(const Args &A);
 Status runExport(const Args &A);
 
+/// The nnc command line (Argv[0] is the program): runs the subcommand
+/// Argv[1] names and returns the exit status (2: a usage mistake).
+int runCli(int Argc, char **Argv);
+
 } // namespace nnc::tools

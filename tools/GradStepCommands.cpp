@@ -16,6 +16,7 @@
 #include "tools/EngineArgs.h"
 #include "tools/ModelChecks.h"
 #include "tools/OptimizerArgs.h"
+#include "tools/StepSession.h"
 #include "tools/TensorFiles.h"
 
 #include <cctype>
@@ -206,8 +207,7 @@ Status runStep(const Args &A) {
   Expected<Setup> S = load(A, "step");
   if (!S.ok())
     return S.status();
-  Graph &G = S->G;
-  warnIfBatchNormFolded(G, A.positional()[0]);
+  warnIfBatchNormFolded(S->G, A.positional()[0]);
   Expected<int64_t> Steps = A.getInt("--steps", 1);
   if (!Steps.ok())
     return Steps.status();
@@ -216,41 +216,24 @@ Status runStep(const Args &A) {
   OptimizerConfig OC;
   NNC_TRY(setOptimizer(A.get("--optimizer", "sgd"), OC).withPrefix("nnc step"));
   NNC_TRY(applyHparams(A.get("--hparams", "{}"), OC));
-  G.Training = TrainingConfig();
-  G.Training->Loss = S->Loss;
-  G.Training->Optimizer = OC;
-  Expected<backend::TrainingGraph> TG =
-      backend::buildTrainingGraph(G, A.get("--bn-mode", "train") == "train");
-  if (!TG.ok())
-    return TG.status();
-  Graph &T = TG->Graph;
-  const passes::TrainStep *TS = &TG->Step;
-  Expected<backend::TensorMap> In = readInputs(A, T);
+  Expected<backend::EngineOptions> EO = engineOptions(A);
+  if (!EO.ok())
+    return EO.status();
+  std::string Loss = S->Loss->Name;
+  Expected<std::unique_ptr<StepSession>> Session =
+      StepSession::create(std::move(S->G), Loss, OC,
+                          A.get("--bn-mode", "train") == "train", *EO);
+  if (!Session.ok())
+    return Session.status();
+  Expected<backend::TensorMap> In = readInputs(A, (*Session)->graph());
   if (!In.ok())
     return In.status();
-  Expected<std::unique_ptr<backend::Engine>> Eng = createEngine(A, T);
-  if (!Eng.ok())
-    return Eng.status();
-  backend::RunOptions O;
-  O.Training = true;
-  for (int64_t K = 1; K <= *Steps; ++K) {
-    backend::TensorMap Feed = *In;
-    Feed["train.lr"] = backend::Tensor(DType::F32, {}, {TS->Optimizer.Lr});
-    Feed["train.weight_decay"] =
-        backend::Tensor(DType::F32, {}, {TS->Optimizer.WeightDecay});
-    Feed["train.step"] = backend::Tensor(DType::F32, {}, {double(K)});
-    Expected<backend::TensorMap> Out =
-        (*Eng)->run(passes::TrainStepName, Feed, O);
-    if (!Out.ok())
-      return Out.status().withPrefix("step " + std::to_string(K));
-  }
-  backend::TensorMap Params;
+  for (int64_t K = 1; K <= *Steps; ++K)
+    NNC_TRY((*Session)->step(*In).status());
+  backend::TensorMap Params = (*Session)->parameters();
   std::vector<std::pair<std::string, std::string>> Files;
-  for (Value *P : trainable(T)) {
-    Params[P->Name] =
-        backend::Tensor(P->Type.Elt, P->Type.Dims, (*Eng)->read(P));
-    Files.push_back({P->Name, P->Name});
-  }
+  for (const auto &[Name, T] : Params)
+    Files.push_back({Name, Name});
   NNC_TRY(writeAll(A.get("--output-dir"), Params, Files));
   std::printf("%lld %s steps; wrote %zu parameters to %s\n", (long long)*Steps,
               optimizerName(OC.Kind).data(), Files.size(),
