@@ -220,9 +220,8 @@ Status runStep(const Args &A) {
   if (!EO.ok())
     return EO.status();
   std::string Loss = S->Loss->Name;
-  Expected<std::unique_ptr<StepSession>> Session =
-      StepSession::create(std::move(S->G), Loss, OC,
-                          A.get("--bn-mode", "train") == "train", *EO);
+  Expected<std::unique_ptr<StepSession>> Session = StepSession::create(
+      std::move(S->G), Loss, OC, A.get("--bn-mode", "train") == "train", *EO);
   if (!Session.ok())
     return Session.status();
   Expected<backend::TensorMap> In = readInputs(A, (*Session)->graph());

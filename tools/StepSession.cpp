@@ -16,8 +16,7 @@ StepSession::create(Graph Model, const std::string &Loss,
   if (!L)
     return error("no value named '", Loss, "'");
   if (L->Type.numElements() != 1 || L->Type.Elt != DType::F32)
-    return error("loss '", Loss, "' must be an f32 scalar, is ",
-                 L->Type.str());
+    return error("loss '", Loss, "' must be an f32 scalar, is ", L->Type.str());
   for (const auto &N : Model.nodes())
     if (N->Op == OpKind::Dropout)
       N->Attrs.set("ratio", 0.0);
@@ -58,8 +57,8 @@ backend::TensorMap StepSession::parameters() {
   backend::TensorMap P;
   for (Value *V : Training.Graph.valuesWithRole(Role::Parameter))
     if (V->Trainable)
-      P[V->Name] = backend::Tensor(V->Type.Elt, V->DeclaredDims,
-                                   Engine->read(V));
+      P[V->Name] =
+          backend::Tensor(V->Type.Elt, V->DeclaredDims, Engine->read(V));
   return P;
 }
 

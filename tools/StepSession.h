@@ -1,4 +1,5 @@
-//===- tools/StepSession.h - Optimizer steps on caller's batches -*- C++ -*-===//
+//===- tools/StepSession.h - Optimizer steps on caller's batches -*- C++
+//-*-===//
 //
 // What nnc step runs and what Python's nnc.Trainer runs: a model's train
 // step for a chosen loss and optimizer, compiled by an engine, stepped on

@@ -1,0 +1,258 @@
+//===- python/NncModule.cpp - nnc from Python (pybind11) ------------------===//
+//
+// The native half of the nnc package: models loaded and saved by the same
+// code as the nnc tool, entry points compiled by the same engines, optimizer
+// steps by the same StepSession as nnc step, and the CLI itself. Errors
+// become nnc.Error carrying nnc's one-line message.
+//
+//===----------------------------------------------------------------------===//
+#include "backend/Engine.h"
+#include "frontend/ModelIO.h"
+#include "ir/Initializers.h"
+#include "tools/Commands.h"
+#include "tools/EngineArgs.h"
+#include "tools/OptimizerArgs.h"
+#include "tools/StepSession.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+using namespace nnc;
+
+namespace {
+
+struct NncError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+template <typename T> T take(Expected<T> E) {
+  if (!E.ok())
+    throw NncError(E.status().message());
+  return std::move(*E);
+}
+void check(const Status &S) {
+  if (!S.ok())
+    throw NncError(S.message());
+}
+
+/// An array for input V: its dtype (f32, or i64 for labels), C order.
+backend::Tensor toTensor(const ir::Value &V, const py::handle &Object) {
+  backend::Tensor T;
+  T.Elt = V.Type.Elt;
+  if (V.Type.Elt == ir::DType::I64) {
+    auto A =
+        py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(
+            Object);
+    if (!A)
+      throw NncError("input '" + V.Name + "' must be an array of integers");
+    T.Dims.assign(A.shape(), A.shape() + A.ndim());
+    T.Data.assign(A.data(), A.data() + A.size());
+    return T;
+  }
+  auto A =
+      py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(
+          Object);
+  if (!A)
+    throw NncError("input '" + V.Name + "' must be an array of numbers");
+  T.Dims.assign(A.shape(), A.shape() + A.ndim());
+  T.Data.assign(A.data(), A.data() + A.size());
+  return T;
+}
+
+py::array toArray(const backend::Tensor &T) {
+  std::vector<py::ssize_t> Shape(T.Dims.begin(), T.Dims.end());
+  if (T.Elt == ir::DType::I64) {
+    py::array_t<int64_t> A(Shape);
+    std::copy(T.Data.begin(), T.Data.end(), A.mutable_data());
+    return A;
+  }
+  py::array_t<float> A(Shape);
+  std::copy(T.Data.begin(), T.Data.end(), A.mutable_data());
+  return A;
+}
+
+/// Keyword arguments as the tensors of entry E's inputs.
+backend::TensorMap feed(const ir::EntryPoint &E, const py::kwargs &Inputs) {
+  backend::TensorMap Map;
+  for (const auto &[Key, Value] : Inputs) {
+    std::string Name = py::cast<std::string>(Key);
+    const ir::Value *V = nullptr;
+    for (const ir::Value *In : E.Inputs)
+      if (In->Name == Name)
+        V = In;
+    if (!V) {
+      std::string Known;
+      for (const ir::Value *In : E.Inputs)
+        Known += (Known.empty() ? "" : ", ") + In->Name;
+      throw NncError("entry point '" + E.Name + "' has no input '" + Name +
+                     "' (its inputs: " + Known + ")");
+    }
+    Map[Name] = toTensor(*V, Value);
+  }
+  return Map;
+}
+
+py::dict arrays(const backend::TensorMap &Map) {
+  py::dict D;
+  for (const auto &[Name, T] : Map)
+    D[py::str(Name)] = toArray(T);
+  return D;
+}
+
+struct Model {
+  std::shared_ptr<ir::Graph> G;
+  std::string Path;
+};
+
+/// An entry point compiled by an engine; the engine keeps the graph.
+struct Function {
+  std::shared_ptr<ir::Graph> G;
+  std::unique_ptr<backend::Engine> Engine;
+  std::string Entry;
+  py::dict call(const py::kwargs &Inputs) {
+    const ir::EntryPoint *E = G->findEntry(Entry);
+    backend::TensorMap In = feed(*E, Inputs);
+    backend::TensorMap Out;
+    {
+      py::gil_scoped_release Unlocked;
+      Out = take(Engine->run(Entry, In));
+    }
+    return arrays(Out);
+  }
+};
+
+struct Trainer {
+  std::unique_ptr<tools::StepSession> Session;
+  std::shared_ptr<ir::Graph> Base; // the model trained, for save()
+  /// The model with the trained parameters and the optimizer's state.
+  void save(const std::string &Path) {
+    ir::Graph C = Base->clone();
+    for (const auto &V : Session->graph().values()) {
+      if (!ir::isStored(V->Kind) || V->Kind == ir::Role::Constant)
+        continue;
+      ir::Value *Dst = C.findValue(V->Name);
+      if (!Dst) { // optimizer state, as nnc train's checkpoints carry it
+        Dst = C.addValue(V->Name, ir::Role::State, V->Type);
+        Dst->DeclaredDims = V->DeclaredDims;
+      }
+      Dst->Data = ir::encode(Session->engine().read(V.get()), V->Type.Elt);
+    }
+    check(frontend::saveModel(C, Path));
+  }
+  double step(const py::kwargs &Inputs) {
+    const ir::EntryPoint *E = Session->graph().findEntry("train_step");
+    backend::TensorMap In = feed(*E, Inputs);
+    backend::TensorMap Out;
+    {
+      py::gil_scoped_release Unlocked;
+      Out = take(Session->step(std::move(In)));
+    }
+    return Out.at(Session->trainStep().Loss->Name).Data[0];
+  }
+};
+
+backend::EngineOptions engine(const std::string &Kind, int64_t Threads,
+                              bool Fuse) {
+  backend::EngineOptions O;
+  O.Kind = take(backend::parseEngineKind(Kind));
+  O.Threads = Threads;
+  O.setFuse(Fuse);
+  O.CacheDir = backend::defaultCompileCacheDir();
+  return O;
+}
+
+} // namespace
+
+PYBIND11_MODULE(_nnc, M) {
+  M.doc() = "nnc: a static compiler for neural networks (native part)";
+  py::register_exception<NncError>(M, "Error", PyExc_RuntimeError);
+
+  py::class_<Model>(M, "Model")
+      .def_property_readonly("name", [](const Model &X) { return X.G->Name; })
+      .def_property_readonly("path", [](const Model &X) { return X.Path; })
+      .def_property_readonly("entry_points",
+                             [](const Model &X) {
+                               std::vector<std::string> Names;
+                               for (const ir::EntryPoint &E : X.G->EntryPoints)
+                                 Names.push_back(E.Name);
+                               return Names;
+                             })
+      .def("save",
+           [](const Model &X, const std::string &Path) {
+             check(frontend::saveModel(*X.G, Path));
+           })
+      .def(
+          "compile",
+          [](const Model &X, const std::string &Entry, const std::string &Kind,
+             int64_t Threads, bool Fuse) {
+            if (!X.G->findEntry(Entry))
+              throw NncError("no entry point '" + Entry + "'");
+            auto F = std::make_unique<Function>();
+            F->G = X.G;
+            F->Entry = Entry;
+            F->Engine =
+                take(backend::createEngine(*X.G, engine(Kind, Threads, Fuse)));
+            return F;
+          },
+          py::arg("entry") = "infer", py::arg("engine") = "jit",
+          py::arg("threads") = 0, py::arg("fuse") = true)
+      .def(
+          "_trainer",
+          [](const Model &X, std::string Loss, const std::string &Optimizer,
+             const std::string &Hparams, bool BatchStatistics,
+             const std::string &Kind, int64_t Threads) {
+            if (Loss.empty() && X.G->Training)
+              Loss = X.G->Training->Loss->Name;
+            if (Loss.empty())
+              throw NncError("the model has no training table: name the "
+                             "loss, trainer(loss=...)");
+            ir::OptimizerConfig OC;
+            check(tools::setOptimizer(Optimizer, OC));
+            check(tools::applyHparams(Hparams, OC));
+            auto T = std::make_unique<Trainer>();
+            T->Base = X.G;
+            T->Session = take(tools::StepSession::create(
+                X.G->clone(), Loss, OC, BatchStatistics,
+                engine(Kind, Threads, true)));
+            return T;
+          },
+          py::arg("loss") = "", py::arg("optimizer") = "sgd",
+          py::arg("hparams") = "{}", py::arg("batch_statistics") = true,
+          py::arg("engine") = "jit", py::arg("threads") = 0);
+
+  py::class_<Function>(M, "Function")
+      .def_readonly("entry", &Function::Entry)
+      .def("__call__", &Function::call);
+
+  py::class_<Trainer>(M, "Trainer")
+      .def("step", &Trainer::step)
+      .def("save", &Trainer::save, py::arg("path"))
+      .def_property_readonly(
+          "steps", [](const Trainer &T) { return T.Session->steps(); })
+      .def("parameters",
+           [](Trainer &T) { return arrays(T.Session->parameters()); });
+
+  M.def(
+      "load",
+      [](const std::string &Path) {
+        return Model{
+            std::make_shared<ir::Graph>(take(frontend::loadModel(Path))), Path};
+      },
+      py::arg("path"));
+  M.def(
+      "main",
+      [](std::vector<std::string> Args) {
+        Args.insert(Args.begin(), "nnc");
+        std::vector<char *> Argv;
+        for (std::string &A : Args)
+          Argv.push_back(A.data());
+        Argv.push_back(nullptr);
+        py::gil_scoped_release Unlocked;
+        int Rc = tools::runCli(int(Args.size()), Argv.data());
+        std::fflush(stdout);
+        return Rc;
+      },
+      py::arg("args"));
+}

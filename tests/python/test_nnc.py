@@ -1,0 +1,107 @@
+"""The nnc Python package against the nnc tool: same outputs, the same
+optimizer steps bit for bit, errors as exceptions. Run by ctest with
+PYTHONPATH at the build's python/ directory and NNC_TOOL at the tool."""
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+import nnc
+
+SOURCE = os.environ["NNC_SOURCE_DIR"]
+TOOL = os.environ["NNC_TOOL"]
+EXAMPLES = ["lenet5", "convbn", "alexnet_tiny", "vgg_tiny", "rbf", "xor_mlp"]
+
+
+def example(name):
+    return os.path.join(SOURCE, "examples", "models", name + ".json")
+
+
+def inputs_of(name, batch, seed):
+    rng = np.random.RandomState(seed)
+    if name == "xor_mlp":
+        return {"x": rng.rand(batch, 2).astype(np.float32)}
+    return {"image": rng.rand(batch, 1, 28, 28).astype(np.float32)}
+
+
+class NncPackage(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir.name, name)
+
+    def tool(self, *args):
+        subprocess.run([TOOL, *args], check=True, stdout=subprocess.DEVNULL)
+
+    def test_every_example_computes_what_nnc_run_does(self):
+        for name in EXAMPLES:
+            with self.subTest(name):
+                feed = inputs_of(name, 3, 1)
+                files = []
+                for key, array in feed.items():
+                    np.save(self.path(key + ".npy"), array)
+                    files += ["--input", f"{key}={self.path(key + '.npy')}"]
+                out = self.path(name)
+                self.tool("run", example(name), *files, "--output-dir", out,
+                          "--format", "npy")
+                got = nnc.load(example(name)).compile("infer")(**feed)
+                for key, array in got.items():
+                    want = np.load(os.path.join(out, key + ".npy"))
+                    self.assertEqual(array.shape, want.shape)
+                    np.testing.assert_array_equal(array, want)
+
+    def test_twenty_trainer_steps_equal_nnc_step_bit_for_bit(self):
+        rng = np.random.RandomState(2)
+        image = rng.rand(16, 1, 28, 28).astype(np.float32)
+        label = rng.randint(0, 10, 16).astype(np.int64)
+        np.save(self.path("image.npy"), image)
+        np.save(self.path("label.npy"), label)
+        self.tool("step", example("convbn"), "--loss", "loss", "--optimizer",
+                  "adam", "--hparams", '{"lr": 0.002, "weight_decay": 0.01}',
+                  "--steps", "20", "--input", f"image={self.path('image.npy')}",
+                  "--input", f"label={self.path('label.npy')}",
+                  "--output-dir", self.path("steps"))
+        trainer = nnc.load(example("convbn")).trainer(
+            optimizer="adam", lr=0.002, weight_decay=0.01)
+        for _ in range(20):
+            loss = trainer.step(image=image, label=label)
+        self.assertTrue(np.isfinite(loss))
+        self.assertEqual(trainer.steps, 20)
+        params = trainer.parameters()
+        self.assertEqual(len(params), 12)
+        for key, array in params.items():
+            raw = np.fromfile(os.path.join(self.path("steps"), key + ".bin"),
+                              np.float32).reshape(array.shape)
+            np.testing.assert_array_equal(array, raw, err_msg=key)
+        trainer.save(self.path("trained.nnc"))
+        again = nnc.load(self.path("trained.nnc")).compile("infer")(
+            image=image)["logits"]
+        self.assertEqual(again.shape, (16, 10))
+
+    def test_bad_inputs_raise_nncs_message(self):
+        infer = nnc.load(example("lenet5")).compile("infer")
+        with self.assertRaisesRegex(nnc.Error, "has no input 'picture'"):
+            infer(picture=np.zeros((1, 1, 28, 28), np.float32))
+        with self.assertRaisesRegex(nnc.Error, "has shape .* expected"):
+            infer(image=np.zeros((1, 28, 28), np.float32))
+        with self.assertRaisesRegex(nnc.Error, "must be an array of numbers"):
+            infer(image="not an array")
+        with self.assertRaisesRegex(nnc.Error, "cannot open"):
+            nnc.load(self.path("missing.nnc"))
+
+    def test_the_command_line_runs_as_a_module(self):
+        done = subprocess.run([sys.executable, "-m", "nnc", "--version"],
+                              capture_output=True, text=True, check=True)
+        self.assertTrue(done.stdout.startswith("nnc "), done.stdout)
+        self.assertEqual(nnc.main(["info"]), 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
