@@ -66,9 +66,7 @@ Status runEval(const Args &A) {
   Expected<ir::Graph> G = frontend::loadModel(Path);
   if (!G.ok())
     return G.status();
-  if (const ir::Value *V = firstNonFiniteTensor(*G))
-    return error(Path, ": tensor '", V->Name, "' holds NaN or infinity; ",
-                 "the model is not evaluated");
+  NNC_TRY(refuseNonFinite(*G, Path, "evaluated"));
   runtime::Dataset Train, Test;
   bool UseTrain = Split == "train";
   NNC_TRY(loadData(A.get("--data"), Train, Test, UseTrain ? *Limit : 1,

@@ -39,9 +39,7 @@ Status runExport(const Args &A) {
   Expected<ir::Graph> G = frontend::loadModel(Path);
   if (!G.ok())
     return G.status();
-  if (const ir::Value *V = firstNonFiniteTensor(*G))
-    return error(Path, ": tensor '", V->Name, "' holds NaN or infinity; ",
-                 "the model is not exported");
+  NNC_TRY(refuseNonFinite(*G, Path, "exported"));
   Expected<std::vector<uint8_t>> Bytes = frontend::exportOnnx(*G, O, Path);
   if (!Bytes.ok())
     return Bytes.status();

@@ -41,6 +41,14 @@ const Value *firstNonFiniteTensor(const Graph &G) {
   return nullptr;
 }
 
+Status refuseNonFinite(const Graph &G, const std::string &Path,
+                       const char *Done) {
+  if (const Value *V = firstNonFiniteTensor(G))
+    return error(Path, ": tensor '", V->Name, "' holds NaN or infinity; ",
+                 "the model is not ", Done);
+  return Status::success();
+}
+
 namespace {
 std::string listed(const char *What, const std::vector<std::string> &Names) {
   std::string Out = std::string(" (") + What + ": ";

@@ -17,6 +17,10 @@ void warnIfBatchNormFolded(const ir::Graph &G, const std::string &Path);
 /// The first stored tensor (parameter, state, constant) of G holding NaN or
 /// infinity, or null: such a model is not evaluated and never saved.
 const ir::Value *firstNonFiniteTensor(const ir::Graph &G);
+/// An error naming Path and that tensor when there is one: "the model is
+/// not " + Done ("evaluated", "exported").
+Status refuseNonFinite(const ir::Graph &G, const std::string &Path,
+                       const char *Done);
 
 /// For "not found" messages, what exists: " (the model has: infer,
 /// train_step)", " (its inputs: image)", " (its f32 scalars: loss)".

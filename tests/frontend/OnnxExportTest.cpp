@@ -17,10 +17,6 @@ using namespace nnc::test;
 
 namespace {
 
-std::string example(const std::string &Name) {
-  return std::string(NNC_SOURCE_DIR) + "/examples/models/" + Name + ".json";
-}
-
 /// The largest |a - b| / max(1, |b|) over G's and Back's infer outputs
 /// on one random batch of 3, both on the reference interpreter.
 double roundTripError(Graph &G, Graph &Back) {
@@ -55,10 +51,10 @@ TEST(OnnxExport, EveryExampleTrainedRoundTripsThroughOnnx) {
   for (const char *M :
        {"lenet5", "convbn", "alexnet_tiny", "vgg_tiny", "rbf", "xor_mlp"}) {
     SCOPED_TRACE(M);
-    std::string Path = example(M);
+    std::string Path = exampleModel(M);
     if (std::string(M) != "xor_mlp") { // the others read Fashion-MNIST
       Path = D.file(std::string(M) + ".nnc");
-      Result R = runNnc("train " + example(M) +
+      Result R = runNnc("train " + exampleModel(M) +
                         " --data fashion-mnist --limit-train 640 "
                         "--limit-test 64 --epochs 1 --progress none --save " +
                         Path);
@@ -108,8 +104,8 @@ TEST(OnnxExport, WhatOnnxCannotSayIsNamedAndNothingIsWritten) {
 
 TEST(OnnxExport, TheCommandWritesAFileNncImports) {
   TempDir D;
-  Result R = runNnc("export " + example("convbn") + " --fold-batchnorm -o " +
-                    D.file("m.onnx"));
+  Result R = runNnc("export " + exampleModel("convbn") +
+                    " --fold-batchnorm -o " + D.file("m.onnx"));
   ASSERT_EQ(R.Exit, 0) << R.Err;
   R = runNnc("import " + D.file("m.onnx") + " -o " + D.file("m.nnc"));
   ASSERT_EQ(R.Exit, 0) << R.Err;

@@ -9,46 +9,38 @@ using namespace nnc::test;
 
 namespace {
 
-std::string example(const std::string &Name) {
-  return std::string(NNC_SOURCE_DIR) + "/examples/models/" + Name;
-}
-
-bool has(const std::string &Text, const std::string &Want) {
-  return Text.find(Want) != std::string::npos;
-}
-
 TEST(NncDump, ShowsTheKernelProgramAfterEachLoweringStep) {
-  std::string M = example("convbn.json");
+  std::string M = exampleModel("convbn");
   Result R = runNnc("dump " + M + " --print-after fuse --entry train_step");
   ASSERT_EQ(R.Exit, 0) << R.Err;
-  EXPECT_TRUE(has(R.Out, "kernel program of 'train_step'")) << R.Out;
-  EXPECT_FALSE(has(R.Out, " live [")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, "kernel program of 'train_step'")) << R.Out;
+  EXPECT_FALSE(contains(R.Out, " live [")) << R.Out;
   R = runNnc("dump " + M + " --print-after liveness --entry train_step");
-  EXPECT_TRUE(has(R.Out, " live [")) << R.Out;
-  EXPECT_FALSE(has(R.Out, "@ arena")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, " live [")) << R.Out;
+  EXPECT_FALSE(contains(R.Out, "@ arena")) << R.Out;
   R = runNnc("dump " + M + " --print-after in-place --entry train_step");
-  EXPECT_TRUE(has(R.Out, " in place of ")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, " in place of ")) << R.Out;
   R = runNnc("dump " + M + " --print-after memory-plan --batch 8");
-  EXPECT_TRUE(has(R.Out, "@ arena ")) << R.Out;
-  EXPECT_TRUE(has(R.Out, "-> output 0")) << R.Out;
-  EXPECT_TRUE(has(R.Out, "planned / lower bound")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, "@ arena ")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, "-> output 0")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, "planned / lower bound")) << R.Out;
 }
 
 TEST(NncDump, ShowsTheCodeAfterCodegenOptimizeAndMachineCode) {
-  std::string M = example("xor_mlp.json");
+  std::string M = exampleModel("xor_mlp");
   Result R = runNnc("dump " + M + " --print-after codegen");
   ASSERT_EQ(R.Exit, 0) << R.Err;
-  EXPECT_TRUE(has(R.Out, "define ")) << R.Out;
-  EXPECT_TRUE(has(R.Out, "@nnc_entry(")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, "define ")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, "@nnc_entry(")) << R.Out;
   R = runNnc("dump " + M + " --print-after machine-code");
   ASSERT_EQ(R.Exit, 0) << R.Err;
-  EXPECT_TRUE(has(R.Out, "nnc_entry:")) << R.Out.substr(0, 2000);
-  EXPECT_FALSE(has(R.Out, "define ")) << R.Out.substr(0, 2000);
+  EXPECT_TRUE(contains(R.Out, "nnc_entry:")) << R.Out.substr(0, 2000);
+  EXPECT_FALSE(contains(R.Out, "define ")) << R.Out.substr(0, 2000);
 }
 
 TEST(NncDump, WritesOneFilePerStep) {
   TempDir D;
-  Result R = runNnc("dump " + example("xor_mlp.json") +
+  Result R = runNnc("dump " + exampleModel("xor_mlp") +
                     " --dot --print-after all -o " + D.file("steps"));
   ASSERT_EQ(R.Exit, 0) << R.Err;
   EXPECT_EQ(R.Out, "");

@@ -6,30 +6,22 @@ using namespace nnc::test;
 
 namespace {
 
-std::string example(const std::string &Name) {
-  return std::string(NNC_SOURCE_DIR) + "/examples/models/" + Name;
-}
-
-bool has(const std::string &Text, const std::string &Want) {
-  return Text.find(Want) != std::string::npos;
-}
-
 TEST(NncInfo, ListsEveryLayerWithShapeParametersAndFlops) {
-  Result R = runNnc("info " + example("lenet5.json"));
+  Result R = runNnc("info " + exampleModel("lenet5"));
   ASSERT_EQ(R.Exit, 0) << R.Err;
-  EXPECT_TRUE(has(R.Out, "layers of infer (output shapes at batch 1):"))
+  EXPECT_TRUE(contains(R.Out, "layers of infer (output shapes at batch 1):"))
       << R.Out;
   // conv1: 6 filters of 1x5x5 and 6 biases; 6*28*28 outputs of 25 MACs.
-  EXPECT_TRUE(has(R.Out, "conv1                    Conv                 "
-                         "[1,6,28,28]                 156        235,200"))
+  EXPECT_TRUE(contains(R.Out, "conv1                    Conv                 "
+                              "[1,6,28,28]                 156        235,200"))
       << R.Out;
-  EXPECT_TRUE(has(R.Out, "  total  ")) << R.Out;
-  EXPECT_TRUE(has(R.Out, "61,706")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, "  total  ")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, "61,706")) << R.Out;
 }
 
 TEST(NncInfo, ShowsEveryHyperParameterAndACheckpointsState) {
   TempDir D;
-  Result R = runNnc("train " + example("convbn.json") +
+  Result R = runNnc("train " + exampleModel("convbn") +
                     " --data fashion-mnist --limit-train 256 --limit-test 64 "
                     "--batch 64 --max-steps 2 --optimizer momentum "
                     "--momentum 0.9 --lr 0.01 --save " +
@@ -37,11 +29,11 @@ TEST(NncInfo, ShowsEveryHyperParameterAndACheckpointsState) {
   ASSERT_EQ(R.Exit, 0) << R.Err;
   R = runNnc("info " + D.file("ck.nnc"));
   ASSERT_EQ(R.Exit, 0) << R.Err;
-  EXPECT_TRUE(has(R.Out, "optimizer momentum lr=0.01 momentum=0.9 "
-                         "dampening=0 weight_decay=0 nesterov=false "
-                         "maximize=false"))
+  EXPECT_TRUE(contains(R.Out, "optimizer momentum lr=0.01 momentum=0.9 "
+                              "dampening=0 weight_decay=0 nesterov=false "
+                              "maximize=false"))
       << R.Out;
-  EXPECT_TRUE(has(R.Out, "checkpoint: 2 optimizer steps taken")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, "checkpoint: 2 optimizer steps taken")) << R.Out;
   // 421,834 momentum values, one per trainable parameter.
   size_t At = R.Out.find("optimizer slot momentum_buffer ");
   ASSERT_NE(At, std::string::npos) << R.Out;

@@ -19,6 +19,15 @@ struct Result {
   std::string Out, Err;
 };
 
+/// An example model's path: "lenet5" -> .../examples/models/lenet5.json.
+inline std::string exampleModel(const std::string &Name) {
+  return std::string(NNC_SOURCE_DIR) + "/examples/models/" + Name + ".json";
+}
+
+inline bool contains(const std::string &Text, const std::string &Want) {
+  return Text.find(Want) != std::string::npos;
+}
+
 inline Result runNnc(const std::string &Args) {
   TempDir D;
   std::string Cmd = std::string(NNC_TOOL) + " " + Args + " >" + D.file("out") +

@@ -10,14 +10,6 @@ using namespace nnc::test;
 
 namespace {
 
-std::string example(const std::string &Name) {
-  return std::string(NNC_SOURCE_DIR) + "/examples/models/" + Name;
-}
-
-bool has(const std::string &Text, const std::string &Want) {
-  return Text.find(Want) != std::string::npos;
-}
-
 std::vector<std::string> lines(const std::string &Text) {
   std::vector<std::string> Out;
   size_t At = 0;
@@ -29,16 +21,16 @@ std::vector<std::string> lines(const std::string &Text) {
 
 TEST(TrainLoop, ValidationLogBestModelAndCurves) {
   TempDir D;
-  Result R = runNnc("train " + example("lenet5.json") +
+  Result R = runNnc("train " + exampleModel("lenet5") +
                     " --data fashion-mnist --limit-train 3200 --limit-test "
                     "500 --epochs 3 --val-split 0.1 --log " +
                     D.file("out.csv") + " --early-stop 2 --save-best " +
                     D.file("best.nnc") + " --progress none");
   ASSERT_EQ(R.Exit, 0) << R.Err;
-  EXPECT_TRUE(has(R.Out, "2880 training, 320 validation and 500 test"))
+  EXPECT_TRUE(contains(R.Out, "2880 training, 320 validation and 500 test"))
       << R.Out;
-  EXPECT_TRUE(has(R.Out, "epoch 3/3: train loss ")) << R.Out;
-  EXPECT_TRUE(has(R.Out, ", validation loss ")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, "epoch 3/3: train loss ")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, ", validation loss ")) << R.Out;
   EXPECT_TRUE(std::filesystem::exists(D.file("best.nnc")));
   std::vector<std::string> Log = lines(readText(D.file("out.csv")));
   ASSERT_EQ(Log.size(), 4u); // the header and an epoch row each
@@ -47,7 +39,7 @@ TEST(TrainLoop, ValidationLogBestModelAndCurves) {
                     "seconds");
   EXPECT_EQ(Log[3].rfind("epoch,135,3,0.001,", 0), 0u) << Log[3];
   EXPECT_EQ(std::count(Log[3].begin(), Log[3].end(), ','), 11);
-  EXPECT_FALSE(has(Log[3], ",,")) << Log[3]; // every column measured
+  EXPECT_FALSE(contains(Log[3], ",,")) << Log[3]; // every column measured
 
   R = runNnc("plot " + D.file("out.csv") + " -o " + D.file("c.png"));
   ASSERT_EQ(R.Exit, 0) << R.Err;
@@ -61,42 +53,43 @@ TEST(TrainLoop, EarlyStoppingStopsAndStepsAreLogged) {
   TempDir D;
   // Half the data held out and a high learning rate: the validation loss
   // stops falling within a few epochs.
-  Result R = runNnc("train " + example("lenet5.json") +
+  Result R = runNnc("train " + exampleModel("lenet5") +
                     " --data fashion-mnist --limit-train 640 --limit-test 100 "
                     "--epochs 40 --val-split 0.5 --early-stop 1 --lr 0.01 "
                     "--progress none --log " +
                     D.file("log.jsonl") + " --log-every 2");
   ASSERT_EQ(R.Exit, 0) << R.Err;
-  EXPECT_TRUE(has(R.Out, "stopping early: no lower validation loss for 1 "
-                         "epochs"))
+  EXPECT_TRUE(contains(R.Out, "stopping early: no lower validation loss for 1 "
+                              "epochs"))
       << R.Out;
-  EXPECT_FALSE(has(R.Out, "epoch 40/40")) << R.Out;
+  EXPECT_FALSE(contains(R.Out, "epoch 40/40")) << R.Out;
   std::string Log = readText(D.file("log.jsonl"));
-  EXPECT_TRUE(has(Log, "{\"kind\": \"step\", \"step\": 2, \"epoch\": 1, "))
+  EXPECT_TRUE(contains(Log, "{\"kind\": \"step\", \"step\": 2, \"epoch\": 1, "))
       << Log;
-  EXPECT_TRUE(has(Log, "\"test_loss\": null")) << Log; // step rows
-  expectOneLineError(runNnc("train " + example("lenet5.json") +
+  EXPECT_TRUE(contains(Log, "\"test_loss\": null")) << Log; // step rows
+  expectOneLineError(runNnc("train " + exampleModel("lenet5") +
                             " --data fashion-mnist --early-stop 2"),
                      "give --val-split", 2);
 }
 
 TEST(TrainLoop, MaxStepsEndsWithATestEvaluation) {
-  Result R = runNnc("train " + example("lenet5.json") +
+  Result R = runNnc("train " + exampleModel("lenet5") +
                     " --data fashion-mnist --limit-train 3200 --limit-test "
                     "300 --epochs 5 --max-steps 20 --progress none");
   ASSERT_EQ(R.Exit, 0) << R.Err;
-  EXPECT_TRUE(has(R.Out, "after step 20 (--max-steps), in epoch 1/5: train "
-                         "loss "))
+  EXPECT_TRUE(contains(R.Out,
+                       "after step 20 (--max-steps), in epoch 1/5: train "
+                       "loss "))
       << R.Out;
-  EXPECT_TRUE(has(R.Out, ", test loss ")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, ", test loss ")) << R.Out;
 }
 
 TEST(TrainLoop, EvalNamesFashionMnistsClasses) {
-  Result R = runNnc("eval " + example("lenet5.json") +
+  Result R = runNnc("eval " + exampleModel("lenet5") +
                     " --data fashion-mnist --limit 200");
   ASSERT_EQ(R.Exit, 0) << R.Err;
-  EXPECT_TRUE(has(R.Out, "Ankle boot")) << R.Out;
-  EXPECT_TRUE(has(R.Out, "per class (right / examples of the class):"))
+  EXPECT_TRUE(contains(R.Out, "Ankle boot")) << R.Out;
+  EXPECT_TRUE(contains(R.Out, "per class (right / examples of the class):"))
       << R.Out;
 }
 
