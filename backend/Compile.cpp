@@ -297,9 +297,19 @@ bool hasBuiltTrainStep(const Graph &G) {
 
 } // namespace
 
+// CompileSteps lists the passes' own step names, in the order they run.
+constexpr size_t GraphSteps = 1 + std::size(passes::TrainStepSteps);
+static_assert(std::size(CompileSteps) ==
+              GraphSteps + std::size(passes::LoweringSteps) + 3);
+static_assert(std::string_view(CompileSteps[1]) == passes::TrainStepSteps[0] &&
+              std::string_view(CompileSteps[4]) == passes::TrainStepSteps[3] &&
+              std::string_view(CompileSteps[5]) == passes::LoweringSteps[0] &&
+              std::string_view(CompileSteps[8]) == passes::LoweringSteps[3]);
+
 bool isGraphStep(std::string_view Step) {
-  return std::find(std::begin(CompileSteps), std::begin(CompileSteps) + 5,
-                   Step) != std::begin(CompileSteps) + 5;
+  return std::find(std::begin(CompileSteps),
+                   std::begin(CompileSteps) + GraphSteps,
+                   Step) != std::begin(CompileSteps) + GraphSteps;
 }
 
 bool isCompileStep(std::string_view Step) {
