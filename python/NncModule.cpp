@@ -8,11 +8,15 @@
 //===----------------------------------------------------------------------===//
 #include "backend/Engine.h"
 #include "frontend/ModelIO.h"
+#include "frontend/onnx/Onnx.h"
 #include "ir/Initializers.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
+#include "tools/ModelSummary.h"
 #include "tools/OptimizerArgs.h"
 #include "tools/StepSession.h"
+
+#include <cstdio>
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -183,6 +187,19 @@ PYBIND11_MODULE(_nnc, M) {
            [](const Model &X, const std::string &Path) {
              check(frontend::saveModel(*X.G, Path));
            })
+      .def("summary",
+           [](const Model &X) { // nnc info's text
+             char *Text = nullptr;
+             size_t Size = 0;
+             std::FILE *To = open_memstream(&Text, &Size);
+             if (!To)
+               throw NncError("summary: out of memory");
+             tools::printModelSummary(*X.G, X.Path, To);
+             std::fclose(To);
+             std::string S(Text, Size);
+             std::free(Text);
+             return S;
+           })
       .def(
           "compile",
           [](const Model &X, const std::string &Entry, const std::string &Kind,
@@ -241,6 +258,16 @@ PYBIND11_MODULE(_nnc, M) {
             std::make_shared<ir::Graph>(take(frontend::loadModel(Path))), Path};
       },
       py::arg("path"));
+  M.def(
+      "_load_onnx",
+      [](py::bytes Bytes, const std::string &Name) {
+        std::string Raw = Bytes;
+        std::vector<uint8_t> Data(Raw.begin(), Raw.end());
+        return Model{
+            std::make_shared<ir::Graph>(take(frontend::importOnnx(Data, Name))),
+            Name};
+      },
+      py::arg("data"), py::arg("name"));
   M.def(
       "main",
       [](std::vector<std::string> Args) {

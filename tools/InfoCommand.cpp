@@ -48,7 +48,8 @@ std::string valueList(const std::vector<Value *> &Vs) {
 }
 
 /// The arena of entry Entry as the compiled kernels plan it at Batch.
-void printPlan(const Graph &G, const char *Entry, int64_t Batch) {
+void printPlan(const Graph &G, const char *Entry, int64_t Batch,
+               std::FILE *To) {
   backend::CompileOptions O;
   O.Entries = {Entry};
   O.Batch = Batch;
@@ -58,21 +59,23 @@ void printPlan(const Graph &G, const char *Entry, int64_t Batch) {
   if (!P.ok()) { // compile() names train_step in its errors
     std::string Why = P.status().message();
     bool Named = Why.rfind(std::string(Entry) + ":", 0) == 0;
-    std::printf("  %s%s%s\n", Named ? "" : Entry, Named ? "" : ": ",
-                Why.c_str());
+    std::fprintf(To, "  %s%s%s\n", Named ? "" : Entry, Named ? "" : ": ",
+                 Why.c_str());
     return;
   }
   const backend::CompileReport &R = P->Entries.front().Report;
-  std::printf("  %s at batch %lld: %s planned / %s lower bound = %.3f "
-              "(%zu kernels)\n",
-              Entry, (long long)Batch, humanBytes(double(R.ArenaBytes)).c_str(),
-              humanBytes(double(R.LowerBound)).c_str(),
-              R.LowerBound ? double(R.ArenaBytes) / double(R.LowerBound) : 1.0,
-              R.Kernels);
+  std::fprintf(To,
+               "  %s at batch %lld: %s planned / %s lower bound = %.3f "
+               "(%zu kernels)\n",
+               Entry, (long long)Batch,
+               humanBytes(double(R.ArenaBytes)).c_str(),
+               humanBytes(double(R.LowerBound)).c_str(),
+               R.LowerBound ? double(R.ArenaBytes) / double(R.LowerBound) : 1.0,
+               R.Kernels);
 }
 
 /// Forward FLOPs and activation bytes per example of entry point E.
-void printCosts(const Graph &G, const EntryPoint &E) {
+void printCosts(const Graph &G, const EntryPoint &E, std::FILE *To) {
   std::vector<const Node *> Nodes =
       G.nodesReaching({E.Outputs.begin(), E.Outputs.end()});
   int64_t Flops = 0, ActBytes = 0;
@@ -81,48 +84,46 @@ void printCosts(const Graph &G, const EntryPoint &E) {
     for (const Value *Out : N->Outputs)
       ActBytes += int64_t(Out->Type.bytes());
   }
-  std::printf("forward FLOPs per example (%s): %s (%.3f MFLOP)\n",
-              E.Name.c_str(), grouped(Flops).c_str(), double(Flops) / 1e6);
-  std::printf("activation bytes per example (%s): %s (%s), %zu nodes\n",
-              E.Name.c_str(), grouped(ActBytes).c_str(),
-              humanBytes(double(ActBytes)).c_str(), Nodes.size());
+  std::fprintf(To, "forward FLOPs per example (%s): %s (%.3f MFLOP)\n",
+               E.Name.c_str(), grouped(Flops).c_str(), double(Flops) / 1e6);
+  std::fprintf(To, "activation bytes per example (%s): %s (%s), %zu nodes\n",
+               E.Name.c_str(), grouped(ActBytes).c_str(),
+               humanBytes(double(ActBytes)).c_str(), Nodes.size());
 }
 
 /// The activation arena of the compiled inference at batch 1 and of the
 /// training step at the model's batch size (64 if it names none).
-void printArena(const Graph &G) {
-  std::printf("activation arena (64-byte aligned, compiled kernels):\n");
+void printArena(const Graph &G, std::FILE *To) {
+  std::fprintf(To, "activation arena (64-byte aligned, compiled kernels):\n");
   if (G.findEntry("infer"))
-    printPlan(G, "infer", 1);
+    printPlan(G, "infer", 1, To);
   if (G.Training)
     printPlan(G, passes::TrainStepName,
-              G.Training->BatchSize ? G.Training->BatchSize : 64);
+              G.Training->BatchSize ? G.Training->BatchSize : 64, To);
 }
 
 } // namespace
 
-Status runInfo(const Args &A) {
-  const std::string &Path = A.positional()[0];
-  Expected<Graph> G = frontend::loadModel(Path);
-  if (!G.ok())
-    return G.status();
-  std::printf("model: %s (%s)\n", G->Name.empty() ? "-" : G->Name.c_str(),
-              Path.c_str());
+void printModelSummary(const Graph &Model, const std::string &Path,
+                       std::FILE *To) {
+  const Graph *G = &Model;
+  std::fprintf(To, "model: %s (%s)\n", G->Name.empty() ? "-" : G->Name.c_str(),
+               Path.c_str());
   if (!G->Description.empty())
-    std::printf("  %s\n", G->Description.c_str());
+    std::fprintf(To, "  %s\n", G->Description.c_str());
 
-  std::printf("inputs:\n");
+  std::fprintf(To, "inputs:\n");
   for (Role R : {Role::Input, Role::Label})
     for (const Value *V : G->valuesWithRole(R))
-      std::printf("  %-16s %-20s %s\n", V->Name.c_str(), typeOf(V).c_str(),
-                  R == Role::Label ? "(label)" : "");
-  std::printf("entry points (output shapes at batch 1):\n");
+      std::fprintf(To, "  %-16s %-20s %s\n", V->Name.c_str(), typeOf(V).c_str(),
+                   R == Role::Label ? "(label)" : "");
+  std::fprintf(To, "entry points (output shapes at batch 1):\n");
   for (const EntryPoint &E : G->EntryPoints) {
-    std::printf("  %s(%s) -> (%s)\n", E.Name.c_str(),
-                valueList(E.Inputs).c_str(), valueList(E.Outputs).c_str());
+    std::fprintf(To, "  %s(%s) -> (%s)\n", E.Name.c_str(),
+                 valueList(E.Inputs).c_str(), valueList(E.Outputs).c_str());
     for (const Value *V : E.Outputs)
-      std::printf(
-          "    %-14s %s\n", V->Name.c_str(),
+      std::fprintf(
+          To, "    %-14s %s\n", V->Name.c_str(),
           (std::string(dtypeName(V->Type.Elt)) + shapeString(V->Type.Dims))
               .c_str());
   }
@@ -138,27 +139,36 @@ Status runInfo(const Args &A) {
       Frozen += V->Type.numElements();
     }
   }
-  std::printf("parameters: %s (%s) in %d tensors\n", grouped(Params).c_str(),
-              humanBytes(double(ParamBytes)).c_str(), ParamTensors);
+  std::fprintf(To, "parameters: %s (%s) in %d tensors\n",
+               grouped(Params).c_str(), humanBytes(double(ParamBytes)).c_str(),
+               ParamTensors);
   if (Frozen)
-    std::printf("frozen parameters: %s\n", grouped(Frozen).c_str());
-  printState(*G);
+    std::fprintf(To, "frozen parameters: %s\n", grouped(Frozen).c_str());
+  printState(*G, To);
 
   // Costs of the inference entry (or the first one), at batch size 1.
   const EntryPoint *E = G->findEntry("infer");
   if (!E && !G->EntryPoints.empty())
     E = &G->EntryPoints.front();
   if (E) {
-    printLayers(*G, *E);
-    printCosts(*G, *E);
-    printArena(*G);
+    printLayers(*G, *E, To);
+    printCosts(*G, *E, To);
+    printArena(*G, To);
   } else {
-    std::printf("entry points: none (nothing to run; nnc train builds "
-                "train_step from the training table)\n");
+    std::fprintf(To, "entry points: none (nothing to run; nnc train builds "
+                     "train_step from the training table)\n");
   }
 
   if (G->Training)
-    printTraining(*G->Training);
+    printTraining(*G->Training, To);
+}
+
+Status runInfo(const Args &A) {
+  const std::string &Path = A.positional()[0];
+  Expected<Graph> G = frontend::loadModel(Path);
+  if (!G.ok())
+    return G.status();
+  printModelSummary(*G, Path, stdout);
   return Status::success();
 }
 

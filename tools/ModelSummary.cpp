@@ -17,11 +17,12 @@ std::string grouped(int64_t N) {
   return S;
 }
 
-void printLayers(const Graph &G, const EntryPoint &E) {
+void printLayers(const Graph &G, const EntryPoint &E, std::FILE *To) {
   std::vector<const Value *> Wanted(E.Outputs.begin(), E.Outputs.end());
-  std::printf("layers of %s (output shapes at batch 1):\n", E.Name.c_str());
-  std::printf("  %-24s %-20s %-18s %12s %14s\n", "layer", "op", "output",
-              "params", "FLOPs");
+  std::fprintf(To, "layers of %s (output shapes at batch 1):\n",
+               E.Name.c_str());
+  std::fprintf(To, "  %-24s %-20s %-18s %12s %14s\n", "layer", "op", "output",
+               "params", "FLOPs");
   std::set<const Value *> Counted; // a shared parameter counts once
   int64_t Params = 0, Flops = 0;
   for (const Node *N : G.nodesReaching(Wanted)) {
@@ -37,11 +38,11 @@ void printLayers(const Graph &G, const EntryPoint &E) {
       Out += " +" + std::to_string(N->Outputs.size() - 1);
     std::string Op(N->opName()), OwnText = Own ? grouped(Own) : "",
                                  FlopText = grouped(F);
-    std::printf("  %-24s %-20s %-18s %12s %14s\n", N->Name.c_str(), Op.c_str(),
-                Out.c_str(), OwnText.c_str(), FlopText.c_str());
+    std::fprintf(To, "  %-24s %-20s %-18s %12s %14s\n", N->Name.c_str(),
+                 Op.c_str(), Out.c_str(), OwnText.c_str(), FlopText.c_str());
   }
-  std::printf("  %-24s %-20s %-18s %12s %14s\n", "total", "", "",
-              grouped(Params).c_str(), grouped(Flops).c_str());
+  std::fprintf(To, "  %-24s %-20s %-18s %12s %14s\n", "total", "", "",
+               grouped(Params).c_str(), grouped(Flops).c_str());
 }
 
 namespace {
@@ -93,27 +94,27 @@ std::string hyperParameters(const passes::ResolvedOptimizer &R) {
 
 } // namespace
 
-void printTraining(const TrainingConfig &T) {
-  std::printf("training: loss %s, optimizer %s", T.Loss->Name.c_str(),
-              std::string(optimizerName(T.Optimizer.Kind)).c_str());
+void printTraining(const TrainingConfig &T, std::FILE *To) {
+  std::fprintf(To, "training: loss %s, optimizer %s", T.Loss->Name.c_str(),
+               std::string(optimizerName(T.Optimizer.Kind)).c_str());
   Expected<passes::ResolvedOptimizer> R = passes::resolveOptimizer(T.Optimizer);
   if (R.ok())
-    std::printf("%s", hyperParameters(*R).c_str());
+    std::fprintf(To, "%s", hyperParameters(*R).c_str());
   else
-    std::printf(" (%s)", R.status().message().c_str());
+    std::fprintf(To, " (%s)", R.status().message().c_str());
   if (T.L1)
-    std::printf(", l1=%g", T.L1);
+    std::fprintf(To, ", l1=%g", T.L1);
   if (T.L2)
-    std::printf(", l2=%g", T.L2);
+    std::fprintf(To, ", l2=%g", T.L2);
   if (T.BatchSize)
-    std::printf(", batch %lld", (long long)T.BatchSize);
-  std::printf("\n");
+    std::fprintf(To, ", batch %lld", (long long)T.BatchSize);
+  std::fprintf(To, "\n");
   if (T.Step)
-    std::printf("checkpoint: %lld optimizer steps taken, seed %llu\n",
-                (long long)T.Step, (unsigned long long)T.Seed);
+    std::fprintf(To, "checkpoint: %lld optimizer steps taken, seed %llu\n",
+                 (long long)T.Step, (unsigned long long)T.Seed);
 }
 
-void printState(const Graph &G) {
+void printState(const Graph &G, std::FILE *To) {
   std::set<const Value *> Statistics; // BatchNorm's running mean and var
   for (const auto &N : G.nodes())
     if (N->Op == OpKind::BatchNorm || N->Op == OpKind::BatchNormTrain)
@@ -138,10 +139,10 @@ void printState(const Graph &G) {
   }
   if (!Total)
     return;
-  std::printf("state: %s values\n", grouped(Total).c_str());
+  std::fprintf(To, "state: %s values\n", grouped(Total).c_str());
   for (const auto &[What, Count] : Groups)
-    std::printf("  %-36s %12s values in %lld tensors\n", What.c_str(),
-                grouped(Count.second).c_str(), (long long)Count.first);
+    std::fprintf(To, "  %-36s %12s values in %lld tensors\n", What.c_str(),
+                 grouped(Count.second).c_str(), (long long)Count.first);
 }
 
 } // namespace nnc::tools

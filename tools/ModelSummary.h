@@ -10,20 +10,26 @@
 
 #include "ir/Graph.h"
 
+#include <cstdio>
+
 namespace nnc::tools {
+
+/// What nnc info prints of Model (read from Path), written to To.
+void printModelSummary(const ir::Graph &Model, const std::string &Path,
+                       std::FILE *To);
 
 /// 61706 -> "61,706"
 std::string grouped(int64_t N);
 
 /// The layers of E, in the order they run, at G's bound shapes.
-void printLayers(const ir::Graph &G, const ir::EntryPoint &E);
+void printLayers(const ir::Graph &G, const ir::EntryPoint &E, std::FILE *To);
 
 /// "training: loss L, optimizer sgd lr=0.05 momentum=0.9 ...", with every
 /// hyper-parameter the optimizer has, as PyTorch's defaults resolve them.
-void printTraining(const ir::TrainingConfig &T);
+void printTraining(const ir::TrainingConfig &T, std::FILE *To);
 
 /// Stored state that is not a parameter, grouped: BatchNorm running
 /// statistics, each optimizer slot, other state; a checkpoint's step.
-void printState(const ir::Graph &G);
+void printState(const ir::Graph &G, std::FILE *To);
 
 } // namespace nnc::tools

@@ -96,6 +96,28 @@ class NncPackage(unittest.TestCase):
         with self.assertRaisesRegex(nnc.Error, "cannot open"):
             nnc.load(self.path("missing.nnc"))
 
+    def test_from_torch_matches_pytorch(self):
+        import torch
+
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(
+            torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.BatchNorm2d(4),
+            torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+            torch.nn.Linear(4 * 14 * 14, 10)).eval()
+        with torch.no_grad():  # running statistics that are not 0 and 1
+            net[1].running_mean.uniform_(-0.5, 0.5)
+            net[1].running_var.uniform_(0.5, 2)
+        model = nnc.from_torch(net, torch.zeros(2, 1, 28, 28))
+        x = np.random.RandomState(3).rand(5, 1, 28, 28).astype(np.float32)
+        got = model.compile("infer")(input=x)["output"]
+        want = net(torch.from_numpy(x)).detach().numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+    def test_summary_is_nnc_infos_text(self):
+        text = nnc.load(example("lenet5")).summary()
+        self.assertIn("layers of infer (output shapes at batch 1):", text)
+        self.assertIn("parameters: 61,706 ", text)
+
     def test_the_command_line_runs_as_a_module(self):
         done = subprocess.run([sys.executable, "-m", "nnc", "--version"],
                               capture_output=True, text=True, check=True)
