@@ -118,6 +118,25 @@ class NncPackage(unittest.TestCase):
         self.assertIn("layers of infer (output shapes at batch 1):", text)
         self.assertIn("parameters: 61,706 ", text)
 
+    def test_a_model_built_in_python_trains(self):
+        from nnc.builder import Model, adam
+
+        m = Model("mlp", "a one-hidden-layer classifier")
+        x = m.tensor("image", [-1, 1, 28, 28], "INPUT")
+        h = m.op("Flatten", [x], "flatten")
+        h = m.op("Relu", [m.dense(h, 784, 32, "fc1")], "relu")
+        m.classifier(x, m.dense(h, 32, 10, "fc2", out="logits"), adam(1e-2))
+        m.write(self.path("mlp.json"))
+        trainer = nnc.load(self.path("mlp.json")).trainer(optimizer="adam",
+                                                          lr=1e-2)
+        rng = np.random.RandomState(4)
+        image = rng.rand(32, 1, 28, 28).astype(np.float32)
+        label = rng.randint(0, 10, 32).astype(np.int64)
+        first = trainer.step(image=image, label=label)
+        for _ in range(30):
+            last = trainer.step(image=image, label=label)
+        self.assertLess(last, first / 4)  # it fits one batch
+
     def test_the_command_line_runs_as_a_module(self):
         done = subprocess.run([sys.executable, "-m", "nnc", "--version"],
                               capture_output=True, text=True, check=True)
