@@ -10,6 +10,7 @@
 #include "frontend/ModelIO.h"
 #include "frontend/onnx/Onnx.h"
 #include "ir/Initializers.h"
+#include "passes/AttachLoss.h"
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
 #include "tools/ModelSummary.h"
@@ -41,26 +42,36 @@ void check(const Status &S) {
     throw NncError(S.message());
 }
 
-/// An array for input V: its dtype (f32, or i64 for labels), C order.
+/// A NumPy array for input V: float32 for a float input (a silent
+/// conversion from float64 would round), any integer type for labels.
 backend::Tensor toTensor(const ir::Value &V, const py::handle &Object) {
+  if (!py::isinstance<py::array>(Object))
+    throw NncError("input '" + V.Name + "' must be a NumPy array, found " +
+                   std::string(py::str(Object.get_type().attr("__name__"))));
+  auto Given = py::reinterpret_borrow<py::array>(Object);
+  std::string Kind(1, Given.dtype().kind());
   backend::Tensor T;
   T.Elt = V.Type.Elt;
+  T.Dims.assign(Given.shape(), Given.shape() + Given.ndim());
   if (V.Type.Elt == ir::DType::I64) {
+    if (Kind != "i" && Kind != "u")
+      throw NncError("input '" + V.Name +
+                     "' holds class labels: it must be "
+                     "an integer array, found " +
+                     std::string(py::str(Given.dtype())));
     auto A =
         py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(
             Object);
-    if (!A)
-      throw NncError("input '" + V.Name + "' must be an array of integers");
-    T.Dims.assign(A.shape(), A.shape() + A.ndim());
     T.Data.assign(A.data(), A.data() + A.size());
     return T;
   }
+  if (!Given.dtype().is(py::dtype::of<float>()))
+    throw NncError("input '" + V.Name + "' must be float32, found " +
+                   std::string(py::str(Given.dtype())) +
+                   " (convert it with .astype(numpy.float32))");
   auto A =
       py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(
           Object);
-  if (!A)
-    throw NncError("input '" + V.Name + "' must be an array of numbers");
-  T.Dims.assign(A.shape(), A.shape() + A.ndim());
   T.Data.assign(A.data(), A.data() + A.size());
   return T;
 }
@@ -219,25 +230,34 @@ PYBIND11_MODULE(_nnc, M) {
           "_trainer",
           [](const Model &X, std::string Loss, const std::string &Optimizer,
              const std::string &Hparams, bool BatchStatistics,
-             const std::string &Kind, int64_t Threads) {
-            if (Loss.empty() && X.G->Training)
-              Loss = X.G->Training->Loss->Name;
-            if (Loss.empty())
-              throw NncError("the model has no training table: name the "
-                             "loss, trainer(loss=...)");
+             const std::string &Kind, int64_t Threads,
+             const std::string &AttachLoss, const std::string &Output) {
             ir::OptimizerConfig OC;
             check(tools::setOptimizer(Optimizer, OC));
             check(tools::applyHparams(Hparams, OC));
+            ir::Graph G = X.G->clone();
+            if (!AttachLoss.empty()) { // as nnc train --loss KIND does
+              check(passes::attachLoss(G, take(passes::parseLoss(AttachLoss)),
+                                       Output, OC));
+              Loss = G.Training->Loss->Name;
+            }
+            if (Loss.empty() && G.Training)
+              Loss = G.Training->Loss->Name;
+            if (Loss.empty())
+              throw NncError("the model has no training table: name its "
+                             "loss, trainer(loss=NAME), or attach one, "
+                             "trainer(attach_loss=\"softmax-ce\")");
             auto T = std::make_unique<Trainer>();
             T->Base = X.G;
             T->Session = take(tools::StepSession::create(
-                X.G->clone(), Loss, OC, BatchStatistics,
+                std::move(G), Loss, OC, BatchStatistics,
                 engine(Kind, Threads, true)));
             return T;
           },
           py::arg("loss") = "", py::arg("optimizer") = "sgd",
           py::arg("hparams") = "{}", py::arg("batch_statistics") = true,
-          py::arg("engine") = "jit", py::arg("threads") = 0);
+          py::arg("engine") = "jit", py::arg("threads") = 0,
+          py::arg("attach_loss") = "", py::arg("output") = "");
 
   py::class_<Function>(M, "Function")
       .def_readonly("entry", &Function::Entry)

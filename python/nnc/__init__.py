@@ -62,19 +62,24 @@ def main(args):
 
 
 def _trainer(self, optimizer="sgd", loss=None, batch_statistics=True,
-             engine="jit", threads=0, **hparams):
+             engine="jit", threads=0, attach_loss=None, output=None,
+             **hparams):
     """The model's train step, compiled, stepped on batches you bring.
 
     optimizer is torch.optim's name (sgd, momentum, nesterov, adagrad,
     adadelta, rmsprop, adam, adamw) and hparams its arguments by name (lr,
     betas, weight_decay, ...); loss names the scalar minimized (default: the
-    model's training loss). Dropout is off, so steps are reproducible;
-    batch_statistics=False uses BatchNorm's running statistics (eval()).
+    model's training loss). A model without a loss (one from PyTorch) gets
+    one with attach_loss: "softmax-ce" or "nll" (class labels "label"),
+    "mse", "bce", "bce-logits", on its only output or on output. Dropout is
+    off, so steps are reproducible; batch_statistics=False uses BatchNorm's
+    running statistics (eval()).
     """
     return self._trainer(loss=loss or "", optimizer=optimizer,
                          hparams=_json.dumps(hparams),
                          batch_statistics=batch_statistics, engine=engine,
-                         threads=threads)
+                         threads=threads, attach_loss=attach_loss or "",
+                         output=output or "")
 
 
 Model.trainer = _trainer

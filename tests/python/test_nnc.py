@@ -91,8 +91,10 @@ class NncPackage(unittest.TestCase):
             infer(picture=np.zeros((1, 1, 28, 28), np.float32))
         with self.assertRaisesRegex(nnc.Error, "has shape .* expected"):
             infer(image=np.zeros((1, 28, 28), np.float32))
-        with self.assertRaisesRegex(nnc.Error, "must be an array of numbers"):
+        with self.assertRaisesRegex(nnc.Error, "must be a NumPy array"):
             infer(image="not an array")
+        with self.assertRaisesRegex(nnc.Error, "must be float32, found float64"):
+            infer(image=np.zeros((1, 1, 28, 28)))
         with self.assertRaisesRegex(nnc.Error, "cannot open"):
             nnc.load(self.path("missing.nnc"))
 
@@ -112,6 +114,14 @@ class NncPackage(unittest.TestCase):
         got = model.compile("infer")(input=x)["output"]
         want = net(torch.from_numpy(x)).detach().numpy()
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+        # Trained with a loss attached, as nnc train --loss does.
+        trainer = model.trainer(optimizer="adam", lr=1e-2,
+                                attach_loss="softmax-ce")
+        label = np.arange(5, dtype=np.int64)
+        first = trainer.step(input=x, label=label)
+        for _ in range(20):
+            last = trainer.step(input=x, label=label)
+        self.assertLess(last, first / 4)
 
     def test_summary_is_nnc_infos_text(self):
         text = nnc.load(example("lenet5")).summary()
