@@ -178,6 +178,61 @@ backend::EngineOptions engine(const std::string &Kind, int64_t Threads,
   return O;
 }
 
+/// Model's train step for an optimizer named as torch.optim names it.
+std::unique_ptr<Trainer>
+makeTrainer(const Model &X, std::string Loss, const std::string &Optimizer,
+            const std::string &Hparams, bool BatchStatistics,
+            const std::string &Kind, int64_t Threads,
+            const std::string &AttachLoss, const std::string &Output) {
+  ir::OptimizerConfig OC;
+  check(tools::setOptimizer(Optimizer, OC));
+  check(tools::applyHparams(Hparams, OC));
+  ir::Graph G = X.G->clone();
+  if (!AttachLoss.empty()) { // as nnc train --loss KIND does
+    check(
+        passes::attachLoss(G, take(passes::parseLoss(AttachLoss)), Output, OC));
+    Loss = G.Training->Loss->Name;
+  }
+  if (Loss.empty() && G.Training)
+    Loss = G.Training->Loss->Name;
+  if (Loss.empty())
+    throw NncError("the model has no training table: name its "
+                   "loss, trainer(loss=NAME), or attach one, "
+                   "trainer(attach_loss=\"softmax-ce\")");
+  auto T = std::make_unique<Trainer>();
+  T->Base = X.G;
+  T->Session = take(tools::StepSession::create(
+      std::move(G), Loss, OC, BatchStatistics, engine(Kind, Threads, true)));
+  return T;
+}
+
+/// nnc info's text of a model.
+std::string summary(const Model &X) {
+  char *Text = nullptr;
+  size_t Size = 0;
+  std::FILE *To = open_memstream(&Text, &Size);
+  if (!To)
+    throw NncError("summary: out of memory");
+  tools::printModelSummary(*X.G, X.Path, To);
+  std::fclose(To);
+  std::string S(Text, Size);
+  std::free(Text);
+  return S;
+}
+
+/// The nnc command line with Args (after "nnc").
+int runMain(std::vector<std::string> Args) {
+  Args.insert(Args.begin(), "nnc");
+  std::vector<char *> Argv;
+  for (std::string &A : Args)
+    Argv.push_back(A.data());
+  Argv.push_back(nullptr);
+  py::gil_scoped_release Unlocked;
+  int Rc = tools::runCli(int(Args.size()), Argv.data());
+  std::fflush(stdout);
+  return Rc;
+}
+
 } // namespace
 
 PYBIND11_MODULE(_nnc, M) {
@@ -198,19 +253,7 @@ PYBIND11_MODULE(_nnc, M) {
            [](const Model &X, const std::string &Path) {
              check(frontend::saveModel(*X.G, Path));
            })
-      .def("summary",
-           [](const Model &X) { // nnc info's text
-             char *Text = nullptr;
-             size_t Size = 0;
-             std::FILE *To = open_memstream(&Text, &Size);
-             if (!To)
-               throw NncError("summary: out of memory");
-             tools::printModelSummary(*X.G, X.Path, To);
-             std::fclose(To);
-             std::string S(Text, Size);
-             std::free(Text);
-             return S;
-           })
+      .def("summary", &summary)
       .def(
           "compile",
           [](const Model &X, const std::string &Entry, const std::string &Kind,
@@ -226,38 +269,11 @@ PYBIND11_MODULE(_nnc, M) {
           },
           py::arg("entry") = "infer", py::arg("engine") = "jit",
           py::arg("threads") = 0, py::arg("fuse") = true)
-      .def(
-          "_trainer",
-          [](const Model &X, std::string Loss, const std::string &Optimizer,
-             const std::string &Hparams, bool BatchStatistics,
-             const std::string &Kind, int64_t Threads,
-             const std::string &AttachLoss, const std::string &Output) {
-            ir::OptimizerConfig OC;
-            check(tools::setOptimizer(Optimizer, OC));
-            check(tools::applyHparams(Hparams, OC));
-            ir::Graph G = X.G->clone();
-            if (!AttachLoss.empty()) { // as nnc train --loss KIND does
-              check(passes::attachLoss(G, take(passes::parseLoss(AttachLoss)),
-                                       Output, OC));
-              Loss = G.Training->Loss->Name;
-            }
-            if (Loss.empty() && G.Training)
-              Loss = G.Training->Loss->Name;
-            if (Loss.empty())
-              throw NncError("the model has no training table: name its "
-                             "loss, trainer(loss=NAME), or attach one, "
-                             "trainer(attach_loss=\"softmax-ce\")");
-            auto T = std::make_unique<Trainer>();
-            T->Base = X.G;
-            T->Session = take(tools::StepSession::create(
-                std::move(G), Loss, OC, BatchStatistics,
-                engine(Kind, Threads, true)));
-            return T;
-          },
-          py::arg("loss") = "", py::arg("optimizer") = "sgd",
-          py::arg("hparams") = "{}", py::arg("batch_statistics") = true,
-          py::arg("engine") = "jit", py::arg("threads") = 0,
-          py::arg("attach_loss") = "", py::arg("output") = "");
+      .def("_trainer", &makeTrainer, py::arg("loss") = "",
+           py::arg("optimizer") = "sgd", py::arg("hparams") = "{}",
+           py::arg("batch_statistics") = true, py::arg("engine") = "jit",
+           py::arg("threads") = 0, py::arg("attach_loss") = "",
+           py::arg("output") = "");
 
   py::class_<Function>(M, "Function")
       .def_readonly("entry", &Function::Entry)
@@ -288,18 +304,5 @@ PYBIND11_MODULE(_nnc, M) {
             Name};
       },
       py::arg("data"), py::arg("name"));
-  M.def(
-      "main",
-      [](std::vector<std::string> Args) {
-        Args.insert(Args.begin(), "nnc");
-        std::vector<char *> Argv;
-        for (std::string &A : Args)
-          Argv.push_back(A.data());
-        Argv.push_back(nullptr);
-        py::gil_scoped_release Unlocked;
-        int Rc = tools::runCli(int(Args.size()), Argv.data());
-        std::fflush(stdout);
-        return Rc;
-      },
-      py::arg("args"));
+  M.def("main", &runMain, py::arg("args"));
 }
