@@ -143,17 +143,8 @@ struct Trainer {
   std::shared_ptr<ir::Graph> Base; // the model trained, for save()
   /// The model with the trained parameters and the optimizer's state.
   void save(const std::string &Path) {
-    ir::Graph C = Base->clone();
-    for (const auto &V : Session->graph().values()) {
-      if (!ir::isStored(V->Kind) || V->Kind == ir::Role::Constant)
-        continue;
-      ir::Value *Dst = C.findValue(V->Name);
-      if (!Dst) { // optimizer state, as nnc train's checkpoints carry it
-        Dst = C.addValue(V->Name, ir::Role::State, V->Type);
-        Dst->DeclaredDims = V->DeclaredDims;
-      }
-      Dst->Data = ir::encode(Session->engine().read(V.get()), V->Type.Elt);
-    }
+    ir::Graph C =
+        tools::withTrainedValues(*Base, Session->graph(), Session->engine());
     check(frontend::saveModel(C, Path));
   }
   double step(const py::kwargs &Inputs) {

@@ -92,19 +92,12 @@ Expected<Setup> load(const Args &A, const char *Cmd) {
   Expected<Graph> G = frontend::loadModel(Path);
   if (!G.ok())
     return G.status();
-  if (Mode == "eval") // a training-mode export's BatchNorm too
-    NNC_TRY(passes::useRunningStatistics(*G).withPrefix(Path));
   Setup S{std::move(*G)};
-  S.Loss = S.G.findValue(A.get("--loss"));
-  if (!S.Loss)
-    return error(Path, ": no value named '", A.get("--loss"), "'",
-                 scalarNames(S.G));
-  if (S.Loss->Type.numElements() != 1 || S.Loss->Type.Elt != DType::F32)
-    return error(Path, ": loss '", S.Loss->Name, "' must be an f32 scalar, is ",
-                 S.Loss->Type.str());
-  for (const auto &N : S.G.nodes())
-    if (N->Op == OpKind::Dropout)
-      N->Attrs.set("ratio", 0.0);
+  Expected<Value *> Loss =
+      prepareLoss(S.G, A.get("--loss"), /*BatchStatistics=*/Mode == "train");
+  if (!Loss.ok())
+    return Loss.status().withPrefix(Path);
+  S.Loss = *Loss;
   return S;
 }
 

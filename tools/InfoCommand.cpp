@@ -104,21 +104,19 @@ void printArena(const Graph &G, std::FILE *To) {
 
 } // namespace
 
-void printModelSummary(const Graph &Model, const std::string &Path,
-                       std::FILE *To) {
-  const Graph *G = &Model;
-  std::fprintf(To, "model: %s (%s)\n", G->Name.empty() ? "-" : G->Name.c_str(),
+void printModelSummary(const Graph &G, const std::string &Path, std::FILE *To) {
+  std::fprintf(To, "model: %s (%s)\n", G.Name.empty() ? "-" : G.Name.c_str(),
                Path.c_str());
-  if (!G->Description.empty())
-    std::fprintf(To, "  %s\n", G->Description.c_str());
+  if (!G.Description.empty())
+    std::fprintf(To, "  %s\n", G.Description.c_str());
 
   std::fprintf(To, "inputs:\n");
   for (Role R : {Role::Input, Role::Label})
-    for (const Value *V : G->valuesWithRole(R))
+    for (const Value *V : G.valuesWithRole(R))
       std::fprintf(To, "  %-16s %-20s %s\n", V->Name.c_str(), typeOf(V).c_str(),
                    R == Role::Label ? "(label)" : "");
   std::fprintf(To, "entry points (output shapes at batch 1):\n");
-  for (const EntryPoint &E : G->EntryPoints) {
+  for (const EntryPoint &E : G.EntryPoints) {
     std::fprintf(To, "  %s(%s) -> (%s)\n", E.Name.c_str(),
                  valueList(E.Inputs).c_str(), valueList(E.Outputs).c_str());
     for (const Value *V : E.Outputs)
@@ -130,7 +128,7 @@ void printModelSummary(const Graph &Model, const std::string &Path,
 
   int64_t Params = 0, ParamBytes = 0, Frozen = 0;
   int ParamTensors = 0;
-  for (const auto &V : G->values()) {
+  for (const auto &V : G.values()) {
     if (V->Kind == Role::Parameter && V->Trainable) {
       Params += V->Type.numElements();
       ParamBytes += int64_t(V->Type.bytes());
@@ -144,23 +142,23 @@ void printModelSummary(const Graph &Model, const std::string &Path,
                ParamTensors);
   if (Frozen)
     std::fprintf(To, "frozen parameters: %s\n", grouped(Frozen).c_str());
-  printState(*G, To);
+  printState(G, To);
 
   // Costs of the inference entry (or the first one), at batch size 1.
-  const EntryPoint *E = G->findEntry("infer");
-  if (!E && !G->EntryPoints.empty())
-    E = &G->EntryPoints.front();
+  const EntryPoint *E = G.findEntry("infer");
+  if (!E && !G.EntryPoints.empty())
+    E = &G.EntryPoints.front();
   if (E) {
-    printLayers(*G, *E, To);
-    printCosts(*G, *E, To);
-    printArena(*G, To);
+    printLayers(G, *E, To);
+    printCosts(G, *E, To);
+    printArena(G, To);
   } else {
     std::fprintf(To, "entry points: none (nothing to run; nnc train builds "
                      "train_step from the training table)\n");
   }
 
-  if (G->Training)
-    printTraining(*G->Training, To);
+  if (G.Training)
+    printTraining(*G.Training, To);
 }
 
 Status runInfo(const Args &A) {

@@ -14,8 +14,8 @@
 
 namespace nnc::tools {
 
-/// What nnc info prints of Model (read from Path), written to To.
-void printModelSummary(const ir::Graph &Model, const std::string &Path,
+/// What nnc info prints of G (read from Path), written to To.
+void printModelSummary(const ir::Graph &G, const std::string &Path,
                        std::FILE *To);
 
 /// 61706 -> "61,706"

@@ -1,27 +1,54 @@
 #include "tools/StepSession.h"
 
+#include "ir/Initializers.h"
 #include "passes/TrainStep.h"
+#include "tools/ModelChecks.h"
 
 namespace nnc::tools {
 
 using namespace nnc::ir;
 
+Expected<Value *> prepareLoss(Graph &G, const std::string &Loss,
+                              bool BatchStatistics) {
+  if (!BatchStatistics) // a training-mode export's BatchNorm too
+    NNC_TRY(passes::useRunningStatistics(G));
+  Value *L = G.findValue(Loss);
+  if (!L)
+    return error("no value named '", Loss, "'", scalarNames(G));
+  if (L->Type.numElements() != 1 || L->Type.Elt != DType::F32)
+    return error("loss '", L->Name, "' must be an f32 scalar, is ",
+                 L->Type.str());
+  for (const auto &N : G.nodes())
+    if (N->Op == OpKind::Dropout)
+      N->Attrs.set("ratio", 0.0);
+  return L;
+}
+
+Graph withTrainedValues(const Graph &Base, const Graph &Trained,
+                        backend::Engine &Engine) {
+  Graph C = Base.clone();
+  for (const auto &V : Trained.values()) {
+    if (!isStored(V->Kind) || V->Kind == Role::Constant)
+      continue;
+    Value *Dst = C.findValue(V->Name);
+    if (!Dst) { // optimizer state: carried along for --resume
+      Dst = C.addValue(V->Name, Role::State, V->Type);
+      Dst->DeclaredDims = V->DeclaredDims;
+    }
+    Dst->Data = encode(Engine.read(V.get()), V->Type.Elt);
+  }
+  return C;
+}
+
 Expected<std::unique_ptr<StepSession>>
 StepSession::create(Graph Model, const std::string &Loss,
                     const OptimizerConfig &Optimizer, bool BatchStatistics,
                     const backend::EngineOptions &Engine) {
-  if (!BatchStatistics) // a training-mode export's BatchNorm too
-    NNC_TRY(passes::useRunningStatistics(Model));
-  Value *L = Model.findValue(Loss);
-  if (!L)
-    return error("no value named '", Loss, "'");
-  if (L->Type.numElements() != 1 || L->Type.Elt != DType::F32)
-    return error("loss '", Loss, "' must be an f32 scalar, is ", L->Type.str());
-  for (const auto &N : Model.nodes())
-    if (N->Op == OpKind::Dropout)
-      N->Attrs.set("ratio", 0.0);
+  Expected<Value *> L = prepareLoss(Model, Loss, BatchStatistics);
+  if (!L.ok())
+    return L.status();
   Model.Training = TrainingConfig();
-  Model.Training->Loss = L;
+  Model.Training->Loss = *L;
   Model.Training->Optimizer = Optimizer;
   Expected<backend::TrainingGraph> T =
       backend::buildTrainingGraph(Model, BatchStatistics);

@@ -16,6 +16,18 @@
 
 namespace nnc::tools {
 
+/// Makes G ready for reproducible steps on the scalar named Loss, which it
+/// returns: BatchNorm on its running statistics unless BatchStatistics,
+/// dropout off. nnc grad, nnc step and StepSession share it.
+Expected<ir::Value *> prepareLoss(ir::Graph &G, const std::string &Loss,
+                                  bool BatchStatistics);
+
+/// Base (the model trained) with the values an engine running Trained (its
+/// train step) holds: trained parameters, moved statistics, and the
+/// optimizer's state added as state tensors, which a resumed run reads.
+ir::Graph withTrainedValues(const ir::Graph &Base, const ir::Graph &Trained,
+                            backend::Engine &Engine);
+
 class StepSession {
 public:
   /// Model's train step minimizing the scalar named Loss with Optimizer;

@@ -2,6 +2,7 @@
 #include "backend/Compile.h"
 #include "tools/ModelChecks.h"
 #include "tools/OptimizerArgs.h"
+#include "tools/StepSession.h"
 
 #include "frontend/ModelIO.h"
 #include "ir/Initializers.h"
@@ -354,17 +355,7 @@ Expected<EvalResult> Trainer::evaluate(const runtime::Dataset &D,
 }
 
 Graph Trainer::checkpoint() const {
-  Graph C = Base.clone();
-  for (const auto &V : TrainG.values()) {
-    if (!isStored(V->Kind) || V->Kind == Role::Constant)
-      continue;
-    Value *Dst = C.findValue(V->Name);
-    if (!Dst) { // optimizer state: carried along for --resume
-      Dst = C.addValue(V->Name, Role::State, V->Type);
-      Dst->DeclaredDims = V->DeclaredDims;
-    }
-    Dst->Data = encode(TrainI->read(V.get()), V->Type.Elt);
-  }
+  Graph C = withTrainedValues(Base, TrainG, *TrainI);
   C.Training->Step = Step;
   C.Training->Seed = Seed;
   return C;

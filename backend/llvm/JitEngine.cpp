@@ -89,11 +89,8 @@ private:
 
   /// An entry compiled at a batch size, with the graph copy it came from.
   struct Compiled {
-    CompiledProgram Program;
-    const EntryPoint *Entry = nullptr; // in Program
-    nnc_entry_fn Fn = nullptr;
-    size_t ArenaBytes = 0;
-    std::vector<std::string> Labels;
+    CompiledProgram Program; // of one entry
+    const CompiledEntry &entry() const { return Program.Entries.front(); }
   };
   Expected<Compiled *> compiled(const EntryPoint &E, int64_t Batch,
                                 bool Training);
@@ -177,10 +174,6 @@ JitEngine::compiled(const EntryPoint &E, int64_t Batch, bool Training) {
   if (Opts.Verbose && !R.CacheNote.empty())
     std::fprintf(stderr, "jit: %s: %s\n", E.Name.c_str(), R.CacheNote.c_str());
   auto C = std::make_unique<Compiled>();
-  C->Entry = P->Entries.front().Entry;
-  C->Fn = P->Entries.front().Fn;
-  C->ArenaBytes = R.ArenaBytes;
-  C->Labels = R.Labels;
   C->Program = std::move(*P);
   return (Cache[Key] = std::move(C)).get();
 }
@@ -250,7 +243,7 @@ JitEngine::bind(const EntryPoint &E, const TensorMap &Inputs,
   if (!C.ok())
     return C.status();
   // The entry as compiled: its values have the batch's shapes.
-  const EntryPoint &CE = *(*C)->Entry;
+  const EntryPoint &CE = *(*C)->entry().Entry;
   std::vector<const Value *> BoundFed;
   for (const Value *V : CE.Inputs)
     for (const Value *F : Fed)
@@ -287,11 +280,11 @@ JitEngine::bind(const EntryPoint &E, const TensorMap &Inputs,
 }
 
 Status JitEngine::call(Bound &B) {
-  Arena.reserve(std::max<size_t>(B.C->ArenaBytes, 64));
+  Arena.reserve(std::max<size_t>(B.C->entry().Report.ArenaBytes, 64));
   nnc_exec Exec = Pool.exec(B.Seed);
-  setProfileLabels(&B.C->Labels);
+  setProfileLabels(&B.C->entry().Report.Labels);
   (void)takeNumericsFailure();
-  int Rc = B.C->Fn(B.Io.data(), Persistent.Data, Arena.Data, &Exec);
+  int Rc = B.C->entry().Fn(B.Io.data(), Persistent.Data, Arena.Data, &Exec);
   if (std::string F = takeNumericsFailure(); !F.empty())
     return error("entry point '", B.E->Name, "': --check-numerics: ", F);
   if (Rc == NNC_ERR_LABEL)
