@@ -47,6 +47,44 @@ Status checkMemory(uint64_t Bytes, const EngineOptions &O,
 
 namespace {
 
+Tensor fromView(const TensorView &V) {
+  Tensor T(V.Elt, V.Dims);
+  for (int64_t I = 0; I < T.numElements(); ++I)
+    T[I] = V.Elt == ir::DType::I64
+               ? double(static_cast<const int64_t *>(V.Data)[I])
+               : double(static_cast<const float *>(V.Data)[I]);
+  return T;
+}
+
+void toBuffer(const Tensor &T, void *Dst) {
+  for (int64_t I = 0; I < T.numElements(); ++I)
+    if (T.Elt == ir::DType::I64)
+      static_cast<int64_t *>(Dst)[I] = int64_t(T[I]);
+    else
+      static_cast<float *>(Dst)[I] = float(T[I]);
+}
+
+} // namespace
+
+Expected<std::map<std::string, const void *>>
+Engine::runInPlace(const std::string &Entry, const TensorViewMap &Inputs,
+                   const OutputBuffer &Out, const RunOptions &Opts) {
+  TensorMap In;
+  std::map<std::string, const void *> ReadFrom;
+  for (const auto &[Name, V] : Inputs) {
+    In[Name] = fromView(V);
+    ReadFrom[Name] = In[Name].Data.data();
+  }
+  Expected<TensorMap> Results = run(Entry, In, Opts);
+  if (!Results.ok())
+    return Results.status();
+  for (const auto &[Name, T] : *Results)
+    toBuffer(T, Out(Name, T.Elt, T.Dims));
+  return ReadFrom;
+}
+
+namespace {
+
 class InterpEngine : public Engine {
 public:
   InterpEngine(interp::Interpreter I, bool CheckNumerics)

@@ -85,6 +85,14 @@ public:
   virtual Expected<TensorMap> run(const std::string &Entry,
                                   const TensorMap &Inputs,
                                   const RunOptions &Opts = {}) = 0;
+  /// Runs an entry point on caller memory: each input is read where it
+  /// lies, and each output is written to the buffer Out gives for it
+  /// (asked for on this thread, before the run). Returns the address each
+  /// input was read from: the JIT reads the caller's own; the default
+  /// converts through run(), so its addresses are its copies'.
+  virtual Expected<std::map<std::string, const void *>>
+  runInPlace(const std::string &Entry, const TensorViewMap &Inputs,
+             const OutputBuffer &Out, const RunOptions &Opts = {});
   /// Evaluates the given values from the fed tensors (evaluation, tools).
   virtual Expected<TensorMap>
   evaluate(const std::vector<const ir::Value *> &Wanted,

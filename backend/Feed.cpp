@@ -11,8 +11,22 @@ std::vector<int64_t> stridesOf(const Shape &Dims) {
   return S;
 }
 
+FeedShapes feedShapes(const TensorMap &Inputs) {
+  FeedShapes S;
+  for (const auto &[Name, T] : Inputs)
+    S[Name] = T.Dims;
+  return S;
+}
+
+FeedShapes feedShapes(const TensorViewMap &Inputs) {
+  FeedShapes S;
+  for (const auto &[Name, T] : Inputs)
+    S[Name] = T.Dims;
+  return S;
+}
+
 Expected<const EntryPoint *> findEntry(const Graph &G, const std::string &Entry,
-                                       const TensorMap &Inputs) {
+                                       const FeedShapes &Inputs) {
   const EntryPoint *E = G.findEntry(Entry);
   if (!E) {
     std::string Known;
@@ -30,7 +44,7 @@ Expected<const EntryPoint *> findEntry(const Graph &G, const std::string &Entry,
   return E;
 }
 
-Expected<int64_t> feedBatch(const TensorMap &Inputs,
+Expected<int64_t> feedBatch(const FeedShapes &Inputs,
                             const std::vector<const Value *> &Fed) {
   int64_t Batch = -1;
   const Value *BatchFrom = nullptr;
@@ -39,7 +53,7 @@ Expected<int64_t> feedBatch(const TensorMap &Inputs,
     if (It == Inputs.end())
       return error("missing input '", V->Name, "' (", dtypeName(V->Type.Elt),
                    shapeString(V->DeclaredDims), ")");
-    const Shape &Given = It->second.Dims;
+    const Shape &Given = It->second;
     if (Given.size() != V->DeclaredDims.size())
       return error("input '", V->Name, "' has shape ", shapeString(Given),
                    ", expected ", shapeString(V->DeclaredDims));
@@ -55,13 +69,22 @@ Expected<int64_t> feedBatch(const TensorMap &Inputs,
   return Batch < 0 ? 1 : Batch;
 }
 
-Status checkFeedShapes(const TensorMap &Inputs,
+Status checkFeedShapes(const FeedShapes &Inputs,
                        const std::vector<const Value *> &Fed) {
   for (const Value *V : Fed) {
-    const Tensor &T = Inputs.at(V->Name);
-    if (T.Dims != V->Type.Dims)
-      return error("input '", V->Name, "' has shape ", shapeString(T.Dims),
+    const Shape &Given = Inputs.at(V->Name);
+    if (Given != V->Type.Dims)
+      return error("input '", V->Name, "' has shape ", shapeString(Given),
                    ", expected ", shapeString(V->Type.Dims));
+  }
+  return Status::success();
+}
+
+Status checkFeedShapes(const TensorMap &Inputs,
+                       const std::vector<const Value *> &Fed) {
+  NNC_TRY(checkFeedShapes(feedShapes(Inputs), Fed));
+  for (const Value *V : Fed) {
+    const Tensor &T = Inputs.at(V->Name);
     if (size_t(numElements(T.Dims)) != T.Data.size())
       return error("input '", V->Name, "' has ", T.Data.size(),
                    " values for shape ", shapeString(T.Dims));

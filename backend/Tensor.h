@@ -11,6 +11,7 @@
 #include "ir/Types.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -36,6 +37,20 @@ struct Tensor {
 
 /// Tensors keyed by the graph's tensor names.
 using TensorMap = std::map<std::string, Tensor>;
+
+/// A caller's tensor used where it lies: row-major and contiguous, in the
+/// compiled types (float32 for F32, int64 for I64).
+struct TensorView {
+  ir::DType Elt = ir::DType::F32;
+  ir::Shape Dims;
+  const void *Data = nullptr;
+};
+using TensorViewMap = std::map<std::string, TensorView>;
+
+/// Where an entry point writes its output Name of type Elt and shape Dims:
+/// caller memory of that many float32 or int64 elements.
+using OutputBuffer = std::function<void *(
+    const std::string &Name, ir::DType Elt, const ir::Shape &Dims)>;
 
 struct RunOptions {
   /// Training semantics: dropout drops, BatchNorm uses batch statistics and

@@ -42,37 +42,52 @@ void check(const Status &S) {
     throw NncError(S.message());
 }
 
-/// A NumPy array for input V: float32 for a float input (a silent
-/// conversion from float64 would round), any integer type for labels.
-backend::Tensor toTensor(const ir::Value &V, const py::handle &Object) {
+/// Input V as a C-contiguous array of its compiled type: Object itself
+/// when it already is one (no copy), else a converted copy. Float inputs
+/// must be float32 (a silent conversion from float64 would round); labels
+/// may be of any integer type.
+py::array compiledArray(const ir::Value &V, const py::handle &Object) {
   if (!py::isinstance<py::array>(Object))
     throw NncError("input '" + V.Name + "' must be a NumPy array, found " +
                    std::string(py::str(Object.get_type().attr("__name__"))));
   auto Given = py::reinterpret_borrow<py::array>(Object);
-  std::string Kind(1, Given.dtype().kind());
-  backend::Tensor T;
-  T.Elt = V.Type.Elt;
-  T.Dims.assign(Given.shape(), Given.shape() + Given.ndim());
+  char Kind = Given.dtype().kind();
   if (V.Type.Elt == ir::DType::I64) {
-    if (Kind != "i" && Kind != "u")
+    if (Kind != 'i' && Kind != 'u')
       throw NncError("input '" + V.Name +
-                     "' holds class labels: it must be "
+                     "' holds class labels and must be "
                      "an integer array, found " +
                      std::string(py::str(Given.dtype())));
-    auto A =
-        py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(
-            Object);
-    T.Data.assign(A.data(), A.data() + A.size());
-    return T;
+    return py::array_t<int64_t, py::array::c_style |
+                                    py::array::forcecast>::ensure(Object);
   }
   if (!Given.dtype().is(py::dtype::of<float>()))
     throw NncError("input '" + V.Name + "' must be float32, found " +
                    std::string(py::str(Given.dtype())) +
                    " (convert it with .astype(numpy.float32))");
-  auto A =
-      py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(
-          Object);
-  T.Data.assign(A.data(), A.data() + A.size());
+  return py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(
+      Object);
+}
+
+backend::TensorView toView(const ir::Value &V, const py::array &A) {
+  backend::TensorView T;
+  T.Elt = V.Type.Elt;
+  T.Dims.assign(A.shape(), A.shape() + A.ndim());
+  T.Data = A.data();
+  return T;
+}
+
+backend::Tensor toTensor(const ir::Value &V, const py::handle &Object) {
+  py::array A = compiledArray(V, Object);
+  backend::Tensor T;
+  T.Elt = V.Type.Elt;
+  T.Dims.assign(A.shape(), A.shape() + A.ndim());
+  if (T.Elt == ir::DType::I64)
+    T.Data.assign(static_cast<const int64_t *>(A.data()),
+                  static_cast<const int64_t *>(A.data()) + A.size());
+  else
+    T.Data.assign(static_cast<const float *>(A.data()),
+                  static_cast<const float *>(A.data()) + A.size());
   return T;
 }
 
@@ -88,23 +103,24 @@ py::array toArray(const backend::Tensor &T) {
   return A;
 }
 
+/// The input of entry E a keyword argument names.
+const ir::Value &inputNamed(const ir::EntryPoint &E, const std::string &Name) {
+  for (const ir::Value *In : E.Inputs)
+    if (In->Name == Name)
+      return *In;
+  std::string Known;
+  for (const ir::Value *In : E.Inputs)
+    Known += (Known.empty() ? "" : ", ") + In->Name;
+  throw NncError("entry point '" + E.Name + "' has no input '" + Name +
+                 "' (its inputs: " + Known + ")");
+}
+
 /// Keyword arguments as the tensors of entry E's inputs.
 backend::TensorMap feed(const ir::EntryPoint &E, const py::kwargs &Inputs) {
   backend::TensorMap Map;
   for (const auto &[Key, Value] : Inputs) {
     std::string Name = py::cast<std::string>(Key);
-    const ir::Value *V = nullptr;
-    for (const ir::Value *In : E.Inputs)
-      if (In->Name == Name)
-        V = In;
-    if (!V) {
-      std::string Known;
-      for (const ir::Value *In : E.Inputs)
-        Known += (Known.empty() ? "" : ", ") + In->Name;
-      throw NncError("entry point '" + E.Name + "' has no input '" + Name +
-                     "' (its inputs: " + Known + ")");
-    }
-    Map[Name] = toTensor(*V, Value);
+    Map[Name] = toTensor(inputNamed(E, Name), Value);
   }
   return Map;
 }
@@ -126,15 +142,43 @@ struct Function {
   std::shared_ptr<ir::Graph> G;
   std::unique_ptr<backend::Engine> Engine;
   std::string Entry;
+  /// Where the last call read each input from.
+  std::map<std::string, uintptr_t> LastRead;
+
+  /// Runs on the caller's arrays where they lie (a contiguous array of
+  /// the compiled type is not copied), into NumPy arrays made for the
+  /// outputs.
   py::dict call(const py::kwargs &Inputs) {
     const ir::EntryPoint *E = G->findEntry(Entry);
-    backend::TensorMap In = feed(*E, Inputs);
-    backend::TensorMap Out;
+    std::vector<py::array> Held; // alive until the run ends
+    backend::TensorViewMap Views;
+    for (const auto &[Key, Value] : Inputs) {
+      std::string Name = py::cast<std::string>(Key);
+      const ir::Value &V = inputNamed(*E, Name);
+      Held.push_back(compiledArray(V, Value));
+      Views[Name] = toView(V, Held.back());
+    }
+    py::dict Out;
+    auto Allocate = [&](const std::string &Name, ir::DType Elt,
+                        const ir::Shape &Dims) -> void * {
+      py::gil_scoped_acquire Locked;
+      std::vector<py::ssize_t> Shape(Dims.begin(), Dims.end());
+      py::array A = Elt == ir::DType::I64
+                        ? py::array(py::array_t<int64_t>(Shape))
+                        : py::array(py::array_t<float>(Shape));
+      Out[py::str(Name)] = A;
+      return A.mutable_data();
+    };
+    Expected<std::map<std::string, const void *>> Read =
+        std::map<std::string, const void *>{};
     {
       py::gil_scoped_release Unlocked;
-      Out = take(Engine->run(Entry, In));
+      Read = Engine->runInPlace(Entry, Views, Allocate);
     }
-    return arrays(Out);
+    LastRead.clear();
+    for (const auto &[Name, Address] : take(std::move(Read)))
+      LastRead[Name] = reinterpret_cast<uintptr_t>(Address);
+    return Out;
   }
 };
 
@@ -268,7 +312,10 @@ PYBIND11_MODULE(_nnc, M) {
 
   py::class_<Function>(M, "Function")
       .def_readonly("entry", &Function::Entry)
-      .def("__call__", &Function::call);
+      .def("__call__", &Function::call)
+      .def_readonly("_last_read", &Function::LastRead,
+                    "where the last call read each input: the caller's "
+                    "array itself when it was used without a copy");
 
   py::class_<Trainer>(M, "Trainer")
       .def("step", &Trainer::step)

@@ -65,7 +65,8 @@ Expected<Interpreter> Interpreter::create(Graph &G) {
 
 Status bindBatch(Graph &G, const TensorMap &Inputs,
                  const std::vector<const Value *> &Fed) {
-  Expected<int64_t> Batch = backend::feedBatch(Inputs, Fed);
+  Expected<int64_t> Batch =
+      backend::feedBatch(backend::feedShapes(Inputs), Fed);
   if (!Batch.ok())
     return Batch.status();
   NNC_TRY(inferShapes(G, *Batch));
@@ -126,7 +127,8 @@ Interpreter::evaluate(const std::vector<const Value *> &Wanted,
 Expected<TensorMap> Interpreter::run(const std::string &Entry,
                                      const TensorMap &Inputs,
                                      const Options &Opts) {
-  Expected<const EntryPoint *> EOr = findEntry(*G, Entry, Inputs);
+  Expected<const EntryPoint *> EOr =
+      backend::findEntry(*G, Entry, backend::feedShapes(Inputs));
   if (!EOr.ok())
     return EOr.status();
   const EntryPoint *E = *EOr;

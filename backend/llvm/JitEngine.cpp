@@ -79,6 +79,9 @@ public:
   Expected<std::unique_ptr<PreparedRun>>
   prepare(const std::string &Entry, const TensorMap &Inputs,
           const RunOptions &RunOpts) override;
+  Expected<std::map<std::string, const void *>>
+  runInPlace(const std::string &Entry, const TensorViewMap &Inputs,
+             const OutputBuffer &Out, const RunOptions &RunOpts) override;
 
 private:
   /// An entry compiled for a batch, with its input and output buffers.
@@ -94,6 +97,10 @@ private:
   };
   Expected<Compiled *> compiled(const EntryPoint &E, int64_t Batch,
                                 bool Training);
+  /// E compiled for the batch Inputs have, after checking their shapes.
+  Expected<Compiled *> compiledFor(const EntryPoint &E,
+                                   const FeedShapes &Inputs,
+                                   const RunOptions &RunOpts);
   Expected<TensorMap> runEntry(const EntryPoint &E, const TensorMap &Inputs,
                                const RunOptions &RunOpts);
 
@@ -207,7 +214,7 @@ JitEngine::evaluate(const std::vector<const Value *> &Wanted,
 Expected<TensorMap> JitEngine::run(const std::string &Entry,
                                    const TensorMap &Inputs,
                                    const RunOptions &RunOpts) {
-  Expected<const EntryPoint *> EOr = findEntry(G, Entry, Inputs);
+  Expected<const EntryPoint *> EOr = findEntry(G, Entry, feedShapes(Inputs));
   if (!EOr.ok())
     return EOr.status();
   return runEntry(**EOr, Inputs, RunOpts);
@@ -228,9 +235,9 @@ void *lineAligned(std::vector<char> &Buf) {
   return Buf.data() + ((64 - A % 64) % 64);
 }
 
-Expected<std::unique_ptr<JitEngine::Bound>>
-JitEngine::bind(const EntryPoint &E, const TensorMap &Inputs,
-                const RunOptions &RunOpts) {
+Expected<JitEngine::Compiled *>
+JitEngine::compiledFor(const EntryPoint &E, const FeedShapes &Inputs,
+                       const RunOptions &RunOpts) {
   std::vector<const Value *> Wanted(E.Outputs.begin(), E.Outputs.end());
   for (const Update &U : E.Updates)
     Wanted.push_back(U.NewValue);
@@ -243,40 +250,88 @@ JitEngine::bind(const EntryPoint &E, const TensorMap &Inputs,
   if (!C.ok())
     return C.status();
   // The entry as compiled: its values have the batch's shapes.
-  const EntryPoint &CE = *(*C)->entry().Entry;
   std::vector<const Value *> BoundFed;
-  for (const Value *V : CE.Inputs)
+  for (const Value *V : (*C)->entry().Entry->Inputs)
     for (const Value *F : Fed)
       if (F->Name == V->Name)
         BoundFed.push_back(V);
   NNC_TRY(checkFeedShapes(Inputs, BoundFed));
+  return *C;
+}
 
+/// Outputs poisoned with NaN, so that an element the code failed to write
+/// cannot pass for a result.
+void poison(const Value &V, void *Data) {
+  if (V.Type.Elt == DType::F32)
+    for (int64_t I = 0; I < V.Type.numElements(); ++I)
+      static_cast<float *>(Data)[I] = NAN;
+}
+
+Expected<std::unique_ptr<JitEngine::Bound>>
+JitEngine::bind(const EntryPoint &E, const TensorMap &Inputs,
+                const RunOptions &RunOpts) {
+  Expected<Compiled *> C = compiledFor(E, feedShapes(Inputs), RunOpts);
+  if (!C.ok())
+    return C.status();
   auto B = std::make_unique<Bound>();
-  B->E = &CE;
+  B->E = (*C)->entry().Entry;
   B->Seed = RunOpts.Seed;
   B->C = *C;
-  // Inputs converted to the compiled types; outputs poisoned with NaN so an
-  // element the code failed to write cannot pass for a result.
-  for (const Value *V : CE.Inputs) {
+  for (const Value *V : B->E->Inputs) {
     auto It = Inputs.find(V->Name);
     if (It == Inputs.end()) {
       B->Io.push_back(nullptr); // not read by this entry (checked above)
       continue;
     }
+    if (It->second.Data.size() != size_t(V->Type.numElements()))
+      return error("input '", V->Name, "' has ", It->second.Data.size(),
+                   " values for shape ", shapeString(V->Type.Dims));
     B->Buffers.emplace_back(It->second.Data.size() * elementBytes(V->Type.Elt) +
                             64);
     B->Io.push_back(lineAligned(B->Buffers.back()));
     toHost(It->second.Data, V->Type.Elt, B->Io.back());
   }
-  for (const Value *V : CE.Outputs) {
+  for (const Value *V : B->E->Outputs) {
     B->Buffers.emplace_back(
         size_t(V->Type.numElements()) * elementBytes(V->Type.Elt) + 64);
     B->Io.push_back(lineAligned(B->Buffers.back()));
-    if (V->Type.Elt == DType::F32)
-      for (int64_t I = 0; I < V->Type.numElements(); ++I)
-        static_cast<float *>(B->Io.back())[I] = NAN;
+    poison(*V, B->Io.back());
   }
   return B;
+}
+
+Expected<std::map<std::string, const void *>>
+JitEngine::runInPlace(const std::string &Entry, const TensorViewMap &Inputs,
+                      const OutputBuffer &Out, const RunOptions &RunOpts) {
+  Expected<const EntryPoint *> EOr = findEntry(G, Entry, feedShapes(Inputs));
+  if (!EOr.ok())
+    return EOr.status();
+  Expected<Compiled *> C = compiledFor(**EOr, feedShapes(Inputs), RunOpts);
+  if (!C.ok())
+    return C.status();
+  Bound B;
+  B.E = (*C)->entry().Entry;
+  B.Seed = RunOpts.Seed;
+  B.C = *C;
+  std::map<std::string, const void *> ReadFrom;
+  for (const Value *V : B.E->Inputs) {
+    auto It = Inputs.find(V->Name);
+    if (It != Inputs.end() && It->second.Elt != V->Type.Elt)
+      return error("input '", V->Name, "' is ", dtypeName(It->second.Elt),
+                   ", expected ", dtypeName(V->Type.Elt));
+    // The compiled code only reads its inputs (the AOT contract).
+    void *Data =
+        It == Inputs.end() ? nullptr : const_cast<void *>(It->second.Data);
+    B.Io.push_back(Data);
+    if (Data)
+      ReadFrom[V->Name] = Data;
+  }
+  for (const Value *V : B.E->Outputs) {
+    B.Io.push_back(Out(V->Name, V->Type.Elt, V->Type.Dims));
+    poison(*V, B.Io.back());
+  }
+  NNC_TRY(call(B));
+  return ReadFrom;
 }
 
 Status JitEngine::call(Bound &B) {
@@ -316,7 +371,7 @@ Expected<TensorMap> JitEngine::runEntry(const EntryPoint &E,
 Expected<std::unique_ptr<PreparedRun>>
 JitEngine::prepare(const std::string &Entry, const TensorMap &Inputs,
                    const RunOptions &RunOpts) {
-  Expected<const EntryPoint *> EOr = findEntry(G, Entry, Inputs);
+  Expected<const EntryPoint *> EOr = findEntry(G, Entry, feedShapes(Inputs));
   if (!EOr.ok())
     return EOr.status();
   Expected<std::unique_ptr<Bound>> B = bind(**EOr, Inputs, RunOpts);

@@ -186,3 +186,48 @@ TEST_P(FusedVsUnfused, InferAndTrainStepAgree) {
 INSTANTIATE_TEST_SUITE_P(Examples, FusedVsUnfused,
                          ::testing::Values("xor_mlp", "lenet5", "convbn",
                                            "alexnet_tiny", "vgg_tiny", "rbf"));
+
+// An app's own buffers: the JIT reads inputs where they lie and writes
+// outputs where it is told; the interpreter converts through run(). Both
+// give what run() gives.
+TEST(JitModels, RunInPlaceReadsTheCallersMemory) {
+  Graph G = load("lenet5");
+  const EntryPoint *E = G.findEntry("infer");
+  ASSERT_NE(E, nullptr);
+  backend::TensorMap In = inputsFor(*E, 5, 7);
+  for (double &X : In.at("image").Data)
+    X = float(X); // what a float32 buffer can hold
+  for (backend::EngineKind Kind :
+       {backend::EngineKind::Jit, backend::EngineKind::Interp}) {
+    auto Engine = makeEngine(G, Kind);
+    ASSERT_TRUE(Engine);
+    Expected<backend::TensorMap> Want = Engine->run("infer", In);
+    ASSERT_OK(Want);
+    const backend::Tensor &Image = In.at("image");
+    std::vector<float> Pixels(Image.Data.begin(), Image.Data.end());
+    backend::TensorViewMap Views{
+        {"image", {DType::F32, Image.Dims, Pixels.data()}}};
+    std::map<std::string, std::vector<float>> Out;
+    auto Allocate = [&](const std::string &Name, DType Elt,
+                        const Shape &Dims) -> void * {
+      EXPECT_EQ(Elt, DType::F32);
+      Out[Name].resize(size_t(numElements(Dims)));
+      return Out[Name].data();
+    };
+    auto Read = Engine->runInPlace("infer", Views, Allocate);
+    ASSERT_OK(Read);
+    EXPECT_EQ(Read->at("image") == Pixels.data(),
+              Kind == backend::EngineKind::Jit);
+    ASSERT_EQ(Out.size(), Want->size());
+    for (const auto &[Name, T] : *Want)
+      for (int64_t I = 0; I < T.numElements(); ++I)
+        ASSERT_EQ(Out.at(Name)[size_t(I)], float(T[I]))
+            << Name << "[" << I << "]";
+    backend::TensorViewMap Wrong{
+        {"image", {DType::F32, {5, 28, 28}, Pixels.data()}}};
+    auto Bad = Engine->runInPlace("infer", Wrong, Allocate);
+    ASSERT_FALSE(Bad.ok());
+    EXPECT_NE(Bad.status().message().find("has shape"), std::string::npos)
+        << Bad.status().message();
+  }
+}

@@ -85,6 +85,22 @@ class NncPackage(unittest.TestCase):
             image=image)["logits"]
         self.assertEqual(again.shape, (16, 10))
 
+    def test_contiguous_float32_inputs_are_read_without_a_copy(self):
+        infer = nnc.load(example("lenet5")).compile("infer")
+        x = inputs_of("lenet5", 4, 2)["image"]
+        want = infer(image=x.copy())["logits"]
+        got = infer(image=x)["logits"]
+        address = x.__array_interface__["data"][0]
+        self.assertEqual(infer._last_read["image"], address)
+        np.testing.assert_array_equal(got, want)
+        # A strided view is copied into a contiguous one: the same numbers.
+        wide = np.zeros((4, 1, 28, 56), np.float32)
+        wide[..., ::2] = x
+        strided = wide[..., ::2]
+        np.testing.assert_array_equal(infer(image=strided)["logits"], want)
+        self.assertNotEqual(infer._last_read["image"],
+                            strided.__array_interface__["data"][0])
+
     def test_bad_inputs_raise_nncs_message(self):
         infer = nnc.load(example("lenet5")).compile("infer")
         with self.assertRaisesRegex(nnc.Error, "has no input 'picture'"):
