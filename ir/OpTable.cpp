@@ -13,6 +13,7 @@ void registerActivationOps();
 void registerContractionOps();
 void registerPoolingOps();
 void registerNormalizationOps();
+void registerRecurrentOps();
 void registerLayoutOps();
 void registerLossOps();
 void registerTrainingOps();
@@ -37,6 +38,7 @@ std::vector<OpInfo> buildTable() {
   ops::registerContractionOps();
   ops::registerPoolingOps();
   ops::registerNormalizationOps();
+  ops::registerRecurrentOps();
   ops::registerLayoutOps();
   ops::registerLossOps();
   ops::registerTrainingOps();

@@ -3,6 +3,7 @@
 #include "ir/Initializers.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace nnc::ir {
@@ -268,6 +269,48 @@ Status inferShapes(Graph &G, int64_t Batch) {
     }
   }
   return Status::success();
+}
+
+namespace {
+
+Expected<TensorType> typeAtBatch(const Value &V, int64_t Batch,
+                                 std::map<const Value *, TensorType> &Known) {
+  if (auto It = Known.find(&V); It != Known.end())
+    return It->second;
+  TensorType T = V.Type;
+  if (!V.Producer) {
+    T.Dims = V.DeclaredDims;
+    for (int64_t &D : T.Dims)
+      if (D == -1)
+        D = Batch;
+  } else {
+    const Node &N = *V.Producer;
+    std::vector<TensorType> In, Out;
+    for (const Value *I : N.Inputs) {
+      Expected<TensorType> IT = typeAtBatch(*I, Batch, Known);
+      if (!IT.ok())
+        return IT.status();
+      In.push_back(*IT);
+    }
+    NNC_TRY(N.info().Infer(N, In, Out).withPrefix(N.describe()));
+    for (size_t K = 0; K < N.Outputs.size() && K < Out.size(); ++K)
+      Known[N.Outputs[K]] = Out[K];
+    if (!Known.count(&V))
+      return error(N.describe(), ": produces fewer outputs than it has");
+    return Known.at(&V);
+  }
+  Known[&V] = T;
+  return T;
+}
+
+} // namespace
+
+Expected<Shape> dimsAtBatch(const Value &V, int64_t Batch) {
+  std::map<const Value *, TensorType> Known;
+  Expected<TensorType> T = typeAtBatch(V, Batch, Known);
+  if (!T.ok())
+    return T.status();
+  return T->Dims;
 }
 
 Status verify(Graph &G) {

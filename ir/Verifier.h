@@ -20,4 +20,8 @@ Status checkNode(Node &N);
 /// every computed value's type. Checks shapes the file declared.
 Status inferShapes(Graph &G, int64_t Batch);
 
+/// V's dimensions were the batch size Batch, inferred over the nodes V
+/// depends on alone; the graph's own types are left as they are.
+Expected<Shape> dimsAtBatch(const Value &V, int64_t Batch);
+
 } // namespace nnc::ir

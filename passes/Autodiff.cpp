@@ -32,6 +32,7 @@ Rule ruleFor(OpKind K) {
     registerContraction();
     registerPooling();
     registerLayout();
+    registerRecurrent();
     registerNotDifferentiable();
     Building = nullptr;
     return T;

@@ -1,5 +1,6 @@
 //===- passes/TrainingLowering.cpp - Training semantics as explicit ops ---===//
 #include "ir/Builder.h"
+#include "ir/RecurrentOps.h"
 #include "passes/TrainStep.h"
 
 namespace nnc::passes {
@@ -34,6 +35,19 @@ Status lowerForTraining(Graph &G, std::vector<Update> &Updates,
         if (Running->Kind == Role::State)
           Updates.push_back({Running, Next});
       }
+    } else if (isRecurrent(N->Op) &&
+               N->Outputs.size() == recurrentOutputs(N->Op)) {
+      // Backpropagation through time reads the gates and states of every
+      // step: an output planned like any other.
+      N->Attrs.set("save_for_backward", int64_t(1));
+      std::vector<TensorType> In, Out;
+      for (const Value *V : N->Inputs)
+        In.push_back(V->Type);
+      NNC_TRY(N->info().Infer(*N, In, Out).withPrefix(N->describe()));
+      Value *Saved =
+          G.addValue(N->Name + ".saved", Role::Activation, Out.back());
+      Saved->Producer = N;
+      N->Outputs.push_back(Saved);
     } else if (LowerBatchNorm && N->Op == OpKind::BatchNormTrain) {
       for (size_t I = 1; I < N->Outputs.size() && I < 3; ++I)
         if (N->Inputs[2 + I]->Kind == Role::State)

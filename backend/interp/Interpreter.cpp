@@ -31,6 +31,7 @@ const std::vector<EvalFn> &evalTable() {
     kernels::registerContraction();
     kernels::registerPooling();
     kernels::registerNormalization();
+    kernels::registerRecurrent();
     kernels::registerLayout();
     kernels::registerLoss();
     kernels::registerTraining();

@@ -38,6 +38,7 @@ void registerActivation();
 void registerContraction();
 void registerPooling();
 void registerNormalization();
+void registerRecurrent();
 void registerLayout();
 void registerLoss();
 void registerTraining();

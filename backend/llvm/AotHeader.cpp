@@ -149,10 +149,11 @@ void writeComment(std::ostringstream &H, const AotHeaderInput &In) {
     << "_STATE_BYTES). Nothing here allocates\n"
     << " * except the optional " << P
     << "_arena_new() (C11 and C++). Functions return NNC_OK (0),\n"
-    << " * NNC_ERR_LABEL for a label outside the class range, or NNC_ERR_CPU "
-       "on a CPU\n"
-    << " * that lacks what every variant needs. exec may be NULL: "
-       "single-threaded, seed 0;\n"
+    << " * NNC_ERR_LABEL for a label outside the class range,\n"
+    << " * NNC_ERR_SEQUENCE_LENGTH for a sequence length outside [0, steps], "
+       "or\n"
+    << " * NNC_ERR_CPU on a CPU that lacks what every variant needs.\n"
+    << " * exec may be NULL: single-threaded, seed 0;\n"
     << " * otherwise its parallel_for runs kernel tasks on the caller's "
        "threads\n"
     << " * and its seed drives dropout (vary it per training step).\n"
@@ -176,6 +177,8 @@ void writeExecType(std::ostringstream &H) {
     << "#define NNC_ERR_LABEL 1 /* a class label outside [0, classes) */\n"
     << "#define NNC_ERR_CPU 2   /* an AOT object on a CPU it has no variant "
        "for */\n"
+    << "#define NNC_ERR_SEQUENCE_LENGTH 3 /* a sequence length outside [0, "
+       "steps] */\n"
     << "#endif\n\n";
 }
 

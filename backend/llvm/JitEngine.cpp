@@ -345,6 +345,9 @@ Status JitEngine::call(Bound &B) {
   if (Rc == NNC_ERR_LABEL)
     return error("entry point '", B.E->Name,
                  "': a label is outside [0, number of classes)");
+  if (Rc == NNC_ERR_SEQUENCE_LENGTH)
+    return error("entry point '", B.E->Name,
+                 "': a sequence length is outside [0, number of steps]");
   if (Rc != 0)
     return error("entry point '", B.E->Name, "' failed with code ", Rc);
   return Status::success();

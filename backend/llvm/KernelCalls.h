@@ -180,5 +180,6 @@ Expected<KernelCall> contractionCall(const Node &N, bool Training,
                                      int64_t Threads);
 Expected<KernelCall> poolingCall(const Node &N, bool Training, int64_t Threads);
 Expected<KernelCall> layoutCall(const Node &N, bool Training, int64_t Threads);
+Expected<KernelCall> recurrentCall(const Node &N);
 
 } // namespace nnc::backend::calls

@@ -258,6 +258,13 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
   case OpKind::LRN:
   case OpKind::LRNGrad:
     return channelCall(N, Training, Threads);
+  case OpKind::Rnn:
+  case OpKind::Gru:
+  case OpKind::Lstm:
+  case OpKind::RnnGrad:
+  case OpKind::GruGrad:
+  case OpKind::LstmGrad:
+    return recurrentCall(N);
   case OpKind::MseLoss:
   case OpKind::BceLoss:
   case OpKind::BceWithLogitsLoss:

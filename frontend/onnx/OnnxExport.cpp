@@ -2,6 +2,7 @@
 
 #include "ir/Initializers.h"
 #include "ir/Pointwise.h"
+#include "ir/RecurrentOps.h"
 #include "ir/Verifier.h"
 
 #include <onnx/checker.h>
@@ -50,6 +51,7 @@ private:
   Status node(const Node &N);
   Status pointwise(const Node &N, Unary U);
   Status rbf(const Node &N);
+  Status recurrent(const Node &N);
   /// A conv, with the BatchNorm that reads it folded in when that is asked.
   Status conv(const Node &N);
   onnx::NodeProto &add(const std::string &Op, const std::string &Name,
@@ -136,6 +138,91 @@ std::vector<std::string> Exporter::inputs(const Node &N) {
   for (const Value *V : N.Inputs)
     In.push_back(V ? V->Name : "");
   return In;
+}
+
+/// Rnn, Gru, Lstm: ONNX's operand order (sequence_lens fifth) and its way of
+/// listing alphas and betas (only for the functions that take them).
+Status Exporter::recurrent(const Node &N) {
+  Expected<std::pair<recurrent::Params, recurrent::Reals>> PR =
+      recurrentParams(N);
+  if (!PR.ok())
+    return PR.status().withPrefix(N.describe());
+  const recurrent::Params &Pa = PR->first;
+  const recurrent::Reals &Re = PR->second;
+  RecurrentOperands Ops = recurrentOperands(N);
+  // Before opset 14 there is no layout: batch-first tensors are transposed
+  // around the node, as PyTorch exports batch_first.
+  bool Around = Pa.BatchFirst && O.Opset < 14;
+  auto Transposed = [&](const std::string &From, const std::string &To,
+                        Ints Perm) {
+    ints(add("Transpose", To, {From}, {To}), "perm", Perm);
+    return To;
+  };
+  auto Name = [&](std::optional<size_t> I) {
+    return I && *I < N.Inputs.size() ? N.Inputs[*I]->Name : std::string();
+  };
+  std::vector<std::string> In = {Name(Ops.X),        Name(Ops.W),
+                                 Name(Ops.R),        Name(Ops.B),
+                                 Name(Ops.Lengths),  Name(Ops.InitialH),
+                                 Name(Ops.InitialC), Name(Ops.Peepholes)};
+  while (!In.empty() && In.back().empty())
+    In.pop_back();
+  if (Ops.Lengths) { // ONNX's are int32
+    In[4] = N.Name + ".sequence_lens_i32";
+    integer(add("Cast", In[4], {Name(Ops.Lengths)}, {In[4]}), "to",
+            onnx::TensorProto::INT32);
+  }
+  for (size_t I : {size_t(0), size_t(5), size_t(6)})
+    if (Around && I < In.size() && !In[I].empty())
+      In[I] = Transposed(In[I], In[I] + ".steps_first", {1, 0, 2});
+  std::vector<std::string> Out;
+  for (size_t I = 0; I < recurrentOutputs(N.Op); ++I)
+    Out.push_back(N.Outputs[I]->Name + (Around ? ".steps_first" : ""));
+  const char *Op = N.Op == OpKind::Lstm  ? "LSTM"
+                   : N.Op == OpKind::Gru ? "GRU"
+                                         : "RNN";
+  onnx::NodeProto &P = add(Op, N.Name, In, Out);
+  integer(P, "hidden_size", Pa.Hidden);
+  onnx::AttributeProto &Dir = *P.add_attribute();
+  Dir.set_name("direction");
+  Dir.set_type(onnx::AttributeProto::STRING);
+  Dir.set_s(N.Attrs.getString("direction"));
+  if (Pa.BatchFirst && !Around)
+    integer(P, "layout", 1);
+  if (std::isfinite(Re.Clip))
+    real(P, "clip", Re.Clip);
+  if (N.Op == OpKind::Lstm && Pa.InputForget)
+    integer(P, "input_forget", 1);
+  if (N.Op == OpKind::Gru)
+    integer(P, "linear_before_reset", Pa.LinearBeforeReset);
+  onnx::AttributeProto &Acts = *P.add_attribute();
+  Acts.set_name("activations");
+  Acts.set_type(onnx::AttributeProto::STRINGS);
+  std::vector<double> Alpha, Beta;
+  int64_t Count =
+      recurrent::activationCount(cellOf(N.Op)) * recurrent::directions(Pa);
+  for (int64_t I = 0; I < Count; ++I) {
+    const recurrent::ActivationInfo &A = recurrent::ActivationTable[Pa.Act[I]];
+    Acts.add_strings(A.Name);
+    if (A.TakesAlpha)
+      Alpha.push_back(Re.Alpha[I]);
+    if (A.TakesBeta)
+      Beta.push_back(Re.Beta[I]);
+  }
+  for (auto [List, AttrName] : {std::pair{&Alpha, "activation_alpha"},
+                                std::pair{&Beta, "activation_beta"}}) {
+    if (List->empty())
+      continue;
+    onnx::AttributeProto &A = *P.add_attribute();
+    A.set_name(AttrName);
+    A.set_type(onnx::AttributeProto::FLOATS);
+    for (double V : *List)
+      A.add_floats(float(V));
+  }
+  for (size_t I = 0; Around && I < Out.size(); ++I)
+    Transposed(Out[I], N.Outputs[I]->Name,
+               I == 0 ? Ints{2, 0, 1, 3} : Ints{1, 0, 2});
+  return Status::success();
 }
 
 Status Exporter::pointwise(const Node &N, Unary U) {
@@ -318,6 +405,10 @@ Status Exporter::node(const Node &N) {
   case OpKind::Concat:
     integer(Same("Concat"), "axis", A.getInt("axis"));
     return Status::success();
+  case OpKind::Rnn:
+  case OpKind::Gru:
+  case OpKind::Lstm:
+    return recurrent(N);
   default:
     return error(N.describe(), " has no ONNX form nnc writes");
   }

@@ -68,6 +68,8 @@ Expected<Folded> squeezeOrUnsqueeze(Context &C, const onnx::NodeProto &N,
   return reshaped(X, Out);
 }
 
+} // namespace
+
 /// Tensor dimensions of input I of N as affine functions of the batch size,
 /// from the IR's shapes at batch 1 (as built) and at batch 2.
 Expected<std::vector<Affine>> dimsOf(Context &C, const onnx::NodeProto &N,
@@ -100,6 +102,9 @@ Expected<std::vector<Affine>> dimsOf(Context &C, const onnx::NodeProto &N,
   }
   return D;
 }
+
+namespace {
+using namespace fold;
 
 Expected<Folded> shapeOp(Context &C, const onnx::NodeProto &N) {
   Expected<std::vector<Affine>> D = dimsOf(C, N, 0);
@@ -270,6 +275,16 @@ Expected<bool> foldNode(Context &C, const onnx::NodeProto &N) {
   const std::string &Op = N.op_type();
   if (!isFoldable(Op))
     return false;
+  // Zeros moved about stay zeros (PyTorch slices a layer's initial state
+  // out of all layers').
+  static const std::set<std::string> KeepZeros = {
+      "Identity", "Cast",      "Slice",  "Gather",   "Reshape",
+      "Squeeze",  "Unsqueeze", "Expand", "Transpose"};
+  if (N.input_size() > 0 && C.ZeroFills.count(N.input(0)) &&
+      KeepZeros.count(Op)) {
+    C.ZeroFills.insert(N.output(0));
+    return true;
+  }
   std::vector<const Folded *> In;
   for (int I = 0; I < N.input_size(); ++I) {
     const Folded *K = C.known(N, I);
@@ -280,6 +295,15 @@ Expected<bool> foldNode(Context &C, const onnx::NodeProto &N) {
   }
   if ((Op == "Shape" || Op == "Size") && !In[0] && !C.value(N, 0))
     return false;
+  if (Op == "ConstantOfShape" && In[0] && In[0]->batchDependent()) {
+    Expected<Folded> Fill = fillOf(N);
+    bool Zero = Fill.ok() && Fill->E.size() == 1 && Fill->E[0].A == 0 &&
+                Fill->E[0].B == 0;
+    if (Zero) {
+      C.ZeroFills.insert(N.output(0));
+      return true;
+    }
+  }
   Expected<Folded> R = evaluate(C, N, In);
   if (!R.ok())
     return R.status();

@@ -192,7 +192,8 @@ std::vector<std::string> findProblems(const onnx::ModelProto &M,
 
 /// Operands whose values are compiled into the graph: Reshape's and
 /// Expand's shape, the axes of reductions and (un)squeezes, Dropout's ratio
-/// and mode, Clip's bounds, Pad's pads, value and axes.
+/// and mode, Clip's bounds, Pad's pads, value and axes, Slice's bounds,
+/// axes and steps.
 bool isStaticOperand(const onnx::NodeProto &N, int I) {
   const std::string &Op = N.op_type();
   return (I == 1 &&
@@ -200,7 +201,7 @@ bool isStaticOperand(const onnx::NodeProto &N, int I) {
            Op == "ReduceMean" || Op == "ReduceMax" || Op == "ReduceMin" ||
            Op == "Squeeze" || Op == "Unsqueeze")) ||
          ((I == 1 || I == 2) && (Op == "Dropout" || Op == "Clip")) ||
-         (I >= 1 && Op == "Pad");
+         (I >= 1 && (Op == "Pad" || Op == "Slice"));
 }
 
 /// An initializer or a bound input. Constants (integer initializers, bound
@@ -228,7 +229,7 @@ Status convertNode(Context &C, const onnx::NodeProto &N) {
   for (int I = 0; I < N.input_size(); ++I) {
     const std::string &In = N.input(I);
     if (!In.empty() && !C.Values.count(In) && !C.Known.count(In) &&
-        !C.Pads.count(In))
+        !C.Pads.count(In) && !C.ZeroFills.count(In))
       return error(Where, ": input '", In,
                    "' is not defined before it (missing initializer?)");
   }
@@ -237,6 +238,13 @@ Status convertNode(Context &C, const onnx::NodeProto &N) {
     return Folded.status().withPrefix(Where);
   if (*Folded)
     return Status::success();
+  bool Recurrent =
+      N.op_type() == "RNN" || N.op_type() == "GRU" || N.op_type() == "LSTM";
+  for (int I = 0; I < N.input_size(); ++I)
+    if (C.ZeroFills.count(N.input(I)) && !Recurrent)
+      return error(Where, ": input '", N.input(I),
+                   "' is zeros of a batch-dependent shape (ConstantOfShape), "
+                   "which nnc reads only as a recurrent layer's initial state");
   const OpConverter *Converter = findConverter(N.op_type());
   for (int I = 0; I < N.input_size(); ++I) {
     const std::string &In = N.input(I);

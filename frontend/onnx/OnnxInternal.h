@@ -35,6 +35,9 @@ struct Context {
   /// time have no IR value.
   std::map<std::string, Folded> Known;
   std::map<std::string, PendingPad> Pads;
+  /// ConstantOfShape zeros of a batch-dependent shape (PyTorch's default
+  /// initial state of a recurrent layer): read only as such a state.
+  std::set<std::string> ZeroFills;
   /// Names some node or graph output reads.
   std::set<std::string> Consumed;
   /// Every IR value's dimensions at batch 2, computed when Batch2Nodes
@@ -76,6 +79,7 @@ Status convertMaxPool(Context &C, const onnx::NodeProto &N);
 Status convertAveragePool(Context &C, const onnx::NodeProto &N);
 Status convertSoftmaxCrossEntropyLoss(Context &C, const onnx::NodeProto &N);
 Status convertNegativeLogLikelihoodLoss(Context &C, const onnx::NodeProto &N);
+Status convertRecurrent(Context &C, const onnx::NodeProto &N);
 
 const OpConverter *findConverter(const std::string &OpType);
 
@@ -89,6 +93,9 @@ bool isFoldable(const std::string &OpType);
 /// (Shape and Size need only their input's shape); false when some input is
 /// computed at run time.
 Expected<bool> foldNode(Context &C, const onnx::NodeProto &N);
+/// Dimensions of input I of N as A * batch + B.
+Expected<std::vector<Affine>> dimsOf(Context &C, const onnx::NodeProto &N,
+                                     int I);
 /// Makes the known value Name an IR constant, for an op that reads it at
 /// run time or a graph output; an error when that cannot be (bool data, a
 /// value that depends on the batch size).
@@ -107,6 +114,7 @@ Status convertReduceMean(Context &C, const onnx::NodeProto &N);
 Status convertReduceMax(Context &C, const onnx::NodeProto &N);
 Status convertReduceMin(Context &C, const onnx::NodeProto &N);
 Status convertExpand(Context &C, const onnx::NodeProto &N);
+Status convertSlice(Context &C, const onnx::NodeProto &N);
 /// Pad: a pad of no size is the identity; a zero pad on spatial axes is
 /// left pending for the following Conv or AveragePool to fold; any other
 /// pad is an op.

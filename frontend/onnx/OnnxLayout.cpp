@@ -53,13 +53,18 @@ static Expected<Ints> squeezeAxes(Context &C, const onnx::NodeProto &N) {
   return attrInts(N, "axes");
 }
 
-/// A reshape to S that keeps a leading batch dimension symbolic (0: copy)
-/// when S starts with X's first dimension.
-static Status reshapeTo(Context &C, const onnx::NodeProto &N, Value *X,
-                        Shape S) {
+/// A reshape to S, where dimension I of S is X's dimension From[I] (-1: a
+/// new one), that keeps X's batch-sized dimension symbolic wherever it is
+/// (0: copy, when it keeps its index; else -1: infer).
+static Status reshapeTo(Context &C, const onnx::NodeProto &N, Value *X, Shape S,
+                        const std::vector<int64_t> &From) {
   Ints Target(S.begin(), S.end());
-  if (!Target.empty() && X->Type.rank() > 0 && Target[0] == X->Type.Dims[0])
-    Target[0] = 0;
+  Expected<std::vector<Affine>> Dims = dimsOf(C, N, 0);
+  if (!Dims.ok())
+    return Dims.status();
+  for (size_t I = 0; I < Target.size(); ++I)
+    if (From[I] >= 0 && (*Dims)[size_t(From[I])].A != 0)
+      Target[I] = From[I] == int64_t(I) ? 0 : -1;
   C.define(
       N, {C.B.op(OpKind::Reshape, {X}, attrs({{"shape", Target}}), C.name(N))});
   return Status::success();
@@ -79,10 +84,13 @@ Status convertSqueeze(Context &C, const onnx::NodeProto &N) {
     Drop[size_t(Ax)] = true;
   }
   Shape S;
+  std::vector<int64_t> From;
   for (int64_t I = 0; I < R; ++I)
-    if (!Drop[size_t(I)] || X->Type.Dims[size_t(I)] != 1)
+    if (!Drop[size_t(I)] || X->Type.Dims[size_t(I)] != 1) {
       S.push_back(X->Type.Dims[size_t(I)]);
-  return reshapeTo(C, N, X, S);
+      From.push_back(I);
+    }
+  return reshapeTo(C, N, X, S, From);
 }
 
 Status convertUnsqueeze(Context &C, const onnx::NodeProto &N) {
@@ -100,9 +108,12 @@ Status convertUnsqueeze(Context &C, const onnx::NodeProto &N) {
     New[size_t(Ax)] = true;
   }
   Shape S;
-  for (int64_t I = 0, J = 0; I < R; ++I)
+  std::vector<int64_t> From;
+  for (int64_t I = 0, J = 0; I < R; ++I) {
+    From.push_back(New[size_t(I)] ? -1 : J);
     S.push_back(New[size_t(I)] ? 1 : X->Type.Dims[size_t(J++)]);
-  return reshapeTo(C, N, X, S);
+  }
+  return reshapeTo(C, N, X, S, From);
 }
 
 static Status reduce(Context &C, const onnx::NodeProto &N, OpKind K) {
@@ -288,6 +299,76 @@ Status materializePad(Context &C, const std::string &Name) {
   C.Pads.erase(It);
   C.Values[Name] = V;
   return C.B.status();
+}
+
+} // namespace nnc::frontend::onnx_import
+
+namespace nnc::frontend::onnx_import {
+
+/// Slice of a tensor computed at run time (PyTorch's exporter cuts an RNN's
+/// gates out of its weights so): bounds, axes and steps known at import,
+/// steps of 1, one IR Slice per axis cut.
+Status convertSlice(Context &C, const onnx::NodeProto &N) {
+  Value *X = C.value(N, 0);
+  int64_t Rank = X->Type.rank();
+  std::vector<Ints> Args(4); // starts, ends, axes, steps
+  if (N.input_size() < 2) {  // before opset 10: attributes
+    Args = {
+        attrInts(N, "starts"), attrInts(N, "ends"), attrInts(N, "axes"), {}};
+  } else {
+    for (int K = 1; K < 5 && K < N.input_size(); ++K) {
+      if (N.input(K).empty())
+        continue;
+      const Folded *F = C.known(N, K);
+      if (!F)
+        return runTimeValue(N, K, "bounds");
+      Folded Bound = *F;
+      for (Affine &E : Bound.E)
+        if (E.A == 0) // PyTorch's open ends are INT64_MAX
+          E.B = std::clamp(E.B, -0x1p62, 0x1p62);
+      Expected<Ints> V = fold::intsOf(Bound, "a Slice bound");
+      if (!V.ok())
+        return V.status();
+      Args[size_t(K - 1)] = *V;
+    }
+  }
+  const Ints &Starts = Args[0], &Ends = Args[1];
+  Ints Axes = Args[2];
+  if (Axes.empty())
+    for (size_t I = 0; I < Starts.size(); ++I)
+      Axes.push_back(int64_t(I));
+  if (Ends.size() != Starts.size() || Axes.size() != Starts.size())
+    return error("starts, ends and axes differ in length");
+  Expected<std::vector<Affine>> Dims = dimsOf(C, N, 0);
+  if (!Dims.ok())
+    return Dims.status();
+  Value *Y = X;
+  for (size_t I = 0; I < Axes.size(); ++I) {
+    if (!Args[3].empty() && Args[3][I] != 1)
+      return error("a step of ", Args[3][I], " is not supported at run time");
+    int64_t Axis = Axes[I] < 0 ? Axes[I] + Rank : Axes[I];
+    if (Axis < 0 || Axis >= Rank)
+      return error("axis ", Axes[I], " is outside ", X->Type.str());
+    int64_t Size = X->Type.Dims[size_t(Axis)];
+    auto Clamp = [Size](int64_t V) {
+      return std::clamp<int64_t>(V < 0 ? V + Size : V, 0, Size);
+    };
+    int64_t Start = Clamp(Starts[I]), End = Clamp(Ends[I]);
+    if (Start >= End)
+      return error("a slice of no elements (an empty tensor) is not "
+                   "supported");
+    if (Start == 0 && End == Size)
+      continue;
+    if ((*Dims)[size_t(Axis)].A != 0)
+      return error("slicing the batch axis at run time is not supported");
+    Y = C.B.op(OpKind::Slice, {Y},
+               attrs({{"axis", Axis}, {"start", Start}, {"end", End}}),
+               C.name(N) + "." + std::to_string(Axis));
+  }
+  if (Y == X)
+    Y = C.B.op(OpKind::Identity, {X}, {}, C.name(N));
+  C.define(N, {Y});
+  return Status::success();
 }
 
 } // namespace nnc::frontend::onnx_import

@@ -460,6 +460,15 @@ struct Entry {
   OpConverter Converter;
 };
 
+const std::vector<std::string> RecurrentAttrs = {
+    "activation_alpha", "activation_beta", "activations", "clip",
+    "direction",        "hidden_size",     "layout"};
+
+std::vector<std::string> with(std::vector<std::string> List, const char *Name) {
+  List.push_back(Name);
+  return List;
+}
+
 const std::vector<Entry> &table() {
   using P = Problems (*)(const onnx::NodeProto &, int64_t);
   P None = noProblems;
@@ -495,6 +504,13 @@ const std::vector<Entry> &table() {
          {"epsilon", "momentum", "training_mode", "is_test", "spatial"},
          {checkBatchNorm, convertBatchNorm}},
         {"LRN", {"alpha", "beta", "bias", "size"}, {None, convertLRN}},
+        {"RNN", RecurrentAttrs, {None, convertRecurrent}},
+        {"GRU",
+         with(RecurrentAttrs, "linear_before_reset"),
+         {None, convertRecurrent}},
+        {"LSTM",
+         with(RecurrentAttrs, "input_forget"),
+         {None, convertRecurrent}},
         {"Dropout", {"ratio", "seed", "is_test"}, {None, convertDropout}},
         {"Flatten", {"axis"}, {None, convertFlatten}},
         {"Reshape", {"allowzero"}, {None, convertReshape}},
@@ -513,6 +529,7 @@ const std::vector<Entry> &table() {
         {"ReduceMax", {"axes", "keepdims"}, {None, convertReduceMax}},
         {"ReduceMin", {"axes", "keepdims"}, {None, convertReduceMin}},
         {"Expand", {}, {None, convertExpand}},
+        {"Slice", {"starts", "ends", "axes"}, {None, convertSlice}},
         {"HardSigmoid", {"alpha", "beta"}, {None, convertHardSigmoid}},
         {"HardSwish", {}, {None, convertHardSwish}},
         {"SoftmaxCrossEntropyLoss",

@@ -40,6 +40,7 @@ void registerElementwise();
 void registerContraction();
 void registerPooling();
 void registerLayout();
+void registerRecurrent();
 void registerNotDifferentiable();
 
 } // namespace nnc::passes::grad

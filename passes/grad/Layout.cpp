@@ -1,4 +1,5 @@
 //===- passes/grad/Layout.cpp - Rules for data movement and losses --------===//
+#include "ir/Verifier.h"
 #include "passes/grad/GradRules.h"
 
 #include <algorithm>
@@ -27,11 +28,20 @@ Status transpose(Context &C, std::vector<Value *> &DIn) {
   return Status::success();
 }
 
+/// Whether dimension Axis of V grows with the batch size.
+bool batchSized(const Value &V, int64_t Axis) {
+  Expected<Shape> One = dimsAtBatch(V, 1), Two = dimsAtBatch(V, 2);
+  // A graph that cannot be bound at batch 2 has a fixed batch.
+  return One.ok() && Two.ok() && (*One)[size_t(Axis)] != (*Two)[size_t(Axis)];
+}
+
 Status concat(Context &C, std::vector<Value *> &DIn) {
   int64_t Rank = C.out(0)->Type.rank(), Axis = C.N.Attrs.getInt("axis");
   if (Axis < 0)
     Axis += Rank;
-  if (Axis == 0)
+  // Concatenated weights (PyTorch's exporter reorders an RNN's gates so)
+  // or states are sliced back; the batch axis would change size.
+  if (batchSized(*C.out(0), Axis))
     return error("the gradient of a concat along the batch axis is not "
                  "supported");
   int64_t Start = 0;
@@ -43,6 +53,19 @@ Status concat(Context &C, std::vector<Value *> &DIn) {
           attrs({{"axis", Axis}, {"start", Start}, {"end", Start + Size}}));
     Start += Size;
   }
+  return Status::success();
+}
+
+// A slice's gradient is dy padded with zeros back to x's shape.
+Status slice(Context &C, std::vector<Value *> &DIn) {
+  int64_t Rank = C.in(0)->Type.rank(), Axis = C.N.Attrs.getInt("axis");
+  if (Axis < 0)
+    Axis += Rank;
+  Ints Pads(size_t(2 * Rank), 0);
+  Pads[size_t(Axis)] = C.N.Attrs.getInt("start");
+  Pads[size_t(Rank + Axis)] =
+      C.in(0)->Type.Dims[size_t(Axis)] - C.N.Attrs.getInt("end");
+  DIn[0] = C.op(OpKind::Pad, {C.DOut[0]}, attrs({{"pads", Pads}}));
   return Status::success();
 }
 
@@ -152,6 +175,7 @@ void registerLayout() {
   define(OpKind::ReduceMin, reduceExtreme<false>);
   define(OpKind::Expand, expand);
   define(OpKind::Pad, pad);
+  define(OpKind::Slice, slice);
   for (OpKind K : {OpKind::MseLoss, OpKind::BceLoss, OpKind::BceWithLogitsLoss,
                    OpKind::SoftmaxCrossEntropy})
     define(K, loss);

@@ -20,11 +20,12 @@ void registerNotDifferentiable() {
   // What autodiff and the training lowering emit: nnc takes first
   // derivatives only.
   for (OpKind K :
-       {OpKind::Slice, OpKind::UnaryGrad, OpKind::SumTo, OpKind::ReshapeLike,
+       {OpKind::UnaryGrad, OpKind::SumTo, OpKind::ReshapeLike,
         OpKind::PReluGrad, OpKind::MaxoutGrad, OpKind::SoftmaxGrad,
         OpKind::ConvGradWeights, OpKind::RbfGrad, OpKind::PoolGrad,
         OpKind::BatchNormGrad, OpKind::LRNGrad, OpKind::ReduceGrad,
-        OpKind::PadGrad, OpKind::LossGrad, OpKind::NllLossGrad})
+        OpKind::PadGrad, OpKind::LossGrad, OpKind::NllLossGrad,
+        OpKind::RnnGrad, OpKind::GruGrad, OpKind::LstmGrad})
     notDifferentiable(K);
   // Optimizer updates come after the gradient.
   for (OpKind K :

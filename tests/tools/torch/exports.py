@@ -111,6 +111,37 @@ class Padded(nn.Module):
         return self.conv(h)
 
 
+class Recurrent(nn.Module):
+    """nn.LSTM, nn.GRU or nn.RNN over the image as 32 steps of 2 features;
+    returns every step's output and the last hidden state. The batch axis
+    of x stays first, so with batch_first=False the module transposes."""
+
+    def __init__(self, kind, batch_first, layers, bidirectional, **kw):
+        super().__init__()
+        make = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[kind]
+        self.batch_first = batch_first
+        self.rnn = make(2, 5, num_layers=layers, bidirectional=bidirectional,
+                        batch_first=batch_first, **kw)
+
+    def forward(self, x):
+        x = x.reshape(x.size(0), 32, 2)
+        if not self.batch_first:
+            x = x.transpose(0, 1)
+        y, h = self.rnn(x)
+        if isinstance(h, tuple):
+            h = h[0]
+        if not self.batch_first:
+            y = y.transpose(0, 1)
+        return torch.cat([y.flatten(1), h.transpose(0, 1).flatten(1)], 1)
+
+
+# The exporter reorders and concatenates the gates' weights into tensors of
+# its own naming, so only d loss / d x is compared by name for these; the
+# weights' gradients are checked against finite differences
+# (tests/passes/RecurrentGradTest.cpp).
+RECURRENT = {"x_grad_only": True}
+
+
 def conv_bn_relu():
     return nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU())
 
@@ -168,6 +199,24 @@ CASES = {
     "batchnorm_training_opset13": (conv_bn_relu, dict(TRAINING, opset=13)),
     "batchnorm_training_opset14": (conv_bn_relu, dict(TRAINING, opset=14)),
     "batchnorm_training_opset15": (conv_bn_relu, dict(TRAINING, opset=15)),
+    # Each kind one- and bidirectional, one and two layers, batch_first
+    # both ways; the zero initial states PyTorch builds from the batch size.
+    "lstm_batch_first": (lambda: Recurrent("lstm", True, 1, False), RECURRENT),
+    "lstm_bidirectional_2_layers": (lambda: Recurrent("lstm", False, 2, True),
+                                    RECURRENT),
+    "gru_batch_first_2_layers": (lambda: Recurrent("gru", True, 2, False),
+                                 RECURRENT),
+    "gru_bidirectional": (lambda: Recurrent("gru", False, 1, True),
+                          RECURRENT),
+    "rnn_tanh": (lambda: Recurrent("rnn", False, 1, False), RECURRENT),
+    "rnn_tanh_bidirectional_2_layers": (
+        lambda: Recurrent("rnn", True, 2, True), RECURRENT),
+    "rnn_relu_bidirectional": (
+        lambda: Recurrent("rnn", True, 1, True, nonlinearity="relu"),
+        RECURRENT),
+    "rnn_relu_2_layers": (
+        lambda: Recurrent("rnn", False, 2, False, nonlinearity="relu"),
+        RECURRENT),
 }
 
 
@@ -192,14 +241,14 @@ def export(model, x, path, opset, options, outputs):
                       opset_version=opset, **options)
 
 
-def save_grads(model, xb, out):
+def save_grads(model, xb, out, x_only=False):
     """d loss / d x and d loss / d p of every parameter, into out/."""
     os.makedirs(out, exist_ok=True)
     xb = xb.clone().requires_grad_(True)
     model.zero_grad()
     model(xb).backward()
     save(os.path.join(out, "x.bin"), xb.grad)
-    for name, p in model.named_parameters():
+    for name, p in [] if x_only else model.named_parameters():
         if p.grad is not None:
             save(os.path.join(out, name + ".bin"), p.grad)
 
@@ -219,6 +268,7 @@ def main():
         x = torch.rand(2, 1, 8, 8)
         options = dict(options)
         opset = options.pop("opset", 13)
+        x_only = options.pop("x_grad_only", False)
         training = options.get("training") == torch.onnx.TrainingMode.TRAINING
         model.train(training)
         export(model, x, os.path.join(out, name + ".onnx"), opset, options,
@@ -238,7 +288,7 @@ def main():
             stem = os.path.join(out, f"{name}_b{batch}")
             save(stem + "_x.bin", xb)
             save(stem + "_y.bin", y)
-            save_grads(loss, xb, stem + "_grad")
+            save_grads(loss, xb, stem + "_grad", x_only)
             manifest.append(f"{name} {batch}")
     with open(os.path.join(out, "manifest.txt"), "w") as f:
         f.write("\n".join(manifest) + "\n")

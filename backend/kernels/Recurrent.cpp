@@ -1,0 +1,108 @@
+//===- backend/kernels/Recurrent.cpp - Rnn, Gru, Lstm and gradients -------===//
+//
+// ir/Recurrence.h's sequence driver and ir/RecurrenceBackward.h's
+// backpropagation through time in float on the blocked GEMM: one product
+// for the input projection of every step, one per step for the recurrent
+// projection of all gates, a loop over time (not T copies); the weight
+// gradients are products over the whole sequence.
+//
+// Forward T: the op's operands (ir/RecurrentOps.h's order, null where
+// absent), its outputs (y, y_h[, y_c][, saved]), then the workspace:
+// recurrent::workspaceFloats rounded up to 16, then GEMM packing space.
+// P: recurrent::Params; F: recurrent::Reals.
+//
+// Gradient T: x, w, r, saved, then the operands BackwardParams says are
+// there (null up to 9 operands), dx, dw, dr, db[, dp], dh0[, dc0], then
+// the workspace as above with backwardWorkspaceFloats.
+// P: recurrent::BackwardParams; F: recurrent::Reals.
+//
+//===----------------------------------------------------------------------===//
+#include "backend/kernels/Kernel.h"
+#include "ir/RecurrenceBackward.h"
+
+namespace nnck {
+namespace {
+
+namespace rnn = nnc::recurrent;
+
+/// ir/Recurrence.h's GEMM interface on the shared blocked GEMM.
+struct Product {
+  float *Pack;
+  NNC_METHOD void operator()(int64_t M, int64_t N, int64_t K, const float *A,
+                             int64_t RsA, int64_t CsA, const float *B,
+                             int64_t RsB, int64_t CsB, float *C, int64_t Ldc,
+                             bool Accumulate) const {
+    gemm(M, N, K, A, RsA, CsA, B, RsB, CsB, C, Ldc, Accumulate, Pack);
+  }
+};
+
+NNC_INLINE int runRecurrent(void *const *T, const int64_t *P, const double *F,
+                            int Operands) {
+  const rnn::Params &Q = params<rnn::Params>(P);
+  const rnn::Reals &R = reals<rnn::Reals>(F);
+  bool Lstm = Q.Kind == int64_t(rnn::Cell::Lstm);
+  int Next = 4; // after x, w, r, b
+  rnn::Tensors<float> Ts{};
+  Ts.X = f32(T, 0);
+  Ts.W = f32(T, 1);
+  Ts.R = f32(T, 2);
+  Ts.B = f32(T, 3);
+  Ts.H0 = f32(T, Next++);
+  Ts.C0 = Lstm ? f32(T, Next++) : nullptr;
+  Ts.P = Lstm ? f32(T, Next++) : nullptr;
+  Ts.Lengths = in<int64_t>(T, Next++);
+  int Out = Operands;
+  Ts.Y = f32(T, Out++);
+  Ts.Yh = f32(T, Out++);
+  Ts.Yc = Lstm ? f32(T, Out++) : nullptr;
+  Ts.Saved = Q.Save ? f32(T, Out++) : nullptr;
+  float *Work = f32(T, Out);
+  Product Gemm{Work + roundUp(rnn::workspaceFloats(Q), 16)};
+  return rnn::run(Q, R, Ts, Work, Gemm) ? NNC_OK : NNC_ERR_SEQUENCE_LENGTH;
+}
+
+NNC_INLINE int runRecurrentGrad(void *const *T, const int64_t *P,
+                                const double *F) {
+  const rnn::BackwardParams &Q = params<rnn::BackwardParams>(P);
+  const rnn::Params &Fw = Q.Forward;
+  const rnn::Reals &R = reals<rnn::Reals>(F);
+  bool Lstm = Fw.Kind == int64_t(rnn::Cell::Lstm);
+  int Next = 4; // after x, w, r, saved
+  rnn::Gradients<float> G{};
+  G.Dy = Q.HasDy ? f32(T, Next++) : nullptr;
+  G.Dyh = Q.HasDyh ? f32(T, Next++) : nullptr;
+  G.Dyc = Q.HasDyc ? f32(T, Next++) : nullptr;
+  rnn::Tensors<float> Ts{};
+  Ts.X = f32(T, 0);
+  Ts.W = f32(T, 1);
+  Ts.R = f32(T, 2);
+  Ts.Saved = f32(T, 3);
+  Ts.P = Q.HasPeepholes ? f32(T, Next++) : nullptr;
+  Ts.Lengths = Q.HasLengths ? in<int64_t>(T, Next++) : nullptr;
+  for (int64_t B = 0; Ts.Lengths && B < Fw.Batch; ++B)
+    if (Ts.Lengths[B] < 0 || Ts.Lengths[B] > Fw.Steps)
+      return NNC_ERR_SEQUENCE_LENGTH;
+  int Out = 9; // the declared operands
+  G.Dx = f32(T, Out++);
+  G.Dw = f32(T, Out++);
+  G.Dr = f32(T, Out++);
+  G.Db = f32(T, Out++);
+  G.Dp = Lstm ? f32(T, Out++) : nullptr;
+  G.Dh0 = f32(T, Out++);
+  G.Dc0 = Lstm ? f32(T, Out++) : nullptr;
+  float *Work = f32(T, Out);
+  Product Gemm{Work + roundUp(rnn::backwardWorkspaceFloats(Fw), 16)};
+  rnn::runBackward(Fw, R, Ts, G, Work, Gemm);
+  return NNC_OK;
+}
+
+} // namespace
+
+NNC_KERNEL(Rnn) { return runRecurrent(T, P, F, 6); }
+NNC_KERNEL(Gru) { return runRecurrent(T, P, F, 6); }
+NNC_KERNEL(Lstm) { return runRecurrent(T, P, F, 8); }
+NNC_KERNEL(RnnGrad) { return runRecurrentGrad(T, P, F); }
+NNC_KERNEL(GruGrad) { return runRecurrentGrad(T, P, F); }
+NNC_KERNEL(LstmGrad) { return runRecurrentGrad(T, P, F); }
+
+} // namespace nnck
