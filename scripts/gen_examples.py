@@ -120,9 +120,35 @@ def rbf():
     return m
 
 
+def rows_as_sequence(kind):
+    """A recurrent classifier over the rows of the image: each of the 28
+    rows is one step of 28 features (the Reshape to [batch, 28, 28] with
+    layout=1 says so), and the last hidden state feeds a linear layer."""
+    name = kind.lower() + "_fmnist"
+    m = Model(name, f"{kind} over the image rows (28 steps of 28 pixels), "
+              "128 hidden units, the last hidden state to 10 classes")
+    m.pytorch_init = True
+    x = m.tensor("image", [-1, 1, 28, 28], "INPUT")
+    rows = m.op("Reshape", [x], "rows", shape=[0, 28, 28])
+    outs = m.recurrent(kind, rows, 28, 128, kind.lower(), layout=1)
+    last = m.op("Flatten", [outs[1]], "last")  # y_h: [batch, 1, 128]
+    logits = m.dense(last, 128, 10, "fc", out="logits")
+    m.classifier(x, logits, adam())
+    return m
+
+
+def lstm_fmnist():
+    return rows_as_sequence("Lstm")
+
+
+def gru_fmnist():
+    return rows_as_sequence("Gru")
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    for make in (xor_mlp, lenet5, convbn, alexnet_tiny, vgg_tiny, rbf):
+    for make in (xor_mlp, lenet5, convbn, alexnet_tiny, vgg_tiny, rbf,
+                 lstm_fmnist, gru_fmnist):
         m = make()
         path = os.path.join(OUT, m.name + ".json")
         m.write(path, producer="scripts/gen_examples.py")

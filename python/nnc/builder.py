@@ -59,6 +59,18 @@ class Model:
         self.nodes.append(node)
         return name
 
+    def ops(self, op, inputs, name, outputs, **attrs):
+        """A node named name with several outputs (tensors named outputs)."""
+        for o in outputs:
+            self.tensor(o)
+        node = {"name": name, "op": op,
+                "inputs": [self.index[i] for i in inputs],
+                "outputs": [self.index[o] for o in outputs]}
+        if attrs:
+            node["attributes"] = [attr(k, v) for k, v in attrs.items()]
+        self.nodes.append(node)
+        return outputs
+
     # Layers with their parameters.
     def conv(self, x, cin, cout, k, name, pad=0, stride=1):
         w = self.param(name + ".w", [cout, cin, k, k], self.init("HE_UNIFORM"))
@@ -70,6 +82,24 @@ class Model:
         w = self.param(name + ".w", [fout, fin], self.init(init))
         b = self.param(name + ".b", [fout], {"scheme": "ZEROS"})
         return self.op("Dense", [x, w, b], out or name)
+
+    def recurrent(self, op, x, features, hidden, name, **attrs):
+        """An Rnn, Gru or Lstm layer over x, attributes as ONNX names them
+        (layout=1: x is [batch, steps, features]; direction); weights
+        initialized as PyTorch does, U(-1/sqrt(hidden), 1/sqrt(hidden)).
+        Returns its outputs: every step's h, the last h (and the last c)."""
+        gates = {"Rnn": 1, "Gru": 3, "Lstm": 4}[op] * hidden
+        dirs = 2 if attrs.get("direction") == "bidirectional" else 1
+        bound = hidden ** -0.5
+        u = lambda: self.init("UNIFORM", low=-bound, high=bound)
+        w = self.param(name + ".w", [dirs, gates, features], u())
+        r = self.param(name + ".r", [dirs, gates, hidden], u())
+        b = self.param(name + ".b", [dirs, 2 * gates], u())
+        outs = [name + ".y", name + ".y_h"]
+        if op == "Lstm":
+            outs.append(name + ".y_c")
+        return self.ops(op, [x, w, r, b], name, outs, hidden_size=hidden,
+                        **attrs)
 
     def batchnorm(self, x, c, name):
         ones = {"scheme": "CONSTANT", "value": 1.0}

@@ -61,4 +61,5 @@ TEST_P(Examples, InferAndTrainStepRunWithFiniteResults) {
 
 INSTANTIATE_TEST_SUITE_P(All, Examples,
                          ::testing::Values("xor_mlp", "lenet5", "convbn",
-                                           "alexnet_tiny", "vgg_tiny", "rbf"));
+                                           "alexnet_tiny", "vgg_tiny", "rbf",
+                                           "lstm_fmnist", "gru_fmnist"));

@@ -98,6 +98,8 @@ INSTANTIATE_TEST_SUITE_P(
         Variant{"xor_mlp", 2, "", true}, Variant{"lenet5", 2, "", true},
         Variant{"convbn", 2, "", true}, Variant{"alexnet_tiny", 2, "", true},
         Variant{"vgg_tiny", 2, "", true}, Variant{"rbf", 2, "", true},
+        Variant{"lstm_fmnist", 2, "", true},
+        Variant{"gru_fmnist", 1, "x86-64-v3", true},
         // AVX2-only x86-64 (no AVX-512), one thread, unfused.
         Variant{"lenet5", 1, "x86-64-v3", true},
         Variant{"convbn", 2, "x86-64-v3", false},
@@ -185,7 +187,8 @@ TEST_P(FusedVsUnfused, InferAndTrainStepAgree) {
 
 INSTANTIATE_TEST_SUITE_P(Examples, FusedVsUnfused,
                          ::testing::Values("xor_mlp", "lenet5", "convbn",
-                                           "alexnet_tiny", "vgg_tiny", "rbf"));
+                                           "alexnet_tiny", "vgg_tiny", "rbf",
+                                           "lstm_fmnist"));
 
 // An app's own buffers: the JIT reads inputs where they lie and writes
 // outputs where it is told; the interpreter converts through run(). Both

@@ -48,8 +48,8 @@ double roundTripError(Graph &G, Graph &Back) {
 
 TEST(OnnxExport, EveryExampleTrainedRoundTripsThroughOnnx) {
   TempDir D;
-  for (const char *M :
-       {"lenet5", "convbn", "alexnet_tiny", "vgg_tiny", "rbf", "xor_mlp"}) {
+  for (const char *M : {"lenet5", "convbn", "alexnet_tiny", "vgg_tiny", "rbf",
+                        "xor_mlp", "lstm_fmnist", "gru_fmnist"}) {
     SCOPED_TRACE(M);
     std::string Path = exampleModel(M);
     if (std::string(M) != "xor_mlp") { // the others read Fashion-MNIST

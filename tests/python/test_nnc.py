@@ -13,7 +13,8 @@ import nnc
 
 SOURCE = os.environ["NNC_SOURCE_DIR"]
 TOOL = os.environ["NNC_TOOL"]
-EXAMPLES = ["lenet5", "convbn", "alexnet_tiny", "vgg_tiny", "rbf", "xor_mlp"]
+EXAMPLES = ["lenet5", "convbn", "alexnet_tiny", "vgg_tiny", "rbf", "xor_mlp",
+            "lstm_fmnist", "gru_fmnist"]
 
 
 def example(name):
