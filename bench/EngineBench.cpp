@@ -245,7 +245,7 @@ int main(int Argc, char **Argv) {
   for (int I = 1; I < Argc; ++I)
     if (std::strncmp(Argv[I], "--threads=", 10) == 0)
       Threads = std::atoll(Argv[I] + 10);
-  for (const char *Model : {"lenet5", "convbn"})
+  for (const char *Model : {"lenet5", "convbn", "lstm_fmnist", "gru_fmnist"})
     for (const char *Entry : {"infer", "train_step"})
       for (int64_t Batch : {1, 64, 256})
         for (auto Kind :

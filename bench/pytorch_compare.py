@@ -30,7 +30,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CASES = [(m, e, b) for m in ("lenet5", "convbn")
+CASES = [(m, e, b) for m in ("lenet5", "convbn", "lstm_fmnist", "gru_fmnist")
          for e, b in (("train_step", 64), ("infer", 1), ("infer", 64))]
 BLOCK_CASES = [("block", "infer", 64), ("block", "train", 64)]
 
@@ -78,7 +78,8 @@ def nnc_round(build, threads):
     per call and GFLOP per call, by case."""
     exe = os.path.join(build, "bench", "nnc_engine_bench")
     out = subprocess.run(
-        [exe, "--benchmark_filter=(lenet5|convbn)/.*/batch:(1|64)/jit|block/",
+        [exe, "--benchmark_filter=(lenet5|convbn|lstm_fmnist|gru_fmnist)/.*/"
+         "batch:(1|64)/jit|block/",
          f"--threads={threads}", "--benchmark_format=json",
          "--benchmark_enable_random_interleaving=true"],
         check=True, capture_output=True, text=True).stdout

@@ -11,8 +11,9 @@ line on stdout. Requests:
                     median seconds per call of the case in variant V
   {"op": "variants", "case": [...]}   the variants a case is timed in
 
-Models are LeNet-5 and convbn as scripts/gen_examples.py defines them, and
-the conv-BN-ReLU block of issue 5 ("block", "infer"|"train", 64).
+Models are LeNet-5, convbn, lstm_fmnist and gru_fmnist as
+scripts/gen_examples.py defines them, and the conv-BN-ReLU block of issue 5
+("block", "infer"|"train", 64).
 """
 import json
 import os
@@ -39,12 +40,39 @@ def convbn():
                          nn.ReLU(), nn.Dropout(0.25), nn.Linear(128, 10))
 
 
+class LstmRows(nn.Module):
+    """lstm_fmnist: the image rows as 28 steps, the last h to 10 classes."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(28, 128, batch_first=True)
+        self.fc = nn.Linear(128, 10)
+
+    def forward(self, x):
+        _, (h, _) = self.rnn(x.reshape(x.size(0), 28, 28))
+        return self.fc(h[0])
+
+
+class GruRows(nn.Module):
+    """gru_fmnist, as LstmRows."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(28, 128, batch_first=True)
+        self.fc = nn.Linear(128, 10)
+
+    def forward(self, x):
+        _, h = self.rnn(x.reshape(x.size(0), 28, 28))
+        return self.fc(h[0])
+
+
 def block():
     return nn.Sequential(nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64),
                          nn.ReLU())
 
 
-MODELS = {"lenet5": lenet5, "convbn": convbn, "block": block}
+MODELS = {"lenet5": lenet5, "convbn": convbn, "block": block,
+          "lstm_fmnist": LstmRows, "gru_fmnist": GruRows}
 LAYOUTS = {"eager": torch.contiguous_format,
            "channels_last": torch.channels_last}
 

@@ -21,6 +21,7 @@
 namespace nnc::recurrent {
 
 #define NNC_RNN_INLINE inline __attribute__((always_inline))
+#define NNC_RNN_LAMBDA __attribute__((always_inline))
 
 /// ONNX's activation functions for recurrent ops; the value is the code
 /// kernels receive.
@@ -60,6 +61,39 @@ inline constexpr ActivationInfo ActivationTable[] = {
 inline constexpr int64_t NumActivations =
     int64_t(sizeof(ActivationTable) / sizeof(ActivationTable[0]));
 
+/// e^x in float without a libm call, so that the gate loops vectorize:
+/// Cody-Waite range reduction and Cephes' polynomial (about 1 ulp), x
+/// clamped to where 2^n stays a normal float.
+NNC_RNN_INLINE float vectorExp(float X) {
+  X = X < -87.0f ? -87.0f : X > 88.0f ? 88.0f : X;
+  float N = __builtin_floorf(X * 1.44269504088896341f + 0.5f);
+  float R = X - N * 0.693359375f + N * 2.12194440e-4f;
+  float P = 1.9875691500e-4f;
+  P = P * R + 1.3981999507e-3f;
+  P = P * R + 8.3334519073e-3f;
+  P = P * R + 4.1665795894e-2f;
+  P = P * R + 1.6666665459e-1f;
+  P = P * R + 5.0000001201e-1f;
+  P = P * R * R + R + 1.0f;
+  return P * __builtin_bit_cast(float, (int32_t(N) + 127) << 23);
+}
+
+/// tanh and the logistic sigmoid: libm's in double (the reference), the
+/// vectorizable exponential in float (the kernels).
+NNC_RNN_INLINE double gateTanh(double X) { return nnc::pointwise::tanhOf(X); }
+NNC_RNN_INLINE double gateSigmoid(double X) {
+  return nnc::pointwise::sigmoid(X);
+}
+NNC_RNN_INLINE float gateTanh(float X) {
+  float Small = X * (1.0f + X * X * (-1.0f / 3 + X * X * (2.0f / 15)));
+  float E = vectorExp(2.0f * X);
+  float Y = (E - 1.0f) / (E + 1.0f);
+  return X > -0.0625f && X < 0.0625f ? Small : Y;
+}
+NNC_RNN_INLINE float gateSigmoid(float X) {
+  return 1.0f / (1.0f + vectorExp(-X));
+}
+
 template <typename T>
 NNC_RNN_INLINE T activate(Activation A, T X, T Alpha, T Beta) {
   using namespace nnc::pointwise;
@@ -67,9 +101,9 @@ NNC_RNN_INLINE T activate(Activation A, T X, T Alpha, T Beta) {
   case Activation::Relu:
     return X > 0 ? X : T(0);
   case Activation::Tanh:
-    return tanhOf(X);
+    return gateTanh(X);
   case Activation::Sigmoid:
-    return sigmoid(X);
+    return gateSigmoid(X);
   case Activation::Affine:
     return Alpha * X + Beta;
   case Activation::LeakyRelu:
@@ -77,7 +111,7 @@ NNC_RNN_INLINE T activate(Activation A, T X, T Alpha, T Beta) {
   case Activation::ThresholdedRelu:
     return X > Alpha ? X : T(0);
   case Activation::ScaledTanh:
-    return Alpha * tanhOf(Beta * X);
+    return Alpha * gateTanh(Beta * X);
   case Activation::HardSigmoid: {
     T Y = Alpha * X + Beta;
     return Y < 0 ? T(0) : Y > 1 ? T(1) : Y;
@@ -100,11 +134,11 @@ NNC_RNN_INLINE T activationDerivative(Activation A, T X, T Alpha, T Beta) {
   case Activation::Relu:
     return X > 0 ? T(1) : T(0);
   case Activation::Tanh: {
-    T Y = tanhOf(X);
+    T Y = gateTanh(X);
     return T(1) - Y * Y;
   }
   case Activation::Sigmoid: {
-    T Y = sigmoid(X);
+    T Y = gateSigmoid(X);
     return Y * (T(1) - Y);
   }
   case Activation::Affine:
@@ -114,7 +148,7 @@ NNC_RNN_INLINE T activationDerivative(Activation A, T X, T Alpha, T Beta) {
   case Activation::ThresholdedRelu:
     return X > Alpha ? T(1) : T(0);
   case Activation::ScaledTanh: {
-    T Y = tanhOf(Beta * X);
+    T Y = gateTanh(Beta * X);
     return Alpha * Beta * (T(1) - Y * Y);
   }
   case Activation::HardSigmoid: {
@@ -128,7 +162,7 @@ NNC_RNN_INLINE T activationDerivative(Activation A, T X, T Alpha, T Beta) {
     return T(1) / (D * D);
   }
   case Activation::Softplus:
-    return X > T(20) ? T(1) : sigmoid(X);
+    return X > T(20) ? T(1) : gateSigmoid(X);
   }
   return T(__builtin_nan(""));
 }
@@ -239,19 +273,16 @@ struct Indexing {
   }
 };
 
-/// The activation functions of direction D.
+/// The activation functions of direction D. Written without a loop, so
+/// that the struct dissolves into constants in the kernels.
 template <typename T>
 NNC_RNN_INLINE Functions<T> functionsOf(const Params &P, const Reals &Re,
                                         int64_t D) {
-  int64_t PerDir = activationCount(Cell(P.Kind));
-  Functions<T> F;
-  for (int K = 0; K < 3; ++K) {
-    int64_t A = D * PerDir + (K < PerDir ? K : 0);
-    F.Kind[K] = Activation(P.Act[A]);
-    F.Alpha[K] = T(Re.Alpha[A]);
-    F.Beta[K] = T(Re.Beta[A]);
-  }
-  return F;
+  int64_t PerDir = activationCount(Cell(P.Kind)), A0 = D * PerDir;
+  int64_t A1 = A0 + (PerDir > 1 ? 1 : 0), A2 = A0 + (PerDir > 2 ? 2 : 0);
+  return {{Activation(P.Act[A0]), Activation(P.Act[A1]), Activation(P.Act[A2])},
+          {T(Re.Alpha[A0]), T(Re.Alpha[A1]), T(Re.Alpha[A2])},
+          {T(Re.Beta[A0]), T(Re.Beta[A1]), T(Re.Beta[A2])}};
 }
 
 /// Step t of sequence B at processing step Step, or -1 when the sequence
@@ -267,8 +298,10 @@ NNC_RNN_INLINE int64_t stepOf(const int64_t *Lengths, int64_t Steps,
 /// and, when Save is not null, the gates' inputs and the states it read.
 template <typename T>
 NNC_RNN_INLINE void rnnOrLstmCell(const Params &P, const Functions<T> &F,
-                                  T Clip, const T *XW, const T *HR,
-                                  const T *Peep, T *Hs, T *Cs, T *Save) {
+                                  T Clip, const T *__restrict XW,
+                                  const T *__restrict HR,
+                                  const T *__restrict Peep, T *__restrict Hs,
+                                  T *__restrict Cs, T *__restrict Save) {
   int64_t H = P.Hidden, GH = gateCount(Cell(P.Kind)) * H;
   if (P.Kind == int64_t(Cell::Rnn)) {
     for (int64_t J = 0; J < H; ++J) {
@@ -315,7 +348,8 @@ NNC_RNN_INLINE void rnnOrLstmCell(const Params &P, const Functions<T> &F,
 /// their inputs saved.
 template <typename T>
 NNC_RNN_INLINE void gruGates(const Params &P, const Functions<T> &F, T Clip,
-                             const T *XW, T *HR, T *Save) {
+                             const T *__restrict XW, T *__restrict HR,
+                             T *__restrict Save) {
   for (int64_t J = 0; J < 2 * P.Hidden; ++J) {
     T Pre = XW[J] + HR[J];
     if (Save)
@@ -328,7 +362,8 @@ NNC_RNN_INLINE void gruGates(const Params &P, const Functions<T> &F, T Clip,
 /// (linear_before_reset) or (r * H) R_h^T + Rb_h.
 template <typename T>
 NNC_RNN_INLINE void gruOutput(const Params &P, const Functions<T> &F, T Clip,
-                              const T *XW, const T *HR, T *Hs, T *Save) {
+                              const T *__restrict XW, const T *__restrict HR,
+                              T *__restrict Hs, T *__restrict Save) {
   int64_t H = P.Hidden, GH = 3 * H;
   for (int64_t J = 0; J < H; ++J) {
     T Z = HR[J], R = HR[H + J];
@@ -369,7 +404,9 @@ NNC_RNN_INLINE bool run(const Params &P, const Reals &Re, const Tensors<T> &Ts,
   if (Ts.Saved) // rows past a sequence's end are read, as zeros
     for (int64_t E = 0; E < Dirs * Rows * Row; ++E)
       Ts.Saved[E] = T(0);
-  for (int64_t D = 0; D < Dirs; ++D) {
+  // One call per direction, each with a constant D: the activation
+  // codes fold into the gate loops, which then vectorize.
+  auto Direction = [&](int64_t D) NNC_RNN_LAMBDA {
     bool Reverse = P.Direction == int64_t(Direction::Reverse) || D == 1;
     Functions<T> F = functionsOf<T>(P, Re, D);
     const T *W = Ts.W + D * GH * I, *R = Ts.R + D * GH * H;
@@ -439,10 +476,14 @@ NNC_RNN_INLINE bool run(const Params &P, const Reals &Re, const Tensors<T> &Ts,
         if (Ts.Yc)
           Ts.Yc[At.state(D, B) + J] = Cs[B * H + J];
       }
-  }
+  };
+  Direction(0);
+  if (Dirs > 1)
+    Direction(1);
   return true;
 }
 
 #undef NNC_RNN_INLINE
+#undef NNC_RNN_LAMBDA
 
 } // namespace nnc::recurrent

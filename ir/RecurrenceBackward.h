@@ -14,6 +14,7 @@
 namespace nnc::recurrent {
 
 #define NNC_RNN_INLINE inline __attribute__((always_inline))
+#define NNC_RNN_LAMBDA __attribute__((always_inline))
 
 /// The incoming gradients (null where no gradient reaches that output) and
 /// the gradients computed, each shaped as the operand it belongs to.
@@ -171,7 +172,9 @@ NNC_RNN_INLINE void runBackward(const Params &P, const Reals &Re,
   T *Late = Direct + Batch * H, *DhNew = Late + Batch * H;
   bool IsLate = Kind == Cell::Gru && !P.LinearBeforeReset;
   int64_t Early = IsLate ? 2 * H : GH;
-  for (int64_t D = 0; D < Dirs; ++D) {
+  // One call per direction, each with a constant D: the activation
+  // codes fold into the gate loops, which then vectorize.
+  auto Direction = [&](int64_t D) NNC_RNN_LAMBDA {
     bool Reverse = P.Direction == int64_t(Direction::Reverse) || D == 1;
     Functions<T> F = functionsOf<T>(P, Re, D);
     const T *R = Ts.R + D * GH * H, *Saved = Ts.Saved + D * Rows * Row;
@@ -247,9 +250,13 @@ NNC_RNN_INLINE void runBackward(const Params &P, const Reals &Re,
       for (int64_t E = 0; E < Rows * GH; ++E)
         Gr[E] = Gx[E];
     weightGradients(P, Ts, G, D, Saved, Gx, Gr, Gemm);
-  }
+  };
+  Direction(0);
+  if (Dirs > 1)
+    Direction(1);
 }
 
 #undef NNC_RNN_INLINE
+#undef NNC_RNN_LAMBDA
 
 } // namespace nnc::recurrent

@@ -25,14 +25,20 @@ namespace {
 
 namespace rnn = nnc::recurrent;
 
-/// ir/Recurrence.h's GEMM interface on the shared blocked GEMM.
+/// ir/Recurrence.h's GEMM interface on the shared GEMMs: dot products for
+/// a few rows whose operands both run along K (a batch of one sequence
+/// times R^T: packing R every step would cost more than the product), the
+/// blocked GEMM otherwise.
 struct Product {
   float *Pack;
   NNC_METHOD void operator()(int64_t M, int64_t N, int64_t K, const float *A,
                              int64_t RsA, int64_t CsA, const float *B,
                              int64_t RsB, int64_t CsB, float *C, int64_t Ldc,
                              bool Accumulate) const {
-    gemm(M, N, K, A, RsA, CsA, B, RsB, CsB, C, Ldc, Accumulate, Pack);
+    if (M <= DenseDotRows && CsA == 1 && RsB == 1)
+      gemmNT(M, N, K, A, RsA, B, CsB, C, Ldc, Accumulate);
+    else
+      gemm(M, N, K, A, RsA, CsA, B, RsB, CsB, C, Ldc, Accumulate, Pack);
   }
 };
 
