@@ -97,12 +97,10 @@ std::set<std::string> libcAndLibm() {
   return S;
 }
 
-} // namespace
-
-TEST(Aot, EmbeddedAppGivesTheJitsPredictions) {
+void expectEmbeddedAppMatchesTheJit(const std::string &Name) {
   TempDir D;
   // A checkpoint trained briefly, then the example app built from it.
-  ASSERT_EQ(shell(tool() + " train " + model("lenet5") +
+  ASSERT_EQ(shell(tool() + " train " + model(Name) +
                   " --data fashion-mnist --max-steps 40 --limit-train 2560"
                   " --limit-test 1 --progress none --save " +
                   D.file("ckpt.nnc")),
@@ -138,11 +136,23 @@ TEST(Aot, EmbeddedAppGivesTheJitsPredictions) {
   EXPECT_TRUE(Aot == Jit) << "predictions differ";
 }
 
+} // namespace
+
+// LeNet-5, and the LSTM classifier compiled under the prefix the app
+// includes (lenet5.h): any image classifier with 'image' and 'logits'.
+TEST(Aot, EmbeddedAppGivesTheJitsPredictions) {
+  for (const char *Name : {"lenet5", "lstm_fmnist"}) {
+    SCOPED_TRACE(Name);
+    expectEmbeddedAppMatchesTheJit(Name);
+  }
+}
+
 TEST(Aot, ObjectsNeedOnlyLibcAndLibmAndExportOnlyPrefixedSymbols) {
   TempDir D;
   std::set<std::string> System = libcAndLibm();
   ASSERT_GT(System.size(), 1000u);
-  for (const char *Name : {"lenet5", "convbn", "alexnet_tiny", "rbf"}) {
+  for (const char *Name :
+       {"lenet5", "convbn", "alexnet_tiny", "rbf", "lstm_fmnist"}) {
     SCOPED_TRACE(Name);
     std::string Out = D.file(Name);
     ASSERT_EQ(shell(tool() + " compile " + model(Name) + " --aot -o " + Out +
