@@ -195,11 +195,29 @@ Status expectShape(const Node &N, const Types &In, size_t I, const Shape &Want,
   return Status::success();
 }
 
-Status inferRecurrent(const Node &N, const Types &In, Types &Out) {
+/// x checked, the attributes resolved against its shape.
+Expected<std::pair<recurrent::Params, recurrent::Reals>>
+checkedParams(const Node &N, const Types &In) {
   NNC_TRY(expectFloat(N, In, 0));
   NNC_TRY(expectRank(N, In, 0, 3));
+  return resolve(N, In[0].Dims);
+}
+
+/// Shapes of a state (initial_h, y_h, ...) and of y, by layout.
+Shape stateShape(const recurrent::Params &P) {
+  int64_t D = recurrent::directions(P);
+  return P.BatchFirst ? Shape{P.Batch, D, P.Hidden}
+                      : Shape{D, P.Batch, P.Hidden};
+}
+Shape outputShape(const recurrent::Params &P) {
+  int64_t D = recurrent::directions(P);
+  return P.BatchFirst ? Shape{P.Batch, P.Steps, D, P.Hidden}
+                      : Shape{P.Steps, D, P.Batch, P.Hidden};
+}
+
+Status inferRecurrent(const Node &N, const Types &In, Types &Out) {
   Expected<std::pair<recurrent::Params, recurrent::Reals>> PR =
-      resolve(N, In[0].Dims);
+      checkedParams(N, In);
   if (!PR.ok())
     return PR.status();
   const recurrent::Params &P = PR->first;
@@ -216,7 +234,7 @@ Status inferRecurrent(const Node &N, const Types &In, Types &Out) {
     NNC_TRY(expectShape(N, In, O.B, {D, 2 * GH}, F));
   if (O.Peepholes)
     NNC_TRY(expectShape(N, In, *O.Peepholes, {D, 3 * H}, F));
-  Shape State = P.BatchFirst ? Shape{P.Batch, D, H} : Shape{D, P.Batch, H};
+  Shape State = stateShape(P);
   for (std::optional<size_t> S : {O.InitialH, O.InitialC})
     if (S)
       NNC_TRY(expectShape(N, In, *S, State, F));
@@ -224,9 +242,7 @@ Status inferRecurrent(const Node &N, const Types &In, Types &Out) {
     NNC_TRY(expectInteger(N, In, *O.Lengths));
     NNC_TRY(expectShape(N, In, *O.Lengths, {P.Batch}, In[*O.Lengths].Elt));
   }
-  Shape Y = P.BatchFirst ? Shape{P.Batch, P.Steps, D, H}
-                         : Shape{P.Steps, D, P.Batch, H};
-  Out = {TensorType{F, Y}, TensorType{F, State}};
+  Out = {TensorType{F, outputShape(P)}, TensorType{F, State}};
   if (N.Op == OpKind::Lstm)
     Out.push_back(TensorType{F, State});
   if (P.Save) // in X's row order
@@ -241,10 +257,8 @@ Status inferRecurrent(const Node &N, const Types &In, Types &Out) {
 // the forward had them. Results: dx, dw, dr, db, [dp,] dh0[, dc0], shaped
 // as the forward's operands.
 Status inferRecurrentGrad(const Node &N, const Types &In, Types &Out) {
-  NNC_TRY(expectFloat(N, In, 0));
-  NNC_TRY(expectRank(N, In, 0, 3));
   Expected<std::pair<recurrent::Params, recurrent::Reals>> PR =
-      resolve(N, In[0].Dims);
+      checkedParams(N, In);
   if (!PR.ok())
     return PR.status();
   const recurrent::Params &P = PR->first;
@@ -264,9 +278,7 @@ Status inferRecurrentGrad(const Node &N, const Types &In, Types &Out) {
   NNC_TRY(expectShape(
       N, In, 3, {D, In[0].Dims[0], In[0].Dims[1], recurrent::savedRowFloats(P)},
       F));
-  Shape State = P.BatchFirst ? Shape{P.Batch, D, H} : Shape{D, P.Batch, H};
-  Shape Y = P.BatchFirst ? Shape{P.Batch, P.Steps, D, H}
-                         : Shape{P.Steps, D, P.Batch, H};
+  Shape State = stateShape(P), Y = outputShape(P);
   for (size_t I = 0; I < 3; ++I)
     if (O.Dy[I])
       NNC_TRY(expectShape(N, In, *O.Dy[I], I == 0 ? Y : State, F));
