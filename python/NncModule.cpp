@@ -18,6 +18,7 @@
 #include "tools/StepSession.h"
 
 #include <cstdio>
+#include <optional>
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -213,6 +214,37 @@ backend::EngineOptions engine(const std::string &Kind, int64_t Threads,
   return O;
 }
 
+/// Entry E of model X, compiled for every batch size it is called with;
+/// with Batch, for that one now (so that the first call does not wait and
+/// a model that cannot run at it fails here).
+std::unique_ptr<Function> compileEntry(const Model &X, const std::string &Entry,
+                                       const std::string &Kind, int64_t Threads,
+                                       bool Fuse,
+                                       std::optional<int64_t> Batch) {
+  const ir::EntryPoint *E = X.G->findEntry(Entry);
+  if (!E)
+    throw NncError("no entry point '" + Entry + "'");
+  auto F = std::make_unique<Function>();
+  F->G = X.G;
+  F->Entry = Entry;
+  F->Engine = take(backend::createEngine(*X.G, engine(Kind, Threads, Fuse)));
+  if (Batch) {
+    if (*Batch < 1)
+      throw NncError("batch must be at least 1, found " +
+                     std::to_string(*Batch));
+    backend::TensorMap Zeros;
+    for (const ir::Value *V : E->Inputs) {
+      ir::Shape Dims = V->DeclaredDims;
+      for (int64_t &D : Dims)
+        D = D == -1 ? *Batch : D;
+      Zeros[V->Name] = backend::Tensor(V->Type.Elt, Dims);
+    }
+    py::gil_scoped_release Unlocked;
+    take(F->Engine->prepare(Entry, Zeros));
+  }
+  return F;
+}
+
 /// Model's train step for an optimizer named as torch.optim names it.
 std::unique_ptr<Trainer>
 makeTrainer(const Model &X, std::string Loss, const std::string &Optimizer,
@@ -289,21 +321,9 @@ PYBIND11_MODULE(_nnc, M) {
              check(frontend::saveModel(*X.G, Path));
            })
       .def("summary", &summary)
-      .def(
-          "compile",
-          [](const Model &X, const std::string &Entry, const std::string &Kind,
-             int64_t Threads, bool Fuse) {
-            if (!X.G->findEntry(Entry))
-              throw NncError("no entry point '" + Entry + "'");
-            auto F = std::make_unique<Function>();
-            F->G = X.G;
-            F->Entry = Entry;
-            F->Engine =
-                take(backend::createEngine(*X.G, engine(Kind, Threads, Fuse)));
-            return F;
-          },
-          py::arg("entry") = "infer", py::arg("engine") = "jit",
-          py::arg("threads") = 0, py::arg("fuse") = true)
+      .def("compile", &compileEntry, py::arg("entry") = "infer",
+           py::arg("engine") = "jit", py::arg("threads") = 0,
+           py::arg("fuse") = true, py::arg("batch") = py::none())
       .def("_trainer", &makeTrainer, py::arg("loss") = "",
            py::arg("optimizer") = "sgd", py::arg("hparams") = "{}",
            py::arg("batch_statistics") = true, py::arg("engine") = "jit",

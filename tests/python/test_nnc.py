@@ -86,6 +86,17 @@ class NncPackage(unittest.TestCase):
             image=image)["logits"]
         self.assertEqual(again.shape, (16, 10))
 
+    def test_compile_for_a_batch_size_ahead(self):
+        model = nnc.load(example("lenet5"))
+        infer = model.compile("infer", batch=4, threads=1, fuse=False)
+        x = inputs_of("lenet5", 4, 3)["image"]
+        want = model.compile("infer")(image=x)["logits"]
+        np.testing.assert_allclose(infer(image=x)["logits"], want, rtol=1e-5,
+                                   atol=1e-6)
+        self.assertEqual(infer(image=x[:2])["logits"].shape, (2, 10))
+        with self.assertRaisesRegex(nnc.Error, "batch must be at least 1"):
+            model.compile("infer", batch=0)
+
     def test_contiguous_float32_inputs_are_read_without_a_copy(self):
         infer = nnc.load(example("lenet5")).compile("infer")
         x = inputs_of("lenet5", 4, 2)["image"]
