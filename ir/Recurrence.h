@@ -406,7 +406,7 @@ NNC_RNN_INLINE bool run(const Params &P, const Reals &Re, const Tensors<T> &Ts,
       Ts.Saved[E] = T(0);
   // One call per direction, each with a constant D: the activation
   // codes fold into the gate loops, which then vectorize.
-  auto Direction = [&](int64_t D) NNC_RNN_LAMBDA {
+  auto RunDirection = [&](int64_t D) NNC_RNN_LAMBDA {
     bool Reverse = P.Direction == int64_t(Direction::Reverse) || D == 1;
     Functions<T> F = functionsOf<T>(P, Re, D);
     const T *W = Ts.W + D * GH * I, *R = Ts.R + D * GH * H;
@@ -477,9 +477,9 @@ NNC_RNN_INLINE bool run(const Params &P, const Reals &Re, const Tensors<T> &Ts,
           Ts.Yc[At.state(D, B) + J] = Cs[B * H + J];
       }
   };
-  Direction(0);
+  RunDirection(0);
   if (Dirs > 1)
-    Direction(1);
+    RunDirection(1);
   return true;
 }
 

@@ -174,7 +174,7 @@ NNC_RNN_INLINE void runBackward(const Params &P, const Reals &Re,
   int64_t Early = IsLate ? 2 * H : GH;
   // One call per direction, each with a constant D: the activation
   // codes fold into the gate loops, which then vectorize.
-  auto Direction = [&](int64_t D) NNC_RNN_LAMBDA {
+  auto RunDirection = [&](int64_t D) NNC_RNN_LAMBDA {
     bool Reverse = P.Direction == int64_t(Direction::Reverse) || D == 1;
     Functions<T> F = functionsOf<T>(P, Re, D);
     const T *R = Ts.R + D * GH * H, *Saved = Ts.Saved + D * Rows * Row;
@@ -215,9 +215,11 @@ NNC_RNN_INLINE void runBackward(const Params &P, const Reals &Re,
       // This step's recurrent-side gradients, a row per sequence.
       for (int64_t B = 0; B < Batch; ++B) {
         int64_t Tb = stepOf(Ts.Lengths, Steps, Step, B, Reverse);
-        const T *Src = (Kind == Cell::Gru ? Gr : Gx) + At.row(Tb, B) * GH;
+        const T *Src = Tb < 0
+                           ? nullptr
+                           : (Kind == Cell::Gru ? Gr : Gx) + At.row(Tb, B) * GH;
         for (int64_t J = 0; J < GH; ++J)
-          StepG[B * GH + J] = Tb < 0 ? T(0) : Src[J];
+          StepG[B * GH + J] = Src ? Src[J] : T(0);
       }
       if (IsLate) {
         Gemm(Batch, H, H, StepG + 2 * H, GH, 1, R + 2 * H * H, H, 1, Late, H,
@@ -251,9 +253,9 @@ NNC_RNN_INLINE void runBackward(const Params &P, const Reals &Re,
         Gr[E] = Gx[E];
     weightGradients(P, Ts, G, D, Saved, Gx, Gr, Gemm);
   };
-  Direction(0);
+  RunDirection(0);
   if (Dirs > 1)
-    Direction(1);
+    RunDirection(1);
 }
 
 #undef NNC_RNN_INLINE
