@@ -293,6 +293,14 @@ NNC_RNN_INLINE int64_t stepOf(const int64_t *Lengths, int64_t Steps,
   return Step >= Len ? -1 : Reverse ? Len - 1 - Step : Step;
 }
 
+/// Whether every sequence length (if any are given) is in [0, Steps].
+NNC_RNN_INLINE bool lengthsValid(const Params &P, const int64_t *Lengths) {
+  for (int64_t B = 0; Lengths && B < P.Batch; ++B)
+    if (Lengths[B] < 0 || Lengths[B] > P.Steps)
+      return false;
+  return true;
+}
+
 /// RNN: Hs = f(XW + HR). LSTM: the four gates from XW + HR (+ peepholes),
 /// then the cell and hidden states. Writes the new state over Hs (and Cs)
 /// and, when Save is not null, the gates' inputs and the states it read.
@@ -392,10 +400,8 @@ NNC_RNN_INLINE bool run(const Params &P, const Reals &Re, const Tensors<T> &Ts,
   int64_t Rows = Steps * Batch, Row = savedRowFloats(P);
   Indexing At{Steps, Batch, Dirs, H, P.BatchFirst != 0};
   T Clip = T(Re.Clip);
-  if (Ts.Lengths)
-    for (int64_t B = 0; B < Batch; ++B)
-      if (Ts.Lengths[B] < 0 || Ts.Lengths[B] > Steps)
-        return false;
+  if (!lengthsValid(P, Ts.Lengths))
+    return false;
   T *XW = Work, *HR = XW + Rows * GH, *Hs = HR + Batch * GH;
   T *Cs = Hs + Batch * H, *RH = Cs + Batch * H;
   if (Ts.Y) // zero past a sequence's end

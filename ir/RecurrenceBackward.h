@@ -156,9 +156,9 @@ NNC_RNN_INLINE void weightGradients(const Params &P, const Tensors<T> &Ts,
 }
 
 /// Backpropagation through time. Saved is what run() saved; Gemm as for
-/// run().
+/// run(). Returns false if a sequence length is outside [0, Steps].
 template <typename T, typename GemmFn>
-NNC_RNN_INLINE void runBackward(const Params &P, const Reals &Re,
+NNC_RNN_INLINE bool runBackward(const Params &P, const Reals &Re,
                                 const Tensors<T> &Ts, const Gradients<T> &G,
                                 T *Work, GemmFn Gemm) {
   Cell Kind = Cell(P.Kind);
@@ -167,6 +167,8 @@ NNC_RNN_INLINE void runBackward(const Params &P, const Reals &Re,
   int64_t Rows = Steps * Batch, Row = savedRowFloats(P);
   Indexing At{Steps, Batch, Dirs, H, P.BatchFirst != 0};
   T Clip = T(Re.Clip);
+  if (!lengthsValid(P, Ts.Lengths))
+    return false;
   T *Gx = Work, *Gr = Gx + Rows * GH, *StepG = Gr + Rows * GH;
   T *Dh = StepG + Batch * GH, *Dc = Dh + Batch * H, *Direct = Dc + Batch * H;
   T *Late = Direct + Batch * H, *DhNew = Late + Batch * H;
@@ -256,6 +258,7 @@ NNC_RNN_INLINE void runBackward(const Params &P, const Reals &Re,
   RunDirection(0);
   if (Dirs > 1)
     RunDirection(1);
+  return true;
 }
 
 #undef NNC_RNN_INLINE

@@ -85,9 +85,6 @@ Status evalRecurrentGrad(const Node &N, EvalContext &, const Args &In,
   const recurrent::Params &P = PR->first;
   RecurrentGradOperands O = recurrentGradOperands(N);
   std::vector<int64_t> Lengths = lengthsOf(In, O.Lengths);
-  for (int64_t L : Lengths)
-    if (L < 0 || L > P.Steps)
-      return badLength(N, P.Steps);
   recurrent::Tensors<double> Ts{};
   Ts.X = In[0]->Data.data();
   Ts.W = In[1]->Data.data();
@@ -108,7 +105,8 @@ Status evalRecurrentGrad(const Node &N, EvalContext &, const Args &In,
   G.Dh0 = Out[Lstm ? 5 : 4].Data.data();
   G.Dc0 = Lstm ? Out[6].Data.data() : nullptr;
   std::vector<double> Work(size_t(recurrent::backwardWorkspaceFloats(P)));
-  recurrent::runBackward(P, PR->second, Ts, G, Work.data(), product);
+  if (!recurrent::runBackward(P, PR->second, Ts, G, Work.data(), product))
+    return badLength(N, P.Steps);
   return Status::success();
 }
 

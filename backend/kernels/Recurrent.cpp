@@ -85,9 +85,6 @@ NNC_INLINE int runRecurrentGrad(void *const *T, const int64_t *P,
   Ts.Saved = f32(T, 3);
   Ts.P = Q.HasPeepholes ? f32(T, Next++) : nullptr;
   Ts.Lengths = Q.HasLengths ? in<int64_t>(T, Next++) : nullptr;
-  for (int64_t B = 0; Ts.Lengths && B < Fw.Batch; ++B)
-    if (Ts.Lengths[B] < 0 || Ts.Lengths[B] > Fw.Steps)
-      return NNC_ERR_SEQUENCE_LENGTH;
   int Out = 9; // the declared operands
   G.Dx = f32(T, Out++);
   G.Dw = f32(T, Out++);
@@ -98,8 +95,8 @@ NNC_INLINE int runRecurrentGrad(void *const *T, const int64_t *P,
   G.Dc0 = Lstm ? f32(T, Out++) : nullptr;
   float *Work = f32(T, Out);
   Product Gemm{Work + roundUp(rnn::backwardWorkspaceFloats(Fw), 16)};
-  rnn::runBackward(Fw, R, Ts, G, Work, Gemm);
-  return NNC_OK;
+  return rnn::runBackward(Fw, R, Ts, G, Work, Gemm) ? NNC_OK
+                                                    : NNC_ERR_SEQUENCE_LENGTH;
 }
 
 } // namespace
