@@ -231,6 +231,11 @@ Status convertConvLike(Context &C, const onnx::NodeProto &N, OpKind K) {
     // SAME and output_shape fix the total padding: stride (in - 1) +
     // output_padding + dilated kernel - out.
     Ints OutShape = attrInts(N, "output_shape");
+    if (!OutShape.empty() && OutShape.size() != Rank &&
+        OutShape.size() != Rank + 2)
+      return error("output_shape must have ", Rank, " values (or ", Rank + 2,
+                   " with batch and channels) for ", Rank,
+                   " spatial dimensions, found ", OutShape.size());
     std::string Auto = attrString(N, "auto_pad", "NOTSET");
     if (!OutShape.empty() || Auto == "SAME_UPPER" || Auto == "SAME_LOWER") {
       for (size_t I = 0; I < Rank; ++I) {

@@ -256,6 +256,23 @@ TEST(OnnxImport, ConvTranspose1dAnd3dGradients) {
               {{"group", 2}}));
 }
 
+// output_shape names the spatial size (or, as older exporters write it,
+// the whole shape); any other length is the model's mistake.
+TEST(OnnxImport, ConvTransposeOutputShape) {
+  expectImportedGradients(
+      oneNode("ConvTranspose", {{"x", {1, 2, 3, 3}}, {"w", {2, 3, 3, 3}}},
+              {{"strides", {2, 2}}, {"output_shape", {8, 7}}}));
+  Expected<Graph> G = import(oneNode("ConvTranspose",
+                                     {{"x", {1, 2, 3, 3}}, {"w", {2, 3, 3, 3}}},
+                                     {{"output_shape", {8}}}));
+  ASSERT_FALSE(G.ok());
+  EXPECT_NE(G.status().message().find("output_shape must have 2 values (or 4 "
+                                      "with batch and channels) for 2 spatial "
+                                      "dimensions, found 1"),
+            std::string::npos)
+      << G.status().message();
+}
+
 TEST(OnnxImport, Pool1dAnd3dGradients) {
   expectImportedGradients(
       oneNode("MaxPool", {{"x", {2, 3, 9}}},
