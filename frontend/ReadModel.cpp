@@ -8,7 +8,9 @@
 #include "frontend/Checksum.h"
 #include "frontend/FileIO.h"
 #include "frontend/ModelIO.h"
+#include "frontend/TorchRecurrent.h"
 #include "frontend/onnx/Onnx.h"
+#include "ir/RecurrentOps.h"
 #include "ir/Verifier.h"
 
 #include "nnc_generated.h"
@@ -155,26 +157,27 @@ private:
     return Status::success();
   }
 
-  Status readAttribute(const fb::Attribute &A, Node &N) {
+  static Status readAttribute(const fb::Attribute &A, const std::string &Where,
+                              Attributes &Attrs) {
     std::string Name = A.name()->str();
     int Set = A.i().has_value() + A.f().has_value() + (A.ints() != nullptr) +
               (A.floats() != nullptr) + (A.s() != nullptr);
     if (Set != 1)
-      return error(N.describe(), ": attribute '", Name,
+      return error(Where, ": attribute '", Name,
                    "' must set exactly one of i, f, ints, floats, s (found ",
                    Set, ")");
-    if (N.Attrs.has(Name))
-      return error(N.describe(), ": attribute '", Name, "' is given twice");
+    if (Attrs.has(Name))
+      return error(Where, ": attribute '", Name, "' is given twice");
     if (A.i())
-      N.Attrs.set(Name, int64_t(*A.i()));
+      Attrs.set(Name, int64_t(*A.i()));
     else if (A.f())
-      N.Attrs.set(Name, double(*A.f()));
+      Attrs.set(Name, double(*A.f()));
     else if (A.ints())
-      N.Attrs.set(Name, elementsOf(*A.ints()));
+      Attrs.set(Name, elementsOf(*A.ints()));
     else if (A.floats())
-      N.Attrs.set(Name, elementsOf(*A.floats()));
+      Attrs.set(Name, elementsOf(*A.floats()));
     else
-      N.Attrs.set(Name, A.s()->str());
+      Attrs.set(Name, A.s()->str());
     return Status::success();
   }
 
@@ -211,14 +214,20 @@ private:
             return V.status();
           Outs.push_back(*V);
         }
-      Node *N = G.addNode(Info->Kind, Name, std::move(Ins), std::move(Outs));
-      N->Version = FN->version();
-      if (N->Version != 1)
-        return error(Where, ": version ", N->Version,
+      if (FN->version() != 1)
+        return error(Where, ": version ", FN->version(),
                      " is not supported (this nnc has version 1)");
+      Attributes Attrs;
       if (FN->attributes())
         for (const fb::Attribute *A : *FN->attributes())
-          NNC_TRY(readAttribute(*A, *N));
+          NNC_TRY(readAttribute(*A, Where, Attrs));
+      if (isRecurrent(Info->Kind) && isTorchRecurrent(Attrs)) {
+        NNC_TRY(addTorchRecurrent(G, Info->Kind, Name, Ins, Outs, Attrs));
+        continue;
+      }
+      Node *N = G.addNode(Info->Kind, Name, std::move(Ins), std::move(Outs));
+      N->Version = 1;
+      N->Attrs = std::move(Attrs);
     }
     return Status::success();
   }
