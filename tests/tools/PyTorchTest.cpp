@@ -267,7 +267,7 @@ TEST(PyTorch, RecurrentLayersWithPyTorchsOptionsMatchPyTorch) {
     }
     ++Cases;
   }
-  EXPECT_EQ(Cases, 8);
+  EXPECT_EQ(Cases, 10);
 }
 
 // A training-mode export trains with nnc train; evaluation and the saved

@@ -137,8 +137,8 @@ class Recurrent(nn.Module):
 
 # The exporter reorders and concatenates the gates' weights into tensors of
 # its own naming, so only d loss / d x is compared by name for these; the
-# weights' gradients are checked against finite differences
-# (tests/passes/RecurrentGradTest.cpp).
+# weights' gradients by name are compared in tests/tools/torch/recurrent.py,
+# whose models name them.
 RECURRENT = {"x_grad_only": True}
 
 

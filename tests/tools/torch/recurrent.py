@@ -42,6 +42,10 @@ CASES = {
     "gru_2_layers_lengths": dict(kind="gru", layers=2, lengths=True),
     "rnn_tanh_bidirectional_2_layers": dict(kind="rnn", layers=2,
                                             bidirectional=True),
+    "rnn_tanh_batch_first_lengths": dict(kind="rnn", batch_first=True,
+                                         lengths=True),
+    "rnn_relu_2_layers_states": dict(kind="rnn", layers=2,
+                                     nonlinearity="relu", states=True),
     "rnn_relu_batch_first_lengths": dict(kind="rnn", batch_first=True,
                                          nonlinearity="relu", lengths=True),
     "rnn_relu_bidirectional_lengths_states": dict(
