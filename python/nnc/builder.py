@@ -83,22 +83,43 @@ class Model:
         b = self.param(name + ".b", [fout], {"scheme": "ZEROS"})
         return self.op("Dense", [x, w, b], out or name)
 
+    # PyTorch's module options: a node that sets one is nn.RNN / nn.GRU /
+    # nn.LSTM with them (docs/model-format.md).
+    TORCH_OPTIONS = ("num_layers", "bidirectional", "batch_first", "bias",
+                     "dropout", "nonlinearity")
+
     def recurrent(self, op, x, features, hidden, name, **attrs):
-        """An Rnn, Gru or Lstm layer over x, attributes as ONNX names them
-        (layout=1: x is [batch, steps, features]; direction); weights
-        initialized as PyTorch does, U(-1/sqrt(hidden), 1/sqrt(hidden)).
-        Returns its outputs: every step's h, the last h (and the last c)."""
+        """An Rnn, Gru or Lstm layer over x; weights initialized as PyTorch
+        does, U(-1/sqrt(hidden), 1/sqrt(hidden)). With ONNX's attributes
+        (layout=1: x is [batch, steps, features]; direction), one layer,
+        returning every step's h, the last h (and the last c). With
+        PyTorch's options (num_layers=2, batch_first=True, ...), the module,
+        returning y, h_n (and c_n) shaped as PyTorch's."""
         gates = {"Rnn": 1, "Gru": 3, "Lstm": 4}[op] * hidden
-        dirs = 2 if attrs.get("direction") == "bidirectional" else 1
+        torch_form = any(k in attrs for k in self.TORCH_OPTIONS)
+        if torch_form:
+            dirs = 2 if attrs.get("bidirectional") else 1
+            layers = attrs.get("num_layers", 1)
+        else:
+            dirs = 2 if attrs.get("direction") == "bidirectional" else 1
+            layers = 1
         bound = hidden ** -0.5
         u = lambda: self.init("UNIFORM", low=-bound, high=bound)
-        w = self.param(name + ".w", [dirs, gates, features], u())
-        r = self.param(name + ".r", [dirs, gates, hidden], u())
-        b = self.param(name + ".b", [dirs, 2 * gates], u())
-        outs = [name + ".y", name + ".y_h"]
+        operands = [x]
+        for k in range(layers):
+            prefix = f"{name}.l{k}" if torch_form else name
+            fin = features if k == 0 else dirs * hidden
+            operands.append(self.param(prefix + ".w", [dirs, gates, fin], u()))
+            operands.append(self.param(prefix + ".r", [dirs, gates, hidden],
+                                       u()))
+            if attrs.get("bias", True):
+                operands.append(self.param(prefix + ".b", [dirs, 2 * gates],
+                                           u()))
+        states = ["h_n", "c_n"] if torch_form else ["y_h", "y_c"]
+        outs = [name + ".y", f"{name}.{states[0]}"]
         if op == "Lstm":
-            outs.append(name + ".y_c")
-        return self.ops(op, [x, w, r, b], name, outs, hidden_size=hidden,
+            outs.append(f"{name}.{states[1]}")
+        return self.ops(op, operands, name, outs, hidden_size=hidden,
                         **attrs)
 
     def batchnorm(self, x, c, name):

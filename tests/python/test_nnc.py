@@ -175,6 +175,32 @@ class NncPackage(unittest.TestCase):
             last = trainer.step(image=image, label=label)
         self.assertLess(last, first / 4)  # it fits one batch
 
+    def test_pytorch_style_recurrent_layers_build_and_train(self):
+        from nnc.builder import Model, adam
+
+        m = Model("rows", "two bidirectional LSTM layers over image rows")
+        x = m.tensor("image", [-1, 1, 8, 8], "INPUT")
+        rows = m.op("Reshape", [x], "rows", shape=[0, 8, 8])
+        y, h_n, c_n = m.recurrent("Lstm", rows, 8, 6, "lstm", num_layers=2,
+                                  bidirectional=True, batch_first=True,
+                                  dropout=0.1)
+        self.assertEqual((h_n, c_n), ("lstm.h_n", "lstm.c_n"))
+        flat = m.op("Flatten", [y], "flat")
+        m.classifier(x, m.dense(flat, 8 * 12, 10, "fc", out="logits"),
+                     adam(1e-2))
+        m.write(self.path("rows.json"))
+        model = nnc.load(self.path("rows.json"))
+        rng = np.random.RandomState(5)
+        image = rng.rand(16, 1, 8, 8).astype(np.float32)
+        label = rng.randint(0, 10, 16).astype(np.int64)
+        logits = model.compile("infer")(image=image)["logits"]
+        self.assertEqual(logits.shape, (16, 10))
+        trainer = model.trainer(optimizer="adam", lr=1e-2)
+        first = trainer.step(image=image, label=label)
+        for _ in range(40):
+            last = trainer.step(image=image, label=label)
+        self.assertLess(last, first / 2)
+
     def test_the_command_line_runs_as_a_module(self):
         done = subprocess.run([sys.executable, "-m", "nnc", "--version"],
                               capture_output=True, text=True, check=True)
