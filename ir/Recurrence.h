@@ -404,10 +404,11 @@ NNC_RNN_INLINE bool run(const Params &P, const Reals &Re, const Tensors<T> &Ts,
     return false;
   T *XW = Work, *HR = XW + Rows * GH, *Hs = HR + Batch * GH;
   T *Cs = Hs + Batch * H, *RH = Cs + Batch * H;
-  if (Ts.Y) // zero past a sequence's end
+  // Without lengths every step of every sequence is written.
+  if (Ts.Y && Ts.Lengths) // zero past a sequence's end
     for (int64_t E = 0; E < Steps * Dirs * Batch * H; ++E)
       Ts.Y[E] = T(0);
-  if (Ts.Saved) // rows past a sequence's end are read, as zeros
+  if (Ts.Saved && Ts.Lengths) // rows past a sequence's end are read, as zeros
     for (int64_t E = 0; E < Dirs * Rows * Row; ++E)
       Ts.Saved[E] = T(0);
   // One call per direction, each with a constant D: the activation

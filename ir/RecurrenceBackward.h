@@ -182,8 +182,9 @@ NNC_RNN_INLINE bool runBackward(const Params &P, const Reals &Re,
     const T *R = Ts.R + D * GH * H, *Saved = Ts.Saved + D * Rows * Row;
     const T *Peep = Ts.P ? Ts.P + D * 3 * H : nullptr;
     T *Dp = G.Dp ? G.Dp + D * 3 * H : nullptr;
-    for (int64_t E = 0; E < 2 * Rows * GH; ++E)
-      Gx[E] = T(0); // and Gr: rows past a sequence's end stay zero
+    if (Ts.Lengths) // and Gr: rows past a sequence's end stay zero
+      for (int64_t E = 0; E < 2 * Rows * GH; ++E)
+        Gx[E] = T(0);
     for (int64_t J = 0; Dp && J < 3 * H; ++J)
       Dp[J] = T(0);
     for (int64_t B = 0; B < Batch; ++B)
@@ -250,10 +251,8 @@ NNC_RNN_INLINE bool runBackward(const Params &P, const Reals &Re,
         if (G.Dc0)
           G.Dc0[S] = Dc[B * H + J];
       }
-    if (Kind != Cell::Gru) // the input and recurrent sides agree
-      for (int64_t E = 0; E < Rows * GH; ++E)
-        Gr[E] = Gx[E];
-    weightGradients(P, Ts, G, D, Saved, Gx, Gr, Gemm);
+    // LSTM's and RNN's input and recurrent sides agree.
+    weightGradients(P, Ts, G, D, Saved, Gx, Kind == Cell::Gru ? Gr : Gx, Gemm);
   };
   RunDirection(0);
   if (Dirs > 1)

@@ -78,8 +78,13 @@ NNC_INLINE void microKernel(int64_t Kc, const float *A, const float *B,
       for (int64_t V = 0; V < NV; ++V)
         Acc[R][V] += Ak[R] * Bv[V];
   }
-  if (Cols == NR) {
-    for (int64_t R = 0; R < Rows; ++R)
+  // Acc is only indexed by constants (unrolled loops, a guard on Rows):
+  // a run-time index would put it in memory, stored on every k.
+#pragma unroll
+  for (int64_t R = 0; R < MR; ++R) {
+    if (R >= Rows)
+      break;
+    if (Cols == NR) {
 #pragma unroll
       for (int64_t V = 0; V < NV; ++V) {
         float *Out = C + R * Ldc + V * 16;
@@ -88,19 +93,42 @@ NNC_INLINE void microKernel(int64_t Kc, const float *A, const float *B,
         v16 New = Accumulate ? Old + Acc[R][V] : Acc[R][V];
         __builtin_memcpy(Out, &New, sizeof(v16));
       }
-    return;
-  }
-  for (int64_t R = 0; R < Rows; ++R)
-    for (int64_t J = 0; J < Cols; ++J) {
-      float X = Acc[R][J / 16][J % 16];
-      C[R * Ldc + J] = Accumulate ? C[R * Ldc + J] + X : X;
+      continue;
     }
+    float Row[NR];
+#pragma unroll
+    for (int64_t V = 0; V < NV; ++V) {
+      v16 X = Acc[R][V];
+      __builtin_memcpy(Row + V * 16, &X, sizeof(v16));
+    }
+    for (int64_t J = 0; J < Cols; ++J)
+      C[R * Ldc + J] = Accumulate ? C[R * Ldc + J] + Row[J] : Row[J];
+  }
 }
 
+/// Packs all of B as gemmWith would, panel after panel (for each column
+/// block, each depth block): K * roundUp(N, NR) floats.
 template <int64_t NR>
-void gemmWith(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
-              int64_t CsA, const float *B, int64_t RsB, int64_t CsB, float *C,
-              int64_t Ldc, bool Accumulate, float *Work) {
+void packAllB(int64_t K, int64_t N, const float *B, int64_t RsB, int64_t CsB,
+              float *Dst) {
+  int64_t KcMax = gemmKc(K);
+  for (int64_t Jc = 0; Jc < N; Jc += GemmNC) {
+    int64_t Nc = minOf(GemmNC, N - Jc);
+    for (int64_t Pc = 0; Pc < K; Pc += KcMax) {
+      int64_t Kc = minOf(KcMax, K - Pc);
+      packB<NR>(Kc, Nc, B + Pc * RsB + Jc * CsB, RsB, CsB, Dst);
+      Dst += Kc * roundUp(Nc, NR);
+    }
+  }
+}
+
+/// Packed: B as packAllB packs it, or null to pack B panel by panel.
+/// Inlined into each caller, so that the choice folds away.
+template <int64_t NR>
+NNC_INLINE void gemmWith(int64_t M, int64_t N, int64_t K, const float *A,
+                         int64_t RsA, int64_t CsA, const float *B, int64_t RsB,
+                         int64_t CsB, float *C, int64_t Ldc, bool Accumulate,
+                         float *Work, const float *Packed = nullptr) {
   int64_t KcMax = gemmKc(K);
   float *PackB = Work;
   float *PackA = Work + KcMax * roundUp(minOf(N, GemmNC), NR);
@@ -109,7 +137,12 @@ void gemmWith(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
     for (int64_t Pc = 0; Pc < K; Pc += KcMax) {
       int64_t Kc = minOf(KcMax, K - Pc);
       bool Acc = Accumulate || Pc > 0;
-      packB<NR>(Kc, Nc, B + Pc * RsB + Jc * CsB, RsB, CsB, PackB);
+      if (Packed) {
+        PackB = const_cast<float *>(Packed);
+        Packed += Kc * roundUp(Nc, NR);
+      } else {
+        packB<NR>(Kc, Nc, B + Pc * RsB + Jc * CsB, RsB, CsB, PackB);
+      }
       for (int64_t Ic = 0; Ic < M; Ic += GemmMC) {
         int64_t Mc = minOf(GemmMC, M - Ic);
         packA(Mc, Kc, A + Ic * RsA + Pc * CsA, RsA, CsA, PackA);
@@ -177,6 +210,25 @@ void gemmPackedA(int64_t M, int64_t N, int64_t K, const float *PackedA,
   else
     gemmPackedAWith<16>(M, N, K, PackedA, B, RsB, CsB, C, Ldc, Accumulate,
                         Work);
+}
+
+void packGemmB(int64_t K, int64_t N, const float *B, int64_t RsB, int64_t CsB,
+               float *Dst) {
+  if (nnc_target_vector_bits >= 512)
+    packAllB<32>(K, N, B, RsB, CsB, Dst);
+  else
+    packAllB<16>(K, N, B, RsB, CsB, Dst);
+}
+
+void gemmPackedB(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
+                 int64_t CsA, const float *PackedB, float *C, int64_t Ldc,
+                 bool Accumulate, float *Work) {
+  if (nnc_target_vector_bits >= 512)
+    gemmWith<32>(M, N, K, A, RsA, CsA, nullptr, 0, 0, C, Ldc, Accumulate, Work,
+                 PackedB);
+  else
+    gemmWith<16>(M, N, K, A, RsA, CsA, nullptr, 0, 0, C, Ldc, Accumulate, Work,
+                 PackedB);
 }
 
 void gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,

@@ -194,6 +194,15 @@ void gemmPackedA(int64_t M, int64_t N, int64_t K, const float *PackedA,
                  int64_t Ldc, bool Accumulate, float *Work)
     NNC_SHARED(gemmPackedA);
 
+// A GEMM whose B is used many times (a recurrent layer's R, every step):
+// B packed once by packGemmB into packedGemmBFloats(K, N) floats, then gemm
+// without packing B (any K and N).
+void packGemmB(int64_t K, int64_t N, const float *B, int64_t RsB, int64_t CsB,
+               float *Dst) NNC_SHARED(packGemmB);
+void gemmPackedB(int64_t M, int64_t N, int64_t K, const float *A, int64_t RsA,
+                 int64_t CsA, const float *PackedB, float *C, int64_t Ldc,
+                 bool Accumulate, float *Work) NNC_SHARED(gemmPackedB);
+
 // C[M,N] = A B with both operands packed already: A by packGemmA, B as
 // gemm packs it (panels of gemmNR() columns, k-major: element (k, j) at
 // (j / NR) * K * NR + k * NR + j % NR, the last panel zero-padded). K must

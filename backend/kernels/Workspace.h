@@ -36,6 +36,26 @@ constexpr int64_t gemmWorkspace(int64_t M, int64_t N, int64_t K) {
          Kc * roundUp(minI(N, GemmNC), GemmNR) + 16;
 }
 
+/// Floats of a B operand packed whole by packGemmB: the column blocks are
+/// multiples of the widest panel, so only the last one is rounded up.
+constexpr int64_t packedGemmBFloats(int64_t K, int64_t N) {
+  return K * roundUp(N, GemmNR);
+}
+
+/// Floats of a recurrent op's R [gates x hidden, hidden] packed as a step's
+/// product reads it: as R^T (forward) or as R (backward).
+constexpr int64_t recurrentPackedRFloats(int64_t H, int64_t GH) {
+  int64_t Forward = packedGemmBFloats(H, GH),
+          Backward = packedGemmBFloats(GH, H);
+  return Forward > Backward ? Forward : Backward;
+}
+
+/// How many packed copies of R a recurrent op keeps: none where every step
+/// takes dot products (a forward pass of at most DenseDotRows sequences).
+constexpr int64_t recurrentPackedRCopies(bool Backward, int64_t Batch) {
+  return Backward || Batch > DenseDotRows ? 2 : 0;
+}
+
 /// Floats of one im2col matrix: Cg*KH*KW rows, OH*OW columns.
 constexpr int64_t colFloats(int64_t Cg, int64_t KH, int64_t KW, int64_t OH,
                             int64_t OW) {

@@ -25,7 +25,8 @@ Expected<KernelCall> recurrentCall(const Node &N) {
     Scratch = recurrent::workspaceFloats(P);
   }
   setReals(C, PR->second);
-  // The driver's scratch, then packing space for its largest product.
+  // The driver's scratch, R packed twice (backend/kernels/Recurrent.cpp),
+  // then packing space for its largest product.
   int64_t H = P.Hidden, GH = recurrent::gateCount(cellOf(N.Op)) * H;
   int64_t Rows = P.Steps * P.Batch;
   int64_t Pack = 0;
@@ -36,7 +37,11 @@ Expected<KernelCall> recurrentCall(const Node &N) {
                             {GH, P.Input, Rows},
                             {GH, H, Rows}})
     Pack = std::max(Pack, nnck::gemmWorkspace(M, Cols, K));
-  C.WorkspaceBytes = size_t(nnck::roundUp(Scratch, 16) + Pack) * sizeof(float);
+  int64_t PackedR =
+      nnck::recurrentPackedRCopies(isRecurrentGrad(N.Op), P.Batch) *
+      nnck::recurrentPackedRFloats(H, GH);
+  C.WorkspaceBytes =
+      size_t(nnck::roundUp(Scratch, 16) + PackedR + Pack) * sizeof(float);
   return C;
 }
 
