@@ -54,11 +54,13 @@ NNC_INLINE void packB(int64_t Kc, int64_t Nc, const float *B, int64_t Rs,
 }
 
 /// C[0:Rows, 0:Cols] (+)= Apanel x Bpanel over Kc: MR x NR accumulators,
-/// NR / 16 vectors per row (one broadcast of A per row and k).
-template <int64_t NR>
+/// NR / 16 vectors per row (one broadcast of A per row and k). A is packed
+/// (MR values per k), or with Direct read where it lies, element (r, k) at
+/// A[r * Rs + k * Ks] (rows past Rows read as the last one, unstored).
+template <int64_t NR, bool Direct = false>
 NNC_INLINE void microKernel(int64_t Kc, const float *A, const float *B,
                             float *C, int64_t Ldc, int64_t Rows, int64_t Cols,
-                            bool Accumulate) {
+                            bool Accumulate, int64_t Rs = 0, int64_t Ks = 0) {
   constexpr int64_t NV = NR / 16;
   v16 Acc[MR][NV];
 #pragma unroll
@@ -71,12 +73,14 @@ NNC_INLINE void microKernel(int64_t Kc, const float *A, const float *B,
 #pragma unroll
     for (int64_t V = 0; V < NV; ++V)
       __builtin_memcpy(&Bv[V], B + K * NR + V * 16, sizeof(v16));
-    const float *Ak = A + K * MR;
+    const float *Ak = A + K * (Direct ? Ks : MR);
 #pragma unroll
-    for (int64_t R = 0; R < MR; ++R)
+    for (int64_t R = 0; R < MR; ++R) {
+      float X = Direct ? Ak[minOf(R, Rows - 1) * Rs] : Ak[R];
 #pragma unroll
       for (int64_t V = 0; V < NV; ++V)
-        Acc[R][V] += Ak[R] * Bv[V];
+        Acc[R][V] += X * Bv[V];
+    }
   }
   // Acc is only indexed by constants (unrolled loops, a guard on Rows):
   // a run-time index would put it in memory, stored on every k.
@@ -142,6 +146,15 @@ NNC_INLINE void gemmWith(int64_t M, int64_t N, int64_t K, const float *A,
         Packed += Kc * roundUp(Nc, NR);
       } else {
         packB<NR>(Kc, Nc, B + Pc * RsB + Jc * CsB, RsB, CsB, PackB);
+      }
+      // One panel of B: each row of A is used once, so packing it costs
+      // more than it saves (narrow products: a layer's input gradient).
+      if (Nc <= NR) {
+        for (int64_t Ir = 0; Ir < M; Ir += MR)
+          microKernel<NR, true>(Kc, A + Ir * RsA + Pc * CsA, PackB,
+                                C + Ir * Ldc + Jc, Ldc, minOf(MR, M - Ir), Nc,
+                                Acc, RsA, CsA);
+        continue;
       }
       for (int64_t Ic = 0; Ic < M; Ic += GemmMC) {
         int64_t Mc = minOf(GemmMC, M - Ic);
