@@ -20,6 +20,12 @@ NNC_INLINE void packA(int64_t Mc, int64_t Kc, const float *A, int64_t Rs,
                       int64_t Cs, float *Dst) {
   for (int64_t I = 0; I < Mc; I += MR) {
     int64_t Rows = minOf(MR, Mc - I);
+    if (Rows == MR && Rs == 1) { // a transposed A: MR adjacent values per k
+      for (int64_t K = 0; K < Kc; ++K)
+        __builtin_memcpy(Dst + K * MR, A + I + K * Cs, MR * sizeof(float));
+      Dst += Kc * MR;
+      continue;
+    }
     for (int64_t K = 0; K < Kc; ++K) {
       for (int64_t R = 0; R < Rows; ++R)
         Dst[K * MR + R] = A[(I + R) * Rs + K * Cs];
