@@ -149,10 +149,16 @@ NNC_RNN_INLINE void weightGradients(const Params &P, const Tensors<T> &Ts,
   for (int64_t J = 0; J < 2 * GH; ++J)
     Db[J] = T(0);
   for (int64_t E = 0; E < Rows; ++E)
-    for (int64_t J = 0; J < GH; ++J) {
+    for (int64_t J = 0; J < GH; ++J)
       Db[J] += Gx[E * GH + J];
+  if (Gr == Gx) { // LSTM, RNN: both biases add to the same gate inputs
+    for (int64_t J = 0; J < GH; ++J)
+      Db[GH + J] = Db[J];
+    return;
+  }
+  for (int64_t E = 0; E < Rows; ++E)
+    for (int64_t J = 0; J < GH; ++J)
       Db[GH + J] += Gr[E * GH + J];
-    }
 }
 
 /// Backpropagation through time. Saved is what run() saved; Gemm as for
@@ -215,8 +221,16 @@ NNC_RNN_INLINE bool runBackward(const Params &P, const Reals &Re,
           for (int64_t J = 0; J < H; ++J)
             GxE[J] = DhB[J] * clippedDerivative(F, 0, Sv[J], Clip);
       }
-      // This step's recurrent-side gradients, a row per sequence.
-      for (int64_t B = 0; B < Batch; ++B) {
+      // This step's recurrent-side gradients, a row per sequence: where
+      // every sequence is at the same step, read where they lie.
+      const T *StepA = StepG;
+      int64_t StepRs = GH;
+      if (!Ts.Lengths && !IsLate) {
+        int64_t Tb = stepOf(Ts.Lengths, Steps, Step, 0, Reverse);
+        StepA = (Kind == Cell::Gru ? Gr : Gx) + At.row(Tb, 0) * GH;
+        StepRs = (At.row(Tb, 1) - At.row(Tb, 0)) * GH;
+      }
+      for (int64_t B = 0; StepA == StepG && B < Batch; ++B) {
         int64_t Tb = stepOf(Ts.Lengths, Steps, Step, B, Reverse);
         const T *Src = Tb < 0
                            ? nullptr
@@ -238,7 +252,7 @@ NNC_RNN_INLINE bool runBackward(const Params &P, const Reals &Re,
             StepG[B * GH + J] = Gr[E * GH + J];
         }
       }
-      Gemm(Batch, H, Early, StepG, GH, 1, R, H, 1, DhNew, H, false);
+      Gemm(Batch, H, Early, StepA, StepRs, 1, R, H, 1, DhNew, H, false);
       for (int64_t B = 0; B < Batch; ++B)
         if (stepOf(Ts.Lengths, Steps, Step, B, Reverse) >= 0)
           for (int64_t J = 0; J < H; ++J)
