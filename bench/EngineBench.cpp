@@ -51,6 +51,17 @@ bool timeRuns(benchmark::State &S, backend::Engine &E, const std::string &Entry,
 int64_t Threads = 0;
 
 /// FLOPs of the nodes an entry runs, at the graph's bound shapes.
+double entryFlops(const Graph &G, const EntryPoint &E);
+
+/// FLOPs of entry Name at batch Batch (a copy of G bound to it: G's own
+/// shapes are those of batch 1).
+double entryFlopsAt(const Graph &G, const std::string &Name, int64_t Batch) {
+  Graph Bound = G.clone(/*StoredData=*/false);
+  if (!inferShapes(Bound, Batch).ok())
+    return 0;
+  return entryFlops(Bound, *Bound.findEntry(Name));
+}
+
 double entryFlops(const Graph &G, const EntryPoint &E) {
   std::vector<const Value *> Wanted(E.Outputs.begin(), E.Outputs.end());
   for (const Update &U : E.Updates)
@@ -104,7 +115,7 @@ void run(benchmark::State &S, Case C) {
     S.SkipWithError(First.status().message().c_str());
     return;
   }
-  double Flops = entryFlops(*G, *Entry);
+  double Flops = entryFlopsAt(*G, C.Entry, C.Batch);
   if (!timeRuns(S, **E, C.Entry, In, Opts))
     return;
   S.SetItemsProcessed(S.iterations() * C.Batch);
