@@ -5,6 +5,10 @@
 namespace nnc::ir {
 namespace {
 
+/// Window attributes above this are refused: with them and the tensors'
+/// bounded sizes, the window arithmetic cannot overflow.
+constexpr int64_t MaxWindowValue = int64_t(1) << 30;
+
 /// Reads a 2-element attribute (or 4 for pads: top, left, bottom, right; a
 /// 2-element pads means the same on both sides).
 Status readPair(const Node &N, const char *Name, int64_t &A, int64_t &B,
@@ -12,9 +16,10 @@ Status readPair(const Node &N, const char *Name, int64_t &A, int64_t &B,
   const auto &V = N.Attrs.getInts(Name);
   if (V.size() != 2)
     return error("attribute '", Name, "' needs 2 values, found ", V.size());
-  if (V[0] < Min || V[1] < Min)
-    return error("attribute '", Name, "' must be >= ", Min, ", found ",
-                 attrValueString(V));
+  if (V[0] < Min || V[1] < Min || V[0] > MaxWindowValue ||
+      V[1] > MaxWindowValue)
+    return error("attribute '", Name, "' must be in [", Min, ", ",
+                 MaxWindowValue, "], found ", attrValueString(V));
   A = V[0];
   B = V[1];
   return Status::success();
@@ -29,8 +34,9 @@ Status readPads(const Node &N, Window2D &G) {
   else
     return error("attribute 'pads' needs 2 or 4 values, found ", P.size());
   for (int64_t V : P)
-    if (V < 0)
-      return error("attribute 'pads' must be >= 0, found ", attrValueString(P));
+    if (V < 0 || V > MaxWindowValue)
+      return error("attribute 'pads' must be in [0, ", MaxWindowValue,
+                   "], found ", attrValueString(P));
   return Status::success();
 }
 
