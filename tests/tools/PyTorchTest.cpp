@@ -29,6 +29,17 @@ std::vector<float> floats(const std::string &Path) {
   return V;
 }
 
+/// max |Want - Got| over the largest |Want| (at least Floor).
+double relativeError(const std::vector<float> &Want,
+                     const std::vector<float> &Got, double Floor = 1e-3) {
+  double Scale = Floor, Diff = 0;
+  for (size_t I = 0; I < Want.size() && I < Got.size(); ++I) {
+    Scale = std::max(Scale, double(std::fabs(Want[I])));
+    Diff = std::max(Diff, double(std::fabs(Want[I] - Got[I])));
+  }
+  return Diff / Scale;
+}
+
 /// Runs a PyTorch script of the source tree (path relative to it) with Out
 /// as its argument; fails, rather than skips, when torch is missing.
 ::testing::AssertionResult runTorchScript(const std::string &Script,
@@ -52,12 +63,7 @@ void expectSameFiles(const std::string &Want, const std::string &Got,
     std::vector<float> W = floats(E.path().string()),
                        G = floats(Got + "/" + Name);
     ASSERT_EQ(W.size(), G.size()) << Name;
-    double Scale = 1e-3, Diff = 0;
-    for (size_t I = 0; I < W.size(); ++I) {
-      Scale = std::max(Scale, double(std::fabs(W[I])));
-      Diff = std::max(Diff, double(std::fabs(W[I] - G[I])));
-    }
-    EXPECT_LT(Diff / Scale, Tol) << Name;
+    EXPECT_LT(relativeError(W, G), Tol) << Name;
     ++Files;
   }
   EXPECT_GE(Files, MinFiles);
@@ -158,12 +164,7 @@ TEST(PyTorch, ExportedLeNet5RunsAndMatchesPyTorch) {
                        Got = floats(Out + "/logits.bin");
     ASSERT_EQ(Want.size(), 80u);
     ASSERT_EQ(Got.size(), Want.size());
-    double Scale = 0, Diff = 0;
-    for (size_t I = 0; I < Want.size(); ++I) {
-      Scale = std::max(Scale, double(std::fabs(Want[I])));
-      Diff = std::max(Diff, double(std::fabs(Want[I] - Got[I])));
-    }
-    EXPECT_LT(Diff / Scale, 1e-5);
+    EXPECT_LT(relativeError(Want, Got, 0), 1e-5);
   }
 }
 
@@ -194,12 +195,7 @@ TEST(PyTorch, OrdinaryExportsImportAndMatchAtAnyBatch) {
       std::vector<float> Want = floats(Stem + "_y.bin"),
                          Got = floats(Out + "/y.bin");
       ASSERT_EQ(Got.size(), Want.size());
-      double Scale = 1e-3, Diff = 0;
-      for (size_t I = 0; I < Want.size(); ++I) {
-        Scale = std::max(Scale, double(std::fabs(Want[I])));
-        Diff = std::max(Diff, double(std::fabs(Want[I] - Got[I])));
-      }
-      EXPECT_LT(Diff / Scale, 1e-4);
+      EXPECT_LT(relativeError(Want, Got), 1e-4);
       // Gradients of sum(y * r) for the parameters and the input.
       ASSERT_EQ(shell(std::string(NNC_TOOL) + " grad " + D.file(Name) +
                       "_loss.onnx --loss loss --wrt-inputs --input x=" + Stem +
@@ -246,12 +242,7 @@ TEST(PyTorch, RecurrentLayersWithPyTorchsOptionsMatchPyTorch) {
         std::vector<float> Want = floats(Dir + "/" + Out + ".bin"),
                            Got = floats(Ours + "_run/" + Out + ".bin");
         ASSERT_EQ(Got.size(), Want.size()) << Out;
-        double Scale = 1e-3, Diff = 0;
-        for (size_t I = 0; I < Want.size(); ++I) {
-          Scale = std::max(Scale, double(std::fabs(Want[I])));
-          Diff = std::max(Diff, double(std::fabs(Want[I] - Got[I])));
-        }
-        EXPECT_LT(Diff / Scale, 1e-4) << Out;
+        EXPECT_LT(relativeError(Want, Got), 1e-4) << Out;
       }
       ASSERT_EQ(shell(Tool + " grad " + Model +
                       " --loss loss --wrt-inputs --output-dir " + Ours +
