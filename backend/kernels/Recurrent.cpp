@@ -8,8 +8,9 @@
 //
 // Forward T: the op's operands (ir/RecurrentOps.h's order, null where
 // absent), its outputs (y, y_h[, y_c][, saved]), then the workspace:
-// recurrent::workspaceFloats rounded up to 16, two packed copies of R
-// (recurrentPackedRFloats each), then GEMM packing space.
+// recurrent::workspaceFloats rounded up to 16, recurrentPackedRCopies
+// packed copies of R (recurrentPackedRFloats each), then GEMM packing
+// space.
 // P: recurrent::Params; F: recurrent::Reals.
 //
 // Gradient T: x, w, r, saved, then the operands BackwardParams says are

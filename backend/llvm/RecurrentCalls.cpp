@@ -25,7 +25,7 @@ Expected<KernelCall> recurrentCall(const Node &N) {
     Scratch = recurrent::workspaceFloats(P);
   }
   setReals(C, PR->second);
-  // The driver's scratch, R packed twice (backend/kernels/Recurrent.cpp),
+  // The driver's scratch, R's packed copies (backend/kernels/Recurrent.cpp),
   // then packing space for its largest product.
   int64_t H = P.Hidden, GH = recurrent::gateCount(cellOf(N.Op)) * H;
   int64_t Rows = P.Steps * P.Batch;
