@@ -23,11 +23,15 @@ template <typename T> struct Gradients {
   T *Dx, *Dw, *Dr, *Db, *Dp, *Dh0, *Dc0;
 };
 
+/// The gate-input gradients of every step: one array, or for GRU two (its
+/// recurrent side differs from the input side, r scaling the candidate's).
+constexpr int64_t gradientSides(Cell C) { return C == Cell::Gru ? 2 : 1; }
+
 /// Floats of scratch runBackward() needs.
 constexpr int64_t backwardWorkspaceFloats(const Params &P) {
   int64_t GH = gateCount(Cell(P.Kind)) * P.Hidden, H = P.Hidden;
-  int64_t Rows = P.Steps * P.Batch;
-  return 2 * Rows * GH + P.Batch * GH + 5 * P.Batch * H;
+  int64_t Rows = P.Steps * P.Batch, Sides = gradientSides(Cell(P.Kind));
+  return Sides * Rows * GH + P.Batch * GH + 5 * P.Batch * H;
 }
 
 /// d(activation of clip(x)) / dx.
@@ -175,7 +179,10 @@ NNC_RNN_INLINE bool runBackward(const Params &P, const Reals &Re,
   T Clip = T(Re.Clip);
   if (!lengthsValid(P, Ts.Lengths))
     return false;
-  T *Gx = Work, *Gr = Gx + Rows * GH, *StepG = Gr + Rows * GH;
+  // LSTM's and RNN's input and recurrent sides agree: Gr is Gx.
+  int64_t Sides = gradientSides(Kind);
+  T *Gx = Work, *Gr = Gx + (Sides - 1) * Rows * GH;
+  T *StepG = Gx + Sides * Rows * GH;
   T *Dh = StepG + Batch * GH, *Dc = Dh + Batch * H, *Direct = Dc + Batch * H;
   T *Late = Direct + Batch * H, *DhNew = Late + Batch * H;
   bool IsLate = Kind == Cell::Gru && !P.LinearBeforeReset;
@@ -189,7 +196,7 @@ NNC_RNN_INLINE bool runBackward(const Params &P, const Reals &Re,
     const T *Peep = Ts.P ? Ts.P + D * 3 * H : nullptr;
     T *Dp = G.Dp ? G.Dp + D * 3 * H : nullptr;
     if (Ts.Lengths) // and Gr: rows past a sequence's end stay zero
-      for (int64_t E = 0; E < 2 * Rows * GH; ++E)
+      for (int64_t E = 0; E < Sides * Rows * GH; ++E)
         Gx[E] = T(0);
     for (int64_t J = 0; Dp && J < 3 * H; ++J)
       Dp[J] = T(0);
@@ -210,7 +217,7 @@ NNC_RNN_INLINE bool runBackward(const Params &P, const Reals &Re,
             DhB[J] += G.Dy[At.y(Tb, D, B) + J];
         int64_t E = At.row(Tb, B);
         const T *Sv = Saved + E * Row;
-        T *GxE = Gx + E * GH, *GrE = Kind == Cell::Gru ? Gr + E * GH : GxE;
+        T *GxE = Gx + E * GH, *GrE = Gr + E * GH;
         for (int64_t J = 0; J < H; ++J)
           Direct[B * H + J] = T(0);
         if (Kind == Cell::Lstm)
@@ -227,14 +234,12 @@ NNC_RNN_INLINE bool runBackward(const Params &P, const Reals &Re,
       int64_t StepRs = GH;
       if (!Ts.Lengths && !IsLate) {
         int64_t Tb = stepOf(Ts.Lengths, Steps, Step, 0, Reverse);
-        StepA = (Kind == Cell::Gru ? Gr : Gx) + At.row(Tb, 0) * GH;
+        StepA = Gr + At.row(Tb, 0) * GH;
         StepRs = (At.row(Tb, 1) - At.row(Tb, 0)) * GH;
       }
       for (int64_t B = 0; StepA == StepG && B < Batch; ++B) {
         int64_t Tb = stepOf(Ts.Lengths, Steps, Step, B, Reverse);
-        const T *Src = Tb < 0
-                           ? nullptr
-                           : (Kind == Cell::Gru ? Gr : Gx) + At.row(Tb, B) * GH;
+        const T *Src = Tb < 0 ? nullptr : Gr + At.row(Tb, B) * GH;
         for (int64_t J = 0; J < GH; ++J)
           StepG[B * GH + J] = Src ? Src[J] : T(0);
       }
@@ -265,8 +270,7 @@ NNC_RNN_INLINE bool runBackward(const Params &P, const Reals &Re,
         if (G.Dc0)
           G.Dc0[S] = Dc[B * H + J];
       }
-    // LSTM's and RNN's input and recurrent sides agree.
-    weightGradients(P, Ts, G, D, Saved, Gx, Kind == Cell::Gru ? Gr : Gx, Gemm);
+    weightGradients(P, Ts, G, D, Saved, Gx, Gr, Gemm);
   };
   RunDirection(0);
   if (Dirs > 1)
