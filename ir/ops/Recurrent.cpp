@@ -167,8 +167,10 @@ resolve(const Node &N, const Shape &X) {
                  "...])");
   P.BatchFirst = Layout;
   P.Hidden = N.Attrs.getInt("hidden_size");
-  if (P.Hidden < 1)
-    return error("attribute 'hidden_size' is ", P.Hidden, ", expected >= 1");
+  // Bounded so that gates x hidden and the weights' sizes cannot overflow.
+  if (P.Hidden < 1 || P.Hidden > (int64_t(1) << 24))
+    return error("attribute 'hidden_size' is ", P.Hidden,
+                 ", expected in [1, 16777216]");
   if (X.size() == 3) {
     P.Steps = X[Layout ? 1 : 0];
     P.Batch = X[Layout ? 0 : 1];
