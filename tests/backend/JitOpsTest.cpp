@@ -15,6 +15,16 @@ Tensor rnd(Shape S, uint64_t Seed, double Lo = -1, double Hi = 1) {
   return randomTensor(std::move(S), Seed, Lo, Hi);
 }
 
+/// A ReLU's output on a coarse grid: most 2x2 windows hold equal maxima
+/// (zeros, halves), where "the first maximum, kh-major" decides which
+/// element gets the gradient.
+Tensor tied(Shape S, uint64_t Seed) {
+  Tensor T = rnd(std::move(S), Seed, -1, 2);
+  for (double &X : T.Data)
+    X = std::max(0.0, std::round(X * 2) / 2);
+  return T;
+}
+
 struct OpCase {
   OpKind K;
   std::vector<Tensor> Inputs;
@@ -243,9 +253,22 @@ std::vector<OpCase> otherCases() {
               {"strides", Ints{2, 1}},
               {"pads", Ints{1, 1, 1, 1}},
               {"dilations", Ints{2, 1}}})},
-      // 2x2 windows tiling the input: PoolGrad's fast path.
+      // 2x2 windows tiling the input: PoolGrad's fast path, by one (3
+      // windows a row), by four (5) and by eight (11), with ties.
       {OpKind::MaxPool,
        {rnd({3, 2, 8, 6}, 53)},
+       {true},
+       attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}})},
+      {OpKind::MaxPool,
+       {tied({2, 3, 6, 10}, 54)},
+       {true},
+       attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}})},
+      {OpKind::MaxPool,
+       {tied({2, 3, 4, 22}, 55)},
+       {true},
+       attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}})},
+      {OpKind::MaxPool,
+       {rnd({2, 3, 4, 22}, 56)},
        {true},
        attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}})},
       {OpKind::MaxPoolIndices,
