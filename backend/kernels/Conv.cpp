@@ -110,10 +110,12 @@ NNC_INLINE int directConv(void *const *T, const int64_t *P, const double *F,
 /// transposed to [taps, O] once per task; per image, the input in
 /// zero-padded planes; per block of 16 output channels and ConvVecPixels
 /// pixels of an output row, accumulators of 16 channels each take one
-/// weight vector and one broadcast input value per tap.
-NNC_INLINE int channelVecConv(void *const *T, const int64_t *P, const double *F,
-                              int64_t Task, const Window &G) {
-  constexpr int64_t PB = ConvVecPixels;
+/// weight vector and one broadcast input value per tap. PB pixels at a
+/// time, at most ConvVecPixels.
+template <int64_t PB>
+NNC_INLINE int channelVecConvWith(void *const *T, const int64_t *P,
+                                  const double *F, int64_t Task,
+                                  const Window &G) {
   const float *Xp = f32(T, 0), *Wt = f32(T, 1);
   float *Y = f32(T, 3);
   int64_t Hq = convVecRows(G.OH, G.KH, G.SH, G.DH);
@@ -173,6 +175,15 @@ NNC_INLINE int channelVecConv(void *const *T, const int64_t *P, const double *F,
         }
       });
   return NNC_OK;
+}
+
+NNC_INLINE int channelVecConv(void *const *T, const int64_t *P, const double *F,
+                              int64_t Task, const Window &G) {
+  // 12 accumulators of 16 channels fill AVX-512's registers; AVX2 holds 6
+  // (each two registers) with the weight vector.
+  if (nnc_target_vector_bits >= 512)
+    return channelVecConvWith<ConvVecPixels>(T, P, F, Task, G);
+  return channelVecConvWith<ConvVecPixels / 2>(T, P, F, Task, G);
 }
 
 NNC_KERNEL(Conv) { return NNC_OK; }

@@ -12,10 +12,10 @@
 using namespace nnck;
 
 /// nnc_t_ConvTranspose in gather form (convTransposeGather): see
-/// convGatherWork. Blocks of CB output channels by ConvGatherPixels pixels
-/// of a row keep their 16-lane sums in registers; every tap loads one
-/// input vector per pixel and one weight vector per channel.
-template <int64_t CB, int64_t PB>
+/// convGatherWork. Blocks of CB output channels by PB pixels of a row keep
+/// their sums in registers, V's lanes apart; every tap loads one input
+/// vector per pixel and one weight vector per channel.
+template <typename V, int64_t CB, int64_t PB>
 NNC_INLINE int gatherConvTransposeWith(void *const *T, const int64_t *P,
                                        int64_t Task, const Window &G) {
   const float *Xp = f32(T, 0), *Wt = f32(T, 1), *Bias = f32(T, 2);
@@ -49,7 +49,8 @@ NNC_INLINE int gatherConvTransposeWith(void *const *T, const int64_t *P,
             int64_t Os = minOf<int64_t>(CB, G.O - O0);
             for (int64_t Oy = 0; Oy < G.OH; ++Oy)
               for (int64_t Ox = 0; Ox < G.OW; Ox += PB) {
-                v16 Acc[CB][PB];
+                constexpr int64_t Lanes = sizeof(V) / sizeof(float);
+                V Acc[CB][PB];
 #pragma unroll
                 for (int64_t J = 0; J < CB; ++J)
 #pragma unroll
@@ -59,22 +60,24 @@ NNC_INLINE int gatherConvTransposeWith(void *const *T, const int64_t *P,
                   for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
                     const float *Xr = Xt + ((Oy + Kh) * Wq + Ox + Kw) * G.C;
                     const float *Wk = Wf + (O0 * KK + Kh * G.KW + Kw) * G.C;
-                    for (int64_t C0 = 0; C0 < G.C; C0 += 16) {
-                      v16 Xv[PB];
-#pragma unroll
-                      for (int64_t Px = 0; Px < PB; ++Px)
-                        __builtin_memcpy(&Xv[Px], Xr + Px * G.C + C0,
-                                         sizeof(v16));
+                    for (int64_t C0 = 0; C0 < G.C; C0 += Lanes) {
+                      // Channels past Os read the last one's weights (their
+                      // sums are not stored): no branch in the block.
+                      V Wv[CB];
 #pragma unroll
                       for (int64_t J = 0; J < CB; ++J)
-                        if (J < Os) {
-                          v16 Wv;
-                          __builtin_memcpy(&Wv, Wk + J * KK * G.C + C0,
-                                           sizeof(v16));
+                        __builtin_memcpy(
+                            &Wv[J],
+                            Wk + minOf<int64_t>(J, Os - 1) * KK * G.C + C0,
+                            sizeof(V));
 #pragma unroll
-                          for (int64_t Px = 0; Px < PB; ++Px)
-                            Acc[J][Px] += Xv[Px] * Wv;
-                        }
+                      for (int64_t Px = 0; Px < PB; ++Px) {
+                        V Xv;
+                        __builtin_memcpy(&Xv, Xr + Px * G.C + C0, sizeof(V));
+#pragma unroll
+                        for (int64_t J = 0; J < CB; ++J)
+                          Acc[J][Px] += Xv * Wv[J];
+                      }
                     }
                   }
                 // Pixels past the row (a short last block) are not stored.
@@ -95,10 +98,11 @@ NNC_INLINE int gatherConvTransposeWith(void *const *T, const int64_t *P,
 NNC_INLINE int gatherConvTranspose(void *const *T, const int64_t *P,
                                    int64_t Task, const Window &G) {
   // 6 x 2 accumulators of 16 lanes (6 x 4 measured slower: LeNet-5's
-  // 0.31 -> 0.34 ms); AVX2 holds 3 x 2 (each vector is two registers).
+  // 0.31 -> 0.34 ms). AVX2's 16 registers hold 3 x 4 of 8 lanes with the
+  // loaded vectors (3 x 2 of 16 lanes spilled).
   if (nnc_target_vector_bits >= 512)
-    return gatherConvTransposeWith<6, ConvGatherPixels>(T, P, Task, G);
-  return gatherConvTransposeWith<3, 2>(T, P, Task, G);
+    return gatherConvTransposeWith<v16, 6, 2>(T, P, Task, G);
+  return gatherConvTransposeWith<v8, 3, ConvGatherPixels>(T, P, Task, G);
 }
 
 // ConvTranspose: X [N,C,H,W], W [C,O/g,KH,KW], optional bias [O].
@@ -170,11 +174,12 @@ NNC_TASK(ConvTranspose) {
 // nnc_k_ConvGradWeights adds the partials.
 /// The direct weight gradient (convDirectGrad): dW[o, c, kh, kw] is the
 /// sum over pixels of dY[o] times the input shifted by (kh, kw); blocks of
-/// four output channels by a row of taps accumulate in vectors, one loaded
-/// input and dY vector feeding several.
-NNC_INLINE int directGradWeights(void *const *T, const int64_t *P, int64_t Task,
-                                 const Window &G) {
-  typedef float v16u __attribute__((ext_vector_type(16), aligned(4)));
+/// OB output channels by a row of at most MaxKw taps accumulate in vectors
+/// of V, one loaded input and dY vector feeding several.
+template <typename V, int64_t OB, int64_t MaxKw>
+NNC_INLINE int directGradWeightsWith(void *const *T, const int64_t *P,
+                                     int64_t Task, const Window &G) {
+  constexpr int64_t Lanes = sizeof(V) / sizeof(float);
   const float *Xp = f32(T, 0), *Dy = f32(T, 1);
   float *Dw = f32(T, 2), *Work = f32(T, 3) + Task * convParams(P).PerTask;
   int64_t Hq = G.OH + G.KH - 1, OWr = roundUp(G.OW, 16), Wq = OWr + G.KW - 1;
@@ -193,31 +198,33 @@ NNC_INLINE int directGradWeights(void *const *T, const int64_t *P, int64_t Task,
             copyShort(Rows + R * OWr, Dy + (N * G.O * G.OH + R) * G.OW, G.OW);
             zero(Rows + R * OWr + G.OW, OWr - G.OW);
           }
-          for (int64_t O0 = 0; O0 < G.O; O0 += 4) {
-            int64_t Os = minOf<int64_t>(4, G.O - O0);
+          for (int64_t O0 = 0; O0 < G.O; O0 += OB) {
+            int64_t Os = minOf<int64_t>(OB, G.O - O0);
             for (int64_t C = 0; C < G.C; ++C)
               for (int64_t Kh = 0; Kh < G.KH; ++Kh) {
-                v16 S[4][8];
+                V S[OB][MaxKw];
 #pragma unroll
-                for (int J = 0; J < 4; ++J)
+                for (int J = 0; J < OB; ++J)
 #pragma unroll
-                  for (int Kw = 0; Kw < 8; ++Kw)
+                  for (int Kw = 0; Kw < MaxKw; ++Kw)
                     S[J][Kw] = 0;
                 for (int64_t Oh = 0; Oh < G.OH; ++Oh)
-                  for (int64_t Ow = 0; Ow < OWr; Ow += 16) {
+                  for (int64_t Ow = 0; Ow < OWr; Ow += Lanes) {
                     const float *In = Planes + (C * Hq + Oh + Kh) * Wq + Ow;
-                    v16 D[4];
+                    V D[OB];
 #pragma unroll
-                    for (int J = 0; J < 4; ++J)
+                    for (int J = 0; J < OB; ++J)
                       if (J < Os)
-                        D[J] = *reinterpret_cast<const v16u *>(
-                            Rows + ((O0 + J) * G.OH + Oh) * OWr + Ow);
+                        __builtin_memcpy(
+                            &D[J], Rows + ((O0 + J) * G.OH + Oh) * OWr + Ow,
+                            sizeof(V));
 #pragma unroll
-                    for (int Kw = 0; Kw < 8; ++Kw)
+                    for (int Kw = 0; Kw < MaxKw; ++Kw)
                       if (Kw < G.KW) {
-                        v16 Xv = *reinterpret_cast<const v16u *>(In + Kw);
+                        V Xv;
+                        __builtin_memcpy(&Xv, In + Kw, sizeof(V));
 #pragma unroll
-                        for (int J = 0; J < 4; ++J)
+                        for (int J = 0; J < OB; ++J)
                           if (J < Os)
                             S[J][Kw] += D[J] * Xv;
                       }
@@ -225,7 +232,7 @@ NNC_INLINE int directGradWeights(void *const *T, const int64_t *P, int64_t Task,
                 for (int64_t J = 0; J < Os; ++J)
                   for (int64_t Kw = 0; Kw < G.KW; ++Kw) {
                     float Sum = 0;
-                    for (int L = 0; L < 16; ++L)
+                    for (int L = 0; L < Lanes; ++L)
                       Sum += S[J][Kw][L];
                     Acc[(O0 + J) * Taps + (C * G.KH + Kh) * G.KW + Kw] += Sum;
                   }
@@ -236,17 +243,30 @@ NNC_INLINE int directGradWeights(void *const *T, const int64_t *P, int64_t Task,
   return NNC_OK;
 }
 
+NNC_INLINE int directGradWeights(void *const *T, const int64_t *P, int64_t Task,
+                                 const Window &G) {
+  // Accumulators, dY vectors and the loaded input within the registers:
+  // AVX-512's 32 hold 4 x 8 (rows of up to 8 taps); AVX2's 16 hold
+  // 3 x 3, 2 x 5 or 1 x 8 of 8 lanes.
+  if (nnc_target_vector_bits >= 512)
+    return directGradWeightsWith<v16, 4, 8>(T, P, Task, G);
+  if (G.KW <= 3)
+    return directGradWeightsWith<v8, 3, 3>(T, P, Task, G);
+  if (G.KW <= 5)
+    return directGradWeightsWith<v8, 2, 5>(T, P, Task, G);
+  return directGradWeightsWith<v8, 1, 8>(T, P, Task, G);
+}
+
 /// The channel-vector weight gradient (convChannelVec shapes, not
 /// convDirectGrad): see convVecGradWork. Taps go in blocks of R rows (c,
 /// kh) of KW taps, R * KW accumulators of 16 output channels each; every
 /// pixel loads one dY vector and R * KW broadcast inputs.
 /// NV vectors of 16 output channels per block: with two (AVX-512, O in
 /// 32s), each broadcast input value feeds two FMAs, and the loop is no
-/// longer bound by its loads.
-template <int64_t NV>
+/// longer bound by its loads. At most MaxAcc accumulators (of NV vectors).
+template <int64_t NV, int64_t MaxAcc>
 NNC_INLINE int channelVecGradWeightsWith(void *const *T, const int64_t *P,
                                          int64_t Task, const Window &G) {
-  constexpr int64_t MaxAcc = 12;
   const float *Xp = f32(T, 0), *Dy = f32(T, 1);
   float *Dw = f32(T, 2), *Work = f32(T, 3) + Task * convParams(P).PerTask;
   ConvVecGradWork L =
@@ -254,7 +274,7 @@ NNC_INLINE int channelVecGradWeightsWith(void *const *T, const int64_t *P,
   int64_t Hq = convVecRows(G.OH, G.KH, G.SH, G.DH);
   int64_t Wq = convVecCols(G.OW, G.KW, G.SW, G.DW);
   int64_t Taps = G.C * G.KH * G.KW, Pixels = G.OH * G.OW;
-  int64_t Rows = G.C * G.KH, R = convVecGradRows(G.KW);
+  int64_t Rows = G.C * G.KH, R = convVecGradRows(G.KW, MaxAcc);
   float *TapSum = Work + L.TapSum, *Planes = Work + L.Planes,
         *Dyt = Work + L.Dyt;
   zero(TapSum, Taps * G.O);
@@ -325,9 +345,14 @@ NNC_INLINE int channelVecGradWeightsWith(void *const *T, const int64_t *P,
 
 NNC_INLINE int channelVecGradWeights(void *const *T, const int64_t *P,
                                      int64_t Task, const Window &G) {
-  if (nnc_target_vector_bits >= 512 && G.O % 32 == 0)
-    return channelVecGradWeightsWith<2>(T, P, Task, G);
-  return channelVecGradWeightsWith<1>(T, P, Task, G);
+  // AVX-512's 32 registers hold 12 accumulators; AVX2's 16 hold 6 (each
+  // two registers) with the loaded dY, where a row of taps fits in 6.
+  if (nnc_target_vector_bits >= 512)
+    return G.O % 32 == 0 ? channelVecGradWeightsWith<2, 12>(T, P, Task, G)
+                         : channelVecGradWeightsWith<1, 12>(T, P, Task, G);
+  if (G.KW <= 6)
+    return channelVecGradWeightsWith<1, 6>(T, P, Task, G);
+  return channelVecGradWeightsWith<1, 12>(T, P, Task, G);
 }
 
 NNC_TASK(ConvGradWeights) {

@@ -133,6 +133,12 @@ NNC_INLINE float laneSum(const v16 &V) {
           __builtin_shufflevector(A, A, 4, 5, 6, 7);
   return (B[0] + B[2]) + (B[1] + B[3]);
 }
+NNC_INLINE float laneSum(const v8 &V) {
+  typedef float v4x __attribute__((ext_vector_type(4)));
+  v4x B = __builtin_shufflevector(V, V, 0, 1, 2, 3) +
+          __builtin_shufflevector(V, V, 4, 5, 6, 7);
+  return (B[0] + B[2]) + (B[1] + B[3]);
+}
 
 /// activate() on a vector: ReLU and the identity as vector operations, the
 /// others lane by lane.

@@ -211,8 +211,10 @@ constexpr ConvVecGradWork convVecGradWork(int64_t C, int64_t KH, int64_t KW,
   return W;
 }
 /// Tap rows (c, kh) per register block of the weight gradient: as many
-/// rows of KW taps as make at most 12 accumulators.
-constexpr int64_t convVecGradRows(int64_t KW) { return KW >= 12 ? 1 : 12 / KW; }
+/// rows of KW taps as make at most MaxAcc accumulators.
+constexpr int64_t convVecGradRows(int64_t KW, int64_t MaxAcc) {
+  return KW >= MaxAcc ? 1 : MaxAcc / KW;
+}
 
 /// ConvTranspose in gather form: stride and dilation 1, no groups, input
 /// channels in sixteens (the backward-data pass of a conv with such output
@@ -228,8 +230,8 @@ constexpr bool convTransposeGather(int64_t KH, int64_t KW, int64_t SH,
          C % 16 == 0 && PadT >= 0 && PadL >= 0 && PadT <= KH - 1 &&
          PadL <= KW - 1;
 }
-/// Output pixels of a row per register block.
-constexpr int64_t ConvGatherPixels = 2;
+/// Output pixels of a row per register block, at most (AVX2's).
+constexpr int64_t ConvGatherPixels = 4;
 /// Per task: the flipped weights [O, taps, C], then one image's padded
 /// input transposed to [rows, cols, C] (OH + KH - 1 rows of OW + KW - 1),
 /// with slack for a last block reading past the last row.

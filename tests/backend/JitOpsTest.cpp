@@ -168,6 +168,29 @@ std::vector<OpCase> otherCases() {
        attrs({{"pads", Ints{1, 0, 2, 1}}}),
        1,
        "direct"},
+      // The direct conv's weight gradient blocks rows of up to 3, 5 and 8
+      // taps (on AVX2; AVX-512 takes up to 8 at once): 5 and 7 here, with
+      // partial blocks of output channels.
+      {OpKind::Conv,
+       {rnd({2, 1, 9, 21}, 109), rnd({5, 1, 5, 5}, 110), rnd({5}, 111)},
+       {true, true, true},
+       attrs({{"pads", Ints{2, 2, 2, 2}}}),
+       1,
+       "direct, 5 taps a row"},
+      {OpKind::Conv,
+       {rnd({2, 1, 6, 12}, 112), rnd({3, 1, 3, 7}, 113)},
+       {true, true},
+       {},
+       1,
+       "direct, 7 taps a row"},
+      // The channel-vector conv with rows of 7 taps: more than AVX2's block
+      // of 6 accumulators in the weight gradient.
+      {OpKind::Conv,
+       {rnd({2, 3, 5, 17}, 114), rnd({16, 3, 2, 7}, 115), rnd({16}, 116)},
+       {true, true, true},
+       attrs({{"pads", Ints{0, 3, 1, 3}}}),
+       1,
+       "channel-vector, 7 taps a row"},
       // 3x3 stride 1 with 16+ channels: Winograd F(2x2, 3x3), with odd
       // output sizes (partial tiles) and asymmetric padding.
       {OpKind::Conv,
