@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backend/kernels/Kernel.h"
+#include "backend/kernels/MaxPoolRoute.h"
 
 using namespace nnck;
 
@@ -153,8 +154,8 @@ struct GradIn {
       return;
     }
     // Each window's dy goes to its first element equal to the pooled
-    // value, as PoolGrad routes it (selects: the loop vectorizes). Whole
-    // pairs of rows per run where they fit, else pieces of both rows.
+    // value, as PoolGrad routes it. Whole pairs of rows per run where they
+    // fit, else pieces of both rows.
     int64_t OW = W / 2, Pairs = Room / (2 * W);
     int64_t Piece = Pairs > 0 ? OW : Room / 4; // windows per row and run
     for (int64_t Oh = 0; Oh < H / 2;) {
@@ -163,20 +164,9 @@ struct GradIn {
         int64_t Wins = minOf(Piece, OW - Ow0);
         for (int64_t R = 0; R < Rows; ++R) {
           int64_t Row = 2 * (Oh + R) * W, Pooled = Base / 4 + (Oh + R) * OW;
-          const float *X0 = Px + Base + Row, *X1 = X0 + W;
-          float *B0 = Buf + 2 * R * 2 * Wins, *B1 = B0 + 2 * Wins;
-          for (int64_t K = 0; K < Wins; ++K) {
-            int64_t Ow = Ow0 + K;
-            float Yo = Py[Pooled + Ow], G = Dz[Pooled + Ow];
-            bool A = X0[2 * Ow] == Yo;
-            bool B = !A & (X0[2 * Ow + 1] == Yo);
-            bool C = !A & !B & (X1[2 * Ow] == Yo);
-            bool E = !A & !B & !C;
-            B0[2 * K] = A ? G : 0.f;
-            B0[2 * K + 1] = B ? G : 0.f;
-            B1[2 * K] = C ? G : 0.f;
-            B1[2 * K + 1] = E ? G : 0.f;
-          }
+          maxPoolGrad2x2Run(Px + Base + Row + 2 * Ow0, W, Py + Pooled + Ow0,
+                            Dz + Pooled + Ow0, Buf + 2 * R * 2 * Wins, 2 * Wins,
+                            Wins);
         }
         if (Pairs > 0) { // whole rows: one run
           Run(2 * Oh * W, 2 * Rows * W, Buf);
