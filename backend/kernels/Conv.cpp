@@ -89,8 +89,7 @@ NNC_INLINE int directConvWith(void *const *T, const int64_t *P, const double *F,
                     if (Valid == 16)
                       __builtin_memcpy(Out, &R, sizeof(v16));
                     else
-                      for (int64_t L = 0; L < Valid; ++L)
-                        Out[L] = R[L];
+                      storeFirst(Out, R, Valid);
                   }
               }
           }

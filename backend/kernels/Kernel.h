@@ -133,6 +133,28 @@ NNC_INLINE float laneSum(const v16 &V) {
           __builtin_shufflevector(A, A, 4, 5, 6, 7);
   return (B[0] + B[2]) + (B[1] + B[3]);
 }
+/// Stores V's first N (< 16) lanes at Out: by 8 and 4 lanes, then one by
+/// one (lane by lane from memory, a short row's stores dominated the
+/// direct conv).
+NNC_INLINE void storeFirst(float *Out, const v16 &V, int64_t N) {
+  typedef float v4x __attribute__((ext_vector_type(4), aligned(4)));
+  float Lanes[16];
+  __builtin_memcpy(Lanes, &V, sizeof(v16));
+  int64_t L = 0;
+  if (N >= 8) {
+    v8 Low = __builtin_shufflevector(V, V, 0, 1, 2, 3, 4, 5, 6, 7);
+    __builtin_memcpy(Out, &Low, sizeof(v8));
+    L = 8;
+  }
+  if (N - L >= 4) {
+    v4x Quad;
+    __builtin_memcpy(&Quad, Lanes + L, sizeof(v4x));
+    __builtin_memcpy(Out + L, &Quad, sizeof(v4x));
+    L += 4;
+  }
+  for (; L < N; ++L)
+    Out[L] = Lanes[L];
+}
 NNC_INLINE float laneSum(const v8 &V) {
   typedef float v4x __attribute__((ext_vector_type(4)));
   v4x B = __builtin_shufflevector(V, V, 0, 1, 2, 3) +
