@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backend/kernels/Kernel.h"
-#include "backend/kernels/MaxPoolRoute.h"
+#include "backend/kernels/MaxPool2x2.h"
 
 using namespace nnck;
 
@@ -56,13 +56,9 @@ NNC_INLINE void normalize(const float *X, float *Y, int64_t N, int64_t C,
       continue;
     // As the MaxPool kernel's 2x2 path.
     int64_t OW = PW / 2;
-    for (int64_t Oh = 0; Oh < PH / 2; ++Oh) {
-      const float *X0 = D + 2 * Oh * PW, *X1 = X0 + PW;
-      float *Out = Pooled + ((Bt * C + Ch) * (PH / 2) + Oh) * OW;
-      for (int64_t Ow = 0; Ow < OW; ++Ow)
-        Out[Ow] = maxOf(maxOf(X0[2 * Ow], X0[2 * Ow + 1]),
-                        maxOf(X1[2 * Ow], X1[2 * Ow + 1]));
-    }
+    for (int64_t Oh = 0; Oh < PH / 2; ++Oh)
+      maxPool2x2Run(D + 2 * Oh * PW, PW,
+                    Pooled + ((Bt * C + Ch) * (PH / 2) + Oh) * OW, OW);
   }
 }
 

@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backend/kernels/Kernel.h"
-#include "backend/kernels/MaxPoolRoute.h"
+#include "backend/kernels/MaxPool2x2.h"
 
 using namespace nnck;
 
@@ -129,13 +129,9 @@ NNC_TASK(MaxPool) {
     // vectorizes (the generic path's loop over the window does not).
     Planes R = planesOf(G, Task, Q.Tasks);
     for (int64_t Pl = R.First; Pl < R.End; ++Pl)
-      for (int64_t Oh = 0; Oh < G.OH; ++Oh) {
-        const float *X0 = X + (Pl * G.H + 2 * Oh) * G.W, *X1 = X0 + G.W;
-        float *Out = Y + (Pl * G.OH + Oh) * G.OW;
-        for (int64_t Ow = 0; Ow < G.OW; ++Ow)
-          Out[Ow] = maxOf(maxOf(X0[2 * Ow], X0[2 * Ow + 1]),
-                          maxOf(X1[2 * Ow], X1[2 * Ow + 1]));
-      }
+      for (int64_t Oh = 0; Oh < G.OH; ++Oh)
+        maxPool2x2Run(X + (Pl * G.H + 2 * Oh) * G.W, G.W,
+                      Y + (Pl * G.OH + Oh) * G.OW, G.OW);
     return NNC_OK;
   }
   poolRows(

@@ -1,10 +1,10 @@
-//===- backend/kernels/MaxPoolRoute.h - 2x2 max pooling's gradient -*- C++
-//-*-===//
+//===- backend/kernels/MaxPool2x2.h - Rows of 2x2 max pooling --*- C++ -*-===//
 //
-// Where a 2x2 max pooling that tiles its input sends each window's dy: to
-// the first element, kh-major, equal to the pooled value (as the
-// interpreter's PoolGrad). Shared by PoolGrad and by the BatchNorm gradient
-// that computes its dy through a fused pooling gradient.
+// 2x2 max pooling with stride 2, a row of windows at a time, forward and
+// backward, vectorized by splitting even and odd columns. The gradient
+// sends each window's dy to the first element, kh-major, equal to the
+// pooled value (as the interpreter's PoolGrad). Shared by MaxPool and
+// PoolGrad, and by the BatchNorm kernels that fuse them.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -88,6 +88,47 @@ NNC_INLINE void maxPoolGrad2x2Row(const float *X, int64_t Xs, const float *Y,
     Run(Ow);
   if (Ow < OW)
     Run(OW - L);
+}
+
+/// Y[0:OW] = the maxima of the 2x2 windows of rows X and X + Xs, L <= OW
+/// at a time as maxPoolGrad2x2Row goes.
+template <int L>
+NNC_INLINE void maxPool2x2Row(const float *X, int64_t Xs, float *Y,
+                              int64_t OW) {
+  using S = Deinterleave<L>;
+  typedef typename S::F F;
+  typedef typename S::F2 F2;
+  auto Run = [&](int64_t Ow) NNC_LAMBDA {
+    F2 Top, Bottom;
+    __builtin_memcpy(&Top, X + 2 * Ow, sizeof(F2));
+    __builtin_memcpy(&Bottom, X + Xs + 2 * Ow, sizeof(F2));
+    F TopEven, TopOdd, BottomEven, BottomOdd;
+    S::split(Top, TopEven, TopOdd);
+    S::split(Bottom, BottomEven, BottomOdd);
+    // maxOf's order, lane by lane: the second where unordered.
+    F Top2 = TopEven > TopOdd ? TopEven : TopOdd;
+    F Bottom2 = BottomEven > BottomOdd ? BottomEven : BottomOdd;
+    F M = Top2 > Bottom2 ? Top2 : Bottom2;
+    __builtin_memcpy(Y + Ow, &M, sizeof(F));
+  };
+  int64_t Ow = 0;
+  for (; Ow + L <= OW; Ow += L)
+    Run(Ow);
+  if (Ow < OW)
+    Run(OW - L);
+}
+
+/// maxPool2x2Row for any number of windows: 8 or 4 at a time, or one by
+/// one in a row of fewer than 4.
+NNC_INLINE void maxPool2x2Run(const float *X, int64_t Xs, float *Y,
+                              int64_t OW) {
+  if (OW >= 8)
+    return maxPool2x2Row<8>(X, Xs, Y, OW);
+  if (OW >= 4)
+    return maxPool2x2Row<4>(X, Xs, Y, OW);
+  for (int64_t Ow = 0; Ow < OW; ++Ow)
+    Y[Ow] = maxOf(maxOf(X[2 * Ow], X[2 * Ow + 1]),
+                  maxOf(X[Xs + 2 * Ow], X[Xs + 2 * Ow + 1]));
 }
 
 /// maxPoolGrad2x2Row for any number of windows: 8 or 4 at a time, or one
