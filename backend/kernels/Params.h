@@ -221,6 +221,14 @@ struct SliceParams {
   int64_t Outer, Extent, Inner, Start, Length;
 };
 
+/// Rnn, Gru, Lstm and their gradients take nnc::recurrent::Params (or
+/// BackwardParams), then this: a large product may run in Slices slices of
+/// rows at once through the caller's parallel_for, each packing into its own
+/// PackFloats of the workspace.
+struct RecurrentSlices {
+  int64_t Slices, PackFloats;
+};
+
 /// UnaryGrad's scalar function in fused loops: the op differentiated.
 struct UnaryGradParams {
   int64_t Op; // pointwise::Unary

@@ -180,6 +180,6 @@ Expected<KernelCall> contractionCall(const Node &N, bool Training,
                                      int64_t Threads);
 Expected<KernelCall> poolingCall(const Node &N, bool Training, int64_t Threads);
 Expected<KernelCall> layoutCall(const Node &N, bool Training, int64_t Threads);
-Expected<KernelCall> recurrentCall(const Node &N);
+Expected<KernelCall> recurrentCall(const Node &N, int64_t Threads);
 
 } // namespace nnc::backend::calls

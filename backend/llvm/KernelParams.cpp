@@ -264,7 +264,7 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
   case OpKind::RnnGrad:
   case OpKind::GruGrad:
   case OpKind::LstmGrad:
-    return recurrentCall(N);
+    return recurrentCall(N, Threads);
   case OpKind::MseLoss:
   case OpKind::BceLoss:
   case OpKind::BceWithLogitsLoss:

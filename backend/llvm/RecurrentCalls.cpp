@@ -5,7 +5,7 @@
 
 namespace nnc::backend::calls {
 
-Expected<KernelCall> recurrentCall(const Node &N) {
+Expected<KernelCall> recurrentCall(const Node &N, int64_t Threads) {
   Expected<std::pair<recurrent::Params, recurrent::Reals>> PR =
       recurrentParams(N);
   if (!PR.ok())
@@ -40,8 +40,14 @@ Expected<KernelCall> recurrentCall(const Node &N) {
   int64_t PackedR =
       nnck::recurrentPackedRCopies(isRecurrentGrad(N.Op), P.Batch) *
       nnck::recurrentPackedRFloats(H, GH);
+  // Each slice of a product split over the threads packs on its own.
+  Pack = nnck::roundUp(Pack, 16);
+  int64_t Slices = std::max<int64_t>(1, Threads);
+  C.P.push_back(Slices);
+  C.P.push_back(Pack);
   C.WorkspaceBytes =
-      size_t(nnck::roundUp(Scratch, 16) + PackedR + Pack) * sizeof(float);
+      size_t(nnck::roundUp(Scratch, 16) + PackedR + Slices * Pack) *
+      sizeof(float);
   return C;
 }
 
