@@ -1,8 +1,7 @@
 // Every op the backend compiles, forward and backward: the JIT against the
-// reference interpreter on fresh random non-zero inputs. The graph is the
-// gradient check's, loss = sum(op(inputs) * R); the entry points return the
-// op's outputs (1e-5 relative) and the gradients of its float inputs (1e-4).
-#include "JitTestUtil.h"
+// reference interpreter on fresh random non-zero inputs (JitOpCheck.h's
+// checkOp); the optimizer updates are in JitOptimizerOpsTest.cpp.
+#include "JitOpCheck.h"
 #include "ir/Pointwise.h"
 #include "passes/Autodiff.h"
 
@@ -10,69 +9,6 @@ using namespace nnc;
 using namespace nnc::test;
 
 namespace {
-
-Tensor rnd(Shape S, uint64_t Seed, double Lo = -1, double Hi = 1) {
-  return randomTensor(std::move(S), Seed, Lo, Hi);
-}
-
-/// A ReLU's output on a coarse grid: most 2x2 windows hold equal maxima
-/// (zeros, halves), where "the first maximum, kh-major" decides which
-/// element gets the gradient.
-Tensor tied(Shape S, uint64_t Seed) {
-  Tensor T = rnd(std::move(S), Seed, -1, 2);
-  for (double &X : T.Data)
-    X = std::max(0.0, std::round(X * 2) / 2);
-  return T;
-}
-
-struct OpCase {
-  OpKind K;
-  std::vector<Tensor> Inputs;
-  std::vector<bool> Wrt; // differentiate with respect to these
-  Attributes A = {};
-  size_t NumOutputs = 1;
-  std::string Label = "";
-};
-
-void checkOp(const OpCase &C, bool Training = false, uint64_t Seed = 0) {
-  Graph G;
-  Builder B(G);
-  std::vector<Value *> Ins, Diff;
-  interp::TensorMap Feed;
-  for (size_t I = 0; I < C.Inputs.size(); ++I) {
-    std::string Name = "in" + std::to_string(I);
-    Ins.push_back(B.input(Name, C.Inputs[I].Dims, C.Inputs[I].Elt));
-    Feed[Name] = C.Inputs[I];
-    if (I < C.Wrt.size() && C.Wrt[I])
-      Diff.push_back(Ins.back());
-  }
-  std::vector<Value *> Outs = B.ops(C.K, Ins, C.A, C.NumOutputs, "out");
-  ASSERT_OK(B.status());
-  G.EntryPoints.push_back({"forward", Ins, Outs, {}});
-  if (!Diff.empty()) {
-    Tensor R = rnd(Outs[0]->Type.Dims, 99);
-    Value *RV = B.constant("r", R.Dims, R.Data);
-    Value *Loss = B.op(OpKind::ReduceSum, {B.op(OpKind::Mul, {Outs[0], RV})},
-                       attrs({{"keepdims", int64_t(0)}}), "loss");
-    ASSERT_OK(B.status());
-    auto D = passes::differentiate(G, Loss, Diff);
-    ASSERT_OK(D);
-    std::vector<Value *> Grads;
-    for (Value *V : Diff)
-      Grads.push_back(D->Grads.at(V));
-    G.EntryPoints.push_back({"grads", Ins, Grads, {}});
-  }
-  ASSERT_OK(verify(G));
-  auto Jit = makeEngine(G, backend::EngineKind::Jit);
-  auto Ref = makeEngine(G, backend::EngineKind::Interp);
-  ASSERT_TRUE(Jit && Ref);
-  interp::Options Opts;
-  Opts.Training = Training;
-  Opts.Seed = Seed;
-  expectEnginesAgree(*Jit, *Ref, "forward", Feed, 1e-5, Opts);
-  if (!Diff.empty())
-    expectEnginesAgree(*Jit, *Ref, "grads", Feed, 1e-4, Opts);
-}
 
 std::vector<OpCase> pointwiseCases() {
   std::vector<OpCase> Cs;
@@ -531,82 +467,4 @@ TEST(JitOps, ResultsInTheCallersBuffersOrCopiedThere) {
   interp::TensorMap Feed = {{"x", rnd({2, 3, 9, 7}, 4)}};
   expectEnginesAgree(*Jit, *Ref, "alone", Feed, 1e-5);
   expectEnginesAgree(*Jit, *Ref, "shared", Feed, 1e-5);
-}
-
-TEST(JitOps, OptimizerUpdates) {
-  // (param, grad, lr, weight_decay, step, state...) at step 1 and 3, with
-  // coupled and decoupled weight decay.
-  auto State = [](uint64_t Seed) { return rnd({5, 7}, Seed, 0.01, 1); };
-  struct Opt {
-    OpKind K;
-    int States;
-    Attributes A;
-  };
-  std::vector<Opt> Opts = {
-      {OpKind::SgdUpdate, 0, {}},
-      {OpKind::SgdUpdate, 1, attrs({{"momentum", 0.9}, {"dampening", 0.1}})},
-      {OpKind::SgdUpdate, 1,
-       attrs({{"momentum", 0.9}, {"nesterov", int64_t(1)}})},
-      {OpKind::AdagradUpdate, 1, attrs({{"lr_decay", 0.01}})},
-      {OpKind::AdadeltaUpdate, 2, {}},
-      {OpKind::RmspropUpdate, 1, {}},
-      {OpKind::RmspropUpdate, 2, attrs({{"momentum", 0.5}})},
-      {OpKind::AdamUpdate, 2, {}},
-  };
-  for (const Opt &O : Opts)
-    for (double Step : {1.0, 3.0})
-      for (int64_t Decoupled : {0, 1}) {
-        SCOPED_TRACE(std::string(opName(O.K)) + " step " +
-                     std::to_string(Step) + " decoupled " +
-                     std::to_string(Decoupled));
-        Attributes A = O.A;
-        A.set("decoupled", Decoupled);
-        std::vector<Tensor> In = {rnd({5, 7}, 1), rnd({5, 7}, 2),
-                                  tensor({}, {0.05}), tensor({}, {0.01}),
-                                  tensor({}, {Step})};
-        for (int S = 0; S < O.States; ++S)
-          In.push_back(State(uint64_t(10 + S)));
-        checkOp({O.K, In, {}, A, size_t(1 + O.States)});
-      }
-}
-
-TEST(JitOps, OnnxTrainingUpdates) {
-  // ai.onnx.preview.training's rules (r, t, x, g, state...), at t = 0 (no
-  // bias correction, Momentum's beta replaced by 1) and t = 3.
-  for (double Step : {0.0, 3.0}) {
-    SCOPED_TRACE(Step);
-    auto In = [&](int States) {
-      std::vector<Tensor> V = {tensor({}, {0.05}),
-                               tensor({}, {Step}, DType::I64), rnd({3, 4}, 1),
-                               rnd({3, 4}, 2)};
-      for (int S = 0; S < States; ++S)
-        V.push_back(rnd({3, 4}, uint64_t(3 + S), 0.01, 1));
-      return V;
-    };
-    checkOp({OpKind::OnnxAdagrad,
-             In(1),
-             {},
-             attrs({{"decay_factor", 0.1},
-                    {"epsilon", 1e-5},
-                    {"norm_coefficient", 0.001}}),
-             2});
-    for (int64_t Nesterov : {0, 1})
-      checkOp({OpKind::OnnxMomentum,
-               In(1),
-               {},
-               attrs({{"alpha", 0.9},
-                      {"beta", 0.5},
-                      {"nesterov", Nesterov},
-                      {"norm_coefficient", 0.001}}),
-               2});
-    checkOp({OpKind::OnnxAdam,
-             In(2),
-             {},
-             attrs({{"alpha", 0.9},
-                    {"beta", 0.99},
-                    {"epsilon", 1e-6},
-                    {"norm_coefficient", 0.001},
-                    {"norm_coefficient_post", 0.01}}),
-             3});
-  }
 }
