@@ -133,9 +133,9 @@ NNC_INLINE float laneSum(const v16 &V) {
           __builtin_shufflevector(A, A, 4, 5, 6, 7);
   return (B[0] + B[2]) + (B[1] + B[3]);
 }
-/// Stores V's first N (< 16) lanes at Out: by 8 and 4 lanes, then one by
-/// one (lane by lane from memory, a short row's stores dominated the
-/// direct conv).
+
+/// Stores V's first N (< 16) lanes at Out, 8 and 4 at a time, then one by
+/// one: a store per lane dominated the direct conv's short rows.
 NNC_INLINE void storeFirst(float *Out, const v16 &V, int64_t N) {
   typedef float v4x __attribute__((ext_vector_type(4), aligned(4)));
   float Lanes[16];
@@ -155,6 +155,8 @@ NNC_INLINE void storeFirst(float *Out, const v16 &V, int64_t N) {
   for (; L < N; ++L)
     Out[L] = Lanes[L];
 }
+
+/// laneSum of 8 lanes (AVX2's register width).
 NNC_INLINE float laneSum(const v8 &V) {
   typedef float v4x __attribute__((ext_vector_type(4)));
   v4x B = __builtin_shufflevector(V, V, 0, 1, 2, 3) +

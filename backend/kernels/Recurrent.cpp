@@ -10,13 +10,13 @@
 // absent), its outputs (y, y_h[, y_c][, saved]), then the workspace:
 // recurrent::workspaceFloats rounded up to 16, recurrentPackedRCopies
 // packed copies of R (recurrentPackedRFloats each), then GEMM packing
-// space.
-// P: recurrent::Params; F: recurrent::Reals.
+// space for each slice of a split product.
+// P: recurrent::Params, then RecurrentSlices; F: recurrent::Reals.
 //
 // Gradient T: x, w, r, saved, then the operands BackwardParams says are
 // there (null up to 9 operands), dx, dw, dr, db[, dp], dh0[, dc0], then
 // the workspace as above with backwardWorkspaceFloats.
-// P: recurrent::BackwardParams; F: recurrent::Reals.
+// P: recurrent::BackwardParams, then RecurrentSlices; F: recurrent::Reals.
 //
 //===----------------------------------------------------------------------===//
 #include "backend/kernels/Kernel.h"

@@ -230,7 +230,8 @@ constexpr bool convTransposeGather(int64_t KH, int64_t KW, int64_t SH,
          C % 16 == 0 && PadT >= 0 && PadL >= 0 && PadT <= KH - 1 &&
          PadL <= KW - 1;
 }
-/// Output pixels of a row per register block, at most (AVX2's).
+/// Output pixels of a row per register block: the most either target takes
+/// (AVX2 4, AVX-512 2).
 constexpr int64_t ConvGatherPixels = 4;
 /// Per task: the flipped weights [O, taps, C], then one image's padded
 /// input transposed to [rows, cols, C] (OH + KH - 1 rows of OW + KW - 1),
