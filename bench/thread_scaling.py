@@ -24,7 +24,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = [("lenet5", "infer", 64), ("lenet5", "train_step", 64),
          ("lenet5", "infer", 1), ("convbn", "infer", 1),
-         ("convbn", "infer", 64), ("convbn", "train_step", 64)]
+         ("convbn", "infer", 64), ("convbn", "train_step", 64),
+         ("lstm_fmnist", "infer", 64), ("lstm_fmnist", "train_step", 64),
+         ("gru_fmnist", "infer", 64), ("gru_fmnist", "train_step", 64)]
 
 
 def fused_ms(nnc, case, threads, rounds, wrapper):
