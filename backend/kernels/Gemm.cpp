@@ -359,15 +359,6 @@ void gemmNT(int64_t M, int64_t N, int64_t K, const float *A, int64_t Lda,
 
 using namespace nnck;
 
-/// Task's share [first, end) of Rows, split in P-given Tasks, in whole
-/// register blocks.
-NNC_INLINE void rowsOf(int64_t Rows, int64_t Task, int64_t Tasks,
-                       int64_t &First, int64_t &End) {
-  int64_t Blocks = (Rows + GemmMR - 1) / GemmMR;
-  First = minOf(Rows, Blocks * Task / Tasks * GemmMR);
-  End = minOf(Rows, Blocks * (Task + 1) / Tasks * GemmMR);
-}
-
 // MatMul: A [M, K] (any leading shape), B [K, N]; or batched, Batches
 // products of A [M, K] and B [K, N] (MatMulParams).
 NNC_KERNEL(MatMul) { return NNC_OK; }

@@ -241,6 +241,14 @@ void gemmPackedAB(int64_t M, int64_t N, int64_t K, const float *PackedA,
                   const float *PackedB, float *C, int64_t Ldc)
     NNC_SHARED(gemmPackedAB);
 /// The GEMM micro-kernel's width for this target.
+/// Task's share [first, end) of Rows split in Tasks, in whole register
+/// blocks of the GEMM's micro-kernel.
+NNC_INLINE void rowsOf(int64_t Rows, int64_t Task, int64_t Tasks,
+                       int64_t &First, int64_t &End) {
+  int64_t Blocks = (Rows + GemmMR - 1) / GemmMR;
+  First = minOf(Rows, Blocks * Task / Tasks * GemmMR);
+  End = minOf(Rows, Blocks * (Task + 1) / Tasks * GemmMR);
+}
 NNC_INLINE int64_t gemmNR() { return nnc_target_vector_bits >= 512 ? 32 : 16; }
 
 // C[M,N] (+)= A[M,K] B[N,K]^T with rows of A and B contiguous along K (row

@@ -59,9 +59,8 @@ struct SlicedProduct {
 
   /// Slice I's rows, in whole register blocks.
   NNC_METHOD void run(int64_t I) const {
-    int64_t Blocks = (M + GemmMR - 1) / GemmMR;
-    int64_t First = minOf(M, Blocks * I / Slices * GemmMR);
-    int64_t End = minOf(M, Blocks * (I + 1) / Slices * GemmMR);
+    int64_t First, End;
+    rowsOf(M, I, Slices, First, End);
     if (First >= End)
       return;
     const float *Ai = A + First * RsA;
