@@ -362,8 +362,8 @@ Expected<CompiledProgram> compile(const Graph &Model, const CompileOptions &O) {
       std::count(O.Entries.begin(), O.Entries.end(), passes::TrainStepName);
   if (BuildTrainStep) {
     P.TrainStepGraph = Model.clone(O.CopyStoredData);
-    Expected<passes::TrainStep> TS =
-        passes::buildTrainStep(*P.TrainStepGraph, O.BatchStatistics, &Steps);
+    Expected<passes::TrainStep> TS = passes::buildTrainStep(
+        *P.TrainStepGraph, O.BatchStatistics, &Steps, O.Parallel);
     if (!TS.ok())
       return TS.status().withPrefix(passes::TrainStepName);
     P.TrainStep = *TS;
@@ -401,13 +401,15 @@ Expected<CompiledProgram> compile(const Graph &Model, const CompileOptions &O) {
   return P;
 }
 
-Expected<TrainingGraph> buildTrainingGraph(const Graph &Model,
-                                           bool BatchStatistics) {
+Expected<TrainingGraph>
+buildTrainingGraph(const Graph &Model, bool BatchStatistics,
+                   const passes::DataParallel &Parallel) {
   if (hasBuiltTrainStep(Model))
     return error("the model's train step is built already");
   CompileOptions O;
   O.Entries = {passes::TrainStepName};
   O.BatchStatistics = BatchStatistics;
+  O.Parallel = Parallel;
   O.StopAfter = "optimizer";
   Expected<CompiledProgram> P = compile(Model, O);
   if (!P.ok())

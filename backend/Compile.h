@@ -8,7 +8,7 @@
 //   training-lowering   +
 //   regularization      | the train step, when train_step is asked and
 //   autodiff            | the model has none yet (passes/TrainStep.h)
-//   optimizer           +
+//   optimizer           + (and the gradients' mean over ranks)
 //   fuse                +
 //   liveness            | each entry lowered to kernels over one arena
 //   in-place            | (passes/KernelProgram.h)
@@ -70,6 +70,9 @@ struct CompileOptions {
   /// A built train_step's BatchNorm: batch statistics (PyTorch's train()),
   /// or the running ones, not moved (eval(); nnc step --bn-mode eval).
   bool BatchStatistics = true;
+  /// A built train_step's ranks: with more than one, its gradients are
+  /// averaged over them (passes/DataParallel.h), in the optimizer step.
+  passes::DataParallel Parallel;
   /// Fusion, threads, target CPU, compile cache, memory limit, numerics
   /// checks and -v. Threads 0: the CPUs this process may use.
   EngineOptions Engine;
@@ -147,8 +150,9 @@ struct TrainingGraph {
   ir::Graph Graph;
   passes::TrainStep Step;
 };
-Expected<TrainingGraph> buildTrainingGraph(const ir::Graph &Model,
-                                           bool BatchStatistics = true);
+Expected<TrainingGraph>
+buildTrainingGraph(const ir::Graph &Model, bool BatchStatistics = true,
+                   const passes::DataParallel &Parallel = {});
 
 /// The steps of one entry from fuse to codegen, as compile() runs them:
 /// entry E of G (shapes bound), lowered and emitted into M as FnName over

@@ -11,6 +11,7 @@
 #include "backend/Feed.h"
 #include "backend/Tensor.h"
 #include "ir/Graph.h"
+#include "runtime/nnc_runtime.h"
 
 #include <memory>
 #include <string>
@@ -43,6 +44,10 @@ struct EngineOptions {
   /// wrote and fail naming the first one that holds NaN or infinity, as
   /// TensorFlow's check_numerics; the entry's inputs are checked first.
   bool CheckNumerics = false;
+  /// A data-parallel run's gradient sum over the ranks (runtime/
+  /// nnc_runtime.h), for train steps built for several ranks; null: one
+  /// process. The JIT passes it to every entry it runs.
+  const nnc_collective *Collective = nullptr;
 };
 
 /// O.MaxMemory, or the machine's physical memory when that is 0.

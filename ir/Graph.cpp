@@ -255,4 +255,31 @@ Status Graph::sortTopologically() {
   return Status::success();
 }
 
+Status Graph::reorder(const std::vector<const Node *> &Order) {
+  std::map<const Node *, size_t> Position;
+  for (size_t I = 0; I < Order.size(); ++I)
+    Position[Order[I]] = I;
+  if (Order.size() != Nodes.size() || Position.size() != Nodes.size())
+    return error("a new node order must hold each of the ", Nodes.size(),
+                 " nodes once");
+  for (const auto &N : Nodes) {
+    auto It = Position.find(N.get());
+    if (It == Position.end())
+      return error("a new node order leaves out node '", N->Name, "'");
+    for (const Value *In : N->Inputs)
+      if (In && In->Producer && Position.at(In->Producer) > It->second)
+        return error("a new node order puts '", N->Name, "' before '",
+                     In->Producer->Name, "', which produces its input '",
+                     In->Name, "'");
+  }
+  std::vector<std::unique_ptr<Node>> Sorted(Nodes.size());
+  for (auto &N : Nodes) {
+    size_t At = Position.at(N.get());
+    Sorted[At] = std::move(N);
+    Sorted[At]->Id = int(At);
+  }
+  Nodes = std::move(Sorted);
+  return Status::success();
+}
+
 } // namespace nnc::ir

@@ -172,6 +172,9 @@ public:
   /// inputs, keeping the file's order where it already is one; fails naming
   /// the nodes on a cycle.
   Status sortTopologically();
+  /// Puts the nodes in Order, a permutation of nodes() in which every node
+  /// comes after the producers of its inputs; fails otherwise, unchanged.
+  Status reorder(const std::vector<const Node *> &Order);
 
   /// Values with the given role, in id order.
   std::vector<Value *> valuesWithRole(Role R) const;

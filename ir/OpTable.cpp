@@ -19,6 +19,7 @@ void registerLossOps();
 void registerTrainingOps();
 void registerGradientOps();
 void registerOptimizerOps();
+void registerCollectiveOps();
 } // namespace ops
 
 namespace {
@@ -44,6 +45,7 @@ std::vector<OpInfo> buildTable() {
   ops::registerTrainingOps();
   ops::registerGradientOps();
   ops::registerOptimizerOps();
+  ops::registerCollectiveOps();
   Building = nullptr;
   for (size_t I = 0; I < NumOpKinds; ++I) {
     if (!Table[I].Infer) {

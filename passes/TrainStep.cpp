@@ -4,6 +4,7 @@
 #include "ir/Builder.h"
 #include "ir/Verifier.h"
 #include "passes/Autodiff.h"
+#include "passes/DataParallel.h"
 #include "passes/Optimizer.h"
 
 #include <algorithm>
@@ -48,7 +49,8 @@ Value *scalarInput(Graph &G, const char *Name) {
 } // namespace
 
 Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics,
-                                   StepObserver *Obs) {
+                                   StepObserver *Obs,
+                                   const DataParallel &Parallel) {
   if (!G.Training || !G.Training->Loss)
     return error("the model has no training table (loss and optimizer)");
   if (Obs)
@@ -91,6 +93,7 @@ Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics,
     if (auto It = D->Grads.find(P); It != D->Grads.end())
       Grads.push_back({P, It->second});
 
+  NNC_TRY(averageGradients(G, Parallel, Grads));
   S.Lr = scalarInput(G, "train.lr");
   S.WeightDecay = scalarInput(G, "train.weight_decay");
   S.Step = scalarInput(G, "train.step");
@@ -110,6 +113,8 @@ Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics,
     NNC_TRY(B.status());
     E.Outputs.push_back(S.Correct);
   }
+  if (Parallel.Ranks > 1)
+    NNC_TRY(scheduleCollectives(G));
   std::erase_if(G.EntryPoints,
                 [](const EntryPoint &X) { return X.Name == TrainStepName; });
   G.EntryPoints.push_back(std::move(E));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ir/Graph.h"
+#include "passes/DataParallel.h"
 #include "passes/StepObserver.h"
 
 namespace nnc::passes {
@@ -37,7 +38,9 @@ struct TrainStep {
 ///   regularize         loss + l1 * sum|w| + l2 * sum w^2 over weights
 ///                      (trainable parameters of rank >= 2);
 ///   differentiate      gradients of every trainable parameter;
-///   appendOptimizer    one update op per parameter; optimizer state
+///   appendOptimizer    with Parallel.Ranks > 1, the gradients' means over
+///                      the ranks first (passes/DataParallel.h); then
+///                      one update op per parameter; optimizer state
 ///                      tensors "<param>.<slot>" (PyTorch's slot names) are
 ///                      created, or reused when G already has them (a
 ///                      checkpoint).
@@ -48,7 +51,8 @@ struct TrainStep {
 /// eval() (nnc step --bn-mode eval). Obs sees the graph after each step:
 /// TrainStepSteps names them, in order.
 Expected<TrainStep> buildTrainStep(ir::Graph &G, bool BatchStatistics = true,
-                                   StepObserver *Obs = nullptr);
+                                   StepObserver *Obs = nullptr,
+                                   const DataParallel &Parallel = {});
 inline constexpr const char *TrainStepSteps[] = {
     "training-lowering", "regularization", "autodiff", "optimizer"};
 

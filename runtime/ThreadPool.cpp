@@ -137,7 +137,7 @@ ThreadPool::~ThreadPool() {
 
 nnc_exec ThreadPool::exec(uint64_t Seed) {
   return nnc_exec{Workers.empty() ? nullptr : &ThreadPool::parallelFor, this,
-                  threads(), Seed};
+                  threads(), Seed, nullptr};
 }
 
 void ThreadPool::runTasks(uint32_t Gen) {

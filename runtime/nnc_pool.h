@@ -31,11 +31,18 @@ extern "C" {
 typedef void (*nnc_task_fn)(void *arg, int64_t i);
 typedef void (*nnc_parallel_for_fn)(void *pool, int64_t n, nnc_task_fn body,
                                     void *arg);
+typedef struct nnc_collective {
+  int (*allreduce_start)(void *comm, float *data, int64_t n);
+  int (*allreduce_wait)(void *comm, float *data);
+  void *comm;
+  int64_t ranks;
+} nnc_collective;
 typedef struct nnc_exec {
   nnc_parallel_for_fn parallel_for;
   void *pool;
   int64_t threads;
   uint64_t seed;
+  const nnc_collective *collective;
 } nnc_exec;
 #ifdef __cplusplus
 }

@@ -37,6 +37,7 @@ const std::vector<EvalFn> &evalTable() {
     kernels::registerTraining();
     kernels::registerGradient();
     kernels::registerOptimizer();
+    kernels::registerCollective();
     BuildingEvalTable = nullptr;
     return T;
   }();

@@ -44,6 +44,7 @@ void registerLoss();
 void registerTraining();
 void registerGradient();
 void registerOptimizer();
+void registerCollective();
 } // namespace kernels
 
 } // namespace nnc::interp

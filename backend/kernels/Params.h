@@ -229,6 +229,12 @@ struct RecurrentSlices {
   int64_t Slices, PackFloats;
 };
 
+/// AllReduceStart and AllReduceWait: a bucket of Tensors gradients. Each
+/// gradient's element count follows in P, in operand (output) order.
+struct BucketParams {
+  int64_t Tensors;
+};
+
 /// UnaryGrad's scalar function in fused loops: the op differentiated.
 struct UnaryGradParams {
   int64_t Op; // pointwise::Unary

@@ -337,6 +337,7 @@ JitEngine::runInPlace(const std::string &Entry, const TensorViewMap &Inputs,
 Status JitEngine::call(Bound &B) {
   Arena.reserve(std::max<size_t>(B.C->entry().Report.ArenaBytes, 64));
   nnc_exec Exec = Pool.exec(B.Seed);
+  Exec.collective = Opts.Collective;
   setProfileLabels(&B.C->entry().Report.Labels);
   (void)takeNumericsFailure();
   int Rc = B.C->entry().Fn(B.Io.data(), Persistent.Data, Arena.Data, &Exec);
@@ -348,6 +349,9 @@ Status JitEngine::call(Bound &B) {
   if (Rc == NNC_ERR_SEQUENCE_LENGTH)
     return error("entry point '", B.E->Name,
                  "': a sequence length is outside [0, number of steps]");
+  if (Rc == NNC_ERR_COLLECTIVE)
+    return error("entry point '", B.E->Name,
+                 "': summing the gradients over the ranks failed");
   if (Rc != 0)
     return error("entry point '", B.E->Name, "' failed with code ", Rc);
   return Status::success();

@@ -197,6 +197,18 @@ Expected<KernelCall> trainingCall(const Node &N, bool Training,
   }
 }
 
+/// A bucket's pack-and-start or wait-and-unpack: BucketParams, then each
+/// gradient's element count.
+KernelCall collectiveCall(const Node &N) {
+  KernelCall C = namedCall(N);
+  const std::vector<Value *> &Grads =
+      N.Op == OpKind::AllReduceStart ? N.Inputs : N.Outputs;
+  setParams(C, nnck::BucketParams{int64_t(Grads.size())});
+  for (const Value *G : Grads)
+    C.P.push_back(G->Type.numElements());
+  return C;
+}
+
 } // namespace
 
 passes::LoweringOptions loweringOptions(const EngineOptions &Opts,
@@ -284,6 +296,9 @@ Expected<KernelCall> kernelCall(const Node &N, bool Training, int64_t Threads) {
   case OpKind::OnnxMomentum:
   case OpKind::OnnxAdam:
     return trainingCall(N, Training, Threads);
+  case OpKind::AllReduceStart:
+  case OpKind::AllReduceWait:
+    return collectiveCall(N);
 #define NNC_UNARY(Kind, A0, D0, A1, D1, Epi, Onnx, OnnxAttrs) case OpKind::Kind:
 #include "ir/PointwiseOps.def"
   case OpKind::Add:

@@ -1,0 +1,178 @@
+// A train step built for several ranks (passes/DataParallel.h), run in one
+// process with a collective that stands in for ranks holding the same
+// batch: the gradients' means are the gradients, so every stored value
+// after the step has the bits of the single-process step. Also where the
+// buckets' starts and waits land in the schedule, and their errors.
+#include "JitTestUtil.h"
+#include "frontend/ModelIO.h"
+#include "passes/TrainStep.h"
+
+#include <set>
+
+using namespace nnc;
+using namespace nnc::ir;
+using namespace nnc::test;
+
+namespace {
+
+Graph load(const char *Model) {
+  Expected<Graph> G = frontend::loadModel(
+      std::string(NNC_SOURCE_DIR) + "/examples/models/" + Model + ".json");
+  EXPECT_TRUE(G.ok()) << G.status().message();
+  return G.ok() ? std::move(*G) : Graph();
+}
+
+/// Two ranks with the same data: the sum is twice each value. A wait must
+/// follow its own start, once; Fail makes the next start fail.
+struct TwinRanks {
+  std::set<float *> Pending;
+  int Starts = 0, Waits = 0, MaxInFlight = 0;
+  bool Fail = false;
+  nnc_collective Hook{&start, &wait, this, 2};
+
+  static int start(void *C, float *Data, int64_t N) {
+    auto *T = static_cast<TwinRanks *>(C);
+    if (T->Fail || !T->Pending.insert(Data).second)
+      return 1;
+    for (int64_t I = 0; I < N; ++I)
+      Data[I] *= 2;
+    ++T->Starts;
+    T->MaxInFlight = std::max(T->MaxInFlight, int(T->Pending.size()));
+    return 0;
+  }
+  static int wait(void *C, float *Data) {
+    auto *T = static_cast<TwinRanks *>(C);
+    ++T->Waits;
+    return T->Pending.erase(Data) ? 0 : 1;
+  }
+};
+
+std::unique_ptr<backend::Engine> engineWith(Graph &G, const nnc_collective *C) {
+  backend::EngineOptions O;
+  O.Threads = 1;
+  O.Collective = C;
+  Expected<std::unique_ptr<backend::Engine>> E = backend::createEngine(G, O);
+  EXPECT_TRUE(E.ok()) << E.status().message();
+  return E.ok() ? std::move(*E) : nullptr;
+}
+
+interp::TensorMap stepInputs(const Graph &G) {
+  interp::TensorMap Feed = inputsFor(*G.findEntry("train_step"), 16, 5);
+  Feed["train.step"] = tensor({}, {1});
+  return Feed;
+}
+
+int count(const Graph &G, OpKind K) {
+  int N = 0;
+  for (const auto &Node : G.nodes())
+    N += Node->Op == K;
+  return N;
+}
+
+TEST(JitDataParallel, TwinRanksTrainAsOneProcess) {
+  for (const char *Model : {"lenet5", "convbn"}) {
+    SCOPED_TRACE(Model);
+    Graph One = load(Model), Two = load(Model);
+    ASSERT_OK(passes::buildTrainStep(One));
+    // 4 KB buckets: a bucket per gradient or two, several in flight.
+    ASSERT_OK(passes::buildTrainStep(Two, true, nullptr, {2, 4096}));
+    EXPECT_EQ(count(One, OpKind::AllReduceStart), 0);
+    int Buckets = count(Two, OpKind::AllReduceStart);
+    EXPECT_GT(Buckets, 2);
+    EXPECT_EQ(count(Two, OpKind::AllReduceWait), Buckets);
+    TwinRanks Twins;
+    auto A = engineWith(One, nullptr);
+    auto B = engineWith(Two, &Twins.Hook);
+    ASSERT_TRUE(A && B);
+    interp::Options O;
+    O.Training = true;
+    Expected<interp::TensorMap> RA = A->run("train_step", stepInputs(One), O);
+    Expected<interp::TensorMap> RB = B->run("train_step", stepInputs(Two), O);
+    ASSERT_OK(RA);
+    ASSERT_OK(RB);
+    EXPECT_EQ(Twins.Starts, Buckets);
+    EXPECT_EQ(Twins.Waits, Buckets);
+    EXPECT_TRUE(Twins.Pending.empty());
+    EXPECT_GT(Twins.MaxInFlight, 1); // starts do not wait for each other
+    for (const auto &[Name, T] : *RA)
+      EXPECT_EQ(T.Data, RB->at(Name).Data) << Name;
+    for (const auto &V : One.values())
+      if (isStored(V->Kind))
+        EXPECT_EQ(A->read(V.get()), B->read(Two.findValue(V->Name))) << V->Name;
+  }
+}
+
+TEST(JitDataParallel, StartsFollowTheirGradientsAndWaitsPrecedeTheUpdates) {
+  Graph G = load("lenet5");
+  ASSERT_OK(passes::buildTrainStep(G, true, nullptr, {2, 4096}));
+  const auto &Nodes = G.nodes();
+  for (size_t I = 0; I < Nodes.size(); ++I) {
+    const Node &N = *Nodes[I];
+    if (N.Op == OpKind::AllReduceStart) {
+      // Only other starts stand between the last gradient and its start.
+      size_t Last = 0;
+      for (const Value *In : N.Inputs)
+        Last = std::max(Last, size_t(In->Producer->Id));
+      for (size_t J = Last + 1; J < I; ++J)
+        EXPECT_EQ(Nodes[J]->Op, OpKind::AllReduceStart) << N.Name;
+    }
+    if (N.Op == OpKind::AllReduceWait) {
+      // ... and only other waits between a wait and its first reader.
+      size_t Reader = I + 1;
+      auto ReadsThis = [&](const Node &R) {
+        for (const Value *In : R.Inputs)
+          for (const Value *Out : N.Outputs)
+            if (In == Out)
+              return true;
+        return false;
+      };
+      while (Reader < Nodes.size() && !ReadsThis(*Nodes[Reader]))
+        ++Reader;
+      ASSERT_LT(Reader, Nodes.size()) << N.Name << " has no reader";
+      for (size_t J = I + 1; J < Reader; ++J)
+        EXPECT_EQ(Nodes[J]->Op, OpKind::AllReduceWait) << N.Name;
+    }
+  }
+}
+
+TEST(JitDataParallel, OneProcessMatchesTheInterpreter) {
+  // Without a collective the buckets only move the gradients: the JIT and
+  // the interpreter run the same step.
+  Graph G = load("lenet5");
+  ASSERT_OK(passes::buildTrainStep(G, true, nullptr, {2, 4096}));
+  auto Jit = makeEngine(G, backend::EngineKind::Jit, 1);
+  auto Ref = makeEngine(G, backend::EngineKind::Interp);
+  ASSERT_TRUE(Jit && Ref);
+  interp::Options O;
+  O.Training = true;
+  expectEnginesAgree(*Jit, *Ref, "train_step", stepInputs(G), 1e-4, O);
+}
+
+TEST(JitDataParallel, AFailedCollectiveFailsTheStep) {
+  Graph G = load("lenet5");
+  ASSERT_OK(passes::buildTrainStep(G, true, nullptr, {2, 1 << 20}));
+  TwinRanks Twins;
+  Twins.Fail = true;
+  auto E = engineWith(G, &Twins.Hook);
+  ASSERT_TRUE(E);
+  interp::Options O;
+  O.Training = true;
+  Expected<interp::TensorMap> R = E->run("train_step", stepInputs(G), O);
+  ASSERT_FALSE(R.ok());
+  EXPECT_NE(
+      R.status().message().find("summing the gradients over the ranks failed"),
+      std::string::npos)
+      << R.status().message();
+}
+
+TEST(JitDataParallel, ABucketSizeBelowOneByteIsRefused) {
+  Graph G = load("lenet5");
+  Expected<passes::TrainStep> S =
+      passes::buildTrainStep(G, true, nullptr, {2, 0});
+  ASSERT_FALSE(S.ok());
+  EXPECT_NE(S.status().message().find("bucket size must be >= 1"),
+            std::string::npos)
+      << S.status().message();
+}
+
+} // namespace
