@@ -4,7 +4,8 @@
 # unless something is missing. python3-torch is the tests' PyTorch oracle,
 # on OpenBLAS (libopenblas0-pthread: without it torch.mm runs on the
 # reference BLAS at a few GFLOP/s); python3-matplotlib draws nnc plot's
-# curves; pybind11 builds the Python package (python/). --bench adds what
+# curves; pybind11 builds the Python package (python/); Open MPI runs
+# data-parallel training (mpirun -np N nnc train). --bench adds what
 # the benchmarks use
 # besides (GNU time for peak RSS).
 set -euo pipefail
@@ -18,6 +19,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   python3-torch libopenblas0-pthread python3-matplotlib
   pybind11-dev python3-dev python3-numpy
+  libopenmpi-dev openmpi-bin
 )
 if [[ "${1:-}" == "--bench" ]]; then PACKAGES+=(time); fi
 

@@ -4,6 +4,7 @@
 #include "tools/Commands.h"
 #include "tools/EngineArgs.h"
 #include "tools/ModelChecks.h"
+#include "tools/MpiGroup.h"
 #include "tools/OptimizerArgs.h"
 #include "tools/TrainLog.h"
 #include "tools/Trainer.h"
@@ -24,7 +25,9 @@ const CommandSpec TrainSpec = {
     "progress and test accuracy after every epoch. Checkpoints hold the\n"
     "parameters, the optimizer state, the step count and the seed, are "
     "written\n"
-    "atomically, and --resume continues one exactly.\n"
+    "atomically, and --resume continues one exactly. Under mpirun -np N,\n"
+    "each rank trains on 1/N of every batch and the gradients are averaged\n"
+    "over the ranks; rank 0 prints and saves.\n"
     "SPEC: fashion-mnist[:DIR], mnist:DIR, idx:DIR, csv:TRAIN[,TEST].",
     withEngineOptions(
         {{"--data", "SPEC", "training (and test) data"},
@@ -78,7 +81,12 @@ const CommandSpec TrainSpec = {
           "nll, "
           "mse, bce or bce-logits"},
          {"--output", "NAME",
-          "the output the loss reads (default: the only one)"}}),
+          "the output the loss reads (default: the only one)"},
+         {"--distributed", "MODE",
+          "auto (default: on when started by mpirun -np N), on or off; on: "
+          "data-parallel over the MPI ranks, --batch the global batch"},
+         {"--bucket-mb", "X",
+          "data-parallel: megabytes of gradients summed at once (default 1)"}}),
     1,
     1};
 
@@ -294,7 +302,7 @@ std::string evalText(const char *What, const std::optional<EvalResult> &R) {
 /// logs them when Log is set.
 void reportProgress(Trainer &T, const std::string &Mode, int64_t Every,
                     TrainLog *Log, int64_t LogEvery,
-                    const std::string &SaveBest) {
+                    const std::string &SaveBest, bool ShowWaits) {
   T.OnStep = [=](const StepReport &S) {
     if (Mode == "bar")
       printStep(S, true);
@@ -318,6 +326,9 @@ void reportProgress(Trainer &T, const std::string &Mode, int64_t Every,
     std::printf("train loss %s%s%s (%.1f s)\n", lossText(E.TrainLoss).c_str(),
                 evalText("validation", E.Val).c_str(),
                 evalText("test", E.Test).c_str(), E.Seconds);
+    if (ShowWaits)
+      std::printf("rank 0 waited %.3f ms a step for the gradients' sums\n",
+                  E.WaitSeconds * 1e3);
     if (E.Best && !SaveBest.empty())
       std::printf("lowest validation loss yet: saved %s\n", SaveBest.c_str());
     if (E.EarlyStop)
@@ -330,6 +341,30 @@ void reportProgress(Trainer &T, const std::string &Mode, int64_t Every,
   };
 }
 
+/// The ranks this run trains with: MPI's when mpirun started it (or
+/// --distributed on), none otherwise.
+Expected<std::unique_ptr<RankGroup>> joinRanks(const Args &A, TrainOptions &O) {
+  std::string Mode = A.get("--distributed", "auto");
+  if (Mode != "auto" && Mode != "on" && Mode != "off")
+    return usageError("nnc train: --distributed must be auto, on or off, "
+                      "found '",
+                      Mode, "'");
+  if (A.has("--bucket-mb")) {
+    Expected<double> Mb = getDouble(A, "--bucket-mb");
+    if (!Mb.ok())
+      return Mb.status();
+    if (!(*Mb > 0 && *Mb < 1e6))
+      return usageError("nnc train: --bucket-mb must be in (0, 1e6), found ",
+                        *Mb);
+    O.BucketBytes = std::max<int64_t>(1, int64_t(*Mb * 1048576));
+  }
+  if (Mode == "off" || (Mode == "auto" && !launchedByMpi()))
+    return std::unique_ptr<RankGroup>();
+  return joinMpiWorld();
+}
+
+Status trainWith(const Args &A, TrainOptions &O, DataLimits &Limits);
+
 } // namespace
 
 Status runTrain(const Args &A) {
@@ -338,7 +373,26 @@ Status runTrain(const Args &A) {
   TrainOptions O;
   DataLimits Limits;
   NNC_TRY(parseTrainOptions(A, O, Limits));
+  Expected<std::unique_ptr<RankGroup>> Group = joinRanks(A, O);
+  if (!Group.ok())
+    return Group.status();
+  O.Group = Group->get();
+  Status S = trainWith(A, O, Limits);
+  if (!S.ok() && O.Group && O.Group->size() > 1) {
+    // The other ranks may be waiting for this one: end them all.
+    std::fprintf(stderr, "error: rank %lld: %s\n", (long long)O.Group->rank(),
+                 S.message().c_str());
+    std::fflush(stderr);
+    O.Group->abortAll(S.isUsage() ? 2 : 1);
+  }
+  return S;
+}
+
+namespace {
+
+Status trainWith(const Args &A, TrainOptions &O, DataLimits &Limits) {
   const std::string &ModelPath = A.positional()[0];
+  bool Speaks = !O.Group || O.Group->rank() == 0; // prints and logs
   Expected<Graph> Model = loadTrainingModel(A);
   if (!Model.ok())
     return Model.status();
@@ -359,32 +413,41 @@ Status runTrain(const Args &A) {
   if (Mode != "bar" && Mode != "lines" && Mode != "none")
     return usageError("nnc train: --progress must be bar, lines or none");
   const passes::ResolvedOptimizer &R = (*T)->optimizer();
-  std::printf(
-      "%s: %lld training, %lld validation and %lld test examples, batch "
-      "%lld, %s lr %g, seed %llu%s\n",
-      ModelPath.c_str(), (long long)Train.Count, (long long)Val.Count,
-      (long long)Test.Count, (long long)O.Batch,
-      std::string(optimizerName(R.Kind)).c_str(), R.Lr,
-      (unsigned long long)(*T)->seed(),
-      (*T)->step()
-          ? (", resuming at step " + std::to_string((*T)->step())).c_str()
-          : "");
+  if (Speaks)
+    std::printf(
+        "%s: %lld training, %lld validation and %lld test examples, batch "
+        "%lld%s, %s lr %g, seed %llu%s\n",
+        ModelPath.c_str(), (long long)Train.Count, (long long)Val.Count,
+        (long long)Test.Count, (long long)O.Batch,
+        (*T)->ranks() > 1
+            ? (" over " + std::to_string((*T)->ranks()) + " ranks").c_str()
+            : "",
+        std::string(optimizerName(R.Kind)).c_str(), R.Lr,
+        (unsigned long long)(*T)->seed(),
+        (*T)->step()
+            ? (", resuming at step " + std::to_string((*T)->step())).c_str()
+            : "");
   std::unique_ptr<TrainLog> Log;
-  if (!Limits.Log.empty()) {
+  if (!Limits.Log.empty() && Speaks) {
     Expected<std::unique_ptr<TrainLog>> L =
         TrainLog::open(Limits.Log, A.has("--resume"));
     if (!L.ok())
       return L.status();
     Log = std::move(*L);
   }
-  reportProgress(**T, Mode, std::max<int64_t>(1, (Train.Count / O.Batch) / 10),
-                 Log.get(), Limits.LogEvery, O.SaveBest);
+  if (Speaks)
+    reportProgress(**T, Mode,
+                   std::max<int64_t>(1, (Train.Count / O.Batch) / 10),
+                   Log.get(), Limits.LogEvery, O.SaveBest,
+                   O.Engine.Verbose && (*T)->ranks() > 1);
   NNC_TRY((*T)->train(Train, Test.Count ? &Test : nullptr,
                       Val.Count ? &Val : nullptr));
-  if (!O.SavePath.empty())
+  if (!O.SavePath.empty() && Speaks)
     std::printf("saved %s (step %lld)\n", O.SavePath.c_str(),
                 (long long)(*T)->step());
   return Status::success();
 }
+
+} // namespace
 
 } // namespace nnc::tools

@@ -38,6 +38,9 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
                       "' (constant, step, cosine)");
   std::unique_ptr<Trainer> T(new Trainer());
   T->Opts = Options;
+  NNC_TRY(T->checkRankOptions());
+  if (T->ranks() > 1)
+    T->Opts.Engine.Collective = Options.Group->collective();
   TrainingConfig &TC = *Model.Training;
   OptimizerConfig &OC = TC.Optimizer;
   if (Options.Optimizer) {
@@ -69,7 +72,8 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
   // A training-mode export's BatchNorm evaluates (and is saved) on its
   // running statistics, which train_step moves, as PyTorch's eval().
   NNC_TRY(passes::useRunningStatistics(T->Base));
-  Expected<backend::TrainingGraph> TG = backend::buildTrainingGraph(T->Base);
+  Expected<backend::TrainingGraph> TG = backend::buildTrainingGraph(
+      T->Base, /*BatchStatistics=*/true, {T->ranks(), Options.BucketBytes});
   if (!TG.ok())
     return TG.status();
   T->TrainG = std::move(TG->Graph);
@@ -79,17 +83,17 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
   for (const Value *V : T->TS.DataInputs) {
     double Elements = 1;
     for (int64_t D : V->DeclaredDims)
-      Elements *= double(D == -1 ? Options.Batch : D);
+      Elements *= double(D == -1 ? T->localBatch() : D);
     BatchBytes += Elements * double(dtypeSize(V->Type.Elt));
   }
-  NNC_TRY(backend::checkMemory(uint64_t(std::min(BatchBytes, 0x1p63)),
-                               Options.Engine,
-                               "a batch of " + std::to_string(Options.Batch)));
+  NNC_TRY(backend::checkMemory(
+      uint64_t(std::min(BatchBytes, 0x1p63)), Options.Engine,
+      "a batch of " + std::to_string(T->localBatch())));
   Expected<DataBinding> B = bindData(T->TrainG, T->TS.Loss);
   if (!B.ok())
     return B.status();
   T->Binding = *B;
-  auto TI = backend::createEngine(T->TrainG, Options.Engine);
+  auto TI = backend::createEngine(T->TrainG, T->Opts.Engine);
   if (!TI.ok())
     return TI.status();
   T->TrainI = std::move(*TI);
@@ -97,6 +101,7 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
   if (!EI.ok())
     return EI.status();
   T->EvalI = std::move(*EI);
+  NNC_TRY(T->joinRanks());
   return T;
 }
 
@@ -107,7 +112,7 @@ void Trainer::compileAhead() {
   backend::RunOptions RunOpts;
   RunOpts.Training = true;
   TrainAhead = std::async(std::launch::async, [this, E, RunOpts] {
-    return TrainI->prepare(E->Name, randomInputs(*E, Opts.Batch), RunOpts)
+    return TrainI->prepare(E->Name, randomInputs(*E, localBatch()), RunOpts)
         .status();
   });
 }
@@ -124,7 +129,8 @@ Status Trainer::joinCompiles() const {
 }
 
 bool Trainer::tailOnInterpreter(int64_t TailCount) const {
-  if (TrainI->kind() != backend::EngineKind::Jit || !Opts.InterpretTail)
+  if (TrainI->kind() != backend::EngineKind::Jit || !Opts.InterpretTail ||
+      ranks() > 1)
     return false;
   // A compile costs about half a second (LeNet-5's train_step); the
   // interpreter runs a step at a few GFLOP/s (LeNet-5 at batch 32: 20 ms).
@@ -180,8 +186,8 @@ double Trainer::learningRate(int64_t GlobalStep, int64_t StepsPerEpoch) const {
 
 /// What an epoch (or the part of one a run ends in) has seen so far.
 struct Trainer::EpochTotals {
-  double LossSum = 0, CorrectSum = 0, LastLr = 0;
-  int64_t Seen = 0;
+  double LossSum = 0, CorrectSum = 0, LastLr = 0, WaitSeconds = 0;
+  int64_t Seen = 0, Steps = 0;
   std::chrono::steady_clock::time_point Start =
       std::chrono::steady_clock::now();
 };
@@ -198,6 +204,8 @@ Expected<bool> Trainer::endEpoch(int64_t Epoch, bool Partial,
   R.HasAccuracy = TS.Correct != nullptr;
   R.Step = Step;
   R.Partial = Partial;
+  R.WaitSeconds =
+      Totals.WaitSeconds / double(std::max<int64_t>(Totals.Steps, 1));
   for (auto [D, Into] : {std::pair{Val, &R.Val}, {Test, &R.Test}})
     if (D) {
       Expected<EvalResult> E = evaluate(*D, evalBatch());
@@ -234,7 +242,9 @@ Status Trainer::train(const runtime::Dataset &Data,
                  "jit: the last batch of each epoch (%lld examples) runs on "
                  "the interpreter: that costs less than compiling it\n",
                  (long long)TailCount);
-  int64_t PerEpoch = (Data.Count + Opts.Batch - 1) / Opts.Batch;
+  // Ranks train on whole global batches only.
+  int64_t PerEpoch = ranks() > 1 ? Data.Count / Opts.Batch
+                                 : (Data.Count + Opts.Batch - 1) / Opts.Batch;
   int64_t Total = Opts.Epochs * PerEpoch;
   if (Opts.MaxSteps > 0)
     Total = std::min(Total, Opts.MaxSteps);
@@ -247,11 +257,14 @@ Status Trainer::train(const runtime::Dataset &Data,
       Order = runtime::epochOrder(Data.Count, Seed, Epoch, Opts.Shuffle);
       OrderEpoch = Epoch;
     }
-    int64_t Begin = K * Opts.Batch;
-    int64_t Count = std::min(Opts.Batch, Data.Count - Begin);
+    int64_t Begin = K * Opts.Batch + rank() * localBatch();
+    int64_t Count = std::min(localBatch(), Data.Count - Begin);
+    // Each rank draws its own augmentation and dropout; rank 0 the ones a
+    // single process draws.
+    uint64_t RankMix = uint64_t(rank()) * 0x9e3779b97f4a7c15ULL;
     backend::TensorMap Feed;
     feedBatch(Binding, Data, Order, Begin, Count, Opts.Augment,
-              runtime::mixSeed(Seed, uint64_t(Step)), Feed);
+              runtime::mixSeed(Seed, uint64_t(Step)) ^ RankMix, Feed);
     double Lr = learningRate(Step, PerEpoch);
     Feed[TS.Lr->Name] = Tensor(DType::F32, {}, {Lr});
     Feed[TS.WeightDecay->Name] =
@@ -259,19 +272,25 @@ Status Trainer::train(const runtime::Dataset &Data,
     Feed[TS.Step->Name] = Tensor(DType::F32, {}, {double(Step + 1)});
     backend::RunOptions RunOpts;
     RunOpts.Training = true;
-    RunOpts.Seed = runtime::mixSeed(Seed ^ 0xd20f, uint64_t(Step));
+    RunOpts.Seed = runtime::mixSeed(Seed ^ 0xd20f, uint64_t(Step)) ^ RankMix;
     Expected<backend::TensorMap> Out =
         InterpretTail && Count < Opts.Batch
             ? interpretedStep(Feed, RunOpts)
             : TrainI->run(passes::TrainStepName, Feed, RunOpts);
     if (!Out.ok())
       return Out.status().withPrefix("step " + std::to_string(Step + 1));
-    double Loss = Out->at(TS.Loss->Name).Data[0];
-    NNC_TRY(checkLoss(Loss));
-    Totals.LossSum += Loss * double(Count);
-    if (TS.Correct)
-      Totals.CorrectSum += Out->at(TS.Correct->Name).Data[0];
+    double LossSum = Out->at(TS.Loss->Name).Data[0] * double(Count);
+    double Correct = TS.Correct ? Out->at(TS.Correct->Name).Data[0] : 0;
+    NNC_TRY(sumOverRanks(LossSum, Correct));
+    Count *= ranks();
+    // Every rank sees the same sums, so all of them stop here together.
+    NNC_TRY(checkLoss(LossSum / double(Count)));
+    Totals.LossSum += LossSum;
+    Totals.CorrectSum += Correct;
     Totals.Seen += Count;
+    ++Totals.Steps;
+    if (Opts.Group)
+      Totals.WaitSeconds += Opts.Group->takeWaitSeconds();
     Totals.LastLr = Lr;
     ++Step;
     // The steps still to run in this epoch: --max-steps may end it early.
@@ -282,7 +301,8 @@ Status Trainer::train(const runtime::Dataset &Data,
               Totals.LossSum / double(Totals.Seen),
               Totals.CorrectSum / double(Totals.Seen), TS.Correct != nullptr,
               double(Totals.Seen) / Elapsed,
-              Elapsed / double(K + 1) * double(Left)});
+              Elapsed / double(K + 1) * double(Left),
+              Totals.WaitSeconds / double(Totals.Steps)});
     if (!Opts.SavePath.empty() && Opts.CheckpointEvery > 0 &&
         Step % Opts.CheckpointEvery == 0)
       NNC_TRY(save(Opts.SavePath));
@@ -308,9 +328,10 @@ Status Trainer::prepareTraining(const runtime::Dataset &Data,
   // train_step's compile finishes, then beside the first steps. It touches
   // only Base and EvalI.
   if (Test && EvalI->kind() == backend::EngineKind::Jit && !EvalAhead.valid())
-    EvalAhead = std::async(std::launch::async, [this, N = Test->Count] {
-      return compileEvaluation(Base, *EvalI, N, evalBatch());
-    });
+    EvalAhead =
+        std::async(std::launch::async, [this, N = shardOf(*Test).Count] {
+          return compileEvaluation(Base, *EvalI, N, evalBatch());
+        });
   if (TrainAhead.valid())
     NNC_TRY(TrainAhead.get());
   for (const runtime::Dataset *D : {&Data, Test, Val})
@@ -351,7 +372,12 @@ Expected<EvalResult> Trainer::evaluate(const runtime::Dataset &D,
     if (isStored(V->Kind))
       if (const Value *T = TrainG.findValue(V->Name))
         EvalI->write(V.get(), TrainI->read(T));
-  return tools::evaluate(Base, *EvalI, D, Batch);
+  if (ranks() == 1)
+    return tools::evaluate(Base, *EvalI, D, Batch);
+  Expected<EvalResult> R = tools::evaluate(Base, *EvalI, shardOf(D), Batch);
+  if (R.ok())
+    NNC_TRY(sumOverRanks(*R));
+  return R;
 }
 
 Graph Trainer::checkpoint() const {
@@ -362,6 +388,8 @@ Graph Trainer::checkpoint() const {
 }
 
 Status Trainer::save(const std::string &Path) const {
+  if (rank() != 0) // every rank holds the same parameters
+    return Status::success();
   // checkpoint() reads Base, which an evaluation compile binds.
   NNC_TRY(joinCompiles());
   Graph C = checkpoint();

@@ -14,6 +14,7 @@
 #include "passes/TrainStep.h"
 #include "runtime/Dataset.h"
 #include "tools/DataFeed.h"
+#include "tools/RankGroup.h"
 
 #include <cmath>
 #include <functional>
@@ -56,6 +57,14 @@ struct TrainOptions {
   bool InterpretTail = true;
   /// What runs the steps: the JIT unless asked otherwise.
   backend::EngineOptions Engine;
+  /// Data-parallel training over the group's ranks (null or one rank: this
+  /// process alone). Batch is then the global batch: each rank runs
+  /// Batch / ranks examples of it, its own slice of the same shuffle, and
+  /// the gradients are averaged over the ranks in buckets of BucketBytes.
+  /// An epoch drops a last batch smaller than Batch; evaluation is split
+  /// over the ranks; rank 0 alone saves.
+  RankGroup *Group = nullptr;
+  int64_t BucketBytes = 1 << 20;
 };
 
 struct StepReport {
@@ -64,6 +73,9 @@ struct StepReport {
   bool HasAccuracy;
   double ExamplesPerSecond;
   double EtaSeconds; // until the end of this epoch, or of the run if sooner
+  /// Data-parallel runs: seconds per step this rank waited for gradient
+  /// sums, over the epoch so far.
+  double WaitSeconds = 0;
 };
 
 struct EpochReport {
@@ -72,6 +84,8 @@ struct EpochReport {
   bool HasAccuracy = false; // a classifier's train step counts right rows
   std::optional<EvalResult> Val, Test;
   double Seconds = 0, ExamplesPerSecond = 0;
+  /// Data-parallel runs: seconds per step rank 0 waited for gradient sums.
+  double WaitSeconds = 0;
   double Lr = 0;    // the last step's
   int64_t Step = 0; // steps taken in all
   /// The run ended inside this epoch (--max-steps).
@@ -110,8 +124,23 @@ public:
   const TrainOptions &options() const { return Opts; }
   backend::Engine &trainEngine() { return *TrainI; }
 
+  /// This process's rank and how many train together (0 and 1 alone).
+  int64_t rank() const { return Opts.Group ? Opts.Group->rank() : 0; }
+  int64_t ranks() const { return Opts.Group ? Opts.Group->size() : 1; }
+
 private:
   Trainer() = default;
+  /// The examples this rank runs of each batch.
+  int64_t localBatch() const { return Opts.Batch / ranks(); }
+  /// Data-parallel runs (TrainerRanks.cpp): the checks before anything is
+  /// built, then the same setup and parameters on every rank.
+  Status checkRankOptions() const;
+  Status joinRanks();
+  /// This rank's part of D, for evaluation.
+  runtime::Dataset shardOf(const runtime::Dataset &D) const;
+  /// Loss times examples and right rows, summed over the ranks.
+  Status sumOverRanks(double &LossTimesCount, double &Correct) const;
+  Status sumOverRanks(EvalResult &R) const;
   double learningRate(int64_t GlobalStep, int64_t StepsPerEpoch) const;
   int64_t evalBatch() const { return std::max<int64_t>(Opts.Batch, 256); }
   /// Waits for the compiles started ahead and returns how they ended.

@@ -1,0 +1,116 @@
+//===- tools/TrainerRanks.cpp - The trainer's data-parallel part ----------===//
+//
+// What changes when several processes train together (TrainOptions::Group):
+// they check they run the same thing, start from rank 0's parameters, sum
+// what they report, and each evaluates its part of a data set.
+//
+//===----------------------------------------------------------------------===//
+#include "tools/Trainer.h"
+
+#include "ir/Printer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+namespace nnc::tools {
+
+using namespace nnc::ir;
+
+namespace {
+
+uint64_t fnv1a(const std::string &Text) {
+  uint64_t H = 0xcbf29ce484222325ULL;
+  for (unsigned char C : Text)
+    H = (H ^ C) * 0x100000001b3ULL;
+  return H;
+}
+
+} // namespace
+
+Status Trainer::checkRankOptions() const {
+  if (ranks() == 1)
+    return Status::success();
+  if (Opts.Batch % ranks() != 0)
+    return usageError("--batch ", Opts.Batch, " must be a multiple of the ",
+                      ranks(), " ranks: each rank runs an equal part of it");
+  if (Opts.Engine.Kind != backend::EngineKind::Jit)
+    return usageError("data-parallel training runs the JIT; the reference "
+                      "interpreter trains in one process");
+  if (Opts.BucketBytes < 1)
+    return usageError("the gradient bucket size must be positive");
+  return Status::success();
+}
+
+Status Trainer::joinRanks() {
+  if (ranks() == 1)
+    return Status::success();
+  // The train step as built (ops, shapes, hyper-parameters, names) and the
+  // options that choose the data and the schedule.
+  std::ostringstream Setup;
+  printGraph(TrainG, Setup);
+  Setup << Opts.Epochs << ' ' << Opts.Batch << ' ' << Opts.Schedule << ' '
+        << Opts.StepSize << ' ' << Opts.Gamma << ' ' << Seed << ' ' << Step
+        << ' ' << Opts.Shuffle << ' ' << Opts.MaxSteps << ' '
+        << Opts.BucketBytes << ' ' << TS.Optimizer.Lr << ' '
+        << TS.Optimizer.WeightDecay;
+  NNC_TRY(Opts.Group->checkSame(fnv1a(Setup.str()),
+                                "model, optimizer or training options"));
+  // Rank 0's parameters and optimizer state everywhere, as DDP starts.
+  for (const auto &V : TrainG.values()) {
+    if (!isStored(V->Kind) || V->Kind == Role::Constant)
+      continue;
+    std::vector<double> Values = TrainI->read(V.get());
+    NNC_TRY(Opts.Group->broadcast(Values));
+    TrainI->write(V.get(), Values);
+  }
+  return Status::success();
+}
+
+runtime::Dataset Trainer::shardOf(const runtime::Dataset &D) const {
+  if (ranks() == 1)
+    return D;
+  int64_t Begin = D.Count * rank() / ranks();
+  int64_t End = D.Count * (rank() + 1) / ranks();
+  runtime::Dataset S;
+  S.Count = End - Begin;
+  S.ExampleDims = D.ExampleDims;
+  S.PixelScale = D.PixelScale;
+  S.NumClasses = D.NumClasses;
+  S.ClassNames = D.ClassNames;
+  int64_t Size = D.exampleSize();
+  auto Part = [&](const auto &All, auto &Into, int64_t Per) {
+    if (!All.empty())
+      Into.assign(All.begin() + Begin * Per, All.begin() + End * Per);
+  };
+  Part(D.Pixels, S.Pixels, Size);
+  Part(D.Features, S.Features, Size);
+  Part(D.Targets, S.Targets, 1);
+  return S;
+}
+
+Status Trainer::sumOverRanks(double &LossTimesCount, double &Correct) const {
+  if (ranks() == 1)
+    return Status::success();
+  std::vector<double> Sums = {LossTimesCount, Correct};
+  NNC_TRY(Opts.Group->sum(Sums));
+  LossTimesCount = Sums[0];
+  Correct = Sums[1];
+  return Status::success();
+}
+
+Status Trainer::sumOverRanks(EvalResult &R) const {
+  std::vector<double> Sums = {R.Count ? R.Loss * double(R.Count) : 0,
+                              double(R.Correct), double(R.Count)};
+  Sums.insert(Sums.end(), R.Confusion.begin(), R.Confusion.end());
+  NNC_TRY(Opts.Group->sum(Sums));
+  R.Count = int64_t(Sums[2]);
+  R.Loss = Sums[0] / double(std::max<int64_t>(R.Count, 1));
+  R.Correct = int64_t(Sums[1]);
+  for (size_t I = 0; I < R.Confusion.size(); ++I)
+    R.Confusion[I] = int64_t(Sums[3 + I]);
+  R.Predictions.clear(); // each rank has its own part's alone
+  return Status::success();
+}
+
+} // namespace nnc::tools
