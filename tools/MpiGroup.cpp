@@ -52,19 +52,16 @@ public:
                  "broadcasting from rank 0");
   }
 
-  Status checkSame(uint64_t Hash, const char *What) override {
+  Expected<int64_t> firstDiffering(uint64_t Hash) override {
     std::vector<unsigned long long> All(static_cast<size_t>(Size));
     unsigned long long Mine = Hash;
     NNC_TRY(check(MPI_Allgather(&Mine, 1, MPI_UNSIGNED_LONG_LONG, All.data(), 1,
                                 MPI_UNSIGNED_LONG_LONG, MPI_COMM_WORLD),
-                  "comparing the ranks' setups"));
+                  "comparing the ranks"));
     for (int R = 1; R < Size; ++R)
       if (All[size_t(R)] != All[0])
-        return error("rank ", R, " has another ", What, " than rank 0 (hash ",
-                     All[size_t(R)], " against ", All[0],
-                     "): every rank must run the same command on the same "
-                     "model");
-    return Status::success();
+        return int64_t(R);
+    return int64_t(-1);
   }
 
   const nnc_collective *collective() override { return &Hook; }

@@ -25,9 +25,9 @@ public:
   virtual Status sum(std::vector<double> &Values) = 0;
   /// Rank 0's Values on every rank (the same length on all).
   virtual Status broadcast(std::vector<double> &Values) = 0;
-  /// Fails on every rank, naming the first rank that differs, unless
-  /// every rank passes the same Hash. What says what was hashed.
-  virtual Status checkSame(uint64_t Hash, const char *What) = 0;
+  /// The first rank whose Hash differs from rank 0's, or -1 when all
+  /// agree; the same answer on every rank.
+  virtual Expected<int64_t> firstDiffering(uint64_t Hash) = 0;
   /// The train step's gradient sums (runtime/nnc_runtime.h).
   virtual const nnc_collective *collective() = 0;
   /// Seconds spent in the collective's waits since the last call.

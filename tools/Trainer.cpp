@@ -196,6 +196,7 @@ Expected<bool> Trainer::endEpoch(int64_t Epoch, bool Partial,
                                  EpochTotals &Totals,
                                  const runtime::Dataset *Test,
                                  const runtime::Dataset *Val) {
+  NNC_TRY(syncRanks());
   EpochReport R{Epoch, Opts.Epochs, Totals.LossSum / double(Totals.Seen),
                 Totals.CorrectSum / double(Totals.Seen)};
   R.Seconds = seconds(Totals.Start);

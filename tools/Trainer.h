@@ -136,6 +136,9 @@ private:
   /// built, then the same setup and parameters on every rank.
   Status checkRankOptions() const;
   Status joinRanks();
+  /// At an epoch's end: rank 0's BatchNorm statistics everywhere, and a
+  /// check that every rank holds the same parameters.
+  Status syncRanks();
   /// This rank's part of D, for evaluation.
   runtime::Dataset shardOf(const runtime::Dataset &D) const;
   /// Loss times examples and right rows, summed over the ranks.

@@ -54,8 +54,14 @@ Status Trainer::joinRanks() {
         << ' ' << Opts.Shuffle << ' ' << Opts.MaxSteps << ' '
         << Opts.BucketBytes << ' ' << TS.Optimizer.Lr << ' '
         << TS.Optimizer.WeightDecay;
-  NNC_TRY(Opts.Group->checkSame(fnv1a(Setup.str()),
-                                "model, optimizer or training options"));
+  Expected<int64_t> Other = Opts.Group->firstDiffering(fnv1a(Setup.str()));
+  if (!Other.ok())
+    return Other.status();
+  if (*Other >= 0)
+    return error("rank ", *Other,
+                 " has another model, optimizer or "
+                 "training options than rank 0: every rank must run the same "
+                 "command on the same files");
   // Rank 0's parameters and optimizer state everywhere, as DDP starts.
   for (const auto &V : TrainG.values()) {
     if (!isStored(V->Kind) || V->Kind == Role::Constant)
@@ -64,6 +70,35 @@ Status Trainer::joinRanks() {
     NNC_TRY(Opts.Group->broadcast(Values));
     TrainI->write(V.get(), Values);
   }
+  return Status::success();
+}
+
+Status Trainer::syncRanks() {
+  if (ranks() == 1)
+    return Status::success();
+  // BatchNorm's running statistics follow each rank's own batches: rank
+  // 0's go everywhere, as DDP broadcasts its buffers. Optimizer state is
+  // the same on every rank already.
+  std::string Bits;
+  for (const auto &V : TrainG.values()) {
+    if (V->Kind == Role::State) {
+      std::vector<double> Values = TrainI->read(V.get());
+      NNC_TRY(Opts.Group->broadcast(Values));
+      TrainI->write(V.get(), Values);
+    } else if (V->Kind == Role::Parameter) {
+      std::vector<double> Values = TrainI->read(V.get());
+      Bits.append(reinterpret_cast<const char *>(Values.data()),
+                  Values.size() * sizeof(double));
+    }
+  }
+  // The same averaged gradients make the same parameters, bit for bit.
+  Expected<int64_t> Other = Opts.Group->firstDiffering(fnv1a(Bits));
+  if (!Other.ok())
+    return Other.status();
+  if (*Other >= 0)
+    return error("after step ", Step, ", rank ", *Other,
+                 "'s parameters differ from rank 0's: the ranks no longer "
+                 "train the same model");
   return Status::success();
 }
 

@@ -11,9 +11,13 @@
 #include "RunNnc.h"
 #include "frontend/ModelIO.h"
 
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <thread>
+#include <unistd.h>
 
 using namespace nnc;
 using namespace nnc::test;
@@ -37,15 +41,17 @@ Result runCommand(const std::string &Cmd) {
   return R;
 }
 
+/// Steps 0: no --max-steps.
 std::string trainArgs(const std::string &Model, const std::string &Save,
-                      const std::string &More = "", int Batch = 64) {
+                      const std::string &More = "", int Batch = 64,
+                      int Steps = 50) {
   return "train " + exampleModel(Model) +
          " --data fashion-mnist --limit-train 3200 --limit-test 100 "
          "--batch " +
          std::to_string(Batch) +
-         " --max-steps 50 --seed 3 --threads 1 --progress none "
-         "--no-cache --save " +
-         Save + " " + More;
+         (Steps ? " --max-steps " + std::to_string(Steps) : "") +
+         " --seed 3 --threads 1 --progress none --no-cache --save " + Save +
+         " " + More;
 }
 
 /// ||A - B|| / ||B|| over each stored tensor of the two checkpoints.
@@ -104,6 +110,97 @@ TEST(DataParallel, BatchNotSplittableOverTheRanksIsAUsageError) {
   EXPECT_TRUE(contains(R.Err, "--batch 63 must be a multiple of the 2 ranks"))
       << R.Err;
   EXPECT_FALSE(std::filesystem::exists(D.file("x.nnc")));
+}
+
+TEST(DataParallel, RanksWithOtherHyperParametersAreRefusedAtStartUp) {
+  // Open MPI's MPMD form: rank 0 and rank 1 run different commands.
+  TempDir D;
+  std::string Mpmd = MpiRun;
+  Mpmd.replace(Mpmd.find("-np 2"), 5, "-np 1");
+  Result R = runCommand(Mpmd + NNC_TOOL + " " +
+                        trainArgs("lenet5", D.file("x.nnc"), "--lr 0.001") +
+                        " : -np 1 " + NNC_TOOL + " " +
+                        trainArgs("lenet5", D.file("x.nnc"), "--lr 0.002"));
+  EXPECT_NE(R.Exit, 0);
+  EXPECT_TRUE(contains(R.Err, "rank 1 has another model, optimizer or "
+                              "training options than rank 0"))
+      << R.Err;
+  EXPECT_FALSE(std::filesystem::exists(D.file("x.nnc")));
+}
+
+TEST(DataParallel, ANonFiniteLossStopsEveryRankAtItsStep) {
+  TempDir D;
+  Result R = runCommand(std::string(MpiRun) + NNC_TOOL + " " +
+                        trainArgs("lenet5", D.file("x.nnc"), "--lr 1e30"));
+  EXPECT_NE(R.Exit, 0);
+  // Each rank sees the same summed loss and fails at the same step; the
+  // first to fail ends the others, maybe before they print.
+  EXPECT_TRUE(contains(R.Err, ": step ")) << R.Err;
+  EXPECT_TRUE(contains(R.Err, ": the loss is NaN") ||
+              contains(R.Err, ": the loss is infinite"))
+      << R.Err;
+  EXPECT_FALSE(std::filesystem::exists(D.file("x.nnc")));
+}
+
+/// The pids of Parent's children.
+std::vector<pid_t> childrenOf(pid_t Parent) {
+  std::vector<pid_t> Kids;
+  for (const auto &E : std::filesystem::directory_iterator("/proc")) {
+    std::string Name = E.path().filename();
+    if (Name.find_first_not_of("0123456789") != std::string::npos)
+      continue; // not a process
+    std::string Stat = readText(E.path().string() + "/stat");
+    size_t Close = Stat.rfind(')');
+    if (Close == std::string::npos)
+      continue;
+    // pid (comm) state ppid ...
+    long Ppid = std::strtol(Stat.c_str() + Close + 4, nullptr, 10);
+    if (Ppid == Parent)
+      Kids.push_back(pid_t(std::atol(Name.c_str())));
+  }
+  return Kids;
+}
+
+TEST(DataParallel, AKilledRankEndsTheRunNamingItWithinAMinute) {
+  TempDir D;
+  std::string Log = D.file("log.csv");
+  std::string Cmd =
+      std::string("exec env ") + MpiRun + NNC_TOOL + " " +
+      trainArgs("lenet5", D.file("x.nnc"),
+                "--epochs 1000 --log " + Log + " --log-every 1", 64, 0) +
+      " >" + D.file("out") + " 2>" + D.file("err");
+  pid_t Run = fork();
+  if (Run == 0) {
+    execl("/bin/sh", "sh", "-c", Cmd.c_str(), (char *)nullptr);
+    _exit(127);
+  }
+  // Training has begun once rank 0 logs a few steps.
+  auto Start = std::chrono::steady_clock::now();
+  auto Elapsed = [&] { return std::chrono::steady_clock::now() - Start; };
+  auto Logged = [&] {
+    std::string Text = readText(Log);
+    return std::count(Text.begin(), Text.end(), '\n');
+  };
+  while (Logged() < 5 && Elapsed() < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::vector<pid_t> Ranks = childrenOf(Run);
+  ASSERT_EQ(Ranks.size(), 2u) << readText(D.file("err"));
+  kill(std::max(Ranks[0], Ranks[1]), SIGKILL);
+  auto Killed = std::chrono::steady_clock::now();
+  int Status = 0;
+  while (waitpid(Run, &Status, WNOHANG) == 0 &&
+         std::chrono::steady_clock::now() - Killed < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (waitpid(Run, &Status, WNOHANG) == 0) {
+    kill(Run, SIGKILL);
+    waitpid(Run, &Status, 0);
+    FAIL() << "the other rank still ran a minute after one was killed";
+  }
+  EXPECT_FALSE(WIFEXITED(Status) && WEXITSTATUS(Status) == 0);
+  std::string Err = readText(D.file("err"));
+  EXPECT_TRUE(contains(Err, "rank")) << Err;
+  EXPECT_TRUE(contains(Err, "signal 9")) << Err;
+  EXPECT_TRUE(childrenOf(Run).empty());
 }
 
 TEST(DataParallel, BadModeIsAUsageError) {
