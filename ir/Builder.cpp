@@ -94,4 +94,13 @@ void Builder::entry(std::string Name, std::vector<Value *> Inputs,
       {std::move(Name), std::move(Inputs), std::move(Outputs)});
 }
 
+Attributes allReduceWaitAttrs(const std::vector<Value *> &Like) {
+  std::vector<int64_t> Dims, Ranks;
+  for (const Value *V : Like) {
+    Dims.insert(Dims.end(), V->Type.Dims.begin(), V->Type.Dims.end());
+    Ranks.push_back(V->Type.rank());
+  }
+  return attrs({{"dims", Dims}, {"ranks", Ranks}});
+}
+
 } // namespace nnc::ir

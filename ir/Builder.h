@@ -63,4 +63,8 @@ attrs(std::initializer_list<std::pair<std::string, AttrValue>> L) {
   return A;
 }
 
+/// AllReduceWait's attributes for outputs shaped as Like's values
+/// (ir/ops/Collective.cpp): their dimensions one after another, and ranks.
+Attributes allReduceWaitAttrs(const std::vector<Value *> &Like);
+
 } // namespace nnc::ir

@@ -33,6 +33,7 @@ Rule ruleFor(OpKind K) {
     registerPooling();
     registerLayout();
     registerRecurrent();
+    registerCollective();
     registerNotDifferentiable();
     Building = nullptr;
     return T;

@@ -23,6 +23,11 @@ struct DataParallel {
   int64_t Ranks = 1;
   /// A bucket closes once it holds at least this many bytes.
   int64_t BucketBytes = 1 << 20;
+  /// PyTorch's SyncBatchNorm: a training BatchNorm normalizes with the
+  /// statistics of the whole global batch, not the rank's share of it.
+  /// LocalBatch is each rank's batch, for the unbiased running variance.
+  bool SyncBatchNorm = false;
+  int64_t LocalBatch = 0;
 };
 
 /// Replaces the gradient of each (parameter, gradient) pair by its mean
@@ -31,6 +36,14 @@ struct DataParallel {
 Status
 averageGradients(ir::Graph &G, const DataParallel &D,
                  std::vector<std::pair<ir::Value *, ir::Value *>> &Grads);
+
+/// With D.SyncBatchNorm, each BatchNormTrain becomes its math over the
+/// global batch: the mean over the ranks of each rank's channel means, then
+/// of its mean squared deviations from that, then the normalization and
+/// the running statistics as pointwise ops. Autodiff differentiates it
+/// (through the ranks: passes/grad/Collective.cpp). Runs after the training
+/// lowering.
+Status synchronizeBatchNorm(ir::Graph &G, const DataParallel &D);
 
 /// Moves each AllReduceStart right after the node computing its last
 /// gradient and each AllReduceWait right before the first node reading

@@ -68,6 +68,7 @@ Expected<TrainStep> buildTrainStep(Graph &G, bool BatchStatistics,
     NNC_TRY(useRunningStatistics(G));
   NNC_TRY(lowerForTraining(G, Updates, /*LowerDropout=*/true,
                            /*LowerBatchNorm=*/BatchStatistics));
+  NNC_TRY(synchronizeBatchNorm(G, Parallel));
   NNC_TRY(observe(Obs, TrainStepSteps[0], G));
 
   std::vector<const Value *> Fed;

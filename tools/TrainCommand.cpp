@@ -86,7 +86,10 @@ const CommandSpec TrainSpec = {
           "auto (default: on when started by mpirun -np N), on or off; on: "
           "data-parallel over the MPI ranks, --batch the global batch"},
          {"--bucket-mb", "X",
-          "data-parallel: megabytes of gradients summed at once (default 1)"}}),
+          "data-parallel: megabytes of gradients summed at once (default 1)"},
+         {"--sync-bn", "",
+          "data-parallel: BatchNorm on the global batch's statistics "
+          "(PyTorch's SyncBatchNorm), not each rank's"}}),
     1,
     1};
 
@@ -358,6 +361,7 @@ Expected<std::unique_ptr<RankGroup>> joinRanks(const Args &A, TrainOptions &O) {
                         *Mb);
     O.BucketBytes = std::max<int64_t>(1, int64_t(*Mb * 1048576));
   }
+  O.SyncBatchNorm = A.has("--sync-bn");
   if (Mode == "off" || (Mode == "auto" && !launchedByMpi()))
     return std::unique_ptr<RankGroup>();
   return joinMpiWorld();

@@ -73,7 +73,9 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
   // running statistics, which train_step moves, as PyTorch's eval().
   NNC_TRY(passes::useRunningStatistics(T->Base));
   Expected<backend::TrainingGraph> TG = backend::buildTrainingGraph(
-      T->Base, /*BatchStatistics=*/true, {T->ranks(), Options.BucketBytes});
+      T->Base, /*BatchStatistics=*/true,
+      {T->ranks(), Options.BucketBytes, Options.SyncBatchNorm,
+       T->localBatch()});
   if (!TG.ok())
     return TG.status();
   T->TrainG = std::move(TG->Graph);

@@ -65,6 +65,9 @@ struct TrainOptions {
   /// over the ranks; rank 0 alone saves.
   RankGroup *Group = nullptr;
   int64_t BucketBytes = 1 << 20;
+  /// BatchNorm on the global batch's statistics (PyTorch's SyncBatchNorm)
+  /// rather than each rank's.
+  bool SyncBatchNorm = false;
 };
 
 struct StepReport {

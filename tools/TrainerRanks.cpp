@@ -52,7 +52,8 @@ Status Trainer::joinRanks() {
   Setup << Opts.Epochs << ' ' << Opts.Batch << ' ' << Opts.Schedule << ' '
         << Opts.StepSize << ' ' << Opts.Gamma << ' ' << Seed << ' ' << Step
         << ' ' << Opts.Shuffle << ' ' << Opts.MaxSteps << ' '
-        << Opts.BucketBytes << ' ' << TS.Optimizer.Lr << ' '
+        << Opts.BucketBytes << ' ' << Opts.SyncBatchNorm << ' '
+        << TS.Optimizer.Lr << ' '
         << TS.Optimizer.WeightDecay;
   Expected<int64_t> Other = Opts.Group->firstDiffering(fnv1a(Setup.str()));
   if (!Other.ok())

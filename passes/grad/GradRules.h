@@ -41,6 +41,7 @@ void registerContraction();
 void registerPooling();
 void registerLayout();
 void registerRecurrent();
+void registerCollective();
 void registerNotDifferentiable();
 
 } // namespace nnc::passes::grad

@@ -27,9 +27,7 @@ void registerNotDifferentiable() {
         OpKind::PadGrad, OpKind::LossGrad, OpKind::NllLossGrad,
         OpKind::RnnGrad, OpKind::GruGrad, OpKind::LstmGrad})
     notDifferentiable(K);
-  // Collectives and optimizer updates come after the gradient.
-  for (OpKind K : {OpKind::AllReduceStart, OpKind::AllReduceWait})
-    notDifferentiable(K);
+  // Optimizer updates come after the gradient.
   for (OpKind K :
        {OpKind::SgdUpdate, OpKind::AdagradUpdate, OpKind::AdadeltaUpdate,
         OpKind::RmspropUpdate, OpKind::AdamUpdate, OpKind::OnnxAdagrad,

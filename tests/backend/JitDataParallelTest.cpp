@@ -102,6 +102,67 @@ TEST(JitDataParallel, TwinRanksTrainAsOneProcess) {
   }
 }
 
+TEST(JitDataParallel, SynchronizedBatchNormOnTwinRanksIsBatchNorm) {
+  // The global batch is the local one twice: its statistics are the
+  // local ones, and the decomposed BatchNorm (differentiated through the
+  // ranks) trains as the fused kernel does, to rounding; the running
+  // variance's unbiasing counts the twice-as-large batch. Without dropout,
+  // whose masks follow the nodes' places in the graph, and with momentum
+  // SGD: Adam's first step is lr * sign(g), and the conv biases under the
+  // BatchNorms have gradients that are rounding noise.
+  Graph One = load("convbn"), Two = load("convbn"), Plain = load("convbn");
+  for (Graph *G : {&One, &Two}) {
+    for (const auto &N : G->nodes())
+      if (N->Op == OpKind::Dropout)
+        N->Attrs.set("ratio", 0.0);
+    G->Training->Optimizer = OptimizerConfig();
+    G->Training->Optimizer.Kind = OptimizerKind::Momentum;
+    G->Training->Optimizer.Momentum = 0.9;
+  }
+  ASSERT_OK(passes::buildTrainStep(One));
+  ASSERT_OK(passes::buildTrainStep(Two, true, nullptr, {2, 4096, true, 16}));
+  ASSERT_OK(passes::buildTrainStep(Plain, true, nullptr, {2, 4096}));
+  EXPECT_EQ(count(Two, OpKind::BatchNormTrain), 0);
+  // Per BatchNorm: mean and variance forward, their gradients backward;
+  // then the gradient buckets.
+  EXPECT_EQ(count(Two, OpKind::AllReduceStart),
+            count(One, OpKind::BatchNormTrain) * 4 +
+                count(Plain, OpKind::AllReduceStart));
+  TwinRanks Twins;
+  auto A = engineWith(One, nullptr);
+  auto B = engineWith(Two, &Twins.Hook);
+  ASSERT_TRUE(A && B);
+  interp::Options O;
+  O.Training = true;
+  Expected<interp::TensorMap> RA = A->run("train_step", stepInputs(One), O);
+  Expected<interp::TensorMap> RB = B->run("train_step", stepInputs(Two), O);
+  ASSERT_OK(RA);
+  ASSERT_OK(RB);
+  EXPECT_TRUE(Twins.Pending.empty());
+  for (const auto &[Name, T] : *RA)
+    EXPECT_LT(relativeError(RB->at(Name), T), 1e-5) << Name;
+  for (const auto &V : One.values())
+    if (isStored(V->Kind)) {
+      Tensor Want(V->Type.Elt, V->Type.Dims, A->read(V.get()));
+      Tensor Got(V->Type.Elt, V->Type.Dims, B->read(Two.findValue(V->Name)));
+      // Floor: the conv biases' gradients are zero but for rounding.
+      EXPECT_LT(relativeError(Got, Want, 1e-2), 1e-4) << V->Name;
+    }
+}
+
+TEST(JitDataParallel, SynchronizedBatchNormMatchesTheInterpreter) {
+  Graph G = load("convbn");
+  ASSERT_OK(passes::buildTrainStep(G, true, nullptr, {2, 1 << 20, true, 4}));
+  auto Jit = makeEngine(G, backend::EngineKind::Jit, 1);
+  auto Ref = makeEngine(G, backend::EngineKind::Interp);
+  ASSERT_TRUE(Jit && Ref);
+  interp::Options O;
+  O.Training = true;
+  interp::TensorMap Feed = inputsFor(*G.findEntry("train_step"), 4, 9);
+  Feed["train.step"] = tensor({}, {1});
+  expectEnginesAgree(*Jit, *Ref, "train_step", Feed, 1e-4, O);
+}
+
 TEST(JitDataParallel, StartsFollowTheirGradientsAndWaitsPrecedeTheUpdates) {
   Graph G = load("lenet5");
   ASSERT_OK(passes::buildTrainStep(G, true, nullptr, {2, 4096}));
