@@ -31,7 +31,13 @@ const CommandSpec CompileSpec = {
          {"--prefix", "NAME",
           "prefix of every exported symbol (default: NAME of -o)"},
          {"--weights-file", "",
-          "write the weights to OUT/NAME.weights instead of the object"}},
+          "write the weights to OUT/NAME.weights instead of the object"},
+         {"--ranks", "N",
+          "train_step for data-parallel training over N processes: its "
+          "gradients are averaged through exec->collective "
+          "(runtime/nnc_runtime.h); --batch is each rank's"},
+         {"--sync-bn", "",
+          "with --ranks: BatchNorm on the global batch's statistics"}},
         CompiledCode | NoFuse | FuseList | VerboseOutput),
     1,
     1};
@@ -80,6 +86,14 @@ Status runCompile(const Args &A) {
   Expected<int64_t> Batch = A.getInt("--batch", 1);
   if (!Batch.ok())
     return Batch.status();
+  Expected<int64_t> Ranks = A.getInt("--ranks", 1);
+  if (!Ranks.ok())
+    return Ranks.status();
+  if (*Ranks < 1)
+    return usageError("nnc compile: --ranks must be >= 1, found ", *Ranks);
+  if (A.has("--sync-bn") && *Ranks == 1)
+    return usageError("nnc compile: --sync-bn needs --ranks above 1");
+  passes::DataParallel Parallel{*Ranks, 1 << 20, A.has("--sync-bn"), *Batch};
   std::vector<std::string> Entries = splitList(A.get("--entry", "infer"));
   if (Entries.empty())
     return usageError("nnc compile: --entry names no entry point");
@@ -93,6 +107,7 @@ Status runCompile(const Args &A) {
     O.Entries = Entries;
     O.Batch = *Batch;
     O.Engine = *EO;
+    O.Parallel = Parallel;
     Expected<backend::CompiledProgram> P = backend::compile(*G, O);
     if (!P.ok())
       return P.status().withPrefix(Path);
@@ -116,6 +131,7 @@ Status runCompile(const Args &A) {
   O.Entries = Entries;
   O.Batch = *Batch;
   O.Engine = *EO;
+  O.Parallel = Parallel;
   O.WeightsInFile = A.has("--weights-file");
   O.Source = Path;
   Expected<backend::AotResult> R = backend::compileAot(*G, O);

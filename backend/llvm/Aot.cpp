@@ -155,6 +155,7 @@ Expected<AotResult> compileAot(const Graph &G, const AotOptions &O) {
   CO.Entries = O.Entries;
   CO.Batch = O.Batch;
   CO.Engine = EO;
+  CO.Parallel = O.Parallel;
   CO.StopAfter = "optimizer";
   Expected<CompiledProgram> P = compile(G, CO);
   if (!P.ok())

@@ -28,6 +28,9 @@ struct AotOptions {
   /// picks one at run time (AotDispatch.h); "" is this machine.
   EngineOptions Engine;
   static constexpr int64_t DefaultThreads = 4;
+  /// A train_step for data-parallel training (passes/DataParallel.h): the
+  /// app passes the collective in nnc_exec.
+  passes::DataParallel Parallel;
   /// Weights go to a side file instead of the object.
   bool WeightsInFile = false;
   std::string Source; // the model file, for the header's comment

@@ -431,6 +431,33 @@ TEST(Aot, TrainStepObjectMatchesTheJitAfter100Steps) {
   }
 }
 
+TEST(Aot, DataParallelTrainStepTakesTheAppsCollective) {
+  // --ranks 2: the object averages its gradients through the collective
+  // the app passes in nnc_exec; an app standing in for two ranks with the
+  // same batches ends with the single-process object's state, bit for bit.
+  // The object still links with libm and libpthread alone: no MPI.
+  TempDir D;
+  std::string States[2];
+  for (int Ranks : {1, 2}) {
+    std::string Dir = D.file("ranks" + std::to_string(Ranks));
+    ASSERT_EQ(shell("mkdir -p " + Dir), 0);
+    ASSERT_EQ(shell(tool() + " compile " + model("lenet5") +
+                    " --aot --prefix lenet5t -o " + Dir +
+                    "/lenet5t --entry train_step --batch 8 --threads 2"
+                    " --ranks " +
+                    std::to_string(Ranks)),
+              0);
+    ASSERT_EQ(shell("cc -O2 -I" + Dir + (Ranks == 2 ? " -DTWIN_RANKS " : " ") +
+                    source("tests/tools/aot/train_steps.c") + " " + Dir +
+                    "/lenet5t.o -lm -lpthread -o " + Dir + "/app"),
+              0);
+    ASSERT_EQ(shell(Dir + "/app " + Dir + "/state.bin"), 0);
+    States[Ranks - 1] = readText(Dir + "/state.bin");
+  }
+  ASSERT_FALSE(States[0].empty());
+  EXPECT_TRUE(States[0] == States[1]);
+}
+
 TEST(Aot, HeadersCompileStrictlyWhateverTheTensorNames) {
   // Names that sanitize alike (fc1.w, fc1_w), a keyword and the header's
   // own parameter names, and two prefixes that differ only in case.

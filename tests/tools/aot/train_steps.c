@@ -1,7 +1,10 @@
 /* 100 training steps of LeNet-5 through the AOT train_step on synthetic
  * batches (the same the test feeds the JIT), then the whole state written
  * to the file named by argv[1]. Kernel tasks run on the app's own threads
- * through a parallel_for hook (one pthread per task). */
+ * through a parallel_for hook (one pthread per task). With TWIN_RANKS, the
+ * object was compiled with --ranks 2 and the app's collective stands in
+ * for two ranks holding the same batch: each sum is twice the value, so
+ * the mean is the single-process gradient. */
 #include "lenet5t.h"
 
 #include <pthread.h>
@@ -40,6 +43,26 @@ static void parallelFor(void *Pool, int64_t Count, nnc_task_fn Body,
     pthread_join(Threads[I], NULL);
 }
 
+#ifdef TWIN_RANKS
+static int Pending;
+
+static int twinStart(void *Comm, float *Data, int64_t Count) {
+  (void)Comm;
+  for (int64_t I = 0; I < Count; ++I)
+    Data[I] *= 2;
+  ++Pending;
+  return 0;
+}
+
+static int twinWait(void *Comm, float *Data) {
+  (void)Comm;
+  (void)Data;
+  return Pending-- > 0 ? 0 : 1;
+}
+
+static const nnc_collective Twins = {twinStart, twinWait, NULL, 2};
+#endif
+
 int main(int Argc, char **Argv) {
   if (Argc < 2)
     return 2;
@@ -54,11 +77,18 @@ int main(int Argc, char **Argv) {
       Image[I] = (float)((I * 7 + Step * 13) % 97) / 97.0f;
     for (int I = 0; I < N; ++I)
       Label[I] = (I * 3 + Step) % 10;
-    nnc_exec Exec = {parallelFor, NULL, 2, (uint64_t)Step};
+    nnc_exec Exec = {parallelFor, NULL, 2, (uint64_t)Step, NULL};
+#ifdef TWIN_RANKS
+    Exec.collective = &Twins;
+#endif
     if (lenet5t_train_step(State, Image, Label, 1e-3f, 0.0f, (float)Step,
                            &Loss, &Correct, Arena, &Exec) != 0)
       return 1;
   }
+#ifdef TWIN_RANKS
+  if (Pending != 0)
+    return 1;
+#endif
   FILE *F = fopen(Argv[1], "wb");
   if (!F || fwrite(State, 1, LENET5T_STATE_BYTES, F) != LENET5T_STATE_BYTES)
     return 1;
