@@ -89,7 +89,10 @@ const CommandSpec TrainSpec = {
           "data-parallel: megabytes of gradients summed at once (default 1)"},
          {"--sync-bn", "",
           "data-parallel: BatchNorm on the global batch's statistics "
-          "(PyTorch's SyncBatchNorm), not each rank's"}}),
+          "(PyTorch's SyncBatchNorm), not each rank's"},
+         {"--check-ranks", "",
+          "data-parallel: check that the ranks' parameters are bit-identical "
+          "after every step (default: after every epoch)"}}),
     1,
     1};
 
@@ -362,6 +365,7 @@ Expected<std::unique_ptr<RankGroup>> joinRanks(const Args &A, TrainOptions &O) {
     O.BucketBytes = std::max<int64_t>(1, int64_t(*Mb * 1048576));
   }
   O.SyncBatchNorm = A.has("--sync-bn");
+  O.CheckRanksEveryStep = A.has("--check-ranks");
   if (Mode == "off" || (Mode == "auto" && !launchedByMpi()))
     return std::unique_ptr<RankGroup>();
   return joinMpiWorld();

@@ -72,10 +72,10 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(Graph Model,
   // A training-mode export's BatchNorm evaluates (and is saved) on its
   // running statistics, which train_step moves, as PyTorch's eval().
   NNC_TRY(passes::useRunningStatistics(T->Base));
-  Expected<backend::TrainingGraph> TG = backend::buildTrainingGraph(
-      T->Base, /*BatchStatistics=*/true,
-      {T->ranks(), Options.BucketBytes, Options.SyncBatchNorm,
-       T->localBatch()});
+  Expected<backend::TrainingGraph> TG =
+      backend::buildTrainingGraph(T->Base, /*BatchStatistics=*/true,
+                                  {T->ranks(), Options.BucketBytes,
+                                   Options.SyncBatchNorm, T->localBatch()});
   if (!TG.ok())
     return TG.status();
   T->TrainG = std::move(TG->Graph);
@@ -294,6 +294,8 @@ Status Trainer::train(const runtime::Dataset &Data,
     ++Totals.Steps;
     if (Opts.Group)
       Totals.WaitSeconds += Opts.Group->takeWaitSeconds();
+    if (Opts.CheckRanksEveryStep)
+      NNC_TRY(checkRanksAgree());
     Totals.LastLr = Lr;
     ++Step;
     // The steps still to run in this epoch: --max-steps may end it early.

@@ -68,6 +68,9 @@ struct TrainOptions {
   /// BatchNorm on the global batch's statistics (PyTorch's SyncBatchNorm)
   /// rather than each rank's.
   bool SyncBatchNorm = false;
+  /// Compare the ranks' parameters after every step, not only at the end
+  /// of each epoch.
+  bool CheckRanksEveryStep = false;
 };
 
 struct StepReport {
@@ -142,6 +145,8 @@ private:
   /// At an epoch's end: rank 0's BatchNorm statistics everywhere, and a
   /// check that every rank holds the same parameters.
   Status syncRanks();
+  /// Fails unless every rank holds the same parameters, bit for bit.
+  Status checkRanksAgree();
   /// This rank's part of D, for evaluation.
   runtime::Dataset shardOf(const runtime::Dataset &D) const;
   /// Loss times examples and right rows, summed over the ranks.

@@ -53,8 +53,7 @@ Status Trainer::joinRanks() {
         << Opts.StepSize << ' ' << Opts.Gamma << ' ' << Seed << ' ' << Step
         << ' ' << Opts.Shuffle << ' ' << Opts.MaxSteps << ' '
         << Opts.BucketBytes << ' ' << Opts.SyncBatchNorm << ' '
-        << TS.Optimizer.Lr << ' '
-        << TS.Optimizer.WeightDecay;
+        << TS.Optimizer.Lr << ' ' << TS.Optimizer.WeightDecay;
   Expected<int64_t> Other = Opts.Group->firstDiffering(fnv1a(Setup.str()));
   if (!Other.ok())
     return Other.status();
@@ -80,19 +79,26 @@ Status Trainer::syncRanks() {
   // BatchNorm's running statistics follow each rank's own batches: rank
   // 0's go everywhere, as DDP broadcasts its buffers. Optimizer state is
   // the same on every rank already.
-  std::string Bits;
-  for (const auto &V : TrainG.values()) {
+  for (const auto &V : TrainG.values())
     if (V->Kind == Role::State) {
       std::vector<double> Values = TrainI->read(V.get());
       NNC_TRY(Opts.Group->broadcast(Values));
       TrainI->write(V.get(), Values);
-    } else if (V->Kind == Role::Parameter) {
+    }
+  return checkRanksAgree();
+}
+
+Status Trainer::checkRanksAgree() {
+  if (ranks() == 1)
+    return Status::success();
+  // The same averaged gradients make the same parameters, bit for bit.
+  std::string Bits;
+  for (const auto &V : TrainG.values())
+    if (V->Kind == Role::Parameter) {
       std::vector<double> Values = TrainI->read(V.get());
       Bits.append(reinterpret_cast<const char *>(Values.data()),
                   Values.size() * sizeof(double));
     }
-  }
-  // The same averaged gradients make the same parameters, bit for bit.
   Expected<int64_t> Other = Opts.Group->firstDiffering(fnv1a(Bits));
   if (!Other.ok())
     return Other.status();

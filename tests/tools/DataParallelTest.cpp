@@ -1,6 +1,7 @@
 // mpirun -np 2 nnc train against one process on the same global batch:
-// the parameters agree to float summation order; and the data-parallel
-// run's own errors. CI runs these as root and with 2 cores, hence
+// the parameters agree to float summation order (and across the ranks, bit
+// for bit, after every step: --check-ranks); and the data-parallel run's
+// own errors. CI runs these as root and with 2 cores, hence
 // --oversubscribe and Open MPI's run-as-root variables; containers may
 // forbid the cross-process memory copies of Open MPI's shared-memory
 // transport, hence single_copy_mechanism none. Open MPI's own allocations
@@ -91,8 +92,9 @@ TEST(DataParallel, TwoRanksTrainAsOneProcessOnTheGlobalBatch) {
   Result Single = runNnc(trainArgs("lenet5", One, "--distributed off"));
   ASSERT_EQ(Single.Exit, 0) << Single.Err;
   // Small buckets: several starts and waits in flight at once.
-  Result Ranks = runCommand(std::string(MpiRun) + NNC_TOOL + " " +
-                            trainArgs("lenet5", Two, "--bucket-mb 0.05 -v"));
+  Result Ranks =
+      runCommand(std::string(MpiRun) + NNC_TOOL + " " +
+                 trainArgs("lenet5", Two, "--bucket-mb 0.05 -v --check-ranks"));
   ASSERT_EQ(Ranks.Exit, 0) << Ranks.Out << Ranks.Err;
   EXPECT_TRUE(contains(Ranks.Out, "batch 64 over 2 ranks")) << Ranks.Out;
   EXPECT_TRUE(contains(Ranks.Out, "a step for the gradients' sums"))
