@@ -138,6 +138,25 @@ TEST(DataParallel, SyncBatchNormOnTwoRanksTrainsAsOneProcess) {
   expectSameParameters(Two, One, 1e-5, 1e-6);
 }
 
+TEST(DataParallel, ResumedOnTheSameRanksEqualsUninterrupted) {
+  // convbn: each rank's dropout masks and BatchNorm statistics, and rank
+  // 0's checkpoint, which every rank resumes from.
+  TempDir D;
+  auto Run = [&](const std::string &Save, const std::string &More) {
+    return runCommand(std::string(MpiRun) + NNC_TOOL + " " +
+                      trainArgs("convbn", Save, "--epochs 2 " + More, 64, 0));
+  };
+  std::string Full = D.file("full.nnc"), Half = D.file("half.nnc"),
+              Resumed = D.file("resumed.nnc");
+  Result A = Run(Full, "");
+  ASSERT_EQ(A.Exit, 0) << A.Err;
+  Result B = Run(Half, "--max-steps 70"); // inside the second epoch
+  ASSERT_EQ(B.Exit, 0) << B.Err;
+  Result C = Run(Resumed, "--resume " + Half);
+  ASSERT_EQ(C.Exit, 0) << C.Err;
+  EXPECT_TRUE(readText(Full) == readText(Resumed));
+}
+
 TEST(DataParallel, BatchNotSplittableOverTheRanksIsAUsageError) {
   TempDir D;
   Result R = runCommand(std::string(MpiRun) + NNC_TOOL + " " +
