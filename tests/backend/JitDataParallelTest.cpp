@@ -62,6 +62,27 @@ interp::TensorMap stepInputs(const Graph &G) {
   return Feed;
 }
 
+/// One train step of One in one process and of Two on Twins' ranks, from
+/// the same inputs: the engines, for their stored values, and the outputs.
+struct TwoSteps {
+  std::unique_ptr<backend::Engine> A, B;
+  interp::TensorMap OutA, OutB;
+};
+
+void runTwoSteps(Graph &One, Graph &Two, TwinRanks &Twins, TwoSteps &S) {
+  S.A = engineWith(One, nullptr);
+  S.B = engineWith(Two, &Twins.Hook);
+  ASSERT_TRUE(S.A && S.B);
+  interp::Options O;
+  O.Training = true;
+  Expected<interp::TensorMap> RA = S.A->run("train_step", stepInputs(One), O);
+  Expected<interp::TensorMap> RB = S.B->run("train_step", stepInputs(Two), O);
+  ASSERT_OK(RA);
+  ASSERT_OK(RB);
+  S.OutA = *RA;
+  S.OutB = *RB;
+}
+
 int count(const Graph &G, OpKind K) {
   int N = 0;
   for (const auto &Node : G.nodes())
@@ -81,24 +102,18 @@ TEST(JitDataParallel, TwinRanksTrainAsOneProcess) {
     EXPECT_GT(Buckets, 2);
     EXPECT_EQ(count(Two, OpKind::AllReduceWait), Buckets);
     TwinRanks Twins;
-    auto A = engineWith(One, nullptr);
-    auto B = engineWith(Two, &Twins.Hook);
-    ASSERT_TRUE(A && B);
-    interp::Options O;
-    O.Training = true;
-    Expected<interp::TensorMap> RA = A->run("train_step", stepInputs(One), O);
-    Expected<interp::TensorMap> RB = B->run("train_step", stepInputs(Two), O);
-    ASSERT_OK(RA);
-    ASSERT_OK(RB);
+    TwoSteps S;
+    ASSERT_NO_FATAL_FAILURE(runTwoSteps(One, Two, Twins, S));
     EXPECT_EQ(Twins.Starts, Buckets);
     EXPECT_EQ(Twins.Waits, Buckets);
     EXPECT_TRUE(Twins.Pending.empty());
     EXPECT_GT(Twins.MaxInFlight, 1); // starts do not wait for each other
-    for (const auto &[Name, T] : *RA)
-      EXPECT_EQ(T.Data, RB->at(Name).Data) << Name;
+    for (const auto &[Name, T] : S.OutA)
+      EXPECT_EQ(T.Data, S.OutB.at(Name).Data) << Name;
     for (const auto &V : One.values())
       if (isStored(V->Kind))
-        EXPECT_EQ(A->read(V.get()), B->read(Two.findValue(V->Name))) << V->Name;
+        EXPECT_EQ(S.A->read(V.get()), S.B->read(Two.findValue(V->Name)))
+            << V->Name;
   }
 }
 
@@ -129,22 +144,15 @@ TEST(JitDataParallel, SynchronizedBatchNormOnTwinRanksIsBatchNorm) {
             count(One, OpKind::BatchNormTrain) * 4 +
                 count(Plain, OpKind::AllReduceStart));
   TwinRanks Twins;
-  auto A = engineWith(One, nullptr);
-  auto B = engineWith(Two, &Twins.Hook);
-  ASSERT_TRUE(A && B);
-  interp::Options O;
-  O.Training = true;
-  Expected<interp::TensorMap> RA = A->run("train_step", stepInputs(One), O);
-  Expected<interp::TensorMap> RB = B->run("train_step", stepInputs(Two), O);
-  ASSERT_OK(RA);
-  ASSERT_OK(RB);
+  TwoSteps S;
+  ASSERT_NO_FATAL_FAILURE(runTwoSteps(One, Two, Twins, S));
   EXPECT_TRUE(Twins.Pending.empty());
-  for (const auto &[Name, T] : *RA)
-    EXPECT_LT(relativeError(RB->at(Name), T), 1e-5) << Name;
+  for (const auto &[Name, T] : S.OutA)
+    EXPECT_LT(relativeError(S.OutB.at(Name), T), 1e-5) << Name;
   for (const auto &V : One.values())
     if (isStored(V->Kind)) {
-      Tensor Want(V->Type.Elt, V->Type.Dims, A->read(V.get()));
-      Tensor Got(V->Type.Elt, V->Type.Dims, B->read(Two.findValue(V->Name)));
+      Tensor Want(V->Type.Elt, V->Type.Dims, S.A->read(V.get()));
+      Tensor Got(V->Type.Elt, V->Type.Dims, S.B->read(Two.findValue(V->Name)));
       // Floor: the conv biases' gradients are zero but for rounding.
       EXPECT_LT(relativeError(Got, Want, 1e-2), 1e-4) << V->Name;
     }
