@@ -90,10 +90,11 @@ private:
     // MPI moves a non-blocking collective on inside MPI calls: let the
     // buckets started earlier progress while this one begins.
     for (auto &[D, Q] : G->Pending) {
-      int Done = 0;
-      MPI_Test(&Q, &Done, MPI_STATUS_IGNORE);
-      if (Done)
-        G->Finished[D] = true;
+      if (G->Finished.count(D))
+        continue;
+      int Done = 0, Rc = MPI_Test(&Q, &Done, MPI_STATUS_IGNORE);
+      if (Done || Rc != MPI_SUCCESS)
+        G->Finished[D] = Rc;
     }
     return 0;
   }
@@ -104,8 +105,12 @@ private:
     if (It == G->Pending.end())
       return 1;
     auto Begin = std::chrono::steady_clock::now();
-    int Rc = G->Finished.erase(Data) ? MPI_SUCCESS
-                                     : MPI_Wait(&It->second, MPI_STATUS_IGNORE);
+    auto Done = G->Finished.find(Data);
+    int Rc = Done != G->Finished.end()
+                 ? Done->second
+                 : MPI_Wait(&It->second, MPI_STATUS_IGNORE);
+    if (Done != G->Finished.end())
+      G->Finished.erase(Done);
     G->WaitSeconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - Begin)
             .count();
@@ -116,7 +121,8 @@ private:
   int Rank, Size;
   nnc_collective Hook{};
   std::map<const float *, MPI_Request> Pending;
-  std::map<const float *, bool> Finished;
+  /// Buckets MPI_Test found finished (or failed), with its return code.
+  std::map<const float *, int> Finished;
   double WaitSeconds = 0;
 };
 

@@ -329,6 +329,7 @@ Status Trainer::train(const runtime::Dataset &Data,
 Status Trainer::prepareTraining(const runtime::Dataset &Data,
                                 const runtime::Dataset *Test,
                                 const runtime::Dataset *Val) {
+  NNC_TRY(checkSameData(Data, Test, Val));
   // The evaluation compiles on another thread from here on: while
   // train_step's compile finishes, then beside the first steps. It touches
   // only Base and EvalI.

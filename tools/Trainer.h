@@ -147,6 +147,10 @@ private:
   Status syncRanks();
   /// Fails unless every rank holds the same parameters, bit for bit.
   Status checkRanksAgree();
+  /// That every rank trains on the same data sets, augmented alike.
+  Status checkSameData(const runtime::Dataset &Data,
+                       const runtime::Dataset *Test,
+                       const runtime::Dataset *Val) const;
   /// This rank's part of D, for evaluation.
   runtime::Dataset shardOf(const runtime::Dataset &D) const;
   /// Loss times examples and right rows, summed over the ranks.

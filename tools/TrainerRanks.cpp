@@ -53,6 +53,7 @@ Status Trainer::joinRanks() {
         << Opts.StepSize << ' ' << Opts.Gamma << ' ' << Seed << ' ' << Step
         << ' ' << Opts.Shuffle << ' ' << Opts.MaxSteps << ' '
         << Opts.BucketBytes << ' ' << Opts.SyncBatchNorm << ' '
+        << Opts.CheckRanksEveryStep << ' ' << Opts.EarlyStop << ' '
         << TS.Optimizer.Lr << ' ' << TS.Optimizer.WeightDecay;
   Expected<int64_t> Other = Opts.Group->firstDiffering(fnv1a(Setup.str()));
   if (!Other.ok())
@@ -70,6 +71,29 @@ Status Trainer::joinRanks() {
     NNC_TRY(Opts.Group->broadcast(Values));
     TrainI->write(V.get(), Values);
   }
+  return Status::success();
+}
+
+Status Trainer::checkSameData(const runtime::Dataset &Data,
+                              const runtime::Dataset *Test,
+                              const runtime::Dataset *Val) const {
+  if (ranks() == 1)
+    return Status::success();
+  // The sets' sizes fix the steps and the evaluations every rank takes
+  // part in; the augmentation, what each rank draws.
+  std::ostringstream Setup;
+  const runtime::Augmentation &A = Opts.Augment;
+  Setup << Data.Count << ' ' << (Test ? Test->Count : -1) << ' '
+        << (Val ? Val->Count : -1) << ' ' << A.Translate << ' '
+        << A.HorizontalFlip << ' ' << A.Noise << ' ' << A.Brightness;
+  Expected<int64_t> Other = Opts.Group->firstDiffering(fnv1a(Setup.str()));
+  if (!Other.ok())
+    return Other.status();
+  if (*Other >= 0)
+    return error("rank ", *Other,
+                 " has other training, validation or test "
+                 "sets, or another augmentation, than rank 0: every rank must "
+                 "read the same data with the same options");
   return Status::success();
 }
 

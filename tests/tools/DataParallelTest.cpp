@@ -167,18 +167,33 @@ TEST(DataParallel, BatchNotSplittableOverTheRanksIsAUsageError) {
   EXPECT_FALSE(std::filesystem::exists(D.file("x.nnc")));
 }
 
-TEST(DataParallel, RanksWithOtherHyperParametersAreRefusedAtStartUp) {
-  // Open MPI's MPMD form: rank 0 and rank 1 run different commands.
-  TempDir D;
+/// Rank 0 runs nnc train with Rank0's options, rank 1 with Rank1's (Open
+/// MPI's MPMD form).
+Result trainDiffering(const std::string &Save, const std::string &Rank0,
+                      const std::string &Rank1) {
   std::string Mpmd = MpiRun;
   Mpmd.replace(Mpmd.find("-np 2"), 5, "-np 1");
-  Result R = runCommand(Mpmd + NNC_TOOL + " " +
-                        trainArgs("lenet5", D.file("x.nnc"), "--lr 0.001") +
-                        " : -np 1 " + NNC_TOOL + " " +
-                        trainArgs("lenet5", D.file("x.nnc"), "--lr 0.002"));
+  return runCommand(Mpmd + NNC_TOOL + " " + trainArgs("lenet5", Save, Rank0) +
+                    " : -np 1 " + NNC_TOOL + " " +
+                    trainArgs("lenet5", Save, Rank1));
+}
+
+TEST(DataParallel, RanksWithOtherHyperParametersAreRefusedAtStartUp) {
+  TempDir D;
+  Result R = trainDiffering(D.file("x.nnc"), "--lr 0.001", "--lr 0.002");
   EXPECT_NE(R.Exit, 0);
   EXPECT_TRUE(contains(R.Err, "rank 1 has another model, optimizer or "
                               "training options than rank 0"))
+      << R.Err;
+  EXPECT_FALSE(std::filesystem::exists(D.file("x.nnc")));
+}
+
+TEST(DataParallel, RanksWithOtherDataAreRefusedBeforeTheFirstStep) {
+  TempDir D;
+  Result R = trainDiffering(D.file("x.nnc"), "", "--hflip");
+  EXPECT_NE(R.Exit, 0);
+  EXPECT_TRUE(contains(R.Err, "rank 1 has other training, validation or test "
+                              "sets, or another augmentation, than rank 0"))
       << R.Err;
   EXPECT_FALSE(std::filesystem::exists(D.file("x.nnc")));
 }
