@@ -110,10 +110,12 @@ TEST(JitDataParallel, TwinRanksTrainAsOneProcess) {
     EXPECT_GT(Twins.MaxInFlight, 1); // starts do not wait for each other
     for (const auto &[Name, T] : S.OutA)
       EXPECT_EQ(T.Data, S.OutB.at(Name).Data) << Name;
-    for (const auto &V : One.values())
-      if (isStored(V->Kind))
+    for (const auto &V : One.values()) {
+      if (isStored(V->Kind)) {
         EXPECT_EQ(S.A->read(V.get()), S.B->read(Two.findValue(V->Name)))
             << V->Name;
+      }
+    }
   }
 }
 
