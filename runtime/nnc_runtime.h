@@ -61,7 +61,7 @@ typedef struct nnc_exec {
 #define NNC_ERR_LABEL 1 /* a class label outside [0, classes) */
 #define NNC_ERR_CPU 2   /* an AOT object on a CPU it has no variant for */
 #define NNC_ERR_SEQUENCE_LENGTH 3 /* a sequence length outside [0, steps] */
-#define NNC_ERR_COLLECTIVE 4 /* a collective failed, or none was given */
+#define NNC_ERR_COLLECTIVE 4 /* the collective (exec->collective) failed */
 #endif
 
 typedef int (*nnc_entry_fn)(void *const *io, char *persistent, char *arena,

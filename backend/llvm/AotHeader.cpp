@@ -154,7 +154,7 @@ void writeComment(std::ostringstream &H, const AotHeaderInput &In) {
        "or\n"
     << " * NNC_ERR_CPU on a CPU that lacks what every variant needs, or\n"
     << " * NNC_ERR_COLLECTIVE when a data-parallel train step's collective\n"
-    << " * (exec->collective) failed or was not given.\n"
+    << " * (exec->collective) failed; a null one is a single process.\n"
     << " * exec may be NULL: single-threaded, seed 0;\n"
     << " * otherwise its parallel_for runs kernel tasks on the caller's "
        "threads\n"
@@ -186,8 +186,8 @@ void writeExecType(std::ostringstream &H) {
        "for */\n"
     << "#define NNC_ERR_SEQUENCE_LENGTH 3 /* a sequence length outside [0, "
        "steps] */\n"
-    << "#define NNC_ERR_COLLECTIVE 4 /* a collective failed, or none was "
-       "given */\n"
+    << "#define NNC_ERR_COLLECTIVE 4 /* the collective (exec->collective) "
+       "failed */\n"
     << "#endif\n\n";
 }
 
