@@ -206,6 +206,26 @@ TEST(JitDataParallel, StartsFollowTheirGradientsAndWaitsPrecedeTheUpdates) {
   }
 }
 
+TEST(JitDataParallel, AMeanOfMeansKeepsItsOrder) {
+  // A start reading what a wait returns: the schedule leaves the valid
+  // order as built rather than failing.
+  Graph G;
+  Builder B(G);
+  Value *X = G.addValue("x", Role::Input, TensorType{DType::F32, {4}});
+  Value *First = B.op(OpKind::AllReduceStart, {X});
+  Value *Mean =
+      B.ops(OpKind::AllReduceWait, {First}, allReduceWaitAttrs({X}), 1)[0];
+  Value *Second = B.op(OpKind::AllReduceStart, {Mean});
+  B.ops(OpKind::AllReduceWait, {Second}, allReduceWaitAttrs({Mean}), 1);
+  ASSERT_OK(B.status());
+  std::vector<const Node *> Before;
+  for (const auto &N : G.nodes())
+    Before.push_back(N.get());
+  ASSERT_OK(passes::scheduleCollectives(G));
+  for (size_t I = 0; I < Before.size(); ++I)
+    EXPECT_EQ(G.nodes()[I].get(), Before[I]);
+}
+
 TEST(JitDataParallel, OneProcessMatchesTheInterpreter) {
   // Without a collective the buckets only move the gradients: the JIT and
   // the interpreter run the same step.
