@@ -26,6 +26,32 @@ uint64_t fnv1a(const std::string &Text) {
   return H;
 }
 
+/// Fails on every rank unless each hashed the same Text: Before, the first
+/// rank that differs, then After.
+Status expectSameOnRanks(RankGroup &G, const std::string &Text,
+                         const std::string &Before, const char *After) {
+  Expected<int64_t> Other = G.firstDiffering(fnv1a(Text));
+  if (!Other.ok())
+    return Other.status();
+  if (*Other >= 0)
+    return error(Before, "rank ", *Other, After);
+  return Status::success();
+}
+
+/// Rank 0's values of G's stored tensors whose role is Wanted, on every
+/// rank.
+Status broadcastStored(RankGroup &Group, const Graph &G, backend::Engine &E,
+                       bool (*Wanted)(Role)) {
+  for (const auto &V : G.values()) {
+    if (!Wanted(V->Kind))
+      continue;
+    std::vector<double> Values = E.read(V.get());
+    NNC_TRY(Group.broadcast(Values));
+    E.write(V.get(), Values);
+  }
+  return Status::success();
+}
+
 } // namespace
 
 Status Trainer::checkRankOptions() const {
@@ -55,23 +81,14 @@ Status Trainer::joinRanks() {
         << Opts.BucketBytes << ' ' << Opts.SyncBatchNorm << ' '
         << Opts.CheckRanksEveryStep << ' ' << Opts.EarlyStop << ' '
         << TS.Optimizer.Lr << ' ' << TS.Optimizer.WeightDecay;
-  Expected<int64_t> Other = Opts.Group->firstDiffering(fnv1a(Setup.str()));
-  if (!Other.ok())
-    return Other.status();
-  if (*Other >= 0)
-    return error("rank ", *Other,
-                 " has another model, optimizer or "
-                 "training options than rank 0: every rank must run the same "
-                 "command on the same files");
+  NNC_TRY(expectSameOnRanks(
+      *Opts.Group, Setup.str(), "",
+      " has another model, optimizer or training options than rank 0: every "
+      "rank must run the same command on the same files"));
   // Rank 0's parameters and optimizer state everywhere, as DDP starts.
-  for (const auto &V : TrainG.values()) {
-    if (!isStored(V->Kind) || V->Kind == Role::Constant)
-      continue;
-    std::vector<double> Values = TrainI->read(V.get());
-    NNC_TRY(Opts.Group->broadcast(Values));
-    TrainI->write(V.get(), Values);
-  }
-  return Status::success();
+  return broadcastStored(*Opts.Group, TrainG, *TrainI, [](Role R) {
+    return R == Role::Parameter || R == Role::State;
+  });
 }
 
 Status Trainer::checkSameData(const runtime::Dataset &Data,
@@ -86,15 +103,11 @@ Status Trainer::checkSameData(const runtime::Dataset &Data,
   Setup << Data.Count << ' ' << (Test ? Test->Count : -1) << ' '
         << (Val ? Val->Count : -1) << ' ' << A.Translate << ' '
         << A.HorizontalFlip << ' ' << A.Noise << ' ' << A.Brightness;
-  Expected<int64_t> Other = Opts.Group->firstDiffering(fnv1a(Setup.str()));
-  if (!Other.ok())
-    return Other.status();
-  if (*Other >= 0)
-    return error("rank ", *Other,
-                 " has other training, validation or test "
-                 "sets, or another augmentation, than rank 0: every rank must "
-                 "read the same data with the same options");
-  return Status::success();
+  return expectSameOnRanks(
+      *Opts.Group, Setup.str(), "",
+      " has other training, validation or test sets, or another "
+      "augmentation, than rank 0: every rank must read the same data with "
+      "the same options");
 }
 
 Status Trainer::syncRanks() {
@@ -103,12 +116,8 @@ Status Trainer::syncRanks() {
   // BatchNorm's running statistics follow each rank's own batches: rank
   // 0's go everywhere, as DDP broadcasts its buffers. Optimizer state is
   // the same on every rank already.
-  for (const auto &V : TrainG.values())
-    if (V->Kind == Role::State) {
-      std::vector<double> Values = TrainI->read(V.get());
-      NNC_TRY(Opts.Group->broadcast(Values));
-      TrainI->write(V.get(), Values);
-    }
+  NNC_TRY(broadcastStored(*Opts.Group, TrainG, *TrainI,
+                          [](Role R) { return R == Role::State; }));
   return checkRanksAgree();
 }
 
@@ -123,14 +132,10 @@ Status Trainer::checkRanksAgree() {
       Bits.append(reinterpret_cast<const char *>(Values.data()),
                   Values.size() * sizeof(double));
     }
-  Expected<int64_t> Other = Opts.Group->firstDiffering(fnv1a(Bits));
-  if (!Other.ok())
-    return Other.status();
-  if (*Other >= 0)
-    return error("after step ", Step, ", rank ", *Other,
-                 "'s parameters differ from rank 0's: the ranks no longer "
-                 "train the same model");
-  return Status::success();
+  return expectSameOnRanks(*Opts.Group, Bits,
+                           "after step " + std::to_string(Step) + ", ",
+                           "'s parameters differ from rank 0's: the ranks no "
+                           "longer train the same model");
 }
 
 runtime::Dataset Trainer::shardOf(const runtime::Dataset &D) const {
