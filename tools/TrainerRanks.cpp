@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/Trainer.h"
 
+#include "frontend/Checksum.h"
 #include "ir/Printer.h"
 
 #include <algorithm>
@@ -19,18 +20,16 @@ using namespace nnc::ir;
 
 namespace {
 
-uint64_t fnv1a(const std::string &Text) {
-  uint64_t H = 0xcbf29ce484222325ULL;
-  for (unsigned char C : Text)
-    H = (H ^ C) * 0x100000001b3ULL;
-  return H;
+uint64_t hashOf(const std::string &Text) {
+  return frontend::fnv1a64(reinterpret_cast<const uint8_t *>(Text.data()),
+                           Text.size());
 }
 
 /// Fails on every rank unless each hashed the same Text: Before, the first
 /// rank that differs, then After.
 Status expectSameOnRanks(RankGroup &G, const std::string &Text,
                          const std::string &Before, const char *After) {
-  Expected<int64_t> Other = G.firstDiffering(fnv1a(Text));
+  Expected<int64_t> Other = G.firstDiffering(hashOf(Text));
   if (!Other.ok())
     return Other.status();
   if (*Other >= 0)
